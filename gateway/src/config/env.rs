@@ -1,0 +1,115 @@
+//! The one place the gateway reads its environment.
+//!
+//! Each variable is parsed as its field's type here, so a value such as a numeric secret is
+//! never reinterpreted, and a bad value is reported with the variable's name.
+
+use std::collections::BTreeMap;
+
+use figment::value::{Dict, Value};
+
+use super::ConfigError;
+
+/// How an environment value maps into the config tree.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Bool,
+    List,
+    Integer,
+}
+
+/// Every environment variable the gateway reads: name, config path, kind.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("CARDMESH_LISTEN", "listen"),
+    ("CARDMESH_SIGNING_SECRETS", "signing_secrets"),
+    ("CARDMESH_ALLOW_UNSIGNED", "allow_unsigned"),
+    ("CARDMESH_SERVICES", "services"),
+    ("CARDMESH_MAX_BODY_BYTES", "limits.max_body_bytes"),
+    ("CARDMESH_SERVICE_DEADLINE", "fanout.service_deadline"),
+    ("CARDMESH_OVERALL_BUDGET", "fanout.overall_budget"),
+    ("CARDMESH_FALLBACK_TTL_SECONDS", "fallback.ttl_seconds"),
+];
+
+fn kind_of(path: &str) -> Kind {
+    match path {
+        "allow_unsigned" => Kind::Bool,
+        "signing_secrets" | "services" => Kind::List,
+        "limits.max_body_bytes" | "fallback.ttl_seconds" => Kind::Integer,
+        _ => Kind::Text,
+    }
+}
+
+/// The gateway's environment variables, captured once (tests build their own).
+#[derive(Debug, Clone, Default)]
+pub struct EnvOverrides(BTreeMap<String, String>);
+
+impl EnvOverrides {
+    /// Captures the variables of [`ENV_VARS`] from the process environment.
+    pub fn from_process() -> Self {
+        Self(
+            ENV_VARS
+                .iter()
+                .filter_map(|(name, _)| std::env::var(name).ok().map(|v| ((*name).to_owned(), v)))
+                .collect(),
+        )
+    }
+
+    /// Builds overrides from name/value pairs (for tests and tools).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self(pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+    }
+
+    /// The overrides as a nested figment dictionary.
+    pub(super) fn to_dict(&self) -> Result<Dict, ConfigError> {
+        let mut root = Dict::new();
+        for (name, path) in ENV_VARS {
+            let Some(raw) = self.0.get(*name) else { continue };
+            let value = parse(name, raw, kind_of(path))?;
+            insert(&mut root, path, value);
+        }
+        Ok(root)
+    }
+}
+
+fn parse(name: &str, raw: &str, kind: Kind) -> Result<Value, ConfigError> {
+    let raw_trimmed = raw.trim();
+    Ok(match kind {
+        Kind::Text => Value::from(raw_trimmed.to_owned()),
+        Kind::Bool => match raw_trimmed.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Value::from(true),
+            "false" | "0" | "no" | "" => Value::from(false),
+            _ => {
+                return Err(ConfigError::Env(format!(
+                    "{name}: expected true or false, got {raw_trimmed:?}"
+                )))
+            }
+        },
+        Kind::Integer => {
+            let n: u64 = raw_trimmed.parse().map_err(|_| {
+                ConfigError::Env(format!("{name}: expected a whole number, got {raw_trimmed:?}"))
+            })?;
+            Value::from(n)
+        }
+        Kind::List => Value::from(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::from(s.to_owned()))
+                .collect::<Vec<_>>(),
+        ),
+    })
+}
+
+fn insert(root: &mut Dict, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            root.insert(path.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let entry = root.entry(head.to_owned()).or_insert_with(|| Value::from(Dict::new()));
+            if let Value::Dict(_, child) = entry {
+                insert(child, rest, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! One typed configuration tree for the gateway.
+//!
+//! Layers, later wins: built-in defaults, the optional TOML file (`--config`), then the
+//! environment variables listed in [`env`]. [`Config::validate`] runs before anything starts
+//! and every error names the field and how to fix it.
+
+mod env;
+mod secret;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+pub use env::{EnvOverrides, ENV_VARS};
+pub use secret::Secret;
+
+/// Plain gives up on a card request after 15 s; the overall budget must stay below it.
+pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The whole gateway configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
+    pub listen: SocketAddr,
+    /// HMAC-SHA256 secrets of the Plain workspace; a request signed with any one of them is
+    /// accepted, so a secret can be rotated without downtime (default: none).
+    pub signing_secrets: Vec<Secret>,
+    /// Accept requests without a `Plain-Request-Signature` header. Local development only
+    /// (default: false). A signature that is present is still checked against the secrets.
+    pub allow_unsigned: bool,
+    /// gRPC endpoints of the card services, e.g. `http://127.0.0.1:50051` (default: none).
+    /// Their order decides who keeps a card key that two services claim: the first.
+    pub services: Vec<String>,
+    /// Request limits.
+    pub limits: Limits,
+    /// Deadlines of the calls to card services.
+    pub fanout: Fanout,
+    /// How the routing table is learned from the services' `Describe`.
+    pub discovery: Discovery,
+    /// The card served when a card's service failed.
+    pub fallback: Fallback,
+}
+
+/// Request limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest accepted request body in bytes; larger bodies get 413 (default: 65536).
+    pub max_body_bytes: usize,
+    /// Most distinct card keys in one request; Plain allows 25 per workspace (default: 25).
+    pub max_card_keys: usize,
+}
+
+/// Deadlines of the calls to card services.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Fanout {
+    /// Deadline for one card service call (default: 2s).
+    #[serde(with = "humantime_serde")]
+    pub service_deadline: Duration,
+    /// Budget for all the work on one Plain request; must stay below Plain's 15 s
+    /// (default: 10s).
+    #[serde(with = "humantime_serde")]
+    pub overall_budget: Duration,
+    /// Deadline for opening a connection to a card service (default: 1s).
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+}
+
+/// How the routing table is learned.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Discovery {
+    /// How often every service is asked to `Describe` itself again (default: 30s).
+    #[serde(with = "humantime_serde")]
+    pub refresh_interval: Duration,
+    /// How soon a service that has not answered `Describe` yet is asked again (default: 1s).
+    #[serde(with = "humantime_serde")]
+    pub retry_interval: Duration,
+    /// Deadline of one `Describe` call (default: 2s).
+    #[serde(with = "humantime_serde")]
+    pub describe_timeout: Duration,
+}
+
+/// The card served when a card's service failed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Fallback {
+    /// `timeToLiveSeconds` of a fallback card, so Plain asks again soon (default: 30).
+    pub ttl_seconds: u32,
+    /// The muted text the fallback card shows.
+    pub text: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            signing_secrets: Vec::new(),
+            allow_unsigned: false,
+            services: Vec::new(),
+            limits: Limits::default(),
+            fanout: Fanout::default(),
+            discovery: Discovery::default(),
+            fallback: Fallback::default(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_body_bytes: 64 * 1024, max_card_keys: 25 }
+    }
+}
+
+impl Default for Fanout {
+    fn default() -> Self {
+        Self {
+            service_deadline: Duration::from_secs(2),
+            overall_budget: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Default for Discovery {
+    fn default() -> Self {
+        Self {
+            refresh_interval: Duration::from_secs(30),
+            retry_interval: Duration::from_secs(1),
+            describe_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+impl Default for Fallback {
+    fn default() -> Self {
+        Self {
+            ttl_seconds: 30,
+            text: "This data is temporarily unavailable. It will be loaded again shortly."
+                .to_owned(),
+        }
+    }
+}
+
+/// A configuration that cannot be used; the message names the field and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("{0}")]
+    Env(String),
+    #[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+    Invalid(Vec<String>),
+}
+
+impl Config {
+    /// Loads defaults, then `file` (when given), then the environment, and validates.
+    pub fn load(file: Option<&Path>, env: &EnvOverrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::Env(format!(
+                    "config file {} does not exist (check --config)",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Serialized::globals(env.to_dict()?));
+        let config: Config = figment.extract().map_err(|e| ConfigError::Load(Box::new(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every rule and reports all broken ones at once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut errors = Vec::new();
+        if self.signing_secrets.is_empty() && !self.allow_unsigned {
+            errors.push(
+                "signing_secrets: no signing secret is set, so Plain's requests cannot be \
+                 verified. Set CARDMESH_SIGNING_SECRETS to the HMAC secret from Plain \
+                 (Settings -> Request signing), or, for local development only, set \
+                 CARDMESH_ALLOW_UNSIGNED=true"
+                    .to_owned(),
+            );
+        }
+        if self.signing_secrets.iter().any(|s| s.expose().is_empty()) {
+            errors.push("signing_secrets: a secret is empty; remove it or give it a value".into());
+        }
+        for (i, service) in self.services.iter().enumerate() {
+            match url::Url::parse(service) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => errors.push(format!(
+                    "services[{i}]: {service:?} is not a gRPC endpoint; write it as \
+                     http://HOST:PORT (or https://HOST:PORT)"
+                )),
+            }
+        }
+        if self.limits.max_body_bytes == 0 {
+            errors.push("limits.max_body_bytes: must be above 0 (default 65536)".into());
+        }
+        if self.limits.max_card_keys == 0 {
+            errors.push("limits.max_card_keys: must be above 0 (default 25)".into());
+        }
+        let f = &self.fanout;
+        if f.overall_budget >= PLAIN_TIMEOUT {
+            errors.push(format!(
+                "fanout.overall_budget: {} is not below Plain's 15s timeout; use at most 14s \
+                 (default 10s)",
+                humantime::format_duration(f.overall_budget)
+            ));
+        }
+        if f.service_deadline.is_zero() || f.service_deadline > f.overall_budget {
+            errors.push(format!(
+                "fanout.service_deadline: {} must be above 0 and at most fanout.overall_budget \
+                 ({})",
+                humantime::format_duration(f.service_deadline),
+                humantime::format_duration(f.overall_budget)
+            ));
+        }
+        let d = &self.discovery;
+        if d.refresh_interval.is_zero() || d.retry_interval.is_zero() {
+            errors.push("discovery: refresh_interval and retry_interval must be above 0".into());
+        }
+        if self.fallback.text.trim().is_empty() {
+            errors.push("fallback.text: must not be empty".into());
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(errors))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,106 @@
+use std::io::Write;
+use std::time::Duration;
+
+use super::*;
+
+fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    Config::load(None, &EnvOverrides::from_pairs(pairs.iter().copied()))
+}
+
+#[test]
+fn refuses_to_start_without_a_secret_and_names_the_setting() {
+    let err = load(&[]).unwrap_err().to_string();
+    assert!(err.contains("CARDMESH_SIGNING_SECRETS"), "{err}");
+    assert!(err.contains("CARDMESH_ALLOW_UNSIGNED"), "{err}");
+}
+
+#[test]
+fn allow_unsigned_starts_without_secret() {
+    let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true")]).unwrap();
+    assert!(config.allow_unsigned);
+    assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
+    assert_eq!(config.fanout.service_deadline, Duration::from_secs(2));
+    assert_eq!(config.fanout.overall_budget, Duration::from_secs(10));
+    assert_eq!(config.limits.max_body_bytes, 65536);
+}
+
+#[test]
+fn env_lists_are_comma_separated_and_secrets_stay_text() {
+    let config = load(&[
+        ("CARDMESH_SIGNING_SECRETS", "0123, second "),
+        ("CARDMESH_SERVICES", "http://127.0.0.1:50051,http://billing:50051"),
+        ("CARDMESH_LISTEN", "127.0.0.1:9999"),
+    ])
+    .unwrap();
+    let secrets: Vec<_> = config.signing_secrets.iter().map(|s| s.expose().to_owned()).collect();
+    assert_eq!(secrets, ["0123", "second"]);
+    assert_eq!(config.services, ["http://127.0.0.1:50051", "http://billing:50051"]);
+    assert_eq!(config.listen.to_string(), "127.0.0.1:9999");
+}
+
+#[test]
+fn secrets_never_print() {
+    let config = load(&[("CARDMESH_SIGNING_SECRETS", "top-secret-value")]).unwrap();
+    assert!(!format!("{config:?}").contains("top-secret-value"));
+}
+
+#[test]
+fn file_then_env_override() {
+    let mut file = tempfile();
+    writeln!(
+        file.1,
+        "signing_secrets = [\"from-file\"]\nservices = [\"http://a:1\"]\n\
+         [fanout]\nservice_deadline = \"500ms\"\n"
+    )
+    .unwrap();
+    let env = EnvOverrides::from_pairs([("CARDMESH_SERVICES", "http://b:2")]);
+    let config = Config::load(Some(&file.0), &env).unwrap();
+    assert_eq!(config.signing_secrets[0].expose(), "from-file");
+    assert_eq!(config.services, ["http://b:2"]);
+    assert_eq!(config.fanout.service_deadline, Duration::from_millis(500));
+    std::fs::remove_file(&file.0).ok();
+}
+
+#[test]
+fn unknown_fields_in_the_file_are_errors() {
+    let mut file = tempfile();
+    writeln!(file.1, "allow_unsigned = true\nlisten_adress = \"0.0.0.0:1\"\n").unwrap();
+    let err = Config::load(Some(&file.0), &EnvOverrides::default()).unwrap_err().to_string();
+    assert!(err.contains("listen_adress"), "{err}");
+    std::fs::remove_file(&file.0).ok();
+}
+
+#[test]
+fn validation_reports_every_broken_field() {
+    let err = load(&[
+        ("CARDMESH_ALLOW_UNSIGNED", "true"),
+        ("CARDMESH_SERVICES", "billing:50051"),
+        ("CARDMESH_OVERALL_BUDGET", "20s"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("services[0]"), "{err}");
+    assert!(err.contains("fanout.overall_budget"), "{err}");
+}
+
+#[test]
+fn bad_env_values_name_the_variable() {
+    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "maybe")]).unwrap_err().to_string();
+    assert!(err.contains("CARDMESH_ALLOW_UNSIGNED"), "{err}");
+    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "1"), ("CARDMESH_SERVICE_DEADLINE", "soon")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("service_deadline"), "{err}");
+}
+
+fn tempfile() -> (std::path::PathBuf, std::fs::File) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "cardmesh-config-{}-{}.toml",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let file = std::fs::File::create(&path).unwrap();
+    (path, file)
+}

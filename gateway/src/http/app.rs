@@ -1,0 +1,40 @@
+//! The router.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::handler::cards;
+use crate::gateway::Gateway;
+
+/// The gateway's HTTP routes:
+/// - `POST /` and `POST /cards`: the Plain card endpoint;
+/// - `GET /healthz`: 200 while the gateway serves;
+/// - `GET /readyz`: 200 once every configured card service has described its cards,
+///   503 (with the number still missing) before.
+pub fn app(gateway: Arc<Gateway>) -> Router {
+    let body_limit = gateway.config().limits.max_body_bytes;
+    Router::new()
+        .route("/", post(cards))
+        .route("/cards", post(cards))
+        // The limit applies while the body is read, before the signature check, so an
+        // oversized body costs at most `max_body_bytes` of memory.
+        .layer(DefaultBodyLimit::max(body_limit))
+        .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
+        .route("/readyz", get(ready))
+        .with_state(gateway)
+}
+
+async fn ready(State(gateway): State<Arc<Gateway>>) -> (StatusCode, Json<serde_json::Value>) {
+    let table = gateway.router().table();
+    let body = json!({ "cardKeys": table.len(), "servicesNotDescribed": table.undescribed() });
+    if table.undescribed() == 0 {
+        (StatusCode::OK, Json(body))
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
+    }
+}

@@ -1,0 +1,8 @@
+//! The HTTP face of the gateway: routes, the Plain card handler and the server loop.
+
+mod app;
+mod handler;
+mod server;
+
+pub use app::app;
+pub use server::{serve, shutdown_signal};

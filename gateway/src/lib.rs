@@ -1,0 +1,24 @@
+//! cardmesh gateway: answers Plain's customer-card requests by fanning the requested keys out
+//! to gRPC card services, then validating, rendering and merging their cards.
+//!
+//! Request path: body size limit -> content type -> HMAC signature over the raw bytes ->
+//! parse -> route keys to services -> one `GetCards` call per service in parallel ->
+//! validate + render each card -> one card per key, in request order.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod fanout;
+pub mod gateway;
+pub mod http;
+pub mod merge;
+pub mod plain;
+pub mod render;
+pub mod route;
+pub mod telemetry;
+pub mod validate;
+pub mod verify;
+
+pub use config::Config;
+pub use gateway::Gateway;
+pub use http::{app, serve};

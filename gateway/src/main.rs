@@ -1,0 +1,116 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cardmesh_gateway::cli::{curl_command, read_input, validate_document, Cli, Command};
+use cardmesh_gateway::config::{Config, EnvOverrides};
+use cardmesh_gateway::{http, telemetry, verify, Gateway};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve { config: None }) {
+        Command::Serve { config } => serve(config),
+        Command::Sign { secret, curl, file } => sign(secret, curl, file),
+        Command::Validate { file } => validate(file),
+    }
+}
+
+fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
+    telemetry::init_logging();
+    let config = match Config::load(config_file.as_deref(), &EnvOverrides::from_process()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("cardmesh-gateway: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if config.allow_unsigned {
+        tracing::warn!("CARDMESH_ALLOW_UNSIGNED is on: requests without a signature are accepted; never use this in production");
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cardmesh-gateway: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let listen = config.listen;
+        let gateway = match Gateway::new(config) {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("cardmesh-gateway: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let listener = match tokio::net::TcpListener::bind(listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("cardmesh-gateway: cannot listen on {listen} (listen / CARDMESH_LISTEN): {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match http::serve(gateway, listener, http::shutdown_signal()).await {
+            Ok(()) => {
+                tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cardmesh-gateway: server error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn sign(secret: Option<String>, curl: Option<String>, file: Option<std::path::PathBuf>) -> ExitCode {
+    let secret = secret.or_else(|| {
+        std::env::var("CARDMESH_SIGNING_SECRETS")
+            .ok()
+            .and_then(|s| s.split(',').map(str::trim).find(|s| !s.is_empty()).map(str::to_owned))
+    });
+    let Some(secret) = secret else {
+        eprintln!("cardmesh-gateway sign: give --secret or set CARDMESH_SIGNING_SECRETS");
+        return ExitCode::from(2);
+    };
+    let body = match read_input(file.as_ref()) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("cardmesh-gateway sign: cannot read the body: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let signature = verify::sign(&secret, &body);
+    match curl {
+        None => println!("{signature}"),
+        Some(url) => match std::str::from_utf8(&body) {
+            Ok(text) => println!("{}", curl_command(&url, text, &signature)),
+            Err(_) => {
+                eprintln!("cardmesh-gateway sign: --curl needs a UTF-8 body");
+                return ExitCode::from(2);
+            }
+        },
+    }
+    ExitCode::SUCCESS
+}
+
+fn validate(file: Option<std::path::PathBuf>) -> ExitCode {
+    let input = match read_input(file.as_ref()) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("cardmesh-gateway validate: cannot read the input: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let violations = validate_document(&input);
+    if violations.is_empty() {
+        println!("ok: the response follows Plain's card rules");
+        ExitCode::SUCCESS
+    } else {
+        for v in &violations {
+            println!("{v}");
+        }
+        eprintln!("{} violation(s)", violations.len());
+        ExitCode::FAILURE
+    }
+}

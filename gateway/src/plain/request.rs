@@ -1,0 +1,240 @@
+//! The body of Plain's card request.
+
+use serde::Deserialize;
+
+/// The JSON body Plain POSTs. Unknown fields are ignored, for forward compatibility.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardRequest {
+    /// The requested card keys, in Plain's order.
+    pub card_keys: Vec<String>,
+    pub customer: Customer,
+    /// Present when the cards are shown in a thread.
+    #[serde(default)]
+    pub thread: Option<Thread>,
+    /// Present when the thread has a tenant.
+    #[serde(default)]
+    pub tenant: Option<Tenant>,
+}
+
+/// The customer the cards are for.
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub id: String,
+    /// Plain always sends it; tolerated when absent.
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+// The email is customer data: keep it out of any `{:?}` that may reach a log.
+impl std::fmt::Debug for Customer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Customer")
+            .field("id", &self.id)
+            .field("email", &"[redacted]")
+            .field("external_id", &self.external_id)
+            .finish()
+    }
+}
+
+/// The thread the cards are shown in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Thread {
+    pub id: String,
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+/// The tenant of the thread.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    pub id: String,
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+/// A request body that cannot be served; `field` is the JSON path of the culprit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("the body is not valid JSON: {message}")]
+    Syntax { message: String },
+    #[error("{field}: {message}")]
+    Field { field: String, message: String },
+}
+
+impl RequestError {
+    /// The JSON path of the bad field, when there is one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            RequestError::Syntax { .. } => None,
+            RequestError::Field { field, .. } => Some(field),
+        }
+    }
+}
+
+/// The requested keys after validation: distinct, in first-seen order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardKeys(Vec<String>);
+
+impl CardKeys {
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// Parses and checks a Plain request body. `max_keys` bounds the distinct keys.
+pub fn parse_request(body: &[u8], max_keys: usize) -> Result<(CardRequest, CardKeys), RequestError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let request: CardRequest = serde_path_to_error::deserialize(de).map_err(|err| {
+        let field = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() || field == "." {
+            // A missing top-level field is reported by serde at the root: name it.
+            if let Some(missing) = missing_field(&inner.to_string()) {
+                return RequestError::Field {
+                    field: missing,
+                    message: "is required".to_owned(),
+                };
+            }
+            if inner.is_syntax() || inner.is_eof() {
+                return RequestError::Syntax { message: strip_position(&inner.to_string()) };
+            }
+        }
+        let message = strip_position(&inner.to_string());
+        match missing_field(&message) {
+            Some(missing) => RequestError::Field {
+                field: format!("{field}.{missing}"),
+                message: "is required".to_owned(),
+            },
+            None => RequestError::Field { field, message },
+        }
+    })?;
+    if request.customer.id.trim().is_empty() {
+        return Err(RequestError::Field {
+            field: "customer.id".into(),
+            message: "must not be empty".into(),
+        });
+    }
+    let keys = check_keys(&request.card_keys, max_keys)?;
+    Ok((request, keys))
+}
+
+fn check_keys(raw: &[String], max_keys: usize) -> Result<CardKeys, RequestError> {
+    let mut keys: Vec<String> = Vec::with_capacity(raw.len().min(max_keys));
+    for (i, key) in raw.iter().enumerate() {
+        if !is_valid_key(key) {
+            return Err(RequestError::Field {
+                field: format!("cardKeys[{i}]"),
+                message: "a card key may contain only letters, digits, '-' and '_' \
+                          ([a-zA-Z0-9_-]+) and must not be empty"
+                    .to_owned(),
+            });
+        }
+        if !keys.contains(key) {
+            keys.push(key.clone());
+            if keys.len() > max_keys {
+                return Err(RequestError::Field {
+                    field: "cardKeys".to_owned(),
+                    message: format!("at most {max_keys} distinct card keys may be requested"),
+                });
+            }
+        }
+    }
+    Ok(CardKeys(keys))
+}
+
+/// Plain's key rule: `[a-zA-Z0-9_-]+`.
+pub fn is_valid_key(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+/// serde_json appends " at line 1 column 42"; the field path says more.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: &str) -> Result<(CardRequest, CardKeys), RequestError> {
+        parse_request(body.as_bytes(), 25)
+    }
+
+    #[test]
+    fn parses_plain_example_and_ignores_unknown_fields() {
+        let (req, keys) = parse(
+            r#"{"cardKeys":["a","b","a"],"customer":{"id":"c_1","email":"ada@example.com",
+                "externalId":null,"future":1},"thread":{"id":"th_1","externalId":null},
+                "tenant":{"id":"te_1","externalId":"acme"},"somethingNew":{"x":[1]}}"#,
+        )
+        .unwrap();
+        assert_eq!(keys.as_slice(), ["a", "b"]);
+        assert_eq!(req.customer.external_id, None);
+        assert_eq!(req.tenant.unwrap().external_id.as_deref(), Some("acme"));
+        assert!(!format!("{:?}", req.customer).contains("ada@"));
+    }
+
+    #[test]
+    fn thread_may_be_null_or_absent() {
+        let (req, _) = parse(r#"{"cardKeys":[],"customer":{"id":"c"},"thread":null}"#).unwrap();
+        assert!(req.thread.is_none() && req.tenant.is_none());
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let err = parse(r#"{"cardKeys":["a",3],"customer":{"id":"c"}}"#).unwrap_err();
+        assert_eq!(err.field(), Some("cardKeys[1]"));
+        let err = parse(r#"{"cardKeys":[],"customer":{"id":5}}"#).unwrap_err();
+        assert_eq!(err.field(), Some("customer.id"));
+        let err = parse(r#"{"cardKeys":"a","customer":{"id":"c"}}"#).unwrap_err();
+        assert_eq!(err.field(), Some("cardKeys"));
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        assert_eq!(parse(r#"{"customer":{"id":"c"}}"#).unwrap_err().field(), Some("cardKeys"));
+        assert_eq!(parse(r#"{"cardKeys":[]}"#).unwrap_err().field(), Some("customer"));
+        assert_eq!(
+            parse(r#"{"cardKeys":[],"customer":{"email":"x"}}"#).unwrap_err().field(),
+            Some("customer.id")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_no_field() {
+        assert!(matches!(parse("{not json").unwrap_err(), RequestError::Syntax { .. }));
+        assert!(matches!(parse("").unwrap_err(), RequestError::Syntax { .. }));
+    }
+
+    #[test]
+    fn bad_keys() {
+        assert_eq!(
+            parse(r#"{"cardKeys":["ok","no spaces"],"customer":{"id":"c"}}"#).unwrap_err().field(),
+            Some("cardKeys[1]")
+        );
+        assert_eq!(
+            parse(r#"{"cardKeys":[""],"customer":{"id":"c"}}"#).unwrap_err().field(),
+            Some("cardKeys[0]")
+        );
+        let many: Vec<String> = (0..26).map(|i| format!("\"k{i}\"")).collect();
+        let body = format!(r#"{{"cardKeys":[{}],"customer":{{"id":"c"}}}}"#, many.join(","));
+        assert_eq!(parse(&body).unwrap_err().field(), Some("cardKeys"));
+        let dupes: Vec<String> = (0..50).map(|i| format!("\"k{}\"", i % 25)).collect();
+        let body = format!(r#"{{"cardKeys":[{}],"customer":{{"id":"c"}}}}"#, dupes.join(","));
+        assert_eq!(parse(&body).unwrap().1.as_slice().len(), 25);
+    }
+}

@@ -1,0 +1,79 @@
+//! Renders a card service's proto component tree (`cardmesh_proto::Component`) to Plain JSON.
+//!
+//! Contract:
+//! - output uses only Plain's current camelCase names (never the deprecated aliases);
+//! - optional enum fields left `*_UNSPECIFIED` (0) are omitted, so Plain applies its default;
+//!   `copy_button_tooltip_label: None` is omitted too;
+//! - render errors are only what JSON cannot express: a oneof with no variant set and an enum
+//!   integer this build does not know (e.g. 99 from a newer proto), each naming its path in
+//!   Plain's JSON names (`components[0].componentContainer.containerContent[1]...`);
+//! - everything else is rendered as given and judged by [`crate::validate`], the one place
+//!   that knows Plain's rules: a Spacer with an UNSPECIFIED size renders without `spacerSize`,
+//!   a WorkflowButton without identifier renders `"workflowButtonWorkflowIdentifier": {}`;
+//! - nothing here panics.
+//!
+//! The gateway calls [`render_checked`].
+
+mod enums;
+#[cfg(test)]
+mod tests;
+mod tree;
+
+use cardmesh_proto::Component;
+use serde_json::Value;
+
+use crate::validate::{validate_components, Violation};
+
+/// Root path of rendered components; violations read `components[0].componentText.text`.
+pub const COMPONENTS_PATH: &str = "components";
+
+/// Why a proto tree could not be rendered to JSON at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// The first render error found (path in Plain's JSON names).
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+impl From<Violation> for RenderError {
+    fn from(v: Violation) -> Self {
+        RenderError::Invalid {
+            path: v.path,
+            message: v.message,
+        }
+    }
+}
+
+impl From<RenderError> for Violation {
+    fn from(e: RenderError) -> Self {
+        match e {
+            RenderError::Invalid { path, message } => Violation { path, message },
+        }
+    }
+}
+
+/// Renders `components` to a JSON array of Plain component objects, without validating it.
+/// Fails with the first render error (unset oneof, unknown enum integer).
+pub fn render_components(components: &[Component]) -> Result<Value, RenderError> {
+    let (value, errors) = tree::render_all(components, COMPONENTS_PATH);
+    match errors.into_iter().next() {
+        Some(first) => Err(first.into()),
+        None => Ok(value),
+    }
+}
+
+/// Renders `components`, then validates the result with [`validate_components`]. Returns
+/// the JSON array only when it is valid Plain; otherwise every render error or, when
+/// rendering succeeded, every violation. This is what the gateway calls.
+pub fn render_checked(components: &[Component]) -> Result<Value, Vec<Violation>> {
+    let (value, errors) = tree::render_all(components, COMPONENTS_PATH);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let violations = validate_components(&value, COMPONENTS_PATH);
+    if violations.is_empty() {
+        Ok(value)
+    } else {
+        Err(violations)
+    }
+}

@@ -1,0 +1,315 @@
+//! Walks a proto component tree and builds Plain JSON, collecting every render error.
+//!
+//! The proto types make illegal nesting unrepresentable, so the walk is at most
+//! Component → Container → Row → leaf. Render errors are only what JSON cannot express:
+//! an unset oneof and an enum integer this build does not know. Everything else (lengths,
+//! a missing spacer size, a missing workflow identifier, ...) is rendered as is and left to
+//! the validator, so there is one place that knows Plain's rules.
+
+use cardmesh_proto::{
+    component, container_content, row_content, workflow_button, Badge, Component, Container,
+    ContainerContent, CopyButton, Divider, LinkButton, PlainText, Row, RowContent, Spacer, Text,
+    WorkflowButton,
+};
+use serde_json::{Map, Value};
+
+use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
+use crate::validate::path::{field, index};
+use crate::validate::Violation;
+
+/// A component of any of the three oneofs, by reference.
+enum Node<'a> {
+    Text(&'a Text),
+    PlainText(&'a PlainText),
+    Badge(&'a Badge),
+    LinkButton(&'a LinkButton),
+    CopyButton(&'a CopyButton),
+    Divider(&'a Divider),
+    Spacer(&'a Spacer),
+    WorkflowButton(&'a WorkflowButton),
+    Row(&'a Row),
+    Container(&'a Container),
+}
+
+impl<'a> From<&'a component::Component> for Node<'a> {
+    fn from(c: &'a component::Component) -> Self {
+        use component::Component as C;
+        match c {
+            C::Text(x) => Node::Text(x),
+            C::PlainText(x) => Node::PlainText(x),
+            C::Badge(x) => Node::Badge(x),
+            C::LinkButton(x) => Node::LinkButton(x),
+            C::CopyButton(x) => Node::CopyButton(x),
+            C::Divider(x) => Node::Divider(x),
+            C::Spacer(x) => Node::Spacer(x),
+            C::WorkflowButton(x) => Node::WorkflowButton(x),
+            C::Row(x) => Node::Row(x),
+            C::Container(x) => Node::Container(x),
+        }
+    }
+}
+
+impl<'a> From<&'a container_content::Content> for Node<'a> {
+    fn from(c: &'a container_content::Content) -> Self {
+        use container_content::Content as C;
+        match c {
+            C::Text(x) => Node::Text(x),
+            C::PlainText(x) => Node::PlainText(x),
+            C::Badge(x) => Node::Badge(x),
+            C::LinkButton(x) => Node::LinkButton(x),
+            C::CopyButton(x) => Node::CopyButton(x),
+            C::Divider(x) => Node::Divider(x),
+            C::Spacer(x) => Node::Spacer(x),
+            C::WorkflowButton(x) => Node::WorkflowButton(x),
+            C::Row(x) => Node::Row(x),
+        }
+    }
+}
+
+impl<'a> From<&'a row_content::Content> for Node<'a> {
+    fn from(c: &'a row_content::Content) -> Self {
+        use row_content::Content as C;
+        match c {
+            C::Text(x) => Node::Text(x),
+            C::PlainText(x) => Node::PlainText(x),
+            C::Badge(x) => Node::Badge(x),
+            C::LinkButton(x) => Node::LinkButton(x),
+            C::CopyButton(x) => Node::CopyButton(x),
+            C::Divider(x) => Node::Divider(x),
+            C::Spacer(x) => Node::Spacer(x),
+            C::WorkflowButton(x) => Node::WorkflowButton(x),
+        }
+    }
+}
+
+/// Renders a list of top-level components under `path`, returning the JSON array and
+/// every render error found (an erroneous entry renders as `null`).
+pub(super) fn render_all(components: &[Component], path: &str) -> (Value, Vec<Violation>) {
+    let mut renderer = Renderer { errors: Vec::new() };
+    let items = components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let path = index(path, i);
+            renderer.node(c.component.as_ref().map(Node::from), &path, "component")
+        })
+        .collect();
+    (Value::Array(items), renderer.errors)
+}
+
+struct Renderer {
+    errors: Vec<Violation>,
+}
+
+impl Renderer {
+    /// `{ "<wrapperKey>": body }`, or `null` plus an error when the oneof is unset.
+    fn node(&mut self, node: Option<Node<'_>>, path: &str, what: &str) -> Value {
+        let Some(node) = node else {
+            self.errors.push(Violation::new(
+                path,
+                format!("{what} at {path} has no variant set; set exactly one component in it"),
+            ));
+            return Value::Null;
+        };
+        let (key, body) = match node {
+            Node::Text(x) => ("componentText", self.text(x, &field(path, "componentText"))),
+            Node::PlainText(x) => (
+                "componentPlainText",
+                self.plain_text(x, &field(path, "componentPlainText")),
+            ),
+            Node::Badge(x) => (
+                "componentBadge",
+                self.badge(x, &field(path, "componentBadge")),
+            ),
+            Node::LinkButton(x) => ("componentLinkButton", link_button(x)),
+            Node::CopyButton(x) => ("componentCopyButton", copy_button(x)),
+            Node::Divider(x) => (
+                "componentDivider",
+                self.divider(x, &field(path, "componentDivider")),
+            ),
+            Node::Spacer(x) => (
+                "componentSpacer",
+                self.spacer(x, &field(path, "componentSpacer")),
+            ),
+            Node::WorkflowButton(x) => ("componentWorkflowButton", workflow(x)),
+            Node::Row(x) => ("componentRow", self.row(x, &field(path, "componentRow"))),
+            Node::Container(x) => (
+                "componentContainer",
+                self.container(x, &field(path, "componentContainer")),
+            ),
+        };
+        let mut wrapper = Map::new();
+        wrapper.insert(key.to_owned(), body);
+        Value::Object(wrapper)
+    }
+
+    /// Inserts `name` unless the value is UNSPECIFIED; records an error if it is unknown.
+    fn put_enum(
+        &mut self,
+        obj: &mut Map<String, Value>,
+        name: &str,
+        kind: EnumKind,
+        value: i32,
+        path: &str,
+    ) {
+        match (kind.map)(value) {
+            EnumValue::Unspecified => {}
+            EnumValue::Name(plain) => {
+                obj.insert(name.to_owned(), Value::from(plain));
+            }
+            EnumValue::Unknown => self.errors.push(Violation::new(
+                field(path, name),
+                format!(
+                    "unknown {} value {value} (is the card service built from a newer proto?); \
+                     use one of the {}* values",
+                    kind.name, kind.prefix
+                ),
+            )),
+        }
+    }
+
+    fn text(&mut self, x: &Text, path: &str) -> Value {
+        let mut obj = Map::new();
+        obj.insert("text".into(), Value::from(x.text.as_str()));
+        self.put_enum(&mut obj, "textSize", TEXT_SIZE, x.text_size, path);
+        self.put_enum(&mut obj, "textColor", TEXT_COLOR, x.text_color, path);
+        Value::Object(obj)
+    }
+
+    fn plain_text(&mut self, x: &PlainText, path: &str) -> Value {
+        let mut obj = Map::new();
+        obj.insert("plainText".into(), Value::from(x.plain_text.as_str()));
+        self.put_enum(
+            &mut obj,
+            "plainTextSize",
+            TEXT_SIZE,
+            x.plain_text_size,
+            path,
+        );
+        self.put_enum(
+            &mut obj,
+            "plainTextColor",
+            TEXT_COLOR,
+            x.plain_text_color,
+            path,
+        );
+        Value::Object(obj)
+    }
+
+    fn badge(&mut self, x: &Badge, path: &str) -> Value {
+        let mut obj = Map::new();
+        obj.insert("badgeLabel".into(), Value::from(x.badge_label.as_str()));
+        self.put_enum(&mut obj, "badgeColor", BADGE_COLOR, x.badge_color, path);
+        Value::Object(obj)
+    }
+
+    fn divider(&mut self, x: &Divider, path: &str) -> Value {
+        let mut obj = Map::new();
+        self.put_enum(
+            &mut obj,
+            "dividerSpacingSize",
+            SPACING_SIZE,
+            x.divider_spacing_size,
+            path,
+        );
+        Value::Object(obj)
+    }
+
+    /// UNSPECIFIED renders without `spacerSize`; the validator then reports it as required.
+    fn spacer(&mut self, x: &Spacer, path: &str) -> Value {
+        let mut obj = Map::new();
+        self.put_enum(&mut obj, "spacerSize", SPACING_SIZE, x.spacer_size, path);
+        Value::Object(obj)
+    }
+
+    fn row(&mut self, x: &Row, path: &str) -> Value {
+        let mut obj = Map::new();
+        for (name, list) in [
+            ("rowMainContent", &x.row_main_content),
+            ("rowAsideContent", &x.row_aside_content),
+        ] {
+            let list_path = field(path, name);
+            obj.insert(name.to_owned(), self.row_content(list, &list_path));
+        }
+        Value::Object(obj)
+    }
+
+    fn row_content(&mut self, list: &[RowContent], path: &str) -> Value {
+        let items = list.iter().enumerate().map(|(i, c)| {
+            self.node(
+                c.content.as_ref().map(Node::from),
+                &index(path, i),
+                "row content",
+            )
+        });
+        Value::Array(items.collect())
+    }
+
+    fn container(&mut self, x: &Container, path: &str) -> Value {
+        let list_path = field(path, "containerContent");
+        let items =
+            x.container_content
+                .iter()
+                .enumerate()
+                .map(|(i, c): (usize, &ContainerContent)| {
+                    self.node(
+                        c.content.as_ref().map(Node::from),
+                        &index(&list_path, i),
+                        "container content",
+                    )
+                });
+        let mut obj = Map::new();
+        obj.insert("containerContent".into(), Value::Array(items.collect()));
+        Value::Object(obj)
+    }
+}
+
+fn link_button(x: &LinkButton) -> Value {
+    let mut obj = Map::new();
+    obj.insert(
+        "linkButtonLabel".into(),
+        Value::from(x.link_button_label.as_str()),
+    );
+    obj.insert(
+        "linkButtonUrl".into(),
+        Value::from(x.link_button_url.as_str()),
+    );
+    Value::Object(obj)
+}
+
+/// `copy_button_tooltip_label: None` omits `copyButtonTooltipLabel` (Plain shows the value).
+fn copy_button(x: &CopyButton) -> Value {
+    let mut obj = Map::new();
+    obj.insert(
+        "copyButtonValue".into(),
+        Value::from(x.copy_button_value.as_str()),
+    );
+    if let Some(label) = &x.copy_button_tooltip_label {
+        obj.insert("copyButtonTooltipLabel".into(), Value::from(label.as_str()));
+    }
+    Value::Object(obj)
+}
+
+/// An unset identifier renders as `{}`; the validator then reports "got neither".
+fn workflow(x: &WorkflowButton) -> Value {
+    let mut identifier = Map::new();
+    match &x.workflow_identifier {
+        Some(workflow_button::WorkflowIdentifier::WorkflowId(id)) => {
+            identifier.insert("workflowId".into(), Value::from(id.as_str()));
+        }
+        Some(workflow_button::WorkflowIdentifier::WorkflowKey(key)) => {
+            identifier.insert("workflowKey".into(), Value::from(key.as_str()));
+        }
+        None => {}
+    }
+    let mut obj = Map::new();
+    obj.insert(
+        "workflowButtonLabel".into(),
+        Value::from(x.workflow_button_label.as_str()),
+    );
+    obj.insert(
+        "workflowButtonWorkflowIdentifier".into(),
+        Value::Object(identifier),
+    );
+    Value::Object(obj)
+}

@@ -1,0 +1,137 @@
+//! Keeps the routing table current by asking every service to `Describe` itself.
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use cardmesh_proto::DescribeRequest;
+use tokio::task::JoinHandle;
+
+use super::table::{Described, RoutingTable, TableProblem};
+use crate::config::Discovery;
+use crate::fanout::Backends;
+
+/// The current routing table plus the task that refreshes it.
+pub struct CardRouter {
+    backends: Backends,
+    settings: Discovery,
+    described: Mutex<Vec<Option<Described>>>,
+    table: RwLock<Arc<RoutingTable>>,
+}
+
+impl CardRouter {
+    /// A router over `backends` with an empty table (call [`CardRouter::refresh`] or
+    /// [`CardRouter::spawn_discovery`]).
+    pub fn new(backends: Backends, settings: Discovery) -> Arc<Self> {
+        let n = backends.len();
+        Arc::new(Self {
+            backends,
+            settings,
+            described: Mutex::new(vec![None; n]),
+            table: RwLock::new(Arc::new(RoutingTable::build(&vec![None; n]).0)),
+        })
+    }
+
+    /// The card services.
+    pub fn backends(&self) -> &Backends {
+        &self.backends
+    }
+
+    /// The routing table now.
+    pub fn table(&self) -> Arc<RoutingTable> {
+        self.table.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Asks every service to `Describe` itself (concurrently) and rebuilds the table. A
+    /// service that does not answer keeps its previous cards.
+    pub async fn refresh(&self) {
+        let timeout = self.settings.describe_timeout;
+        let answers = futures::future::join_all(self.backends.iter().map(|backend| async move {
+            let mut client = backend.client();
+            let mut request = tonic::Request::new(DescribeRequest {});
+            request.set_timeout(timeout);
+            match tokio::time::timeout(timeout, client.describe(request)).await {
+                Ok(Ok(resp)) => Ok(resp.into_inner()),
+                Ok(Err(status)) => Err(format!("{}: {}", status.code(), status.message())),
+                Err(_) => Err(format!("no answer within {timeout:?}")),
+            }
+        }))
+        .await;
+
+        let mut described = self.described.lock().unwrap_or_else(|e| e.into_inner());
+        let mut changed = false;
+        for ((slot, backend), answer) in described.iter_mut().zip(self.backends.iter()).zip(answers) {
+            match answer {
+                Ok(resp) => {
+                    let name: Arc<str> = if resp.service_name.is_empty() {
+                        backend.endpoint().into()
+                    } else {
+                        resp.service_name.as_str().into()
+                    };
+                    let same = slot.as_ref().is_some_and(|old| {
+                        old.cards == resp.cards && *old.service_name == *name
+                    });
+                    if !same {
+                        tracing::info!(
+                            service = %name, endpoint = backend.endpoint(),
+                            cards = ?resp.cards.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(),
+                            "card service described"
+                        );
+                        *slot = Some(Described { service_name: name, cards: resp.cards });
+                        changed = true;
+                    }
+                }
+                Err(error) => {
+                    if slot.is_none() {
+                        tracing::warn!(endpoint = backend.endpoint(), %error,
+                            "card service not described yet; retrying");
+                    } else {
+                        tracing::debug!(endpoint = backend.endpoint(), %error,
+                            "describe failed; keeping the service's last known cards");
+                    }
+                }
+            }
+        }
+        if changed {
+            let (table, problems) = RoutingTable::build(&described);
+            for problem in problems {
+                match problem {
+                    TableProblem::Conflict { key, kept, dropped } => tracing::error!(
+                        %key, %kept, %dropped,
+                        "two card services claim the same card key; the first configured keeps it"
+                    ),
+                    TableProblem::InvalidKey { key, service } => tracing::error!(
+                        %key, %service,
+                        "card service describes a key that is not [a-zA-Z0-9_-]+; ignored"
+                    ),
+                }
+            }
+            tracing::info!(keys = table.len(), undescribed = table.undescribed(), "routing table updated");
+            *self.table.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(table);
+        }
+    }
+
+    /// Starts the refresh loop: quickly while a service is still silent, then every
+    /// `refresh_interval`. The task stops when the returned guard is dropped.
+    pub fn spawn_discovery(self: &Arc<Self>) -> DiscoveryTask {
+        let router = Arc::clone(self);
+        DiscoveryTask(tokio::spawn(async move {
+            loop {
+                router.refresh().await;
+                let wait = if router.table().undescribed() > 0 {
+                    router.settings.retry_interval
+                } else {
+                    router.settings.refresh_interval
+                };
+                tokio::time::sleep(wait).await;
+            }
+        }))
+    }
+}
+
+/// The running discovery loop; aborted on drop.
+pub struct DiscoveryTask(JoinHandle<()>);
+
+impl Drop for DiscoveryTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,100 @@
+//! Example card service: billing cards from a JSON fixture.
+//!
+//! Cards:
+//! - `subscription-status`: plan, status badge, renewal date, billing portal link (TTL 300 s);
+//! - `latest-invoice`: amount, status badge, invoice number with copy button, invoice link
+//!   (TTL 600 s).
+//!
+//! Data comes from `fixtures/billing.json` (embedded) or the file named by
+//! `CARDMESH_FIXTURES`. A customer is found by external id, then by email.
+
+mod cards;
+mod fixtures;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec, CustomerIndex};
+
+use fixtures::Record;
+
+/// Key of the subscription card.
+pub const SUBSCRIPTION_STATUS: &str = "subscription-status";
+/// Key of the invoice card.
+pub const LATEST_INVOICE: &str = "latest-invoice";
+/// Environment variable naming a fixture file to use instead of the embedded one.
+pub const FIXTURES_ENV: &str = "CARDMESH_FIXTURES";
+
+const EMBEDDED: &str = include_str!("../fixtures/billing.json");
+
+/// The billing card provider.
+#[derive(Clone, Debug)]
+pub struct BillingCards {
+    customers: CustomerIndex<Record>,
+}
+
+impl BillingCards {
+    /// Cards from the fixture file named by `CARDMESH_FIXTURES`, or the embedded fixture when
+    /// it is unset or empty.
+    pub fn from_env() -> anyhow::Result<Self> {
+        match std::env::var_os(FIXTURES_ENV).filter(|path| !path.is_empty()) {
+            Some(path) => {
+                let shown = std::path::Path::new(&path).display().to_string();
+                let json = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {FIXTURES_ENV}={shown}"))?;
+                Self::from_fixture_json(&json).with_context(|| format!("in {FIXTURES_ENV}={shown}"))
+            }
+            None => Ok(Self::embedded()),
+        }
+    }
+
+    /// Cards from fixture JSON: `{"customers": [{"externalId", "email", "subscription",
+    /// "latestInvoice"}]}`. Fails, naming the problem, on malformed JSON, unknown fields,
+    /// non-https URLs, duplicate customers or data that would draw an invalid card.
+    pub fn from_fixture_json(json: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            customers: fixtures::parse(json)?,
+        })
+    }
+
+    /// Cards from the fixture embedded at build time (`fixtures/billing.json`).
+    pub fn embedded() -> Self {
+        // Not external input: the `embedded_fixture_is_valid` test checks it.
+        Self::from_fixture_json(EMBEDDED).expect("the embedded billing fixture is valid")
+    }
+}
+
+#[tonic::async_trait]
+impl CardProvider for BillingCards {
+    fn name(&self) -> &str {
+        "billing"
+    }
+
+    fn cards(&self) -> Vec<CardSpec> {
+        vec![
+            CardSpec::new(SUBSCRIPTION_STATUS, "Subscription").ttl(Duration::from_secs(300)),
+            CardSpec::new(LATEST_INVOICE, "Latest invoice").ttl(Duration::from_secs(600)),
+        ]
+    }
+
+    async fn card(&self, key: &str, ctx: &CardContext) -> Card {
+        let Some(record) = self.customers.find(&ctx.customer) else {
+            return Card::no_data();
+        };
+        let components = match key {
+            SUBSCRIPTION_STATUS => record
+                .subscription
+                .as_ref()
+                .map(cards::subscription_components),
+            LATEST_INVOICE => record
+                .latest_invoice
+                .as_ref()
+                .map(cards::invoice_components),
+            _ => None,
+        };
+        components.map_or_else(Card::no_data, Card::new)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,220 @@
+use cardmesh_kit::build::*;
+use cardmesh_kit::{Card, CardContext, CardProvider, Customer};
+
+use super::*;
+
+fn ctx(external_id: Option<&str>, email: &str) -> CardContext {
+    CardContext {
+        workspace_id: "w_1".into(),
+        customer: Customer {
+            id: "c_1".into(),
+            email: email.into(),
+            external_id: external_id.map(Into::into),
+        },
+        thread: None,
+        tenant: None,
+    }
+}
+
+fn components(card: &Card) -> &[Component] {
+    match card {
+        Card::Components { components, .. } => components,
+        other => panic!("expected components, got {other:?}"),
+    }
+}
+
+#[test]
+fn embedded_fixture_is_valid() {
+    let cards = BillingCards::from_fixture_json(EMBEDDED).expect("embedded fixture parses");
+    assert!(cards.customers.len() >= 2);
+}
+
+#[test]
+fn describes_two_customer_cards() {
+    let specs = BillingCards::embedded().cards();
+    let keys: Vec<(&str, u64)> = specs
+        .iter()
+        .map(|s| (s.key.as_str(), s.default_ttl.as_secs()))
+        .collect();
+    assert_eq!(keys, [(SUBSCRIPTION_STATUS, 300), (LATEST_INVOICE, 600)]);
+    assert!(specs
+        .iter()
+        .all(|s| s.scope == cardmesh_kit::Scope::Customer));
+}
+
+#[tokio::test]
+async fn known_customer_gets_both_cards() {
+    let cards = BillingCards::embedded();
+    let ada = ctx(Some("cus_demo_1"), "ada@example.com");
+
+    let subscription = cards.card(SUBSCRIPTION_STATUS, &ada).await;
+    let expected: Vec<Component> = vec![container([
+        ContainerContent::from(row(
+            [plain_text("Pro (annual)").size(TextSize::L)],
+            [badge("Active").color(BadgeColor::Green)],
+        )),
+        row(
+            [text("Renews on").color(TextColor::Muted)],
+            [plain_text("2026-09-01")],
+        )
+        .into(),
+        link_button(
+            "Open billing portal",
+            "https://billing.example.com/portal/cus_demo_1",
+        )
+        .into(),
+    ])
+    .into()];
+    assert_eq!(
+        subscription,
+        Card::Components {
+            components: expected,
+            ttl: None
+        }
+    );
+
+    let invoice = cards.card(LATEST_INVOICE, &ada).await;
+    let drawn = components(&invoice);
+    assert_eq!(problems(drawn), Vec::<String>::new());
+    let shown = format!("{drawn:?}");
+    for expected in [
+        "$1,188.00",
+        "Paid",
+        "INV-2026-0042",
+        "Copy invoice number",
+        "2026-04-01",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected:?} missing from {shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn found_by_email_when_external_id_is_absent_or_unknown() {
+    let cards = BillingCards::embedded();
+    let by_id = cards
+        .card(SUBSCRIPTION_STATUS, &ctx(Some("cus_demo_1"), ""))
+        .await;
+    for ctx in [
+        ctx(None, "ADA@Example.com"),
+        ctx(Some("cus_not_here"), "ada@example.com"),
+    ] {
+        assert_eq!(cards.card(SUBSCRIPTION_STATUS, &ctx).await, by_id);
+    }
+    let linus = cards
+        .card(LATEST_INVOICE, &ctx(None, "linus@example.com"))
+        .await;
+    let shown = format!("{:?}", components(&linus));
+    assert!(
+        shown.contains("€49.00") && shown.contains("Overdue"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn partial_data_gives_no_data_for_the_missing_card() {
+    let cards = BillingCards::embedded();
+    let grace = ctx(Some("cus_demo_2"), "grace@example.com");
+    let subscription = cards.card(SUBSCRIPTION_STATUS, &grace).await;
+    assert!(format!("{subscription:?}").contains("Past due"));
+    assert_eq!(cards.card(LATEST_INVOICE, &grace).await, Card::NoData);
+}
+
+#[tokio::test]
+async fn unknown_customer_and_unknown_key_give_no_data() {
+    let cards = BillingCards::embedded();
+    let nobody = ctx(Some("cus_nobody"), "nobody@example.com");
+    let keys = [SUBSCRIPTION_STATUS.to_string(), LATEST_INVOICE.to_string()];
+    for (_, card) in cards.get_cards(&keys, &nobody).await {
+        assert_eq!(card, Card::NoData);
+    }
+    let ada = ctx(Some("cus_demo_1"), "ada@example.com");
+    let answers = cards.get_cards(&["usage".to_string()], &ada).await;
+    assert_eq!(answers, vec![("usage".to_string(), Card::NoData)]);
+}
+
+fn error_of(json: &str) -> String {
+    format!(
+        "{:#}",
+        BillingCards::from_fixture_json(json).expect_err("fixture should be rejected")
+    )
+}
+
+const SUBSCRIPTION: &str = r#""subscription": {"plan": "Pro", "status": "active", "renewsOn": "2026-01-01", "portalUrl": "https://example.com/p"}"#;
+
+#[test]
+fn bad_fixtures_are_rejected_with_the_reason() {
+    assert!(error_of("{").contains("EOF"), "{}", error_of("{"));
+    assert!(error_of(r#"{"customer": []}"#).contains("unknown field `customer`"));
+
+    let bad_status = SUBSCRIPTION.replace("active", "actve");
+    let error = error_of(&format!(
+        r#"{{"customers": [{{"externalId": "a", {bad_status}}}]}}"#
+    ));
+    assert!(error.contains("unknown variant `actve`"), "{error}");
+
+    let error =
+        error_of(r#"{"customers": [{"externalId": "a", "subscription": {"plan": "Pro"}}]}"#);
+    assert!(error.contains("missing field `status`"), "{error}");
+
+    let http = SUBSCRIPTION.replace("https://", "http://");
+    let error = error_of(&format!(
+        r#"{{"customers": [{{"externalId": "a", {http}}}]}}"#
+    ));
+    assert!(
+        error.contains("customers[0]") && error.contains("portalUrl"),
+        "{error}"
+    );
+
+    let empty_plan = SUBSCRIPTION.replace(r#""Pro""#, r#""  ""#);
+    let error = error_of(&format!(
+        r#"{{"customers": [{{"externalId": "a", {empty_plan}}}]}}"#
+    ));
+    assert!(
+        error.contains("subscription.plan must not be empty"),
+        "{error}"
+    );
+
+    let long_plan = SUBSCRIPTION.replace(r#""Pro""#, &format!("{:?}", "x".repeat(10_001)));
+    let error = error_of(&format!(
+        r#"{{"customers": [{{"externalId": "a", {long_plan}}}]}}"#
+    ));
+    assert!(error.contains("more than 10000"), "{error}");
+
+    let error = error_of(r#"{"customers": [{"externalId": "a"}, {"externalId": "a"}]}"#);
+    assert!(
+        error.contains("customers[1]") && error.contains("\"a\""),
+        "{error}"
+    );
+
+    let error = error_of(r#"{"customers": [{"subscription": null}]}"#);
+    assert!(error.contains("external id or an email"), "{error}");
+}
+
+#[test]
+fn from_env_reads_the_named_file() {
+    // The only test that touches CARDMESH_FIXTURES.
+    let path = std::env::temp_dir().join(format!("billing-fixture-{}.json", std::process::id()));
+    std::fs::write(
+        &path,
+        format!(r#"{{"customers": [{{"externalId": "only", {SUBSCRIPTION}}}]}}"#),
+    )
+    .expect("write fixture");
+    std::env::set_var(FIXTURES_ENV, &path);
+    let from_file = BillingCards::from_env();
+    std::env::set_var(FIXTURES_ENV, path.with_extension("missing"));
+    let missing = BillingCards::from_env();
+    std::env::remove_var(FIXTURES_ENV);
+    let embedded = BillingCards::from_env();
+    let _ = std::fs::remove_file(&path);
+
+    assert_eq!(from_file.expect("fixture file").customers.len(), 1);
+    let error = format!("{:#}", missing.expect_err("missing file"));
+    assert!(
+        error.contains(FIXTURES_ENV) && error.contains(".missing"),
+        "{error}"
+    );
+    assert!(embedded.expect("embedded").customers.len() >= 2);
+}

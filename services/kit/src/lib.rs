@@ -1,0 +1,54 @@
+//! Write a cardmesh card service with domain code only.
+//!
+//! A card service owns a few Plain customer cards. With this kit its author writes one
+//! [`CardProvider`] (the service's name, its cards, and how to draw one card for one
+//! customer) and calls [`serve`]; the kit answers the gateway's `cardmesh.v1.CardService`
+//! gRPC calls, reports gRPC health, logs, and shuts down gracefully.
+//!
+//! ```no_run
+//! use cardmesh_kit::build::{badge, row, text, BadgeColor};
+//! use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec};
+//!
+//! struct Hello;
+//!
+//! #[tonic::async_trait]
+//! impl CardProvider for Hello {
+//!     fn name(&self) -> &str {
+//!         "hello"
+//!     }
+//!     fn cards(&self) -> Vec<CardSpec> {
+//!         vec![CardSpec::new("hello", "Hello")]
+//!     }
+//!     async fn card(&self, _key: &str, ctx: &CardContext) -> Card {
+//!         match &ctx.customer.external_id {
+//!             Some(id) => Card::new([row([text("Customer")], [badge(id.as_str()).color(BadgeColor::Blue)])]),
+//!             None => Card::no_data(),
+//!         }
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> anyhow::Result<()> {
+//!     cardmesh_kit::serve(Hello).await
+//! }
+//! ```
+//!
+//! Customer emails are personal data: the kit never logs them (it logs card keys and the
+//! Plain customer id), and [`Customer`]'s `Debug` output redacts the email.
+
+pub use cardmesh_proto as proto;
+
+pub mod build;
+mod card;
+mod context;
+mod index;
+mod provider;
+mod serve;
+mod server;
+
+pub use card::{Card, CardSpec, Scope};
+pub use context::{CardContext, Customer, Tenant, Thread};
+pub use index::CustomerIndex;
+pub use provider::CardProvider;
+pub use serve::{serve, serve_on, DEFAULT_LISTEN, LISTEN_ENV};
+pub use server::CardServer;

@@ -1,0 +1,219 @@
+//! [`CardServer`]: the `cardmesh.v1.CardService` gRPC service around a [`CardProvider`].
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tonic::{Request, Response, Status};
+
+use crate::context::CardContext;
+use crate::proto::card_service_server::{CardService, CardServiceServer};
+use crate::proto::{self, card_result::Outcome};
+use crate::{Card, CardProvider};
+
+/// Answers `Describe` from [`CardProvider::cards`] and `GetCards` with
+/// [`CardProvider::get_cards`], one result per requested key in request order.
+///
+/// `GetCards` without a customer is rejected with `INVALID_ARGUMENT`.
+#[derive(Debug)]
+pub struct CardServer<P> {
+    provider: Arc<P>,
+}
+
+impl<P> Clone for CardServer<P> {
+    fn clone(&self) -> Self {
+        Self {
+            provider: Arc::clone(&self.provider),
+        }
+    }
+}
+
+impl<P: CardProvider> CardServer<P> {
+    /// A server for `provider`.
+    pub fn new(provider: P) -> Self {
+        Self::from_arc(Arc::new(provider))
+    }
+
+    /// A server for a shared `provider`.
+    pub fn from_arc(provider: Arc<P>) -> Self {
+        Self { provider }
+    }
+
+    /// The tonic service to add to a `tonic::transport::Server`.
+    pub fn into_service(self) -> CardServiceServer<Self> {
+        CardServiceServer::new(self)
+    }
+
+    /// The `Describe` answer.
+    fn describe_response(&self) -> proto::DescribeResponse {
+        proto::DescribeResponse {
+            service_name: self.provider.name().to_owned(),
+            cards: self
+                .provider
+                .cards()
+                .iter()
+                .map(|spec| spec.to_proto())
+                .collect(),
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl<P: CardProvider> CardService for CardServer<P> {
+    async fn describe(
+        &self,
+        _request: Request<proto::DescribeRequest>,
+    ) -> Result<Response<proto::DescribeResponse>, Status> {
+        Ok(Response::new(self.describe_response()))
+    }
+
+    async fn get_cards(
+        &self,
+        request: Request<proto::GetCardsRequest>,
+    ) -> Result<Response<proto::GetCardsResponse>, Status> {
+        let started = Instant::now();
+        let request = request.into_inner();
+        let ctx = CardContext::from_request(&request)
+            .map_err(|error| Status::invalid_argument(error.to_string()))?;
+
+        let mut seen = HashSet::new();
+        let unique: Vec<String> = request
+            .card_keys
+            .iter()
+            .filter(|key| seen.insert(key.as_str()))
+            .cloned()
+            .collect();
+        let answers: HashMap<String, Card> = self
+            .provider
+            .get_cards(&unique, &ctx)
+            .await
+            .into_iter()
+            .collect();
+        let results = in_request_order(&request.card_keys, answers);
+
+        for result in &results {
+            if let Some(Outcome::Error(error)) = &result.outcome {
+                tracing::warn!(
+                    service = self.provider.name(),
+                    key = %result.key,
+                    customer_id = %ctx.customer.id,
+                    reason = %error.reason,
+                    "card could not be drawn"
+                );
+            }
+        }
+        tracing::debug!(
+            service = self.provider.name(),
+            keys = ?request.card_keys,
+            customer_id = %ctx.customer.id,
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "answered GetCards"
+        );
+        Ok(Response::new(proto::GetCardsResponse { results }))
+    }
+}
+
+/// One result per requested key, in the order of `keys`. A key the provider did not answer
+/// becomes a card error; a repeated key gets a copy of its first result.
+fn in_request_order(keys: &[String], mut answers: HashMap<String, Card>) -> Vec<proto::CardResult> {
+    let mut results: Vec<proto::CardResult> = Vec::with_capacity(keys.len());
+    for key in keys {
+        let result = match answers.remove(key) {
+            Some(card) => card.into_proto(key.clone()),
+            None => match results.iter().find(|earlier| &earlier.key == key) {
+                Some(earlier) => earlier.clone(),
+                None => Card::error("the provider returned no answer for this key")
+                    .into_proto(key.clone()),
+            },
+        };
+        results.push(result);
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_request_order_and_fills_gaps() {
+        let keys: Vec<String> = ["b", "a", "missing", "b"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        let answers = HashMap::from([
+            ("a".to_string(), Card::NoData),
+            ("b".to_string(), Card::error("x")),
+            ("extra".to_string(), Card::NoData),
+        ]);
+        let results = in_request_order(&keys, answers);
+        let order: Vec<&str> = results.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(order, ["b", "a", "missing", "b"]);
+        assert!(matches!(results[2].outcome, Some(Outcome::Error(_))));
+        assert_eq!(results[0], results[3]);
+    }
+
+    /// Collects formatted log lines.
+    #[derive(Clone, Default)]
+    struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Logs {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    struct Failing;
+
+    #[tonic::async_trait]
+    impl CardProvider for Failing {
+        fn name(&self) -> &str {
+            "failing"
+        }
+        fn cards(&self) -> Vec<crate::CardSpec> {
+            vec![crate::CardSpec::new("broken", "Broken")]
+        }
+        async fn card(&self, _key: &str, ctx: &CardContext) -> Card {
+            tracing::debug!(?ctx, "drawing");
+            Card::error("backend unavailable")
+        }
+    }
+
+    #[tokio::test]
+    async fn logs_keys_and_customer_id_but_never_the_email() {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let request = proto::GetCardsRequest {
+            card_keys: vec!["broken".into()],
+            customer: Some(proto::Customer {
+                id: "c_42".into(),
+                email: "ada@example.com".into(),
+                external_id: None,
+            }),
+            ..Default::default()
+        };
+        let response = CardServer::new(Failing)
+            .get_cards(Request::new(request))
+            .await
+            .expect("answered");
+        assert_eq!(response.into_inner().results.len(), 1);
+
+        let text = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf-8");
+        assert!(text.contains("c_42") && text.contains("broken"), "{text}");
+        assert!(text.contains("backend unavailable"), "{text}");
+        assert!(!text.contains("ada@example.com"), "email leaked: {text}");
+    }
+}

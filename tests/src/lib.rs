@@ -1,0 +1,273 @@
+//! Test harness: card services and gateways on real sockets (127.0.0.1, port 0), signed
+//! Plain requests, and waiting on conditions with deadlines.
+
+pub mod providers;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cardmesh_gateway::config::{Config, Secret};
+use cardmesh_gateway::Gateway;
+use cardmesh_kit::CardProvider;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The signing secret the test gateways accept first.
+pub const SECRET: &str = "test-secret-1";
+/// A second accepted secret (rotation).
+pub const SECOND_SECRET: &str = "test-secret-2";
+
+/// A card service running in this process on a real socket.
+pub struct RunningService {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl RunningService {
+    /// Serves `provider` on 127.0.0.1:0.
+    pub async fn start<P: CardProvider>(provider: P) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind service");
+        Self::start_on(provider, listener)
+    }
+
+    /// Serves `provider` on `listener` (to restart on a known port).
+    pub fn start_on<P: CardProvider>(provider: P, listener: TcpListener) -> Self {
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(cardmesh_kit::serve_on(provider, listener, async {
+            let _ = rx.await;
+        }));
+        Self { addr, shutdown: Some(tx), task: Some(task) }
+    }
+
+    /// The gRPC endpoint, e.g. `http://127.0.0.1:40123`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the service: graceful first, then aborted after 2 s (for calls that hang).
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(2), &mut task).await.is_err() {
+                task.abort();
+                let _ = task.await;
+            }
+        }
+    }
+}
+
+impl Drop for RunningService {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// A config for a test gateway in front of `endpoints`: two secrets, short deadlines.
+pub fn gateway_config(endpoints: &[String]) -> Config {
+    let mut config = Config {
+        signing_secrets: vec![Secret::new(SECRET), Secret::new(SECOND_SECRET)],
+        services: endpoints.to_vec(),
+        ..Config::default()
+    };
+    config.fanout.service_deadline = Duration::from_millis(800);
+    config.fanout.connect_timeout = Duration::from_millis(300);
+    config.discovery.retry_interval = Duration::from_millis(100);
+    config.discovery.describe_timeout = Duration::from_millis(500);
+    config
+}
+
+/// A gateway running in this process on a real socket.
+pub struct RunningGateway {
+    pub addr: SocketAddr,
+    pub gateway: Arc<Gateway>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    client: reqwest::Client,
+}
+
+impl RunningGateway {
+    /// Starts a gateway with `config` on 127.0.0.1:0 (the `listen` field is ignored).
+    pub async fn start(config: Config) -> Self {
+        config.validate().expect("test config is valid");
+        let gateway = Gateway::new(config).expect("gateway");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(cardmesh_gateway::serve(gateway.clone(), listener, async {
+            let _ = rx.await;
+        }));
+        Self { addr, gateway, shutdown: Some(tx), task, client: reqwest::Client::new() }
+    }
+
+    /// Starts a gateway and waits until every service has described its cards.
+    pub async fn start_ready(config: Config) -> Self {
+        let gw = Self::start(config).await;
+        gw.wait_ready().await;
+        gw
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Waits (deadline 10 s) until `/readyz` answers 200.
+    pub async fn wait_ready(&self) {
+        let client = self.client.clone();
+        let url = self.url("/readyz");
+        wait_until("gateway ready", Duration::from_secs(10), || {
+            let client = client.clone();
+            let url = url.clone();
+            async move {
+                client.get(&url).send().await.map(|r| r.status().is_success()).unwrap_or(false)
+            }
+        })
+        .await;
+    }
+
+    /// POSTs `body` signed with `secret` (or unsigned with `None`) to `/`.
+    pub async fn post(&self, body: &str, secret: Option<&str>) -> Answer {
+        let mut req = self
+            .client
+            .post(self.url("/"))
+            .header("content-type", "application/json")
+            .header("plain-workspace-id", "w_test")
+            .body(body.to_owned());
+        if let Some(secret) = secret {
+            req = req.header("plain-request-signature", cardmesh_gateway::verify::sign(secret, body.as_bytes()));
+        }
+        Answer::from(req.send().await.expect("request reaches the gateway")).await
+    }
+
+    /// POSTs `body` signed with [`SECRET`].
+    pub async fn post_signed(&self, body: &str) -> Answer {
+        self.post(body, Some(SECRET)).await
+    }
+
+    /// The HTTP client used for requests (for custom ones).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Stops the gateway gracefully.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.task).await;
+    }
+}
+
+impl Drop for RunningGateway {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// An HTTP answer with its JSON body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub json: serde_json::Value,
+}
+
+impl Answer {
+    async fn from(resp: reqwest::Response) -> Self {
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("answer with status {status} is not JSON ({e}): {text}"));
+        Self { status, json }
+    }
+
+    /// The keys of `cards`, in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.cards().iter().map(|c| c["key"].as_str().expect("key").to_owned()).collect()
+    }
+
+    /// The `cards` array.
+    pub fn cards(&self) -> &Vec<serde_json::Value> {
+        self.json["cards"].as_array().unwrap_or_else(|| panic!("no cards in {}", self.json))
+    }
+
+    /// The card with `key`.
+    pub fn card(&self, key: &str) -> &serde_json::Value {
+        self.cards()
+            .iter()
+            .find(|c| c["key"] == key)
+            .unwrap_or_else(|| panic!("no card {key} in {}", self.json))
+    }
+
+    /// The error code of an error answer.
+    pub fn error_code(&self) -> &str {
+        self.json["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {}", self.json))
+    }
+}
+
+/// True when `card` is the gateway's fallback card.
+pub fn is_fallback(card: &serde_json::Value) -> bool {
+    card["components"][0]["componentText"]["textColor"] == "MUTED"
+        && card["components"][0]["componentText"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("temporarily unavailable"))
+}
+
+/// A Plain request body for `keys` and a customer.
+pub fn body_for(keys: &[&str], external_id: Option<&str>, email: &str) -> String {
+    serde_json::json!({
+        "cardKeys": keys,
+        "customer": { "id": "c_test_1", "email": email, "externalId": external_id },
+        "thread": { "id": "th_test_1", "externalId": null },
+    })
+    .to_string()
+}
+
+/// A Plain request body for the demo customer (`cus_demo_1`, `ada@example.com`).
+pub fn demo_body(keys: &[&str]) -> String {
+    body_for(keys, Some("cus_demo_1"), "ada@example.com")
+}
+
+/// Polls `condition` until it holds, failing the test after `deadline`.
+pub async fn wait_until<F, Fut>(what: &str, deadline: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if condition().await {
+            return;
+        }
+        assert!(start.elapsed() < deadline, "timed out after {deadline:?} waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The three example services, started on real sockets.
+pub struct ExampleServices {
+    pub billing: RunningService,
+    pub usage: RunningService,
+    pub accounts: RunningService,
+}
+
+impl ExampleServices {
+    pub async fn start() -> Self {
+        Self {
+            billing: RunningService::start(billing_service::BillingCards::embedded()).await,
+            usage: RunningService::start(usage_service::UsageCards::embedded()).await,
+            accounts: RunningService::start(accounts_service::AccountsCards::embedded()).await,
+        }
+    }
+
+    pub fn endpoints(&self) -> Vec<String> {
+        vec![self.billing.endpoint(), self.usage.endpoint(), self.accounts.endpoint()]
+    }
+}
