@@ -1,16 +1,20 @@
-//! The gateway's shared state and the card-drawing path of one Plain request.
+//! The gateway's shared state and the path of one Plain request through cache, flights and
+//! card services.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
-use cardmesh_proto as proto;
+use futures::future::join_all;
 
+use crate::cache::{self, CardCache, Generations};
 use crate::config::Config;
+use crate::draw::{draw_cards, Assignment};
 use crate::error::GatewayError;
-use crate::fanout::{call_services, Backends, CallFailure};
-use crate::merge::{index_results, render_result, CardFailure, FallbackCards};
+use crate::fanout::{Backends, CallFailure};
+use crate::flight::{Flights, Join};
+use crate::merge::{with_ttl, CardFailure, FallbackCards};
 use crate::plain::{CardJson, CardKeys, CardRequest, ResponseBody};
-use crate::route::{CardRouter, Lookup};
+use crate::route::{CardInfo, CardRouter, Lookup};
 use crate::verify::SignatureVerifier;
 
 /// Everything a request needs, built once at startup.
@@ -19,22 +23,73 @@ pub struct Gateway {
     verifier: SignatureVerifier,
     router: Arc<CardRouter>,
     fallback: FallbackCards,
+    cache: Option<Arc<CardCache>>,
+    flights: Arc<Flights>,
 }
 
-/// A configured service endpoint that cannot be used.
+/// A setting that cannot be used at startup.
 #[derive(Debug, thiserror::Error)]
-#[error("services: cannot use endpoint: {0}")]
-pub struct BackendError(#[from] tonic::transport::Error);
+pub enum StartupError {
+    #[error("services: cannot use endpoint: {0}")]
+    Backend(#[from] tonic::transport::Error),
+    #[error("cache.redis_url: {0}")]
+    Redis(#[from] redis::RedisError),
+}
+
+/// The answer to one Plain request.
+#[derive(Debug)]
+pub struct Answer {
+    /// The `{"cards":[…]}` body.
+    pub body: String,
+    /// Cards served from the cache.
+    pub hits: usize,
+    /// Cards drawn by their services (or that failed).
+    pub misses: usize,
+    /// Cards served as their last good copy because their service failed.
+    pub stale: usize,
+}
+
+/// How one requested key is answered.
+enum Plan {
+    /// From the cache.
+    Ready(CardJson),
+    /// No service owns the key: no data.
+    Unknown(String),
+    /// Some service has not described itself yet; the key may be one of its cards.
+    Undiscovered(String),
+    /// Drawn by this or a concurrent request.
+    Wait(Pending),
+}
+
+/// A card being drawn, with what is needed to find its stale copy.
+struct Pending {
+    info: CardInfo,
+    keys: cache::CardKeys,
+    generations: Generations,
+    waiter: crate::flight::Waiter,
+}
+
+/// A card that could not be drawn fresh.
+struct Failed {
+    key: String,
+    failure: CardFailure,
+    /// Service name, cache keys and generations, when the key was routed.
+    routed: Option<(CardInfo, cache::CardKeys, Generations)>,
+}
 
 impl Gateway {
-    /// Builds the gateway from a validated config. Services are connected lazily.
-    pub fn new(config: Config) -> Result<Arc<Self>, BackendError> {
+    /// Builds the gateway from a validated config. Services and Redis connect lazily, so
+    /// the gateway starts while they are down. Must run inside a tokio runtime.
+    pub fn new(config: Config) -> Result<Arc<Self>, StartupError> {
         let backends = Backends::new(&config.services, &config.fanout)?;
         let router = CardRouter::new(backends, config.discovery.clone());
+        let cache = CardCache::from_settings(&config.cache)?.map(Arc::new);
         Ok(Arc::new(Self {
             verifier: SignatureVerifier::new(config.signing_secrets.clone(), config.allow_unsigned),
             fallback: FallbackCards::new(&config.fallback),
             router,
+            cache,
+            flights: Arc::new(Flights::default()),
             config,
         }))
     }
@@ -51,87 +106,143 @@ impl Gateway {
         &self.router
     }
 
-    /// Draws every requested card: one call per service, in parallel, then one card per key
-    /// in request order. Answers 503 only when every card failed because its service was
-    /// unreachable.
-    pub async fn answer(
-        &self,
-        request: &CardRequest,
-        keys: &CardKeys,
-        workspace_id: &str,
-    ) -> Result<String, GatewayError> {
-        let table = self.router.table();
+    /// The response cache, unless disabled.
+    pub fn cache(&self) -> Option<&Arc<CardCache>> {
+        self.cache.as_ref()
+    }
 
-        // Group the routed keys by service, keeping request order inside each group.
-        let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    /// Answers one request: cached cards first (one round trip), then one call per service
+    /// for the misses (shared with concurrent requests for the same cards), then stale
+    /// copies or fallback cards for what failed. 503 only when every card failed because
+    /// its service was unreachable and no stale copy was left.
+    pub async fn answer(&self, request: &CardRequest, keys: &CardKeys, workspace_id: &str) -> Result<Answer, GatewayError> {
+        let table = self.router.table();
+        let mut plans: Vec<Plan> = Vec::with_capacity(keys.as_slice().len());
+        let mut routed: Vec<(usize, CardInfo, cache::CardKeys)> = Vec::new();
         for key in keys.as_slice() {
-            if let Lookup::Routed(info) = table.lookup(key) {
-                groups.entry(info.service).or_default().push(key.clone());
+            match table.lookup(key) {
+                Lookup::Unknown => plans.push(Plan::Unknown(key.clone())),
+                Lookup::Undiscovered => plans.push(Plan::Undiscovered(key.clone())),
+                Lookup::Routed(info) => {
+                    routed.push((plans.len(), info.clone(), cache::card_keys(workspace_id, key, info.scope, request)));
+                    plans.push(Plan::Unknown(key.clone())); // replaced below
+                }
             }
         }
-        let calls = groups
-            .into_iter()
-            .map(|(service, card_keys)| (service, get_cards_request(request, card_keys, workspace_id)))
-            .collect();
-        let deadline = self.config.fanout.service_deadline.min(self.config.fanout.overall_budget);
-        let answers = call_services(self.router.backends(), calls, deadline).await;
-        let mut by_service: HashMap<usize, Result<HashMap<String, proto::CardResult>, CallFailure>> =
-            answers
-                .into_iter()
-                .map(|a| (a.service, a.result.map(|r| index_results(r.results))))
-                .collect();
 
-        let mut cards = Vec::with_capacity(keys.as_slice().len());
-        let mut unreachable = 0;
-        for key in keys.as_slice() {
-            let drawn = match table.lookup(key) {
-                Lookup::Unknown => Ok(CardJson::new(key, None, None)),
-                Lookup::Undiscovered => Err((CardFailure::Undiscovered, None)),
-                Lookup::Routed(info) => match by_service.get_mut(&info.service) {
-                    Some(Ok(results)) => render_result(info, results.remove(key).as_ref())
-                        .map_err(|f| (f, Some(info))),
-                    Some(Err(failure)) => Err((CardFailure::Call(failure.clone()), Some(info))),
-                    None => Err((CardFailure::MissingResult, Some(info))),
-                },
+        // Cache lookup: one round trip for all routed keys.
+        let slots = match &self.cache {
+            Some(cache) => cache.lookup(&routed.iter().map(|(_, _, k)| k.clone()).collect::<Vec<_>>()).await,
+            None => vec![cache::Slot { generations: Generations::default(), fresh: None }; routed.len()],
+        };
+        let (mut hits, mut misses) = (0, 0);
+        let mut assignments = Vec::new();
+        for ((index, info, ckeys), slot) in routed.into_iter().zip(slots) {
+            if let Some(card) = slot.fresh {
+                hits += 1;
+                plans[index] = Plan::Ready(card);
+                continue;
+            }
+            misses += 1;
+            // Without a cache every request draws its own cards.
+            let join = match &self.cache {
+                Some(_) => self.flights.join(&ckeys.fresh),
+                None => Join::Leader(Flights::solo(&ckeys.fresh)),
             };
-            match drawn {
-                Ok(card) => cards.push(card),
-                Err((failure, info)) => {
-                    unreachable += usize::from(failure.is_unreachable());
-                    tracing::warn!(
-                        card_key = %key,
-                        service = info.map_or("-", |i| &*i.service_name),
-                        reason = failure.code(),
-                        detail = %failure,
-                        "serving fallback card"
-                    );
-                    cards.push(self.fallback.card(key));
+            let waiter = match join {
+                Join::Follower(waiter) => waiter,
+                Join::Leader(leader) => {
+                    let waiter = leader.waiter();
+                    assignments.push(Assignment { info: info.clone(), keys: ckeys.clone(), generations: slot.generations, leader });
+                    waiter
                 }
+            };
+            plans[index] = Plan::Wait(Pending { info, keys: ckeys, generations: slot.generations, waiter });
+        }
+
+        // Draw what this request leads, in the background so that a client going away
+        // does not cancel a call other requests wait for.
+        if !assignments.is_empty() {
+            tokio::spawn(draw_cards(
+                self.router.backends().clone(),
+                self.cache.clone(),
+                self.config.cache.default_ttl,
+                request.clone(),
+                workspace_id.to_owned(),
+                assignments,
+                self.deadline(),
+            ));
+        }
+
+        self.assemble(plans, hits, misses).await
+    }
+
+    /// Waits for the drawn cards and puts the answer together in request order.
+    async fn assemble(&self, plans: Vec<Plan>, hits: usize, misses: usize) -> Result<Answer, GatewayError> {
+        // A little beyond the call deadline, for rendering and scheduling.
+        let wait_limit = self.deadline() + Duration::from_millis(500);
+        let outcomes: Vec<Result<CardJson, Failed>> = join_all(plans.into_iter().map(|plan| async move {
+            match plan {
+                Plan::Ready(card) => Ok(card),
+                Plan::Unknown(key) => Ok(CardJson::new(&key, None, None)),
+                Plan::Undiscovered(key) => Err(Failed { key, failure: CardFailure::Undiscovered, routed: None }),
+                Plan::Wait(Pending { info, keys, generations, waiter }) => {
+                    let drawn = match tokio::time::timeout(wait_limit, waiter.wait()).await {
+                        Ok(Some(drawn)) => drawn,
+                        Ok(None) => Err(CardFailure::Call(CallFailure::Unreachable(
+                            "the request drawing this card went away".into(),
+                        ))),
+                        Err(_) => Err(CardFailure::Call(CallFailure::Timeout(wait_limit))),
+                    };
+                    drawn.map_err(|failure| Failed { key: info.key.clone(), failure, routed: Some((info, keys, generations)) })
+                }
+            }
+        }))
+        .await;
+
+        // Stale copies for the failed cards: one more round trip, on the error path only.
+        let failed: Vec<&Failed> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+        let stale_keys: Vec<(&cache::CardKeys, Generations)> =
+            failed.iter().filter_map(|f| f.routed.as_ref().map(|(_, k, g)| (k, *g))).collect();
+        let mut stale_found = match &self.cache {
+            Some(cache) if !stale_keys.is_empty() => cache.stale(&stale_keys).await.into_iter(),
+            _ => Vec::new().into_iter(),
+        };
+
+        let mut cards = Vec::with_capacity(outcomes.len());
+        let (mut stale, mut unreachable) = (0, 0);
+        for outcome in &outcomes {
+            let failed = match outcome {
+                Ok(card) => {
+                    cards.push(card.clone());
+                    continue;
+                }
+                Err(failed) => failed,
+            };
+            let service = failed.routed.as_ref().map_or("-", |(info, _, _)| &*info.service_name);
+            let stale_copy = if failed.routed.is_some() { stale_found.next().flatten() } else { None };
+            if let Some(copy) = stale_copy {
+                stale += 1;
+                if let Some(cache) = &self.cache {
+                    cache.stats().record_stale();
+                }
+                tracing::warn!(card_key = %failed.key, service, reason = failed.failure.code(),
+                    detail = %failed.failure, "serving stale card");
+                cards.push(with_ttl(&copy, self.config.fallback.ttl_seconds));
+            } else {
+                unreachable += usize::from(failed.failure.is_unreachable());
+                tracing::warn!(card_key = %failed.key, service, reason = failed.failure.code(),
+                    detail = %failed.failure, "serving fallback card");
+                cards.push(self.fallback.card(&failed.key));
             }
         }
         if !cards.is_empty() && unreachable == cards.len() {
             return Err(GatewayError::AllServicesUnavailable);
         }
-        Ok(ResponseBody::build(&cards))
+        Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale })
     }
-}
 
-fn get_cards_request(request: &CardRequest, card_keys: Vec<String>, workspace_id: &str) -> proto::GetCardsRequest {
-    proto::GetCardsRequest {
-        card_keys,
-        workspace_id: workspace_id.to_owned(),
-        customer: Some(proto::Customer {
-            id: request.customer.id.clone(),
-            email: request.customer.email.clone(),
-            external_id: request.customer.external_id.clone(),
-        }),
-        thread: request.thread.as_ref().map(|t| proto::Thread {
-            id: t.id.clone(),
-            external_id: t.external_id.clone(),
-        }),
-        tenant: request.tenant.as_ref().map(|t| proto::Tenant {
-            id: t.id.clone(),
-            external_id: t.external_id.clone(),
-        }),
+    fn deadline(&self) -> Duration {
+        self.config.fanout.service_deadline.min(self.config.fanout.overall_budget)
     }
 }

@@ -5,10 +5,13 @@
 //! parse -> route keys to services -> one `GetCards` call per service in parallel ->
 //! validate + render each card -> one card per key, in request order.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod draw;
 pub mod error;
 pub mod fanout;
+pub mod flight;
 pub mod gateway;
 pub mod http;
 pub mod merge;

@@ -2,6 +2,7 @@
 //! Plain requests, and waiting on conditions with deadlines.
 
 pub mod providers;
+pub mod redis;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -152,6 +153,26 @@ impl RunningGateway {
         self.post(body, Some(SECRET)).await
     }
 
+    /// Waits until every cache write queued so far has been sent to the store.
+    pub async fn flush_cache(&self) {
+        if let Some(cache) = self.gateway.cache() {
+            cache.flush().await;
+        }
+    }
+
+    /// POSTs an invalidation to `/admin/invalidate` with `token`; returns the status.
+    pub async fn invalidate(&self, token: &str, body: serde_json::Value) -> u16 {
+        self.client
+            .post(self.url("/admin/invalidate"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("admin request reaches the gateway")
+            .status()
+            .as_u16()
+    }
+
     /// The HTTP client used for requests (for custom ones).
     pub fn client(&self) -> &reqwest::Client {
         &self.client
@@ -177,15 +198,31 @@ impl Drop for RunningGateway {
 pub struct Answer {
     pub status: u16,
     pub json: serde_json::Value,
+    /// The `cardmesh-cache` header (`hits=…, misses=…, stale=…`), empty when absent.
+    pub cache: String,
 }
 
 impl Answer {
     async fn from(resp: reqwest::Response) -> Self {
         let status = resp.status().as_u16();
+        let cache = resp
+            .headers()
+            .get("cardmesh-cache")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         let text = resp.text().await.expect("body");
         let json = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("answer with status {status} is not JSON ({e}): {text}"));
-        Self { status, json }
+        Self { status, json, cache }
+    }
+
+    /// One figure of the `cardmesh-cache` header: `hits`, `misses` or `stale`.
+    pub fn cache_count(&self, name: &str) -> usize {
+        self.cache
+            .split(", ")
+            .find_map(|part| part.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in cardmesh-cache header {:?}", self.cache))
     }
 
     /// The keys of `cards`, in order.

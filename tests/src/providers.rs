@@ -85,3 +85,60 @@ impl CardProvider for CountingCards {
         Card::new([text(format!("{key} for {}", ctx.customer.id))])
     }
 }
+
+/// Cards with different scopes and TTLs that count how often each key is drawn.
+///
+/// | key | scope | TTL |
+/// | --- | --- | --- |
+/// | `account` | customer | 120 s (`Describe` default) |
+/// | `thread-notes` | thread | 60 s (`Describe` default) |
+/// | `tenant-plan` | tenant | 90 s (`Describe` default) |
+/// | `short-lived` | customer | 1 s (set per answer) |
+/// | `answer-ttl` | customer | 45 s (set per answer) |
+#[derive(Clone, Default)]
+pub struct ScopedCards {
+    calls: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    /// How long each draw takes (to make concurrent requests overlap).
+    pub delay: Duration,
+}
+
+impl ScopedCards {
+    pub fn with_delay(delay: Duration) -> Self {
+        Self { delay, ..Self::default() }
+    }
+
+    /// How often `key` was drawn.
+    pub fn calls(&self, key: &str) -> usize {
+        self.calls.lock().unwrap().get(key).copied().unwrap_or(0)
+    }
+}
+
+#[tonic::async_trait]
+impl CardProvider for ScopedCards {
+    fn name(&self) -> &str {
+        "scoped"
+    }
+    fn cards(&self) -> Vec<CardSpec> {
+        use cardmesh_kit::Scope;
+        vec![
+            CardSpec::new("account", "Account").ttl(Duration::from_secs(120)),
+            CardSpec::new("thread-notes", "Thread notes").scope(Scope::Thread).ttl(Duration::from_secs(60)),
+            CardSpec::new("tenant-plan", "Tenant plan").scope(Scope::Tenant).ttl(Duration::from_secs(90)),
+            CardSpec::new("short-lived", "Short-lived"),
+            CardSpec::new("answer-ttl", "Answer TTL"),
+        ]
+    }
+    async fn card(&self, key: &str, ctx: &CardContext) -> Card {
+        *self.calls.lock().unwrap().entry(key.to_owned()).or_default() += 1;
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        let thread = ctx.thread.as_ref().map_or("-", |t| t.id.as_str());
+        let card = Card::new([text(format!("{key} for {} in {thread}", ctx.customer.id))]);
+        match key {
+            "short-lived" => card.with_ttl(Duration::from_secs(1)),
+            "answer-ttl" => card.with_ttl(Duration::from_secs(45)),
+            _ => card,
+        }
+    }
+}

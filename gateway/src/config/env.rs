@@ -18,7 +18,7 @@ enum Kind {
     Integer,
 }
 
-/// Every environment variable the gateway reads: name, config path, kind.
+/// Every environment variable the gateway reads: name and config path.
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_LISTEN", "listen"),
     ("CARDMESH_SIGNING_SECRETS", "signing_secrets"),
@@ -28,13 +28,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_SERVICE_DEADLINE", "fanout.service_deadline"),
     ("CARDMESH_OVERALL_BUDGET", "fanout.overall_budget"),
     ("CARDMESH_FALLBACK_TTL_SECONDS", "fallback.ttl_seconds"),
+    ("CARDMESH_REDIS_URL", "cache.redis_url"),
+    ("CARDMESH_CACHE", "cache.enabled"),
+    ("CARDMESH_CACHE_CAPACITY", "cache.memory_capacity"),
+    ("CARDMESH_STALE_WINDOW", "cache.stale_window"),
+    ("CARDMESH_ADMIN_TOKEN", "admin_token"),
 ];
 
 fn kind_of(path: &str) -> Kind {
     match path {
-        "allow_unsigned" => Kind::Bool,
+        "allow_unsigned" | "cache.enabled" => Kind::Bool,
         "signing_secrets" | "services" => Kind::List,
-        "limits.max_body_bytes" | "fallback.ttl_seconds" => Kind::Integer,
+        "limits.max_body_bytes" | "fallback.ttl_seconds" | "cache.memory_capacity" => Kind::Integer,
         _ => Kind::Text,
     }
 }
@@ -76,8 +81,8 @@ fn parse(name: &str, raw: &str, kind: Kind) -> Result<Value, ConfigError> {
     Ok(match kind {
         Kind::Text => Value::from(raw_trimmed.to_owned()),
         Kind::Bool => match raw_trimmed.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Value::from(true),
-            "false" | "0" | "no" | "" => Value::from(false),
+            "true" | "1" | "yes" | "on" => Value::from(true),
+            "false" | "0" | "no" | "off" | "" => Value::from(false),
             _ => {
                 return Err(ConfigError::Env(format!(
                     "{name}: expected true or false, got {raw_trimmed:?}"

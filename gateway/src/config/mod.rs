@@ -44,6 +44,11 @@ pub struct Config {
     pub discovery: Discovery,
     /// The card served when a card's service failed.
     pub fallback: Fallback,
+    /// The response cache.
+    pub cache: CacheSettings,
+    /// Bearer token of `POST /admin/invalidate`; the endpoint is off without it
+    /// (default: none).
+    pub admin_token: Option<Secret>,
 }
 
 /// Request limits.
@@ -108,6 +113,67 @@ impl Default for Config {
             fanout: Fanout::default(),
             discovery: Discovery::default(),
             fallback: Fallback::default(),
+            cache: CacheSettings::default(),
+            admin_token: None,
+        }
+    }
+}
+
+/// The response cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSettings {
+    /// Cache rendered cards at all (default: true).
+    pub enabled: bool,
+    /// Redis URL, e.g. `redis://127.0.0.1:6379/0`; without it an in-process cache serves
+    /// this gateway alone (default: none).
+    pub redis_url: Option<Secret>,
+    /// Most entries of the in-process cache (default: 10000).
+    pub memory_capacity: u64,
+    /// TTL of a card whose service set none, neither per answer nor in `Describe`
+    /// (default: 5m).
+    #[serde(with = "humantime_serde")]
+    pub default_ttl: Duration,
+    /// Longest time a card is cached, whatever the service asks (default: 1day).
+    #[serde(with = "humantime_serde")]
+    pub max_ttl: Duration,
+    /// How long a card's last good copy is kept after it expires, to be served when its
+    /// service fails; 0 turns stale-if-error off (default: 24h).
+    #[serde(with = "humantime_serde")]
+    pub stale_window: Duration,
+    /// Deadline of one cache read; a slower read is a miss (default: 100ms).
+    #[serde(with = "humantime_serde")]
+    pub read_timeout: Duration,
+    /// Deadline of one batch of cache writes (default: 500ms).
+    #[serde(with = "humantime_serde")]
+    pub write_timeout: Duration,
+    /// Deadline of connecting to Redis (default: 500ms).
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// Consecutive Redis errors after which Redis is skipped for `cooldown` (default: 3).
+    pub failure_threshold: u32,
+    /// How long Redis is skipped before one probe (default: 5s).
+    #[serde(with = "humantime_serde")]
+    pub cooldown: Duration,
+    /// Cache writes waiting to be sent; beyond it writes are dropped (default: 10000).
+    pub write_queue: usize,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            redis_url: None,
+            memory_capacity: 10_000,
+            default_ttl: Duration::from_secs(300),
+            max_ttl: Duration::from_secs(24 * 3600),
+            stale_window: Duration::from_secs(24 * 3600),
+            read_timeout: Duration::from_millis(100),
+            write_timeout: Duration::from_millis(500),
+            connect_timeout: Duration::from_millis(500),
+            failure_threshold: 3,
+            cooldown: Duration::from_secs(5),
+            write_queue: 10_000,
         }
     }
 }
@@ -227,6 +293,26 @@ impl Config {
         let d = &self.discovery;
         if d.refresh_interval.is_zero() || d.retry_interval.is_zero() {
             errors.push("discovery: refresh_interval and retry_interval must be above 0".into());
+        }
+        let c = &self.cache;
+        if let Some(url) = &c.redis_url {
+            match url::Url::parse(url.expose()) {
+                Ok(u) if matches!(u.scheme(), "redis" | "rediss" | "unix" | "redis+unix") => {}
+                _ => errors.push(
+                    "cache.redis_url: not a Redis URL; write it as redis://HOST:PORT/DB \
+                     (CARDMESH_REDIS_URL)"
+                        .into(),
+                ),
+            }
+        }
+        if c.read_timeout.is_zero() || c.write_timeout.is_zero() || c.connect_timeout.is_zero() {
+            errors.push("cache: read_timeout, write_timeout and connect_timeout must be above 0".into());
+        }
+        if c.memory_capacity == 0 || c.write_queue == 0 {
+            errors.push("cache: memory_capacity and write_queue must be above 0".into());
+        }
+        if self.admin_token.as_ref().is_some_and(|t| t.expose().trim().is_empty()) {
+            errors.push("admin_token: must not be empty; unset it to turn the admin endpoint off".into());
         }
         if self.fallback.text.trim().is_empty() {
             errors.push("fallback.text: must not be empty".into());

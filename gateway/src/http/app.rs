@@ -15,7 +15,8 @@ use crate::gateway::Gateway;
 /// - `POST /` and `POST /cards`: the Plain card endpoint;
 /// - `GET /healthz`: 200 while the gateway serves;
 /// - `GET /readyz`: 200 once every configured card service has described its cards,
-///   503 (with the number still missing) before.
+///   503 (with the number still missing) before;
+/// - `POST /admin/invalidate`: drop a customer's cached cards (needs the admin token).
 pub fn app(gateway: Arc<Gateway>) -> Router {
     let body_limit = gateway.config().limits.max_body_bytes;
     Router::new()
@@ -26,6 +27,7 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(ready))
+        .route("/admin/invalidate", post(super::admin::invalidate))
         .with_state(gateway)
 }
 

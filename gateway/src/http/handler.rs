@@ -13,6 +13,9 @@ use crate::gateway::Gateway;
 use crate::plain::parse_request;
 use crate::verify::SIGNATURE_HEADER;
 
+/// Header telling how many cards came from the cache (for operators and tests).
+pub const CACHE_HEADER: &str = "cardmesh-cache";
+
 /// Header Plain sends with the workspace id.
 const WORKSPACE_HEADER: &str = "plain-workspace-id";
 
@@ -41,7 +44,15 @@ pub async fn cards(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let answer = gateway.answer(&request, &keys, workspace_id).await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], answer).into_response())
+    let cache = format!("hits={}, misses={}, stale={}", answer.hits, answer.misses, answer.stale);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::HeaderName::from_static(CACHE_HEADER), cache),
+        ],
+        answer.body,
+    )
+        .into_response())
 }
 
 /// `application/json`, with or without parameters such as `charset`.

@@ -1,8 +1,10 @@
 //! The HTTP face of the gateway: routes, the Plain card handler and the server loop.
 
+mod admin;
 mod app;
 mod handler;
 mod server;
 
 pub use app::app;
+pub use handler::CACHE_HEADER;
 pub use server::{serve, shutdown_signal};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use cardmesh_proto::{card_result::Outcome, CardResult};
 
-pub use fallback::FallbackCards;
+pub use fallback::{with_ttl, FallbackCards};
 
 use crate::fanout::CallFailure;
 use crate::plain::CardJson;
@@ -61,8 +61,9 @@ pub fn index_results(results: Vec<CardResult>) -> HashMap<String, CardResult> {
     by_key
 }
 
-/// Validates and renders one service result into a Plain card.
-pub fn render_result(info: &CardInfo, result: Option<&CardResult>) -> Result<CardJson, CardFailure> {
+/// Validates and renders one service result into a Plain card. Also returns the TTL the
+/// service set for this answer, if any.
+pub fn render_result(info: &CardInfo, result: Option<&CardResult>) -> Result<(CardJson, Option<u32>), CardFailure> {
     let result = result.ok_or(CardFailure::MissingResult)?;
     let ttl = result.time_to_live_seconds;
     match &result.outcome {
@@ -74,9 +75,9 @@ pub fn render_result(info: &CardInfo, result: Option<&CardResult>) -> Result<Car
                 }
                 CardFailure::Invalid(text)
             })?;
-            Ok(CardJson::new(&info.key, ttl, Some(&rendered)))
+            Ok((CardJson::new(&info.key, ttl, Some(&rendered)), ttl))
         }
-        Some(Outcome::NoData(_)) => Ok(CardJson::new(&info.key, ttl, None)),
+        Some(Outcome::NoData(_)) => Ok((CardJson::new(&info.key, ttl, None), ttl)),
         Some(Outcome::Error(e)) => Err(CardFailure::Reported(e.reason.clone())),
         None => Err(CardFailure::Invalid("the result has no outcome set".into())),
     }

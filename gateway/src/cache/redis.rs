@@ -1,0 +1,131 @@
+//! The Redis store: short per-operation timeouts, reconnects on demand, and a breaker that
+//! skips Redis for a cool-down after repeated errors. The gateway starts while Redis is
+//! down and connects when it comes up.
+
+use std::future::Future;
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use redis::AsyncConnectionConfig;
+use tokio::sync::Mutex;
+
+use super::breaker::Breaker;
+use super::store::{CacheStore, StoreError, Write};
+use crate::config::CacheSettings;
+
+/// A Redis-backed store.
+pub struct RedisStore {
+    client: redis::Client,
+    connection: Mutex<Option<MultiplexedConnection>>,
+    breaker: Breaker,
+    read_timeout: Duration,
+    write_timeout: Duration,
+    connect_timeout: Duration,
+}
+
+impl RedisStore {
+    /// A store for `url` (`redis://host:port/db`). Does not connect yet.
+    pub fn new(url: &str, settings: &CacheSettings) -> Result<Self, redis::RedisError> {
+        Ok(Self {
+            client: redis::Client::open(url)?,
+            connection: Mutex::new(None),
+            breaker: Breaker::new(settings.failure_threshold, settings.cooldown),
+            read_timeout: settings.read_timeout,
+            write_timeout: settings.write_timeout,
+            connect_timeout: settings.connect_timeout,
+        })
+    }
+
+    /// The shared connection, connecting first when there is none.
+    async fn connection(&self) -> Result<MultiplexedConnection, StoreError> {
+        let mut slot = self.connection.lock().await;
+        if let Some(conn) = slot.as_ref() {
+            return Ok(conn.clone());
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.connect_timeout))
+            .set_response_timeout(Some(self.write_timeout.max(self.read_timeout)));
+        let conn = tokio::time::timeout(
+            self.connect_timeout,
+            self.client.get_multiplexed_async_connection_with_config(&config),
+        )
+        .await
+        .map_err(|_| StoreError::Timeout(self.connect_timeout))?
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+        tracing::info!("connected to Redis");
+        *slot = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Runs one operation under the breaker and `timeout`; an error drops the connection so
+    /// the next operation reconnects.
+    async fn run<T, F, Fut>(&self, timeout: Duration, op: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(MultiplexedConnection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        if !self.breaker.allow() {
+            return Err(StoreError::CircuitOpen);
+        }
+        let result = match self.connection().await {
+            Ok(conn) => match tokio::time::timeout(timeout, op(conn)).await {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(e)) => Err(StoreError::Backend(e.to_string())),
+                Err(_) => Err(StoreError::Timeout(timeout)),
+            },
+            Err(e) => Err(e),
+        };
+        match &result {
+            Ok(_) => self.breaker.success(),
+            Err(error) => {
+                if !matches!(error, StoreError::Timeout(_)) {
+                    *self.connection.lock().await = None;
+                }
+                if self.breaker.failure() {
+                    tracing::warn!(%error, "Redis is failing; skipping it for a cool-down");
+                }
+            }
+        }
+        result
+    }
+}
+
+#[async_trait::async_trait]
+impl CacheStore for RedisStore {
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.run(self.read_timeout, |mut conn| async move {
+            redis::cmd("MGET").arg(keys).query_async(&mut conn).await
+        })
+        .await
+    }
+
+    async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for w in writes {
+            pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(w.ttl.as_millis().max(1) as u64).ignore();
+        }
+        self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await })
+            .await
+    }
+
+    async fn increment(&self, keys: &[String], ttl: Duration) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for key in keys {
+            pipe.cmd("INCR").arg(key).ignore();
+            pipe.cmd("PEXPIRE").arg(key).arg(ttl.as_millis().max(1) as u64).ignore();
+        }
+        self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await })
+            .await
+    }
+
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+}

@@ -1,0 +1,50 @@
+//! Cache counters.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counters of cache outcomes since start.
+#[derive(Debug, Default)]
+pub struct CacheStats {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    stale: AtomicU64,
+    errors: AtomicU64,
+    dropped_writes: AtomicU64,
+}
+
+/// A copy of the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatsSnapshot {
+    pub hits: u64,
+    pub misses: u64,
+    pub stale: u64,
+    pub errors: u64,
+    pub dropped_writes: u64,
+}
+
+impl CacheStats {
+    pub fn record_hits(&self, n: usize) {
+        self.hits.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    pub fn record_misses(&self, n: usize) {
+        self.misses.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    pub fn record_stale(&self) {
+        self.stale.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn record_error(&self) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn record_dropped_write(&self) {
+        self.dropped_writes.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            stale: self.stale.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            dropped_writes: self.dropped_writes.load(Ordering::Relaxed),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Drawing the cards a request leads: one `GetCards` call per service, in parallel, then
+//! render, cache, and publish each card to everyone waiting for it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cardmesh_proto as proto;
+
+use crate::cache::{self, CardCache, Generations};
+use crate::fanout::{call_services, Backends};
+use crate::flight::Leader;
+use crate::merge::{index_results, render_result, CardFailure};
+use crate::plain::CardRequest;
+use crate::route::CardInfo;
+
+/// One card this request must draw.
+pub struct Assignment {
+    pub info: CardInfo,
+    pub keys: cache::CardKeys,
+    pub generations: Generations,
+    pub leader: Leader,
+}
+
+/// Calls the services of `assignments` (one call each, in parallel, under `deadline`),
+/// renders every card, queues the good ones for the cache and publishes every outcome.
+pub async fn draw_cards(
+    backends: Backends,
+    cache: Option<Arc<CardCache>>,
+    default_ttl: Duration,
+    request: CardRequest,
+    workspace_id: String,
+    assignments: Vec<Assignment>,
+    deadline: Duration,
+) {
+    let mut by_service: BTreeMap<usize, Vec<Assignment>> = BTreeMap::new();
+    for a in assignments {
+        by_service.entry(a.info.service).or_default().push(a);
+    }
+    let calls = by_service
+        .iter()
+        .map(|(service, cards)| {
+            let keys = cards.iter().map(|a| a.info.key.clone()).collect();
+            (*service, get_cards_request(&request, keys, &workspace_id))
+        })
+        .collect();
+    let answers = call_services(&backends, calls, deadline).await;
+    let mut results: HashMap<usize, _> =
+        answers.into_iter().map(|a| (a.service, a.result.map(|r| index_results(r.results)))).collect();
+
+    for (service, cards) in by_service {
+        let answer = results.remove(&service);
+        for a in cards {
+            let drawn = match &answer {
+                Some(Ok(by_key)) => render_result(&a.info, by_key.get(&a.info.key)),
+                Some(Err(failure)) => Err(CardFailure::Call(failure.clone())),
+                None => Err(CardFailure::MissingResult),
+            };
+            let drawn = drawn.map(|(card, ttl)| {
+                if let Some(cache) = &cache {
+                    let ttl = ttl
+                        .or(a.info.default_ttl_seconds)
+                        .map_or(default_ttl, |s| Duration::from_secs(u64::from(s)));
+                    cache.store(&a.keys, a.generations, &card, ttl);
+                }
+                card
+            });
+            a.leader.finish(drawn);
+        }
+    }
+}
+
+/// The `GetCardsRequest` for `card_keys` of one service.
+pub fn get_cards_request(request: &CardRequest, card_keys: Vec<String>, workspace_id: &str) -> proto::GetCardsRequest {
+    proto::GetCardsRequest {
+        card_keys,
+        workspace_id: workspace_id.to_owned(),
+        customer: Some(proto::Customer {
+            id: request.customer.id.clone(),
+            email: request.customer.email.clone(),
+            external_id: request.customer.external_id.clone(),
+        }),
+        thread: request.thread.as_ref().map(|t| proto::Thread { id: t.id.clone(), external_id: t.external_id.clone() }),
+        tenant: request.tenant.as_ref().map(|t| proto::Tenant { id: t.id.clone(), external_id: t.external_id.clone() }),
+    }
+}

@@ -1,0 +1,128 @@
+//! In-process single flight: concurrent requests that miss on the same cache key share one
+//! service call. The first becomes the leader and draws the card; the others wait for its
+//! result.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+
+use crate::merge::CardFailure;
+use crate::plain::CardJson;
+
+/// The outcome of drawing one card.
+pub type Drawn = Result<CardJson, CardFailure>;
+
+type Slot = watch::Receiver<Option<Drawn>>;
+
+/// The cards being drawn right now, by cache key.
+#[derive(Default)]
+pub struct Flights {
+    inflight: Mutex<HashMap<String, Slot>>,
+}
+
+/// Taking part in a flight.
+pub enum Join {
+    /// Nobody draws this card yet: draw it and [`Leader::finish`].
+    Leader(Leader),
+    /// Somebody else draws it: wait on the receiver.
+    Follower(Waiter),
+}
+
+/// The duty to draw one card and publish the result.
+pub struct Leader {
+    key: String,
+    tx: watch::Sender<Option<Drawn>>,
+    flights: Arc<Flights>,
+}
+
+/// A wait for another request's result.
+pub struct Waiter(Slot);
+
+impl Flights {
+    /// Joins the flight for `key`, leading it when there is none.
+    pub fn join(self: &Arc<Self>, key: &str) -> Join {
+        let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(rx) = inflight.get(key) {
+            return Join::Follower(Waiter(rx.clone()));
+        }
+        let (tx, rx) = watch::channel(None);
+        inflight.insert(key.to_owned(), rx);
+        Join::Leader(Leader { key: key.to_owned(), tx, flights: Arc::clone(self) })
+    }
+
+    /// A leader outside any shared flight (nobody can follow it).
+    pub fn solo(key: &str) -> Leader {
+        let (tx, _) = watch::channel(None);
+        Leader { key: key.to_owned(), tx, flights: Arc::new(Flights::default()) }
+    }
+
+    /// Number of cards being drawn (for tests).
+    pub fn len(&self) -> usize {
+        self.inflight.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// True when nothing is being drawn.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Leader {
+    /// A waiter on this leader's own result.
+    pub fn waiter(&self) -> Waiter {
+        Waiter(self.tx.subscribe())
+    }
+
+    /// Publishes the result to every waiter and ends the flight.
+    pub fn finish(self, drawn: Drawn) {
+        let _ = self.tx.send(Some(drawn));
+    }
+}
+
+impl Drop for Leader {
+    fn drop(&mut self) {
+        let mut inflight = self.flights.inflight.lock().unwrap_or_else(|e| e.into_inner());
+        inflight.remove(&self.key);
+    }
+}
+
+impl Waiter {
+    /// The leader's result; `None` when the leader went away without one.
+    pub async fn wait(mut self) -> Option<Drawn> {
+        match self.0.wait_for(Option::is_some).await {
+            Ok(value) => value.clone(),
+            Err(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn followers_get_the_leaders_result_and_the_flight_ends() {
+        let flights = Arc::new(Flights::default());
+        let Join::Leader(leader) = flights.join("k") else { panic!("first joins as leader") };
+        let Join::Follower(f1) = flights.join("k") else { panic!("second follows") };
+        let Join::Leader(other) = flights.join("other") else { panic!("other key leads") };
+        let own = leader.waiter();
+        let card = CardJson::new("k", None, None);
+        leader.finish(Ok(card.clone()));
+        assert_eq!(f1.wait().await, Some(Ok(card.clone())));
+        assert_eq!(own.wait().await, Some(Ok(card)));
+        drop(other);
+        assert!(flights.is_empty());
+        assert!(matches!(flights.join("k"), Join::Leader(_)));
+    }
+
+    #[tokio::test]
+    async fn a_vanished_leader_releases_followers() {
+        let flights = Arc::new(Flights::default());
+        let Join::Leader(leader) = flights.join("k") else { panic!() };
+        let Join::Follower(f) = flights.join("k") else { panic!() };
+        drop(leader);
+        assert_eq!(f.wait().await, None);
+    }
+}

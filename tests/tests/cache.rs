@@ -1,0 +1,269 @@
+//! The response cache, with the in-process store and with real Redis in a container:
+//! hits, TTLs, scopes, stale-if-error, invalidation, coalescing, and Redis outages.
+
+use std::time::Duration;
+
+use cardmesh_gateway::cache::card_keys;
+use cardmesh_gateway::config::{Config, Secret};
+use cardmesh_gateway::plain::parse_request;
+use cardmesh_gateway::route::Scope;
+use cardmesh_tests::providers::ScopedCards;
+use cardmesh_tests::redis::{free_port, RedisContainer};
+use cardmesh_tests::*;
+use serde_json::json;
+
+const ADMIN_TOKEN: &str = "admin-token-for-tests";
+const CUSTOMER: &str = "c_cache_1";
+
+/// Where the gateway under test caches.
+enum Store {
+    Memory,
+    Redis(RedisContainer),
+}
+
+impl Store {
+    async fn redis() -> Self {
+        Store::Redis(RedisContainer::start().await)
+    }
+}
+
+fn body(keys: &[&str], thread: &str) -> String {
+    json!({
+        "cardKeys": keys,
+        "customer": { "id": CUSTOMER, "email": "cache@example.com", "externalId": "cus_cache_1" },
+        "thread": { "id": thread, "externalId": null },
+        "tenant": { "id": "te_1", "externalId": null },
+    })
+    .to_string()
+}
+
+fn config(store: &Store, service: &RunningService) -> Config {
+    let mut config = gateway_config(&[service.endpoint()]);
+    config.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    config.cache.cooldown = Duration::from_millis(300);
+    if let Store::Redis(redis) = store {
+        config.cache.redis_url = Some(Secret::new(redis.url()));
+    }
+    config
+}
+
+async fn stack(store: &Store, cards: ScopedCards) -> (RunningService, RunningGateway) {
+    let service = RunningService::start(cards).await;
+    let gateway = RunningGateway::start_ready(config(store, &service)).await;
+    (service, gateway)
+}
+
+/// Runs one scenario against both stores.
+macro_rules! both_stores {
+    ($scenario:ident: $memory:ident, $redis:ident) => {
+        #[tokio::test]
+        async fn $memory() {
+            $scenario(Store::Memory).await;
+        }
+        #[tokio::test]
+        async fn $redis() {
+            $scenario(Store::redis().await).await;
+        }
+    };
+}
+
+both_stores!(second_request_is_served_from_the_cache: hit_memory, hit_redis);
+both_stores!(thread_scope_is_per_thread_customer_scope_is_shared: scope_memory, scope_redis);
+both_stores!(stale_copy_is_served_when_the_service_is_down: stale_memory, stale_redis);
+both_stores!(invalidation_makes_the_next_request_call_the_service: invalidate_memory, invalidate_redis);
+both_stores!(concurrent_identical_misses_make_one_call: coalesce_memory, coalesce_redis);
+
+async fn second_request_is_served_from_the_cache(store: Store) {
+    let cards = ScopedCards::default();
+    let (_service, gw) = stack(&store, cards.clone()).await;
+    let body = body(&["account", "thread-notes"], "th_1");
+
+    let first = gw.post_signed(&body).await;
+    assert_eq!(first.status, 200, "{}", first.json);
+    assert_eq!((first.cache_count("hits"), first.cache_count("misses")), (0, 2));
+    gw.flush_cache().await;
+
+    let second = gw.post_signed(&body).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(second.cache_count("hits"), 2);
+    assert_eq!(second.json, first.json, "the cached answer is the same card");
+    assert_eq!((cards.calls("account"), cards.calls("thread-notes")), (1, 1));
+}
+
+async fn thread_scope_is_per_thread_customer_scope_is_shared(store: Store) {
+    let cards = ScopedCards::default();
+    let (_service, gw) = stack(&store, cards.clone()).await;
+    let keys = ["account", "thread-notes"];
+
+    assert_eq!(gw.post_signed(&body(&keys, "th_a")).await.status, 200);
+    gw.flush_cache().await;
+    let other_thread = gw.post_signed(&body(&keys, "th_b")).await;
+    assert!(other_thread.card("thread-notes")["components"][0]["componentText"]["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("in th_b"));
+    gw.flush_cache().await;
+    let again = gw.post_signed(&body(&keys, "th_a")).await;
+    assert_eq!(again.cache_count("hits"), 2);
+
+    assert_eq!(cards.calls("account"), 1, "customer scope is shared across threads");
+    assert_eq!(cards.calls("thread-notes"), 2, "thread scope is drawn once per thread");
+}
+
+async fn stale_copy_is_served_when_the_service_is_down(store: Store) {
+    let cards = ScopedCards::default();
+    let (mut service, gw) = stack(&store, cards.clone()).await;
+    let keys = ["short-lived", "account", "tenant-plan"];
+    let fresh = gw.post_signed(&body(&keys[..2], "th_1")).await;
+    gw.flush_cache().await;
+    service.stop().await;
+
+    // `short-lived` expires after 1 s; from then on its last good copy is served.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let stale_answer = loop {
+        let answer = gw.post_signed(&body(&keys, "th_1")).await;
+        if answer.cache_count("stale") == 1 {
+            break answer;
+        }
+        assert!(std::time::Instant::now() < deadline, "short-lived card never served stale: {}", answer.json);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(stale_answer.status, 200);
+    let stale_card = stale_answer.card("short-lived");
+    assert!(!is_fallback(stale_card), "{stale_card}");
+    assert_eq!(stale_card["components"], fresh.card("short-lived")["components"]);
+    assert_eq!(stale_card["timeToLiveSeconds"], 30, "a stale copy gets the short fallback TTL");
+    assert_eq!(stale_answer.card("account"), fresh.card("account"), "still fresh in the cache");
+    assert!(is_fallback(stale_answer.card("tenant-plan")), "never cached: fallback");
+    assert_eq!(cards.calls("short-lived"), 1);
+}
+
+async fn invalidation_makes_the_next_request_call_the_service(store: Store) {
+    let cards = ScopedCards::default();
+    let (_service, gw) = stack(&store, cards.clone()).await;
+    let body = body(&["account", "thread-notes"], "th_1");
+    gw.post_signed(&body).await;
+    gw.flush_cache().await;
+
+    assert_eq!(gw.invalidate("wrong-token", json!({ "customerId": CUSTOMER })).await, 401);
+    assert_eq!(gw.invalidate(ADMIN_TOKEN, json!({ "customerId": "" })).await, 400);
+
+    // One card.
+    assert_eq!(gw.invalidate(ADMIN_TOKEN, json!({ "customerId": CUSTOMER, "cardKeys": ["account"] })).await, 200);
+    let after_one = gw.post_signed(&body).await;
+    assert_eq!(after_one.cache_count("hits"), 1);
+    assert_eq!((cards.calls("account"), cards.calls("thread-notes")), (2, 1));
+    gw.flush_cache().await;
+
+    // All of the customer's cards.
+    assert_eq!(gw.invalidate(ADMIN_TOKEN, json!({ "customerId": CUSTOMER })).await, 200);
+    let after_all = gw.post_signed(&body).await;
+    assert_eq!(after_all.cache_count("hits"), 0);
+    assert_eq!((cards.calls("account"), cards.calls("thread-notes")), (3, 2));
+    gw.flush_cache().await;
+    assert_eq!(gw.post_signed(&body).await.cache_count("hits"), 2, "cached again after invalidation");
+}
+
+async fn concurrent_identical_misses_make_one_call(store: Store) {
+    let cards = ScopedCards::with_delay(Duration::from_millis(500));
+    let (_service, gw) = stack(&store, cards.clone()).await;
+    let body = body(&["account"], "th_1");
+    let answers = futures::future::join_all((0..50).map(|_| gw.post_signed(&body))).await;
+    for answer in &answers {
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.json, answers[0].json);
+        assert!(!is_fallback(answer.card("account")));
+    }
+    assert_eq!(cards.calls("account"), 1, "50 concurrent misses share one service call");
+}
+
+#[tokio::test]
+async fn ttl_in_redis_is_the_cards_ttl() {
+    let store = Store::redis().await;
+    let Store::Redis(redis) = &store else { unreachable!() };
+    let (_service, gw) = stack(&store, ScopedCards::default()).await;
+    let keys = ["account", "thread-notes", "answer-ttl"];
+    let body = body(&keys, "th_1");
+    assert_eq!(gw.post_signed(&body).await.status, 200);
+    gw.flush_cache().await;
+
+    let request = parse_request(body.as_bytes(), 25).unwrap().0;
+    let mut conn = redis.client().await;
+    for (key, scope, ttl) in [("account", Scope::Customer, 120), ("thread-notes", Scope::Thread, 60), ("answer-ttl", Scope::Customer, 45)] {
+        let k = card_keys("w_test", key, scope, &request);
+        let fresh: i64 = ::redis::cmd("PTTL").arg(&k.fresh).query_async(&mut conn).await.unwrap();
+        assert!((ttl * 1000 - 5000..=ttl * 1000).contains(&fresh), "{key}: PTTL {fresh} ms, want ~{ttl} s");
+        let stale: i64 = ::redis::cmd("PTTL").arg(&k.stale).query_async(&mut conn).await.unwrap();
+        let want = (ttl + 24 * 3600) * 1000;
+        assert!((want - 5000..=want).contains(&stale), "{key}: stale PTTL {stale} ms");
+        let value: String = ::redis::cmd("GET").arg(&k.fresh).query_async(&mut conn).await.unwrap();
+        assert!(!value.contains("cache@example.com"), "no email in the stored value");
+    }
+}
+
+#[tokio::test]
+async fn redis_outage_keeps_answers_fresh_and_caching_resumes() {
+    let store = Store::redis().await;
+    let Store::Redis(redis) = &store else { unreachable!() };
+    let cards = ScopedCards::default();
+    let (_service, gw) = stack(&store, cards.clone()).await;
+    let body = body(&["account"], "th_1");
+    gw.post_signed(&body).await;
+    gw.flush_cache().await;
+    assert_eq!(gw.post_signed(&body).await.cache_count("hits"), 1);
+
+    redis.stop().await;
+    for i in 0..5 {
+        let answer = gw.post_signed(&body).await;
+        assert_eq!(answer.status, 200, "request {i} while Redis is down");
+        assert!(!is_fallback(answer.card("account")), "fresh from the service");
+    }
+    assert_eq!(cards.calls("account"), 6);
+
+    redis.restart().await;
+    // After the cool-down the gateway probes Redis again and stores what it draws.
+    wait_until("caching resumes after Redis is back", Duration::from_secs(20), || async {
+        let answer = gw.post_signed(&body).await;
+        gw.flush_cache().await;
+        answer.status == 200 && answer.cache_count("hits") == 1
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn gateway_starts_and_serves_while_redis_is_unreachable() {
+    let cards = ScopedCards::default();
+    let service = RunningService::start(cards.clone()).await;
+    let mut config = config(&Store::Memory, &service);
+    config.cache.redis_url = Some(Secret::new(format!("redis://127.0.0.1:{}/0", free_port())));
+    let gw = RunningGateway::start_ready(config).await;
+    for _ in 0..3 {
+        let answer = gw.post_signed(&body(&["account"], "th_1")).await;
+        assert_eq!(answer.status, 200);
+        assert!(!is_fallback(answer.card("account")));
+        gw.flush_cache().await;
+    }
+    assert_eq!(cards.calls("account"), 3, "every request drew the card: no cache, no failure");
+}
+
+#[tokio::test]
+async fn admin_endpoint_is_off_without_a_token() {
+    let service = RunningService::start(ScopedCards::default()).await;
+    let mut config = config(&Store::Memory, &service);
+    config.admin_token = None;
+    let gw = RunningGateway::start_ready(config).await;
+    assert_eq!(gw.invalidate("anything", json!({ "customerId": CUSTOMER })).await, 404);
+}
+
+#[tokio::test]
+async fn disabled_cache_calls_the_service_every_time() {
+    let cards = ScopedCards::default();
+    let service = RunningService::start(cards.clone()).await;
+    let mut config = config(&Store::Memory, &service);
+    config.cache.enabled = false;
+    let gw = RunningGateway::start_ready(config).await;
+    for _ in 0..3 {
+        assert_eq!(gw.post_signed(&body(&["account"], "th_1")).await.cache_count("hits"), 0);
+    }
+    assert_eq!(cards.calls("account"), 3);
+}
