@@ -18,12 +18,12 @@ const CUSTOMER: &str = "c_cache_1";
 /// Where the gateway under test caches.
 enum Store {
     Memory,
-    Redis(RedisContainer),
+    Redis(Box<RedisContainer>),
 }
 
 impl Store {
     async fn redis() -> Self {
-        Store::Redis(RedisContainer::start().await)
+        Store::Redis(Box::new(RedisContainer::start().await))
     }
 }
 
