@@ -32,6 +32,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_CACHE", "cache.enabled"),
     ("CARDMESH_CACHE_CAPACITY", "cache.memory_capacity"),
     ("CARDMESH_STALE_WINDOW", "cache.stale_window"),
+    ("CARDMESH_CACHE_MAX_TTL", "cache.max_ttl"),
     ("CARDMESH_ADMIN_TOKEN", "admin_token"),
 ];
 
@@ -68,7 +69,8 @@ impl EnvOverrides {
     pub(super) fn to_dict(&self) -> Result<Dict, ConfigError> {
         let mut root = Dict::new();
         for (name, path) in ENV_VARS {
-            let Some(raw) = self.0.get(*name) else { continue };
+            // An empty variable counts as unset (compose passes `${VAR:-}` through).
+            let Some(raw) = self.0.get(*name).filter(|v| !v.trim().is_empty()) else { continue };
             let value = parse(name, raw, kind_of(path))?;
             insert(&mut root, path, value);
         }
@@ -82,7 +84,7 @@ fn parse(name: &str, raw: &str, kind: Kind) -> Result<Value, ConfigError> {
         Kind::Text => Value::from(raw_trimmed.to_owned()),
         Kind::Bool => match raw_trimmed.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Value::from(true),
-            "false" | "0" | "no" | "off" | "" => Value::from(false),
+            "false" | "0" | "no" | "off" => Value::from(false),
             _ => {
                 return Err(ConfigError::Env(format!(
                     "{name}: expected true or false, got {raw_trimmed:?}"

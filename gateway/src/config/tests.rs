@@ -104,3 +104,27 @@ fn tempfile() -> (std::path::PathBuf, std::fs::File) {
     let file = std::fs::File::create(&path).unwrap();
     (path, file)
 }
+
+#[test]
+fn empty_variables_count_as_unset() {
+    let config = load(&[
+        ("CARDMESH_ALLOW_UNSIGNED", "true"),
+        ("CARDMESH_ADMIN_TOKEN", ""),
+        ("CARDMESH_REDIS_URL", " "),
+        ("CARDMESH_CACHE_MAX_TTL", "2s"),
+    ])
+    .unwrap();
+    assert!(config.admin_token.is_none());
+    assert!(config.cache.redis_url.is_none());
+    assert_eq!(config.cache.max_ttl, Duration::from_secs(2));
+}
+
+#[test]
+fn redis_url_must_be_a_redis_url_and_never_prints() {
+    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_REDIS_URL", "http://x:1")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cache.redis_url"), "{err}");
+    let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_REDIS_URL", "redis://:hunter2@r:6379/0")]).unwrap();
+    assert!(!format!("{config:?}").contains("hunter2"));
+}
