@@ -81,7 +81,7 @@ impl Gateway {
     /// Builds the gateway from a validated config. Services and Redis connect lazily, so
     /// the gateway starts while they are down. Must run inside a tokio runtime.
     pub fn new(config: Config) -> Result<Arc<Self>, StartupError> {
-        let backends = Backends::new(&config.services, &config.fanout)?;
+        let backends = Backends::new(&config.services, &config.fanout, &config.card_services)?;
         let router = CardRouter::new(backends, config.discovery.clone());
         let cache = CardCache::from_settings(&config.cache)?.map(Arc::new);
         Ok(Arc::new(Self {
@@ -179,7 +179,7 @@ impl Gateway {
 
     /// Waits for the drawn cards and puts the answer together in request order.
     async fn assemble(&self, plans: Vec<Plan>, hits: usize, misses: usize) -> Result<Answer, GatewayError> {
-        // A little beyond the call deadline, for rendering and scheduling.
+        // A little beyond the request's budget, for rendering and scheduling.
         let wait_limit = self.deadline() + Duration::from_millis(500);
         let outcomes: Vec<Result<CardJson, Failed>> = join_all(plans.into_iter().map(|plan| async move {
             match plan {
@@ -242,7 +242,9 @@ impl Gateway {
         Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale })
     }
 
+    /// The budget of the service calls of one request (each attempt has its own, shorter
+    /// deadline in its service's stack).
     fn deadline(&self) -> Duration {
-        self.config.fanout.service_deadline.min(self.config.fanout.overall_budget)
+        self.config.fanout.overall_budget
     }
 }

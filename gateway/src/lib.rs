@@ -5,6 +5,7 @@
 //! parse -> route keys to services -> one `GetCards` call per service in parallel ->
 //! validate + render each card -> one card per key, in request order.
 
+pub mod breaker;
 pub mod cache;
 pub mod cli;
 pub mod config;

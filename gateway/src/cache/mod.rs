@@ -7,7 +7,6 @@
 //! - every store error is a miss, never a failed request;
 //! - a last good copy outlives the fresh one by the stale window, for stale-if-error.
 
-mod breaker;
 mod entry;
 mod key;
 mod memory;

@@ -9,7 +9,7 @@ use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;
 use tokio::sync::Mutex;
 
-use super::breaker::Breaker;
+use crate::breaker::Breaker;
 use super::store::{CacheStore, StoreError, Write};
 use crate::config::CacheSettings;
 

@@ -40,6 +40,8 @@ pub struct Config {
     pub limits: Limits,
     /// Deadlines of the calls to card services.
     pub fanout: Fanout,
+    /// Per-service call settings: `[card_services.all]` plus `[card_services.<host>]`.
+    pub card_services: crate::fanout::CardServicePolicies,
     /// How the routing table is learned from the services' `Describe`.
     pub discovery: Discovery,
     /// The card served when a card's service failed.
@@ -111,6 +113,7 @@ impl Default for Config {
             services: Vec::new(),
             limits: Limits::default(),
             fanout: Fanout::default(),
+            card_services: Default::default(),
             discovery: Discovery::default(),
             fallback: Fallback::default(),
             cache: CacheSettings::default(),
@@ -289,6 +292,24 @@ impl Config {
                 humantime::format_duration(f.service_deadline),
                 humantime::format_duration(f.overall_budget)
             ));
+        }
+        for (name, block) in &self.card_services {
+            let known = name == "all"
+                || self.services.iter().any(|s| {
+                    s == name || url::Url::parse(s).ok().and_then(|u| u.host_str().map(|h| h == name)).unwrap_or(false)
+                });
+            if !known {
+                errors.push(format!(
+                    "card_services.{name}: no configured service has this host; use \"all\" or the \
+                     host of an endpoint in services"
+                ));
+            }
+            if block.deadline.is_some_and(|d| d.is_zero() || d > f.overall_budget) {
+                errors.push(format!("card_services.{name}.deadline: must be above 0 and at most fanout.overall_budget"));
+            }
+            if block.max_concurrency == Some(0) || block.breaker_failures == Some(0) {
+                errors.push(format!("card_services.{name}: max_concurrency and breaker_failures must be above 0"));
+            }
         }
         let d = &self.discovery;
         if d.refresh_interval.is_zero() || d.retry_interval.is_zero() {

@@ -5,24 +5,49 @@ use std::sync::Arc;
 use cardmesh_proto::card_service_client::CardServiceClient;
 use tonic::transport::{Channel, Endpoint};
 
+use super::policy::{resolve, CallPolicy, CardServicePolicies};
+use super::stack::{card_call_stack, CardCallService};
+use crate::breaker::Breaker;
 use crate::config::Fanout;
 
-/// One card service: its endpoint and a lazily connected, reconnecting gRPC channel.
+/// One card service: its endpoint, a lazily connected, reconnecting gRPC channel, and the
+/// call stack (deadline, limit, retry, breaker) in front of it.
 #[derive(Clone)]
 pub struct Backend {
     endpoint: Arc<str>,
     channel: Channel,
+    policy: CallPolicy,
+    breaker: Arc<Breaker>,
+    stack: CardCallService,
 }
 
 impl Backend {
     /// A backend for `endpoint` (`http://host:port`). Nothing connects until the first call,
     /// so the gateway starts while services are still down.
-    pub fn new(endpoint: &str, settings: &Fanout) -> Result<Self, tonic::transport::Error> {
+    pub fn new(endpoint: &str, settings: &Fanout, policies: &CardServicePolicies) -> Result<Self, tonic::transport::Error> {
         let channel = Endpoint::from_shared(endpoint.to_owned())?
             .connect_timeout(settings.connect_timeout)
             .tcp_nodelay(true)
             .connect_lazy();
-        Ok(Self { endpoint: endpoint.into(), channel })
+        let policy = resolve(policies, endpoint, settings.service_deadline);
+        let breaker = Arc::new(Breaker::new(policy.breaker_failures, policy.breaker_cooldown));
+        let stack = card_call_stack(channel.clone(), &policy, breaker.clone());
+        Ok(Self { endpoint: endpoint.into(), channel, policy, breaker, stack })
+    }
+
+    /// The call stack (cheap to clone; clones share the limit and the breaker).
+    pub fn stack(&self) -> CardCallService {
+        self.stack.clone()
+    }
+
+    /// The settings in force for this service.
+    pub fn policy(&self) -> &CallPolicy {
+        &self.policy
+    }
+
+    /// True while the service's circuit is open.
+    pub fn circuit_open(&self) -> bool {
+        self.breaker.is_open()
     }
 
     /// The configured endpoint, for logs.
@@ -42,10 +67,10 @@ pub struct Backends(Arc<[Backend]>);
 
 impl Backends {
     /// Builds one backend per endpoint.
-    pub fn new(endpoints: &[String], settings: &Fanout) -> Result<Self, tonic::transport::Error> {
+    pub fn new(endpoints: &[String], settings: &Fanout, policies: &CardServicePolicies) -> Result<Self, tonic::transport::Error> {
         let backends = endpoints
             .iter()
-            .map(|e| Backend::new(e, settings))
+            .map(|e| Backend::new(e, settings, policies))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self(backends.into()))
     }

@@ -5,6 +5,9 @@ use std::time::Duration;
 use cardmesh_proto::{GetCardsRequest, GetCardsResponse};
 use tonic::Code;
 
+use tower::ServiceExt;
+
+use super::stack::CardCall;
 use super::Backends;
 
 /// Why a service produced no answer.
@@ -19,6 +22,12 @@ pub enum CallFailure {
     /// The service answered with another gRPC error.
     #[error("gRPC {code:?}: {message}")]
     Status { code: Code, message: String },
+    /// Shed: the service already has `max_concurrency` calls in flight from this gateway.
+    #[error("shed: too many calls in flight to this service")]
+    Overloaded,
+    /// Not called: the service failed repeatedly and its circuit is open.
+    #[error("not called: circuit open after repeated failures")]
+    CircuitOpen,
 }
 
 impl CallFailure {
@@ -28,6 +37,22 @@ impl CallFailure {
             CallFailure::Unreachable(_) => "unreachable",
             CallFailure::Timeout(_) => "timeout",
             CallFailure::Status { .. } => "error",
+            CallFailure::Overloaded => "overloaded",
+            CallFailure::CircuitOpen => "circuit_open",
+        }
+    }
+
+    /// Classifies an error from the call stack.
+    pub fn classify(error: tower::BoxError, deadline: Duration) -> Self {
+        if error.is::<tower::timeout::error::Elapsed>() {
+            return CallFailure::Timeout(deadline);
+        }
+        if error.is::<tower::load_shed::error::Overloaded>() {
+            return CallFailure::Overloaded;
+        }
+        match error.downcast::<tonic::Status>() {
+            Ok(status) => CallFailure::from_status(*status, deadline),
+            Err(other) => CallFailure::Unreachable(other.to_string()),
         }
     }
 
@@ -47,14 +72,15 @@ pub struct ServiceAnswer {
     pub result: Result<GetCardsResponse, CallFailure>,
 }
 
-/// Calls every service of `calls` (service index, request) in parallel. Each call gets
-/// `deadline` (also sent to the service as `grpc-timeout`); a call still running then is
-/// abandoned and reported as [`CallFailure::Timeout`].
+/// Calls every service of `calls` (service index, request) in parallel, each through its
+/// own stack (deadline per attempt, limit, retry, breaker). `budget` bounds everything: a
+/// call still running then is abandoned and reported as [`CallFailure::Timeout`].
 pub async fn call_services(
     backends: &Backends,
     calls: Vec<(usize, GetCardsRequest)>,
-    deadline: Duration,
+    budget: Duration,
 ) -> Vec<ServiceAnswer> {
+    let budget_until = tokio::time::Instant::now() + budget;
     let futures = calls.into_iter().map(|(service, request)| async move {
         let Some(backend) = backends.get(service) else {
             return ServiceAnswer {
@@ -62,13 +88,10 @@ pub async fn call_services(
                 result: Err(CallFailure::Unreachable("no such service".into())),
             };
         };
-        let mut client = backend.client();
-        let mut request = tonic::Request::new(request);
-        request.set_timeout(deadline);
-        let result = match tokio::time::timeout(deadline, client.get_cards(request)).await {
-            Ok(Ok(response)) => Ok(response.into_inner()),
-            Ok(Err(status)) => Err(CallFailure::from_status(status, deadline)),
-            Err(_) => Err(CallFailure::Timeout(deadline)),
+        let call = backend.stack().oneshot(CardCall { request, budget_until });
+        let result = match tokio::time::timeout_at(budget_until, call).await {
+            Ok(result) => result,
+            Err(_) => Err(CallFailure::Timeout(budget)),
         };
         ServiceAnswer { service, result }
     });

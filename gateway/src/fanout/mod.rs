@@ -1,8 +1,13 @@
 //! One `GetCards` call per card service per Plain request, all in parallel, each under its
-//! own deadline inside the request's overall budget.
+//! own deadline inside the request's overall budget, through one tower stack per service
+//! (see [`stack`]).
 
 mod backend;
 mod call;
+mod policy;
+mod stack;
 
 pub use backend::{Backend, Backends};
 pub use call::{call_services, CallFailure, ServiceAnswer};
+pub use policy::{resolve, CallPolicy, CardServicePolicies, PolicyOverride};
+pub use stack::{card_call_stack, CardCall, CardCallService};

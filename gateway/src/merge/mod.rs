@@ -48,7 +48,10 @@ impl CardFailure {
     /// True when the card failed because its service could not be reached at all; only
     /// when every card of a request failed this way does the gateway answer 503.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, CardFailure::Call(CallFailure::Unreachable(_)) | CardFailure::Undiscovered)
+        matches!(
+            self,
+            CardFailure::Call(CallFailure::Unreachable(_) | CallFailure::CircuitOpen) | CardFailure::Undiscovered
+        )
     }
 }
 

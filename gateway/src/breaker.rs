@@ -1,4 +1,5 @@
-//! Skips a failing cache store for a cool-down, then lets one probe through.
+//! A consecutive-failure circuit breaker: skips a failing dependency (a card service, the
+//! cache store) for a cool-down, then lets one probe through.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -7,8 +8,9 @@ use std::time::{Duration, Instant};
 enum State {
     Closed { failures: u32 },
     Open { until: Instant },
-    /// One probe is in flight; others skip until it reports.
-    HalfOpen,
+    /// One probe is in flight; others skip until it reports (or, should the probe never
+    /// report, until another cool-down has passed).
+    HalfOpen { since: Instant },
 }
 
 /// A consecutive-failure circuit breaker.
@@ -29,14 +31,24 @@ impl Breaker {
     /// probe.
     pub fn allow(&self) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let now = tokio::time::Instant::now().into_std();
         match *state {
             State::Closed { .. } => true,
-            State::Open { until } if tokio::time::Instant::now().into_std() >= until => {
-                *state = State::HalfOpen;
+            State::Open { until } if now >= until => {
+                *state = State::HalfOpen { since: now };
                 true
             }
-            State::Open { .. } | State::HalfOpen => false,
+            State::HalfOpen { since } if now >= since + self.cooldown => {
+                *state = State::HalfOpen { since: now };
+                true
+            }
+            State::Open { .. } | State::HalfOpen { .. } => false,
         }
+    }
+
+    /// True while calls are being skipped.
+    pub fn is_open(&self) -> bool {
+        !matches!(*self.state.lock().unwrap_or_else(|e| e.into_inner()), State::Closed { .. })
     }
 
     /// Reports a success: closes the breaker.
@@ -82,5 +94,24 @@ mod tests {
         assert!(b.allow());
         b.success();
         assert!(b.allow() && b.allow());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_probe_that_never_reports_does_not_wedge_the_breaker() {
+        let b = Breaker::new(1, Duration::from_secs(5));
+        b.failure();
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert!(b.allow());
+        assert!(!b.allow());
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert!(b.allow(), "another probe after a further cool-down");
+    }
+
+    #[test]
+    fn is_open_reflects_state() {
+        let b = Breaker::new(1, Duration::from_secs(5));
+        assert!(!b.is_open());
+        b.failure();
+        assert!(b.is_open());
     }
 }

@@ -1,0 +1,85 @@
+//! Per-service call settings: an `all` block plus overrides per service.
+//!
+//! ```toml
+//! [card_services.all]
+//! deadline = "2s"
+//! max_concurrency = 64
+//!
+//! [card_services.billing]      # the host of the endpoint (http://billing:50051)
+//! deadline = "1s"
+//! breaker_failures = 3
+//! ```
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Settings of one block; unset fields fall back to `all`, then to the defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyOverride {
+    /// Deadline of one call attempt (default: `fanout.service_deadline`, 2s).
+    #[serde(with = "humantime_serde")]
+    pub deadline: Option<Duration>,
+    /// Calls in flight to the service at once; more are shed at once (default: 64).
+    pub max_concurrency: Option<usize>,
+    /// Retry once when the service was unreachable and the budget allows (default: true).
+    pub retry: Option<bool>,
+    /// Consecutive failed calls that open the circuit (default: 5).
+    pub breaker_failures: Option<u32>,
+    /// How long an open circuit fails fast before one probe (default: 10s).
+    #[serde(with = "humantime_serde")]
+    pub breaker_cooldown: Option<Duration>,
+}
+
+/// The settings in force for one service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallPolicy {
+    pub deadline: Duration,
+    pub max_concurrency: usize,
+    pub retry: bool,
+    pub breaker_failures: u32,
+    pub breaker_cooldown: Duration,
+}
+
+/// `all` plus per-service overrides, keyed by the endpoint's host (or the whole endpoint).
+pub type CardServicePolicies = BTreeMap<String, PolicyOverride>;
+
+/// The policy for `endpoint`: defaults, then `all`, then the service's own block.
+pub fn resolve(policies: &CardServicePolicies, endpoint: &str, default_deadline: Duration) -> CallPolicy {
+    let mut policy = CallPolicy {
+        deadline: default_deadline,
+        max_concurrency: 64,
+        retry: true,
+        breaker_failures: 5,
+        breaker_cooldown: Duration::from_secs(10),
+    };
+    let host = url::Url::parse(endpoint).ok().and_then(|u| u.host_str().map(str::to_owned));
+    let own = policies.get(endpoint).or_else(|| host.as_deref().and_then(|h| policies.get(h)));
+    for block in [policies.get("all"), own].into_iter().flatten() {
+        policy.deadline = block.deadline.unwrap_or(policy.deadline);
+        policy.max_concurrency = block.max_concurrency.unwrap_or(policy.max_concurrency);
+        policy.retry = block.retry.unwrap_or(policy.retry);
+        policy.breaker_failures = block.breaker_failures.unwrap_or(policy.breaker_failures);
+        policy.breaker_cooldown = block.breaker_cooldown.unwrap_or(policy.breaker_cooldown);
+    }
+    policy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_then_own_block() {
+        let mut p = CardServicePolicies::new();
+        p.insert("all".into(), PolicyOverride { max_concurrency: Some(8), retry: Some(false), ..Default::default() });
+        p.insert("billing".into(), PolicyOverride { deadline: Some(Duration::from_secs(1)), retry: Some(true), ..Default::default() });
+        let billing = resolve(&p, "http://billing:50051", Duration::from_secs(2));
+        assert_eq!((billing.deadline, billing.max_concurrency, billing.retry), (Duration::from_secs(1), 8, true));
+        let usage = resolve(&p, "http://usage:50051", Duration::from_secs(2));
+        assert_eq!((usage.deadline, usage.max_concurrency, usage.retry), (Duration::from_secs(2), 8, false));
+        assert_eq!(usage.breaker_failures, 5);
+    }
+}
