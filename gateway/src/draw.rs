@@ -14,6 +14,15 @@ use crate::merge::{index_results, render_result, CardFailure};
 use crate::plain::CardRequest;
 use crate::route::CardInfo;
 
+/// Limits and defaults that apply while drawing.
+#[derive(Debug, Clone, Copy)]
+pub struct DrawSettings {
+    /// TTL of a card whose service sets none.
+    pub default_ttl: Duration,
+    /// Largest rendered card.
+    pub max_card_bytes: usize,
+}
+
 /// One card this request must draw.
 pub struct Assignment {
     pub info: CardInfo,
@@ -27,7 +36,7 @@ pub struct Assignment {
 pub async fn draw_cards(
     backends: Backends,
     cache: Option<Arc<CardCache>>,
-    default_ttl: Duration,
+    settings: DrawSettings,
     request: CardRequest,
     workspace_id: String,
     assignments: Vec<Assignment>,
@@ -52,7 +61,7 @@ pub async fn draw_cards(
         let answer = results.remove(&service);
         for a in cards {
             let drawn = match &answer {
-                Some(Ok(by_key)) => render_result(&a.info, by_key.get(&a.info.key)),
+                Some(Ok(by_key)) => render_result(&a.info, by_key.get(&a.info.key), settings.max_card_bytes),
                 Some(Err(failure)) => Err(CardFailure::Call(failure.clone())),
                 None => Err(CardFailure::MissingResult),
             };
@@ -60,7 +69,7 @@ pub async fn draw_cards(
                 if let Some(cache) = &cache {
                     let ttl = ttl
                         .or(a.info.default_ttl_seconds)
-                        .map_or(default_ttl, |s| Duration::from_secs(u64::from(s)));
+                        .map_or(settings.default_ttl, |s| Duration::from_secs(u64::from(s)));
                     cache.store(&a.keys, a.generations, &card, ttl);
                 }
                 card

@@ -8,7 +8,7 @@ use futures::future::join_all;
 
 use crate::cache::{self, CardCache, Generations};
 use crate::config::Config;
-use crate::draw::{draw_cards, Assignment};
+use crate::draw::{draw_cards, Assignment, DrawSettings};
 use crate::error::GatewayError;
 use crate::fanout::{Backends, CallFailure};
 use crate::flight::{Flights, Join};
@@ -166,7 +166,10 @@ impl Gateway {
             tokio::spawn(draw_cards(
                 self.router.backends().clone(),
                 self.cache.clone(),
-                self.config.cache.default_ttl,
+                DrawSettings {
+                    default_ttl: self.config.cache.default_ttl,
+                    max_card_bytes: self.config.limits.max_card_bytes,
+                },
                 request.clone(),
                 workspace_id.to_owned(),
                 assignments,
@@ -239,7 +242,30 @@ impl Gateway {
         if !cards.is_empty() && unreachable == cards.len() {
             return Err(GatewayError::AllServicesUnavailable);
         }
+        self.fit_response(&mut cards);
         Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale })
+    }
+
+    /// Replaces the biggest cards with fallback cards until the answer fits
+    /// `limits.max_response_bytes`.
+    fn fit_response(&self, cards: &mut [CardJson]) {
+        let limit = self.config.limits.max_response_bytes;
+        let mut total: usize = cards.iter().map(|c| c.as_str().len() + 1).sum::<usize>() + 12;
+        while total > limit {
+            let Some((i, _)) = cards.iter().enumerate().max_by_key(|(_, c)| c.as_str().len()) else { break };
+            let key = serde_json::from_str::<serde_json::Value>(cards[i].as_str())
+                .ok()
+                .and_then(|v| v["key"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let replacement = self.fallback.card(&key);
+            if replacement.as_str().len() >= cards[i].as_str().len() {
+                break;
+            }
+            tracing::warn!(card_key = %key, bytes = cards[i].as_str().len(), limit,
+                reason = "response_too_big", "serving fallback card: the answer would exceed its size limit");
+            total -= cards[i].as_str().len() - replacement.as_str().len();
+            cards[i] = replacement;
+        }
     }
 
     /// The budget of the service calls of one request (each attempt has its own, shorter

@@ -41,6 +41,7 @@ impl CardProvider for InvalidCards {
             CardSpec::new("bad-url", "Bad URL"),
             CardSpec::new("empty-text", "Empty text"),
             CardSpec::new("reported-error", "Reported error"),
+            CardSpec::new("too-big", "Too big"),
         ]
     }
     async fn card(&self, key: &str, _ctx: &CardContext) -> Card {
@@ -48,6 +49,8 @@ impl CardProvider for InvalidCards {
             "label-too-long" => Card::new([badge("x".repeat(501))]),
             "bad-url" => Card::new([link_button("Open", "not a url")]),
             "empty-text" => Card::new([text("")]),
+            // Valid for Plain, but about 50 KB rendered: over the default 32 KiB card limit.
+            "too-big" => Card::new((0..10).map(|_| text("y".repeat(5000)))),
             _ => Card::error("database is down"),
         }
     }

@@ -244,3 +244,30 @@ async fn example_cards_render_as_snapshotted() {
         insta::assert_json_snapshot!(format!("example_card_{key}"), answer.card(key));
     }
 }
+
+#[tokio::test]
+async fn oversized_cards_and_answers_get_fallback_cards() {
+    let services = ExampleServices::start().await;
+    let invalid = RunningService::start(InvalidCards).await;
+    let mut endpoints = services.endpoints();
+    endpoints.push(invalid.endpoint());
+    let gw = RunningGateway::start_ready(gateway_config(&endpoints)).await;
+    let answer = gw.post_signed(&demo_body(&["too-big", "usage"])).await;
+    assert_eq!(answer.status, 200);
+    assert!(is_fallback(answer.card("too-big")), "a 50 KB card is over the 32 KiB limit");
+    assert!(!is_fallback(answer.card("usage")));
+
+    // The big card alone fits both limits below, but not together with the others: the
+    // biggest card gives way until the answer fits.
+    let mut config = gateway_config(&endpoints);
+    config.limits.max_card_bytes = 51_900; // the big card is ~50.3 KB, the others ~0.9 KB each
+    config.limits.max_response_bytes = 51_900;
+    let small = RunningGateway::start_ready(config).await;
+    let answer = small.post_signed(&demo_body(&["too-big", "usage", "customer-details"])).await;
+    assert_eq!(answer.status, 200);
+    assert!(is_fallback(answer.card("too-big")));
+    assert!(!is_fallback(answer.card("usage")) && !is_fallback(answer.card("customer-details")));
+    assert!(answer.json.to_string().len() <= 51_900);
+    let alone = small.post_signed(&demo_body(&["too-big"])).await;
+    assert!(!is_fallback(alone.card("too-big")), "alone it fits");
+}

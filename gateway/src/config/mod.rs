@@ -61,6 +61,12 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most distinct card keys in one request; Plain allows 25 per workspace (default: 25).
     pub max_card_keys: usize,
+    /// Largest rendered card in bytes; a bigger one is replaced by the fallback card
+    /// (default: 32768).
+    pub max_card_bytes: usize,
+    /// Largest answer in bytes; beyond it the biggest cards are replaced by fallback cards
+    /// until it fits (default: 262144).
+    pub max_response_bytes: usize,
 }
 
 /// Deadlines of the calls to card services.
@@ -183,7 +189,7 @@ impl Default for CacheSettings {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 64 * 1024, max_card_keys: 25 }
+        Self { max_body_bytes: 64 * 1024, max_card_keys: 25, max_card_bytes: 32 * 1024, max_response_bytes: 256 * 1024 }
     }
 }
 
@@ -273,6 +279,13 @@ impl Config {
         }
         if self.limits.max_body_bytes == 0 {
             errors.push("limits.max_body_bytes: must be above 0 (default 65536)".into());
+        }
+        if self.limits.max_card_bytes < 1024 || self.limits.max_response_bytes < self.limits.max_card_bytes {
+            errors.push(
+                "limits: max_card_bytes must be at least 1024 and max_response_bytes at least \
+                 max_card_bytes (defaults 32768 and 262144)"
+                    .into(),
+            );
         }
         if self.limits.max_card_keys == 0 {
             errors.push("limits.max_card_keys: must be above 0 (default 25)".into());

@@ -28,6 +28,9 @@ pub enum CardFailure {
     /// The card's components break Plain's rules.
     #[error("invalid component tree: {0}")]
     Invalid(String),
+    /// The rendered card is larger than `limits.max_card_bytes` (or did not fit the answer).
+    #[error("the rendered card is {bytes} bytes, over the {limit}-byte limit")]
+    TooBig { bytes: usize, limit: usize },
     /// The card's key was not routable because some service has not described itself yet.
     #[error("no described service owns this key yet")]
     Undiscovered,
@@ -41,6 +44,7 @@ impl CardFailure {
             CardFailure::MissingResult => "missing_result",
             CardFailure::Reported(_) => "service_error",
             CardFailure::Invalid(_) => "invalid_card",
+            CardFailure::TooBig { .. } => "card_too_big",
             CardFailure::Undiscovered => "undiscovered",
         }
     }
@@ -64,9 +68,22 @@ pub fn index_results(results: Vec<CardResult>) -> HashMap<String, CardResult> {
     by_key
 }
 
-/// Validates and renders one service result into a Plain card. Also returns the TTL the
-/// service set for this answer, if any.
-pub fn render_result(info: &CardInfo, result: Option<&CardResult>) -> Result<(CardJson, Option<u32>), CardFailure> {
+/// Validates and renders one service result into a Plain card of at most `max_bytes`. Also
+/// returns the TTL the service set for this answer, if any.
+pub fn render_result(
+    info: &CardInfo,
+    result: Option<&CardResult>,
+    max_bytes: usize,
+) -> Result<(CardJson, Option<u32>), CardFailure> {
+    let (card, ttl) = render_unchecked(info, result)?;
+    let bytes = card.as_str().len();
+    if bytes > max_bytes {
+        return Err(CardFailure::TooBig { bytes, limit: max_bytes });
+    }
+    Ok((card, ttl))
+}
+
+fn render_unchecked(info: &CardInfo, result: Option<&CardResult>) -> Result<(CardJson, Option<u32>), CardFailure> {
     let result = result.ok_or(CardFailure::MissingResult)?;
     let ttl = result.time_to_live_seconds;
     match &result.outcome {
