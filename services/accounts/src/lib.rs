@@ -11,7 +11,6 @@ mod fixtures;
 
 use std::time::Duration;
 
-use anyhow::Context;
 use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec, CustomerIndex};
 
 use fixtures::Record;
@@ -19,7 +18,7 @@ use fixtures::Record;
 /// Key of the customer details card.
 pub const CUSTOMER_DETAILS: &str = "customer-details";
 /// Environment variable naming a fixture file to use instead of the embedded one.
-pub const FIXTURES_ENV: &str = "CARDMESH_FIXTURES";
+pub use cardmesh_kit::FIXTURES_ENV;
 
 const EMBEDDED: &str = include_str!("../fixtures/accounts.json");
 
@@ -33,15 +32,7 @@ impl AccountsCards {
     /// Cards from the fixture file named by `CARDMESH_FIXTURES`, or the embedded fixture when
     /// it is unset or empty.
     pub fn from_env() -> anyhow::Result<Self> {
-        match std::env::var_os(FIXTURES_ENV).filter(|path| !path.is_empty()) {
-            Some(path) => {
-                let shown = std::path::Path::new(&path).display().to_string();
-                let json = std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {FIXTURES_ENV}={shown}"))?;
-                Self::from_fixture_json(&json).with_context(|| format!("in {FIXTURES_ENV}={shown}"))
-            }
-            None => Ok(Self::embedded()),
-        }
+        cardmesh_kit::fixture_from_env(EMBEDDED, Self::from_fixture_json)
     }
 
     /// Cards from fixture JSON: `{"customers": [{"externalId", "email", "account":

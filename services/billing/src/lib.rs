@@ -13,7 +13,6 @@ mod fixtures;
 
 use std::time::Duration;
 
-use anyhow::Context;
 use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec, CustomerIndex};
 
 use fixtures::Record;
@@ -23,7 +22,7 @@ pub const SUBSCRIPTION_STATUS: &str = "subscription-status";
 /// Key of the invoice card.
 pub const LATEST_INVOICE: &str = "latest-invoice";
 /// Environment variable naming a fixture file to use instead of the embedded one.
-pub const FIXTURES_ENV: &str = "CARDMESH_FIXTURES";
+pub use cardmesh_kit::FIXTURES_ENV;
 
 const EMBEDDED: &str = include_str!("../fixtures/billing.json");
 
@@ -37,15 +36,7 @@ impl BillingCards {
     /// Cards from the fixture file named by `CARDMESH_FIXTURES`, or the embedded fixture when
     /// it is unset or empty.
     pub fn from_env() -> anyhow::Result<Self> {
-        match std::env::var_os(FIXTURES_ENV).filter(|path| !path.is_empty()) {
-            Some(path) => {
-                let shown = std::path::Path::new(&path).display().to_string();
-                let json = std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {FIXTURES_ENV}={shown}"))?;
-                Self::from_fixture_json(&json).with_context(|| format!("in {FIXTURES_ENV}={shown}"))
-            }
-            None => Ok(Self::embedded()),
-        }
+        cardmesh_kit::fixture_from_env(EMBEDDED, Self::from_fixture_json)
     }
 
     /// Cards from fixture JSON: `{"customers": [{"externalId", "email", "subscription",

@@ -41,6 +41,7 @@ pub use cardmesh_proto as proto;
 pub mod build;
 mod card;
 mod context;
+mod fixture;
 mod index;
 mod provider;
 mod serve;
@@ -48,6 +49,7 @@ mod server;
 
 pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
+pub use fixture::{fixture_from_env, FIXTURES_ENV};
 pub use index::CustomerIndex;
 pub use provider::CardProvider;
 pub use serve::{serve, serve_on, DEFAULT_LISTEN, LISTEN_ENV};

@@ -13,7 +13,6 @@ mod fixtures;
 
 use std::time::Duration;
 
-use anyhow::Context;
 use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec, CustomerIndex};
 
 use fixtures::Record;
@@ -21,7 +20,7 @@ use fixtures::Record;
 /// Key of the usage card.
 pub const USAGE: &str = "usage";
 /// Environment variable naming a fixture file to use instead of the embedded one.
-pub const FIXTURES_ENV: &str = "CARDMESH_FIXTURES";
+pub use cardmesh_kit::FIXTURES_ENV;
 /// Default TTL of the usage card.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(900);
 /// TTL of an answer where a metric is near its limit.
@@ -39,15 +38,7 @@ impl UsageCards {
     /// Cards from the fixture file named by `CARDMESH_FIXTURES`, or the embedded fixture when
     /// it is unset or empty.
     pub fn from_env() -> anyhow::Result<Self> {
-        match std::env::var_os(FIXTURES_ENV).filter(|path| !path.is_empty()) {
-            Some(path) => {
-                let shown = std::path::Path::new(&path).display().to_string();
-                let json = std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {FIXTURES_ENV}={shown}"))?;
-                Self::from_fixture_json(&json).with_context(|| format!("in {FIXTURES_ENV}={shown}"))
-            }
-            None => Ok(Self::embedded()),
-        }
+        cardmesh_kit::fixture_from_env(EMBEDDED, Self::from_fixture_json)
     }
 
     /// Cards from fixture JSON: `{"customers": [{"externalId", "email", "usage": {"period",
