@@ -1,0 +1,374 @@
+#!/usr/bin/env bash
+# Load benchmark of the gateway, on this machine, in one run.
+#
+# Starts Redis, the three example card services, gateway A (Redis cache on) and gateway B
+# (CARDMESH_CACHE=false), all on 127.0.0.1 with free ports, plus a minimal axum server that
+# answers gateway A's exact response bytes (gateway/examples/static_answer.rs, the ceiling).
+# Then drives the same signed Plain request at each with wrk and prints requests/s and p50/p99
+# latency for three scenarios:
+#
+#   ceiling      static axum server, same request, same answer bytes
+#   cache hits   gateway A, every card served from Redis (checked: no cache write in the run)
+#   cache off    gateway B, every request calls the three services over gRPC
+#
+# and the ratio cache-hits / ceiling against the target (60 %), plus gateway A's peak RSS.
+# Everything, wrk included, shares this machine's CPUs; the figures are only comparable with
+# each other, within one run.
+#
+#   ./scripts/bench.sh
+#   BENCH_DURATION=30s BENCH_CONNECTIONS=64 BENCH_THREADS=1 ./scripts/bench.sh
+#
+# Environment (all optional):
+#   BENCH_DURATION     wrk duration of each measured run            (10s; s or m suffix)
+#   BENCH_WARMUP       wrk warm-up run before each measured run     (2s)
+#   BENCH_CONNECTIONS  wrk connections                              (32)
+#   BENCH_THREADS      wrk threads                                  (2)
+#   BENCH_RUST_LOG     RUST_LOG of the gateways and the services    (info, as in production)
+#   BENCH_TARGET       target ratio cache-hits / ceiling in percent (60)
+#   BENCH_STRICT=1     exit 3 when the ratio is below the target
+#   BENCH_NO_BUILD=1   use the existing release binaries
+#   BENCH_KEEP=1       keep the temporary directory (logs, wrk script, answer file)
+#
+# Needs cargo, curl, redis-server and wrk (scripts/install-deps.sh installs the last two).
+# The last line is machine-readable: `RESULT key=value ...`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration="${BENCH_DURATION:-10s}"
+warmup="${BENCH_WARMUP:-2s}"
+connections="${BENCH_CONNECTIONS:-32}"
+threads="${BENCH_THREADS:-2}"
+log_level="${BENCH_RUST_LOG:-info}"
+target="${BENCH_TARGET:-60}"
+bin="${CARGO_TARGET_DIR:-target}/release"
+secret="cardmesh-bench-secret"
+workspace="w_bench"
+body='{"cardKeys":["subscription-status","latest-invoice","usage","customer-details"],"customer":{"id":"c_bench","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}'
+
+die() {
+  echo "bench: $*" >&2
+  exit 1
+}
+
+# "10s", "2m" or "15" -> whole seconds (bounds every wrk run with a timeout).
+seconds_of() {
+  case "$1" in
+    *[!0-9smSM]* | "" ) die "bad duration '$1' (use e.g. 10s or 1m)" ;;
+    *[mM]) echo $(( ${1%[mM]} * 60 )) ;;
+    *[sS]) echo $(( ${1%[sS]} )) ;;
+    *) echo $(( $1 )) ;;
+  esac
+}
+duration_s=$(seconds_of "$duration")
+warmup_s=$(seconds_of "$warmup")
+(( duration_s >= 1 && duration_s <= 600 )) || die "BENCH_DURATION must be between 1s and 10m"
+(( warmup_s >= 1 && warmup_s <= 60 )) || die "BENCH_WARMUP must be between 1s and 1m"
+[[ "$connections" =~ ^[0-9]+$ && "$threads" =~ ^[0-9]+$ ]] || die "BENCH_CONNECTIONS and BENCH_THREADS must be numbers"
+(( threads >= 1 && connections >= threads )) || die "need BENCH_THREADS >= 1 and BENCH_CONNECTIONS >= BENCH_THREADS"
+
+for tool in cargo curl redis-server redis-cli wrk; do
+  command -v "$tool" >/dev/null || die "$tool not found (scripts/install-deps.sh installs redis and wrk)"
+done
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/cardmesh-bench.XXXXXX")"
+pids=()
+names=()
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # Give everything 5 s to stop, then kill what is left.
+  local deadline=$((SECONDS + 5))
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if (( status != 0 )) && [[ -d "$tmp" ]]; then
+    local f
+    for f in "$tmp"/*.log; do
+      [[ -s "$f" ]] || continue
+      echo "--- last lines of $(basename "$f")" >&2
+      tail -n 5 "$f" >&2
+    done
+  fi
+  if [[ "${BENCH_KEEP:-}" == 1 ]]; then
+    echo "bench: kept $tmp" >&2
+  else
+    rm -rf "$tmp"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# free_port VAR: sets VAR to a port nothing listens on, not handed out before in this run.
+used_ports=" "
+free_port() {
+  local candidate tries=0
+  while (( tries < 200 )); do
+    tries=$((tries + 1))
+    candidate=$((20000 + RANDOM % 30000))
+    [[ "$used_ports" == *" $candidate "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+      used_ports+="$candidate "
+      printf -v "$1" '%s' "$candidate"
+      return
+    fi
+  done
+  die "no free port found on 127.0.0.1"
+}
+
+# start NAME COMMAND...: runs COMMAND in the background with a clean environment plus the
+# variables given as NAME=VALUE words before it, logging to $tmp/NAME.log.
+start() {
+  local name="$1"
+  shift
+  env -i PATH="$PATH" HOME="${HOME:-/tmp}" "$@" >"$tmp/$name.log" 2>&1 &
+  pids+=("$!")
+  names+=("$name")
+  eval "pid_${name//-/_}=$!"
+}
+
+# wait_until SECONDS WHAT PID COMMAND...: polls COMMAND until it succeeds; fails when PID
+# exits or the deadline passes.
+wait_until() {
+  local limit="$1" what="$2" pid="$3"
+  shift 3
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || die "$what: the process exited (see its log below)"
+    (( SECONDS < deadline )) || die "$what: not ready within ${limit}s"
+    sleep 0.1
+  done
+}
+
+if [[ "${BENCH_NO_BUILD:-}" != 1 ]]; then
+  echo "==> building (cargo build --release --bins, example static_answer)"
+  cargo build --quiet --release --bins
+  cargo build --quiet --release -p cardmesh-gateway --example static_answer
+fi
+for b in cardmesh-gateway billing-service usage-service accounts-service examples/static_answer; do
+  [[ -x "$bin/$b" ]] || die "$bin/$b is missing; run without BENCH_NO_BUILD"
+done
+
+echo "==> starting Redis, 3 card services, gateway A (Redis cache), gateway B (no cache)"
+free_port redis_port
+start redis redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no
+redis() { redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
+redis_up() { [[ "$(redis ping)" == PONG ]]; }
+wait_until 10 "redis-server on 127.0.0.1:$redis_port" "$pid_redis" redis_up
+
+services=()
+for svc in billing usage accounts; do
+  free_port port
+  start "$svc" RUST_LOG="$log_level" CARDMESH_SERVICE_LISTEN="127.0.0.1:$port" "$bin/$svc-service"
+  services+=("http://127.0.0.1:$port")
+done
+service_list="$(IFS=,; echo "${services[*]}")"
+
+free_port port_a
+free_port port_b
+start gateway-a RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_a" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_SERVICES="$service_list" CARDMESH_REDIS_URL="redis://127.0.0.1:$redis_port/0" "$bin/cardmesh-gateway"
+start gateway-b RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_b" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_SERVICES="$service_list" CARDMESH_CACHE=false "$bin/cardmesh-gateway"
+ready() { curl -fsS -o /dev/null "http://127.0.0.1:$1/readyz"; }
+wait_until 30 "gateway A on 127.0.0.1:$port_a (/readyz)" "$pid_gateway_a" ready "$port_a"
+wait_until 30 "gateway B on 127.0.0.1:$port_b (/readyz)" "$pid_gateway_b" ready "$port_b"
+
+signature="$(printf '%s' "$body" | "$bin/cardmesh-gateway" sign --secret "$secret")"
+[[ "$signature" =~ ^[0-9a-f]{64}$ ]] || die "unexpected signature output: $signature"
+printf '%s' "$body" >"$tmp/body.json"
+
+# post PORT OUT: one signed request; body to OUT, headers to OUT.headers; prints the status.
+post() {
+  curl -sS -o "$2" -D "$2.headers" -w '%{http_code}' "http://127.0.0.1:$1/" \
+    -H 'Content-Type: application/json' -H "Plain-Workspace-Id: $workspace" \
+    -H "Plain-Request-Signature: $signature" --data-binary "@$tmp/body.json"
+}
+cache_header() { tr -d '\r' <"$1.headers" | sed -n 's/^cardmesh-cache: //Ip'; }
+
+echo "==> warming the cache of gateway A"
+status=$(post "$port_a" "$tmp/first.json")
+[[ "$status" == 200 ]] || die "first request to gateway A answered $status: $(cat "$tmp/first.json")"
+all_hits() {
+  [[ "$(post "$port_a" "$tmp/answer.json")" == 200 ]] && [[ "$(cache_header "$tmp/answer.json")" == "hits=4, misses=0, stale=0" ]]
+}
+wait_until 10 "gateway A answering from its cache (hits=4)" "$pid_gateway_a" all_hits
+status=$(post "$port_b" "$tmp/nocache.json")
+[[ "$status" == 200 ]] || die "gateway B answered $status: $(cat "$tmp/nocache.json")"
+[[ "$(cache_header "$tmp/nocache.json")" == "hits=0, misses=4, stale=0" ]] ||
+  die "gateway B should miss every card, its header says: $(cache_header "$tmp/nocache.json")"
+cmp -s "$tmp/answer.json" "$tmp/nocache.json" || die "gateways A and B answered different bodies"
+grep -q '"components":\[' "$tmp/answer.json" || die "the answer has no drawn card: $(cat "$tmp/answer.json")"
+answer_bytes=$(wc -c <"$tmp/answer.json")
+
+free_port port_c
+start ceiling "$bin/examples/static_answer" "$tmp/answer.json" "127.0.0.1:$port_c"
+ceiling_up() { [[ "$(post "$port_c" "$tmp/ceiling.json")" == 200 ]] && cmp -s "$tmp/answer.json" "$tmp/ceiling.json"; }
+wait_until 10 "static_answer on 127.0.0.1:$port_c" "$pid_ceiling" ceiling_up
+
+# The wrk script: the same signed request everywhere; done() prints one machine-readable line.
+cat >"$tmp/request.lua" <<LUA
+local f = assert(io.open("$tmp/body.json", "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Plain-Workspace-Id"] = "$workspace"
+wrk.headers["Plain-Request-Signature"] = "$signature"
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d max_us=%d connect=%d read=%d write=%d status=%d timeout=%d\n",
+    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+LUA
+
+# field LINE KEY: the value of KEY=... in a BENCH line.
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+# run_wrk LABEL PORT DURATION: prints the BENCH line; fails on any error or non-2xx answer.
+run_wrk() {
+  local label="$1" port="$2" dur="$3" out="$tmp/wrk-$1.out"
+  local limit=$(( $(seconds_of "$dur") + 30 ))
+  timeout "$limit" wrk -t"$threads" -c"$connections" -d"$dur" --timeout 5s -s "$tmp/request.lua" \
+    "http://127.0.0.1:$port/" >"$out" 2>&1 || die "$label: wrk failed: $(cat "$out")"
+  local line
+  line=$(grep '^BENCH ' "$out") || die "$label: no result line from wrk: $(cat "$out")"
+  if grep -q 'Non-2xx or 3xx responses' "$out" || [[ "$(field "$line" status)" != 0 ]]; then
+    die "$label: some answers were not 2xx: $(cat "$out")"
+  fi
+  local k
+  for k in connect read write timeout; do
+    [[ "$(field "$line" "$k")" == 0 ]] || die "$label: wrk reported $k errors: $(cat "$out")"
+  done
+  (( $(field "$line" requests) > 0 )) || die "$label: no request completed"
+  echo "$line"
+}
+
+# cpu_ticks PID...: user + system CPU time of the processes, in clock ticks.
+cpu_ticks() {
+  local pid total=0 stat
+  local -a f
+  for pid in "$@"; do
+    stat=$(<"/proc/$pid/stat")
+    stat=${stat##*) }  # fields after the command name; utime and stime are fields 14 and 15
+    read -r -a f <<<"$stat"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+
+# machine_ticks: "busy total" CPU ticks of the whole machine since boot.
+machine_ticks() {
+  local _cpu user nice system idle iowait irq softirq steal _rest
+  read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
+  echo "$((user + nice + system + irq + softirq + steal)) $((user + nice + system + idle + iowait + irq + softirq + steal))"
+}
+
+# children_us VAR: sets VAR to the CPU time (user + system, microseconds) of this shell's
+# finished children (`times` must run in this shell, not in a pipeline or $(...)).
+children_us() {
+  local file="$tmp/times.$BASHPID"
+  times >"$file"
+  printf -v "$1" '%s' "$(awk 'NR == 2 {
+    t = 0
+    for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] }
+    printf "%d", t * 1e6 }' "$file")"
+}
+
+# measure LABEL PORT PID...: warm-up run, then the measured run. Appends the CPU time per
+# request of the server side (PIDs) and of wrk, and the share of the machine anything else
+# used meanwhile (other builds, ...: the figures are only trustworthy when it is near 0).
+measure() {
+  local label="$1" port="$2" line server0 server1 wrk0 wrk1 busy0 total0 busy1 total1 requests
+  shift 2
+  run_wrk "$label-warmup" "$port" "$warmup" >/dev/null
+  server0=$(cpu_ticks "$@")
+  children_us wrk0
+  read -r busy0 total0 < <(machine_ticks)
+  line=$(run_wrk "$label" "$port" "$duration")
+  read -r busy1 total1 < <(machine_ticks)
+  children_us wrk1
+  server1=$(cpu_ticks "$@")
+  requests=$(field "$line" requests)
+  local server_us=$(( (server1 - server0) * tick_us )) wrk_us=$((wrk1 - wrk0))
+  local other_us=$(( (busy1 - busy0) * tick_us - server_us - wrk_us ))
+  (( other_us > 0 )) || other_us=0
+  echo "$line server_cpu_us=$((server_us / requests)) wrk_cpu_us=$((wrk_us / requests))" \
+    "other_load_pct=$(( 100 * other_us / ((total1 - total0) * tick_us) ))"
+}
+
+redis_stat() { redis info "$1" | tr -d '\r' | sed -n "s/^$2:\(calls=\)\{0,1\}\([0-9]*\).*/\2/p"; }
+
+echo "==> wrk -t$threads -c$connections -d$duration (after a $warmup warm-up) against each; answer: $answer_bytes bytes"
+echo "    ceiling (static axum)..."
+ceiling=$(measure ceiling "$port_c" "$pid_ceiling")
+echo "    gateway A, cache hits..."
+sets_before=$(redis_stat commandstats cmdstat_set); sets_before=${sets_before:-0}
+hits_before=$(redis_stat stats keyspace_hits)
+hit=$(measure hits "$port_a" "$pid_gateway_a" "$pid_redis")
+sets_after=$(redis_stat commandstats cmdstat_set); sets_after=${sets_after:-0}
+hits_after=$(redis_stat stats keyspace_hits)
+rss_a=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid_gateway_a/status")
+# Every miss draws the card and queues a cache write: no SET means every card was a hit.
+(( sets_after == sets_before )) ||
+  die "cache-hit run was not all hits: Redis saw $((sets_after - sets_before)) SETs during it"
+[[ "$(post "$port_a" "$tmp/after.json")" == 200 && "$(cache_header "$tmp/after.json")" == "hits=4, misses=0, stale=0" ]] ||
+  die "gateway A after its run: $(cache_header "$tmp/after.json")"
+echo "    gateway B, cache off..."
+miss=$(measure misses "$port_b" "$pid_gateway_b" "$pid_billing" "$pid_usage" "$pid_accounts")
+rss_b=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid_gateway_b/status")
+rss_c=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid_ceiling/status")
+
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+row() {
+  printf '%-34s %9.0f %8s %8s %10s %8s %7s\n' "$1" "$(field "$2" rps)" "$(ms "$(field "$2" p50_us)")" \
+    "$(ms "$(field "$2" p99_us)")" "$(field "$2" server_cpu_us)" "$(field "$2" wrk_cpu_us)" "$(field "$2" other_load_pct)%"
+}
+ratio=$(awk -v a="$(field "$hit" rps)" -v b="$(field "$ceiling" rps)" 'BEGIN { printf "%.1f", 100 * a / b }')
+verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t) ? "PASS" : "BELOW" }')
+mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
+
+echo
+echo "cardmesh benchmark: $(nproc) CPUs ($(uname -m)), wrk -t$threads -c$connections -d$duration, RUST_LOG=$log_level"
+echo "one run on one machine: wrk, Redis, the services and the servers share its CPUs"
+echo
+printf '%-34s %9s %8s %8s %10s %8s %7s\n' scenario 'req/s' 'p50 ms' 'p99 ms' 'server' 'wrk' 'other'
+printf '%-34s %9s %8s %8s %10s %8s %7s\n' '' '' '' '' 'CPU us/req' 'us/req' 'load'
+row "ceiling: static axum, same bytes" "$ceiling"
+row "gateway, all cache hits (Redis)" "$hit"
+row "gateway, cache off (3 gRPC calls)" "$miss"
+echo
+echo "cache hits / ceiling: $ratio % of requests/s (target >= $target %): $verdict"
+echo "server CPU: per request in the measured run (ceiling: the server; cache hits: gateway A"
+echo "  + Redis; cache off: gateway B + the 3 services). other load: share of the machine used"
+echo "  by anything else meanwhile; above a few % the figures are disturbed."
+echo "cache-hit warm-up + run: Redis served $((hits_after - hits_before)) cards and wrote none (all hits)"
+echo "peak RSS (VmHWM): gateway A $(mib "$rss_a"), gateway B $(mib "$rss_b"), ceiling $(mib "$rss_c")"
+busy=0
+for s in ceiling hit miss; do
+  (( $(field "${!s}" other_load_pct) <= 10 )) || busy=1
+done
+if (( busy )); then
+  echo "WARNING: something else used over 10 % of the machine during a run; rerun on a quiet machine"
+fi
+echo
+figures=""
+for s in ceiling hit miss; do
+  for k in rps p50_us p99_us server_cpu_us wrk_cpu_us other_load_pct; do figures+=" ${s}_$k=$(field "${!s}" "$k")"; done
+done
+echo "RESULT nproc=$(nproc) threads=$threads connections=$connections duration=$duration$figures" \
+  "ratio_pct=$ratio target_pct=$target verdict=$verdict gateway_a_peak_rss_kb=$rss_a"
+
+if [[ "$verdict" == BELOW && "${BENCH_STRICT:-}" == 1 ]]; then
+  exit 3
+fi

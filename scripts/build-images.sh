@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Build the project's images without a container registry: compile the release binaries on
+# the host, then `docker build --target prebuilt` (docker/Dockerfile), which only copies them
+# into the local `debian:bookworm-slim` (scripts/build-base-images.sh builds that one).
+#
+#   cardmesh/cardmesh-gateway:local   cardmesh/billing-service:local
+#   cardmesh/usage-service:local      cardmesh/accounts-service:local
+#
+# These are the images docker-compose.yml names (run it with CARDMESH_BUILD_TARGET=prebuilt)
+# and the ones the end-to-end tests (tests/tests/e2e.rs) start.
+#
+#   scripts/build-images.sh                     # all four images
+#   scripts/build-images.sh billing-service     # only some of them (binary names)
+#   CARDMESH_SKIP_CARGO=1 scripts/build-images.sh   # binaries are already built
+#
+# Idempotent: cargo and the Docker layer cache skip what did not change.
+# Binaries are linked against the host's glibc, so build on Debian 12 (bookworm) or older.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# The image of each binary: cardmesh/<binary>:local. Add new card services here.
+DEFAULT_BINS=(cardmesh-gateway billing-service usage-service accounts-service)
+if [[ $# -gt 0 ]]; then BINS=("$@"); else BINS=("${DEFAULT_BINS[@]}"); fi
+
+log() { echo "build-images: $*"; }
+die() { echo "build-images: $*" >&2; exit 1; }
+
+CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
+if [[ -d $CARGO_BIN && ":$PATH:" != *":$CARGO_BIN:"* ]]; then
+    export PATH="$CARGO_BIN:$PATH"
+fi
+docker info >/dev/null 2>&1 || die "Docker daemon not answering; run scripts/start-docker.sh"
+docker image inspect debian:bookworm-slim >/dev/null 2>&1 \
+    || die "base image debian:bookworm-slim missing; run scripts/build-base-images.sh (or docker pull it)"
+
+T_START=$SECONDS
+
+if [[ ${CARDMESH_SKIP_CARGO:-0} != 1 ]]; then
+    command -v cargo >/dev/null || die "cargo not found"
+    log "cargo build --release --locked --workspace --bins"
+    t0=$SECONDS
+    cargo build --release --locked --workspace --bins
+    log "cargo build took $((SECONDS - t0))s"
+fi
+
+for bin in "${BINS[@]}" cardmesh-healthcheck; do
+    [[ -x target/release/$bin ]] || die "target/release/$bin missing (is it a workspace binary?)"
+done
+
+# Where buildx is missing (these machines) this is the classic builder, as in docker-compose
+# v1; with BuildKit the Dockerfile and .dockerignore behave the same.
+for bin in "${BINS[@]}"; do
+    image=cardmesh/$bin:local
+    t0=$SECONDS
+    out=$(docker build --target prebuilt --build-arg "BIN=$bin" \
+            -t "$image" -f docker/Dockerfile . 2>&1) || { echo "$out" >&2; die "docker build of $image failed"; }
+    context=$(grep -o 'Sending build context to Docker daemon *[0-9.]*[kMG]*B' <<<"$out" | awk '{print $NF}' | tail -n1)
+    size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
+    log "$image built in $((SECONDS - t0))s (context ${context:-?}, image $size)"
+done
+
+# Smoke test: every image starts its binary and carries the health probe.
+for bin in "${BINS[@]}"; do
+    docker run --rm --entrypoint cardmesh-healthcheck "cardmesh/$bin:local" --help >/dev/null \
+        || die "cardmesh/$bin:local: cardmesh-healthcheck does not run"
+done
+
+log "done in $((SECONDS - T_START))s"

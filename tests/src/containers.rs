@@ -1,0 +1,348 @@
+//! The project's own images on one Docker network, through testcontainers: Redis, the three
+//! example card services and the gateway, wired as `docker-compose.yml` wires them.
+//!
+//! The images are `cardmesh/<binary>:local`, built by `scripts/build-images.sh` (which
+//! compiles the release binaries on the host). These tests exercise those images, so rebuild
+//! them after changing the code.
+//!
+//! Every container and the network carry a name unique to this process and stack, so stacks
+//! of parallel tests never collide. Containers are removed when the [`Stack`] is dropped.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use testcontainers::core::{ExecCommand, IntoContainerPort, WaitFor};
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerAsync, ContainerRequest, GenericImage, Healthcheck, ImageExt};
+
+use crate::Answer;
+
+/// Tag of the project's images.
+pub const TAG: &str = "local";
+/// Image of the gateway.
+pub const GATEWAY_IMAGE: &str = "cardmesh/cardmesh-gateway";
+/// Images of the example card services.
+pub const SERVICE_IMAGES: [(&str, &str); 3] = [
+    ("billing", "cardmesh/billing-service"),
+    ("usage", "cardmesh/usage-service"),
+    ("accounts", "cardmesh/accounts-service"),
+];
+/// The signing secret of the containerised gateway.
+pub const E2E_SECRET: &str = "e2e-secret";
+/// The port card services listen on inside their containers.
+pub const SERVICE_PORT: u16 = 50051;
+/// The port the gateway listens on inside its container.
+pub const GATEWAY_PORT: u16 = 8080;
+
+/// Fails with a clear message when an image the stack needs is not present locally.
+pub async fn require_images() {
+    let docker = testcontainers::bollard::Docker::connect_with_local_defaults()
+        .expect("connect to the Docker daemon (is it running? scripts/start-docker.sh)");
+    let mut wanted: Vec<String> = SERVICE_IMAGES.iter().map(|(_, image)| format!("{image}:{TAG}")).collect();
+    wanted.push(format!("{GATEWAY_IMAGE}:{TAG}"));
+    wanted.push(format!("{}:{}", crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1));
+    let mut missing = Vec::new();
+    for image in wanted {
+        if docker.inspect_image(&image).await.is_err() {
+            missing.push(image);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "images missing: {}. Build them with scripts/build-images.sh (cardmesh images) and \
+         scripts/build-base-images.sh (redis:7, debian:bookworm-slim) where no registry is reachable",
+        missing.join(", ")
+    );
+}
+
+/// Settings of the containerised gateway beyond the wiring.
+#[derive(Debug, Clone)]
+pub struct GatewayEnv(pub Vec<(String, String)>);
+
+impl GatewayEnv {
+    /// Short deadlines for tests; everything else as in docker-compose.yml.
+    pub fn for_tests() -> Self {
+        Self(vec![
+            ("CARDMESH_SERVICE_DEADLINE".into(), "1s".into()),
+            ("RUST_LOG".into(), "info".into()),
+        ])
+    }
+
+    /// Adds or replaces `name`.
+    pub fn set(mut self, name: &str, value: &str) -> Self {
+        self.0.retain(|(n, _)| n != name);
+        self.0.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// One container of a [`Stack`].
+pub struct Node {
+    /// Container name, also its host name on the stack's network.
+    pub name: String,
+    container: ContainerAsync<GenericImage>,
+}
+
+impl Node {
+    /// Stops the container (SIGTERM, SIGKILL after 5 s).
+    pub async fn stop(&self) {
+        self.container
+            .stop_with_timeout(Some(5))
+            .await
+            .unwrap_or_else(|e| panic!("stop {}: {e}", self.name));
+    }
+
+    /// Starts the stopped container again (same name, same network; the host port changes).
+    pub async fn start(&self) {
+        self.container.start().await.unwrap_or_else(|e| panic!("start {}: {e}", self.name));
+    }
+
+    /// The host port (127.0.0.1) mapped to `port`. Read it again after a restart.
+    pub async fn host_port(&self, port: u16) -> u16 {
+        self.container
+            .get_host_port_ipv4(port.tcp())
+            .await
+            .unwrap_or_else(|e| panic!("{}: no host port for {port}: {e}", self.name))
+    }
+
+    /// Runs `cmd` in the container; returns its exit code and its output (stdout + stderr).
+    pub async fn exec(&self, cmd: &[&str]) -> (i64, String) {
+        let mut result = self
+            .container
+            .exec(ExecCommand::new(cmd.iter().copied()).with_cmd_ready_condition(testcontainers::core::CmdWaitFor::exit()))
+            .await
+            .unwrap_or_else(|e| panic!("{}: exec {cmd:?}: {e}", self.name));
+        let stdout = result.stdout_to_vec().await.unwrap_or_default();
+        let stderr = result.stderr_to_vec().await.unwrap_or_default();
+        let code = result.exit_code().await.ok().flatten().unwrap_or(-1);
+        (code, format!("{}{}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr)))
+    }
+
+    /// Everything the container logged so far (stdout, then stderr).
+    pub async fn logs(&self) -> String {
+        let stdout = self.container.stdout_to_vec().await.unwrap_or_default();
+        let stderr = self.container.stderr_to_vec().await.unwrap_or_default();
+        format!("{}{}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr))
+    }
+}
+
+/// Redis, billing, usage, accounts and the gateway, each in its own container, on one network.
+pub struct Stack {
+    pub network: String,
+    pub gateway: Node,
+    pub billing: Node,
+    pub usage: Node,
+    pub accounts: Node,
+    pub redis: Node,
+    client: reqwest::Client,
+}
+
+/// Names unique to this process and stack: `cardmesh-e2e-<pid>-<n>`.
+fn unique_prefix() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("cardmesh-e2e-{}-{}-{:x}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos % 0x10000)
+}
+
+/// The probe compose runs, polled quickly so containers count as ready soon.
+fn probe(args: &[&str]) -> Healthcheck {
+    let mut cmd = vec!["cardmesh-healthcheck"];
+    cmd.extend_from_slice(args);
+    Healthcheck::cmd(cmd)
+        .with_interval(Duration::from_millis(250))
+        .with_timeout(Duration::from_secs(5))
+        .with_retries(120)
+}
+
+async fn start(what: &str, request: ContainerRequest<GenericImage>) -> ContainerAsync<GenericImage> {
+    let started = Instant::now();
+    let container = request.start().await.unwrap_or_else(|e| {
+        panic!("start the {what} container: {e}\n(images missing or stale? run scripts/build-images.sh)")
+    });
+    tracing::info!(what, elapsed = ?started.elapsed(), "container up");
+    container
+}
+
+impl Stack {
+    /// Starts the stack and waits until the gateway's `/readyz` answers 200.
+    pub async fn start(gateway_env: GatewayEnv) -> Self {
+        require_images().await;
+        let prefix = unique_prefix();
+        let network = format!("{prefix}-net");
+        let name = |role: &str| format!("{prefix}-{role}");
+
+        let redis_name = name("redis");
+        let redis = GenericImage::new(crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1)
+            .with_exposed_port(6379.tcp())
+            .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
+            .with_cmd(["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"])
+            .with_network(&network)
+            .with_container_name(&redis_name)
+            .with_startup_timeout(Duration::from_secs(60));
+
+        let service = |role: &str, image: &str| {
+            GenericImage::new(image, TAG)
+                .with_exposed_port(SERVICE_PORT.tcp())
+                .with_wait_for(WaitFor::healthcheck())
+                .with_health_check(probe(&["grpc", &format!("127.0.0.1:{SERVICE_PORT}")]))
+                .with_env_var("CARDMESH_SERVICE_LISTEN", format!("0.0.0.0:{SERVICE_PORT}"))
+                .with_env_var("RUST_LOG", "info")
+                .with_network(&network)
+                .with_container_name(name(role))
+                .with_startup_timeout(Duration::from_secs(60))
+        };
+        let [(b, billing_image), (u, usage_image), (a, accounts_image)] = SERVICE_IMAGES;
+
+        // Redis and the services in parallel: each takes about a second.
+        let (redis, billing, usage, accounts) = futures::join!(
+            start("redis", redis),
+            start(b, service(b, billing_image)),
+            start(u, service(u, usage_image)),
+            start(a, service(a, accounts_image)),
+        );
+        let services = [b, u, a].map(|role| format!("http://{}:{SERVICE_PORT}", name(role))).join(",");
+
+        let mut gateway = GenericImage::new(GATEWAY_IMAGE, TAG)
+            .with_exposed_port(GATEWAY_PORT.tcp())
+            .with_wait_for(WaitFor::healthcheck())
+            .with_health_check(probe(&["http", &format!("http://127.0.0.1:{GATEWAY_PORT}/healthz")]))
+            .with_env_var("CARDMESH_LISTEN", format!("0.0.0.0:{GATEWAY_PORT}"))
+            .with_env_var("CARDMESH_SERVICES", services)
+            .with_env_var("CARDMESH_REDIS_URL", format!("redis://{redis_name}:6379/0"))
+            .with_env_var("CARDMESH_SIGNING_SECRETS", E2E_SECRET)
+            .with_network(&network)
+            .with_container_name(name("gateway"))
+            .with_startup_timeout(Duration::from_secs(60));
+        for (k, v) in gateway_env.0 {
+            gateway = gateway.with_env_var(k, v);
+        }
+        let gateway = start("gateway", gateway).await;
+
+        let node = |name: String, container| Node { name, container };
+        let stack = Self {
+            gateway: node(name("gateway"), gateway),
+            billing: node(name(b), billing),
+            usage: node(name(u), usage),
+            accounts: node(name(a), accounts),
+            redis: node(redis_name, redis),
+            network,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .expect("HTTP client"),
+        };
+        stack.wait_ready().await;
+        stack
+    }
+
+    /// `http://127.0.0.1:<mapped port><path>` of the gateway (the port changes on restart).
+    pub async fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.gateway.host_port(GATEWAY_PORT).await)
+    }
+
+    /// Waits (deadline 30 s) until the gateway's `/readyz` answers 200 on its current port.
+    pub async fn wait_ready(&self) {
+        let url = self.url("/readyz").await;
+        let deadline = Duration::from_secs(30);
+        let started = Instant::now();
+        loop {
+            let status = self.client.get(&url).send().await.map(|r| r.status().as_u16());
+            if matches!(status, Ok(200)) {
+                eprintln!("e2e: gateway ready after {:?}", started.elapsed());
+                return;
+            }
+            if started.elapsed() > deadline {
+                panic!(
+                    "gateway not ready within {deadline:?} ({url}: {status:?})\n{}",
+                    self.gateway.logs().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// POSTs `body` to the gateway's `/`, signed with [`E2E_SECRET`].
+    pub async fn post_signed(&self, body: &str) -> Answer {
+        let url = self.url("/").await;
+        let resp = self
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("plain-workspace-id", "w_e2e")
+            .header("plain-request-signature", cardmesh_gateway::verify::sign(E2E_SECRET, body.as_bytes()))
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = resp.status().as_u16();
+        let cache = resp
+            .headers()
+            .get("cardmesh-cache")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = resp.text().await.expect("body");
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("answer with status {status} is not JSON ({e}): {text}"));
+        Answer { status, json, cache }
+    }
+
+    /// Posts `body` until `done` holds for the answer, failing after `deadline`; returns the
+    /// answer that satisfied it.
+    pub async fn post_until(&self, what: &str, body: &str, deadline: Duration, done: impl Fn(&Answer) -> bool) -> Answer {
+        let started = Instant::now();
+        loop {
+            let answer = self.post_signed(body).await;
+            if done(&answer) {
+                eprintln!("e2e: {what}: after {:?}", started.elapsed());
+                return answer;
+            }
+            assert!(
+                started.elapsed() < deadline,
+                "timed out after {deadline:?} waiting for: {what}; last answer {} [{}]: {}",
+                answer.status,
+                answer.cache,
+                answer.json
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Every container's logs, for failure reports.
+    pub async fn logs(&self) -> String {
+        let mut out = String::new();
+        for node in [&self.gateway, &self.billing, &self.usage, &self.accounts, &self.redis] {
+            let logs = node.logs().await;
+            let tail: Vec<&str> = logs.lines().rev().take(60).collect();
+            out.push_str(&format!("\n----- logs of {} (last {} lines) -----\n", node.name, tail.len()));
+            for line in tail.into_iter().rev() {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Runs `scenario`; when it panics, prints every container's logs, then fails the same way.
+    pub async fn run<F: Future<Output = ()>>(&self, scenario: F) {
+        if let Err(panic) = AssertUnwindSafe(scenario).catch_unwind().await {
+            eprintln!("{}", self.logs().await);
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// A Plain request body for `keys` and one customer, without a thread.
+pub fn plain_body(keys: &[&str], customer_id: &str, external_id: &str, email: &str) -> String {
+    serde_json::json!({
+        "cardKeys": keys,
+        "customer": { "id": customer_id, "email": email, "externalId": external_id },
+        "thread": null,
+    })
+    .to_string()
+}

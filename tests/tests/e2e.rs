@@ -1,0 +1,170 @@
+//! End to end, with the project's own images (`scripts/build-images.sh`): Redis, the three
+//! example card services and the gateway, each in its own container on one Docker network,
+//! wired like docker-compose.yml. Requests go through the gateway's mapped port, signed.
+//!
+//! One scenario, in order: fresh cards; a card service stops (stale copies from Redis, fallback
+//! for what was never cached); it comes back; Redis stops (real cards still); Redis comes back
+//! and the cache warms; the gateway restarts and answers its first request from Redis.
+
+use std::time::{Duration, Instant};
+
+use cardmesh_tests::containers::{plain_body, GatewayEnv, Stack, GATEWAY_PORT, SERVICE_PORT};
+use cardmesh_tests::{is_fallback, Answer};
+
+const KEYS: [&str; 4] = ["subscription-status", "latest-invoice", "usage", "customer-details"];
+const BILLING_KEYS: [&str; 2] = ["subscription-status", "latest-invoice"];
+const OTHER_KEYS: [&str; 2] = ["usage", "customer-details"];
+/// Fresh copies live at most this long, so a stopped service's cards turn stale quickly.
+const MAX_TTL: Duration = Duration::from_secs(3);
+/// `timeToLiveSeconds` of fallback cards and stale copies (the gateway's default).
+const FALLBACK_TTL: u64 = 30;
+
+/// The README's demo request: `cus_demo_1` / `ada@example.com`, all four cards.
+fn ada() -> String {
+    plain_body(&KEYS, "c_demo", "cus_demo_1", "ada@example.com")
+}
+
+/// `cus_demo_2` / `grace@example.com`, never requested before the billing outage.
+fn grace() -> String {
+    plain_body(&["subscription-status", "usage", "customer-details"], "c_demo_2", "cus_demo_2", "grace@example.com")
+}
+
+fn assert_real(answer: &Answer, key: &str) {
+    let card = answer.card(key);
+    assert!(!is_fallback(card), "{key}: fallback card instead of real data: {card}");
+    assert!(card["components"].is_array(), "{key}: no components: {card}");
+}
+
+fn counts(answer: &Answer) -> (usize, usize, usize) {
+    (answer.cache_count("hits"), answer.cache_count("misses"), answer.cache_count("stale"))
+}
+
+#[tokio::test]
+async fn containers_survive_outages_of_a_service_redis_and_the_gateway() {
+    let started = Instant::now();
+    let env = GatewayEnv::for_tests().set("CARDMESH_CACHE_MAX_TTL", &format!("{}s", MAX_TTL.as_secs()));
+    let stack = Stack::start(env).await;
+    eprintln!("e2e: stack up in {:?}", started.elapsed());
+    stack.run(scenario(&stack)).await;
+    eprintln!("e2e: done in {:?}", started.elapsed());
+}
+
+async fn scenario(stack: &Stack) {
+    // The images: unprivileged, and the health probe compose runs works both ways, quickly.
+    let (code, out) = stack.gateway.exec(&["id", "-u"]).await;
+    assert_eq!((code, out.trim()), (0, "10001"), "the gateway runs as the cardmesh user");
+    let (code, out) = stack.billing.exec(&["cardmesh-healthcheck", "grpc", &format!("127.0.0.1:{SERVICE_PORT}")]).await;
+    assert_eq!(code, 0, "grpc probe of a serving service: {out}");
+    let (code, out) = stack
+        .gateway
+        .exec(&["cardmesh-healthcheck", "http", &format!("http://127.0.0.1:{GATEWAY_PORT}/healthz")])
+        .await;
+    assert_eq!(code, 0, "http probe of the gateway: {out}");
+    let (code, out) = stack.gateway.exec(&["cardmesh-healthcheck", "http", "http://127.0.0.1:1/healthz"]).await;
+    assert_eq!(code, 1, "http probe of a closed port: {out}");
+
+    // (a) Everything up: four fresh cards, all drawn by the services.
+    let fresh = stack.post_signed(&ada()).await;
+    assert_eq!(fresh.status, 200, "{}", fresh.json);
+    assert_eq!(fresh.keys(), KEYS, "one card per key, in request order");
+    for key in KEYS {
+        assert_real(&fresh, key);
+    }
+    assert_eq!(counts(&fresh), (0, 4, 0), "first request: all misses");
+    let cached = stack.post_until("the demo cards are cached", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4).await;
+    assert_eq!(cached.cards(), fresh.cards(), "a cached card is the card the service drew");
+
+    // (b) Billing stops. Once the fresh copies expired (MAX_TTL), its cards come from the stale
+    // copies in Redis, with the short fallback TTL; the other services' cards stay real.
+    stack.billing.stop().await;
+    let t = Instant::now();
+    let (code, out) = stack
+        .gateway
+        .exec(&["cardmesh-healthcheck", "grpc", &format!("{}:{SERVICE_PORT}", stack.billing.name)])
+        .await;
+    assert_eq!(code, 1, "grpc probe of a stopped service: {out}");
+    assert!(t.elapsed() < Duration::from_secs(6), "the probe gave up within its 3 s deadline: {:?}", t.elapsed());
+
+    let stale = stack
+        .post_until("billing cards served stale", &ada(), MAX_TTL + Duration::from_secs(10), |a| {
+            a.status == 200 && a.cache_count("stale") == 2
+        })
+        .await;
+    for key in BILLING_KEYS {
+        let card = stale.card(key);
+        assert!(!is_fallback(card), "{key}: stale copy expected, got a fallback: {card}");
+        assert_eq!(card["components"], fresh.card(key)["components"], "{key}: the last good copy");
+        assert_eq!(card["timeToLiveSeconds"], FALLBACK_TTL, "{key}: a stale copy gets the fallback TTL");
+    }
+    for key in OTHER_KEYS {
+        assert_real(&stale, key);
+        assert_eq!(stale.card(key), fresh.card(key), "{key}: still served by its service or the cache");
+    }
+
+    // A billing card nobody asked for before the outage has no stale copy: fallback card.
+    let never_cached = stack.post_signed(&grace()).await;
+    assert_eq!(never_cached.status, 200, "{}", never_cached.json);
+    let card = never_cached.card("subscription-status");
+    assert!(is_fallback(card), "never cached, service down: fallback card expected: {card}");
+    assert_eq!(card["timeToLiveSeconds"], FALLBACK_TTL);
+    for key in OTHER_KEYS {
+        assert_real(&never_cached, key);
+    }
+    assert_eq!(never_cached.cache_count("stale"), 0);
+
+    // (c) Billing comes back: its cards are drawn fresh again.
+    stack.billing.start().await;
+    let back = stack
+        .post_until("billing cards fresh again", &ada(), Duration::from_secs(20), |a| {
+            a.status == 200 && a.cache_count("stale") == 0 && BILLING_KEYS.iter().all(|k| !is_fallback(a.card(k)))
+        })
+        .await;
+    for key in KEYS {
+        assert_real(&back, key);
+        assert_eq!(back.card(key)["components"], fresh.card(key)["components"], "{key}");
+    }
+    let grace_back = stack.post_signed(&grace()).await;
+    assert_real(&grace_back, "subscription-status");
+
+    // (d) Redis stops: the gateway still answers with the services' real cards.
+    stack.redis.stop().await;
+    for _ in 0..3 {
+        let answer = stack.post_signed(&ada()).await;
+        assert_eq!(answer.status, 200, "{}", answer.json);
+        for key in KEYS {
+            assert_real(&answer, key);
+            assert_eq!(answer.card(key)["components"], fresh.card(key)["components"], "{key}");
+        }
+        assert_eq!(answer.cache_count("hits"), 0, "nothing can come from a stopped Redis");
+    }
+
+    // (e) Redis comes back (empty): the cache fills again.
+    stack.redis.start().await;
+    stack
+        .post_until("the cache is warm again", &ada(), Duration::from_secs(30), |a| a.status == 200 && a.cache_count("hits") == 4)
+        .await;
+    // Fresh copies live MAX_TTL: wait for them to be rewritten (misses), then stored (hits),
+    // so the restart below has nearly all of MAX_TTL.
+    stack
+        .post_until("fresh copies expired and drawn again", &ada(), MAX_TTL + Duration::from_secs(5), |a| a.cache_count("misses") > 0)
+        .await;
+    stack
+        .post_until("fresh copies stored again", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4)
+        .await;
+
+    // The gateway restarts (new host port); its first answer comes from Redis.
+    let t = Instant::now();
+    stack.gateway.stop().await;
+    stack.gateway.start().await;
+    stack.wait_ready().await;
+    let restart = t.elapsed();
+    eprintln!("e2e: gateway restarted and ready in {restart:?}");
+    let first = stack.post_signed(&ada()).await;
+    assert_eq!(first.status, 200, "{}", first.json);
+    assert_eq!(
+        counts(&first),
+        (4, 0, 0),
+        "the restarted gateway's first answer comes from Redis (restart took {restart:?}, fresh copies live {MAX_TTL:?})"
+    );
+    assert_eq!(first.cards(), cached.cards());
+}
