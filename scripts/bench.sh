@@ -23,6 +23,7 @@
 #   BENCH_WARMUP       wrk warm-up run before each measured run     (2s)
 #   BENCH_CONNECTIONS  wrk connections                              (32)
 #   BENCH_THREADS      wrk threads                                  (2)
+#   BENCH_ROUNDS       rounds of the three runs; the best of each   (1)
 #   BENCH_RUST_LOG     RUST_LOG of the gateways and the services    (info, as in production)
 #   BENCH_TARGET       target ratio cache-hits / ceiling in percent (60)
 #   BENCH_STRICT=1     exit 3 when the ratio is below the target
@@ -36,6 +37,7 @@ cd "$(dirname "$0")/.."
 
 duration="${BENCH_DURATION:-10s}"
 warmup="${BENCH_WARMUP:-2s}"
+rounds="${BENCH_ROUNDS:-1}"
 connections="${BENCH_CONNECTIONS:-32}"
 threads="${BENCH_THREADS:-2}"
 log_level="${BENCH_RUST_LOG:-info}"
@@ -63,7 +65,9 @@ duration_s=$(seconds_of "$duration")
 warmup_s=$(seconds_of "$warmup")
 (( duration_s >= 1 && duration_s <= 600 )) || die "BENCH_DURATION must be between 1s and 10m"
 (( warmup_s >= 1 && warmup_s <= 60 )) || die "BENCH_WARMUP must be between 1s and 1m"
-[[ "$connections" =~ ^[0-9]+$ && "$threads" =~ ^[0-9]+$ ]] || die "BENCH_CONNECTIONS and BENCH_THREADS must be numbers"
+[[ "$connections" =~ ^[0-9]+$ && "$threads" =~ ^[0-9]+$ && "$rounds" =~ ^[0-9]+$ ]] ||
+  die "BENCH_CONNECTIONS, BENCH_THREADS and BENCH_ROUNDS must be numbers"
+(( rounds >= 1 && rounds <= 10 )) || die "BENCH_ROUNDS must be between 1 and 10"
 (( threads >= 1 && connections >= threads )) || die "need BENCH_THREADS >= 1 and BENCH_CONNECTIONS >= BENCH_THREADS"
 
 for tool in cargo curl redis-server redis-cli wrk; do
@@ -72,11 +76,11 @@ done
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/cardmesh-bench.XXXXXX")"
 pids=()
-names=()
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   local pid
+  [[ -z "${wrk_pid:-}" ]] || kill -TERM "$wrk_pid" 2>/dev/null || true
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   # Give everything 5 s to stop, then kill what is left.
   local deadline=$((SECONDS + 5))
@@ -128,7 +132,6 @@ start() {
   shift
   env -i PATH="$PATH" HOME="${HOME:-/tmp}" "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")
-  names+=("$name")
   eval "pid_${name//-/_}=$!"
 }
 
@@ -234,23 +237,26 @@ LUA
 # field LINE KEY: the value of KEY=... in a BENCH line.
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
-# run_wrk LABEL PORT DURATION: prints the BENCH line; fails on any error or non-2xx answer.
+# run_wrk LABEL PORT DURATION VAR: sets VAR to the BENCH line; fails on any error or non-2xx
+# answer. wrk runs in the background and is waited for, so that a signal stops it at once.
+wrk_pid=""
 run_wrk() {
-  local label="$1" port="$2" dur="$3" out="$tmp/wrk-$1.out"
-  local limit=$(( $(seconds_of "$dur") + 30 ))
-  timeout "$limit" wrk -t"$threads" -c"$connections" -d"$dur" --timeout 5s -s "$tmp/request.lua" \
-    "http://127.0.0.1:$port/" >"$out" 2>&1 || die "$label: wrk failed: $(cat "$out")"
-  local line
-  line=$(grep '^BENCH ' "$out") || die "$label: no result line from wrk: $(cat "$out")"
-  if grep -q 'Non-2xx or 3xx responses' "$out" || [[ "$(field "$line" status)" != 0 ]]; then
+  local label="$1" port="$2" dur="$3" out="$tmp/wrk-$1.out" status=0 wrk_line k
+  timeout "$(( $(seconds_of "$dur") + 30 ))" wrk -t"$threads" -c"$connections" -d"$dur" --timeout 5s \
+    -s "$tmp/request.lua" "http://127.0.0.1:$port/" >"$out" 2>&1 &
+  wrk_pid=$!
+  wait "$wrk_pid" || status=$?
+  wrk_pid=""
+  (( status == 0 )) || die "$label: wrk failed ($status): $(cat "$out")"
+  wrk_line=$(grep '^BENCH ' "$out") || die "$label: no result line from wrk: $(cat "$out")"
+  if grep -q 'Non-2xx or 3xx responses' "$out" || [[ "$(field "$wrk_line" status)" != 0 ]]; then
     die "$label: some answers were not 2xx: $(cat "$out")"
   fi
-  local k
   for k in connect read write timeout; do
-    [[ "$(field "$line" "$k")" == 0 ]] || die "$label: wrk reported $k errors: $(cat "$out")"
+    [[ "$(field "$wrk_line" "$k")" == 0 ]] || die "$label: wrk reported $k errors: $(cat "$out")"
   done
-  (( $(field "$line" requests) > 0 )) || die "$label: no request completed"
-  echo "$line"
+  (( $(field "$wrk_line" requests) > 0 )) || die "$label: no request completed"
+  printf -v "$4" '%s' "$wrk_line"
 }
 
 # cpu_ticks PID...: user + system CPU time of the processes, in clock ticks.
@@ -285,49 +291,71 @@ children_us() {
     printf "%d", t * 1e6 }' "$file")"
 }
 
-# measure LABEL PORT PID...: warm-up run, then the measured run. Appends the CPU time per
-# request of the server side (PIDs) and of wrk, and the share of the machine anything else
-# used meanwhile (other builds, ...: the figures are only trustworthy when it is near 0).
+# measure VAR LABEL PORT PID...: the measured run (after a warm-up run in the first round).
+# Sets VAR to the BENCH line with the CPU time per request of the server side (PIDs) and of
+# wrk, and the share of the machine anything else used meanwhile (the figures are only
+# trustworthy when it is near 0).
 measure() {
-  local label="$1" port="$2" line server0 server1 wrk0 wrk1 busy0 total0 busy1 total1 requests
-  shift 2
-  run_wrk "$label-warmup" "$port" "$warmup" >/dev/null
+  local var="$1" label="$2" port="$3" run_line server0 server1 wrk0 wrk1 busy0 total0 busy1 total1
+  shift 3
+  if (( round == 1 )); then
+    run_wrk "$label-warmup" "$port" "$warmup" run_line
+  fi
   server0=$(cpu_ticks "$@")
   children_us wrk0
   read -r busy0 total0 < <(machine_ticks)
-  line=$(run_wrk "$label" "$port" "$duration")
+  run_wrk "$label" "$port" "$duration" run_line
   read -r busy1 total1 < <(machine_ticks)
   children_us wrk1
   server1=$(cpu_ticks "$@")
-  requests=$(field "$line" requests)
-  local server_us=$(( (server1 - server0) * tick_us )) wrk_us=$((wrk1 - wrk0))
-  local other_us=$(( (busy1 - busy0) * tick_us - server_us - wrk_us ))
+  local requests server_us wrk_us other_us
+  requests=$(field "$run_line" requests)
+  server_us=$(( (server1 - server0) * tick_us ))
+  wrk_us=$((wrk1 - wrk0))
+  other_us=$(( (busy1 - busy0) * tick_us - server_us - wrk_us ))
   (( other_us > 0 )) || other_us=0
-  echo "$line server_cpu_us=$((server_us / requests)) wrk_cpu_us=$((wrk_us / requests))" \
-    "other_load_pct=$(( 100 * other_us / ((total1 - total0) * tick_us) ))"
+  local other_pct=$(( 100 * other_us / ((total1 - total0) * tick_us) ))
+  printf -v "$var" '%s server_cpu_us=%d wrk_cpu_us=%d other_load_pct=%d' \
+    "$run_line" $((server_us / requests)) $((wrk_us / requests)) "$other_pct"
+}
+
+# best CURRENT NEW: the BENCH line with more requests/s (interference only slows runs down).
+best() {
+  if [[ -z "$1" ]] || awk -v a="$(field "$2" rps)" -v b="$(field "$1" rps)" 'BEGIN { exit !(a > b) }'; then
+    echo "$2"
+  else
+    echo "$1"
+  fi
 }
 
 redis_stat() { redis info "$1" | tr -d '\r' | sed -n "s/^$2:\(calls=\)\{0,1\}\([0-9]*\).*/\2/p"; }
+vmhwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 
-echo "==> wrk -t$threads -c$connections -d$duration (after a $warmup warm-up) against each; answer: $answer_bytes bytes"
-echo "    ceiling (static axum)..."
-ceiling=$(measure ceiling "$port_c" "$pid_ceiling")
-echo "    gateway A, cache hits..."
-sets_before=$(redis_stat commandstats cmdstat_set); sets_before=${sets_before:-0}
+echo "==> wrk -t$threads -c$connections -d$duration against each (after a $warmup warm-up), $rounds round(s); answer: $answer_bytes bytes"
+ceiling="" hit="" miss=""
+sets_before=$(redis_stat commandstats cmdstat_set)
 hits_before=$(redis_stat stats keyspace_hits)
-hit=$(measure hits "$port_a" "$pid_gateway_a" "$pid_redis")
-sets_after=$(redis_stat commandstats cmdstat_set); sets_after=${sets_after:-0}
+for (( round = 1; round <= rounds; round++ )); do
+  echo "    round $round: ceiling (static axum)..."
+  measure result ceiling "$port_c" "$pid_ceiling"
+  ceiling=$(best "$ceiling" "$result")
+  echo "    round $round: gateway A, cache hits..."
+  measure result hits "$port_a" "$pid_gateway_a" "$pid_redis"
+  hit=$(best "$hit" "$result")
+  echo "    round $round: gateway B, cache off..."
+  measure result misses "$port_b" "$pid_gateway_b" "$pid_billing" "$pid_usage" "$pid_accounts"
+  miss=$(best "$miss" "$result")
+done
+sets_after=$(redis_stat commandstats cmdstat_set)
 hits_after=$(redis_stat stats keyspace_hits)
-rss_a=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid_gateway_a/status")
 # Every miss draws the card and queues a cache write: no SET means every card was a hit.
-(( sets_after == sets_before )) ||
-  die "cache-hit run was not all hits: Redis saw $((sets_after - sets_before)) SETs during it"
+(( ${sets_after:-0} == ${sets_before:-0} )) ||
+  die "the cache-hit runs were not all hits: Redis saw $((${sets_after:-0} - ${sets_before:-0})) SETs"
 [[ "$(post "$port_a" "$tmp/after.json")" == 200 && "$(cache_header "$tmp/after.json")" == "hits=4, misses=0, stale=0" ]] ||
-  die "gateway A after its run: $(cache_header "$tmp/after.json")"
-echo "    gateway B, cache off..."
-miss=$(measure misses "$port_b" "$pid_gateway_b" "$pid_billing" "$pid_usage" "$pid_accounts")
-rss_b=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid_gateway_b/status")
-rss_c=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid_ceiling/status")
+  die "gateway A after its runs: $(cache_header "$tmp/after.json")"
+rss_a=$(vmhwm "$pid_gateway_a")
+rss_b=$(vmhwm "$pid_gateway_b")
+rss_c=$(vmhwm "$pid_ceiling")
 
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 row() {
@@ -339,7 +367,8 @@ verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t) ? "PASS" : "B
 mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
 
 echo
-echo "cardmesh benchmark: $(nproc) CPUs ($(uname -m)), wrk -t$threads -c$connections -d$duration, RUST_LOG=$log_level"
+echo "cardmesh benchmark: $(nproc) CPUs ($(uname -m)), wrk -t$threads -c$connections -d$duration," \
+  "best of $rounds round(s), RUST_LOG=$log_level"
 echo "one run on one machine: wrk, Redis, the services and the servers share its CPUs"
 echo
 printf '%-34s %9s %8s %8s %10s %8s %7s\n' scenario 'req/s' 'p50 ms' 'p99 ms' 'server' 'wrk' 'other'
@@ -352,7 +381,7 @@ echo "cache hits / ceiling: $ratio % of requests/s (target >= $target %): $verdi
 echo "server CPU: per request in the measured run (ceiling: the server; cache hits: gateway A"
 echo "  + Redis; cache off: gateway B + the 3 services). other load: share of the machine used"
 echo "  by anything else meanwhile; above a few % the figures are disturbed."
-echo "cache-hit warm-up + run: Redis served $((hits_after - hits_before)) cards and wrote none (all hits)"
+echo "cache-hit runs: Redis served $((hits_after - hits_before)) cards and stored none (all hits)"
 echo "peak RSS (VmHWM): gateway A $(mib "$rss_a"), gateway B $(mib "$rss_b"), ceiling $(mib "$rss_c")"
 busy=0
 for s in ceiling hit miss; do
@@ -366,7 +395,7 @@ figures=""
 for s in ceiling hit miss; do
   for k in rps p50_us p99_us server_cpu_us wrk_cpu_us other_load_pct; do figures+=" ${s}_$k=$(field "${!s}" "$k")"; done
 done
-echo "RESULT nproc=$(nproc) threads=$threads connections=$connections duration=$duration$figures" \
+echo "RESULT nproc=$(nproc) threads=$threads connections=$connections duration=$duration rounds=$rounds$figures" \
   "ratio_pct=$ratio target_pct=$target verdict=$verdict gateway_a_peak_rss_kb=$rss_a"
 
 if [[ "$verdict" == BELOW && "${BENCH_STRICT:-}" == 1 ]]; then
