@@ -56,12 +56,18 @@ pub fn card_generation_key(customer_id: &str, card_key: &str) -> String {
 pub fn card_keys(workspace_id: &str, card_key: &str, scope: Scope, request: &CardRequest) -> CardKeys {
     let prefix = customer_prefix(&request.customer.id);
     let hash = scope_hash(scope, request);
-    let ws: String = workspace_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    let mut ws = String::with_capacity(workspace_id.len());
+    ws.extend(workspace_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
+    let cat = |parts: &[&str]| {
+        let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for p in parts { s.push_str(p); }
+        s
+    };
     CardKeys {
-        customer_generation: customer_generation_key(&request.customer.id),
-        card_generation: card_generation_key(&request.customer.id, card_key),
-        fresh: format!("{prefix}:card:{ws}:{card_key}:{hash}"),
-        stale: format!("{prefix}:stale:{ws}:{card_key}:{hash}"),
+        customer_generation: cat(&[&prefix, ":gen"]),
+        card_generation: cat(&[&prefix, ":gen:", card_key]),
+        fresh: cat(&[&prefix, ":card:", &ws, ":", card_key, ":", &hash]),
+        stale: cat(&[&prefix, ":stale:", &ws, ":", card_key, ":", &hash]),
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 /// `{"key":…,"timeToLiveSeconds":…,"components":…}`. Stored as is in the cache and spliced
 /// into the response without being parsed again.
 #[derive(Debug, Clone)]
-pub struct CardJson(Box<RawValue>);
+pub struct CardJson(std::sync::Arc<str>);
 
 impl CardJson {
     /// Serialises a card. `components` is `None` for "no data" (Plain hides the card).
@@ -22,17 +22,22 @@ impl CardJson {
         let card = Card { key, time_to_live_seconds: ttl_seconds, components };
         // Serialising plain strings, numbers and a `Value` cannot fail.
         let json = serde_json::to_string(&card).expect("a card always serialises");
-        Self(RawValue::from_string(json).expect("serde_json output is valid JSON"))
+        Self(json.into())
     }
 
     /// Wraps JSON text that is known to be one card object (for example from the cache).
     pub fn from_json(json: String) -> Result<Self, serde_json::Error> {
-        RawValue::from_string(json).map(Self)
+        RawValue::from_string(json).map(|raw| Self(String::from(Box::<str>::from(raw)).into()))
+    }
+
+    /// Wraps JSON text this gateway wrote itself (the cache), without parsing it again.
+    pub fn from_trusted(json: &str) -> Self {
+        Self(json.into())
     }
 
     /// The card as JSON text.
     pub fn as_str(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 }
 
