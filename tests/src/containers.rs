@@ -279,17 +279,7 @@ impl Stack {
             .send()
             .await
             .unwrap_or_else(|e| panic!("POST {url}: {e}"));
-        let status = resp.status().as_u16();
-        let cache = resp
-            .headers()
-            .get("cardmesh-cache")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let text = resp.text().await.expect("body");
-        let json = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("answer with status {status} is not JSON ({e}): {text}"));
-        Answer { status, json, cache }
+        Answer::from(resp).await
     }
 
     /// Posts `body` until `done` holds for the answer, failing after `deadline`; returns the

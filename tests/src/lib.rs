@@ -204,7 +204,8 @@ pub struct Answer {
 }
 
 impl Answer {
-    async fn from(resp: reqwest::Response) -> Self {
+    /// Reads an HTTP answer whose body must be JSON.
+    pub async fn from(resp: reqwest::Response) -> Self {
         let status = resp.status().as_u16();
         let cache = resp
             .headers()
