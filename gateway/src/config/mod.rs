@@ -307,10 +307,7 @@ impl Config {
             ));
         }
         for (name, block) in &self.card_services {
-            let known = name == "all"
-                || self.services.iter().any(|s| {
-                    s == name || url::Url::parse(s).ok().and_then(|u| u.host_str().map(|h| h == name)).unwrap_or(false)
-                });
+            let known = name == "all" || self.services.iter().any(|s| crate::fanout::names_endpoint(name, s));
             if !known {
                 errors.push(format!(
                     "card_services.{name}: no configured service has this host; use \"all\" or the \

@@ -9,5 +9,5 @@ mod stack;
 
 pub use backend::{Backend, Backends};
 pub use call::{call_services, CallFailure, ServiceAnswer};
-pub use policy::{resolve, CallPolicy, CardServicePolicies, PolicyOverride};
+pub use policy::{names_endpoint, resolve, CallPolicy, CardServicePolicies, PolicyOverride};
 pub use stack::{card_call_stack, CardCall, CardCallService};

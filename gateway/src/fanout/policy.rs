@@ -46,6 +46,11 @@ pub struct CallPolicy {
 /// `all` plus per-service overrides, keyed by the endpoint's host (or the whole endpoint).
 pub type CardServicePolicies = BTreeMap<String, PolicyOverride>;
 
+/// Whether the block `name` applies to `endpoint`: the whole endpoint or its host.
+pub fn names_endpoint(name: &str, endpoint: &str) -> bool {
+    name == endpoint || url::Url::parse(endpoint).ok().is_some_and(|u| u.host_str() == Some(name))
+}
+
 /// The policy for `endpoint`: defaults, then `all`, then the service's own block.
 pub fn resolve(policies: &CardServicePolicies, endpoint: &str, default_deadline: Duration) -> CallPolicy {
     let mut policy = CallPolicy {
@@ -55,8 +60,10 @@ pub fn resolve(policies: &CardServicePolicies, endpoint: &str, default_deadline:
         breaker_failures: 5,
         breaker_cooldown: Duration::from_secs(10),
     };
-    let host = url::Url::parse(endpoint).ok().and_then(|u| u.host_str().map(str::to_owned));
-    let own = policies.get(endpoint).or_else(|| host.as_deref().and_then(|h| policies.get(h)));
+    // The whole endpoint wins over a block for its host.
+    let own = policies
+        .get(endpoint)
+        .or_else(|| policies.iter().find(|(name, _)| names_endpoint(name, endpoint)).map(|(_, b)| b));
     for block in [policies.get("all"), own].into_iter().flatten() {
         policy.deadline = block.deadline.unwrap_or(policy.deadline);
         policy.max_concurrency = block.max_concurrency.unwrap_or(policy.max_concurrency);

@@ -26,10 +26,6 @@ pub fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
-/// Whether `key` is a valid card key: non-empty and matching `[a-zA-Z0-9_-]+`.
-pub fn is_valid_card_key(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
+/// Whether `key` is a valid card key: non-empty and matching `[a-zA-Z0-9_-]+` (the same
+/// rule the request parser applies).
+pub use crate::plain::is_valid_key as is_valid_card_key;
