@@ -309,4 +309,11 @@ impl ExampleServices {
     pub fn endpoints(&self) -> Vec<String> {
         vec![self.billing.endpoint(), self.usage.endpoint(), self.accounts.endpoint()]
     }
+
+    /// The three endpoints followed by `extra`'s.
+    pub fn endpoints_with(&self, extra: &RunningService) -> Vec<String> {
+        let mut endpoints = self.endpoints();
+        endpoints.push(extra.endpoint());
+        endpoints
+    }
 }

@@ -165,8 +165,7 @@ async fn stopped_service_gets_fallback_cards_and_the_others_are_real() {
 async fn slow_service_is_cut_at_its_deadline() {
     let services = ExampleServices::start().await;
     let slow = RunningService::start(SlowCards { key: "slow-card", delay: Duration::from_secs(30) }).await;
-    let mut endpoints = services.endpoints();
-    endpoints.push(slow.endpoint());
+    let endpoints = services.endpoints_with(&slow);
     let mut config = gateway_config(&endpoints);
     config.fanout.service_deadline = Duration::from_millis(500);
     let gw = RunningGateway::start_ready(config).await;
@@ -186,8 +185,7 @@ async fn slow_service_is_cut_at_its_deadline() {
 async fn invalid_trees_and_reported_errors_get_fallback_cards() {
     let services = ExampleServices::start().await;
     let invalid = RunningService::start(InvalidCards).await;
-    let mut endpoints = services.endpoints();
-    endpoints.push(invalid.endpoint());
+    let endpoints = services.endpoints_with(&invalid);
     let gw = RunningGateway::start_ready(gateway_config(&endpoints)).await;
 
     let keys = ["label-too-long", "usage", "bad-url", "empty-text", "reported-error"];
@@ -249,8 +247,7 @@ async fn example_cards_render_as_snapshotted() {
 async fn oversized_cards_and_answers_get_fallback_cards() {
     let services = ExampleServices::start().await;
     let invalid = RunningService::start(InvalidCards).await;
-    let mut endpoints = services.endpoints();
-    endpoints.push(invalid.endpoint());
+    let endpoints = services.endpoints_with(&invalid);
     let gw = RunningGateway::start_ready(gateway_config(&endpoints)).await;
     let answer = gw.post_signed(&demo_body(&["too-big", "usage"])).await;
     assert_eq!(answer.status, 200);

@@ -36,8 +36,7 @@ async fn logs_never_contain_secrets_tokens_or_emails() {
     const ADMIN: &str = "admin-token-must-not-leak";
     let mut services = ExampleServices::start().await;
     let invalid = RunningService::start(InvalidCards).await;
-    let mut endpoints = services.endpoints();
-    endpoints.push(invalid.endpoint());
+    let endpoints = services.endpoints_with(&invalid);
     let mut config = gateway_config(&endpoints);
     config.admin_token = Some(Secret::new(ADMIN));
     let gw = RunningGateway::start_ready(config).await;
