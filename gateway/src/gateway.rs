@@ -132,7 +132,7 @@ impl Gateway {
 
         // Cache lookup: one round trip for all routed keys.
         let slots = match &self.cache {
-            Some(cache) => cache.lookup(&routed.iter().map(|(_, _, k)| k.clone()).collect::<Vec<_>>()).await,
+            Some(cache) => cache.lookup(&routed.iter().map(|(_, _, k)| k).collect::<Vec<_>>()).await,
             None => vec![cache::Slot { generations: Generations::default(), fresh: None }; routed.len()],
         };
         let (mut hits, mut misses) = (0, 0);

@@ -79,7 +79,7 @@ impl CardCache {
 
     /// Reads the fresh copies of `cards` (all of one customer) in one round trip. A store
     /// error counts as a miss for every card.
-    pub async fn lookup(&self, cards: &[CardKeys]) -> Vec<Slot> {
+    pub async fn lookup(&self, cards: &[&CardKeys]) -> Vec<Slot> {
         let Some(first) = cards.first() else { return Vec::new() };
         let n = cards.len();
         let mut keys = Vec::with_capacity(1 + 2 * n);
