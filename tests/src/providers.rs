@@ -103,11 +103,18 @@ pub struct ScopedCards {
     calls: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
     /// How long each draw takes (to make concurrent requests overlap).
     pub delay: Duration,
+    edition: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl ScopedCards {
     pub fn with_delay(delay: Duration) -> Self {
         Self { delay, ..Self::default() }
+    }
+
+    /// From now on every card drawn says `edition N` (0: no edition), so a test can tell a
+    /// copy drawn later from an older one.
+    pub fn set_edition(&self, edition: usize) {
+        self.edition.store(edition, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// How often `key` was drawn.
@@ -137,7 +144,11 @@ impl CardProvider for ScopedCards {
             tokio::time::sleep(self.delay).await;
         }
         let thread = ctx.thread.as_ref().map_or("-", |t| t.id.as_str());
-        let card = Card::new([text(format!("{key} for {} in {thread}", ctx.customer.id))]);
+        let edition = match self.edition.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => String::new(),
+            n => format!(", edition {n}"),
+        };
+        let card = Card::new([text(format!("{key} for {} in {thread}{edition}", ctx.customer.id))]);
         match key {
             "short-lived" => card.with_ttl(Duration::from_secs(1)),
             "answer-ttl" => card.with_ttl(Duration::from_secs(45)),

@@ -206,7 +206,11 @@ async fn redis_outage_keeps_answers_fresh_and_caching_resumes() {
     let store = Store::redis().await;
     let Store::Redis(redis) = &store else { unreachable!() };
     let cards = ScopedCards::default();
-    let (_service, gw) = stack(&store, cards.clone()).await;
+    let service = RunningService::start(cards.clone()).await;
+    let mut config = config(&store, &service);
+    // This scenario is about Redis itself: without the near cache every read goes to Redis.
+    config.cache.near_ttl = Duration::ZERO;
+    let gw = RunningGateway::start_ready(config).await;
     let body = body(&["account"], "th_1");
     gw.post_signed(&body).await;
     gw.flush_cache().await;
@@ -228,6 +232,57 @@ async fn redis_outage_keeps_answers_fresh_and_caching_resumes() {
         answer.status == 200 && answer.cache_count("hits") == 1
     })
     .await;
+}
+
+#[tokio::test]
+async fn near_cache_answers_a_hot_customer_and_sees_other_replicas_invalidations_within_its_ttl() {
+    let store = Store::redis().await;
+    let Store::Redis(redis) = &store else { unreachable!() };
+    let cards = ScopedCards::default();
+    let service = RunningService::start(cards.clone()).await;
+    let near_ttl = Duration::from_millis(400);
+    let replica = || {
+        let mut config = config(&store, &service);
+        config.cache.near_ttl = near_ttl;
+        RunningGateway::start_ready(config)
+    };
+    let (a, b) = (replica().await, replica().await);
+    let body = body(&["account"], "th_1");
+
+    a.post_signed(&body).await;
+    a.flush_cache().await;
+    assert_eq!(b.post_signed(&body).await.cache_count("hits"), 1, "a card drawn by A is a hit on B");
+    assert_eq!(cards.calls("account"), 1);
+
+    // A hot customer is answered from memory: even with Redis gone, B still hits.
+    redis.stop().await;
+    assert_eq!(b.post_signed(&body).await.cache_count("hits"), 1, "served by the near cache");
+    redis.restart().await;
+    wait_until("both replicas read Redis again", Duration::from_secs(20), || async {
+        a.post_signed(&body).await.cache_count("hits") == 1 && b.post_signed(&body).await.cache_count("hits") == 1
+    })
+    .await;
+    let before = cards.calls("account");
+
+    // A's invalidation is seen by A at once, and by B within the near TTL, as A's new copy.
+    cards.set_edition(2);
+    // The first command on a connection from before Redis's restart may fail (503, try again).
+    wait_until("A's invalidation succeeds", Duration::from_secs(10), || async {
+        a.invalidate(ADMIN_TOKEN, json!({ "customerId": CUSTOMER })).await == 200
+    })
+    .await;
+    let invalidated = std::time::Instant::now();
+    let fresh = a.post_signed(&body).await;
+    assert_eq!(fresh.cache_count("misses"), 1, "A sees its own invalidation at once");
+    assert!(fresh.card("account").to_string().contains("edition 2"));
+    a.flush_cache().await;
+    wait_until("B serves A's new copy", Duration::from_secs(5), || async {
+        let answer = b.post_signed(&body).await;
+        answer.cache_count("hits") == 1 && answer.card("account").to_string().contains("edition 2")
+    })
+    .await;
+    assert!(invalidated.elapsed() < near_ttl + Duration::from_secs(3), "seen within the near TTL");
+    assert_eq!(cards.calls("account"), before + 1, "B read A's copy instead of drawing its own");
 }
 
 #[tokio::test]

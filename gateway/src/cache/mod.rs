@@ -10,6 +10,7 @@
 mod entry;
 mod key;
 mod memory;
+mod near;
 mod redis;
 mod stats;
 mod store;
@@ -21,6 +22,7 @@ use std::time::Duration;
 pub use entry::Generations;
 pub use key::{card_keys, CardKeys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
+pub use near::NearStore;
 pub use self::redis::RedisStore;
 pub use stats::{CacheStats, StatsSnapshot};
 pub use store::{CacheStore, StoreError, Write};
@@ -46,14 +48,22 @@ pub struct CardCache {
 }
 
 impl CardCache {
-    /// The cache the settings ask for: Redis when `redis_url` is set, memory otherwise, none
-    /// when disabled. Must run inside a tokio runtime (it starts the writer).
+    /// The cache the settings ask for: Redis (behind the near cache unless `near_ttl` is 0)
+    /// when `redis_url` is set, memory otherwise, none when disabled. Must run inside a
+    /// tokio runtime (it starts the writer).
     pub fn from_settings(settings: &CacheSettings) -> Result<Option<Self>, ::redis::RedisError> {
         if !settings.enabled {
             return Ok(None);
         }
         let store: Arc<dyn CacheStore> = match &settings.redis_url {
-            Some(url) => Arc::new(RedisStore::new(url.expose(), settings)?),
+            Some(url) => {
+                let redis: Arc<dyn CacheStore> = Arc::new(RedisStore::new(url.expose(), settings)?);
+                if settings.near_ttl.is_zero() {
+                    redis
+                } else {
+                    Arc::new(NearStore::new(redis, settings.near_ttl, settings.near_capacity))
+                }
+            }
             None => Arc::new(MemoryStore::new(settings.memory_capacity)),
         };
         Ok(Some(Self::with_store(store, settings.clone())))

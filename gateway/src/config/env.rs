@@ -33,6 +33,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_CACHE_CAPACITY", "cache.memory_capacity"),
     ("CARDMESH_STALE_WINDOW", "cache.stale_window"),
     ("CARDMESH_CACHE_MAX_TTL", "cache.max_ttl"),
+    ("CARDMESH_CACHE_NEAR_TTL", "cache.near_ttl"),
     ("CARDMESH_ADMIN_TOKEN", "admin_token"),
 ];
 

@@ -166,6 +166,14 @@ pub struct CacheSettings {
     pub cooldown: Duration,
     /// Cache writes waiting to be sent; beyond it writes are dropped (default: 10000).
     pub write_queue: usize,
+    /// How long this gateway keeps what it read from or wrote to Redis in memory, so a
+    /// customer opened again meanwhile costs no round trip; other replicas' writes and
+    /// invalidations are seen after at most this long. 0 turns it off; unused without Redis
+    /// (default: 1s).
+    #[serde(with = "humantime_serde")]
+    pub near_ttl: Duration,
+    /// Most entries of that in-memory copy (default: 10000).
+    pub near_capacity: u64,
 }
 
 impl Default for CacheSettings {
@@ -183,6 +191,8 @@ impl Default for CacheSettings {
             failure_threshold: 3,
             cooldown: Duration::from_secs(5),
             write_queue: 10_000,
+            near_ttl: Duration::from_secs(1),
+            near_capacity: 10_000,
         }
     }
 }
@@ -339,8 +349,14 @@ impl Config {
         if c.read_timeout.is_zero() || c.write_timeout.is_zero() || c.connect_timeout.is_zero() {
             errors.push("cache: read_timeout, write_timeout and connect_timeout must be above 0".into());
         }
-        if c.memory_capacity == 0 || c.write_queue == 0 {
-            errors.push("cache: memory_capacity and write_queue must be above 0".into());
+        if c.memory_capacity == 0 || c.write_queue == 0 || c.near_capacity == 0 {
+            errors.push("cache: memory_capacity, write_queue and near_capacity must be above 0".into());
+        }
+        if c.near_ttl > Duration::from_secs(60) {
+            errors.push(format!(
+                "cache.near_ttl: {} is too long: other replicas' invalidations stay unseen that                  long; use at most 60s, a few seconds at most is typical (default 1s, 0s: off;                  CARDMESH_CACHE_NEAR_TTL)",
+                humantime::format_duration(c.near_ttl)
+            ));
         }
         if self.admin_token.as_ref().is_some_and(|t| t.expose().trim().is_empty()) {
             errors.push("admin_token: must not be empty; unset it to turn the admin endpoint off".into());

@@ -128,3 +128,13 @@ fn redis_url_must_be_a_redis_url_and_never_prints() {
     let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_REDIS_URL", "redis://:hunter2@r:6379/0")]).unwrap();
     assert!(!format!("{config:?}").contains("hunter2"));
 }
+
+#[test]
+fn near_ttl_is_read_from_the_environment_and_bounded() {
+    let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_NEAR_TTL", "250ms")]).unwrap();
+    assert_eq!(config.cache.near_ttl, Duration::from_millis(250));
+    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_NEAR_TTL", "5m")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cache.near_ttl") && err.contains("at most 60s"), "{err}");
+}

@@ -1,0 +1,223 @@
+//! The near cache: a short-lived in-process copy of what this gateway last read from or
+//! wrote to the shared store (Redis), so a customer opened again within `cache.near_ttl`
+//! costs no round trip at all.
+//!
+//! Contract:
+//! - it remembers absent keys too (a missing generation counter is the common case), so a
+//!   hot customer is answered from memory alone;
+//! - an entry lives at most `near_ttl`, and never longer than its TTL in the store;
+//! - this gateway's own writes and invalidations update it at once; another replica's are
+//!   seen after at most `near_ttl` (the price of skipping the round trip; 0 turns it off);
+//! - store errors are passed through untouched and never remembered.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use moka::sync::Cache;
+use moka::Expiry;
+
+use super::store::{CacheStore, StoreError, Write};
+
+/// One remembered read: the value, or `None` for a key the store did not have.
+#[derive(Clone)]
+struct NearEntry {
+    value: Option<Arc<str>>,
+    ttl: Duration,
+}
+
+struct EntryTtl;
+
+impl Expiry<String, NearEntry> for EntryTtl {
+    fn expire_after_create(&self, _key: &String, entry: &NearEntry, _now: Instant) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+    fn expire_after_update(&self, _key: &String, entry: &NearEntry, _now: Instant, _current: Option<Duration>) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+}
+
+/// A store with a short-lived in-process copy in front of it.
+pub struct NearStore {
+    inner: Arc<dyn CacheStore>,
+    entries: Cache<String, NearEntry>,
+    ttl: Duration,
+}
+
+impl NearStore {
+    /// `inner` fronted by at most `capacity` entries, each kept at most `ttl` (above 0).
+    pub fn new(inner: Arc<dyn CacheStore>, ttl: Duration, capacity: u64) -> Self {
+        Self { inner, entries: Cache::builder().max_capacity(capacity).expire_after(EntryTtl).build(), ttl }
+    }
+
+    fn remember(&self, key: &str, value: Option<Arc<str>>, ttl: Duration) {
+        self.entries.insert(key.to_owned(), NearEntry { value, ttl: ttl.min(self.ttl) });
+    }
+}
+
+#[async_trait::async_trait]
+impl CacheStore for NearStore {
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        let remembered: Option<Vec<Option<String>>> = keys
+            .iter()
+            .map(|key| self.entries.get(key).map(|e| e.value.as_deref().map(str::to_owned)))
+            .collect();
+        if let Some(values) = remembered {
+            return Ok(values);
+        }
+        // One key not remembered: read them all again, in the one round trip that is needed
+        // anyway, so the generation counters and the cards a lookup compares come from the
+        // same moment. An error fails the whole read, as without the near cache.
+        let values = self.inner.get_many(keys).await?;
+        for (key, value) in keys.iter().zip(&values) {
+            self.remember(key, value.as_deref().map(Arc::from), self.ttl);
+        }
+        Ok(values)
+    }
+
+    async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError> {
+        let result = self.inner.set_many(writes).await;
+        for w in writes {
+            match result {
+                Ok(()) => self.remember(&w.key, Some(Arc::from(w.value.as_str())), w.ttl),
+                // The store may or may not hold it now: forget, read it again next time.
+                Err(_) => self.entries.invalidate(&w.key),
+            }
+        }
+        result
+    }
+
+    async fn increment(&self, keys: &[String], ttl: Duration) -> Result<(), StoreError> {
+        let result = self.inner.increment(keys, ttl).await;
+        // Whatever happened, the counters must be read from the store again.
+        for key in keys {
+            self.entries.invalidate(key);
+        }
+        result
+    }
+
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::cache::MemoryStore;
+
+    /// A memory store that counts reads and can be made to fail.
+    struct Counted {
+        store: MemoryStore,
+        reads: AtomicUsize,
+        read_keys: AtomicUsize,
+        failing: std::sync::atomic::AtomicBool,
+    }
+
+    impl Counted {
+        fn new() -> Arc<Self> {
+            Arc::new(Self {
+                store: MemoryStore::new(100),
+                reads: AtomicUsize::new(0),
+                read_keys: AtomicUsize::new(0),
+                failing: false.into(),
+            })
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl CacheStore for Counted {
+        async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            self.read_keys.fetch_add(keys.len(), Ordering::SeqCst);
+            if self.failing.load(Ordering::SeqCst) {
+                return Err(StoreError::Backend("down".into()));
+            }
+            self.store.get_many(keys).await
+        }
+        async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError> {
+            if self.failing.load(Ordering::SeqCst) {
+                return Err(StoreError::Backend("down".into()));
+            }
+            self.store.set_many(writes).await
+        }
+        async fn increment(&self, keys: &[String], ttl: Duration) -> Result<(), StoreError> {
+            self.store.increment(keys, ttl).await
+        }
+        fn kind(&self) -> &'static str {
+            "counted"
+        }
+    }
+
+    fn keys(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn write(key: &str, value: &str) -> Write {
+        Write { key: key.into(), value: value.into(), ttl: Duration::from_secs(60) }
+    }
+
+    #[tokio::test]
+    async fn a_second_read_of_the_same_keys_skips_the_store_and_remembers_absent_keys() {
+        let inner = Counted::new();
+        inner.store.set_many(&[write("a", "1")]).await.unwrap();
+        let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
+
+        let first = near.get_many(&keys(&["a", "b"])).await.unwrap();
+        let second = near.get_many(&keys(&["a", "b"])).await.unwrap();
+
+        assert_eq!(first, vec![Some("1".to_owned()), None]);
+        assert_eq!(second, first);
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 1, "the second read came from memory");
+    }
+
+    #[tokio::test]
+    async fn one_key_not_remembered_reads_all_keys_again_from_the_same_moment() {
+        let inner = Counted::new();
+        let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
+        near.get_many(&keys(&["gen", "card"])).await.unwrap();
+        // Another replica moves the counter; a read with a new key must not pair the new
+        // key's value with the old remembered counter.
+        inner.store.set_many(&[write("gen", "1"), write("other", "x")]).await.unwrap();
+        let values = near.get_many(&keys(&["gen", "other"])).await.unwrap();
+        assert_eq!(values, vec![Some("1".to_owned()), Some("x".to_owned())]);
+        assert_eq!(inner.read_keys.load(Ordering::SeqCst), 4, "both keys read again");
+    }
+
+    #[tokio::test]
+    async fn own_writes_and_increments_are_seen_at_once() {
+        let inner = Counted::new();
+        let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
+        assert_eq!(near.get_many(&keys(&["card", "gen"])).await.unwrap(), vec![None, None]);
+
+        near.set_many(&[write("card", "v")]).await.unwrap();
+        near.increment(&keys(&["gen"]), Duration::from_secs(60)).await.unwrap();
+
+        let after = near.get_many(&keys(&["card", "gen"])).await.unwrap();
+        assert_eq!(after, vec![Some("v".to_owned()), Some("1".to_owned())]);
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 2, "the written card came from memory, the counter from the store");
+    }
+
+    #[tokio::test]
+    async fn errors_pass_through_and_are_not_remembered() {
+        let inner = Counted::new();
+        let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
+        inner.failing.store(true, Ordering::SeqCst);
+        assert!(near.get_many(&keys(&["a"])).await.is_err());
+        assert!(near.set_many(&[write("a", "x")]).await.is_err());
+
+        inner.failing.store(false, Ordering::SeqCst);
+        inner.store.set_many(&[write("a", "fresh")]).await.unwrap();
+        assert_eq!(near.get_many(&keys(&["a"])).await.unwrap(), vec![Some("fresh".to_owned())]);
+    }
+
+    #[test]
+    fn an_entry_never_outlives_the_near_ttl_or_its_own_ttl() {
+        let near = NearStore::new(Counted::new(), Duration::from_secs(2), 100);
+        near.remember("long", None, Duration::from_secs(3600));
+        near.remember("short", None, Duration::from_millis(10));
+        assert_eq!(near.entries.get("long").unwrap().ttl, Duration::from_secs(2));
+        assert_eq!(near.entries.get("short").unwrap().ttl, Duration::from_millis(10));
+    }
+}
