@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Load benchmark of the gateway, on this machine, in one run.
 #
-# Starts Redis, the three example card services, gateway A (Redis cache on) and gateway B
+# Starts Redis, the three example card services, gateway A (Redis cache with its near cache,
+# the default), gateway R (Redis only: CARDMESH_CACHE_NEAR_TTL=0s) and gateway B
 # (CARDMESH_CACHE=false), all on 127.0.0.1 with free ports, plus a minimal axum server that
 # answers gateway A's exact response bytes (gateway/examples/static_answer.rs, the ceiling).
 # Then drives the same signed Plain request at each with wrk and prints requests/s and p50/p99
-# latency for three scenarios:
+# latency for four scenarios:
 #
-#   ceiling      static axum server, same request, same answer bytes
-#   cache hits   gateway A, every card served from Redis (checked: no cache write in the run)
-#   cache off    gateway B, every request calls the three services over gRPC
+#   ceiling          static axum server, same request, same answer bytes
+#   cache hits       gateway A, every card a hit (checked: no cache write in the run)
+#   hits, Redis only gateway R, every card read from Redis in one MGET
+#   cache off        gateway B, every request calls the three services over gRPC
 #
 # and the ratio cache-hits / ceiling against the target (60 %), plus gateway A's peak RSS.
 # Everything, wrk included, shares this machine's CPUs; the figures are only comparable with
@@ -28,12 +30,14 @@
 #   BENCH_TARGET       target ratio cache-hits / ceiling in percent (60)
 #   BENCH_STRICT=1     exit 3 when the ratio is below the target
 #   BENCH_NO_BUILD=1   use the existing release binaries
-#   BENCH_KEEP=1       keep the temporary directory (logs, wrk script, answer file)
+#   KEEP_TMP=1         keep the temporary directory (logs, wrk script, answer file)
 #
 # Needs cargo, curl, redis-server and wrk (scripts/install-deps.sh installs the last two).
 # The last line is machine-readable: `RESULT key=value ...`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+me=bench
+source scripts/lib/local-stack.sh
 
 duration="${BENCH_DURATION:-10s}"
 warmup="${BENCH_WARMUP:-2s}"
@@ -47,20 +51,6 @@ secret="cardmesh-bench-secret"
 workspace="w_bench"
 body='{"cardKeys":["subscription-status","latest-invoice","usage","customer-details"],"customer":{"id":"c_bench","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}'
 
-die() {
-  echo "bench: $*" >&2
-  exit 1
-}
-
-# "10s", "2m" or "15" -> whole seconds (bounds every wrk run with a timeout).
-seconds_of() {
-  case "$1" in
-    *[!0-9smSM]* | "" ) die "bad duration '$1' (use e.g. 10s or 1m)" ;;
-    *[mM]) echo $(( ${1%[mM]} * 60 )) ;;
-    *[sS]) echo $(( ${1%[sS]} )) ;;
-    *) echo $(( $1 )) ;;
-  esac
-}
 duration_s=$(seconds_of "$duration")
 warmup_s=$(seconds_of "$warmup")
 (( duration_s >= 1 && duration_s <= 600 )) || die "BENCH_DURATION must be between 1s and 10m"
@@ -74,79 +64,7 @@ for tool in cargo curl redis-server redis-cli wrk; do
   command -v "$tool" >/dev/null || die "$tool not found (scripts/install-deps.sh installs redis and wrk)"
 done
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/cardmesh-bench.XXXXXX")"
-pids=()
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  local pid
-  [[ -z "${wrk_pid:-}" ]] || kill -TERM "$wrk_pid" 2>/dev/null || true
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  # Give everything 5 s to stop, then kill what is left.
-  local deadline=$((SECONDS + 5))
-  for pid in "${pids[@]}"; do
-    while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if (( status != 0 )) && [[ -d "$tmp" ]]; then
-    local f
-    for f in "$tmp"/*.log; do
-      [[ -s "$f" ]] || continue
-      echo "--- last lines of $(basename "$f")" >&2
-      tail -n 5 "$f" >&2
-    done
-  fi
-  if [[ "${BENCH_KEEP:-}" == 1 ]]; then
-    echo "bench: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# free_port VAR: sets VAR to a port nothing listens on, not handed out before in this run.
-used_ports=" "
-free_port() {
-  local candidate tries=0
-  while (( tries < 200 )); do
-    tries=$((tries + 1))
-    candidate=$((20000 + RANDOM % 30000))
-    [[ "$used_ports" == *" $candidate "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-      used_ports+="$candidate "
-      printf -v "$1" '%s' "$candidate"
-      return
-    fi
-  done
-  die "no free port found on 127.0.0.1"
-}
-
-# start NAME COMMAND...: runs COMMAND in the background with a clean environment plus the
-# variables given as NAME=VALUE words before it, logging to $tmp/NAME.log.
-start() {
-  local name="$1"
-  shift
-  env -i PATH="$PATH" HOME="${HOME:-/tmp}" "$@" >"$tmp/$name.log" 2>&1 &
-  pids+=("$!")
-  eval "pid_${name//-/_}=$!"
-}
-
-# wait_until SECONDS WHAT PID COMMAND...: polls COMMAND until it succeeds; fails when PID
-# exits or the deadline passes.
-wait_until() {
-  local limit="$1" what="$2" pid="$3"
-  shift 3
-  local deadline=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || die "$what: the process exited (see its log below)"
-    (( SECONDS < deadline )) || die "$what: not ready within ${limit}s"
-    sleep 0.1
-  done
-}
+stack_init
 
 if [[ "${BENCH_NO_BUILD:-}" != 1 ]]; then
   echo "==> building (cargo build --release --bins, example static_answer)"
@@ -173,17 +91,20 @@ done
 service_list="$(IFS=,; echo "${services[*]}")"
 
 free_port port_a
+free_port port_r
 free_port port_b
 start gateway-a RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_a" CARDMESH_SIGNING_SECRETS="$secret" \
   CARDMESH_SERVICES="$service_list" CARDMESH_REDIS_URL="redis://127.0.0.1:$redis_port/0" "$bin/cardmesh-gateway"
+start gateway-r RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_r" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_SERVICES="$service_list" CARDMESH_REDIS_URL="redis://127.0.0.1:$redis_port/0" CARDMESH_CACHE_NEAR_TTL=0s \
+  "$bin/cardmesh-gateway"
 start gateway-b RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_b" CARDMESH_SIGNING_SECRETS="$secret" \
   CARDMESH_SERVICES="$service_list" CARDMESH_CACHE=false "$bin/cardmesh-gateway"
-ready() { curl -fsS -o /dev/null "http://127.0.0.1:$1/readyz"; }
 wait_until 30 "gateway A on 127.0.0.1:$port_a (/readyz)" "$pid_gateway_a" ready "$port_a"
+wait_until 30 "gateway R on 127.0.0.1:$port_r (/readyz)" "$pid_gateway_r" ready "$port_r"
 wait_until 30 "gateway B on 127.0.0.1:$port_b (/readyz)" "$pid_gateway_b" ready "$port_b"
 
-signature="$(printf '%s' "$body" | "$bin/cardmesh-gateway" sign --secret "$secret")"
-[[ "$signature" =~ ^[0-9a-f]{64}$ ]] || die "unexpected signature output: $signature"
+signature="$(sign "$body" "$secret")"
 printf '%s' "$body" >"$tmp/body.json"
 
 # post PORT OUT: one signed request; body to OUT, headers to OUT.headers; prints the status.
@@ -201,6 +122,9 @@ all_hits() {
   [[ "$(post "$port_a" "$tmp/answer.json")" == 200 ]] && [[ "$(cache_header "$tmp/answer.json")" == "hits=4, misses=0, stale=0" ]]
 }
 wait_until 10 "gateway A answering from its cache (hits=4)" "$pid_gateway_a" all_hits
+[[ "$(post "$port_r" "$tmp/redis-only.json")" == 200 && "$(cache_header "$tmp/redis-only.json")" == "hits=4, misses=0, stale=0" ]] ||
+  die "gateway R should hit every card that gateway A stored: $(cache_header "$tmp/redis-only.json")"
+cmp -s "$tmp/answer.json" "$tmp/redis-only.json" || die "gateways A and R answered different bodies"
 status=$(post "$port_b" "$tmp/nocache.json")
 [[ "$status" == 200 ]] || die "gateway B answered $status: $(cat "$tmp/nocache.json")"
 [[ "$(cache_header "$tmp/nocache.json")" == "hits=0, misses=4, stale=0" ]] ||
@@ -234,12 +158,8 @@ function done(summary, latency, requests)
 end
 LUA
 
-# field LINE KEY: the value of KEY=... in a BENCH line.
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
-
 # run_wrk LABEL PORT DURATION VAR: sets VAR to the BENCH line; fails on any error or non-2xx
 # answer. wrk runs in the background and is waited for, so that a signal stops it at once.
-wrk_pid=""
 run_wrk() {
   local label="$1" port="$2" dur="$3" out="$tmp/wrk-$1.out" status=0 wrk_line k
   timeout "$(( $(seconds_of "$dur") + 30 ))" wrk -t"$threads" -c"$connections" -d"$dur" --timeout 5s \
@@ -329,10 +249,9 @@ best() {
 }
 
 redis_stat() { redis info "$1" | tr -d '\r' | sed -n "s/^$2:\(calls=\)\{0,1\}\([0-9]*\).*/\2/p"; }
-vmhwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 
 echo "==> wrk -t$threads -c$connections -d$duration against each (after a $warmup warm-up), $rounds round(s); answer: $answer_bytes bytes"
-ceiling="" hit="" miss=""
+ceiling="" hit="" redis_only="" miss=""
 sets_before=$(redis_stat commandstats cmdstat_set)
 hits_before=$(redis_stat stats keyspace_hits)
 for (( round = 1; round <= rounds; round++ )); do
@@ -342,6 +261,9 @@ for (( round = 1; round <= rounds; round++ )); do
   echo "    round $round: gateway A, cache hits..."
   measure result hits "$port_a" "$pid_gateway_a" "$pid_redis"
   hit=$(best "$hit" "$result")
+  echo "    round $round: gateway R, cache hits from Redis only..."
+  measure result redis-only "$port_r" "$pid_gateway_r" "$pid_redis"
+  redis_only=$(best "$redis_only" "$result")
   echo "    round $round: gateway B, cache off..."
   measure result misses "$port_b" "$pid_gateway_b" "$pid_billing" "$pid_usage" "$pid_accounts"
   miss=$(best "$miss" "$result")
@@ -351,20 +273,21 @@ hits_after=$(redis_stat stats keyspace_hits)
 # Every miss draws the card and queues a cache write: no SET means every card was a hit.
 (( ${sets_after:-0} == ${sets_before:-0} )) ||
   die "the cache-hit runs were not all hits: Redis saw $((${sets_after:-0} - ${sets_before:-0})) SETs"
-[[ "$(post "$port_a" "$tmp/after.json")" == 200 && "$(cache_header "$tmp/after.json")" == "hits=4, misses=0, stale=0" ]] ||
-  die "gateway A after its runs: $(cache_header "$tmp/after.json")"
+for port in "$port_a" "$port_r"; do
+  [[ "$(post "$port" "$tmp/after.json")" == 200 && "$(cache_header "$tmp/after.json")" == "hits=4, misses=0, stale=0" ]] ||
+    die "gateway on port $port after its runs: $(cache_header "$tmp/after.json")"
+done
 rss_a=$(vmhwm "$pid_gateway_a")
+rss_r=$(vmhwm "$pid_gateway_r")
 rss_b=$(vmhwm "$pid_gateway_b")
 rss_c=$(vmhwm "$pid_ceiling")
 
-ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 row() {
   printf '%-34s %9.0f %8s %8s %10s %8s %7s\n' "$1" "$(field "$2" rps)" "$(ms "$(field "$2" p50_us)")" \
     "$(ms "$(field "$2" p99_us)")" "$(field "$2" server_cpu_us)" "$(field "$2" wrk_cpu_us)" "$(field "$2" other_load_pct)%"
 }
 ratio=$(awk -v a="$(field "$hit" rps)" -v b="$(field "$ceiling" rps)" 'BEGIN { printf "%.1f", 100 * a / b }')
 verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t) ? "PASS" : "BELOW" }')
-mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
 
 echo
 echo "cardmesh benchmark: $(nproc) CPUs ($(uname -m)), wrk -t$threads -c$connections -d$duration," \
@@ -374,17 +297,21 @@ echo
 printf '%-34s %9s %8s %8s %10s %8s %7s\n' scenario 'req/s' 'p50 ms' 'p99 ms' 'server' 'wrk' 'other'
 printf '%-34s %9s %8s %8s %10s %8s %7s\n' '' '' '' '' 'CPU us/req' 'us/req' 'load'
 row "ceiling: static axum, same bytes" "$ceiling"
-row "gateway, all cache hits (Redis)" "$hit"
+row "gateway, all cache hits" "$hit"
+row "gateway, hits from Redis only" "$redis_only"
 row "gateway, cache off (3 gRPC calls)" "$miss"
 echo
 echo "cache hits / ceiling: $ratio % of requests/s (target >= $target %): $verdict"
-echo "server CPU: per request in the measured run (ceiling: the server; cache hits: gateway A"
+redis_ratio=$(awk -v a="$(field "$redis_only" rps)" -v b="$(field "$ceiling" rps)" 'BEGIN { printf "%.1f", 100 * a / b }')
+echo "hits from Redis only (near cache off) / ceiling: $redis_ratio %"
+echo "server CPU: per request in the measured run (ceiling: the server; cache hits: gateway A or R"
 echo "  + Redis; cache off: gateway B + the 3 services). other load: share of the machine used"
 echo "  by anything else meanwhile; above a few % the figures are disturbed."
-echo "cache-hit runs: Redis served $((hits_after - hits_before)) cards and stored none (all hits)"
-echo "peak RSS (VmHWM): gateway A $(mib "$rss_a"), gateway B $(mib "$rss_b"), ceiling $(mib "$rss_c")"
+echo "cache-hit runs: Redis served $((hits_after - hits_before)) keys and stored none (all hits)"
+echo "peak RSS (VmHWM): gateway A $(mib "$rss_a"), gateway R $(mib "$rss_r"), gateway B $(mib "$rss_b")," \
+  "ceiling $(mib "$rss_c")"
 busy=0
-for s in ceiling hit miss; do
+for s in ceiling hit redis_only miss; do
   (( $(field "${!s}" other_load_pct) <= 10 )) || busy=1
 done
 if (( busy )); then
@@ -392,11 +319,11 @@ if (( busy )); then
 fi
 echo
 figures=""
-for s in ceiling hit miss; do
+for s in ceiling hit redis_only miss; do
   for k in rps p50_us p99_us server_cpu_us wrk_cpu_us other_load_pct; do figures+=" ${s}_$k=$(field "${!s}" "$k")"; done
 done
 echo "RESULT nproc=$(nproc) threads=$threads connections=$connections duration=$duration rounds=$rounds$figures" \
-  "ratio_pct=$ratio target_pct=$target verdict=$verdict gateway_a_peak_rss_kb=$rss_a"
+  "ratio_pct=$ratio redis_only_ratio_pct=$redis_ratio target_pct=$target verdict=$verdict gateway_a_peak_rss_kb=$rss_a"
 
 if [[ "$verdict" == BELOW && "${BENCH_STRICT:-}" == 1 ]]; then
   exit 3

@@ -56,7 +56,9 @@ impl Breaker {
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = State::Closed { failures: 0 };
     }
 
-    /// Reports a failure; returns true when this failure opened the breaker.
+    /// Reports a failure; returns true when this failure opened the breaker. A failure of a
+    /// call made before the breaker opened (still in flight then) neither re-opens it nor
+    /// pushes its cool-down back.
     pub fn failure(&self) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let open = match *state {
@@ -64,7 +66,8 @@ impl Breaker {
                 *state = State::Closed { failures: failures + 1 };
                 false
             }
-            _ => true,
+            State::Open { .. } => false,
+            State::Closed { .. } | State::HalfOpen { .. } => true,
         };
         if open {
             *state = State::Open { until: tokio::time::Instant::now().into_std() + self.cooldown };
@@ -105,6 +108,17 @@ mod tests {
         assert!(!b.allow());
         tokio::time::advance(Duration::from_secs(6)).await;
         assert!(b.allow(), "another probe after a further cool-down");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn late_failures_of_calls_made_before_opening_do_not_reopen_or_extend_it() {
+        let b = Breaker::new(2, Duration::from_secs(5));
+        assert!(!b.failure());
+        assert!(b.failure(), "the second failure opens it");
+        tokio::time::advance(Duration::from_secs(4)).await;
+        assert!(!b.failure(), "an in-flight call failing now does not open it again");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(b.allow(), "the probe comes 5s after the opening, not after the late failure");
     }
 
     #[test]

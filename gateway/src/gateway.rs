@@ -229,13 +229,24 @@ impl Gateway {
                 if let Some(cache) = &self.cache {
                     cache.stats().record_stale();
                 }
-                tracing::warn!(card_key = %failed.key, service, reason = failed.failure.code(),
-                    detail = %failed.failure, "serving stale card");
+                if failed.failure.is_circuit_open() {
+                    tracing::debug!(card_key = %failed.key, service, reason = failed.failure.code(), "serving stale card");
+                } else {
+                    tracing::warn!(card_key = %failed.key, service, reason = failed.failure.code(),
+                        detail = %failed.failure, "serving stale card");
+                }
                 cards.push(with_ttl(&copy, self.config.fallback.ttl_seconds));
             } else {
                 unreachable += usize::from(failed.failure.is_unreachable());
-                tracing::warn!(card_key = %failed.key, service, reason = failed.failure.code(),
-                    detail = %failed.failure, "serving fallback card");
+                if failed.failure.is_circuit_open() {
+                    // The breaker's opening was logged once; one line per skipped card would
+                    // flood the logs for the whole outage.
+                    tracing::debug!(card_key = %failed.key, service, reason = failed.failure.code(),
+                        "serving fallback card");
+                } else {
+                    tracing::warn!(card_key = %failed.key, service, reason = failed.failure.code(),
+                        detail = %failed.failure, "serving fallback card");
+                }
                 cards.push(self.fallback.card(&failed.key));
             }
         }

@@ -49,6 +49,11 @@ impl CardFailure {
         }
     }
 
+    /// True when the card's service was not called because its breaker is open.
+    pub fn is_circuit_open(&self) -> bool {
+        matches!(self, CardFailure::Call(CallFailure::CircuitOpen))
+    }
+
     /// True when the card failed because its service could not be reached at all; only
     /// when every card of a request failed this way does the gateway answer 503.
     pub fn is_unreachable(&self) -> bool {
