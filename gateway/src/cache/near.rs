@@ -13,27 +13,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use moka::sync::Cache;
-use moka::Expiry;
+use quick_cache::sync::Cache;
 
 use super::store::{CacheStore, StoreError, Write};
 
-/// One remembered read: the value, or `None` for a key the store did not have.
+/// One remembered read: the value, or `None` for a key the store did not have. Checked
+/// against the clock on every read (the map itself has no expiry, only a size bound: it is on
+/// every request's path and must cost little more than a hash lookup).
 #[derive(Clone)]
 struct NearEntry {
     value: Option<Arc<str>>,
-    ttl: Duration,
-}
-
-struct EntryTtl;
-
-impl Expiry<String, NearEntry> for EntryTtl {
-    fn expire_after_create(&self, _key: &String, entry: &NearEntry, _now: Instant) -> Option<Duration> {
-        Some(entry.ttl)
-    }
-    fn expire_after_update(&self, _key: &String, entry: &NearEntry, _now: Instant, _current: Option<Duration>) -> Option<Duration> {
-        Some(entry.ttl)
-    }
+    expires: Instant,
 }
 
 /// A store with a short-lived in-process copy in front of it.
@@ -46,20 +36,25 @@ pub struct NearStore {
 impl NearStore {
     /// `inner` fronted by at most `capacity` entries, each kept at most `ttl` (above 0).
     pub fn new(inner: Arc<dyn CacheStore>, ttl: Duration, capacity: u64) -> Self {
-        Self { inner, entries: Cache::builder().max_capacity(capacity).expire_after(EntryTtl).build(), ttl }
+        Self { inner, entries: Cache::new(usize::try_from(capacity).unwrap_or(usize::MAX).max(1)), ttl }
     }
 
     fn remember(&self, key: &str, value: Option<Arc<str>>, ttl: Duration) {
-        self.entries.insert(key.to_owned(), NearEntry { value, ttl: ttl.min(self.ttl) });
+        let expires = Instant::now() + ttl.min(self.ttl);
+        self.entries.insert(key.to_owned(), NearEntry { value, expires });
     }
 }
 
 #[async_trait::async_trait]
 impl CacheStore for NearStore {
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        let now = Instant::now();
         let remembered: Option<Vec<Option<String>>> = keys
             .iter()
-            .map(|key| self.entries.get(key).map(|e| e.value.as_deref().map(str::to_owned)))
+            .map(|key| {
+                let entry = self.entries.get(key.as_str()).filter(|e| e.expires > now)?;
+                Some(entry.value.as_deref().map(str::to_owned))
+            })
             .collect();
         if let Some(values) = remembered {
             return Ok(values);
@@ -80,7 +75,9 @@ impl CacheStore for NearStore {
             match result {
                 Ok(()) => self.remember(&w.key, Some(Arc::from(w.value.as_str())), w.ttl),
                 // The store may or may not hold it now: forget, read it again next time.
-                Err(_) => self.entries.invalidate(&w.key),
+                Err(_) => {
+                    self.entries.remove(w.key.as_str());
+                }
             }
         }
         result
@@ -90,7 +87,7 @@ impl CacheStore for NearStore {
         let result = self.inner.increment(keys, ttl).await;
         // Whatever happened, the counters must be read from the store again.
         for key in keys {
-            self.entries.invalidate(key);
+            self.entries.remove(key.as_str());
         }
         result
     }
@@ -212,12 +209,21 @@ mod tests {
         assert_eq!(near.get_many(&keys(&["a"])).await.unwrap(), vec![Some("fresh".to_owned())]);
     }
 
-    #[test]
-    fn an_entry_never_outlives_the_near_ttl_or_its_own_ttl() {
-        let near = NearStore::new(Counted::new(), Duration::from_secs(2), 100);
+    #[tokio::test]
+    async fn an_entry_never_outlives_the_near_ttl_or_its_own_ttl() {
+        let inner = Counted::new();
+        let near = NearStore::new(inner.clone(), Duration::from_millis(300), 100);
+        let before = Instant::now();
         near.remember("long", None, Duration::from_secs(3600));
         near.remember("short", None, Duration::from_millis(10));
-        assert_eq!(near.entries.get("long").unwrap().ttl, Duration::from_secs(2));
-        assert_eq!(near.entries.get("short").unwrap().ttl, Duration::from_millis(10));
+        let expires = |key: &str| near.entries.get(key).unwrap().expires;
+        assert!(expires("long") <= Instant::now() + Duration::from_millis(300));
+        assert!(expires("long") >= before + Duration::from_millis(300));
+        assert!(expires("short") <= Instant::now() + Duration::from_millis(10));
+
+        // An expired entry is read from the store again.
+        near.entries.insert("gone".into(), NearEntry { value: Some("old".into()), expires: Instant::now() });
+        inner.store.set_many(&[write("gone", "new")]).await.unwrap();
+        assert_eq!(near.get_many(&keys(&["gone"])).await.unwrap(), vec![Some("new".to_owned())]);
     }
 }

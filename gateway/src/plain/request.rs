@@ -89,8 +89,25 @@ impl CardKeys {
 
 /// Parses and checks a Plain request body. `max_keys` bounds the distinct keys.
 pub fn parse_request(body: &[u8], max_keys: usize) -> Result<(CardRequest, CardKeys), RequestError> {
+    // Fast path: a well-formed body parses once, without tracking where the parser is.
+    let request: CardRequest = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(_) => parse_with_path(body)?,
+    };
+    if request.customer.id.trim().is_empty() {
+        return Err(RequestError::Field {
+            field: "customer.id".into(),
+            message: "must not be empty".into(),
+        });
+    }
+    let keys = check_keys(&request.card_keys, max_keys)?;
+    Ok((request, keys))
+}
+
+/// Parses again, tracking the JSON path, for an error that names the bad field.
+fn parse_with_path(body: &[u8]) -> Result<CardRequest, RequestError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
-    let request: CardRequest = serde_path_to_error::deserialize(de).map_err(|err| {
+    let request: CardRequest = serde_path_to_error::deserialize(&mut *de).map_err(|err| {
         let field = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() || field == "." {
@@ -114,14 +131,8 @@ pub fn parse_request(body: &[u8], max_keys: usize) -> Result<(CardRequest, CardK
             None => RequestError::Field { field, message },
         }
     })?;
-    if request.customer.id.trim().is_empty() {
-        return Err(RequestError::Field {
-            field: "customer.id".into(),
-            message: "must not be empty".into(),
-        });
-    }
-    let keys = check_keys(&request.card_keys, max_keys)?;
-    Ok((request, keys))
+    de.end().map_err(|e| RequestError::Syntax { message: strip_position(&e.to_string()) })?;
+    Ok(request)
 }
 
 fn check_keys(raw: &[String], max_keys: usize) -> Result<CardKeys, RequestError> {
@@ -218,6 +229,14 @@ mod tests {
     fn syntax_errors_have_no_field() {
         assert!(matches!(parse("{not json").unwrap_err(), RequestError::Syntax { .. }));
         assert!(matches!(parse("").unwrap_err(), RequestError::Syntax { .. }));
+    }
+
+    #[test]
+    fn trailing_characters_after_the_body_are_a_syntax_error() {
+        let err = parse(r#"{"cardKeys":[],"customer":{"id":"c"}} x"#).unwrap_err();
+        assert!(matches!(err, RequestError::Syntax { .. }), "{err:?}");
+        assert!(err.to_string().contains("trailing"), "{err}");
+        parse("{\"cardKeys\":[],\"customer\":{\"id\":\"c\"}}\n").expect("trailing whitespace is fine");
     }
 
     #[test]

@@ -54,8 +54,9 @@ pub struct ResponseBody;
 
 impl ResponseBody {
     /// Joins the cards into the response body.
-    pub fn build<'a>(cards: impl IntoIterator<Item = &'a CardJson>) -> String {
-        let mut out = String::with_capacity(256);
+    pub fn build<'a>(cards: impl IntoIterator<Item = &'a CardJson> + Clone) -> String {
+        let size: usize = cards.clone().into_iter().map(|c| c.as_str().len() + 1).sum();
+        let mut out = String::with_capacity(size + 12);
         out.push_str(r#"{"cards":["#);
         for (i, card) in cards.into_iter().enumerate() {
             if i > 0 {
