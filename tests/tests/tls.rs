@@ -265,3 +265,28 @@ async fn per_client_ip_limit_sees_the_peer_address_over_tls() {
     let limited = post_usage(&gw, gw.client()).await.unwrap();
     assert_eq!((limited.status, limited.error_code()), (429, "rate_limited"));
 }
+
+#[tokio::test]
+async fn unusable_tls_files_stop_the_gateway_naming_the_file() {
+    let ca = TestCa::new("cardmesh test CA");
+    let dir = PemDir::new();
+    let mut config = tls_config(&[], &ca, &dir, None);
+    // A key that belongs to another certificate.
+    config.tls.key_file = Some(dir.write("other.key", &ca.server().key_pem));
+    let err = config.validate().unwrap_err().to_string();
+    assert!(err.contains("other.key") && err.contains("gateway-server.pem"), "{err}");
+    // A certificate file where the key should be.
+    config.tls.key_file = config.tls.cert_file.clone();
+    let err = config.validate().unwrap_err().to_string();
+    assert!(err.contains("gateway-server.pem holds no PEM private key"), "{err}");
+    // Gateway::new refuses too (the binary's startup path).
+    let err = cardmesh_gateway::Gateway::new(config).err().expect("refused").to_string();
+    assert!(err.starts_with("tls: ") && err.contains("no PEM private key"), "{err}");
+    // Nothing of the key reaches the message.
+    let key = ca.server().key_pem;
+    let mut config = tls_config(&[], &ca, &dir, None);
+    config.tls.cert_file = Some(dir.write("key-as-cert.pem", &key));
+    let err = config.validate().unwrap_err().to_string();
+    assert!(err.contains("key-as-cert.pem holds no PEM certificate"), "{err}");
+    assert!(key.lines().filter(|l| !l.starts_with("-----")).all(|l| !err.contains(l)), "{err}");
+}
