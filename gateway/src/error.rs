@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::access::AccessError;
 use crate::plain::RequestError;
 use crate::verify::VerifyError;
 
@@ -18,6 +19,8 @@ pub enum GatewayError {
     BodyRead(String),
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
+    #[error(transparent)]
+    Access(#[from] AccessError),
     #[error(transparent)]
     Signature(#[from] VerifyError),
     #[error(transparent)]
@@ -34,6 +37,11 @@ impl GatewayError {
             GatewayError::BodyRead(_) | GatewayError::InvalidBody(_) => StatusCode::BAD_REQUEST,
             GatewayError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             GatewayError::Signature(_) => StatusCode::UNAUTHORIZED,
+            GatewayError::Access(AccessError::MissingHeader { .. } | AccessError::WrongHeader { .. }) => {
+                StatusCode::UNAUTHORIZED
+            }
+            // Plain retries a 429 once after 1 s and does not cache it.
+            GatewayError::Access(AccessError::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
             // Plain retries a 503 once after 1 s and does not cache it.
             GatewayError::AllServicesUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -45,6 +53,9 @@ impl GatewayError {
             GatewayError::PayloadTooLarge { .. } => "payload_too_large",
             GatewayError::BodyRead(_) => "unreadable_body",
             GatewayError::UnsupportedMediaType => "unsupported_media_type",
+            GatewayError::Access(AccessError::MissingHeader { .. }) => "missing_required_header",
+            GatewayError::Access(AccessError::WrongHeader { .. }) => "invalid_required_header",
+            GatewayError::Access(AccessError::RateLimited { .. }) => "rate_limited",
             GatewayError::Signature(VerifyError::Missing) => "missing_signature",
             GatewayError::Signature(VerifyError::Malformed) => "malformed_signature",
             GatewayError::Signature(VerifyError::Mismatch) => "invalid_signature",
@@ -60,6 +71,9 @@ impl IntoResponse for GatewayError {
         let status = self.status();
         if status.is_server_error() {
             tracing::error!(code = self.code(), error = %self, "request failed");
+        } else if status == StatusCode::TOO_MANY_REQUESTS {
+            // A flood must not turn into a flood of log lines.
+            tracing::debug!(code = self.code(), error = %self, "request refused");
         } else {
             tracing::info!(code = self.code(), error = %self, "request refused");
         }
@@ -69,6 +83,20 @@ impl IntoResponse for GatewayError {
                 error["field"] = json!(field);
             }
         }
-        (status, axum::Json(json!({ "error": error }))).into_response()
+        let mut retry_after = None;
+        match &self {
+            GatewayError::Access(AccessError::MissingHeader { name } | AccessError::WrongHeader { name }) => {
+                error["header"] = json!(name);
+            }
+            GatewayError::Access(AccessError::RateLimited { retry_after: wait, .. }) => {
+                retry_after = Some(crate::access::retry_after_secs(*wait));
+            }
+            _ => {}
+        }
+        let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

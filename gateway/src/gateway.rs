@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use futures::future::join_all;
 
+use crate::access::Access;
 use crate::cache::{self, CardCache, Generations};
 use crate::config::Config;
 use crate::draw::{draw_cards, Assignment, DrawSettings};
 use crate::error::GatewayError;
-use crate::fanout::{Backends, CallFailure};
+use crate::fanout::{BackendError, Backends, CallFailure};
 use crate::flight::{Flights, Join};
 use crate::merge::{with_ttl, CardFailure, FallbackCards};
 use crate::plain::{CardJson, CardKeys, CardRequest, ResponseBody};
@@ -25,13 +26,17 @@ pub struct Gateway {
     fallback: FallbackCards,
     cache: Option<Arc<CardCache>>,
     flights: Arc<Flights>,
+    access: Access,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A setting that cannot be used at startup.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("services: cannot use endpoint: {0}")]
-    Backend(#[from] tonic::transport::Error),
+    #[error("services: cannot use endpoint {0}")]
+    Backend(#[from] BackendError),
+    #[error("tls: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     #[error("cache.redis_url: {0}")]
     Redis(#[from] redis::RedisError),
 }
@@ -84,7 +89,10 @@ impl Gateway {
         let backends = Backends::new(&config.services, &config.fanout, &config.card_services)?;
         let router = CardRouter::new(backends, config.discovery.clone());
         let cache = CardCache::from_settings(&config.cache)?.map(Arc::new);
+        let tls = crate::tls::server_config(&config.tls)?;
         Ok(Arc::new(Self {
+            access: Access::new(&config),
+            tls,
             verifier: SignatureVerifier::new(config.signing_secrets.clone(), config.allow_unsigned),
             fallback: FallbackCards::new(&config.fallback),
             router,
@@ -100,6 +108,16 @@ impl Gateway {
 
     pub fn verifier(&self) -> &SignatureVerifier {
         &self.verifier
+    }
+
+    /// Required headers and rate limits.
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    /// The TLS configuration of the Plain endpoint, when it terminates TLS.
+    pub fn tls(&self) -> Option<&Arc<rustls::ServerConfig>> {
+        self.tls.as_ref()
     }
 
     pub fn router(&self) -> &Arc<CardRouter> {

@@ -1,10 +1,11 @@
 //! cardmesh gateway: answers Plain's customer-card requests by fanning the requested keys out
 //! to gRPC card services, then validating, rendering and merging their cards.
 //!
-//! Request path: body size limit -> content type -> HMAC signature over the raw bytes ->
-//! parse -> route keys to services -> one `GetCards` call per service in parallel ->
+//! Request path: per-IP rate limit -> required headers -> body size limit -> content type ->
+//! HMAC signature over the raw bytes -> per-workspace rate limit -> parse -> route keys to services -> one `GetCards` call per service in parallel ->
 //! validate + render each card -> one card per key, in request order.
 
+pub mod access;
 pub mod breaker;
 pub mod cache;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod plain;
 pub mod render;
 pub mod route;
 pub mod telemetry;
+pub mod tls;
 pub mod validate;
 pub mod verify;
 

@@ -78,3 +78,19 @@ fn validate_accepts_a_good_response_and_lists_violations_of_a_bad_one() {
     assert!(text.contains("cards[0].components[0].componentRow.rowMainContent[0]"), "{text}");
     assert!(text.contains("rowAsideContent[0].componentBadge.badgeLabel"), "{text}");
 }
+
+#[test]
+fn serve_refuses_to_start_with_an_unreadable_tls_file_naming_it() {
+    let out = bin()
+        .arg("serve")
+        .env("CARDMESH_ALLOW_UNSIGNED", "true")
+        .env("CARDMESH_LISTEN", "127.0.0.1:0")
+        .env("CARDMESH_TLS_CERT_FILE", "/nonexistent/cards.pem")
+        .env("CARDMESH_TLS_KEY_FILE", "/nonexistent/cards.key")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tls: cannot read /nonexistent/cards.pem"), "{err}");
+}

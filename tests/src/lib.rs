@@ -2,6 +2,7 @@
 //! Plain requests, and waiting on conditions with deadlines.
 
 pub mod containers;
+pub mod pki;
 pub mod providers;
 pub mod redis;
 
@@ -25,6 +26,7 @@ pub const SECOND_SECRET: &str = "test-secret-2";
 /// A card service running in this process on a real socket.
 pub struct RunningService {
     pub addr: SocketAddr,
+    scheme: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -43,12 +45,23 @@ impl RunningService {
         let task = tokio::spawn(cardmesh_kit::serve_on(provider, listener, async {
             let _ = rx.await;
         }));
-        Self { addr, shutdown: Some(tx), task: Some(task) }
+        Self { addr, scheme: "http", shutdown: Some(tx), task: Some(task) }
     }
 
-    /// The gRPC endpoint, e.g. `http://127.0.0.1:40123`.
+    /// Serves `provider` over TLS on 127.0.0.1:0.
+    pub async fn start_tls<P: CardProvider>(provider: P, tls: cardmesh_kit::ServerTls) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind service");
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(cardmesh_kit::serve_tls_on(provider, listener, tls, async {
+            let _ = rx.await;
+        }));
+        Self { addr, scheme: "https", shutdown: Some(tx), task: Some(task) }
+    }
+
+    /// The gRPC endpoint, e.g. `http://127.0.0.1:40123` (`https://` over TLS).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops the service: graceful first, then aborted after 2 s (for calls that hang).
@@ -99,6 +112,11 @@ pub struct RunningGateway {
 impl RunningGateway {
     /// Starts a gateway with `config` on 127.0.0.1:0 (the `listen` field is ignored).
     pub async fn start(config: Config) -> Self {
+        Self::start_with_client(config, reqwest::Client::new()).await
+    }
+
+    /// Starts a gateway that `client` talks to (an HTTPS client when `config` has TLS).
+    pub async fn start_with_client(config: Config, client: reqwest::Client) -> Self {
         config.validate().expect("test config is valid");
         let gateway = Gateway::new(config).expect("gateway");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
@@ -107,7 +125,7 @@ impl RunningGateway {
         let task = tokio::spawn(cardmesh_gateway::serve(gateway.clone(), listener, async {
             let _ = rx.await;
         }));
-        Self { addr, gateway, shutdown: Some(tx), task, client: reqwest::Client::new() }
+        Self { addr, gateway, shutdown: Some(tx), task, client }
     }
 
     /// Starts a gateway and waits until every service has described its cards.
@@ -117,8 +135,10 @@ impl RunningGateway {
         gw
     }
 
+    /// `http://127.0.0.1:PORT/path`, or `https://` when the gateway terminates TLS.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        let scheme = if self.gateway.config().tls.enabled() { "https" } else { "http" };
+        format!("{scheme}://{}{}", self.addr, path)
     }
 
     /// Waits (deadline 10 s) until `/readyz` answers 200.

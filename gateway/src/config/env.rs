@@ -35,6 +35,12 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_CACHE_MAX_TTL", "cache.max_ttl"),
     ("CARDMESH_CACHE_NEAR_TTL", "cache.near_ttl"),
     ("CARDMESH_ADMIN_TOKEN", "admin_token"),
+    ("CARDMESH_TLS_CERT_FILE", "tls.cert_file"),
+    ("CARDMESH_TLS_KEY_FILE", "tls.key_file"),
+    ("CARDMESH_TLS_CLIENT_CA_FILE", "tls.client_ca_file"),
+    ("CARDMESH_REQUIRED_AUTHORIZATION", "required_headers.authorization"),
+    ("CARDMESH_RATE_LIMIT_PER_IP", "rate_limits.per_client_ip.requests"),
+    ("CARDMESH_RATE_LIMIT_PER_WORKSPACE", "rate_limits.per_workspace.requests"),
 ];
 
 fn kind_of(path: &str) -> Kind {
@@ -42,6 +48,7 @@ fn kind_of(path: &str) -> Kind {
         "allow_unsigned" | "cache.enabled" => Kind::Bool,
         "signing_secrets" | "services" => Kind::List,
         "limits.max_body_bytes" | "fallback.ttl_seconds" | "cache.memory_capacity" => Kind::Integer,
+        "rate_limits.per_client_ip.requests" | "rate_limits.per_workspace.requests" => Kind::Integer,
         _ => Kind::Text,
     }
 }

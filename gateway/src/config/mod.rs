@@ -6,6 +6,7 @@
 
 mod env;
 mod secret;
+mod security;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use env::{EnvOverrides, ENV_VARS};
 pub use secret::Secret;
+pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 
 /// Plain gives up on a card request after 15 s; the overall budget must stay below it.
 pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
@@ -51,6 +53,13 @@ pub struct Config {
     /// Bearer token of `POST /admin/invalidate`; the endpoint is off without it
     /// (default: none).
     pub admin_token: Option<Secret>,
+    /// TLS termination of the Plain endpoint, optionally requiring client certificates.
+    pub tls: TlsSettings,
+    /// Headers every card request must carry, name to exact value, compared in constant
+    /// time (default: none).
+    pub required_headers: RequiredHeaders,
+    /// Rate limits of the card endpoint (default: off).
+    pub rate_limits: RateLimits,
 }
 
 /// Request limits.
@@ -124,6 +133,9 @@ impl Default for Config {
             fallback: Fallback::default(),
             cache: CacheSettings::default(),
             admin_token: None,
+            tls: TlsSettings::default(),
+            required_headers: RequiredHeaders::new(),
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -361,6 +373,7 @@ impl Config {
         if self.admin_token.as_ref().is_some_and(|t| t.expose().trim().is_empty()) {
             errors.push("admin_token: must not be empty; unset it to turn the admin endpoint off".into());
         }
+        security::validate(self, &mut errors);
         if self.fallback.text.trim().is_empty() {
             errors.push("fallback.text: must not be empty".into());
         }

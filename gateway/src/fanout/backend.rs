@@ -5,10 +5,20 @@ use std::sync::Arc;
 use cardmesh_proto::card_service_client::CardServiceClient;
 use tonic::transport::{Channel, Endpoint};
 
-use super::policy::{resolve, CallPolicy, CardServicePolicies};
+use super::policy::{resolve, resolve_tls, CallPolicy, CardServicePolicies};
 use super::stack::{card_call_stack, CardCallService};
 use crate::breaker::Breaker;
 use crate::config::Fanout;
+use crate::tls::TlsError;
+
+/// An endpoint the gateway cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("{endpoint}: {source}")]
+    Endpoint { endpoint: String, source: tonic::transport::Error },
+    #[error("{endpoint}: TLS (card_services tls settings): {source}")]
+    Tls { endpoint: String, source: TlsError },
+}
 
 /// One card service: its endpoint, a lazily connected, reconnecting gRPC channel, and the
 /// call stack (deadline, limit, retry, breaker) in front of it.
@@ -22,14 +32,22 @@ pub struct Backend {
 }
 
 impl Backend {
-    /// A backend for `endpoint` (`http://host:port`). Nothing connects until the first call,
-    /// so the gateway starts while services are still down.
-    pub fn new(endpoint: &str, settings: &Fanout, policies: &CardServicePolicies) -> Result<Self, tonic::transport::Error> {
-        let channel = Endpoint::from_shared(endpoint.to_owned())?
-            .connect_timeout(settings.connect_timeout)
-            .tcp_nodelay(true)
-            .connect_lazy();
+    /// A backend for `endpoint` (`http://host:port`, or `https://host:port` for TLS with the
+    /// service's `tls` settings). Nothing connects until the first call, so the gateway starts
+    /// while services are still down.
+    pub fn new(endpoint: &str, settings: &Fanout, policies: &CardServicePolicies) -> Result<Self, BackendError> {
         let policy = resolve(policies, endpoint, settings.service_deadline);
+        let transport = |source| BackendError::Endpoint { endpoint: endpoint.to_owned(), source };
+        let mut builder = Endpoint::from_shared(endpoint.to_owned())
+            .map_err(transport)?
+            .connect_timeout(settings.connect_timeout)
+            .tcp_nodelay(true);
+        if endpoint.starts_with("https://") {
+            let tls = crate::tls::client_config(&resolve_tls(policies, endpoint))
+                .map_err(|source| BackendError::Tls { endpoint: endpoint.to_owned(), source })?;
+            builder = builder.tls_config(tls).map_err(transport)?;
+        }
+        let channel = builder.connect_lazy();
         let breaker = Arc::new(Breaker::new(policy.breaker_failures, policy.breaker_cooldown));
         let stack = card_call_stack(channel.clone(), &policy, breaker.clone());
         Ok(Self { endpoint: endpoint.into(), channel, policy, breaker, stack })
@@ -67,7 +85,7 @@ pub struct Backends(Arc<[Backend]>);
 
 impl Backends {
     /// Builds one backend per endpoint.
-    pub fn new(endpoints: &[String], settings: &Fanout, policies: &CardServicePolicies) -> Result<Self, tonic::transport::Error> {
+    pub fn new(endpoints: &[String], settings: &Fanout, policies: &CardServicePolicies) -> Result<Self, BackendError> {
         let backends = endpoints
             .iter()
             .map(|e| Backend::new(e, settings, policies))

@@ -7,7 +7,7 @@ mod call;
 mod policy;
 mod stack;
 
-pub use backend::{Backend, Backends};
+pub use backend::{Backend, BackendError, Backends};
 pub use call::{call_services, CallFailure, ServiceAnswer};
-pub use policy::{names_endpoint, resolve, CallPolicy, CardServicePolicies, PolicyOverride};
+pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use stack::{card_call_stack, CardCall, CardCallService};

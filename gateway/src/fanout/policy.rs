@@ -8,9 +8,13 @@
 //! [card_services.billing]      # the host of the endpoint (http://billing:50051)
 //! deadline = "1s"
 //! breaker_failures = 3
+//!
+//! [card_services.accounts]     # https://accounts:50051: TLS, with a client certificate
+//! tls = { ca_file = "/certs/internal-ca.pem", cert_file = "/certs/gateway.pem", key_file = "/certs/gateway.key" }
 //! ```
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -31,6 +35,37 @@ pub struct PolicyOverride {
     /// How long an open circuit fails fast before one probe (default: 10s).
     #[serde(with = "humantime_serde")]
     pub breaker_cooldown: Option<Duration>,
+    /// TLS towards `https://` endpoints; each field falls back to `all` (default: the
+    /// system's trusted roots, no client certificate).
+    pub tls: Option<ServiceTls>,
+}
+
+/// TLS settings towards one card service. Used for `https://` endpoints only.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceTls {
+    /// PEM CA certificates the service's certificate must chain to (default: the system's
+    /// trusted roots).
+    pub ca_file: Option<PathBuf>,
+    /// PEM certificate the gateway presents when the service asks for one (mutual TLS)
+    /// (default: none).
+    pub cert_file: Option<PathBuf>,
+    /// PEM private key of `cert_file` (default: none).
+    pub key_file: Option<PathBuf>,
+    /// Name the service's certificate must be valid for (default: the endpoint's host).
+    pub domain_name: Option<String>,
+}
+
+impl ServiceTls {
+    /// `self`, with unset fields taken from `fallback`.
+    fn or(self, fallback: &ServiceTls) -> ServiceTls {
+        ServiceTls {
+            ca_file: self.ca_file.or_else(|| fallback.ca_file.clone()),
+            cert_file: self.cert_file.or_else(|| fallback.cert_file.clone()),
+            key_file: self.key_file.or_else(|| fallback.key_file.clone()),
+            domain_name: self.domain_name.or_else(|| fallback.domain_name.clone()),
+        }
+    }
 }
 
 /// The settings in force for one service.
@@ -60,11 +95,7 @@ pub fn resolve(policies: &CardServicePolicies, endpoint: &str, default_deadline:
         breaker_failures: 5,
         breaker_cooldown: Duration::from_secs(10),
     };
-    // The whole endpoint wins over a block for its host.
-    let own = policies
-        .get(endpoint)
-        .or_else(|| policies.iter().find(|(name, _)| names_endpoint(name, endpoint)).map(|(_, b)| b));
-    for block in [policies.get("all"), own].into_iter().flatten() {
+    for block in blocks(policies, endpoint) {
         policy.deadline = block.deadline.unwrap_or(policy.deadline);
         policy.max_concurrency = block.max_concurrency.unwrap_or(policy.max_concurrency);
         policy.retry = block.retry.unwrap_or(policy.retry);
@@ -72,6 +103,22 @@ pub fn resolve(policies: &CardServicePolicies, endpoint: &str, default_deadline:
         policy.breaker_cooldown = block.breaker_cooldown.unwrap_or(policy.breaker_cooldown);
     }
     policy
+}
+
+/// The TLS settings for `endpoint` (used when it is `https://`): `all`'s, then the
+/// service's own, field by field.
+pub fn resolve_tls(policies: &CardServicePolicies, endpoint: &str) -> ServiceTls {
+    blocks(policies, endpoint)
+        .filter_map(|block| block.tls.as_ref())
+        .fold(ServiceTls::default(), |inherited, own| own.clone().or(&inherited))
+}
+
+/// `all`, then the service's own block (the whole endpoint wins over a block for its host).
+fn blocks<'a>(policies: &'a CardServicePolicies, endpoint: &str) -> impl Iterator<Item = &'a PolicyOverride> {
+    let own = policies
+        .get(endpoint)
+        .or_else(|| policies.iter().find(|(name, _)| names_endpoint(name, endpoint)).map(|(_, b)| b));
+    [policies.get("all"), own].into_iter().flatten()
 }
 
 #[cfg(test)]
@@ -88,5 +135,19 @@ mod tests {
         let usage = resolve(&p, "http://usage:50051", Duration::from_secs(2));
         assert_eq!((usage.deadline, usage.max_concurrency, usage.retry), (Duration::from_secs(2), 8, false));
         assert_eq!(usage.breaker_failures, 5);
+    }
+
+    #[test]
+    fn tls_fields_fall_back_to_all() {
+        let mut p = CardServicePolicies::new();
+        let ca = ServiceTls { ca_file: Some("/ca.pem".into()), ..Default::default() };
+        p.insert("all".into(), PolicyOverride { tls: Some(ca), ..Default::default() });
+        let own = ServiceTls { cert_file: Some("/gw.pem".into()), key_file: Some("/gw.key".into()), ..Default::default() };
+        p.insert("billing".into(), PolicyOverride { tls: Some(own), ..Default::default() });
+        let billing = resolve_tls(&p, "https://billing:50051");
+        assert_eq!(billing.ca_file, Some("/ca.pem".into()));
+        assert_eq!(billing.cert_file, Some("/gw.pem".into()));
+        let usage = resolve_tls(&p, "https://usage:50051");
+        assert_eq!((usage.ca_file, usage.cert_file), (Some("/ca.pem".into()), None));
     }
 }

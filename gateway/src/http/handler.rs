@@ -19,8 +19,9 @@ pub const CACHE_HEADER: &str = "cardmesh-cache";
 /// Header Plain sends with the workspace id.
 const WORKSPACE_HEADER: &str = "plain-workspace-id";
 
-/// Size limit (applied while reading), content type, signature over the raw bytes, then
-/// parsing, then the cards.
+/// Size limit (applied while reading), content type, signature over the raw bytes, the
+/// workspace's rate limit, then parsing, then the cards. The per-IP limit and the required
+/// headers ran before the body was read ([`super::guard`]).
 pub async fn cards(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
@@ -38,11 +39,12 @@ pub async fn cards(
     }
     let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
     gateway.verifier().verify(signature, &body)?;
-    let (request, keys) = parse_request(&body, gateway.config().limits.max_card_keys)?;
     let workspace_id = headers
         .get(WORKSPACE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    gateway.access().check_workspace(workspace_id)?;
+    let (request, keys) = parse_request(&body, gateway.config().limits.max_card_keys)?;
     let answer = gateway.answer(&request, &keys, workspace_id).await?;
     let cache = format!("hits={}, misses={}, stale={}", answer.hits, answer.misses, answer.stale);
     Ok((

@@ -2,9 +2,12 @@
 
 mod admin;
 mod app;
+mod guard;
 mod handler;
+mod peer;
 mod server;
 
 pub use app::app;
 pub use handler::CACHE_HEADER;
+pub use peer::ClientAddr;
 pub use server::{serve, shutdown_signal};

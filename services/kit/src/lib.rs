@@ -46,11 +46,13 @@ mod index;
 mod provider;
 mod serve;
 mod server;
+mod tls;
 
 pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
 pub use fixture::{fixture_from_env, FIXTURES_ENV};
 pub use index::CustomerIndex;
 pub use provider::CardProvider;
-pub use serve::{serve, serve_on, DEFAULT_LISTEN, LISTEN_ENV};
+pub use serve::{serve, serve_on, serve_tls_on, DEFAULT_LISTEN, LISTEN_ENV};
 pub use server::CardServer;
+pub use tls::{ServerTls, TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV};

@@ -11,7 +11,7 @@ use tokio_stream::StreamExt;
 use tonic::transport::Server;
 
 use crate::proto::card_service_server::CardServiceServer;
-use crate::{CardProvider, CardServer, CardSpec};
+use crate::{CardProvider, CardServer, CardSpec, ServerTls};
 
 /// Environment variable with the address to listen on.
 pub const LISTEN_ENV: &str = "CARDMESH_SERVICE_LISTEN";
@@ -23,6 +23,9 @@ const LOG_FORMAT_ENV: &str = "CARDMESH_LOG_FORMAT";
 /// Runs `provider` as a card service process until SIGTERM or SIGINT (Ctrl-C).
 ///
 /// - listens on `CARDMESH_SERVICE_LISTEN` (default `0.0.0.0:50051`);
+/// - serves TLS when `CARDMESH_SERVICE_TLS_CERT_FILE` and `CARDMESH_SERVICE_TLS_KEY_FILE`
+///   are set, requiring client certificates that chain to
+///   `CARDMESH_SERVICE_TLS_CLIENT_CA_FILE` when that is set too (see [`ServerTls`]);
 /// - installs a `tracing` subscriber (fmt, filtered by `RUST_LOG`, default `info`; JSON
 ///   lines with `CARDMESH_LOG_FORMAT=json`) unless one is already installed;
 /// - serves `cardmesh.v1.CardService` and the gRPC health service (`grpc.health.v1.Health`,
@@ -32,10 +35,11 @@ const LOG_FORMAT_ENV: &str = "CARDMESH_LOG_FORMAT";
 pub async fn serve<P: CardProvider>(provider: P) -> anyhow::Result<()> {
     init_tracing();
     let addr = listen_addr(std::env::var(LISTEN_ENV).ok())?;
+    let tls = ServerTls::from_env()?;
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr} ({LISTEN_ENV})"))?;
-    serve_on(provider, listener, shutdown_signal()).await
+    run(provider, listener, tls, shutdown_signal()).await
 }
 
 /// Serves `provider` on an already-bound `listener` until `shutdown` completes, then
@@ -46,6 +50,27 @@ pub async fn serve<P: CardProvider>(provider: P) -> anyhow::Result<()> {
 pub async fn serve_on<P: CardProvider>(
     provider: P,
     listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    run(provider, listener, None, shutdown).await
+}
+
+/// [`serve_on`] over TLS: the service presents `tls`'s certificate and, when `tls` requires
+/// client certificates, refuses clients without one that chains to its CA. A failed
+/// handshake closes that connection only.
+pub async fn serve_tls_on<P: CardProvider>(
+    provider: P,
+    listener: TcpListener,
+    tls: ServerTls,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    run(provider, listener, Some(tls), shutdown).await
+}
+
+async fn run<P: CardProvider>(
+    provider: P,
+    listener: TcpListener,
+    tls: Option<ServerTls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let specs = provider.cards();
@@ -70,7 +95,8 @@ pub async fn serve_on<P: CardProvider>(
     };
 
     let keys: Vec<&str> = specs.iter().map(|spec| spec.key.as_str()).collect();
-    tracing::info!(service = %name, listen = %local, cards = ?keys, "card service listening");
+    let mtls = tls.as_ref().is_some_and(ServerTls::requires_client_certs);
+    tracing::info!(service = %name, listen = %local, cards = ?keys, tls = tls.is_some(), mtls, "card service listening");
 
     let incoming = TcpListenerStream::new(listener).map(|conn| {
         conn.inspect(|stream| {
@@ -78,7 +104,13 @@ pub async fn serve_on<P: CardProvider>(
             let _ = stream.set_nodelay(true);
         })
     });
-    Server::builder()
+    let mut server = Server::builder();
+    if let Some(tls) = &tls {
+        server = server
+            .tls_config(tls.server_config())
+            .with_context(|| format!("card service {name:?}: the TLS certificate or key cannot be used"))?;
+    }
+    server
         .add_service(health)
         .add_service(CardServer::new(provider).into_service())
         .serve_with_incoming_shutdown(incoming, shutdown)
