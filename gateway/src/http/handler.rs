@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
-use crate::plain::parse_request;
-use crate::verify::SIGNATURE_HEADER;
+use crate::plain::{parse_request, CardKeys, CardRequest};
+use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 
 /// Header telling how many cards came from the cache (for operators and tests).
 pub const CACHE_HEADER: &str = "cardmesh-cache";
@@ -33,12 +33,8 @@ pub async fn cards(
             GatewayError::BodyRead(rejection.body_text())
         }
     })?;
-    if !is_json(&headers) {
-        return Err(GatewayError::UnsupportedMediaType);
-    }
-    let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
-    gateway.verifier().verify(signature, &body)?;
-    let (request, keys) = parse_request(&body, gateway.config().limits.max_card_keys)?;
+    let max_keys = gateway.config().limits.max_card_keys;
+    let (request, keys) = admit(&headers, &body, gateway.verifier(), max_keys)?;
     let workspace_id = headers
         .get(WORKSPACE_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -53,6 +49,24 @@ pub async fn cards(
         answer.body,
     )
         .into_response())
+}
+
+/// Everything checked on a request whose body was read, before any card is looked up:
+/// content type, signature over the raw bytes, then the body (at most `max_keys` distinct
+/// keys). Pure and synchronous, so it can be fuzzed on its own; never panics, and every error
+/// maps to a 4xx status.
+pub fn admit(
+    headers: &HeaderMap,
+    body: &[u8],
+    verifier: &SignatureVerifier,
+    max_keys: usize,
+) -> Result<(CardRequest, CardKeys), GatewayError> {
+    if !is_json(headers) {
+        return Err(GatewayError::UnsupportedMediaType);
+    }
+    let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
+    verifier.verify(signature, body)?;
+    Ok(parse_request(body, max_keys)?)
 }
 
 /// `application/json`, with or without parameters such as `charset`.

@@ -6,5 +6,5 @@ mod handler;
 mod server;
 
 pub use app::app;
-pub use handler::CACHE_HEADER;
+pub use handler::{admit, CACHE_HEADER};
 pub use server::{serve, shutdown_signal};
