@@ -45,7 +45,8 @@ fn string(max: usize, strings: Strings) -> BoxedStrategy<String> {
 fn url(strings: Strings) -> BoxedStrategy<String> {
     let valid = (
         select(vec!["http", "https"]),
-        "[a-z][a-z0-9-]{0,12}(\\.[a-z]{2,6}){0,2}",
+        // No "--", so never an "xn--" label that must be valid punycode.
+        "[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,6})?(\\.[a-z]{2,6}){0,2}",
         proptest::option::of(1u16..),
         any::<String>(),
     )
