@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
-use crate::plain::parse_request;
-use crate::verify::SIGNATURE_HEADER;
+use crate::plain::{parse_request, CardKeys, CardRequest};
+use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 
 /// Header telling how many cards came from the cache (for operators and tests).
 pub const CACHE_HEADER: &str = "cardmesh-cache";
@@ -19,8 +19,8 @@ pub const CACHE_HEADER: &str = "cardmesh-cache";
 /// Header Plain sends with the workspace id.
 const WORKSPACE_HEADER: &str = "plain-workspace-id";
 
-/// Size limit (applied while reading), content type, signature over the raw bytes, the
-/// workspace's rate limit, then parsing, then the cards. The per-IP limit and the required
+/// Size limit (applied while reading), then [`admit`] (content type, signature over the raw
+/// bytes, parsing), then the workspace's rate limit, then the cards. The per-IP limit and the required
 /// headers ran before the body was read ([`super::guard`]).
 pub async fn cards(
     State(gateway): State<Arc<Gateway>>,
@@ -34,17 +34,13 @@ pub async fn cards(
             GatewayError::BodyRead(rejection.body_text())
         }
     })?;
-    if !is_json(&headers) {
-        return Err(GatewayError::UnsupportedMediaType);
-    }
-    let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
-    gateway.verifier().verify(signature, &body)?;
+    let max_keys = gateway.config().limits.max_card_keys;
+    let (request, keys) = admit(&headers, &body, gateway.verifier(), max_keys)?;
     let workspace_id = headers
         .get(WORKSPACE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     gateway.access().check_workspace(workspace_id)?;
-    let (request, keys) = parse_request(&body, gateway.config().limits.max_card_keys)?;
     let answer = gateway.answer(&request, &keys, workspace_id).await?;
     let cache = format!("hits={}, misses={}, stale={}", answer.hits, answer.misses, answer.stale);
     Ok((
@@ -55,6 +51,24 @@ pub async fn cards(
         answer.body,
     )
         .into_response())
+}
+
+/// Everything checked on a request whose body was read, before any card is looked up:
+/// content type, signature over the raw bytes, then the body (at most `max_keys` distinct
+/// keys). Pure and synchronous, so it can be fuzzed on its own; never panics, and every error
+/// maps to a 4xx status.
+pub fn admit(
+    headers: &HeaderMap,
+    body: &[u8],
+    verifier: &SignatureVerifier,
+    max_keys: usize,
+) -> Result<(CardRequest, CardKeys), GatewayError> {
+    if !is_json(headers) {
+        return Err(GatewayError::UnsupportedMediaType);
+    }
+    let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
+    verifier.verify(signature, body)?;
+    Ok(parse_request(body, max_keys)?)
 }
 
 /// `application/json`, with or without parameters such as `charset`.

@@ -8,6 +8,6 @@ mod peer;
 mod server;
 
 pub use app::app;
-pub use handler::CACHE_HEADER;
+pub use handler::{admit, CACHE_HEADER};
 pub use peer::ClientAddr;
 pub use server::{serve, shutdown_signal};
