@@ -126,8 +126,15 @@ async fn scenario(stack: &Stack) {
     let grace_back = stack.post_signed(&grace()).await;
     assert_real(&grace_back, "subscription-status");
 
-    // (d) Redis stops: the gateway still answers with the services' real cards.
+    // (d) Redis stops: the gateway still answers with the services' real cards. Its near
+    // cache may answer a hot customer for up to `cache.near_ttl` (1 s); after that, every card
+    // is drawn again.
     stack.redis.stop().await;
+    stack
+        .post_until("the near cache has let go", &ada(), Duration::from_secs(10), |a| {
+            a.status == 200 && a.cache_count("hits") == 0
+        })
+        .await;
     for _ in 0..3 {
         let answer = stack.post_signed(&ada()).await;
         assert_eq!(answer.status, 200, "{}", answer.json);
