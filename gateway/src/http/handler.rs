@@ -37,8 +37,9 @@ pub async fn cards(
         return Err(GatewayError::UnsupportedMediaType);
     }
     let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
-    gateway.verifier().verify(signature, &body)?;
+    tracing::info_span!("verify_signature").in_scope(|| gateway.verifier().verify(signature, &body))?;
     let (request, keys) = parse_request(&body, gateway.config().limits.max_card_keys)?;
+    tracing::Span::current().record("keys", keys.as_slice().len());
     let workspace_id = headers
         .get(WORKSPACE_HEADER)
         .and_then(|v| v.to_str().ok())
