@@ -12,6 +12,9 @@ use tracing::Instrument;
 use super::stack::CardCall;
 use super::Backends;
 
+/// The message of tonic's server-side `grpc-timeout` expiry (`tonic::TimeoutExpired`).
+const TONIC_TIMEOUT_EXPIRED: &str = "Timeout expired";
+
 /// Why a service produced no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallFailure {
@@ -73,6 +76,9 @@ impl CallFailure {
         match status.code() {
             Code::Unavailable => CallFailure::Unreachable(status.message().to_owned()),
             Code::DeadlineExceeded => CallFailure::Timeout(deadline),
+            // A tonic service enforcing our grpc-timeout answers CANCELLED "Timeout expired",
+            // possibly a moment before our own timer fires.
+            Code::Cancelled if status.message() == TONIC_TIMEOUT_EXPIRED => CallFailure::Timeout(deadline),
             code => CallFailure::Status { code, message: status.message().to_owned() },
         }
     }
@@ -145,4 +151,21 @@ pub async fn call_services(backends: &Backends, calls: Vec<ServiceCall>, budget:
         .instrument(span)
     });
     futures::future::join_all(futures).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_side_deadline_is_a_timeout() {
+        let d = Duration::from_secs(2);
+        let expired = tonic::Status::from_error(Box::new(tonic::TimeoutExpired(())));
+        assert_eq!(expired.message(), TONIC_TIMEOUT_EXPIRED);
+        assert_eq!(CallFailure::classify(Box::new(expired), d), CallFailure::Timeout(d));
+        assert_eq!(CallFailure::classify(Box::new(tonic::Status::deadline_exceeded("late")), d), CallFailure::Timeout(d));
+        let other = CallFailure::classify(Box::new(tonic::Status::cancelled("shutting down")), d);
+        assert_eq!(other.code(), "error");
+        assert_eq!(other.grpc_code(), Some(Code::Cancelled));
+    }
 }
