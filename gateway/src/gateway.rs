@@ -146,7 +146,12 @@ impl Gateway {
         }
 
         // Cache lookup: one round trip for all routed keys.
-        let lookup_span = tracing::info_span!("cache_lookup", cards = routed.len(), hits = Empty, misses = Empty);
+        let lookup_span = match &self.cache {
+            Some(_) => cardmesh_telemetry::span_if_tracing(|| {
+                tracing::info_span!("cache_lookup", cards = routed.len(), hits = Empty, misses = Empty)
+            }),
+            None => Span::none(),
+        };
         let slots = match &self.cache {
             Some(cache) => {
                 cache.lookup(&routed.iter().map(|(_, _, k)| k).collect::<Vec<_>>()).instrument(lookup_span.clone()).await
@@ -178,13 +183,21 @@ impl Gateway {
             plans[index] = Plan::Wait(Pending { info, keys: ckeys, generations: slot.generations, waiter });
         }
         lookup_span.record("hits", hits).record("misses", misses);
-        Span::current().record("cache_hits", hits).record("cache_misses", misses);
+        if cardmesh_telemetry::tracing_enabled() {
+            Span::current().record("cache_hits", hits).record("cache_misses", misses);
+        }
 
         // Draw what this request leads, in the background so that a client going away
         // does not cancel a call other requests wait for.
         if !assignments.is_empty() {
-            let services = assignments.iter().map(|a| a.info.service).collect::<std::collections::BTreeSet<_>>().len();
-            let draw_span = tracing::info_span!("draw_cards", services, cards = assignments.len());
+            // Without tracing the draw runs in the request's span: its log lines keep the
+            // request's trace id.
+            let draw_span = if cardmesh_telemetry::tracing_enabled() {
+                let services = assignments.iter().map(|a| a.info.service).collect::<std::collections::BTreeSet<_>>();
+                tracing::info_span!("draw_cards", services = services.len(), cards = assignments.len())
+            } else {
+                Span::current()
+            };
             tokio::spawn(draw_cards(
                 self.router.backends().clone(),
                 self.cache.clone(),
@@ -233,7 +246,9 @@ impl Gateway {
             failed.iter().filter_map(|f| f.routed.as_ref().map(|(_, k, g)| (k, *g))).collect();
         let mut stale_found = match &self.cache {
             Some(cache) if !stale_keys.is_empty() => {
-                let span = tracing::info_span!("cache_stale_lookup", cards = stale_keys.len(), found = Empty);
+                let span = cardmesh_telemetry::span_if_tracing(|| {
+                    tracing::info_span!("cache_stale_lookup", cards = stale_keys.len(), found = Empty)
+                });
                 let found = cache.stale(&stale_keys).instrument(span.clone()).await;
                 span.record("found", found.iter().flatten().count());
                 found.into_iter()
@@ -270,7 +285,9 @@ impl Gateway {
                 cards.push(self.fallback.card(&failed.key));
             }
         }
-        Span::current().record("cache_stale", stale);
+        if cardmesh_telemetry::tracing_enabled() {
+            Span::current().record("cache_stale", stale);
+        }
         if !cards.is_empty() && unreachable == cards.len() {
             return Err(GatewayError::AllServicesUnavailable);
         }

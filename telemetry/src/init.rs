@@ -63,11 +63,12 @@ impl Telemetry {
         }
     }
 
-    /// Sends the remaining spans and stops exporting. Blocks like [`Telemetry::force_flush`];
-    /// the tokio runtime the exporter was built in must still be running.
+    /// Sends the remaining spans and stops exporting, within 5 s (below the 10 s a container
+    /// gets between SIGTERM and SIGKILL). Blocks like [`Telemetry::force_flush`]; the tokio
+    /// runtime the exporter was built in must still be running.
     pub fn shutdown(self) {
         if let Some(provider) = self.provider {
-            if let Err(error) = provider.shutdown() {
+            if let Err(error) = provider.shutdown_with_timeout(std::time::Duration::from_secs(5)) {
                 eprintln!("could not send the last traces: {error}");
             }
         }
@@ -144,4 +145,20 @@ fn tracer_provider(endpoint: &str, service_name: &str) -> Result<SdkTracerProvid
         detected
     };
     Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The only test of this crate that installs the global subscriber.
+    #[test]
+    fn without_an_endpoint_nothing_is_exported() {
+        let env = TelemetryEnv { otlp_endpoint: None, ..TelemetryEnv::default() };
+        let telemetry = init_with_writer(&env, "test", BoxMakeWriter::new(std::io::sink), false).expect("installs");
+        assert!(!telemetry.tracing());
+        assert!(!crate::tracing_enabled());
+        assert!(matches!(init_with_writer(&env, "test", BoxMakeWriter::new(std::io::sink), false), Err(InitError::AlreadyInstalled)));
+        telemetry.shutdown();
+    }
 }

@@ -29,6 +29,16 @@ pub fn tracing_enabled() -> bool {
     TRACING.load(Ordering::Relaxed)
 }
 
+/// The span `make` builds when tracing is on, a disabled span otherwise: for spans that only
+/// serve traces, so that they cost nothing on the hot path while tracing is off.
+pub fn span_if_tracing(make: impl FnOnce() -> Span) -> Span {
+    if tracing_enabled() {
+        make()
+    } else {
+        Span::none()
+    }
+}
+
 /// Adds the current span's trace context (`traceparent`) to outgoing gRPC metadata, so the
 /// callee's spans become its children. Does nothing when tracing is off.
 pub fn inject_current(metadata: &mut MetadataMap) {
@@ -74,8 +84,14 @@ pub fn record_trace_id(span: &Span) {
 }
 
 fn record(span: &Span, trace_id: TraceId) {
-    let trace_id = if trace_id == TraceId::INVALID { RandomIdGenerator::default().new_trace_id() } else { trace_id };
+    let trace_id = if trace_id == TraceId::INVALID { random_trace_id() } else { trace_id };
     span.record(TRACE_ID_FIELD, tracing::field::display(trace_id));
+}
+
+/// A fresh random trace id (32 hex digits when displayed), for a request span created while
+/// tracing is off: giving it at creation saves recording it afterwards.
+pub fn random_trace_id() -> TraceId {
+    RandomIdGenerator::default().new_trace_id()
 }
 
 struct MetadataInjector<'a>(&'a mut MetadataMap);

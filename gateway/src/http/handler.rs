@@ -37,7 +37,8 @@ pub async fn cards(
         return Err(GatewayError::UnsupportedMediaType);
     }
     let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
-    tracing::info_span!("verify_signature").in_scope(|| gateway.verifier().verify(signature, &body))?;
+    cardmesh_telemetry::span_if_tracing(|| tracing::info_span!("verify_signature"))
+        .in_scope(|| gateway.verifier().verify(signature, &body))?;
     let (request, keys) = parse_request(&body, gateway.config().limits.max_card_keys)?;
     tracing::Span::current().record("keys", keys.as_slice().len());
     let workspace_id = headers

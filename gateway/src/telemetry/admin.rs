@@ -22,7 +22,7 @@ pub async fn serve_admin(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "metrics on http://{addr}/metrics");
+        tracing::info!(%addr, "admin listener serving GET /metrics");
     }
     axum::serve(listener, admin_router(gateway)).with_graceful_shutdown(shutdown).await
 }

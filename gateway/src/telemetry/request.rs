@@ -4,16 +4,19 @@
 //!
 //! | span | where | fields |
 //! | --- | --- | --- |
-//! | `plain_request` | [`request_layer`] | `workspace_id`, `keys`, `status`, `cache_hits`, `cache_misses`, `cache_stale`, `trace_id` |
-//! | `verify_signature` | the handler | |
-//! | `cache_lookup` | `Gateway::answer` | `cards`, `hits`, `misses` |
-//! | `draw_cards` | the background draw of the missed cards | `services`, `cards` |
+//! | `plain_request` | [`request_layer`] | `workspace_id`, `keys`, `trace_id`; with tracing on also `url.path`, `status`, `cache_hits`, `cache_misses`, `cache_stale` |
+//! | `verify_signature`* | the handler | |
+//! | `cache_lookup`* | `Gateway::answer` | `cards`, `hits`, `misses` |
+//! | `draw_cards`* | the background draw of the missed cards | `services`, `cards` |
 //! | `card_service_call` | one per service called (a client span; the service's own spans are its children) | `service`, `keys`, `outcome`, `rpc.grpc.status_code` |
-//! | `render_cards` | validating and rendering the cards of one service's answer | `service`, `cards`, `failed` |
-//! | `cache_stale_lookup` | looking up stale copies, on the error path only | `cards`, `found` |
+//! | `render_cards`* | validating and rendering the cards of one service's answer | `service`, `cards`, `failed` |
+//! | `cache_stale_lookup`* | looking up stale copies, on the error path only | `cards`, `found` |
 //!
-//! `trace_id` is the OpenTelemetry trace id when tracing is on, a random id in the same
-//! format otherwise; every log line inside the request shows it with the span's fields.
+//! The spans marked * exist only while tracing is on: they serve the traces alone, and the
+//! hot path does not pay for them otherwise. `plain_request` and `card_service_call` always
+//! exist, for the log lines inside them: `trace_id` is the OpenTelemetry trace id when
+//! tracing is on, a random id in the same format otherwise, and every log line inside the
+//! request shows it with the span's fields.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,35 +63,44 @@ impl<B> MakeSpan<B> for RequestSpan {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.get(..MAX_WORKSPACE_ID).unwrap_or(v))
             .unwrap_or_default();
-        let span = tracing::info_span!(
-            "plain_request",
-            otel.kind = "server",
-            http.request.method = %request.method(),
-            url.path = %request.uri().path(),
-            workspace_id,
-            keys = Empty,
-            status = Empty,
-            cache_hits = Empty,
-            cache_misses = Empty,
-            cache_stale = Empty,
-            otel.status_code = Empty,
-            trace_id = Empty,
-        );
-        cardmesh_telemetry::record_trace_id(&span);
-        span
+        // Without tracing the span only serves the log lines inside the request: it carries
+        // what they need and nothing that is known only once they are written (every field
+        // costs formatting on every request).
+        if cardmesh_telemetry::tracing_enabled() {
+            let span = tracing::info_span!(
+                "plain_request",
+                otel.kind = "server",
+                url.path = %request.uri().path(),
+                workspace_id,
+                keys = Empty,
+                status = Empty,
+                cache_hits = Empty,
+                cache_misses = Empty,
+                cache_stale = Empty,
+                otel.status_code = Empty,
+                trace_id = Empty,
+            );
+            cardmesh_telemetry::record_trace_id(&span);
+            span
+        } else {
+            let trace_id = cardmesh_telemetry::random_trace_id();
+            tracing::info_span!("plain_request", workspace_id, keys = Empty, trace_id = %trace_id)
+        }
     }
 }
 
-/// Records the status on the span and counts the request.
+/// Records the status on the span (for the trace) and counts the request.
 #[derive(Clone)]
 pub struct RecordResponse(Arc<GatewayMetrics>);
 
 impl<B> OnResponse<B> for RecordResponse {
     fn on_response(self, response: &Response<B>, latency: Duration, span: &Span) {
         let status = response.status();
-        span.record("status", status.as_u16());
-        if status.is_server_error() {
-            span.record("otel.status_code", "ERROR");
+        if cardmesh_telemetry::tracing_enabled() {
+            span.record("status", status.as_u16());
+            if status.is_server_error() {
+                span.record("otel.status_code", "ERROR");
+            }
         }
         self.0.request(status, latency);
     }

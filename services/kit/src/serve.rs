@@ -121,8 +121,11 @@ async fn run<P: CardProvider>(
     };
 
     let keys: Vec<&str> = specs.iter().map(|spec| spec.key.as_str()).collect();
-    let metrics_addr = metrics.as_ref().and_then(|l| l.local_addr().ok());
-    tracing::info!(service = %name, listen = %local, metrics = ?metrics_addr, cards = ?keys, "card service listening");
+    let metrics_at = metrics
+        .as_ref()
+        .and_then(|l| l.local_addr().ok())
+        .map_or_else(|| "off".to_owned(), |addr| addr.to_string());
+    tracing::info!(service = %name, listen = %local, metrics = %metrics_at, cards = ?keys, "card service listening");
 
     let server = CardServer::new(provider);
     let metrics_task = metrics.map(|listener| {

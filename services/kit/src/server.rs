@@ -80,7 +80,7 @@ impl<P: CardProvider> CardService for CardServer<P> {
         &self,
         _request: Request<proto::DescribeRequest>,
     ) -> Result<Response<proto::DescribeResponse>, Status> {
-        self.metrics.request("Describe", "ok");
+        self.metrics.describe();
         Ok(Response::new(self.describe_response()))
     }
 
@@ -92,7 +92,7 @@ impl<P: CardProvider> CardService for CardServer<P> {
         let request = request.into_inner();
         tracing::Span::current().record("keys", request.card_keys.len());
         let ctx = CardContext::from_request(&request).map_err(|error| {
-            self.metrics.request("GetCards", "invalid_argument");
+            self.metrics.invalid_get_cards();
             Status::invalid_argument(error.to_string())
         })?;
 
