@@ -93,12 +93,18 @@ service_list="$(IFS=,; echo "${services[*]}")"
 free_port port_a
 free_port port_r
 free_port port_b
+free_port admin_a
+free_port admin_r
+free_port admin_b
 start gateway-a RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_a" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_ADMIN_LISTEN="127.0.0.1:$admin_a" \
   CARDMESH_SERVICES="$service_list" CARDMESH_REDIS_URL="redis://127.0.0.1:$redis_port/0" "$bin/cardmesh-gateway"
 start gateway-r RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_r" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_ADMIN_LISTEN="127.0.0.1:$admin_r" \
   CARDMESH_SERVICES="$service_list" CARDMESH_REDIS_URL="redis://127.0.0.1:$redis_port/0" CARDMESH_CACHE_NEAR_TTL=0s \
   "$bin/cardmesh-gateway"
 start gateway-b RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_b" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_ADMIN_LISTEN="127.0.0.1:$admin_b" \
   CARDMESH_SERVICES="$service_list" CARDMESH_CACHE=false "$bin/cardmesh-gateway"
 wait_until 30 "gateway A on 127.0.0.1:$port_a (/readyz)" "$pid_gateway_a" ready "$port_a"
 wait_until 30 "gateway R on 127.0.0.1:$port_r (/readyz)" "$pid_gateway_r" ready "$port_r"

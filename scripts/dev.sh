@@ -52,6 +52,7 @@ done
 body='{"cardKeys":["subscription-status","latest-invoice","usage","customer-details"],"customer":{"id":"c_demo","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}'
 echo
 echo "==> cardmesh is up: gateway http://127.0.0.1:$port, secret: $secret"
+echo "==> metrics: http://${CARDMESH_ADMIN_LISTEN:-127.0.0.1:9090}/metrics"
 echo "==> try it (signed request for the demo customer):"
 echo
 printf '%s' "$body" | "$bin/cardmesh-gateway" sign --secret "$secret" --curl "http://127.0.0.1:$port/"

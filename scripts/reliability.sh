@@ -87,7 +87,9 @@ for svc in billing usage accounts; do
   services+=("http://127.0.0.1:${!port_var}")
 done
 free_port port_a
+free_port admin_a
 start gateway-a RUST_LOG=warn CARDMESH_LISTEN="127.0.0.1:$port_a" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_ADMIN_LISTEN="127.0.0.1:$admin_a" \
   CARDMESH_SERVICES="$(IFS=,; echo "${services[*]}")" CARDMESH_CACHE=false "$bin/cardmesh-gateway"
 wait_until 30 "gateway A on 127.0.0.1:$port_a (/readyz)" "$pid_gateway_a" ready "$port_a"
 
@@ -188,7 +190,9 @@ echo "==> slow run: gateway B (2s deadline) in front of billing and a service th
 free_port port_slow
 start slow-service RUST_LOG=warn CARDMESH_SERVICE_LISTEN="127.0.0.1:$port_slow" SLOW_CARD_DELAY=5s "$bin/slow-card-service"
 free_port port_b
+free_port admin_b
 start gateway-b RUST_LOG=warn CARDMESH_LISTEN="127.0.0.1:$port_b" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_ADMIN_LISTEN="127.0.0.1:$admin_b" \
   CARDMESH_SERVICES="http://127.0.0.1:$port_billing,http://127.0.0.1:$port_slow" CARDMESH_CACHE=false \
   CARDMESH_SERVICE_DEADLINE=2s "$bin/cardmesh-gateway"
 wait_until 30 "gateway B on 127.0.0.1:$port_b (/readyz)" "$pid_gateway_b" ready "$port_b"

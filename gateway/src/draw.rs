@@ -8,11 +8,12 @@ use std::time::Duration;
 use cardmesh_proto as proto;
 
 use crate::cache::{self, CardCache, Generations};
-use crate::fanout::{call_services, Backends};
+use crate::fanout::{call_services, Backends, ServiceCall};
 use crate::flight::Leader;
 use crate::merge::{index_results, render_result, CardFailure};
 use crate::plain::CardRequest;
 use crate::route::CardInfo;
+use crate::telemetry::GatewayMetrics;
 
 /// Limits and defaults that apply while drawing.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +34,8 @@ pub struct Assignment {
 
 /// Calls the services of `assignments` (one call each, in parallel, under `deadline`),
 /// renders every card, queues the good ones for the cache and publishes every outcome.
+/// Counts the calls and the cards' outcomes in `metrics`.
+#[allow(clippy::too_many_arguments)]
 pub async fn draw_cards(
     backends: Backends,
     cache: Option<Arc<CardCache>>,
@@ -41,6 +44,7 @@ pub async fn draw_cards(
     workspace_id: String,
     assignments: Vec<Assignment>,
     deadline: Duration,
+    metrics: Arc<GatewayMetrics>,
 ) {
     let mut by_service: BTreeMap<usize, Vec<Assignment>> = BTreeMap::new();
     for a in assignments {
@@ -50,18 +54,43 @@ pub async fn draw_cards(
         .iter()
         .map(|(service, cards)| {
             let keys = cards.iter().map(|a| a.info.key.clone()).collect();
-            (*service, get_cards_request(&request, keys, &workspace_id))
+            ServiceCall {
+                service: *service,
+                name: cards[0].info.service_name.clone(),
+                request: get_cards_request(&request, keys, &workspace_id),
+            }
         })
         .collect();
     let answers = call_services(&backends, calls, deadline).await;
-    let mut results: HashMap<usize, _> =
-        answers.into_iter().map(|a| (a.service, a.result.map(|r| index_results(r.results)))).collect();
+    let mut results: HashMap<usize, _> = answers
+        .into_iter()
+        .map(|a| {
+            let outcome = a.result.as_ref().map_or_else(|failure| failure.code(), |_| "ok");
+            metrics.service_call(&a.name, outcome, a.elapsed);
+            (a.service, a.result.map(|r| index_results(r.results)))
+        })
+        .collect();
 
     for (service, cards) in by_service {
         let answer = results.remove(&service);
+        let name = cards[0].info.service_name.clone();
+        let render_span = match &answer {
+            Some(Ok(_)) => cardmesh_telemetry::span_if_tracing(|| {
+                tracing::info_span!("render_cards", service = %name, cards = cards.len(), failed = tracing::field::Empty)
+            }),
+            _ => tracing::Span::none(),
+        };
+        let mut failed = 0;
         for a in cards {
             let drawn = match &answer {
-                Some(Ok(by_key)) => render_result(&a.info, by_key.get(&a.info.key), settings.max_card_bytes),
+                Some(Ok(by_key)) => {
+                    let _rendering = render_span.enter();
+                    let rendered = render_result(&a.info, by_key.get(&a.info.key), settings.max_card_bytes);
+                    let outcome = rendered.as_ref().map_or_else(CardFailure::code, |_| "ok");
+                    failed += usize::from(rendered.is_err());
+                    metrics.service_card(&name, outcome);
+                    rendered
+                }
                 Some(Err(failure)) => Err(CardFailure::Call(failure.clone())),
                 None => Err(CardFailure::MissingResult),
             };
@@ -76,6 +105,7 @@ pub async fn draw_cards(
             });
             a.leader.finish(drawn);
         }
+        render_span.record("failed", failed);
     }
 }
 

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
 
 use crate::access::Access;
 use crate::cache::{self, CardCache, Generations};
@@ -16,6 +18,7 @@ use crate::flight::{Flights, Join};
 use crate::merge::{with_ttl, CardFailure, FallbackCards};
 use crate::plain::{CardJson, CardKeys, CardRequest, ResponseBody};
 use crate::route::{CardInfo, CardRouter, Lookup};
+use crate::telemetry::GatewayMetrics;
 use crate::verify::SignatureVerifier;
 
 /// Everything a request needs, built once at startup.
@@ -28,6 +31,7 @@ pub struct Gateway {
     flights: Arc<Flights>,
     access: Access,
     tls: Option<Arc<rustls::ServerConfig>>,
+    metrics: Arc<GatewayMetrics>,
 }
 
 /// A setting that cannot be used at startup.
@@ -98,6 +102,7 @@ impl Gateway {
             router,
             cache,
             flights: Arc::new(Flights::default()),
+            metrics: Arc::new(GatewayMetrics::new()),
             config,
         }))
     }
@@ -129,6 +134,16 @@ impl Gateway {
         self.cache.as_ref()
     }
 
+    /// The gateway's counters and histograms.
+    pub fn metrics(&self) -> &Arc<GatewayMetrics> {
+        &self.metrics
+    }
+
+    /// Every metric, with the cache's counters, in the Prometheus text format.
+    pub fn render_metrics(&self) -> String {
+        self.metrics.render(self.cache.as_ref().map(|c| c.stats().snapshot()))
+    }
+
     /// Answers one request: cached cards first (one round trip), then one call per service
     /// for the misses (shared with concurrent requests for the same cards), then stale
     /// copies or fallback cards for what failed. 503 only when every card failed because
@@ -149,8 +164,16 @@ impl Gateway {
         }
 
         // Cache lookup: one round trip for all routed keys.
+        let lookup_span = match &self.cache {
+            Some(_) => cardmesh_telemetry::span_if_tracing(|| {
+                tracing::info_span!("cache_lookup", cards = routed.len(), hits = Empty, misses = Empty)
+            }),
+            None => Span::none(),
+        };
         let slots = match &self.cache {
-            Some(cache) => cache.lookup(&routed.iter().map(|(_, _, k)| k).collect::<Vec<_>>()).await,
+            Some(cache) => {
+                cache.lookup(&routed.iter().map(|(_, _, k)| k).collect::<Vec<_>>()).instrument(lookup_span.clone()).await
+            }
             None => vec![cache::Slot { generations: Generations::default(), fresh: None }; routed.len()],
         };
         let (mut hits, mut misses) = (0, 0);
@@ -177,10 +200,22 @@ impl Gateway {
             };
             plans[index] = Plan::Wait(Pending { info, keys: ckeys, generations: slot.generations, waiter });
         }
+        lookup_span.record("hits", hits).record("misses", misses);
+        if cardmesh_telemetry::tracing_enabled() {
+            Span::current().record("cache_hits", hits).record("cache_misses", misses);
+        }
 
         // Draw what this request leads, in the background so that a client going away
         // does not cancel a call other requests wait for.
         if !assignments.is_empty() {
+            // Without tracing the draw runs in the request's span: its log lines keep the
+            // request's trace id.
+            let draw_span = if cardmesh_telemetry::tracing_enabled() {
+                let services = assignments.iter().map(|a| a.info.service).collect::<std::collections::BTreeSet<_>>();
+                tracing::info_span!("draw_cards", services = services.len(), cards = assignments.len())
+            } else {
+                Span::current()
+            };
             tokio::spawn(draw_cards(
                 self.router.backends().clone(),
                 self.cache.clone(),
@@ -192,7 +227,9 @@ impl Gateway {
                 workspace_id.to_owned(),
                 assignments,
                 self.deadline(),
-            ));
+                self.metrics.clone(),
+            )
+            .instrument(draw_span));
         }
 
         self.assemble(plans, hits, misses).await
@@ -226,12 +263,20 @@ impl Gateway {
         let stale_keys: Vec<(&cache::CardKeys, Generations)> =
             failed.iter().filter_map(|f| f.routed.as_ref().map(|(_, k, g)| (k, *g))).collect();
         let mut stale_found = match &self.cache {
-            Some(cache) if !stale_keys.is_empty() => cache.stale(&stale_keys).await.into_iter(),
+            Some(cache) if !stale_keys.is_empty() => {
+                let span = cardmesh_telemetry::span_if_tracing(|| {
+                    tracing::info_span!("cache_stale_lookup", cards = stale_keys.len(), found = Empty)
+                });
+                let found = cache.stale(&stale_keys).instrument(span.clone()).await;
+                span.record("found", found.iter().flatten().count());
+                found.into_iter()
+            }
             _ => Vec::new().into_iter(),
         };
 
         let mut cards = Vec::with_capacity(outcomes.len());
         let (mut stale, mut unreachable) = (0, 0);
+        let mut fallback_reasons = Vec::new();
         for outcome in &outcomes {
             let failed = match outcome {
                 Ok(card) => {
@@ -256,6 +301,7 @@ impl Gateway {
                 cards.push(with_ttl(&copy, self.config.fallback.ttl_seconds));
             } else {
                 unreachable += usize::from(failed.failure.is_unreachable());
+                fallback_reasons.push(failed.failure.code());
                 if failed.failure.is_circuit_open() {
                     // The breaker's opening was logged once; one line per skipped card would
                     // flood the logs for the whole outage.
@@ -268,8 +314,14 @@ impl Gateway {
                 cards.push(self.fallback.card(&failed.key));
             }
         }
+        if cardmesh_telemetry::tracing_enabled() {
+            Span::current().record("cache_stale", stale);
+        }
         if !cards.is_empty() && unreachable == cards.len() {
             return Err(GatewayError::AllServicesUnavailable);
+        }
+        for reason in fallback_reasons {
+            self.metrics.fallback(reason);
         }
         self.fit_response(&mut cards);
         Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale })
@@ -292,6 +344,7 @@ impl Gateway {
             }
             tracing::warn!(card_key = %key, bytes = cards[i].as_str().len(), limit,
                 reason = "response_too_big", "serving fallback card: the answer would exceed its size limit");
+            self.metrics.fallback("response_too_big");
             total -= cards[i].as_str().len() - replacement.as_str().len();
             cards[i] = replacement;
         }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cardmesh_gateway::cli::{curl_command, read_input, validate_document, Cli, Command};
-use cardmesh_gateway::config::{Config, EnvOverrides};
+use cardmesh_gateway::config::{self, Config, EnvOverrides};
 use cardmesh_gateway::{http, telemetry, verify, Gateway};
 
 fn main() -> ExitCode {
@@ -21,7 +21,21 @@ fn main() -> ExitCode {
 }
 
 fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
-    telemetry::init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cardmesh-gateway: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The OTLP exporter's channel lives on the runtime, so telemetry starts inside it.
+    let telemetry = match runtime.block_on(async { telemetry::init(&config::telemetry_env()) }) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cardmesh-gateway: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::load(config_file.as_deref(), &EnvOverrides::from_process()) {
         Ok(config) => config,
         Err(e) => {
@@ -32,15 +46,8 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
     if config.allow_unsigned {
         tracing::warn!("CARDMESH_ALLOW_UNSIGNED is on: requests without a signature are accepted; never use this in production");
     }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cardmesh-gateway: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(async move {
-        let listen = config.listen;
+    let code = runtime.block_on(async move {
+        let (listen, admin_listen) = (config.listen, config.admin_listen);
         let gateway = match Gateway::new(config) {
             Ok(g) => g,
             Err(e) => {
@@ -55,7 +62,19 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match http::serve(gateway, listener, http::shutdown_signal()).await {
+        let admin = match tokio::net::TcpListener::bind(admin_listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("cardmesh-gateway: cannot listen on {admin_listen} (admin_listen / CARDMESH_ADMIN_LISTEN): {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        // The admin listener lives as long as the process: metrics stay readable while
+        // in-flight requests finish.
+        let admin = tokio::spawn(telemetry::serve_admin(gateway.clone(), admin, std::future::pending()));
+        let served = http::serve(gateway, listener, http::shutdown_signal()).await;
+        admin.abort();
+        match served {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS
@@ -65,7 +84,10 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-    })
+    });
+    // Sends the last spans while the runtime (and the exporter's channel) still runs.
+    telemetry.shutdown();
+    code
 }
 
 fn sign(secret: Option<String>, curl: Option<String>, file: Option<std::path::PathBuf>) -> ExitCode {

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cardmesh-gateway"));
-    for (name, _) in cardmesh_gateway::config::ENV_VARS {
+    for (name, _) in cardmesh_gateway::config::ENV_VARS.iter().chain(cardmesh_gateway::config::TELEMETRY_ENV_VARS) {
         cmd.env_remove(name);
     }
     cmd
@@ -59,6 +59,36 @@ fn serve_refuses_to_start_without_a_secret() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("CARDMESH_SIGNING_SECRETS"), "{err}");
+}
+
+#[test]
+fn serve_refuses_an_otlp_endpoint_that_is_not_a_url() {
+    let out = bin()
+        .arg("serve")
+        .env("CARDMESH_ALLOW_UNSIGNED", "true")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("OTEL_EXPORTER_OTLP_ENDPOINT"), "{err}");
+}
+
+#[test]
+fn serve_names_the_admin_listener_it_cannot_bind() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let out = bin()
+        .arg("serve")
+        .env("CARDMESH_ALLOW_UNSIGNED", "true")
+        .env("CARDMESH_LISTEN", "127.0.0.1:0")
+        .env("CARDMESH_ADMIN_LISTEN", taken.local_addr().unwrap().to_string())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("CARDMESH_ADMIN_LISTEN"), "{err}");
 }
 
 #[test]

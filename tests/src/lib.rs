@@ -3,8 +3,11 @@
 
 pub mod containers;
 pub mod pki;
+pub mod otlp;
+pub mod process;
 pub mod providers;
 pub mod redis;
+pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -100,17 +103,22 @@ pub fn gateway_config(endpoints: &[String]) -> Config {
     config
 }
 
-/// A gateway running in this process on a real socket.
+/// A gateway running in this process on a real socket, with its admin listener (metrics)
+/// on another.
 pub struct RunningGateway {
     pub addr: SocketAddr,
+    /// The admin listener (`GET /metrics`).
+    pub admin_addr: SocketAddr,
     pub gateway: Arc<Gateway>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    admin_task: JoinHandle<std::io::Result<()>>,
     client: reqwest::Client,
 }
 
 impl RunningGateway {
-    /// Starts a gateway with `config` on 127.0.0.1:0 (the `listen` field is ignored).
+    /// Starts a gateway with `config` on 127.0.0.1:0, and its admin listener on another
+    /// 127.0.0.1:0 (the `listen` and `admin_listen` fields are ignored).
     pub async fn start(config: Config) -> Self {
         Self::start_with_client(config, reqwest::Client::new()).await
     }
@@ -121,11 +129,15 @@ impl RunningGateway {
         let gateway = Gateway::new(config).expect("gateway");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
         let addr = listener.local_addr().expect("local addr");
+        let admin = TcpListener::bind("127.0.0.1:0").await.expect("bind admin");
+        let admin_addr = admin.local_addr().expect("admin addr");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(cardmesh_gateway::serve(gateway.clone(), listener, async {
             let _ = rx.await;
         }));
-        Self { addr, gateway, shutdown: Some(tx), task, client }
+        let admin_task =
+            tokio::spawn(cardmesh_gateway::telemetry::serve_admin(gateway.clone(), admin, std::future::pending()));
+        Self { addr, admin_addr, gateway, shutdown: Some(tx), task, admin_task, client }
     }
 
     /// Starts a gateway and waits until every service has described its cards.
@@ -205,12 +217,14 @@ impl RunningGateway {
             let _ = tx.send(());
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.task).await;
+        self.admin_task.abort();
     }
 }
 
 impl Drop for RunningGateway {
     fn drop(&mut self) {
         self.task.abort();
+        self.admin_task.abort();
     }
 }
 

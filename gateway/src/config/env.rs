@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use cardmesh_telemetry::TelemetryEnv;
 use figment::value::{Dict, Value};
 
 use super::ConfigError;
@@ -21,6 +22,7 @@ enum Kind {
 /// Every environment variable the gateway reads: name and config path.
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_LISTEN", "listen"),
+    ("CARDMESH_ADMIN_LISTEN", "admin_listen"),
     ("CARDMESH_SIGNING_SECRETS", "signing_secrets"),
     ("CARDMESH_ALLOW_UNSIGNED", "allow_unsigned"),
     ("CARDMESH_SERVICES", "services"),
@@ -42,6 +44,17 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_RATE_LIMIT_PER_IP", "rate_limits.per_client_ip.requests"),
     ("CARDMESH_RATE_LIMIT_PER_WORKSPACE", "rate_limits.per_workspace.requests"),
 ];
+
+/// The logging and tracing variables (`RUST_LOG`, `CARDMESH_LOG_FORMAT`, the OTLP endpoint
+/// and the switches that turn tracing off), with what each does. They are not part of the
+/// config tree: logging starts before the configuration is read. The OpenTelemetry SDK
+/// reads the other standard `OTEL_*` variables itself.
+pub use cardmesh_telemetry::ENV_VARS as TELEMETRY_ENV_VARS;
+
+/// Reads [`TELEMETRY_ENV_VARS`] from the process environment.
+pub fn telemetry_env() -> TelemetryEnv {
+    TelemetryEnv::from_lookup(|name| std::env::var(name).ok())
+}
 
 fn kind_of(path: &str) -> Kind {
     match path {

@@ -16,7 +16,7 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-pub use env::{EnvOverrides, ENV_VARS};
+pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 
@@ -29,6 +29,9 @@ pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
     pub listen: SocketAddr,
+    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text); keep it
+    /// off the public network (default: `127.0.0.1:9090`).
+    pub admin_listen: SocketAddr,
     /// HMAC-SHA256 secrets of the Plain workspace; a request signed with any one of them is
     /// accepted, so a secret can be rotated without downtime (default: none).
     pub signing_secrets: Vec<Secret>,
@@ -123,6 +126,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
             signing_secrets: Vec::new(),
             allow_unsigned: false,
             services: Vec::new(),
@@ -299,6 +303,13 @@ impl Config {
                 )),
             }
         }
+        if shares_port(self.listen, self.admin_listen) {
+            errors.push(format!(
+                "admin_listen: {} is the port of listen ({}); give the admin listener its own port \
+                 (CARDMESH_ADMIN_LISTEN, default 127.0.0.1:9090)",
+                self.admin_listen, self.listen
+            ));
+        }
         if self.limits.max_body_bytes == 0 {
             errors.push("limits.max_body_bytes: must be above 0 (default 65536)".into());
         }
@@ -383,6 +394,11 @@ impl Config {
             Err(ConfigError::Invalid(errors))
         }
     }
+}
+
+/// True when both addresses would take the same port (0 picks a free port each time).
+fn shares_port(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() == b.port() && a.port() != 0 && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
 }
 
 #[cfg(test)]

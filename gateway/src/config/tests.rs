@@ -138,3 +138,17 @@ fn near_ttl_is_read_from_the_environment_and_bounded() {
         .to_string();
     assert!(err.contains("cache.near_ttl") && err.contains("at most 60s"), "{err}");
 }
+
+#[test]
+fn admin_listener_defaults_to_loopback_and_needs_its_own_port() {
+    let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true")]).unwrap();
+    assert_eq!(config.admin_listen.to_string(), "127.0.0.1:9090");
+    let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_ADMIN_LISTEN", "0.0.0.0:9191")]).unwrap();
+    assert_eq!(config.admin_listen.to_string(), "0.0.0.0:9191");
+    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_ADMIN_LISTEN", "127.0.0.1:8080")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("admin_listen") && err.contains("CARDMESH_ADMIN_LISTEN"), "{err}");
+    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_ADMIN_LISTEN", "localhost")]).unwrap_err().to_string();
+    assert!(err.contains("admin_listen"), "{err}");
+}

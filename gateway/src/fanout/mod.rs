@@ -8,6 +8,6 @@ mod policy;
 mod stack;
 
 pub use backend::{Backend, BackendError, Backends};
-pub use call::{call_services, CallFailure, ServiceAnswer};
+pub use call::{call_services, CallFailure, ServiceAnswer, ServiceCall};
 pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use stack::{card_call_stack, CardCall, CardCallService};

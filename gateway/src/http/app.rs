@@ -13,7 +13,8 @@ use super::handler::cards;
 use crate::gateway::Gateway;
 
 /// The gateway's HTTP routes:
-/// - `POST /` and `POST /cards`: the Plain card endpoint;
+/// - `POST /` and `POST /cards`: the Plain card endpoint (traced and counted, see
+///   [`crate::telemetry::request`]);
 /// - `GET /healthz`: 200 while the gateway serves;
 /// - `GET /readyz`: 200 once every configured card service has described its cards,
 ///   503 (with the number still missing) before;
@@ -28,6 +29,8 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         // The limit applies while the body is read, before the signature check, so an
         // oversized body costs at most `max_body_bytes` of memory.
         .layer(DefaultBodyLimit::max(body_limit))
+        // The `plain_request` span and the request metrics, around everything above.
+        .layer(crate::telemetry::request_layer(gateway.metrics().clone()))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(ready))
         .route("/admin/invalidate", post(super::admin::invalidate))

@@ -36,6 +36,7 @@ pub async fn cards(
     })?;
     let max_keys = gateway.config().limits.max_card_keys;
     let (request, keys) = admit(&headers, &body, gateway.verifier(), max_keys)?;
+    tracing::Span::current().record("keys", keys.as_slice().len());
     let workspace_id = headers
         .get(WORKSPACE_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -67,7 +68,8 @@ pub fn admit(
         return Err(GatewayError::UnsupportedMediaType);
     }
     let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
-    verifier.verify(signature, body)?;
+    cardmesh_telemetry::span_if_tracing(|| tracing::info_span!("verify_signature"))
+        .in_scope(|| verifier.verify(signature, body))?;
     Ok(parse_request(body, max_keys)?)
 }
 

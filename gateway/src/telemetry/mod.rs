@@ -1,12 +1,29 @@
-//! Logging setup: human-readable by default, JSON with `CARDMESH_LOG_FORMAT=json`, level by
-//! `RUST_LOG` (default `info`).
+//! Logs, traces and metrics of the gateway (the machinery shared with the card-service kit
+//! is in `cardmesh-telemetry`).
+//!
+//! - logs: human-readable by default, JSON with `CARDMESH_LOG_FORMAT=json`, level by
+//!   `RUST_LOG` (default `info`); every line logged inside a Plain request carries the
+//!   request's `trace_id`;
+//! - traces: one trace per Plain request when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (see
+//!   [`request`] for the spans); the trace context travels to the card services in the
+//!   `traceparent` gRPC metadata;
+//! - metrics: [`GatewayMetrics`], served as Prometheus text on `GET /metrics` of the admin
+//!   listener (`admin_listen`, [`serve_admin`]).
 
-use tracing_subscriber::EnvFilter;
+mod admin;
+mod metrics;
+pub mod request;
 
-/// Installs the global subscriber once; later calls do nothing.
-pub fn init_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("CARDMESH_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+pub use admin::{admin_router, serve_admin};
+pub use cardmesh_telemetry::{InitError, LogFormat, Telemetry, TelemetryEnv};
+pub use metrics::GatewayMetrics;
+pub use request::{request_layer, RequestLayer};
+
+/// `service.name` of the gateway's spans, unless `OTEL_SERVICE_NAME` names another.
+pub const SERVICE_NAME: &str = "cardmesh-gateway";
+
+/// Installs the gateway's logging, and tracing when `env` asks for it. Must run inside the
+/// tokio runtime the gateway serves on.
+pub fn init(env: &TelemetryEnv) -> Result<Telemetry, InitError> {
+    cardmesh_telemetry::init(env, SERVICE_NAME)
 }

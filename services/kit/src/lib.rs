@@ -3,7 +3,8 @@
 //! A card service owns a few Plain customer cards. With this kit its author writes one
 //! [`CardProvider`] (the service's name, its cards, and how to draw one card for one
 //! customer) and calls [`serve`]; the kit answers the gateway's `cardmesh.v1.CardService`
-//! gRPC calls, reports gRPC health, logs, and shuts down gracefully.
+//! gRPC calls, reports gRPC health, logs, traces (joining the gateway's traces over OTLP),
+//! counts (Prometheus metrics), and shuts down gracefully.
 //!
 //! ```no_run
 //! use cardmesh_kit::build::{badge, row, text, BadgeColor};
@@ -43,16 +44,19 @@ mod card;
 mod context;
 mod fixture;
 mod index;
+mod metrics;
 mod provider;
 mod serve;
 mod server;
 mod tls;
+mod trace;
 
 pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
 pub use fixture::{fixture_from_env, FIXTURES_ENV};
 pub use index::CustomerIndex;
 pub use provider::CardProvider;
-pub use serve::{serve, serve_on, serve_tls_on, DEFAULT_LISTEN, LISTEN_ENV};
+pub use metrics::ServiceMetrics;
+pub use serve::{serve, serve_on, serve_on_with_metrics, serve_tls_on, DEFAULT_LISTEN, LISTEN_ENV, METRICS_LISTEN_ENV};
 pub use server::CardServer;
 pub use tls::{ServerTls, TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV};

@@ -7,6 +7,7 @@ use std::time::Instant;
 use tonic::{Request, Response, Status};
 
 use crate::context::CardContext;
+use crate::metrics::ServiceMetrics;
 use crate::proto::card_service_server::{CardService, CardServiceServer};
 use crate::proto::{self, card_result::Outcome};
 use crate::{Card, CardProvider};
@@ -14,17 +15,25 @@ use crate::{Card, CardProvider};
 /// Answers `Describe` from [`CardProvider::cards`] and `GetCards` with
 /// [`CardProvider::get_cards`], one result per requested key in request order.
 ///
-/// `GetCards` without a customer is rejected with `INVALID_ARGUMENT`.
-#[derive(Debug)]
+/// `GetCards` without a customer is rejected with `INVALID_ARGUMENT`. Every call is
+/// counted in the server's [`ServiceMetrics`].
 pub struct CardServer<P> {
     provider: Arc<P>,
+    metrics: Arc<ServiceMetrics>,
 }
 
 impl<P> Clone for CardServer<P> {
     fn clone(&self) -> Self {
         Self {
             provider: Arc::clone(&self.provider),
+            metrics: Arc::clone(&self.metrics),
         }
+    }
+}
+
+impl<P> std::fmt::Debug for CardServer<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardServer").finish_non_exhaustive()
     }
 }
 
@@ -36,7 +45,14 @@ impl<P: CardProvider> CardServer<P> {
 
     /// A server for a shared `provider`.
     pub fn from_arc(provider: Arc<P>) -> Self {
-        Self { provider }
+        let specs = provider.cards();
+        let metrics = Arc::new(ServiceMetrics::new(specs.iter().map(|spec| spec.key.as_str())));
+        Self { provider, metrics }
+    }
+
+    /// The server's metrics (what `GET /metrics` of the metrics listener shows).
+    pub fn metrics(&self) -> &Arc<ServiceMetrics> {
+        &self.metrics
     }
 
     /// The tonic service to add to a `tonic::transport::Server`.
@@ -64,6 +80,7 @@ impl<P: CardProvider> CardService for CardServer<P> {
         &self,
         _request: Request<proto::DescribeRequest>,
     ) -> Result<Response<proto::DescribeResponse>, Status> {
+        self.metrics.describe();
         Ok(Response::new(self.describe_response()))
     }
 
@@ -73,8 +90,11 @@ impl<P: CardProvider> CardService for CardServer<P> {
     ) -> Result<Response<proto::GetCardsResponse>, Status> {
         let started = Instant::now();
         let request = request.into_inner();
-        let ctx = CardContext::from_request(&request)
-            .map_err(|error| Status::invalid_argument(error.to_string()))?;
+        tracing::Span::current().record("keys", request.card_keys.len());
+        let ctx = CardContext::from_request(&request).map_err(|error| {
+            self.metrics.invalid_get_cards();
+            Status::invalid_argument(error.to_string())
+        })?;
 
         let mut seen = HashSet::new();
         let unique: Vec<String> = request
@@ -109,6 +129,7 @@ impl<P: CardProvider> CardService for CardServer<P> {
             elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "answered GetCards"
         );
+        self.metrics.get_cards(started.elapsed(), &results);
         Ok(Response::new(proto::GetCardsResponse { results }))
     }
 }

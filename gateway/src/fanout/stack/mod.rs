@@ -51,6 +51,8 @@ pub fn card_call_stack(channel: Channel, policy: &CallPolicy, breaker: Arc<Break
             let mut request = tonic::Request::new(call.request);
             // The service sees the deadline too (grpc-timeout) and can stop early.
             request.set_timeout(deadline);
+            // The call's span becomes the parent of the service's spans (when tracing is on).
+            cardmesh_telemetry::inject_current(request.metadata_mut());
             client.get_cards(request).await.map(tonic::Response::into_inner).map_err(BoxError::from)
         }
     });

@@ -1,0 +1,178 @@
+//! The gateway's Prometheus metrics. Each [`GatewayMetrics`] has its own registry, so
+//! gateways in one process (tests) count apart.
+//!
+//! | metric | type | labels |
+//! | --- | --- | --- |
+//! | `cardmesh_requests_total` | counter | `status` (HTTP status of the Plain request) |
+//! | `cardmesh_request_duration_seconds` | histogram | |
+//! | `cardmesh_service_calls_total` | counter | `service`, `outcome`: `ok`, `error`, `timeout`, `unreachable`, `overloaded`, `circuit_open` |
+//! | `cardmesh_service_call_duration_seconds` | histogram | `service` |
+//! | `cardmesh_service_cards_total` | counter | `service`, `outcome`: `ok`, `invalid_card`, `card_too_big`, `service_error`, `missing_result` |
+//! | `cardmesh_fallback_cards_total` | counter | `reason`: why the card failed (`timeout`, `invalid_card`, …) |
+//! | `cardmesh_cache_{hits,misses,stale,errors,dropped_writes}_total` | counter | |
+
+use std::time::Duration;
+
+use cardmesh_telemetry::prometheus::core::Collector;
+use cardmesh_telemetry::prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry};
+use http::StatusCode;
+
+use crate::cache::StatsSnapshot;
+
+/// The statuses a Plain request usually ends with: their counters are looked up once.
+const USUAL_STATUSES: [StatusCode; 6] = [
+    StatusCode::OK,
+    StatusCode::BAD_REQUEST,
+    StatusCode::UNAUTHORIZED,
+    StatusCode::PAYLOAD_TOO_LARGE,
+    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    StatusCode::SERVICE_UNAVAILABLE,
+];
+
+/// The counters and histograms of one gateway.
+pub struct GatewayMetrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    usual_requests: [IntCounter; USUAL_STATUSES.len()],
+    request_duration: Histogram,
+    service_calls: IntCounterVec,
+    service_call_duration: HistogramVec,
+    service_cards: IntCounterVec,
+    fallback_cards: IntCounterVec,
+}
+
+impl Default for GatewayMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GatewayMetrics {
+    /// A fresh registry with every metric at zero.
+    pub fn new() -> Self {
+        let buckets = cardmesh_telemetry::latency_buckets();
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            IntCounterVec::new(Opts::new(name, help), labels).expect("valid counter")
+        };
+        let requests = counter("cardmesh_requests_total", "Plain card requests answered, by HTTP status.", &["status"]);
+        let metrics = Self {
+            registry: Registry::new(),
+            usual_requests: USUAL_STATUSES.map(|status| requests.with_label_values(&[status.as_str()])),
+            requests,
+            request_duration: Histogram::with_opts(
+                HistogramOpts::new("cardmesh_request_duration_seconds", "Time to answer a Plain card request.")
+                    .buckets(buckets.clone()),
+            )
+            .expect("valid histogram"),
+            service_calls: counter(
+                "cardmesh_service_calls_total",
+                "GetCards calls to card services, by service and outcome.",
+                &["service", "outcome"],
+            ),
+            service_call_duration: HistogramVec::new(
+                HistogramOpts::new("cardmesh_service_call_duration_seconds", "Time of GetCards calls, by service.")
+                    .buckets(buckets),
+                &["service"],
+            )
+            .expect("valid histogram"),
+            service_cards: counter(
+                "cardmesh_service_cards_total",
+                "Cards in the answers of card services, by service and outcome of validation and rendering.",
+                &["service", "outcome"],
+            ),
+            fallback_cards: counter(
+                "cardmesh_fallback_cards_total",
+                "Fallback cards served in place of a card that failed, by reason.",
+                &["reason"],
+            ),
+        };
+        let collectors: [Box<dyn Collector>; 6] = [
+            Box::new(metrics.requests.clone()),
+            Box::new(metrics.request_duration.clone()),
+            Box::new(metrics.service_calls.clone()),
+            Box::new(metrics.service_call_duration.clone()),
+            Box::new(metrics.service_cards.clone()),
+            Box::new(metrics.fallback_cards.clone()),
+        ];
+        for collector in collectors {
+            metrics.registry.register(collector).expect("metric names are unique");
+        }
+        metrics
+    }
+
+    /// One Plain request answered with `status` after `elapsed`.
+    pub fn request(&self, status: StatusCode, elapsed: Duration) {
+        match USUAL_STATUSES.iter().position(|s| *s == status) {
+            Some(i) => self.usual_requests[i].inc(),
+            None => self.requests.with_label_values(&[status.as_str()]).inc(),
+        }
+        self.request_duration.observe(elapsed.as_secs_f64());
+    }
+
+    /// One `GetCards` call to `service` that ended with `outcome` after `elapsed`.
+    pub fn service_call(&self, service: &str, outcome: &str, elapsed: Duration) {
+        self.service_calls.with_label_values(&[service, outcome]).inc();
+        self.service_call_duration.with_label_values(&[service]).observe(elapsed.as_secs_f64());
+    }
+
+    /// One card of `service`'s answer, validated and rendered with `outcome`.
+    pub fn service_card(&self, service: &str, outcome: &str) {
+        self.service_cards.with_label_values(&[service, outcome]).inc();
+    }
+
+    /// One fallback card served because of `reason`.
+    pub fn fallback(&self, reason: &str) {
+        self.fallback_cards.with_label_values(&[reason]).inc();
+    }
+
+    /// Every metric in the Prometheus text format, with the cache's counters when there is
+    /// a cache.
+    pub fn render(&self, cache: Option<StatsSnapshot>) -> String {
+        let mut families = self.registry.gather();
+        if let Some(stats) = cache {
+            for (name, help, value) in [
+                ("cardmesh_cache_hits_total", "Cards found fresh in the cache.", stats.hits),
+                ("cardmesh_cache_misses_total", "Cards not found fresh in the cache.", stats.misses),
+                ("cardmesh_cache_stale_total", "Stale copies served because a card's service failed.", stats.stale),
+                ("cardmesh_cache_errors_total", "Cache reads that failed (each counts as misses).", stats.errors),
+                ("cardmesh_cache_dropped_writes_total", "Cache writes dropped (queue full or store error).", stats.dropped_writes),
+            ] {
+                let counter = IntCounter::new(name, help).expect("valid counter");
+                counter.inc_by(value);
+                families.extend(counter.collect());
+            }
+        }
+        cardmesh_telemetry::encode(&families)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_what_was_counted() {
+        let metrics = GatewayMetrics::new();
+        metrics.request(StatusCode::OK, Duration::from_millis(3));
+        metrics.request(StatusCode::UNAUTHORIZED, Duration::from_millis(1));
+        metrics.request(StatusCode::TOO_MANY_REQUESTS, Duration::from_millis(1));
+        metrics.service_call("billing", "timeout", Duration::from_millis(800));
+        metrics.fallback("timeout");
+        let text = metrics.render(Some(StatsSnapshot { hits: 7, ..Default::default() }));
+        for line in [
+            "cardmesh_requests_total{status=\"200\"} 1",
+            "cardmesh_requests_total{status=\"401\"} 1",
+            "cardmesh_requests_total{status=\"429\"} 1",
+            "cardmesh_requests_total{status=\"503\"} 0",
+            "cardmesh_request_duration_seconds_count 3",
+            "cardmesh_service_calls_total{outcome=\"timeout\",service=\"billing\"} 1",
+            "cardmesh_service_call_duration_seconds_bucket{service=\"billing\",le=\"1\"} 1",
+            "cardmesh_fallback_cards_total{reason=\"timeout\"} 1",
+            "cardmesh_cache_hits_total 7",
+            "cardmesh_cache_misses_total 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} missing from:\n{text}");
+        }
+        assert!(!metrics.render(None).contains("cardmesh_cache_"));
+    }
+}

@@ -1,0 +1,107 @@
+//! The span and the metrics of one Plain request.
+//!
+//! A Plain request is one trace. Its spans, outermost first:
+//!
+//! | span | where | fields |
+//! | --- | --- | --- |
+//! | `plain_request` | [`request_layer`] | `workspace_id`, `keys`, `trace_id`; with tracing on also `url.path`, `status`, `cache_hits`, `cache_misses`, `cache_stale` |
+//! | `verify_signature`* | the handler | |
+//! | `cache_lookup`* | `Gateway::answer` | `cards`, `hits`, `misses` |
+//! | `draw_cards`* | the background draw of the missed cards | `services`, `cards` |
+//! | `card_service_call` | one per service called (a client span; the service's own spans are its children) | `service`, `keys`, `outcome`, `rpc.grpc.status_code` |
+//! | `render_cards`* | validating and rendering the cards of one service's answer | `service`, `cards`, `failed` |
+//! | `cache_stale_lookup`* | looking up stale copies, on the error path only | `cards`, `found` |
+//!
+//! The spans marked * exist only while tracing is on: they serve the traces alone, and the
+//! hot path does not pay for them otherwise. `plain_request` and `card_service_call` always
+//! exist, for the log lines inside them: `trace_id` is the OpenTelemetry trace id when
+//! tracing is on, a random id in the same format otherwise, and every log line inside the
+//! request shows it with the span's fields.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{Request, Response};
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{MakeSpan, OnResponse, TraceLayer};
+use tracing::field::Empty;
+use tracing::Span;
+
+use super::GatewayMetrics;
+
+/// Header Plain sends with the workspace id.
+const WORKSPACE_HEADER: &str = "plain-workspace-id";
+
+/// Longest workspace id copied into the span; longer values are cut (the header comes from
+/// the client).
+const MAX_WORKSPACE_ID: usize = 64;
+
+/// The layer in front of the Plain card routes: the `plain_request` span, then the request
+/// counter and latency histogram of [`GatewayMetrics`] once the response is ready.
+pub type RequestLayer = TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), RecordResponse, (), (), ()>;
+
+/// The [`RequestLayer`] counting into `metrics`.
+pub fn request_layer(metrics: Arc<GatewayMetrics>) -> RequestLayer {
+    TraceLayer::new_for_http()
+        .make_span_with(RequestSpan)
+        .on_request(())
+        .on_response(RecordResponse(metrics))
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(())
+}
+
+/// Makes the `plain_request` span.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestSpan;
+
+impl<B> MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, request: &Request<B>) -> Span {
+        let workspace_id = request
+            .headers()
+            .get(WORKSPACE_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.get(..MAX_WORKSPACE_ID).unwrap_or(v))
+            .unwrap_or_default();
+        // Without tracing the span only serves the log lines inside the request: it carries
+        // what they need and nothing that is known only once they are written (every field
+        // costs formatting on every request).
+        if cardmesh_telemetry::tracing_enabled() {
+            let span = tracing::info_span!(
+                "plain_request",
+                otel.kind = "server",
+                url.path = %request.uri().path(),
+                workspace_id,
+                keys = Empty,
+                status = Empty,
+                cache_hits = Empty,
+                cache_misses = Empty,
+                cache_stale = Empty,
+                otel.status_code = Empty,
+                trace_id = Empty,
+            );
+            cardmesh_telemetry::record_trace_id(&span);
+            span
+        } else {
+            let trace_id = cardmesh_telemetry::random_trace_id();
+            tracing::info_span!("plain_request", workspace_id, keys = Empty, trace_id = %trace_id)
+        }
+    }
+}
+
+/// Records the status on the span (for the trace) and counts the request.
+#[derive(Clone)]
+pub struct RecordResponse(Arc<GatewayMetrics>);
+
+impl<B> OnResponse<B> for RecordResponse {
+    fn on_response(self, response: &Response<B>, latency: Duration, span: &Span) {
+        let status = response.status();
+        if cardmesh_telemetry::tracing_enabled() {
+            span.record("status", status.as_u16());
+            if status.is_server_error() {
+                span.record("otel.status_code", "ERROR");
+            }
+        }
+        self.0.request(status, latency);
+    }
+}
