@@ -2,32 +2,17 @@
 //! handshakes, required headers, rate limits) never contain signing secrets, admin tokens,
 //! auth headers, private keys or customer emails.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use cardmesh_gateway::config::{RateLimit, Secret};
 use cardmesh_gateway::fanout::{PolicyOverride, ServiceTls};
 use cardmesh_tests::pki::{PemDir, TestCa};
 use cardmesh_tests::providers::InvalidCards;
+use cardmesh_tests::capture::CapturedLogs;
 use cardmesh_tests::*;
 use serde_json::json;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn logs_never_contain_secrets_tokens_or_emails() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let writer = captured.clone();
     tracing_subscriber::fmt()
         .with_env_filter("trace,h2=info,hyper=info,tower=info,tonic=info")
@@ -104,7 +89,7 @@ async fn logs_never_contain_secrets_tokens_or_emails() {
     assert!(limited.await, "the workspace limit answers 429");
     gw.flush_cache().await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     if std::env::var_os("SHOW_LOGS").is_some() {
         eprintln!("{logs}");
     }

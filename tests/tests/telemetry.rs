@@ -4,30 +4,17 @@
 //! OTLP receiver inside the test. The service's span must be a child of the gateway's call
 //! span, in the request's trace, and the log lines of both name that trace.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cardmesh_telemetry::{LogFormat, TelemetryEnv};
 use cardmesh_tests::otlp::{OtlpReceiver, ReceivedSpan};
 use cardmesh_tests::process::ServiceProcess;
 use cardmesh_tests::providers::InvalidCards;
+use cardmesh_tests::capture::CapturedLogs;
 use cardmesh_tests::*;
 use serde_json::Value;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The span named `name` exported by `service` whose attributes include `attrs`.
 fn find<'a>(spans: &'a [ReceivedSpan], service: &str, name: &str, attrs: &[(&str, &str)]) -> Option<&'a ReceivedSpan> {
@@ -52,7 +39,7 @@ async fn one_plain_request_is_one_trace_across_gateway_and_service() {
     let receiver = OtlpReceiver::start().await;
 
     // This process is the gateway: its telemetry, JSON logs captured, spans to the receiver.
-    let logs = Captured::default();
+    let logs = CapturedLogs::default();
     let env = TelemetryEnv {
         log_format: LogFormat::Json,
         log_filter: Some("info".into()),
@@ -156,7 +143,7 @@ async fn one_plain_request_is_one_trace_across_gateway_and_service() {
     assert_eq!(invalid_render.attr("failed"), "1", "{invalid_render:?}");
 
     // Every log line of the request, in both processes, names the trace.
-    let gateway_logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let gateway_logs = logs.text();
     let fallback = lines_with(&gateway_logs, "serving fallback card");
     assert_eq!(fallback.len(), 1, "{gateway_logs}");
     assert_eq!(trace_id_of(&fallback[0]), Some(trace.as_str()), "{}", fallback[0]);
