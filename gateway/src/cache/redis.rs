@@ -36,11 +36,12 @@ impl RedisStore {
         })
     }
 
-    /// The shared connection, connecting first when there is none.
-    async fn connection(&self) -> Result<MultiplexedConnection, StoreError> {
+    /// The shared connection, connecting first when there is none; `true` when it was
+    /// already open (and so may have been closed by Redis since).
+    async fn connection(&self) -> Result<(MultiplexedConnection, bool), StoreError> {
         let mut slot = self.connection.lock().await;
         if let Some(conn) = slot.as_ref() {
-            return Ok(conn.clone());
+            return Ok((conn.clone(), true));
         }
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.connect_timeout))
@@ -54,27 +55,32 @@ impl RedisStore {
         .map_err(|e| StoreError::Backend(e.to_string()))?;
         tracing::info!("connected to Redis");
         *slot = Some(conn.clone());
-        Ok(conn)
+        Ok((conn, false))
     }
 
     /// Runs one operation under the breaker and `timeout`; an error drops the connection so
     /// the next operation reconnects.
+    ///
+    /// A connection Redis closed (a restart, a failover, an idle timeout) is only found out
+    /// by the next command sent on it. That command is sent once more on a new connection,
+    /// so a Redis restart costs no failed read or invalidation. Every operation here may
+    /// run twice: reads and SETs are idempotent, and a generation counter moved twice still
+    /// invalidates.
     async fn run<T, F, Fut>(&self, timeout: Duration, op: F) -> Result<T, StoreError>
     where
-        F: FnOnce(MultiplexedConnection) -> Fut,
+        F: Fn(MultiplexedConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         if !self.breaker.allow() {
             return Err(StoreError::CircuitOpen);
         }
-        let result = match self.connection().await {
-            Ok(conn) => match tokio::time::timeout(timeout, op(conn)).await {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(e)) => Err(StoreError::Backend(e.to_string())),
-                Err(_) => Err(StoreError::Timeout(timeout)),
-            },
-            Err(e) => Err(e),
-        };
+        let mut result = self.attempt(timeout, &op).await;
+        if let Err(Attempt::Dropped(error)) = &result {
+            tracing::debug!(%error, "the Redis connection was closed; sending again on a new one");
+            *self.connection.lock().await = None;
+            result = self.attempt(timeout, &op).await;
+        }
+        let result = result.map_err(StoreError::from);
         match &result {
             Ok(_) => self.breaker.success(),
             Err(error) => {
@@ -87,6 +93,37 @@ impl RedisStore {
             }
         }
         result
+    }
+
+    /// Sends `op` once, on the shared connection.
+    async fn attempt<T, F, Fut>(&self, timeout: Duration, op: &F) -> Result<T, Attempt>
+    where
+        F: Fn(MultiplexedConnection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let (conn, reused) = self.connection().await.map_err(Attempt::Failed)?;
+        match tokio::time::timeout(timeout, op(conn)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) if reused && (e.is_unrecoverable_error() || e.is_io_error()) => Err(Attempt::Dropped(e)),
+            Ok(Err(e)) => Err(Attempt::Failed(StoreError::Backend(e.to_string()))),
+            Err(_) => Err(Attempt::Failed(StoreError::Timeout(timeout))),
+        }
+    }
+}
+
+/// How one attempt failed.
+enum Attempt {
+    /// The connection was already open and turned out closed: worth one more on a new one.
+    Dropped(redis::RedisError),
+    Failed(StoreError),
+}
+
+impl From<Attempt> for StoreError {
+    fn from(attempt: Attempt) -> Self {
+        match attempt {
+            Attempt::Dropped(e) => StoreError::Backend(e.to_string()),
+            Attempt::Failed(e) => e,
+        }
     }
 }
 
@@ -110,6 +147,7 @@ impl CacheStore for RedisStore {
         for w in writes {
             pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(w.ttl.as_millis().max(1) as u64).ignore();
         }
+        let pipe = &pipe;
         self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await })
             .await
     }
@@ -121,6 +159,7 @@ impl CacheStore for RedisStore {
             pipe.cmd("INCR").arg(key).ignore();
             pipe.cmd("PEXPIRE").arg(key).arg(ttl.as_millis().max(1) as u64).ignore();
         }
+        let pipe = &pipe;
         self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await })
             .await
     }
