@@ -18,7 +18,7 @@ use crate::flight::{Flights, Join};
 use crate::merge::{with_ttl, CardFailure, FallbackCards};
 use crate::plain::{CardJson, CardKeys, CardRequest, ResponseBody};
 use crate::route::{CardInfo, CardRouter, Lookup};
-use crate::telemetry::GatewayMetrics;
+use crate::telemetry::{GatewayMetrics, RequestSpanSlot};
 use crate::verify::SignatureVerifier;
 
 /// Everything a request needs, built once at startup.
@@ -68,6 +68,22 @@ enum Plan {
     Undiscovered(String),
     /// Drawn by this or a concurrent request.
     Wait(Pending),
+}
+
+impl Plan {
+    /// Answered without waiting or failing.
+    fn is_settled(&self) -> bool {
+        matches!(self, Plan::Ready(_) | Plan::Unknown(_))
+    }
+
+    /// The card of a settled plan.
+    fn into_settled(self) -> Option<CardJson> {
+        match self {
+            Plan::Ready(card) => Some(card),
+            Plan::Unknown(key) => Some(CardJson::new(&key, None, None)),
+            Plan::Undiscovered(_) | Plan::Wait(_) => None,
+        }
+    }
 }
 
 /// A card being drawn, with what is needed to find its stale copy.
@@ -148,17 +164,28 @@ impl Gateway {
     /// for the misses (shared with concurrent requests for the same cards), then stale
     /// copies or fallback cards for what failed. 503 only when every card failed because
     /// its service was unreachable and no stale copy was left.
-    pub async fn answer(&self, request: &CardRequest, keys: &CardKeys, workspace_id: &str) -> Result<Answer, GatewayError> {
+    ///
+    /// `span` is the request's span: made (while tracing is off) only when the answer needs
+    /// more than the cache, so that what is logged on the way carries the request's trace id.
+    pub async fn answer(
+        &self,
+        request: &CardRequest,
+        keys: &CardKeys,
+        workspace_id: &str,
+        span: &RequestSpanSlot<'_>,
+    ) -> Result<Answer, GatewayError> {
         let table = self.router.table();
-        let mut plans: Vec<Plan> = Vec::with_capacity(keys.as_slice().len());
-        let mut routed: Vec<(usize, CardInfo, cache::CardKeys)> = Vec::new();
+        let n = keys.as_slice().len();
+        let mut plans: Vec<Plan> = Vec::with_capacity(n);
+        let mut routed: Vec<(usize, &CardInfo, cache::CardKeys)> = Vec::with_capacity(n);
+        let mut cache_keys = cache::RequestKeys::new(workspace_id, request);
         for key in keys.as_slice() {
             match table.lookup(key) {
                 Lookup::Unknown => plans.push(Plan::Unknown(key.clone())),
                 Lookup::Undiscovered => plans.push(Plan::Undiscovered(key.clone())),
                 Lookup::Routed(info) => {
-                    routed.push((plans.len(), info.clone(), cache::card_keys(workspace_id, key, info.scope, request)));
-                    plans.push(Plan::Unknown(key.clone())); // replaced below
+                    routed.push((plans.len(), info, cache_keys.card(key, info.scope)));
+                    plans.push(Plan::Unknown(String::new())); // replaced below
                 }
             }
         }
@@ -185,6 +212,7 @@ impl Gateway {
                 continue;
             }
             misses += 1;
+            let info = info.clone();
             // Without a cache every request draws its own cards.
             let join = match &self.cache {
                 Some(_) => self.flights.join(&ckeys.fresh),
@@ -204,6 +232,15 @@ impl Gateway {
         if cardmesh_telemetry::tracing_enabled() {
             Span::current().record("cache_hits", hits).record("cache_misses", misses);
         }
+        // Every card known already (the usual case: all cache hits): nothing to wait for,
+        // and nothing to log unless the answer is too big.
+        if plans.iter().all(Plan::is_settled) {
+            let mut cards: Vec<CardJson> = plans.into_iter().filter_map(Plan::into_settled).collect();
+            self.fit_response(&mut cards, span);
+            return Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale: 0 });
+        }
+        let slot = span;
+        let span = slot.get();
 
         // Draw what this request leads, in the background so that a client going away
         // does not cancel a call other requests wait for.
@@ -212,9 +249,9 @@ impl Gateway {
             // request's trace id.
             let draw_span = if cardmesh_telemetry::tracing_enabled() {
                 let services = assignments.iter().map(|a| a.info.service).collect::<std::collections::BTreeSet<_>>();
-                tracing::info_span!("draw_cards", services = services.len(), cards = assignments.len())
+                tracing::info_span!(parent: span, "draw_cards", services = services.len(), cards = assignments.len())
             } else {
-                Span::current()
+                span.clone()
             };
             tokio::spawn(draw_cards(
                 self.router.backends().clone(),
@@ -232,11 +269,17 @@ impl Gateway {
             .instrument(draw_span));
         }
 
-        self.assemble(plans, hits, misses).await
+        self.assemble(plans, hits, misses, slot).instrument(span.clone()).await
     }
 
     /// Waits for the drawn cards and puts the answer together in request order.
-    async fn assemble(&self, plans: Vec<Plan>, hits: usize, misses: usize) -> Result<Answer, GatewayError> {
+    async fn assemble(
+        &self,
+        plans: Vec<Plan>,
+        hits: usize,
+        misses: usize,
+        span: &RequestSpanSlot<'_>,
+    ) -> Result<Answer, GatewayError> {
         // A little beyond the request's budget, for rendering and scheduling.
         let wait_limit = self.deadline() + Duration::from_millis(500);
         let outcomes: Vec<Result<CardJson, Failed>> = join_all(plans.into_iter().map(|plan| async move {
@@ -323,13 +366,13 @@ impl Gateway {
         for reason in fallback_reasons {
             self.metrics.fallback(reason);
         }
-        self.fit_response(&mut cards);
+        self.fit_response(&mut cards, span);
         Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale })
     }
 
-    /// Replaces the biggest cards with fallback cards until the answer fits
-    /// `limits.max_response_bytes`.
-    fn fit_response(&self, cards: &mut [CardJson]) {
+    /// Replaces the biggest cards with fallback cards (logging each inside `span`) until
+    /// the answer fits `limits.max_response_bytes`.
+    fn fit_response(&self, cards: &mut [CardJson], span: &RequestSpanSlot<'_>) {
         let limit = self.config.limits.max_response_bytes;
         let mut total: usize = cards.iter().map(|c| c.as_str().len() + 1).sum::<usize>() + 12;
         while total > limit {
@@ -342,6 +385,7 @@ impl Gateway {
             if replacement.as_str().len() >= cards[i].as_str().len() {
                 break;
             }
+            let _inside = span.get().enter();
             tracing::warn!(card_key = %key, bytes = cards[i].as_str().len(), limit,
                 reason = "response_too_big", "serving fallback card: the answer would exceed its size limit");
             self.metrics.fallback("response_too_big");

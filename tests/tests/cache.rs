@@ -194,7 +194,7 @@ async fn ttl_in_redis_is_the_cards_ttl() {
         let k = card_keys("w_test", key, scope, &request);
         let fresh: i64 = ::redis::cmd("PTTL").arg(&k.fresh).query_async(&mut conn).await.unwrap();
         assert!((ttl * 1000 - 5000..=ttl * 1000).contains(&fresh), "{key}: PTTL {fresh} ms, want ~{ttl} s");
-        let stale: i64 = ::redis::cmd("PTTL").arg(&k.stale).query_async(&mut conn).await.unwrap();
+        let stale: i64 = ::redis::cmd("PTTL").arg(k.stale()).query_async(&mut conn).await.unwrap();
         let want = (ttl + 24 * 3600) * 1000;
         assert!((want - 5000..=want).contains(&stale), "{key}: stale PTTL {stale} ms");
         let value: String = ::redis::cmd("GET").arg(&k.fresh).query_async(&mut conn).await.unwrap();

@@ -32,43 +32,91 @@ pub struct CardKeys {
     pub card_generation: String,
     /// The fresh copy.
     pub fresh: String,
-    /// The stale (last good) copy.
-    pub stale: String,
+}
+
+impl CardKeys {
+    /// The stale (last good) copy: the fresh copy's key with `stale` for `card`. Only
+    /// drawing and failing cards need it, so it is not built for every lookup.
+    pub fn stale(&self) -> String {
+        // The customer id inside `{c:…}` has no braces, so the first `}:card:` is the one.
+        self.fresh.replacen("}:card:", "}:stale:", 1)
+    }
 }
 
 fn customer_prefix(customer_id: &str) -> String {
     // Braces would end the hash tag early; customer ids never contain them, but be safe.
-    let id: String = customer_id.chars().filter(|c| *c != '{' && *c != '}').collect();
-    format!("{NAMESPACE}:v{CACHE_FORMAT_VERSION}:{{c:{id}}}")
+    let mut prefix = String::with_capacity(NAMESPACE.len() + customer_id.len() + 10);
+    prefix.push_str(NAMESPACE);
+    prefix.push_str(":v");
+    prefix.push_str(&CACHE_FORMAT_VERSION.to_string());
+    prefix.push_str(":{c:");
+    prefix.extend(customer_id.chars().filter(|c| *c != '{' && *c != '}'));
+    prefix.push('}');
+    prefix
 }
 
 /// The customer's generation key (bumped to invalidate all the customer's cards).
 pub fn customer_generation_key(customer_id: &str) -> String {
-    format!("{}:gen", customer_prefix(customer_id))
+    cat(&[&customer_prefix(customer_id), ":gen"])
 }
 
 /// The card's generation key for this customer (bumped to invalidate one card).
 pub fn card_generation_key(customer_id: &str, card_key: &str) -> String {
-    format!("{}:gen:{card_key}", customer_prefix(customer_id))
+    cat(&[&customer_prefix(customer_id), ":gen:", card_key])
 }
 
-/// The keys of `card_key` with `scope` for `request`.
+/// The keys of `card_key` with `scope` for `request` (see [`RequestKeys`] for many cards).
 pub fn card_keys(workspace_id: &str, card_key: &str, scope: Scope, request: &CardRequest) -> CardKeys {
-    let prefix = customer_prefix(&request.customer.id);
-    let hash = scope_hash(scope, request);
-    let mut ws = String::with_capacity(workspace_id.len());
-    ws.extend(workspace_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
-    let cat = |parts: &[&str]| {
-        let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        for p in parts { s.push_str(p); }
-        s
-    };
-    CardKeys {
-        customer_generation: cat(&[&prefix, ":gen"]),
-        card_generation: cat(&[&prefix, ":gen:", card_key]),
-        fresh: cat(&[&prefix, ":card:", &ws, ":", card_key, ":", &hash]),
-        stale: cat(&[&prefix, ":stale:", &ws, ":", card_key, ":", &hash]),
+    RequestKeys::new(workspace_id, request).card(card_key, scope)
+}
+
+/// The keys of the cards of one request: what all of them share (the customer prefix, the
+/// workspace, one hash per scope) is worked out once.
+pub struct RequestKeys<'r> {
+    request: &'r CardRequest,
+    prefix: String,
+    workspace: String,
+    customer_generation: String,
+    /// The scope hashes computed so far, by [`Scope`].
+    hashes: [Option<String>; 3],
+}
+
+impl<'r> RequestKeys<'r> {
+    pub fn new(workspace_id: &str, request: &'r CardRequest) -> Self {
+        let prefix = customer_prefix(&request.customer.id);
+        let mut workspace = String::with_capacity(workspace_id.len());
+        workspace.extend(workspace_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
+        Self { request, customer_generation: cat(&[&prefix, ":gen"]), prefix, workspace, hashes: Default::default() }
     }
+
+    /// The keys of `card_key` with `scope`.
+    pub fn card(&mut self, card_key: &str, scope: Scope) -> CardKeys {
+        let request = self.request;
+        let hash = self.hashes[scope_index(scope)].get_or_insert_with(|| scope_hash(scope, request));
+        let (prefix, ws) = (&self.prefix, &self.workspace);
+        CardKeys {
+            customer_generation: self.customer_generation.clone(),
+            card_generation: cat(&[prefix, ":gen:", card_key]),
+            fresh: cat(&[prefix, ":card:", ws, ":", card_key, ":", hash]),
+        }
+    }
+}
+
+fn scope_index(scope: Scope) -> usize {
+    match scope {
+        Scope::Customer => 0,
+        Scope::Thread => 1,
+        Scope::Tenant => 2,
+    }
+}
+
+/// `parts` joined, in one allocation.
+fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// Hash of what the scope depends on: customer id + external id, plus the thread id for
@@ -110,12 +158,27 @@ mod tests {
         let r = request(r#"{"cardKeys":["usage"],"customer":{"id":"c_1","email":"ada@example.com","externalId":"cus_1"}}"#);
         let k = card_keys("w_1", "usage", Scope::Customer, &r);
         assert!(k.fresh.starts_with("cardmesh:v1:{c:c_1}:card:w_1:usage:"), "{}", k.fresh);
-        assert!(k.stale.starts_with("cardmesh:v1:{c:c_1}:stale:w_1:usage:"));
+        assert!(k.stale().starts_with("cardmesh:v1:{c:c_1}:stale:w_1:usage:"));
+        assert_eq!(k.stale().strip_prefix("cardmesh:v1:{c:c_1}:stale:"), k.fresh.strip_prefix("cardmesh:v1:{c:c_1}:card:"));
         assert_eq!(k.customer_generation, "cardmesh:v1:{c:c_1}:gen");
         assert_eq!(k.card_generation, "cardmesh:v1:{c:c_1}:gen:usage");
-        for key in [&k.fresh, &k.stale] {
+        for key in [&k.fresh, &k.stale()] {
             assert!(!key.contains("ada") && !key.contains("example.com"));
         }
+    }
+
+    #[test]
+    fn keys_of_one_request_match_keys_built_one_by_one() {
+        let r = request(r#"{"cardKeys":[],"customer":{"id":"c{1}","externalId":"e"},"thread":{"id":"t"},"tenant":{"id":"n"}}"#);
+        let mut keys = RequestKeys::new("w 1", &r);
+        for scope in [Scope::Thread, Scope::Customer, Scope::Tenant, Scope::Thread] {
+            for card in ["a", "b"] {
+                assert_eq!(keys.card(card, scope), card_keys("w 1", card, scope, &r));
+            }
+        }
+        assert_eq!(customer_generation_key("c{1}"), "cardmesh:v1:{c:c1}:gen");
+        assert_eq!(card_generation_key("c{1}", "a"), "cardmesh:v1:{c:c1}:gen:a");
+        assert!(keys.card("a", Scope::Customer).fresh.starts_with("cardmesh:v1:{c:c1}:card:w1:a:"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use entry::Generations;
-pub use key::{card_keys, CardKeys, CACHE_FORMAT_VERSION};
+pub use key::{card_keys, CardKeys, RequestKeys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
 pub use near::NearStore;
 pub use self::redis::RedisStore;
@@ -129,7 +129,7 @@ impl CardCache {
         let value = entry::encode(generations, card);
         self.writer.push(Write { key: keys.fresh.clone(), value: value.clone(), ttl });
         if !self.settings.stale_window.is_zero() {
-            self.writer.push(Write { key: keys.stale.clone(), value, ttl: ttl + self.settings.stale_window });
+            self.writer.push(Write { key: keys.stale(), value, ttl: ttl + self.settings.stale_window });
         }
     }
 
@@ -139,7 +139,7 @@ impl CardCache {
         if cards.is_empty() || self.settings.stale_window.is_zero() {
             return vec![None; cards.len()];
         }
-        let keys: Vec<String> = cards.iter().map(|(k, _)| k.stale.clone()).collect();
+        let keys: Vec<String> = cards.iter().map(|(k, _)| k.stale()).collect();
         match self.store.get_many(&keys).await {
             Ok(values) if values.len() == keys.len() => values
                 .iter()

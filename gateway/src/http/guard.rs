@@ -5,16 +5,20 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::ClientAddr;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
+use crate::telemetry::RequestSpanSlot;
 
-/// Refuses the request (429 or 401) or passes it on. Without a known peer address (the
-/// router served without connect info) only the headers are checked.
-pub async fn guard(State(gateway): State<Arc<Gateway>>, request: Request, next: Next) -> Result<Response, GatewayError> {
+/// Refuses the request (429 or 401, logged inside the request's span) or passes it on.
+/// Without a known peer address (the router served without connect info) only the headers
+/// are checked.
+pub async fn guard(State(gateway): State<Arc<Gateway>>, request: Request, next: Next) -> Response {
     let ip = request.extensions().get::<ConnectInfo<ClientAddr>>().map(|info| info.0 .0.ip());
-    gateway.access().check_client(ip, request.headers())?;
-    Ok(next.run(request).await)
+    if let Err(error) = gateway.access().check_client(ip, request.headers()) {
+        return RequestSpanSlot::new(request.headers()).get().in_scope(|| GatewayError::from(error).into_response());
+    }
+    next.run(request).await
 }

@@ -5,12 +5,13 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::plain::{parse_request, CardKeys, CardRequest};
+use crate::telemetry::RequestSpanSlot;
 use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 
 /// Header telling how many cards came from the cache (for operators and tests).
@@ -21,11 +22,25 @@ const WORKSPACE_HEADER: &str = "plain-workspace-id";
 
 /// Size limit (applied while reading), then [`admit`] (content type, signature over the raw
 /// bytes, parsing), then the workspace's rate limit, then the cards. The per-IP limit and the required
-/// headers ran before the body was read ([`super::guard`]).
+/// headers ran before the body was read ([`super::guard`]). A refusal is logged inside the
+/// request's span.
 pub async fn cards(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let mut span = RequestSpanSlot::new(&headers);
+    match answer(&gateway, &headers, body, &mut span).await {
+        Ok(response) => response,
+        Err(error) => span.get().in_scope(|| error.into_response()),
+    }
+}
+
+async fn answer(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    span: &mut RequestSpanSlot<'_>,
 ) -> Result<Response, GatewayError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -35,20 +50,18 @@ pub async fn cards(
         }
     })?;
     let max_keys = gateway.config().limits.max_card_keys;
-    let (request, keys) = admit(&headers, &body, gateway.verifier(), max_keys)?;
-    tracing::Span::current().record("keys", keys.as_slice().len());
+    let (request, keys) = admit(headers, &body, gateway.verifier(), max_keys)?;
+    span.set_keys(keys.as_slice().len());
     let workspace_id = headers
         .get(WORKSPACE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     gateway.access().check_workspace(workspace_id)?;
-    let answer = gateway.answer(&request, &keys, workspace_id).await?;
+    let answer = gateway.answer(&request, &keys, workspace_id, span).await?;
     let cache = format!("hits={}, misses={}, stale={}", answer.hits, answer.misses, answer.stale);
     Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (header::HeaderName::from_static(CACHE_HEADER), cache),
-        ],
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(header::HeaderName::from_static(CACHE_HEADER), cache)],
         answer.body,
     )
         .into_response())

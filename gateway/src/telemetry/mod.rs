@@ -17,7 +17,7 @@ pub mod request;
 pub use admin::{admin_router, serve_admin};
 pub use cardmesh_telemetry::{InitError, LogFormat, Telemetry, TelemetryEnv};
 pub use metrics::GatewayMetrics;
-pub use request::{request_layer, RequestLayer};
+pub use request::{request_layer, RequestLayer, RequestSpanSlot};
 
 /// `service.name` of the gateway's spans, unless `OTEL_SERVICE_NAME` names another.
 pub const SERVICE_NAME: &str = "cardmesh-gateway";

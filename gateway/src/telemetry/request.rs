@@ -13,12 +13,15 @@
 //! | `cache_stale_lookup`* | looking up stale copies, on the error path only | `cards`, `found` |
 //!
 //! The spans marked * exist only while tracing is on: they serve the traces alone, and the
-//! hot path does not pay for them otherwise. `plain_request` and `card_service_call` always
-//! exist, for the log lines inside them: `trace_id` is the OpenTelemetry trace id when
-//! tracing is on, a random id in the same format otherwise, and every log line inside the
-//! request shows it with the span's fields.
+//! hot path does not pay for them otherwise. `plain_request` and `card_service_call` also
+//! exist while tracing is off, for the log lines inside them: `trace_id` is the
+//! OpenTelemetry trace id when tracing is on, a random id in the same format otherwise, and
+//! every log line inside the request shows it with the span's fields. While tracing is off,
+//! `plain_request` is made only when the request is about to log or call a card service
+//! ([`RequestSpanSlot`]): an answer straight from the cache logs nothing, and making and
+//! formatting a span it never shows cost about a tenth of that answer's CPU.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::http::{Request, Response};
@@ -51,21 +54,23 @@ pub fn request_layer(metrics: Arc<GatewayMetrics>) -> RequestLayer {
         .on_failure(())
 }
 
-/// Makes the `plain_request` span.
+/// The workspace id of a request, as shown in its span: cut to [`MAX_WORKSPACE_ID`].
+pub fn workspace_id(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get(WORKSPACE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.get(..MAX_WORKSPACE_ID).unwrap_or(v))
+        .unwrap_or_default()
+}
+
+/// Makes the `plain_request` span while tracing is on; while it is off, the span is made
+/// on first use by the request's [`RequestSpanSlot`].
 #[derive(Debug, Clone, Copy)]
 pub struct RequestSpan;
 
 impl<B> MakeSpan<B> for RequestSpan {
     fn make_span(&mut self, request: &Request<B>) -> Span {
-        let workspace_id = request
-            .headers()
-            .get(WORKSPACE_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.get(..MAX_WORKSPACE_ID).unwrap_or(v))
-            .unwrap_or_default();
-        // Without tracing the span only serves the log lines inside the request: it carries
-        // what they need and nothing that is known only once they are written (every field
-        // costs formatting on every request).
+        let workspace_id = workspace_id(request.headers());
         if cardmesh_telemetry::tracing_enabled() {
             let span = tracing::info_span!(
                 "plain_request",
@@ -83,9 +88,49 @@ impl<B> MakeSpan<B> for RequestSpan {
             cardmesh_telemetry::record_trace_id(&span);
             span
         } else {
-            let trace_id = cardmesh_telemetry::random_trace_id();
-            tracing::info_span!("plain_request", workspace_id, keys = Empty, trace_id = %trace_id)
+            Span::none()
         }
+    }
+}
+
+/// The `plain_request` span of one request, for the code that logs or calls card services
+/// on its behalf. While tracing is on it is the current span, which [`RequestSpan`] made
+/// for the trace. While tracing is off it is made by the first [`get`](Self::get), with
+/// what the log lines inside it need: the workspace, the number of keys and a random
+/// `trace_id`; later calls return the same span.
+pub struct RequestSpanSlot<'a> {
+    workspace_id: &'a str,
+    keys: Option<usize>,
+    span: OnceLock<Span>,
+}
+
+impl<'a> RequestSpanSlot<'a> {
+    /// The slot of the request with these headers.
+    pub fn new(headers: &'a axum::http::HeaderMap) -> Self {
+        Self { workspace_id: workspace_id(headers), keys: None, span: OnceLock::new() }
+    }
+
+    /// Records how many keys the request asks for.
+    pub fn set_keys(&mut self, keys: usize) {
+        self.keys = Some(keys);
+        if cardmesh_telemetry::tracing_enabled() {
+            Span::current().record("keys", keys);
+        }
+    }
+
+    /// The request's span.
+    pub fn get(&self) -> &Span {
+        self.span.get_or_init(|| {
+            if cardmesh_telemetry::tracing_enabled() {
+                return Span::current();
+            }
+            let trace_id = cardmesh_telemetry::random_trace_id();
+            let workspace_id = self.workspace_id;
+            match self.keys {
+                Some(keys) => tracing::info_span!("plain_request", workspace_id, trace_id = %trace_id, keys),
+                None => tracing::info_span!("plain_request", workspace_id, trace_id = %trace_id),
+            }
+        })
     }
 }
 
