@@ -202,20 +202,26 @@ async fn ttl_in_redis_is_the_cards_ttl() {
     }
 }
 
-#[tokio::test]
-async fn redis_outage_keeps_answers_fresh_and_caching_resumes() {
-    let store = Store::redis().await;
-    let Store::Redis(redis) = &store else { unreachable!() };
-    let cards = ScopedCards::default();
+/// A gateway on Redis without the near cache, because these scenarios are about Redis
+/// itself: every read goes to Redis. The `account` card was drawn once and then hit.
+async fn warm_redis_gateway(store: &Store, cards: &ScopedCards) -> (RunningService, RunningGateway, String) {
     let service = RunningService::start(cards.clone()).await;
-    let mut config = config(&store, &service);
-    // This scenario is about Redis itself: without the near cache every read goes to Redis.
+    let mut config = config(store, &service);
     config.cache.near_ttl = Duration::ZERO;
     let gw = RunningGateway::start_ready(config).await;
     let body = body(&["account"], "th_1");
     gw.post_signed(&body).await;
     gw.flush_cache().await;
     assert_eq!(gw.post_signed(&body).await.cache_count("hits"), 1);
+    (service, gw, body)
+}
+
+#[tokio::test]
+async fn redis_outage_keeps_answers_fresh_and_caching_resumes() {
+    let store = Store::redis().await;
+    let Store::Redis(redis) = &store else { unreachable!() };
+    let cards = ScopedCards::default();
+    let (_service, gw, body) = warm_redis_gateway(&store, &cards).await;
 
     redis.stop().await;
     for i in 0..5 {
@@ -240,14 +246,7 @@ async fn a_redis_restart_costs_no_failed_read_or_invalidation() {
     let store = Store::redis().await;
     let Store::Redis(redis) = &store else { unreachable!() };
     let cards = ScopedCards::default();
-    let service = RunningService::start(cards.clone()).await;
-    let mut config = config(&store, &service);
-    config.cache.near_ttl = Duration::ZERO;
-    let gw = RunningGateway::start_ready(config).await;
-    let body = body(&["account"], "th_1");
-    gw.post_signed(&body).await;
-    gw.flush_cache().await;
-    assert_eq!(gw.post_signed(&body).await.cache_count("hits"), 1);
+    let (_service, gw, body) = warm_redis_gateway(&store, &cards).await;
 
     // Nothing is sent while Redis restarts: the gateway's connection is closed under it,
     // and only the next command finds out.
