@@ -165,14 +165,15 @@ impl Gateway {
     /// copies or fallback cards for what failed. 503 only when every card failed because
     /// its service was unreachable and no stale copy was left.
     ///
-    /// `span` is the request's span: made (while tracing is off) only when the answer needs
-    /// more than the cache, so that what is logged on the way carries the request's trace id.
+    /// `request_span` is the request's span: made (while tracing is off) only when the
+    /// answer needs more than the cache, so that what is logged on the way carries the
+    /// request's trace id.
     pub async fn answer(
         &self,
         request: &CardRequest,
         keys: &CardKeys,
         workspace_id: &str,
-        span: &RequestSpanSlot<'_>,
+        request_span: &RequestSpanSlot<'_>,
     ) -> Result<Answer, GatewayError> {
         let table = self.router.table();
         let n = keys.as_slice().len();
@@ -235,12 +236,14 @@ impl Gateway {
         // Every card known already (the usual case: all cache hits): nothing to wait for,
         // and nothing to log unless the answer is too big.
         if plans.iter().all(Plan::is_settled) {
+            if cardmesh_telemetry::tracing_enabled() {
+                Span::current().record("cache_stale", 0);
+            }
             let mut cards: Vec<CardJson> = plans.into_iter().filter_map(Plan::into_settled).collect();
-            self.fit_response(&mut cards, span);
+            self.fit_response(&mut cards, request_span);
             return Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale: 0 });
         }
-        let slot = span;
-        let span = slot.get();
+        let span = request_span.get();
 
         // Draw what this request leads, in the background so that a client going away
         // does not cancel a call other requests wait for.
@@ -269,7 +272,7 @@ impl Gateway {
             .instrument(draw_span));
         }
 
-        self.assemble(plans, hits, misses, slot).instrument(span.clone()).await
+        self.assemble(plans, hits, misses, request_span).instrument(span.clone()).await
     }
 
     /// Waits for the drawn cards and puts the answer together in request order.

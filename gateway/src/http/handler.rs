@@ -11,14 +11,12 @@ use axum::response::{IntoResponse, Response};
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::plain::{parse_request, CardKeys, CardRequest};
+use crate::telemetry::request::WORKSPACE_HEADER;
 use crate::telemetry::RequestSpanSlot;
 use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 
 /// Header telling how many cards came from the cache (for operators and tests).
 pub const CACHE_HEADER: &str = "cardmesh-cache";
-
-/// Header Plain sends with the workspace id.
-const WORKSPACE_HEADER: &str = "plain-workspace-id";
 
 /// Size limit (applied while reading), then [`admit`] (content type, signature over the raw
 /// bytes, parsing), then the workspace's rate limit, then the cards. The per-IP limit and the required

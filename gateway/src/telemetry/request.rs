@@ -33,7 +33,7 @@ use tracing::Span;
 use super::GatewayMetrics;
 
 /// Header Plain sends with the workspace id.
-const WORKSPACE_HEADER: &str = "plain-workspace-id";
+pub const WORKSPACE_HEADER: &str = "plain-workspace-id";
 
 /// Longest workspace id copied into the span; longer values are cut (the header comes from
 /// the client).
