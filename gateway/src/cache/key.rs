@@ -11,6 +11,8 @@
 //! in a key. The `{…}` hash tag keeps one customer's keys in one Redis Cluster slot, so one
 //! MGET reads them all.
 
+use std::fmt::Write as _;
+
 use sha2::{Digest, Sha256};
 
 use crate::plain::CardRequest;
@@ -44,12 +46,9 @@ impl CardKeys {
 }
 
 fn customer_prefix(customer_id: &str) -> String {
-    // Braces would end the hash tag early; customer ids never contain them, but be safe.
     let mut prefix = String::with_capacity(NAMESPACE.len() + customer_id.len() + 10);
-    prefix.push_str(NAMESPACE);
-    prefix.push_str(":v");
-    prefix.push_str(&CACHE_FORMAT_VERSION.to_string());
-    prefix.push_str(":{c:");
+    let _ = write!(prefix, "{NAMESPACE}:v{CACHE_FORMAT_VERSION}:{{c:");
+    // Braces would end the hash tag early; customer ids never contain them, but be safe.
     prefix.extend(customer_id.chars().filter(|c| *c != '{' && *c != '}'));
     prefix.push('}');
     prefix
@@ -57,12 +56,20 @@ fn customer_prefix(customer_id: &str) -> String {
 
 /// The customer's generation key (bumped to invalidate all the customer's cards).
 pub fn customer_generation_key(customer_id: &str) -> String {
-    cat(&[&customer_prefix(customer_id), ":gen"])
+    customer_generation_of(&customer_prefix(customer_id))
 }
 
 /// The card's generation key for this customer (bumped to invalidate one card).
 pub fn card_generation_key(customer_id: &str, card_key: &str) -> String {
-    cat(&[&customer_prefix(customer_id), ":gen:", card_key])
+    card_generation_of(&customer_prefix(customer_id), card_key)
+}
+
+fn customer_generation_of(prefix: &str) -> String {
+    cat(&[prefix, ":gen"])
+}
+
+fn card_generation_of(prefix: &str, card_key: &str) -> String {
+    cat(&[prefix, ":gen:", card_key])
 }
 
 /// The keys of `card_key` with `scope` for `request` (see [`RequestKeys`] for many cards).
@@ -86,7 +93,7 @@ impl<'r> RequestKeys<'r> {
         let prefix = customer_prefix(&request.customer.id);
         let mut workspace = String::with_capacity(workspace_id.len());
         workspace.extend(workspace_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
-        Self { request, customer_generation: cat(&[&prefix, ":gen"]), prefix, workspace, hashes: Default::default() }
+        Self { request, customer_generation: customer_generation_of(&prefix), prefix, workspace, hashes: Default::default() }
     }
 
     /// The keys of `card_key` with `scope`.
@@ -96,7 +103,7 @@ impl<'r> RequestKeys<'r> {
         let (prefix, ws) = (&self.prefix, &self.workspace);
         CardKeys {
             customer_generation: self.customer_generation.clone(),
-            card_generation: cat(&[prefix, ":gen:", card_key]),
+            card_generation: card_generation_of(prefix, card_key),
             fresh: cat(&[prefix, ":card:", ws, ":", card_key, ":", hash]),
         }
     }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::plain::{parse_request, CardKeys, CardRequest};
-use crate::telemetry::request::WORKSPACE_HEADER;
+use crate::telemetry::request::workspace_header;
 use crate::telemetry::RequestSpanSlot;
 use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 
@@ -50,10 +50,7 @@ async fn answer(
     let max_keys = gateway.config().limits.max_card_keys;
     let (request, keys) = admit(headers, &body, gateway.verifier(), max_keys)?;
     span.set_keys(keys.as_slice().len());
-    let workspace_id = headers
-        .get(WORKSPACE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let workspace_id = workspace_header(headers);
     gateway.access().check_workspace(workspace_id)?;
     let answer = gateway.answer(&request, &keys, workspace_id, span).await?;
     let cache = format!("hits={}, misses={}, stale={}", answer.hits, answer.misses, answer.stale);

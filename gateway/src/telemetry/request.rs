@@ -33,7 +33,7 @@ use tracing::Span;
 use super::GatewayMetrics;
 
 /// Header Plain sends with the workspace id.
-pub const WORKSPACE_HEADER: &str = "plain-workspace-id";
+const WORKSPACE_HEADER: &str = "plain-workspace-id";
 
 /// Longest workspace id copied into the span; longer values are cut (the header comes from
 /// the client).
@@ -54,13 +54,15 @@ pub fn request_layer(metrics: Arc<GatewayMetrics>) -> RequestLayer {
         .on_failure(())
 }
 
+/// The workspace id Plain sent (empty when it sent none or not as text).
+pub fn workspace_header(headers: &axum::http::HeaderMap) -> &str {
+    headers.get(WORKSPACE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
 /// The workspace id of a request, as shown in its span: cut to [`MAX_WORKSPACE_ID`].
-pub fn workspace_id(headers: &axum::http::HeaderMap) -> &str {
-    headers
-        .get(WORKSPACE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.get(..MAX_WORKSPACE_ID).unwrap_or(v))
-        .unwrap_or_default()
+fn workspace_id(headers: &axum::http::HeaderMap) -> &str {
+    let id = workspace_header(headers);
+    id.get(..MAX_WORKSPACE_ID).unwrap_or(id)
 }
 
 /// Makes the `plain_request` span while tracing is on; while it is off, the span is made
