@@ -88,7 +88,12 @@ export class Tracing {
     };
   }
 
-  /** Sends the last spans. */
+  /** Exports the spans ended so far. */
+  async flush(): Promise<void> {
+    await this.provider?.forceFlush().catch(() => {});
+  }
+
+  /** Sends the last spans and stops exporting. */
   async shutdown(): Promise<void> {
     await this.provider?.shutdown().catch(() => {});
   }

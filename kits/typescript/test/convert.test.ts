@@ -6,25 +6,7 @@ import { uiComponent } from "@team-plain/ui-components";
 
 import { CardError, toComponents } from "../src/convert.js";
 import { Component } from "../src/generated/cardmesh/v1/components.js";
-
-/** Every component, built with Plain's own builders, in a container / row where allowed. */
-export function allTwelve(): Record<string, unknown>[] {
-  const leaves = [
-    uiComponent.text({ text: "**Pro** plan", size: "L", color: "SUCCESS" }),
-    uiComponent.plainText({ text: "INV-42", size: "S", color: "MUTED" }),
-    uiComponent.badge({ label: "Paid", color: "GREEN" }),
-    uiComponent.linkButton({ label: "Open", url: "https://example.com/orders/1" }),
-    uiComponent.copyButton({ value: "ORD-1", tooltip: "Copy order number" }),
-    uiComponent.divider({ spacingSize: "M" }),
-    uiComponent.spacer({ size: "XS" }),
-    uiComponent.workflowButton({ label: "Refund", workflowId: "wf_1" }),
-    uiComponent.dateTime({ dateTimeIso8601: "2026-03-01T09:30:00Z" }),
-    uiComponent.user({ userIdentifier: { userId: "u_1" } }),
-  ] as Record<string, unknown>[];
-  const row = uiComponent.row({ mainContent: [leaves[0]!, leaves[8]!] as never, asideContent: [leaves[2]!, leaves[9]!] as never });
-  const container = uiComponent.container({ content: [...leaves, row] as never });
-  return [...leaves, row, container] as Record<string, unknown>[];
-}
+import { allTwelve } from "./support/components.js";
 
 test("all twelve components convert to the matching proto oneof cases", () => {
   const { components, warnings } = toComponents(allTwelve());
