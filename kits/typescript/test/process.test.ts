@@ -12,7 +12,7 @@ import { credentials, status } from "@grpc/grpc-js";
 
 import { CardServiceClient } from "../src/generated/cardmesh/v1/card_service.js";
 import { freePort, waitFor } from "./support/gateway.js";
-import { cardClient, checkHealth, getCards } from "./support/grpc.js";
+import { cardClient, checkHealth, getCards } from "../src/testing.js";
 
 const PROBE = fileURLToPath(new URL("./support/probe-service.js", import.meta.url));
 const customer = { id: "c_1", email: "ada@example.com" };

@@ -8,7 +8,7 @@ import { uiComponent } from "@team-plain/ui-components";
 
 import { Card, type CardProvider, Logger, startService } from "../src/index.js";
 import { Tracing } from "../src/trace.js";
-import { cardClient, checkHealth, getCards } from "./support/grpc.js";
+import { cardClient, checkHealth, getCards } from "../src/testing.js";
 
 const provider: CardProvider = {
   name: "probe",

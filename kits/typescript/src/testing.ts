@@ -1,8 +1,11 @@
-/** gRPC clients of a service under test: the generated CardService client and a health client. */
+/**
+ * `@cardmesh/kit/testing`: gRPC clients for a card service's own tests, over real sockets:
+ * the generated CardService client (`describe`, `getCards`) and a health client.
+ */
 import { type Client, Metadata, type ServiceError, credentials, makeGenericClientConstructor } from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
 
-import { CardServiceClient, type GetCardsRequest, type GetCardsResponse } from "../../src/generated/cardmesh/v1/card_service.js";
+import { CardServiceClient, type DescribeResponse, type GetCardsRequest, type GetCardsResponse } from "./generated/cardmesh/v1/card_service.js";
 
 /** A CardService client of `127.0.0.1:port`. */
 export function cardClient(port: number): CardServiceClient {
@@ -20,6 +23,17 @@ export function getCards(client: CardServiceClient, request: Partial<GetCardsReq
     );
   });
 }
+
+/** One Describe call. */
+export function describe(client: CardServiceClient): Promise<DescribeResponse> {
+  return new Promise((resolve, reject) => {
+    client.describe({}, new Metadata(), { deadline: Date.now() + 5000 }, (error: ServiceError | null, response: DescribeResponse) =>
+      error === null ? resolve(response) : reject(error),
+    );
+  });
+}
+
+export { CardServiceClient };
 
 type HealthClient = Client & {
   check(request: { service: string }, options: { deadline: number }, callback: (error: ServiceError | null, response: { status: string }) => void): void;
