@@ -128,11 +128,16 @@ class Walker {
       if (key in spec.fields) {
         if (value !== null && value !== undefined) values.set(key, { value, path: `${path}.${key}` });
       } else if (key in aliases) {
+        // A deprecated alias stands in for its current field when that is unset; `null`
+        // is absent, so an alias left null by a builder is no use of it.
+        if (value === null || value === undefined) continue;
         const current = aliases[key] as string;
         this.report.warnings.push({ path: `${path}.${key}`, rule: "deprecated", message: `${key} is deprecated; use ${current}` });
         const currentValue = body[current];
-        if (value !== null && value !== undefined && (currentValue === null || currentValue === undefined)) {
+        if (currentValue === null || currentValue === undefined) {
           values.set(current, { value, path: `${path}.${key}` });
+        } else {
+          this.violation(`${path}.${key}`, "aliasConflict", `${key} (deprecated) and ${current} are both set; keep only ${current}`);
         }
       } else {
         this.violation(`${path}.${key}`, "unknownField", `unknown field ${JSON.stringify(key)} of ${kind}; fields: ${Object.keys(spec.fields).join(", ")}`);
@@ -164,7 +169,8 @@ class Walker {
       }
       case "enum": {
         const values = this.rules.enums[rule.enum] ?? [];
-        if (typeof value !== "string" || !values.includes(value)) {
+        if (typeof value !== "string") return this.violation(path, "type", `must be a string, one of ${values.join(", ")}; got ${typeName(value)}`);
+        if (!values.includes(value)) {
           return this.violation(path, "enum", `must be one of ${values.join(", ")}; got ${JSON.stringify(value)}`);
         }
         return;

@@ -37,12 +37,12 @@ test("absent optional fields stay unset and deprecated aliases are normalised", 
   const { components, warnings } = toComponents([
     uiComponent.text({ text: "plain" }),
     uiComponent.copyButton({ value: "v" }),
-    { componentBadge: { label: "old", color: "RED" } },
+    { componentText: { text: "old", size: "S", color: "ERROR" } },
   ]);
   assert.deepEqual(Component.toJSON(components[0]!), { text: { text: "plain" } });
   assert.deepEqual(Component.toJSON(components[1]!), { copyButton: { copyButtonValue: "v" } });
-  assert.deepEqual(Component.toJSON(components[2]!), { badge: { badgeLabel: "old", badgeColor: "BADGE_COLOR_RED" } });
-  assert.deepEqual(warnings.map((w) => `${w.path} ${w.rule}`), ["components[2].componentBadge.label deprecated", "components[2].componentBadge.color deprecated"]);
+  assert.deepEqual(Component.toJSON(components[2]!), { text: { text: "old", textSize: "TEXT_SIZE_S", textColor: "TEXT_COLOR_ERROR" } });
+  assert.deepEqual(warnings.map((w) => `${w.path} ${w.rule}`), ["components[2].componentText.size deprecated", "components[2].componentText.color deprecated"]);
 });
 
 test("what Plain refuses is a CardError naming the JSON path", () => {

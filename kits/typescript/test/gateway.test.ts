@@ -35,7 +35,7 @@ const provider: CardProvider = {
       case "no-data":
         return null;
       case "invalid":
-        return [uiComponent.row({ mainContent: [uiComponent.text({ text: "x".repeat(10_001) })], asideContent: [] })];
+        return [uiComponent.container({ content: [uiComponent.text({ text: "x".repeat(10_001) }), uiComponent.row({ mainContent: [], asideContent: [] })] })];
       case "throws":
         throw new Error(`backend down for ${ctx.customer.email ?? "?"}`);
       default:
@@ -100,8 +100,8 @@ test("no data hides the card; a refused tree and a failing card get the fallback
   const invalid = logs.map((l) => JSON.parse(l) as Record<string, string>).find((l) => l.key === "invalid");
   assert.ok(invalid, logs.join(""));
   assert.equal(invalid.level, "WARN");
-  assert.match(invalid.reason ?? "", /components\[0\]\.componentRow\.rowMainContent\[0\]\.componentText\.text: .*maxChars/);
-  assert.match(invalid.reason ?? "", /components\[0\]\.componentRow\.rowAsideContent: .*minItems/);
+  assert.match(invalid.reason ?? "", /components\[0\]\.componentContainer\.containerContent\[0\]\.componentText\.text: .*maxChars/);
+  assert.match(invalid.reason ?? "", /components\[0\]\.componentContainer\.containerContent\[1\]\.componentRow\.rowMainContent: .*minItems/);
   assert.equal(invalid.customer_id, "c_test_1");
   assert.match(invalid.trace_id ?? "", /^[0-9a-f]{32}$/);
 });
