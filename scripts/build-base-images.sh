@@ -8,6 +8,11 @@
 #                          redis:5.0 is the default image of testcontainers-modules 0.15's
 #                          `redis::Redis`, so that module works unchanged (it waits for
 #                          "Ready to accept connections" on stdout, which 7.0 prints).
+#   cardmesh/node-base:local
+#                          Debian 12 minbase + Debian's nodejs (18.x): the base of the
+#                          TypeScript card services' images (docker/node.Dockerfile; the kit,
+#                          the service and their node_modules are staged on the host first by
+#                          scripts/build-node-images.sh).
 #
 # How: `debootstrap --variant=minbase bookworm` runs ONCE into a cached rootfs
 # ($CACHE_DIR/minbase); each image copies it, apt-get installs its extra packages in a chroot,
@@ -234,6 +239,10 @@ build_image redis:7 "redis:5.0" "redis-server" 'mkdir -p "$ROOTFS/data"' \
     'EXPOSE 6379' \
     'WORKDIR /data' \
     'CMD ["redis-server","--bind","0.0.0.0","--protected-mode","no"]'
+
+build_image cardmesh/node-base:local "" "ca-certificates nodejs" "" \
+    "ENV $DEFAULT_PATH" \
+    'CMD ["node"]'
 
 log "images:"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}' \

@@ -5,6 +5,7 @@
 #
 #   cardmesh/cardmesh-gateway:local   cardmesh/billing-service:local
 #   cardmesh/usage-service:local      cardmesh/accounts-service:local
+#   cardmesh/orders-service:local     (TypeScript: scripts/build-node-images.sh)
 #
 # These are the images docker-compose.yml names (run it with CARDMESH_BUILD_TARGET=prebuilt)
 # and the ones the end-to-end tests (tests/tests/e2e.rs) start.
@@ -65,4 +66,7 @@ for bin in "${BINS[@]}"; do
         || die "cardmesh/$bin:local: cardmesh-healthcheck does not run"
 done
 
+# The TypeScript card services' images (docker/node.Dockerfile, staged on the host),
+# unless only some binaries were named.
+[[ $# -gt 0 ]] || scripts/build-node-images.sh
 log "done in $((SECONDS - T_START))s"

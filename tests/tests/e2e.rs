@@ -3,12 +3,13 @@
 //! wired like docker-compose.yml. Requests go through the gateway's mapped port, signed.
 //!
 //! One scenario, in order: fresh cards; a card service stops (stale copies from Redis, fallback
-//! for what was never cached); it comes back; Redis stops (real cards still); Redis comes back
-//! and the cache warms; the gateway restarts and answers its first request from Redis.
+//! for what was never cached); it comes back; the same for the TypeScript service (`orders`);
+//! Redis stops (real cards still); Redis comes back and the cache warms; the gateway restarts
+//! and answers its first request from Redis.
 
 use std::time::{Duration, Instant};
 
-use cardmesh_tests::containers::{plain_body, GatewayEnv, Stack, GATEWAY_PORT, SERVICE_PORT};
+use cardmesh_tests::containers::{plain_body, GatewayEnv, Node, Stack, GATEWAY_PORT, SERVICE_PORT};
 use cardmesh_tests::{is_fallback, Answer};
 
 const KEYS: [&str; 4] = ["subscription-status", "latest-invoice", "usage", "customer-details"];
@@ -126,6 +127,9 @@ async fn scenario(stack: &Stack) {
     let grace_back = stack.post_signed(&grace()).await;
     assert_real(&grace_back, "subscription-status");
 
+    // (c3) The TypeScript service: the same outage, the same stale copies and fallback cards.
+    typescript_service_outage(stack, &stack.orders).await;
+
     // (d) Redis stops: the gateway still answers with the services' real cards. Its near
     // cache may answer a hot customer for up to `cache.near_ttl` (1 s); after that, every card
     // is drawn again.
@@ -174,4 +178,43 @@ async fn scenario(stack: &Stack) {
         "the restarted gateway's first answer comes from Redis (restart took {restart:?}, fresh copies live {MAX_TTL:?})"
     );
     assert_eq!(first.cards(), cached.cards());
+}
+
+/// `orders` (TypeScript, on kits/typescript) answers `last-order` through the gateway; stopped,
+/// its card is the stale copy, or a fallback card for a customer never asked for; started
+/// again, it is drawn fresh.
+async fn typescript_service_outage(stack: &Stack, orders: &Node) {
+    let ada = plain_body(&["last-order"], "c_demo", "cus_demo_1", "ada@example.com");
+    // With a Rust service's card: a request whose every card is unreachable is answered 503.
+    let grace = plain_body(&["last-order", "usage"], "c_demo_2", "cus_demo_2", "grace@example.com");
+    let fresh = stack.post_signed(&ada).await;
+    assert_eq!(fresh.status, 200, "{}", fresh.json);
+    assert_real(&fresh, "last-order");
+    assert!(fresh.card("last-order").to_string().contains("ORD-2026-1042"), "the fixture's order: {}", fresh.json);
+    let (code, out) = orders.exec(&["id", "-u"]).await;
+    assert_eq!((code, out.trim()), (0, "10001"), "the TypeScript service runs as the cardmesh user");
+    let (code, out) = orders.exec(&["cardmesh-healthcheck", "grpc", &format!("127.0.0.1:{SERVICE_PORT}")]).await;
+    assert_eq!(code, 0, "grpc probe of the TypeScript service: {out}");
+
+    orders.stop().await;
+    let stale = stack
+        .post_until("last-order served stale", &ada, MAX_TTL + Duration::from_secs(10), |a| {
+            a.status == 200 && a.cache_count("stale") == 1
+        })
+        .await;
+    let card = stale.card("last-order");
+    assert_eq!(card["components"], fresh.card("last-order")["components"], "the last good copy");
+    assert_eq!(card["timeToLiveSeconds"], FALLBACK_TTL);
+    let never_cached = stack.post_signed(&grace).await;
+    assert_eq!(never_cached.status, 200, "{}", never_cached.json);
+    assert!(is_fallback(never_cached.card("last-order")), "{}", never_cached.json);
+    assert_real(&never_cached, "usage");
+
+    orders.start().await;
+    let back = stack
+        .post_until("last-order fresh again", &grace, Duration::from_secs(20), |a| {
+            a.status == 200 && !is_fallback(a.card("last-order"))
+        })
+        .await;
+    assert!(back.card("last-order").to_string().contains("ORD-2026-0977"), "{}", back.json);
 }
