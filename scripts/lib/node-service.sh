@@ -5,8 +5,9 @@
 #   node_build DIR   installs and builds the kit (kits/typescript) when needed, then the
 #                    service: `npm ci` from its lock file when node_modules is missing, and
 #                    `npm run build` (tsc) every time (incremental output in dist/).
-#   node_exec DIR    replaces the shell with `node DIR/dist/src/main.js`; the kit's serve()
-#                    reads CARDMESH_SERVICE_LISTEN and the other variables.
+#   node_exec DIR    replaces the shell with `node DIR/dist/src/main.js` (building first when
+#                    dist/ is missing, even with --no-build); the kit's serve() reads
+#                    CARDMESH_SERVICE_LISTEN and the other variables.
 
 # A TypeScript card service: its package.json depends on the kit.
 node_is_card_service() {
@@ -32,6 +33,6 @@ node_build() {
 
 node_exec() {
     local main=$1/dist/src/main.js
-    [[ -f $main ]] || { echo "run-service: $main is missing; run without --no-build" >&2; return 1; }
+    [[ -f $main && -f kits/typescript/dist/src/index.js ]] || node_build "$1"
     exec node "$main"
 }
