@@ -59,9 +59,11 @@ export const Card = {
 
 /** Normalises what `card()` returned. */
 export function toAnswer(value: CardReturn): CardAnswer {
-  if (value === null) return Card.noData();
+  if (value === null || value === undefined) return Card.noData();
   if (Array.isArray(value)) return Card.components(value);
-  return value;
+  const kind = (value as { kind?: unknown }).kind;
+  if (kind === "components" || kind === "noData" || kind === "error") return value;
+  return Card.error("card() returned neither components, null, Card.noData() nor Card.error(...)");
 }
 
 const SCOPES: Record<Scope, CardScope> = {

@@ -15,8 +15,13 @@ const provider: CardProvider = {
   cards: [
     { key: "hello", title: "Hello" },
     { key: "batch-a", title: "A" },
+    { key: "odd", title: "Returns something else" },
   ],
-  card: (key, ctx) => (key === "hello" ? [uiComponent.text({ text: `hello ${ctx.customer.id}` })] : Card.noData()),
+  card: (key, ctx) => {
+    if (key === "hello") return [uiComponent.text({ text: `hello ${ctx.customer.id}` })];
+    if (key === "odd") return "not a card" as never;
+    return Card.noData();
+  },
 };
 
 const local = { listen: { host: "127.0.0.1", port: 0 } };
@@ -34,12 +39,13 @@ test("health reports SERVING for the server and the card service, NOT_SERVING on
 test("one result per requested key in request order; repeats copied, undeclared keys no data", async () => {
   const service = await startService(provider, { env: local, logger: new Logger("error") });
   const client = cardClient(service.port);
-  const response = await getCards(client, { cardKeys: ["hello", "nope", "hello", "batch-a"], customer });
+  const response = await getCards(client, { cardKeys: ["hello", "nope", "hello", "batch-a", "odd"], customer });
   assert.deepEqual(response.results.map((r) => [r.key, r.outcome?.$case]), [
     ["hello", "components"],
     ["nope", "noData"],
     ["hello", "components"],
     ["batch-a", "noData"],
+    ["odd", "error"],
   ]);
   await assert.rejects(getCards(client, { cardKeys: ["hello"] }), (e: { code: number; details: string }) => e.code === status.INVALID_ARGUMENT && e.details.includes("customer"));
   client.close();
