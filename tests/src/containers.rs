@@ -2,8 +2,9 @@
 //! example card services and the gateway, wired as `docker-compose.yml` wires them.
 //!
 //! The images are `cardmesh/<binary>:local`, built by `scripts/build-images.sh` (which
-//! compiles the release binaries on the host). These tests exercise those images, so rebuild
-//! them after changing the code.
+//! compiles the release binaries on the host). These tests exercise those images, so a stack
+//! refuses to start from an image built from other sources than the checkout's: its
+//! `cardmesh.source-hash` label must be what `scripts/source-hash.sh` prints now.
 //!
 //! Every container and the network carry a name unique to this process and stack, so stacks
 //! of parallel tests never collide. Containers are removed when the [`Stack`] is dropped.
@@ -37,7 +38,43 @@ pub const SERVICE_PORT: u16 = 50051;
 /// The port the gateway listens on inside its container.
 pub const GATEWAY_PORT: u16 = 8080;
 
-/// Fails with a clear message when an image the stack needs is not present locally.
+/// Label of the project's images: the hash of the sources they were built from.
+pub const SOURCE_HASH_LABEL: &str = "cardmesh.source-hash";
+/// The script that builds (and labels) the project's images.
+pub const BUILD_IMAGES: &str = "scripts/build-images.sh";
+
+/// The hash of the checkout's image sources (`scripts/source-hash.sh`, the one definition).
+pub fn source_hash() -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent");
+    let out = std::process::Command::new("bash")
+        .arg(root.join("scripts/source-hash.sh"))
+        .current_dir(root)
+        .output()
+        .expect("run scripts/source-hash.sh");
+    assert!(out.status.success(), "scripts/source-hash.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    let hash = String::from_utf8(out.stdout).expect("UTF-8 hash").trim().to_owned();
+    assert_eq!(hash.len(), 64, "scripts/source-hash.sh printed {hash:?}");
+    hash
+}
+
+/// Checks that `image` was built from the sources whose hash is `expected`. The error names
+/// the image, both hashes and the script that rebuilds it.
+pub async fn check_fresh(docker: &testcontainers::bollard::Docker, image: &str, expected: &str) -> Result<(), String> {
+    let inspect = docker.inspect_image(image).await.map_err(|e| format!("{image}: cannot inspect it: {e}"))?;
+    let label = inspect.config.and_then(|c| c.labels).and_then(|mut l| l.remove(SOURCE_HASH_LABEL));
+    match label {
+        Some(hash) if hash == expected => Ok(()),
+        Some(hash) => Err(format!(
+            "{image} is stale: built from sources {}…, the checkout is at {}…; rebuild it with {BUILD_IMAGES}",
+            &hash[..hash.len().min(12)],
+            &expected[..12]
+        )),
+        None => Err(format!("{image} has no {SOURCE_HASH_LABEL} label, so its sources are unknown; rebuild it with {BUILD_IMAGES}")),
+    }
+}
+
+/// Fails with a clear message when an image the stack needs is not present locally, or when
+/// one of the project's images is stale (see [`check_fresh`]).
 pub async fn require_images() {
     let docker = testcontainers::bollard::Docker::connect_with_local_defaults()
         .expect("connect to the Docker daemon (is it running? scripts/start-docker.sh)");
@@ -56,6 +93,14 @@ pub async fn require_images() {
          scripts/build-base-images.sh (redis:7, debian:bookworm-slim) where no registry is reachable",
         missing.join(", ")
     );
+    let expected = source_hash();
+    let mut stale = Vec::new();
+    for image in SERVICE_IMAGES.iter().map(|(_, image)| *image).chain([GATEWAY_IMAGE]) {
+        if let Err(e) = check_fresh(&docker, &format!("{image}:{TAG}"), &expected).await {
+            stale.push(e);
+        }
+    }
+    assert!(stale.is_empty(), "refusing to test images built from other sources:\n  {}", stale.join("\n  "));
 }
 
 /// Settings of the containerised gateway beyond the wiring.

@@ -129,6 +129,9 @@ fn free_port() -> u16 {
 /// The scratch workspace: removed when the test passes, kept (with its logs) when it fails.
 struct Scratch {
     path: PathBuf,
+    /// `<root>/target` when this test created it (the target directory is elsewhere): removed
+    /// again when empty, so the checkout is left as it was.
+    created_parent: Option<PathBuf>,
     passed: bool,
 }
 
@@ -139,6 +142,7 @@ impl Scratch {
     fn create(root: &Path, target: &Path) -> Self {
         let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
         let parent = if tmp.starts_with(root) { tmp.to_path_buf() } else { root.join("target") };
+        let created_parent = (!parent.exists()).then(|| parent.clone());
         let path = parent.join(format!("scaffold-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create the scratch workspace");
@@ -146,7 +150,7 @@ impl Scratch {
         std::fs::write(path.join("Cargo.toml"), scratch_manifest(&manifest, root)).expect("scratch Cargo.toml");
         std::fs::copy(root.join("Cargo.lock"), path.join("Cargo.lock")).expect("copy Cargo.lock");
         eprintln!("scratch workspace: {} (target {})", path.display(), target.display());
-        Self { path, passed: false }
+        Self { path, created_parent, passed: false }
     }
 
     /// Runs `command` (stdout and stderr into `<scratch>/<step>.log`) with a deadline. Returns
@@ -189,6 +193,10 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         if self.passed && std::env::var_os("CARDMESH_KEEP_SCAFFOLD").is_none() {
             let _ = std::fs::remove_dir_all(&self.path);
+            if let Some(parent) = &self.created_parent {
+                // Fails, and keeps it, when anything else was put there meanwhile.
+                let _ = std::fs::remove_dir(parent);
+            }
         } else {
             eprintln!("kept the scratch workspace and its logs: {}", self.path.display());
         }

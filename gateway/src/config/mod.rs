@@ -5,10 +5,11 @@
 //! and every error names the field and how to fix it.
 
 mod env;
+mod exposure;
 mod secret;
 mod security;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+pub use exposure::DEVELOPMENT_SECRET;
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
@@ -32,6 +34,12 @@ pub struct Config {
     /// Address of the admin listener, which serves `GET /metrics` (Prometheus text); keep it
     /// off the public network (default: `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
+    /// The host address `listen` is reachable on from outside, when something in front of
+    /// the gateway publishes it, e.g. Docker's port publishing (`CARDMESH_PUBLISH_ADDR` in
+    /// docker-compose.yml). The gateway refuses to start when this address (or, without it,
+    /// `listen`'s) is not loopback while [`DEVELOPMENT_SECRET`] is a signing secret
+    /// (default: none, `listen`'s address counts).
+    pub publish_address: Option<IpAddr>,
     /// HMAC-SHA256 secrets of the Plain workspace; a request signed with any one of them is
     /// accepted, so a secret can be rotated without downtime (default: none).
     pub signing_secrets: Vec<Secret>,
@@ -127,6 +135,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            publish_address: None,
             signing_secrets: Vec::new(),
             allow_unsigned: false,
             services: Vec::new(),
@@ -385,6 +394,7 @@ impl Config {
             errors.push("admin_token: must not be empty; unset it to turn the admin endpoint off".into());
         }
         security::validate(self, &mut errors);
+        exposure::validate(self, &mut errors);
         if self.fallback.text.trim().is_empty() {
             errors.push("fallback.text: must not be empty".into());
         }

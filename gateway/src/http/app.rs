@@ -19,9 +19,12 @@ use crate::gateway::Gateway;
 /// - `GET /readyz`: 200 once every configured card service has described its cards,
 ///   503 (with the number still missing) before;
 /// - `POST /admin/invalidate`: drop a customer's cached cards (needs the admin token).
+///
+/// Any other path is `404 not_found`, another method on these paths `405
+/// method_not_allowed` with an `Allow` header, both in the JSON error envelope.
 pub fn app(gateway: Arc<Gateway>) -> Router {
     let body_limit = gateway.config().limits.max_body_bytes;
-    Router::new()
+    let router = Router::new()
         .route("/", post(cards))
         .route("/cards", post(cards))
         // Per-IP rate limit and required headers, before the body is read.
@@ -33,8 +36,8 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         .layer(crate::telemetry::request_layer(gateway.metrics().clone()))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(ready))
-        .route("/admin/invalidate", post(super::admin::invalidate))
-        .with_state(gateway)
+        .route("/admin/invalidate", post(super::admin::invalidate));
+    super::routing::with_error_fallbacks(router).with_state(gateway)
 }
 
 async fn ready(State(gateway): State<Arc<Gateway>>) -> (StatusCode, Json<serde_json::Value>) {

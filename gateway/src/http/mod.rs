@@ -5,9 +5,11 @@ mod app;
 mod guard;
 mod handler;
 mod peer;
+mod routing;
 mod server;
 
 pub use app::app;
 pub use handler::{admit, CACHE_HEADER};
 pub use peer::ClientAddr;
+pub use routing::RouteError;
 pub use server::{serve, shutdown_signal};
