@@ -132,7 +132,8 @@ report_death() {
     if [[ -z $status ]]; then status=0; wait "${pids[$i]}" 2>/dev/null || status=$?; fi
     echo >&2
     echo "$me: ${names[$i]} (pid ${pids[$i]}) exited with status $status; last lines of $logs/${names[$i]}.log:" >&2
-    tail -n 20 "$logs/${names[$i]}.log" | sed 's/^/    /' >&2
+    # The message, not the backtrace after it (RUST_BACKTRACE): that stays in the log.
+    sed '/^[Ss]tack backtrace:/q' "$logs/${names[$i]}.log" | tail -n 20 | sed 's/^/    /' >&2
     unset 'pids[i]'
     exit 1
 }

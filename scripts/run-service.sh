@@ -78,12 +78,12 @@ list_services() {
         rust_members
         for dir in services/*/; do
             name=$(basename "$dir")
-            [[ $(kind_of "$dir") == rust ]] || echo "$name"
+            if [[ $(kind_of "$dir") != rust ]]; then echo "$name"; fi
         done
     } | while read -r name; do
         kind=$(kind_of "services/$name")
         [[ -n $kind && ( -z $filter || $filter == "$kind" ) ]] || continue
-        "${kind}_is_card_service" "services/$name" && echo "$name"
+        if "${kind}_is_card_service" "services/$name"; then echo "$name"; fi
     done
 }
 
