@@ -12,6 +12,8 @@
 #   scripts/build-images.sh                     # all four images
 #   scripts/build-images.sh billing-service     # only some of them (binary names)
 #   CARDMESH_SKIP_CARGO=1 scripts/build-images.sh   # binaries are already built
+#   CARDMESH_IMAGE_TAG=mine scripts/build-images.sh # tag cardmesh/<binary>:mine, not :local
+#                                               # (the e2e tests read the same variable)
 #
 # Idempotent: cargo and the Docker layer cache skip what did not change.
 # Binaries are linked against the host's glibc, so build on Debian 12 (bookworm) or older.
@@ -41,6 +43,7 @@ docker image inspect debian:bookworm-slim >/dev/null 2>&1 \
     || die "base image debian:bookworm-slim missing; run scripts/build-base-images.sh (or docker pull it)"
 
 T_START=$SECONDS
+tag=${CARDMESH_IMAGE_TAG:-local}
 
 # cargo's own answer (CARGO_TARGET_DIR, build.target-dir, or <root>/target), else the default.
 target=
@@ -77,7 +80,7 @@ stage cardmesh-healthcheck
 # Where buildx is missing (these machines) this is the classic builder, as in docker-compose
 # v1; with BuildKit the Dockerfile and .dockerignore behave the same.
 for bin in "${BINS[@]}"; do
-    image=cardmesh/$bin:local
+    image=cardmesh/$bin:$tag
     t0=$SECONDS
     stage "$bin"
     out=$(docker build --target prebuilt --build-arg "BIN=$bin" \
@@ -90,10 +93,10 @@ done
 
 # Smoke test: every image starts its binary and carries the health probe.
 for bin in "${BINS[@]}"; do
-    docker run --rm --entrypoint cardmesh-healthcheck "cardmesh/$bin:local" --help >/dev/null \
-        || die "cardmesh/$bin:local: cardmesh-healthcheck does not run"
-    docker run --rm --entrypoint sh "cardmesh/$bin:local" -c '! [ -e /usr/local/bin/missing-binary.sh ]' \
-        || die "cardmesh/$bin:local holds the missing-binary stub instead of $bin"
+    docker run --rm --entrypoint cardmesh-healthcheck "cardmesh/$bin:$tag" --help >/dev/null \
+        || die "cardmesh/$bin:$tag: cardmesh-healthcheck does not run"
+    docker run --rm --entrypoint sh "cardmesh/$bin:$tag" -c '! [ -e /usr/local/bin/missing-binary.sh ]' \
+        || die "cardmesh/$bin:$tag holds the missing-binary stub instead of $bin"
 done
 rm -rf "$context"
 

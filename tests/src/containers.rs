@@ -21,8 +21,11 @@ use testcontainers::{ContainerAsync, ContainerRequest, GenericImage, Healthcheck
 
 use crate::Answer;
 
-/// Tag of the project's images.
-pub const TAG: &str = "local";
+/// Tag of the project's images: `CARDMESH_IMAGE_TAG` (as for scripts/build-images.sh), by
+/// default `local`.
+pub fn tag() -> String {
+    std::env::var("CARDMESH_IMAGE_TAG").ok().filter(|t| !t.is_empty()).unwrap_or_else(|| "local".to_owned())
+}
 /// Image of the gateway.
 pub const GATEWAY_IMAGE: &str = "cardmesh/cardmesh-gateway";
 /// Images of the example card services.
@@ -78,8 +81,9 @@ pub async fn check_fresh(docker: &testcontainers::bollard::Docker, image: &str, 
 pub async fn require_images() {
     let docker = testcontainers::bollard::Docker::connect_with_local_defaults()
         .expect("connect to the Docker daemon (is it running? scripts/start-docker.sh)");
-    let mut wanted: Vec<String> = SERVICE_IMAGES.iter().map(|(_, image)| format!("{image}:{TAG}")).collect();
-    wanted.push(format!("{GATEWAY_IMAGE}:{TAG}"));
+    let tag = tag();
+    let mut wanted: Vec<String> = SERVICE_IMAGES.iter().map(|(_, image)| format!("{image}:{tag}")).collect();
+    wanted.push(format!("{GATEWAY_IMAGE}:{tag}"));
     wanted.push(format!("{}:{}", crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1));
     let mut missing = Vec::new();
     for image in wanted {
@@ -96,7 +100,7 @@ pub async fn require_images() {
     let expected = source_hash();
     let mut stale = Vec::new();
     for image in SERVICE_IMAGES.iter().map(|(_, image)| *image).chain([GATEWAY_IMAGE]) {
-        if let Err(e) = check_fresh(&docker, &format!("{image}:{TAG}"), &expected).await {
+        if let Err(e) = check_fresh(&docker, &format!("{image}:{tag}"), &expected).await {
             stale.push(e);
         }
     }
@@ -231,7 +235,7 @@ impl Stack {
             .with_startup_timeout(Duration::from_secs(60));
 
         let service = |role: &str, image: &str| {
-            GenericImage::new(image, TAG)
+            GenericImage::new(image, tag())
                 .with_exposed_port(SERVICE_PORT.tcp())
                 .with_wait_for(WaitFor::healthcheck())
                 .with_health_check(probe(&["grpc", &format!("127.0.0.1:{SERVICE_PORT}")]))
@@ -252,7 +256,7 @@ impl Stack {
         );
         let services = [b, u, a].map(|role| format!("http://{}:{SERVICE_PORT}", name(role))).join(",");
 
-        let mut gateway = GenericImage::new(GATEWAY_IMAGE, TAG)
+        let mut gateway = GenericImage::new(GATEWAY_IMAGE, tag())
             .with_exposed_port(GATEWAY_PORT.tcp())
             .with_wait_for(WaitFor::healthcheck())
             .with_health_check(probe(&["http", &format!("http://127.0.0.1:{GATEWAY_PORT}/healthz")]))

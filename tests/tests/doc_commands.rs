@@ -186,3 +186,45 @@ fn run(root: &Path, target: &PathBuf, command: &DocCommand, gateway_url: &str) -
     );
     stdout
 }
+
+#[test]
+fn copying_env_example_keeps_the_development_secret_the_docs_sign_with() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let example = read(".env.example");
+    let active: Vec<&str> = example.lines().filter(|l| l.trim_start().starts_with("CARDMESH_SIGNING_SECRETS=")).collect();
+    assert!(active.is_empty(), "`cp .env.example .env` would replace the secret the README signs with: {active:?}");
+    // Compose and dev.sh default to the same development secret the README and the gateway's
+    // exposure check name.
+    assert!(read("docker-compose.yml").contains(&format!("CARDMESH_SIGNING_SECRETS:-{DEVELOPMENT_SECRET}}}")));
+    assert!(read("scripts/dev.sh").contains(&format!("CARDMESH_DEV_SECRET:-{DEVELOPMENT_SECRET}}}")));
+    let compose = read("docker-compose.yml");
+    assert!(compose.contains("\"${CARDMESH_PUBLISH_ADDR:-127.0.0.1}:${CARDMESH_PORT:-8080}:8080\""), "published on loopback by default");
+    assert!(compose.contains("CARDMESH_PUBLISH_ADDR: ${CARDMESH_PUBLISH_ADDR:-127.0.0.1}"), "the gateway is told where it is published");
+}
+
+/// The error codes the gateway can answer with, read from the places that define them: the
+/// card endpoint's errors, the routing errors and the admin endpoint.
+const ERROR_CODE_SOURCES: [&str; 3] = ["gateway/src/error.rs", "gateway/src/http/routing.rs", "gateway/src/http/admin.rs"];
+
+#[test]
+fn the_readme_lists_every_error_code_the_gateway_answers_with() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let mut codes = Vec::new();
+    for file in ERROR_CODE_SOURCES {
+        let source = std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        // Every string literal in snake case (`"invalid_body"`): the codes; the JSON keys of
+        // the envelope ("code", "message", "field", "header") have no underscore.
+        // All segments between quotes, not only every other one: escaped quotes shift pairs.
+        for literal in source.split('"') {
+            let snake = literal.contains('_') && literal.split('_').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
+            if snake && !codes.contains(&literal) {
+                codes.push(literal);
+            }
+        }
+    }
+    assert!(codes.len() >= 15, "found the codes: {codes:?}");
+    let missing: Vec<_> = codes.iter().filter(|code| !readme.contains(&format!("| `{code}` |"))).collect();
+    assert!(missing.is_empty(), "error codes missing from the README's table: {missing:?}");
+}
