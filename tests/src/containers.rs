@@ -72,7 +72,9 @@ pub async fn check_fresh(docker: &testcontainers::bollard::Docker, image: &str, 
             &hash[..hash.len().min(12)],
             &expected[..12]
         )),
-        None => Err(format!("{image} has no {SOURCE_HASH_LABEL} label, so its sources are unknown; rebuild it with {BUILD_IMAGES}")),
+        None => Err(format!(
+            "{image} has no {SOURCE_HASH_LABEL} label, so its sources are unknown; rebuild it with {BUILD_IMAGES}"
+        )),
     }
 }
 

@@ -40,7 +40,8 @@ struct DocCommand {
 fn every_documented_sign_and_validate_command_works_as_written() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
     let commands: Vec<DocCommand> = DOCS.iter().flat_map(|doc| gateway_commands(&root, doc)).collect();
-    let in_readme = |what: &str| commands.iter().filter(|c| c.place.starts_with("README") && c.text.contains(what)).count();
+    let in_readme =
+        |what: &str| commands.iter().filter(|c| c.place.starts_with("README") && c.text.contains(what)).count();
     assert!(in_readme("-- sign") >= 3, "the README documents sign (signature, curl, sent): {commands:#?}");
     assert!(in_readme("-- validate") >= 2, "the README documents validate: {commands:#?}");
     assert!(commands.iter().any(|c| c.place.starts_with("docs/") && c.text.contains("| sh")), "{commands:#?}");
@@ -71,8 +72,8 @@ fn check_output(command: &DocCommand, out: &str) {
     if text.ends_with("-- validate") {
         assert!(out.contains("ok: the response follows Plain's card rules"), "{place}: `{text}` printed:\n{out}");
     } else if text.ends_with("| sh") {
-        let answer: serde_json::Value =
-            serde_json::from_str(out).unwrap_or_else(|e| panic!("{place}: `{text}` printed no JSON answer ({e}):\n{out}"));
+        let answer: serde_json::Value = serde_json::from_str(out)
+            .unwrap_or_else(|e| panic!("{place}: `{text}` printed no JSON answer ({e}):\n{out}"));
         let cards = answer["cards"].as_array().unwrap_or_else(|| panic!("{place}: not a card answer: {out}"));
         assert!(!cards.is_empty(), "{place}: {out}");
     } else if text.contains("--curl") {
@@ -192,20 +193,28 @@ fn copying_env_example_keeps_the_development_secret_the_docs_sign_with() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
     let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     let example = read(".env.example");
-    let active: Vec<&str> = example.lines().filter(|l| l.trim_start().starts_with("CARDMESH_SIGNING_SECRETS=")).collect();
+    let active: Vec<&str> =
+        example.lines().filter(|l| l.trim_start().starts_with("CARDMESH_SIGNING_SECRETS=")).collect();
     assert!(active.is_empty(), "`cp .env.example .env` would replace the secret the README signs with: {active:?}");
     // Compose and dev.sh default to the same development secret the README and the gateway's
     // exposure check name.
     assert!(read("docker-compose.yml").contains(&format!("CARDMESH_SIGNING_SECRETS:-{DEVELOPMENT_SECRET}}}")));
     assert!(read("scripts/dev.sh").contains(&format!("CARDMESH_DEV_SECRET:-{DEVELOPMENT_SECRET}}}")));
     let compose = read("docker-compose.yml");
-    assert!(compose.contains("\"${CARDMESH_PUBLISH_ADDR:-127.0.0.1}:${CARDMESH_PORT:-8080}:8080\""), "published on loopback by default");
-    assert!(compose.contains("CARDMESH_PUBLISH_ADDR: ${CARDMESH_PUBLISH_ADDR:-127.0.0.1}"), "the gateway is told where it is published");
+    assert!(
+        compose.contains("\"${CARDMESH_PUBLISH_ADDR:-127.0.0.1}:${CARDMESH_PORT:-8080}:8080\""),
+        "published on loopback by default"
+    );
+    assert!(
+        compose.contains("CARDMESH_PUBLISH_ADDR: ${CARDMESH_PUBLISH_ADDR:-127.0.0.1}"),
+        "the gateway is told where it is published"
+    );
 }
 
 /// The error codes the gateway can answer with, read from the places that define them: the
 /// card endpoint's errors, the routing errors and the admin endpoint.
-const ERROR_CODE_SOURCES: [&str; 3] = ["gateway/src/error.rs", "gateway/src/http/routing.rs", "gateway/src/http/admin.rs"];
+const ERROR_CODE_SOURCES: [&str; 3] =
+    ["gateway/src/error.rs", "gateway/src/http/routing.rs", "gateway/src/http/admin.rs"];
 
 #[test]
 fn the_readme_lists_every_error_code_the_gateway_answers_with() {
@@ -218,7 +227,8 @@ fn the_readme_lists_every_error_code_the_gateway_answers_with() {
         // the envelope ("code", "message", "field", "header") have no underscore.
         // All segments between quotes, not only every other one: escaped quotes shift pairs.
         for literal in source.split('"') {
-            let snake = literal.contains('_') && literal.split('_').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
+            let snake = literal.contains('_')
+                && literal.split('_').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
             if snake && !codes.contains(&literal) {
                 codes.push(literal);
             }

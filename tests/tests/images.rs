@@ -4,7 +4,8 @@
 use cardmesh_tests::containers::{check_fresh, source_hash, tag, BUILD_IMAGES, GATEWAY_IMAGE, SOURCE_HASH_LABEL};
 
 fn docker() -> testcontainers::bollard::Docker {
-    testcontainers::bollard::Docker::connect_with_local_defaults().expect("connect to the Docker daemon (scripts/start-docker.sh)")
+    testcontainers::bollard::Docker::connect_with_local_defaults()
+        .expect("connect to the Docker daemon (scripts/start-docker.sh)")
 }
 
 #[test]
@@ -12,12 +13,19 @@ fn the_source_hash_is_stable_and_covers_the_gateway_sources() {
     let hash = source_hash();
     assert_eq!(hash, source_hash(), "the same checkout hashes the same");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("root").to_path_buf();
-    let out = std::process::Command::new("bash").arg(root.join("scripts/source-hash.sh")).arg("--files").output().expect("--files");
+    let out = std::process::Command::new("bash")
+        .arg(root.join("scripts/source-hash.sh"))
+        .arg("--files")
+        .output()
+        .expect("--files");
     let files = String::from_utf8(out.stdout).expect("UTF-8");
     for covered in ["Cargo.lock", "gateway/src/main.rs", "services/kit/src/lib.rs", "docker/Dockerfile"] {
         assert!(files.lines().any(|f| f == covered), "{covered} is hashed:\n{files}");
     }
-    assert!(!files.lines().any(|f| f.starts_with("tests/") || f.ends_with(".md")), "tests and docs are not image sources:\n{files}");
+    assert!(
+        !files.lines().any(|f| f.starts_with("tests/") || f.ends_with(".md")),
+        "tests and docs are not image sources:\n{files}"
+    );
 }
 
 #[tokio::test]

@@ -17,7 +17,8 @@ async fn send(gw: &RunningGateway, method: reqwest::Method, path: &str) -> Refus
     let content_type = resp.headers().get("content-type").map(|v| v.to_str().unwrap_or_default().to_owned());
     let body = resp.text().await.expect("body");
     assert_eq!(content_type.as_deref(), Some("application/json"), "{path}: {body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body:?}"));
+    let json: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body:?}"));
     Refusal {
         status,
         allow,

@@ -52,7 +52,11 @@ mod tests {
         assert!(err.contains("CARDMESH_PUBLISH_ADDR"), "{err}");
         assert!(err.contains("CARDMESH_SIGNING_SECRETS"), "{err}");
         assert!(err.contains("0.0.0.0"), "{err}");
-        let err = load(&[("CARDMESH_SIGNING_SECRETS", "mine, dev-secret-do-not-use-in-production"), ("CARDMESH_PUBLISH_ADDR", "192.168.1.5")]).unwrap_err();
+        let err = load(&[
+            ("CARDMESH_SIGNING_SECRETS", "mine, dev-secret-do-not-use-in-production"),
+            ("CARDMESH_PUBLISH_ADDR", "192.168.1.5"),
+        ])
+        .unwrap_err();
         assert!(err.contains("192.168.1.5"), "{err}");
     }
 
@@ -69,7 +73,8 @@ mod tests {
         let config = load(&[DEV, ("CARDMESH_LISTEN", "0.0.0.0:8080"), ("CARDMESH_PUBLISH_ADDR", "127.0.0.1")]).unwrap();
         assert_eq!(config.publish_address, Some("127.0.0.1".parse().unwrap()));
         load(&[DEV, ("CARDMESH_PUBLISH_ADDR", "::1")]).expect("IPv6 loopback");
-        load(&[("CARDMESH_SIGNING_SECRETS", "from-plain"), ("CARDMESH_PUBLISH_ADDR", "0.0.0.0")]).expect("a real secret");
+        load(&[("CARDMESH_SIGNING_SECRETS", "from-plain"), ("CARDMESH_PUBLISH_ADDR", "0.0.0.0")])
+            .expect("a real secret");
     }
 
     #[test]

@@ -17,8 +17,8 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-pub use exposure::DEVELOPMENT_SECRET;
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
+pub use exposure::DEVELOPMENT_SECRET;
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 
