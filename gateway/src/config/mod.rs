@@ -5,6 +5,7 @@
 //! and every error names the field and how to fix it.
 
 mod env;
+mod policy;
 mod secret;
 mod security;
 
@@ -17,6 +18,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
+pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 
@@ -46,7 +48,7 @@ pub struct Config {
     /// Deadlines of the calls to card services.
     pub fanout: Fanout,
     /// Per-service call settings: `[card_services.all]` plus `[card_services.<host>]`.
-    pub card_services: crate::fanout::CardServicePolicies,
+    pub card_services: CardServicePolicies,
     /// How the routing table is learned from the services' `Describe`.
     pub discovery: Discovery,
     /// The card served when a card's service failed.
@@ -340,7 +342,7 @@ impl Config {
             ));
         }
         for (name, block) in &self.card_services {
-            let known = name == "all" || self.services.iter().any(|s| crate::fanout::names_endpoint(name, s));
+            let known = name == "all" || self.services.iter().any(|s| names_endpoint(name, s));
             if !known {
                 errors.push(format!(
                     "card_services.{name}: no configured service has this host; use \"all\" or the \

@@ -18,7 +18,9 @@ use crate::gateway::Gateway;
 /// - `GET /healthz`: 200 while the gateway serves;
 /// - `GET /readyz`: 200 once every configured card service has described its cards,
 ///   503 (with the number still missing) before;
-/// - `POST /admin/invalidate`: drop a customer's cached cards (needs the admin token).
+///
+/// `POST /admin/invalidate` is on the admin listener ([`super::admin_router`]); here it
+/// answers 404 like any other unknown path.
 pub fn app(gateway: Arc<Gateway>) -> Router {
     let body_limit = gateway.config().limits.max_body_bytes;
     Router::new()
@@ -33,7 +35,6 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         .layer(crate::telemetry::request_layer(gateway.metrics().clone()))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(ready))
-        .route("/admin/invalidate", post(super::admin::invalidate))
         .with_state(gateway)
 }
 

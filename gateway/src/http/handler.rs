@@ -10,8 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
-use crate::plain::{parse_request, CardKeys, CardRequest};
-use crate::telemetry::request::workspace_header;
+use crate::plain::{parse_request, workspace_header, CardKeys, CardRequest};
 use crate::telemetry::RequestSpanSlot;
 use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 

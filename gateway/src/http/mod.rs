@@ -1,4 +1,5 @@
-//! The HTTP face of the gateway: routes, the Plain card handler and the server loop.
+//! The HTTP face of the gateway: the Plain listener (routes, the card handler, the server
+//! loop) and the admin listener (metrics, invalidation).
 
 mod admin;
 mod app;
@@ -7,6 +8,7 @@ mod handler;
 mod peer;
 mod server;
 
+pub use admin::{admin_router, serve_admin};
 pub use app::app;
 pub use handler::{admit, CACHE_HEADER};
 pub use peer::ClientAddr;
