@@ -5,11 +5,13 @@ mod admin;
 mod app;
 mod guard;
 mod handler;
+mod log;
 mod peer;
 mod server;
 
 pub use admin::{admin_router, serve_admin};
 pub use app::app;
 pub use handler::{admit, CACHE_HEADER};
+pub use log::log_errors;
 pub use peer::ClientAddr;
 pub use server::{serve, shutdown_signal};

@@ -1,17 +1,18 @@
-//! `POST /admin/invalidate`: drop a customer's cached cards. Authenticated by the admin
-//! token (`Authorization: Bearer <token>`, compared in constant time); the route exists only
-//! when a token is configured.
+//! `POST /admin/invalidate` (admin listener): drop a customer's cached cards. Authenticated
+//! by the admin token (`Authorization: Bearer <token>`, compared in constant time); answers
+//! 404 `not_found` while no token is configured.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
+use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::plain::is_valid_key;
 
@@ -25,49 +26,41 @@ struct Invalidate {
     card_keys: Option<Vec<String>>,
 }
 
-type Reply = (StatusCode, Json<Value>);
-
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Reply {
-    (status, Json(json!({ "error": { "code": code, "message": message.into() } })))
-}
-
-pub async fn invalidate(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: Bytes) -> Reply {
-    let Some(token) = gateway.config().admin_token.as_ref() else {
-        return error(StatusCode::NOT_FOUND, "not_found", "the admin endpoint is off (no admin token)");
-    };
+/// `{"invalidated":{"customerId":…,"cardKeys":[…] | "all"}}`, or the error envelope:
+/// 404 `not_found` (no admin token configured), 401 `invalid_admin_token`, 400
+/// `invalid_body`, 409 `cache_disabled`, 503 `cache_unavailable`.
+pub async fn invalidate(
+    State(gateway): State<Arc<Gateway>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, GatewayError> {
+    let token = gateway.config().admin_token.as_ref().ok_or(GatewayError::AdminOff)?;
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
     if !bool::from(presented.as_bytes().ct_eq(token.expose().as_bytes())) {
-        return error(StatusCode::UNAUTHORIZED, "invalid_admin_token", "Authorization: Bearer <admin token> is missing or wrong");
+        return Err(GatewayError::InvalidAdminToken);
     }
-    let request: Invalidate = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_body", format!("expected {{\"customerId\": \"…\", \"cardKeys\": [\"…\"]?}}: {e}")),
-    };
+    let request: Invalidate = serde_json::from_slice(&body).map_err(|e| {
+        GatewayError::InvalidAdminBody(format!("expected {{\"customerId\": \"…\", \"cardKeys\": [\"…\"]?}}: {e}"))
+    })?;
     if request.customer_id.trim().is_empty() {
-        return error(StatusCode::BAD_REQUEST, "invalid_body", "customerId must not be empty");
+        return Err(GatewayError::InvalidAdminBody("customerId must not be empty".into()));
     }
     if let Some(bad) = request.card_keys.iter().flatten().find(|k| !is_valid_key(k)) {
-        return error(StatusCode::BAD_REQUEST, "invalid_body", format!("card key {bad:?} is not [a-zA-Z0-9_-]+"));
+        return Err(GatewayError::InvalidAdminBody(format!("card key {bad:?} is not [a-zA-Z0-9_-]+")));
     }
-    let Some(cache) = gateway.cache() else {
-        return error(StatusCode::CONFLICT, "cache_disabled", "the response cache is disabled; nothing to invalidate");
+    let cache = gateway.cache().ok_or(GatewayError::CacheDisabled)?;
+    cache
+        .invalidate(&request.customer_id, request.card_keys.as_deref())
+        .await
+        .map_err(|e| GatewayError::CacheUnavailable { cause: e.to_string() })?;
+    tracing::info!(customer_id = %request.customer_id, card_keys = ?request.card_keys, "cache invalidated");
+    let cards = match &request.card_keys {
+        Some(keys) => json!(keys),
+        None => json!("all"),
     };
-    match cache.invalidate(&request.customer_id, request.card_keys.as_deref()).await {
-        Ok(()) => {
-            tracing::info!(customer_id = %request.customer_id, card_keys = ?request.card_keys, "cache invalidated");
-            let cards = match &request.card_keys {
-                Some(keys) => json!(keys),
-                None => json!("all"),
-            };
-            (StatusCode::OK, Json(json!({ "invalidated": { "customerId": request.customer_id, "cardKeys": cards } })))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "cache invalidation failed");
-            error(StatusCode::SERVICE_UNAVAILABLE, "cache_unavailable", "the cache store could not be reached; try again")
-        }
-    }
+    Ok(Json(json!({ "invalidated": { "customerId": request.customer_id, "cardKeys": cards } })))
 }

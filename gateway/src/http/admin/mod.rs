@@ -8,6 +8,7 @@ mod invalidate;
 use std::future::Future;
 use std::sync::Arc;
 
+use axum::middleware::map_response;
 use axum::routing::post;
 use axum::Router;
 use tokio::net::TcpListener;
@@ -29,6 +30,7 @@ pub fn admin_router(gateway: Arc<Gateway>) -> Router {
         .route("/admin/invalidate", post(invalidate::invalidate))
         .with_state(gateway)
         .merge(metrics)
+        .layer(map_response(super::log_errors))
 }
 
 /// Serves [`admin_router`] on `listener` until `shutdown` completes.
