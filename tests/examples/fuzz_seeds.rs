@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cardmesh_gateway::merge::render_result;
+use cardmesh_gateway::draw::render_result;
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
 use cardmesh_gateway::route::{CardInfo, Scope};
 use cardmesh_gateway::verify::sign;

@@ -108,7 +108,7 @@ pub fn gateway_config(endpoints: &[String]) -> Config {
 /// on another.
 pub struct RunningGateway {
     pub addr: SocketAddr,
-    /// The admin listener (`GET /metrics`).
+    /// The admin listener (`GET /metrics`, `POST /admin/invalidate`).
     pub admin_addr: SocketAddr,
     pub gateway: Arc<Gateway>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -137,7 +137,7 @@ impl RunningGateway {
             let _ = rx.await;
         }));
         let admin_task =
-            tokio::spawn(cardmesh_gateway::telemetry::serve_admin(gateway.clone(), admin, std::future::pending()));
+            tokio::spawn(cardmesh_gateway::http::serve_admin(gateway.clone(), admin, std::future::pending()));
         Self { addr, admin_addr, gateway, shutdown: Some(tx), task, admin_task, client }
     }
 
@@ -194,10 +194,22 @@ impl RunningGateway {
         }
     }
 
-    /// POSTs an invalidation to `/admin/invalidate` with `token`; returns the status.
+    /// `http://127.0.0.1:PORT/path` on the admin listener (always plain HTTP).
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.admin_addr, path)
+    }
+
+    /// POSTs an invalidation to `/admin/invalidate` on the admin listener with `token`;
+    /// returns the status.
     pub async fn invalidate(&self, token: &str, body: serde_json::Value) -> u16 {
+        self.invalidate_at(&self.admin_url("/admin/invalidate"), token, body).await
+    }
+
+    /// POSTs an invalidation to `url` (e.g. the Plain port's `/admin/invalidate`) with
+    /// `token`; returns the status.
+    pub async fn invalidate_at(&self, url: &str, token: &str, body: serde_json::Value) -> u16 {
         self.client
-            .post(self.url("/admin/invalidate"))
+            .post(url)
             .bearer_auth(token)
             .json(&body)
             .send()

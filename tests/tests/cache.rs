@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cardmesh_gateway::cache::card_keys;
+use cardmesh_gateway::cache::card_cache_keys;
 use cardmesh_gateway::config::{Config, Secret};
 use cardmesh_gateway::plain::parse_request;
 use cardmesh_gateway::route::Scope;
@@ -146,6 +146,10 @@ async fn invalidation_makes_the_next_request_call_the_service(store: Store) {
     gw.post_signed(&body).await;
     gw.flush_cache().await;
 
+    // Plain's port faces the internet: invalidation is on the admin listener only.
+    let on_plain_port = gw.url("/admin/invalidate");
+    assert_eq!(gw.invalidate_at(&on_plain_port, ADMIN_TOKEN, json!({ "customerId": CUSTOMER })).await, 404);
+    assert_eq!(gw.post_signed(&body).await.cache_count("hits"), 2, "the Plain port invalidated nothing");
     assert_eq!(gw.invalidate("wrong-token", json!({ "customerId": CUSTOMER })).await, 401);
     assert_eq!(gw.invalidate(ADMIN_TOKEN, json!({ "customerId": "" })).await, 400);
 
@@ -191,7 +195,7 @@ async fn ttl_in_redis_is_the_cards_ttl() {
     let request = parse_request(body.as_bytes(), 25).unwrap().0;
     let mut conn = redis.client().await;
     for (key, scope, ttl) in [("account", Scope::Customer, 120), ("thread-notes", Scope::Thread, 60), ("answer-ttl", Scope::Customer, 45)] {
-        let k = card_keys("w_test", key, scope, &request);
+        let k = card_cache_keys("w_test", key, scope, &request);
         let fresh: i64 = ::redis::cmd("PTTL").arg(&k.fresh).query_async(&mut conn).await.unwrap();
         assert!((ttl * 1000 - 5000..=ttl * 1000).contains(&fresh), "{key}: PTTL {fresh} ms, want ~{ttl} s");
         let stale: i64 = ::redis::cmd("PTTL").arg(k.stale()).query_async(&mut conn).await.unwrap();

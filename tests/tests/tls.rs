@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 
-use cardmesh_gateway::config::Config;
-use cardmesh_gateway::fanout::{PolicyOverride, ServiceTls};
+use cardmesh_gateway::config::{Config, PolicyOverride, ServiceTls};
 use cardmesh_kit::ServerTls;
 use cardmesh_tests::pki::{PemDir, TestCa};
 use cardmesh_tests::providers::ScopedCards;
@@ -150,7 +149,7 @@ async fn plain_ca_file_parses_and_is_the_plain_ca() {
     let mut config = tls_config(&[], &ca, &dir, None);
     config.tls.client_ca_file = Some(path);
     config.validate().expect("Plain's CA file is a usable client CA");
-    assert!(cardmesh_gateway::tls::server_config(&config.tls).unwrap().is_some());
+    assert!(config.tls.server_config().unwrap().is_some());
     let gw = RunningGateway::start_with_client(config, ca.https_client(Some(&ca.client("not-plain")))).await;
     let refused = format!("{:?}", gw.client().get(gw.url("/healthz")).send().await.expect_err("refused"));
     assert!(refused.contains("UnknownCA"), "only certificates from Plain's CA are accepted: {refused}");

@@ -6,6 +6,7 @@
 
 mod env;
 mod exposure;
+mod policy;
 mod secret;
 mod security;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
 pub use exposure::DEVELOPMENT_SECRET;
+pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 
@@ -54,7 +56,7 @@ pub struct Config {
     /// Deadlines of the calls to card services.
     pub fanout: Fanout,
     /// Per-service call settings: `[card_services.all]` plus `[card_services.<host>]`.
-    pub card_services: crate::fanout::CardServicePolicies,
+    pub card_services: CardServicePolicies,
     /// How the routing table is learned from the services' `Describe`.
     pub discovery: Discovery,
     /// The card served when a card's service failed.
@@ -349,7 +351,7 @@ impl Config {
             ));
         }
         for (name, block) in &self.card_services {
-            let known = name == "all" || self.services.iter().any(|s| crate::fanout::names_endpoint(name, s));
+            let known = name == "all" || self.services.iter().any(|s| names_endpoint(name, s));
             if !known {
                 errors.push(format!(
                     "card_services.{name}: no configured service has this host; use \"all\" or the \

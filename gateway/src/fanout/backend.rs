@@ -5,10 +5,9 @@ use std::sync::Arc;
 use cardmesh_proto::card_service_client::CardServiceClient;
 use tonic::transport::{Channel, Endpoint};
 
-use super::policy::{resolve, resolve_tls, CallPolicy, CardServicePolicies};
 use super::stack::{card_call_stack, CardCallService};
 use crate::breaker::Breaker;
-use crate::config::Fanout;
+use crate::config::{resolve, resolve_tls, CallPolicy, CardServicePolicies, Fanout};
 use crate::tls::TlsError;
 
 /// An endpoint the gateway cannot use.
@@ -43,7 +42,8 @@ impl Backend {
             .connect_timeout(settings.connect_timeout)
             .tcp_nodelay(true);
         if endpoint.starts_with("https://") {
-            let tls = crate::tls::client_config(&resolve_tls(policies, endpoint))
+            let tls = resolve_tls(policies, endpoint)
+                .client_config()
                 .map_err(|source| BackendError::Tls { endpoint: endpoint.to_owned(), source })?;
             builder = builder.tls_config(tls).map_err(transport)?;
         }

@@ -18,6 +18,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tonic::transport::ClientTlsConfig;
+
+use crate::tls::TlsError;
 
 /// Settings of one block; unset fields fall back to `all`, then to the defaults.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -57,6 +60,16 @@ pub struct ServiceTls {
 }
 
 impl ServiceTls {
+    /// The tonic TLS configuration these settings describe. Reads and checks the files.
+    pub fn client_config(&self) -> Result<ClientTlsConfig, TlsError> {
+        let identity = match (&self.cert_file, &self.key_file) {
+            (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
+            (None, None) => None,
+            _ => return Err(TlsError::Incomplete),
+        };
+        crate::tls::client_config(self.ca_file.as_deref(), identity, self.domain_name.as_deref())
+    }
+
     /// `self`, with unset fields taken from `fallback`.
     fn or(self, fallback: &ServiceTls) -> ServiceTls {
         ServiceTls {
