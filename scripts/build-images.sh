@@ -69,12 +69,12 @@ for bin in "${BINS[@]}" cardmesh-healthcheck; do
 done
 
 # The build context: only what the `prebuilt` stage copies, as real files.
-context=$target/image-context
-rm -rf "$context"
-mkdir -p "$context/target/release" "$context/docker" "$context/certs"
-cp docker/missing-binary.sh "$context/docker/"
-cp certs/plain-mtls-ca.pem "$context/certs/"
-stage() { cp -L "$release/$1" "$context/target/release/$1"; }
+ctx_dir=$target/image-context
+rm -rf "$ctx_dir"
+mkdir -p "$ctx_dir/target/release" "$ctx_dir/docker" "$ctx_dir/certs"
+cp docker/missing-binary.sh "$ctx_dir/docker/"
+cp certs/plain-mtls-ca.pem "$ctx_dir/certs/"
+stage() { cp -L "$release/$1" "$ctx_dir/target/release/$1"; }
 stage cardmesh-healthcheck
 
 # Where buildx is missing (these machines) this is the classic builder, as in docker-compose
@@ -85,9 +85,10 @@ for bin in "${BINS[@]}"; do
     stage "$bin"
     out=$(docker build --target prebuilt --build-arg "BIN=$bin" \
             --label "cardmesh.source-hash=$source_hash" \
-            -t "$image" -f docker/Dockerfile "$context" 2>&1) || { echo "$out" >&2; die "docker build of $image failed"; }
+            -t "$image" -f docker/Dockerfile "$ctx_dir" 2>&1) || { echo "$out" >&2; die "docker build of $image failed"; }
     context=$(grep -o 'Sending build context to Docker daemon *[0-9.]*[kMG]*B' <<<"$out" | awk '{print $NF}' | tail -n1)
     size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
+    rm -f "$ctx_dir/target/release/$bin"   # the next image's context holds only its own binary
     log "$image built in $((SECONDS - t0))s (context ${context:-?}, image $size)"
 done
 
@@ -98,6 +99,6 @@ for bin in "${BINS[@]}"; do
     docker run --rm --entrypoint sh "cardmesh/$bin:$tag" -c '! [ -e /usr/local/bin/missing-binary.sh ]' \
         || die "cardmesh/$bin:$tag holds the missing-binary stub instead of $bin"
 done
-rm -rf "$context"
+rm -rf "$ctx_dir"
 
 log "done in $((SECONDS - T_START))s (images labelled cardmesh.source-hash=${source_hash:0:12}…)"

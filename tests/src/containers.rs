@@ -237,7 +237,7 @@ impl Stack {
             .with_startup_timeout(Duration::from_secs(60));
 
         let service = |role: &str, image: &str| {
-            GenericImage::new(image, tag())
+            GenericImage::new(image, tag().as_str())
                 .with_exposed_port(SERVICE_PORT.tcp())
                 .with_wait_for(WaitFor::healthcheck())
                 .with_health_check(probe(&["grpc", &format!("127.0.0.1:{SERVICE_PORT}")]))
@@ -258,7 +258,7 @@ impl Stack {
         );
         let services = [b, u, a].map(|role| format!("http://{}:{SERVICE_PORT}", name(role))).join(",");
 
-        let mut gateway = GenericImage::new(GATEWAY_IMAGE, tag())
+        let mut gateway = GenericImage::new(GATEWAY_IMAGE, tag().as_str())
             .with_exposed_port(GATEWAY_PORT.tcp())
             .with_wait_for(WaitFor::healthcheck())
             .with_health_check(probe(&["http", &format!("http://127.0.0.1:{GATEWAY_PORT}/healthz")]))
