@@ -31,7 +31,8 @@ pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
     pub listen: SocketAddr,
-    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text); keep it
+    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text) and
+    /// `POST /admin/invalidate`; keep it
     /// off the public network (default: `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
     /// HMAC-SHA256 secrets of the Plain workspace; a request signed with any one of them is
@@ -55,8 +56,8 @@ pub struct Config {
     pub fallback: Fallback,
     /// The response cache.
     pub cache: CacheSettings,
-    /// Bearer token of `POST /admin/invalidate`; the endpoint is off without it
-    /// (default: none).
+    /// Bearer token of `POST /admin/invalidate` on the admin listener; the endpoint answers
+    /// 404 without it (default: none).
     pub admin_token: Option<Secret>,
     /// TLS termination of the Plain endpoint, optionally requiring client certificates.
     pub tls: TlsSettings,
