@@ -32,8 +32,7 @@ pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
     pub listen: SocketAddr,
     /// Address of the admin listener, which serves `GET /metrics` (Prometheus text) and
-    /// `POST /admin/invalidate`; keep it
-    /// off the public network (default: `127.0.0.1:9090`).
+    /// `POST /admin/invalidate`; keep it off the public network (default: `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
     /// HMAC-SHA256 secrets of the Plain workspace; a request signed with any one of them is
     /// accepted, so a secret can be rotated without downtime (default: none).
