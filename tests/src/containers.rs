@@ -19,7 +19,7 @@ use testcontainers::core::{ExecCommand, IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, ContainerRequest, GenericImage, Healthcheck, ImageExt};
 
-use crate::Answer;
+use crate::{signed_post, Answer, PlainBody, Wait};
 
 /// Tag of the project's images: `CARDMESH_IMAGE_TAG` (as for scripts/build-images.sh), by
 /// default `local`.
@@ -299,34 +299,26 @@ impl Stack {
     /// Waits (deadline 30 s) until the gateway's `/readyz` answers 200 on its current port.
     pub async fn wait_ready(&self) {
         let url = self.url("/readyz").await;
-        let deadline = Duration::from_secs(30);
         let started = Instant::now();
-        loop {
-            let status = self.client.get(&url).send().await.map(|r| r.status().as_u16());
-            if matches!(status, Ok(200)) {
-                eprintln!("e2e: gateway ready after {:?}", started.elapsed());
-                return;
-            }
-            if started.elapsed() > deadline {
-                panic!(
-                    "gateway not ready within {deadline:?} ({url}: {status:?})\n{}",
-                    self.gateway.logs().await
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let ready = Wait::new("the gateway's /readyz answers 200", Duration::from_secs(30))
+            .every(Duration::from_millis(50))
+            .try_until(|| async {
+                match self.client.get(&url).send().await.map(|r| r.status().as_u16()) {
+                    Ok(200) => Ok(()),
+                    status => Err(format!("{url}: {status:?}")),
+                }
+            })
+            .await;
+        match ready {
+            Ok(()) => eprintln!("e2e: gateway ready after {:?}", started.elapsed()),
+            Err(timeout) => panic!("{timeout}\n{}", self.gateway.logs().await),
         }
     }
 
     /// POSTs `body` to the gateway's `/`, signed with [`E2E_SECRET`].
     pub async fn post_signed(&self, body: &str) -> Answer {
         let url = self.url("/").await;
-        let resp = self
-            .client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("plain-workspace-id", "w_e2e")
-            .header("plain-request-signature", cardmesh_gateway::verify::sign(E2E_SECRET, body.as_bytes()))
-            .body(body.to_owned())
+        let resp = signed_post(&self.client, &url, body, Some(E2E_SECRET), Some("w_e2e"))
             .send()
             .await
             .unwrap_or_else(|e| panic!("POST {url}: {e}"));
@@ -337,21 +329,19 @@ impl Stack {
     /// answer that satisfied it.
     pub async fn post_until(&self, what: &str, body: &str, deadline: Duration, done: impl Fn(&Answer) -> bool) -> Answer {
         let started = Instant::now();
-        loop {
-            let answer = self.post_signed(body).await;
-            if done(&answer) {
-                eprintln!("e2e: {what}: after {:?}", started.elapsed());
-                return answer;
-            }
-            assert!(
-                started.elapsed() < deadline,
-                "timed out after {deadline:?} waiting for: {what}; last answer {} [{}]: {}",
-                answer.status,
-                answer.cache,
-                answer.json
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let answer = Wait::new(what, deadline)
+            .every(Duration::from_millis(100))
+            .until(|| async {
+                let answer = self.post_signed(body).await;
+                if done(&answer) {
+                    Ok(answer)
+                } else {
+                    Err(format!("answer {} [{}]: {}", answer.status, answer.cache, answer.json))
+                }
+            })
+            .await;
+        eprintln!("e2e: {what}: after {:?}", started.elapsed());
+        answer
     }
 
     /// Every container's logs, for failure reports.
@@ -380,10 +370,5 @@ impl Stack {
 
 /// A Plain request body for `keys` and one customer, without a thread.
 pub fn plain_body(keys: &[&str], customer_id: &str, external_id: &str, email: &str) -> String {
-    serde_json::json!({
-        "cardKeys": keys,
-        "customer": { "id": customer_id, "email": email, "externalId": external_id },
-        "thread": null,
-    })
-    .to_string()
+    PlainBody::new(keys).customer(customer_id, email, Some(external_id)).thread(None).build()
 }

@@ -29,13 +29,11 @@ impl Store {
 }
 
 fn body(keys: &[&str], thread: &str) -> String {
-    json!({
-        "cardKeys": keys,
-        "customer": { "id": CUSTOMER, "email": "cache@example.com", "externalId": "cus_cache_1" },
-        "thread": { "id": thread, "externalId": null },
-        "tenant": { "id": "te_1", "externalId": null },
-    })
-    .to_string()
+    PlainBody::new(keys)
+        .customer(CUSTOMER, "cache@example.com", Some("cus_cache_1"))
+        .thread(Some(thread))
+        .tenant(Some("te_1"))
+        .build()
 }
 
 fn config(store: &Store, service: &RunningService) -> Config {
@@ -120,15 +118,17 @@ async fn stale_copy_is_served_when_the_service_is_down(store: Store) {
     service.stop().await;
 
     // `short-lived` expires after 1 s; from then on its last good copy is served.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let stale_answer = loop {
-        let answer = gw.post_signed(&body(&keys, "th_1")).await;
-        if answer.cache_count("stale") == 1 {
-            break answer;
-        }
-        assert!(std::time::Instant::now() < deadline, "short-lived card never served stale: {}", answer.json);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let stale_answer = Wait::new("the short-lived card served stale", Duration::from_secs(10))
+        .every(Duration::from_millis(50))
+        .until(|| async {
+            let answer = gw.post_signed(&body(&keys, "th_1")).await;
+            if answer.cache_count("stale") == 1 {
+                Ok(answer)
+            } else {
+                Err(answer.json.to_string())
+            }
+        })
+        .await;
     assert_eq!(stale_answer.status, 200);
     let stale_card = stale_answer.card("short-lived");
     assert!(!is_fallback(stale_card), "{stale_card}");

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cardmesh_tests::{body_for, gateway_config, is_fallback, RunningGateway};
+use cardmesh_tests::{body_for, gateway_config, is_fallback, RunningGateway, Wait};
 
 /// The scaffolded service. Not `shipping`, the guide's example, so that the binary this test
 /// puts into `target/debug/` never replaces a real service's.
@@ -164,18 +164,14 @@ impl Scratch {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("{step}: cannot run {command:?}: {e}"));
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait for the step") {
-                break Some(status);
-            }
-            if started.elapsed() > CARGO_DEADLINE {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
+        let status = Wait::new(step, CARGO_DEADLINE)
+            .every(Duration::from_millis(100))
+            .try_until_blocking(|| child.try_wait().expect("wait for the step"))
+            .ok();
+        if status.is_none() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let output = std::fs::read_to_string(&log_path).unwrap_or_default();
         match status {
             Some(status) if status.success() => output,
@@ -228,19 +224,15 @@ struct KillOnDrop(Child);
 impl KillOnDrop {
     /// Waits (30 s) until the service accepts connections on `addr`.
     fn wait_listening(&mut self, addr: SocketAddr, logs: &Path) {
-        let started = Instant::now();
-        loop {
+        let what = format!("the scaffolded service to listen on {addr}");
+        Wait::new(&what, Duration::from_secs(30)).every(Duration::from_millis(50)).until_blocking(|| {
             if let Some(status) = self.0.try_wait().expect("poll the service") {
                 let log = std::fs::read_to_string(logs.join("service.err.log")).unwrap_or_default()
                     + &std::fs::read_to_string(logs.join("service.log")).unwrap_or_default();
                 panic!("the scaffolded service exited ({status}):\n{}", tail(&log));
             }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return;
-            }
-            assert!(started.elapsed() < Duration::from_secs(30), "the scaffolded service does not listen on {addr}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+        });
     }
 }
 

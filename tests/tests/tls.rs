@@ -25,13 +25,7 @@ fn tls_config(endpoints: &[String], ca: &TestCa, dir: &PemDir, client_ca: Option
 /// POSTs a signed request for `usage` with `client`; `Err` when the connection failed.
 async fn post_usage(gw: &RunningGateway, client: &reqwest::Client) -> Result<Answer, reqwest::Error> {
     let body = demo_body(&["usage"]);
-    let response = client
-        .post(gw.url("/"))
-        .header("content-type", "application/json")
-        .header("plain-request-signature", cardmesh_gateway::verify::sign(SECRET, body.as_bytes()))
-        .body(body)
-        .send()
-        .await?;
+    let response = signed_post(client, &gw.url("/"), &body, Some(SECRET), None).send().await?;
     Ok(Answer::from(response).await)
 }
 
@@ -82,12 +76,7 @@ async fn shutdown_over_tls_lets_in_flight_requests_finish() {
     gw.wait_ready().await;
 
     let body = demo_body(&["account"]);
-    let request = gw
-        .client()
-        .post(gw.url("/"))
-        .header("content-type", "application/json")
-        .header("plain-request-signature", cardmesh_gateway::verify::sign(SECRET, body.as_bytes()))
-        .body(body);
+    let request = signed_post(gw.client(), &gw.url("/"), &body, Some(SECRET), None);
     let in_flight = tokio::spawn(async move { Answer::from(request.send().await.expect("answered")).await });
     wait_until("the card is being drawn", Duration::from_secs(5), || {
         let cards = cards.clone();

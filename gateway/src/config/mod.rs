@@ -33,8 +33,8 @@ pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
     pub listen: SocketAddr,
-    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text); keep it
-    /// off the public network (default: `127.0.0.1:9090`).
+    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text) and
+    /// `POST /admin/invalidate`; keep it off the public network (default: `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
     /// The host address `listen` is reachable on from outside, when something in front of
     /// the gateway publishes it, e.g. Docker's port publishing (`CARDMESH_PUBLISH_ADDR` in
@@ -63,8 +63,8 @@ pub struct Config {
     pub fallback: Fallback,
     /// The response cache.
     pub cache: CacheSettings,
-    /// Bearer token of `POST /admin/invalidate`; the endpoint is off without it
-    /// (default: none).
+    /// Bearer token of `POST /admin/invalidate` on the admin listener; the endpoint answers
+    /// 404 without it (default: none).
     pub admin_token: Option<Secret>,
     /// TLS termination of the Plain endpoint, optionally requiring client certificates.
     pub tls: TlsSettings,

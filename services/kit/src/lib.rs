@@ -53,7 +53,7 @@ mod trace;
 
 pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
-pub use fixture::{fixture_from_env, FIXTURES_ENV};
+pub use fixture::{ensure_filled, fixture_from_env, load_fixture, FixtureRecord, FIXTURES_ENV};
 pub use index::CustomerIndex;
 pub use provider::CardProvider;
 pub use metrics::ServiceMetrics;
