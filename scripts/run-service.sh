@@ -44,7 +44,7 @@ kind_of() {
 # The workspace members under services/, in the order of `members` in Cargo.toml.
 rust_members() {
     awk '/^members[[:space:]]*=[[:space:]]*\[/ {on=1} on {print} on && /\]/ {exit}' Cargo.toml \
-        | grep -o '"services/[^"/]*"' | tr -d '"' | sed 's|^services/||'
+        | { grep -o '"services/[^"/]*"' || true; } | tr -d '"' | sed 's|^services/||'
 }
 
 # Package name and binary of a Rust service: `name` of [package], and its [[bin]] of the same

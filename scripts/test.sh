@@ -11,7 +11,9 @@
 # existing base images are skipped, and cargo and Docker rebuild only what changed. Installing
 # system packages and starting dockerd need root (sudo is used when available).
 #
-# A suite is one `step` line at the end of this file: a name, what it does, the command.
+# A suite is one `step` line at the end of this file: a name, what it does, the command, e.g.
+#   step conformance "the Node conformance suite" tests/conformance/run.sh
+# Steps run in the order of those lines; the first failure stops the run and is named.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -220,7 +220,7 @@ const ERROR_CODE_SOURCES: [&str; 3] =
 fn the_readme_lists_every_error_code_the_gateway_answers_with() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
     let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
-    let mut codes = Vec::new();
+    let mut codes: Vec<String> = Vec::new();
     for file in ERROR_CODE_SOURCES {
         let source = std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         // Every string literal in snake case (`"invalid_body"`): the codes; the JSON keys of
@@ -229,8 +229,8 @@ fn the_readme_lists_every_error_code_the_gateway_answers_with() {
         for literal in source.split('"') {
             let snake = literal.contains('_')
                 && literal.split('_').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
-            if snake && !codes.contains(&literal) {
-                codes.push(literal);
+            if snake && !codes.iter().any(|c| c == literal) {
+                codes.push(literal.to_owned());
             }
         }
     }
