@@ -69,6 +69,12 @@ impl Gateway {
     /// the gateway starts while they are down. Must run inside a tokio runtime.
     pub fn new(config: Config) -> Result<Arc<Self>, StartupError> {
         let backends = Backends::new(&config.services, &config.fanout, &config.card_services)?;
+        Self::with_backends(config, backends)
+    }
+
+    /// [`Self::new`] with card services reached through `backends` instead of
+    /// `config.services` (e.g. in-memory transports in tests).
+    pub fn with_backends(config: Config, backends: Backends) -> Result<Arc<Self>, StartupError> {
         let router = CardRouter::new(backends, config.discovery.clone());
         let cache = CardCache::from_settings(&config.cache)?.map(Arc::new);
         let tls = config.tls.server_config()?;

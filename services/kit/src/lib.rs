@@ -48,6 +48,7 @@ mod metrics;
 mod provider;
 mod serve;
 mod server;
+pub mod testing;
 mod tls;
 mod trace;
 
