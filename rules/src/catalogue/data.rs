@@ -6,11 +6,11 @@
 use super::{Bounds, CardKeyRule, Catalogue, ComponentSpec, EnumSpec, FieldSpec, FieldType, Level};
 
 /// Max characters of `text` and `plainText` (the GraphQL schema: "between 1 and 10000").
-const TEXT_MAX_CHARS: usize = 10_000;
+pub const TEXT_MAX_CHARS: usize = 10_000;
 /// Max characters of every label (badge, link and workflow button, copy-button tooltip).
-const LABEL_MAX_CHARS: usize = 500;
+pub const LABEL_MAX_CHARS: usize = 500;
 /// Max characters of `copyButtonValue`.
-const COPY_VALUE_MAX_CHARS: usize = 1_000;
+pub const COPY_VALUE_MAX_CHARS: usize = 1_000;
 
 const LEAF: &[Level] = &[Level::Component, Level::ContainerContent, Level::RowContent];
 const ROW: &[Level] = &[Level::Component, Level::ContainerContent];

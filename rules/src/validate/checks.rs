@@ -172,3 +172,61 @@ fn check_date_time(value: &str) -> Option<Problem> {
         ),
     ))
 }
+
+/// The problem of a list of `len` components for a `list` field: [`Rule::MinItems`] when it
+/// is shorter than the field allows.
+pub fn check_list_len(spec: &FieldSpec, len: usize) -> Option<Problem> {
+    let FieldType::List { min_items, .. } = spec.ty else {
+        return None;
+    };
+    (len < min_items).then(|| {
+        let got = if len == 0 {
+            "an empty array".to_owned()
+        } else {
+            len.to_string()
+        };
+        let plural = if min_items == 1 { "" } else { "s" };
+        (
+            Rule::MinItems,
+            format!("must have at least {min_items} component{plural}; got {got}"),
+        )
+    })
+}
+
+/// The problem of a `oneOf` field with `present` members set: [`Rule::OneOf`] unless
+/// exactly one is.
+pub fn check_one_of_count(spec: &FieldSpec, present: usize) -> Option<Problem> {
+    let FieldType::OneOf(of) = spec.ty else {
+        return None;
+    };
+    let names: Vec<&str> = of.iter().map(|f| f.name).collect();
+    let choices = choices(&names);
+    match present {
+        1 => None,
+        0 => Some((
+            Rule::OneOf,
+            format!("must set exactly one of {choices}; got none"),
+        )),
+        n => Some((
+            Rule::OneOf,
+            format!("must set exactly one of {choices}; got {n}, keep only one"),
+        )),
+    }
+}
+
+/// The problem of a proto enum number for an `enum` field: absent when `0`
+/// (`*_UNSPECIFIED`), [`Rule::Enum`] when the number is unknown.
+pub fn check_proto_enum(spec: &FieldSpec, value: i32) -> Option<Problem> {
+    use crate::proto_enum::{from_proto, EnumValue};
+    let FieldType::Enum(name) = spec.ty else {
+        return None;
+    };
+    match from_proto(name, value) {
+        EnumValue::Unspecified => check_absent(spec),
+        EnumValue::Name(plain) => check_str(spec, Some(plain)),
+        EnumValue::Unknown => Some((
+            Rule::Enum,
+            format!("unknown {name} value {value}; use {}", expectation(spec)),
+        )),
+    }
+}

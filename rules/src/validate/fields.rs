@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::checks::{check_absent, check_str, choices, expectation};
+use super::checks::{check_absent, check_list_len, check_one_of_count, check_str, expectation};
 use super::component::validate_component;
 use super::path::{describe, field, index, quote, type_name};
 use crate::catalogue::{ComponentKind, ComponentSpec, FieldSpec, FieldType};
@@ -111,20 +111,10 @@ pub(super) fn check_field(f: &FieldSpec, value: Option<&Value>, path: &str, out:
         return;
     };
     match (&f.ty, value) {
-        (FieldType::OneOf(of), Value::Object(map)) => check_one_of(f.name, of, map, path, out),
-        (FieldType::List { level, min_items }, Value::Array(items)) => {
-            if items.len() < *min_items {
-                let got = if items.is_empty() {
-                    "an empty array".to_owned()
-                } else {
-                    format!("{}", items.len())
-                };
-                let plural = if *min_items == 1 { "" } else { "s" };
-                out.violation(
-                    path,
-                    Rule::MinItems,
-                    format!("must have at least {min_items} component{plural}; got {got}"),
-                );
+        (FieldType::OneOf(of), Value::Object(map)) => check_one_of(f, of, map, path, out),
+        (FieldType::List { level, .. }, Value::Array(items)) => {
+            if let Some((rule, message)) = check_list_len(f, items.len()) {
+                out.violation(path, rule, message);
             }
             for (i, item) in items.iter().enumerate() {
                 validate_component(item, &index(path, i), *level, out);
@@ -156,12 +146,13 @@ pub(super) fn check_field(f: &FieldSpec, value: Option<&Value>, path: &str, out:
 /// An object with exactly one of `of` set (`null` counts as unset); each set member is
 /// checked as its own field; keys that are not members are unknown fields.
 fn check_one_of(
-    name: &str,
+    spec: &FieldSpec,
     of: &[FieldSpec],
     map: &Map<String, Value>,
     path: &str,
     out: &mut Report,
 ) {
+    let name = spec.name;
     let names: Vec<&str> = of.iter().map(|f| f.name).collect();
     let mut present = 0;
     for member in of {
@@ -170,19 +161,8 @@ fn check_one_of(
             check_field(member, Some(value), &field(path, member.name), out);
         }
     }
-    let choices = choices(&names);
-    match present {
-        1 => {}
-        0 => out.violation(
-            path,
-            Rule::OneOf,
-            format!("must set exactly one of {choices}; got none"),
-        ),
-        n => out.violation(
-            path,
-            Rule::OneOf,
-            format!("must set exactly one of {choices}; got {n}, keep only one"),
-        ),
+    if let Some((rule, message)) = check_one_of_count(spec, present) {
+        out.violation(path, rule, message);
     }
     for key in map.keys() {
         if !names.contains(&key.as_str()) {
