@@ -31,12 +31,13 @@ use crate::proto::card_service_server::CardService;
 use crate::proto::{self, card_result::Outcome};
 use crate::{CardProvider, CardServer};
 
-/// A Plain customer as the gateway sends it: Plain's `id`, the `email`, and the
-/// `externalId` when the customer has one.
+/// A Plain customer as the gateway sends it: Plain's `id`, the `email` (an empty string
+/// stands for a customer without one, which the proto sends as absent), and the `externalId`
+/// when the customer has one.
 pub fn customer(id: &str, email: &str, external_id: Option<&str>) -> proto::Customer {
     proto::Customer {
         id: id.to_owned(),
-        email: email.to_owned(),
+        email: (!email.is_empty()).then(|| email.to_owned()),
         external_id: external_id.map(str::to_owned),
     }
 }
