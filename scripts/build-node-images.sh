@@ -5,6 +5,7 @@
 #
 #   scripts/build-node-images.sh            # every TypeScript service (services/*/package.json)
 #   scripts/build-node-images.sh orders     # -> cardmesh/orders-service:local
+#   CARDMESH_IMAGE_TAG=mine scripts/build-node-images.sh   # tag :mine, not :local
 #
 # Steps: `npm ci` + build of kits/typescript (generated proto code, the rules catalogue copy),
 # `npm ci` + build of the service, then a stage holding only what runs: each package's dist/,
@@ -62,7 +63,7 @@ for name in "${NAMES[@]}"; do
     (cd "$stage/$dir" && npm_quiet ci --omit=dev --ignore-scripts)
     [[ -L $stage/$dir/node_modules/@cardmesh/kit ]] || die "$stage/$dir: @cardmesh/kit is not linked to the kit"
 
-    image=cardmesh/$name-service:local
+    image=cardmesh/$name-service:${CARDMESH_IMAGE_TAG:-local}
     out=$(docker build --build-arg "SERVICE=$name" -t "$image" -f docker/node.Dockerfile "$ROOT" 2>&1) \
         || { echo "$out" >&2; die "docker build of $image failed"; }
     docker run --rm --entrypoint cardmesh-healthcheck "$image" --help >/dev/null \

@@ -71,7 +71,7 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
         };
         // The admin listener lives as long as the process: metrics stay readable while
         // in-flight requests finish.
-        let admin = tokio::spawn(telemetry::serve_admin(gateway.clone(), admin, std::future::pending()));
+        let admin = tokio::spawn(http::serve_admin(gateway.clone(), admin, std::future::pending()));
         let served = http::serve(gateway, listener, http::shutdown_signal()).await;
         admin.abort();
         match served {

@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cardmesh_gateway::merge::render_result;
+use cardmesh_gateway::draw::render_result;
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
 use cardmesh_gateway::route::{CardInfo, Scope};
 use cardmesh_gateway::verify::sign;
@@ -219,7 +219,7 @@ async fn answer<P: CardProvider>(
         workspace_id: "w_demo".into(),
         customer: Some(proto::Customer {
             id: "c_demo".into(),
-            email: email.into(),
+            email: Some(email.into()),
             external_id: external_id.map(str::to_owned),
         }),
         thread: Some(proto::Thread {

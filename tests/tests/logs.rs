@@ -2,8 +2,7 @@
 //! handshakes, required headers, rate limits) never contain signing secrets, admin tokens,
 //! auth headers, private keys or customer emails.
 
-use cardmesh_gateway::config::{RateLimit, Secret};
-use cardmesh_gateway::fanout::{PolicyOverride, ServiceTls};
+use cardmesh_gateway::config::{PolicyOverride, RateLimit, Secret, ServiceTls};
 use cardmesh_tests::pki::{PemDir, TestCa};
 use cardmesh_tests::providers::InvalidCards;
 use cardmesh_tests::capture::CapturedLogs;

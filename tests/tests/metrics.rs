@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cardmesh_gateway::fanout::PolicyOverride;
+use cardmesh_gateway::config::PolicyOverride;
 use cardmesh_tests::providers::{CountingCards, InvalidCards, SlowCards};
 use cardmesh_tests::*;
 

@@ -23,6 +23,7 @@ enum Kind {
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_LISTEN", "listen"),
     ("CARDMESH_ADMIN_LISTEN", "admin_listen"),
+    ("CARDMESH_PUBLISH_ADDR", "publish_address"),
     ("CARDMESH_SIGNING_SECRETS", "signing_secrets"),
     ("CARDMESH_ALLOW_UNSIGNED", "allow_unsigned"),
     ("CARDMESH_SERVICES", "services"),

@@ -5,10 +5,12 @@
 //! and every error names the field and how to fix it.
 
 mod env;
+mod exposure;
+mod policy;
 mod secret;
 mod security;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,6 +19,8 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
+pub use exposure::DEVELOPMENT_SECRET;
+pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 
@@ -29,9 +33,15 @@ pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
     pub listen: SocketAddr,
-    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text); keep it
-    /// off the public network (default: `127.0.0.1:9090`).
+    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text) and
+    /// `POST /admin/invalidate`; keep it off the public network (default: `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
+    /// The host address `listen` is reachable on from outside, when something in front of
+    /// the gateway publishes it, e.g. Docker's port publishing (`CARDMESH_PUBLISH_ADDR` in
+    /// docker-compose.yml). The gateway refuses to start when this address (or, without it,
+    /// `listen`'s) is not loopback while [`DEVELOPMENT_SECRET`] is a signing secret
+    /// (default: none, `listen`'s address counts).
+    pub publish_address: Option<IpAddr>,
     /// HMAC-SHA256 secrets of the Plain workspace; a request signed with any one of them is
     /// accepted, so a secret can be rotated without downtime (default: none).
     pub signing_secrets: Vec<Secret>,
@@ -46,15 +56,15 @@ pub struct Config {
     /// Deadlines of the calls to card services.
     pub fanout: Fanout,
     /// Per-service call settings: `[card_services.all]` plus `[card_services.<host>]`.
-    pub card_services: crate::fanout::CardServicePolicies,
+    pub card_services: CardServicePolicies,
     /// How the routing table is learned from the services' `Describe`.
     pub discovery: Discovery,
     /// The card served when a card's service failed.
     pub fallback: Fallback,
     /// The response cache.
     pub cache: CacheSettings,
-    /// Bearer token of `POST /admin/invalidate`; the endpoint is off without it
-    /// (default: none).
+    /// Bearer token of `POST /admin/invalidate` on the admin listener; the endpoint answers
+    /// 404 without it (default: none).
     pub admin_token: Option<Secret>,
     /// TLS termination of the Plain endpoint, optionally requiring client certificates.
     pub tls: TlsSettings,
@@ -127,6 +137,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            publish_address: None,
             signing_secrets: Vec::new(),
             allow_unsigned: false,
             services: Vec::new(),
@@ -215,7 +226,7 @@ impl Default for CacheSettings {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 64 * 1024, max_card_keys: 25, max_card_bytes: 32 * 1024, max_response_bytes: 256 * 1024 }
+        Self { max_body_bytes: 64 * 1024, max_card_keys: cardmesh_rules::MAX_KEYS_PER_REQUEST, max_card_bytes: 32 * 1024, max_response_bytes: 256 * 1024 }
     }
 }
 
@@ -340,7 +351,7 @@ impl Config {
             ));
         }
         for (name, block) in &self.card_services {
-            let known = name == "all" || self.services.iter().any(|s| crate::fanout::names_endpoint(name, s));
+            let known = name == "all" || self.services.iter().any(|s| names_endpoint(name, s));
             if !known {
                 errors.push(format!(
                     "card_services.{name}: no configured service has this host; use \"all\" or the \
@@ -385,6 +396,7 @@ impl Config {
             errors.push("admin_token: must not be empty; unset it to turn the admin endpoint off".into());
         }
         security::validate(self, &mut errors);
+        exposure::validate(self, &mut errors);
         if self.fallback.text.trim().is_empty() {
             errors.push("fallback.text: must not be empty".into());
         }

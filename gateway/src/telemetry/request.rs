@@ -31,9 +31,7 @@ use tracing::field::Empty;
 use tracing::Span;
 
 use super::GatewayMetrics;
-
-/// Header Plain sends with the workspace id.
-const WORKSPACE_HEADER: &str = "plain-workspace-id";
+use crate::plain::workspace_header;
 
 /// Longest workspace id copied into the span; longer values are cut (the header comes from
 /// the client).
@@ -52,11 +50,6 @@ pub fn request_layer(metrics: Arc<GatewayMetrics>) -> RequestLayer {
         .on_body_chunk(())
         .on_eos(())
         .on_failure(())
-}
-
-/// The workspace id Plain sent (empty when it sent none or not as text).
-pub fn workspace_header(headers: &axum::http::HeaderMap) -> &str {
-    headers.get(WORKSPACE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
 
 /// The workspace id of a request, as shown in its span: cut to [`MAX_WORKSPACE_ID`].

@@ -10,7 +10,8 @@ use tower::{BoxError, ServiceExt};
 
 use super::{layered, CardCall};
 use crate::breaker::Breaker;
-use crate::fanout::{CallFailure, CallPolicy};
+use crate::config::CallPolicy;
+use crate::fanout::CallFailure;
 
 fn policy() -> CallPolicy {
     CallPolicy {
