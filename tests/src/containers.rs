@@ -21,10 +21,13 @@ use testcontainers::{ContainerAsync, ContainerRequest, GenericImage, Healthcheck
 
 use crate::{signed_post, Answer, PlainBody, Wait};
 
+/// The default tag of the project's images; [`tag`] is the one in use.
+pub const TAG: &str = "local";
+
 /// Tag of the project's images: `CARDMESH_IMAGE_TAG` (as for scripts/build-images.sh), by
-/// default `local`.
+/// default [`TAG`].
 pub fn tag() -> String {
-    std::env::var("CARDMESH_IMAGE_TAG").ok().filter(|t| !t.is_empty()).unwrap_or_else(|| "local".to_owned())
+    std::env::var("CARDMESH_IMAGE_TAG").ok().filter(|t| !t.is_empty()).unwrap_or_else(|| TAG.to_owned())
 }
 /// Image of the gateway.
 pub const GATEWAY_IMAGE: &str = "cardmesh/cardmesh-gateway";
