@@ -246,8 +246,7 @@ impl Default for Fallback {
     fn default() -> Self {
         Self {
             ttl_seconds: 30,
-            text: "This data is temporarily unavailable. It will be loaded again shortly."
-                .to_owned(),
+            text: "This data is temporarily unavailable. It will be loaded again shortly.".to_owned(),
         }
     }
 }

@@ -76,7 +76,8 @@ impl Config {
                 ));
             }
             if block.deadline.is_some_and(|d| d.is_zero() || d > f.overall_budget) {
-                errors.push(format!("card_services.{name}.deadline: must be above 0 and at most fanout.overall_budget"));
+                errors
+                    .push(format!("card_services.{name}.deadline: must be above 0 and at most fanout.overall_budget"));
             }
             if block.max_concurrency == Some(0) || block.breaker_failures == Some(0) {
                 errors.push(format!("card_services.{name}: max_concurrency and breaker_failures must be above 0"));

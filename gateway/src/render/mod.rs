@@ -37,10 +37,7 @@ pub enum RenderError {
 
 impl From<Violation> for RenderError {
     fn from(v: Violation) -> Self {
-        RenderError::Invalid {
-            path: v.path,
-            message: v.message,
-        }
+        RenderError::Invalid { path: v.path, message: v.message }
     }
 }
 

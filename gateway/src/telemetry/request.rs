@@ -39,7 +39,8 @@ const MAX_WORKSPACE_ID: usize = 64;
 
 /// The layer in front of the Plain card routes: the `plain_request` span, then the request
 /// counter and latency histogram of [`GatewayMetrics`] once the response is ready.
-pub type RequestLayer = TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), RecordResponse, (), (), ()>;
+pub type RequestLayer =
+    TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), RecordResponse, (), (), ()>;
 
 /// The [`RequestLayer`] counting into `metrics`.
 pub fn request_layer(metrics: Arc<GatewayMetrics>) -> RequestLayer {

@@ -99,9 +99,7 @@ impl Level {
 /// The nesting rule `kind` breaks at `level`, if any.
 fn nesting_violation(kind: Kind, level: Level) -> Option<&'static str> {
     match (level, kind) {
-        (Level::Row, Kind::Row) => {
-            Some("Row is not allowed inside a row; use a Container to stack rows")
-        }
+        (Level::Row, Kind::Row) => Some("Row is not allowed inside a row; use a Container to stack rows"),
         (Level::Row, Kind::Container) => {
             Some("Container is not allowed inside a row; put the Row inside the Container instead")
         }
@@ -126,31 +124,19 @@ pub fn validate_components(components: &Value, path: &str) -> Vec<Violation> {
         }
         other => out.push(Violation::new(
             path,
-            format!(
-                "must be an array of components, or null for no data; got {}",
-                type_name(other)
-            ),
+            format!("must be an array of components, or null for no data; got {}", type_name(other)),
         )),
     }
     out
 }
 
 /// Validates one component object found at `level`, appending to `out`.
-pub(super) fn validate_component(
-    value: &Value,
-    path: &str,
-    level: Level,
-    out: &mut Vec<Violation>,
-) {
+pub(super) fn validate_component(value: &Value, path: &str, level: Level, out: &mut Vec<Violation>) {
     let allowed = || level.allowed_keys().join(", ");
     let Value::Object(map) = value else {
         out.push(Violation::new(
             path,
-            format!(
-                "must be a component object with exactly one of {}; got {}",
-                allowed(),
-                type_name(value)
-            ),
+            format!("must be a component object with exactly one of {}; got {}", allowed(), type_name(value)),
         ));
         return;
     };
@@ -172,13 +158,9 @@ pub(super) fn validate_component(
     }
 
     match found.len() {
-        0 if map.is_empty() => out.push(Violation::new(
-            path,
-            format!(
-                "empty component object; it must have exactly one of {}",
-                allowed()
-            ),
-        )),
+        0 if map.is_empty() => {
+            out.push(Violation::new(path, format!("empty component object; it must have exactly one of {}", allowed())))
+        }
         0 | 1 => {}
         n => {
             let keys: Vec<&str> = found.iter().map(|(kind, _)| kind.key()).collect();

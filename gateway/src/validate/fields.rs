@@ -6,8 +6,8 @@ use url::Url;
 
 use super::component::{validate_component, Kind, Level};
 use super::limits::{
-    char_len, BADGE_COLORS, COPY_VALUE_MAX_CHARS, LABEL_MAX_CHARS, SPACING_SIZES, TEXT_COLORS,
-    TEXT_MAX_CHARS, TEXT_SIZES, URL_SCHEMES,
+    char_len, BADGE_COLORS, COPY_VALUE_MAX_CHARS, LABEL_MAX_CHARS, SPACING_SIZES, TEXT_COLORS, TEXT_MAX_CHARS,
+    TEXT_SIZES, URL_SCHEMES,
 };
 use super::path::{describe, field, index, quote, type_name};
 use super::Violation;
@@ -18,10 +18,7 @@ enum Rule {
     /// A string of 1..=`max` characters.
     Str { max: usize, required: bool },
     /// One of `values`, exactly (case-sensitive).
-    Enum {
-        values: &'static [&'static str],
-        required: bool,
-    },
+    Enum { values: &'static [&'static str], required: bool },
     /// A required absolute http(s) URL.
     Url,
     /// A required `{ workflowId }` or `{ workflowKey }` object.
@@ -72,18 +69,12 @@ static PLAIN_TEXT: Spec = Spec {
 };
 
 static BADGE: Spec = Spec {
-    fields: &[
-        f("badgeLabel", text(LABEL_MAX_CHARS, true)),
-        f("badgeColor", one_of(BADGE_COLORS, false)),
-    ],
+    fields: &[f("badgeLabel", text(LABEL_MAX_CHARS, true)), f("badgeColor", one_of(BADGE_COLORS, false))],
     aliases: &[("label", "badgeLabel"), ("color", "badgeColor")],
 };
 
 static LINK_BUTTON: Spec = Spec {
-    fields: &[
-        f("linkButtonLabel", text(LABEL_MAX_CHARS, true)),
-        f("linkButtonUrl", Rule::Url),
-    ],
+    fields: &[f("linkButtonLabel", text(LABEL_MAX_CHARS, true)), f("linkButtonUrl", Rule::Url)],
     aliases: &[("label", "linkButtonLabel"), ("url", "linkButtonUrl")],
 };
 
@@ -114,17 +105,11 @@ static WORKFLOW_BUTTON: Spec = Spec {
 };
 
 static ROW: Spec = Spec {
-    fields: &[
-        f("rowMainContent", Rule::Content(Level::Row)),
-        f("rowAsideContent", Rule::Content(Level::Row)),
-    ],
+    fields: &[f("rowMainContent", Rule::Content(Level::Row)), f("rowAsideContent", Rule::Content(Level::Row))],
     aliases: &[],
 };
 
-static CONTAINER: Spec = Spec {
-    fields: &[f("containerContent", Rule::Content(Level::Container))],
-    aliases: &[],
-};
+static CONTAINER: Spec = Spec { fields: &[f("containerContent", Rule::Content(Level::Container))], aliases: &[] };
 
 fn spec(kind: Kind) -> &'static Spec {
     match kind {
@@ -145,10 +130,7 @@ fn spec(kind: Kind) -> &'static Spec {
 /// Row and Container bodies recurse into their content; nothing else recurses.
 pub(super) fn validate_body(kind: Kind, body: &Value, path: &str, out: &mut Vec<Violation>) {
     let Value::Object(map) = body else {
-        out.push(Violation::new(
-            path,
-            format!("must be an object; got {}", type_name(body)),
-        ));
+        out.push(Violation::new(path, format!("must be an object; got {}", type_name(body))));
         return;
     };
     let spec = spec(kind);
@@ -166,45 +148,25 @@ pub(super) fn validate_body(kind: Kind, body: &Value, path: &str, out: &mut Vec<
     check_unknown_fields(kind, spec, map, path, out);
 }
 
-fn check_unknown_fields(
-    kind: Kind,
-    spec: &Spec,
-    map: &Map<String, Value>,
-    path: &str,
-    out: &mut Vec<Violation>,
-) {
+fn check_unknown_fields(kind: Kind, spec: &Spec, map: &Map<String, Value>, path: &str, out: &mut Vec<Violation>) {
     for key in map.keys() {
         if spec.fields.iter().any(|f| f.name == key) {
             continue;
         }
         let message = match spec.aliases.iter().find(|(alias, _)| alias == key) {
             Some((_, current)) => {
-                format!(
-                    "deprecated field name {}; use \"{current}\" instead",
-                    quote(key)
-                )
+                format!("deprecated field name {}; use \"{current}\" instead", quote(key))
             }
             None => {
                 let names: Vec<&str> = spec.fields.iter().map(|f| f.name).collect();
-                format!(
-                    "unknown field {}; {} allows only {}",
-                    quote(key),
-                    kind.key(),
-                    names.join(", ")
-                )
+                format!("unknown field {}; {} allows only {}", quote(key), kind.key(), names.join(", "))
             }
         };
         out.push(Violation::new(field(path, key), message));
     }
 }
 
-fn check_str(
-    value: Option<&Value>,
-    path: &str,
-    max: usize,
-    required: bool,
-    out: &mut Vec<Violation>,
-) {
+fn check_str(value: Option<&Value>, path: &str, max: usize, required: bool, out: &mut Vec<Violation>) {
     let message = match value {
         None if required => format!("is required: a string of 1 to {max} characters"),
         None => return,
@@ -218,32 +180,19 @@ fn check_str(
                 return;
             }
         }
-        Some(other) => format!(
-            "must be a string of 1 to {max} characters; got {}",
-            type_name(other)
-        ),
+        Some(other) => format!("must be a string of 1 to {max} characters; got {}", type_name(other)),
     };
     out.push(Violation::new(path, message));
 }
 
-fn check_enum(
-    value: Option<&Value>,
-    path: &str,
-    values: &[&str],
-    required: bool,
-    out: &mut Vec<Violation>,
-) {
+fn check_enum(value: Option<&Value>, path: &str, values: &[&str], required: bool, out: &mut Vec<Violation>) {
     let list = || values.join(", ");
     let message = match value {
         None if required => format!("is required; use one of {}", list()),
         None => return,
         Some(Value::String(s)) if values.contains(&s.as_str()) => return,
         Some(Value::String(s)) if values.contains(&s.to_ascii_uppercase().as_str()) => {
-            format!(
-                "must be one of {} (values are upper case); got {}",
-                list(),
-                quote(s)
-            )
+            format!("must be one of {} (values are upper case); got {}", list(), quote(s))
         }
         Some(other) => format!("must be one of {}; got {}", list(), describe(other)),
     };
@@ -253,26 +202,16 @@ fn check_enum(
 fn check_url(value: Option<&Value>, path: &str, out: &mut Vec<Violation>) {
     let message = match value {
         None => "is required: an absolute http or https URL".to_owned(),
-        Some(Value::String(s)) if s.is_empty() => {
-            "must not be empty; use an absolute http or https URL".to_owned()
-        }
+        Some(Value::String(s)) if s.is_empty() => "must not be empty; use an absolute http or https URL".to_owned(),
         Some(Value::String(s)) => match Url::parse(s) {
             Ok(url) if URL_SCHEMES.contains(&url.scheme()) && url.host().is_some() => return,
-            Ok(url) => format!(
-                "must use the http or https scheme; got \"{}:\" in {}",
-                url.scheme(),
-                quote(s)
-            ),
-            Err(url::ParseError::RelativeUrlWithoutBase) => format!(
-                "must be an absolute URL starting with https:// or http://; got the relative URL {}",
-                quote(s)
-            ),
+            Ok(url) => format!("must use the http or https scheme; got \"{}:\" in {}", url.scheme(), quote(s)),
+            Err(url::ParseError::RelativeUrlWithoutBase) => {
+                format!("must be an absolute URL starting with https:// or http://; got the relative URL {}", quote(s))
+            }
             Err(err) => format!("is not a valid URL ({err}); got {}", quote(s)),
         },
-        Some(other) => format!(
-            "must be an absolute http or https URL string; got {}",
-            type_name(other)
-        ),
+        Some(other) => format!("must be an absolute http or https URL string; got {}", type_name(other)),
     };
     out.push(Violation::new(path, message));
 }
@@ -283,20 +222,14 @@ const WORKFLOW_KEY: &str = "workflowKey";
 fn check_workflow_identifier(value: Option<&Value>, path: &str, out: &mut Vec<Violation>) {
     let map = match value {
         None => {
-            out.push(Violation::new(
-                path,
-                "is required: an object with exactly one of workflowId or workflowKey",
-            ));
+            out.push(Violation::new(path, "is required: an object with exactly one of workflowId or workflowKey"));
             return;
         }
         Some(Value::Object(map)) => map,
         Some(other) => {
             out.push(Violation::new(
                 path,
-                format!(
-                    "must be an object with exactly one of workflowId or workflowKey; got {}",
-                    type_name(other)
-                ),
+                format!("must be an object with exactly one of workflowId or workflowKey; got {}", type_name(other)),
             ));
             return;
         }
@@ -316,24 +249,17 @@ fn check_workflow_identifier(value: Option<&Value>, path: &str, out: &mut Vec<Vi
         }
     }
     match present {
-        0 => out.push(Violation::new(
-            path,
-            "must set exactly one of workflowId or workflowKey; got neither",
-        )),
-        2 => out.push(Violation::new(
-            path,
-            "must set exactly one of workflowId or workflowKey; got both, keep only one",
-        )),
+        0 => out.push(Violation::new(path, "must set exactly one of workflowId or workflowKey; got neither")),
+        2 => {
+            out.push(Violation::new(path, "must set exactly one of workflowId or workflowKey; got both, keep only one"))
+        }
         _ => {}
     }
     for key in map.keys() {
         if key != WORKFLOW_ID && key != WORKFLOW_KEY {
             out.push(Violation::new(
                 field(path, key),
-                format!(
-                    "unknown field {}; the identifier allows only workflowId or workflowKey",
-                    quote(key)
-                ),
+                format!("unknown field {}; the identifier allows only workflowId or workflowKey", quote(key)),
             ));
         }
     }
@@ -341,25 +267,16 @@ fn check_workflow_identifier(value: Option<&Value>, path: &str, out: &mut Vec<Vi
 
 fn check_content(value: Option<&Value>, path: &str, level: Level, out: &mut Vec<Violation>) {
     match value {
-        None => out.push(Violation::new(
-            path,
-            "is required: an array of at least 1 component",
-        )),
-        Some(Value::Array(items)) if items.is_empty() => out.push(Violation::new(
-            path,
-            "must have at least 1 component; got an empty array",
-        )),
+        None => out.push(Violation::new(path, "is required: an array of at least 1 component")),
+        Some(Value::Array(items)) if items.is_empty() => {
+            out.push(Violation::new(path, "must have at least 1 component; got an empty array"))
+        }
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 validate_component(item, &index(path, i), level, out);
             }
         }
-        Some(other) => out.push(Violation::new(
-            path,
-            format!(
-                "must be an array of at least 1 component; got {}",
-                type_name(other)
-            ),
-        )),
+        Some(other) => out
+            .push(Violation::new(path, format!("must be an array of at least 1 component; got {}", type_name(other)))),
     }
 }

@@ -41,10 +41,7 @@ pub struct Violation {
 impl Violation {
     /// Builds a violation from anything string-like.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            message: message.into(),
-        }
+        Self { path: path.into(), message: message.into() }
     }
 }
 

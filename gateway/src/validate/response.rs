@@ -23,32 +23,20 @@ pub fn validate_card(card: &Value, path: &str) -> Vec<Violation> {
     let Value::Object(map) = card else {
         return vec![Violation::new(
             path,
-            format!(
-                "must be a card object {{ key, timeToLiveSeconds?, components }}; got {}",
-                type_name(card)
-            ),
+            format!("must be a card object {{ key, timeToLiveSeconds?, components }}; got {}", type_name(card)),
         )];
     };
     let mut out = Vec::new();
 
     let key_path = field(path, "key");
     match map.get("key") {
-        None | Some(Value::Null) => out.push(Violation::new(
-            key_path,
-            "is required: the requested card key",
-        )),
+        None | Some(Value::Null) => out.push(Violation::new(key_path, "is required: the requested card key")),
         Some(Value::String(key)) if is_valid_card_key(key) => {}
         Some(Value::String(key)) => out.push(Violation::new(
             key_path,
-            format!(
-                "must match [a-zA-Z0-9_-]+ (letters, digits, '_' and '-'); got {}",
-                quote(key)
-            ),
+            format!("must match [a-zA-Z0-9_-]+ (letters, digits, '_' and '-'); got {}", quote(key)),
         )),
-        Some(other) => out.push(Violation::new(
-            key_path,
-            format!("must be a string; got {}", type_name(other)),
-        )),
+        Some(other) => out.push(Violation::new(key_path, format!("must be a string; got {}", type_name(other)))),
     }
 
     match map.get("timeToLiveSeconds") {
@@ -66,10 +54,7 @@ pub fn validate_card(card: &Value, path: &str) -> Vec<Violation> {
 
     let components_path = field(path, "components");
     match map.get("components") {
-        None => out.push(Violation::new(
-            components_path,
-            "is required: an array of components, or null for no data",
-        )),
+        None => out.push(Violation::new(components_path, "is required: an array of components, or null for no data")),
         Some(components) => out.extend(validate_components(components, &components_path)),
     }
     out
@@ -87,9 +72,7 @@ fn ttl_problem(n: &Number) -> Option<String> {
     /// Largest integer a JSON number holds exactly in JavaScript (2^53 - 1).
     const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
     match n.as_f64() {
-        Some(x) if x.fract() != 0.0 || !x.is_finite() => {
-            Some(format!("must be an integer number of seconds; got {n}"))
-        }
+        Some(x) if x.fract() != 0.0 || !x.is_finite() => Some(format!("must be an integer number of seconds; got {n}")),
         Some(x) if x < 0.0 => Some(format!("must be >= 0; got {n}")),
         Some(x) if x > MAX_SAFE_INTEGER => Some(format!("must be at most 2^53 - 1; got {n}")),
         Some(_) => None,
@@ -129,13 +112,7 @@ fn validate_cards(doc: &Value) -> (Vec<Violation>, BTreeSet<&str>) {
     let mut out = Vec::new();
     let mut keys = BTreeSet::new();
     let Value::Object(map) = doc else {
-        out.push(Violation::new(
-            ROOT,
-            format!(
-                "must be an object {{ \"cards\": [ ... ] }}; got {}",
-                type_name(doc)
-            ),
-        ));
+        out.push(Violation::new(ROOT, format!("must be an object {{ \"cards\": [ ... ] }}; got {}", type_name(doc))));
         return (out, keys);
     };
     let cards = match map.get("cards") {
@@ -145,10 +122,7 @@ fn validate_cards(doc: &Value) -> (Vec<Violation>, BTreeSet<&str>) {
             return (out, keys);
         }
         Some(other) => {
-            out.push(Violation::new(
-                "cards",
-                format!("must be an array of cards; got {}", describe(other)),
-            ));
+            out.push(Violation::new("cards", format!("must be an array of cards; got {}", describe(other))));
             return (out, keys);
         }
     };
@@ -163,10 +137,7 @@ fn validate_cards(doc: &Value) -> (Vec<Violation>, BTreeSet<&str>) {
         if let Some(first) = first_at.get(key) {
             out.push(Violation::new(
                 field(&path, "key"),
-                format!(
-                    "duplicate key {} (first at cards[{first}]); send one card per key",
-                    quote(key)
-                ),
+                format!("duplicate key {} (first at cards[{first}]); send one card per key", quote(key)),
             ));
         } else {
             first_at.insert(key, i);

@@ -9,52 +9,26 @@ use crate::validate::limits::{BADGE_COLORS, SPACING_SIZES, TEXT_COLORS, TEXT_SIZ
 #[test]
 fn every_documented_enum_value_is_accepted() {
     for size in TEXT_SIZES {
-        assert_eq!(
-            check_one(json!({ "componentText": { "text": "x", "textSize": size } })),
-            vec![]
-        );
-        assert_eq!(
-            check_one(json!({ "componentPlainText": { "plainText": "x", "plainTextSize": size } })),
-            vec![]
-        );
+        assert_eq!(check_one(json!({ "componentText": { "text": "x", "textSize": size } })), vec![]);
+        assert_eq!(check_one(json!({ "componentPlainText": { "plainText": "x", "plainTextSize": size } })), vec![]);
     }
     for color in TEXT_COLORS {
-        assert_eq!(
-            check_one(json!({ "componentText": { "text": "x", "textColor": color } })),
-            vec![]
-        );
-        assert_eq!(
-            check_one(
-                json!({ "componentPlainText": { "plainText": "x", "plainTextColor": color } })
-            ),
-            vec![]
-        );
+        assert_eq!(check_one(json!({ "componentText": { "text": "x", "textColor": color } })), vec![]);
+        assert_eq!(check_one(json!({ "componentPlainText": { "plainText": "x", "plainTextColor": color } })), vec![]);
     }
     for color in BADGE_COLORS {
-        assert_eq!(
-            check_one(json!({ "componentBadge": { "badgeLabel": "x", "badgeColor": color } })),
-            vec![]
-        );
+        assert_eq!(check_one(json!({ "componentBadge": { "badgeLabel": "x", "badgeColor": color } })), vec![]);
     }
     for size in SPACING_SIZES {
-        assert_eq!(
-            check_one(json!({ "componentDivider": { "dividerSpacingSize": size } })),
-            vec![]
-        );
-        assert_eq!(
-            check_one(json!({ "componentSpacer": { "spacerSize": size } })),
-            vec![]
-        );
+        assert_eq!(check_one(json!({ "componentDivider": { "dividerSpacingSize": size } })), vec![]);
+        assert_eq!(check_one(json!({ "componentSpacer": { "spacerSize": size } })), vec![]);
     }
 }
 
 #[test]
 fn enum_lists_match_plain_docs() {
     assert_eq!(TEXT_SIZES, ["S", "M", "L"]);
-    assert_eq!(
-        TEXT_COLORS,
-        ["NORMAL", "MUTED", "SUCCESS", "WARNING", "ERROR"]
-    );
+    assert_eq!(TEXT_COLORS, ["NORMAL", "MUTED", "SUCCESS", "WARNING", "ERROR"]);
     assert_eq!(BADGE_COLORS, ["GREY", "GREEN", "YELLOW", "RED", "BLUE"]);
     assert_eq!(SPACING_SIZES, ["XS", "S", "M", "L", "XL"]);
 }
@@ -103,11 +77,7 @@ fn other_bad_enum_values_are_rejected() {
         ),
     ];
     for (component, path, message) in cases {
-        assert_single(
-            &check_one(component),
-            &format!("components[0].{path}"),
-            message,
-        );
+        assert_single(&check_one(component), &format!("components[0].{path}"), message);
     }
 }
 
@@ -123,11 +93,7 @@ fn lower_case_enum_value_gets_a_case_hint() {
 #[test]
 fn missing_spacer_size_is_rejected() {
     let expected = "is required; use one of XS, S, M, L, XL";
-    assert_single(
-        &check_one(json!({ "componentSpacer": {} })),
-        "components[0].componentSpacer.spacerSize",
-        expected,
-    );
+    assert_single(&check_one(json!({ "componentSpacer": {} })), "components[0].componentSpacer.spacerSize", expected);
     assert_single(
         &check_one(json!({ "componentSpacer": { "spacerSize": null } })),
         "components[0].componentSpacer.spacerSize",
@@ -191,11 +157,7 @@ fn absolute_http_and_https_urls_are_accepted() {
 #[test]
 fn relative_urls_are_rejected() {
     for url in ["/usage", "example.com/usage", "//example.com/x"] {
-        assert_single_containing(
-            &check_one(link(json!(url))),
-            URL_PATH,
-            "must be an absolute URL",
-        );
+        assert_single_containing(&check_one(link(json!(url))), URL_PATH, "must be an absolute URL");
     }
 }
 
@@ -206,43 +168,18 @@ fn non_http_schemes_are_rejected() {
         URL_PATH,
         "must use the http or https scheme; got \"ftp:\" in \"ftp://example.com/file\"",
     );
-    for url in [
-        "javascript:alert(1)",
-        "JavaScript:alert(1)",
-        "mailto:a@b.c",
-        "data:text/html,x",
-        "file:///etc/passwd",
-    ] {
-        assert_single_containing(
-            &check_one(link(json!(url))),
-            URL_PATH,
-            "must use the http or https scheme",
-        );
+    for url in ["javascript:alert(1)", "JavaScript:alert(1)", "mailto:a@b.c", "data:text/html,x", "file:///etc/passwd"]
+    {
+        assert_single_containing(&check_one(link(json!(url))), URL_PATH, "must use the http or https scheme");
     }
 }
 
 #[test]
 fn malformed_empty_or_missing_urls_are_rejected() {
-    assert_single_containing(
-        &check_one(link(json!("https://"))),
-        URL_PATH,
-        "is not a valid URL",
-    );
-    assert_single_containing(
-        &check_one(link(json!("http://exa mple.com"))),
-        URL_PATH,
-        "is not a valid URL",
-    );
-    assert_single(
-        &check_one(link(json!(""))),
-        URL_PATH,
-        "must not be empty; use an absolute http or https URL",
-    );
-    assert_single(
-        &check_one(link(json!(null))),
-        URL_PATH,
-        "is required: an absolute http or https URL",
-    );
+    assert_single_containing(&check_one(link(json!("https://"))), URL_PATH, "is not a valid URL");
+    assert_single_containing(&check_one(link(json!("http://exa mple.com"))), URL_PATH, "is not a valid URL");
+    assert_single(&check_one(link(json!(""))), URL_PATH, "must not be empty; use an absolute http or https URL");
+    assert_single(&check_one(link(json!(null))), URL_PATH, "is required: an absolute http or https URL");
     assert_single_containing(&check_one(link(json!(7))), URL_PATH, "got a number");
 }
 
@@ -257,20 +194,9 @@ const WF_PATH: &str = "components[0].componentWorkflowButton.workflowButtonWorkf
 
 #[test]
 fn workflow_identifier_with_exactly_one_is_accepted() {
-    assert_eq!(
-        check_one(workflow(json!({ "workflowId": "wf_01H" }))),
-        vec![]
-    );
-    assert_eq!(
-        check_one(workflow(json!({ "workflowKey": "refund" }))),
-        vec![]
-    );
-    assert_eq!(
-        check_one(workflow(
-            json!({ "workflowKey": "refund", "workflowId": null })
-        )),
-        vec![]
-    );
+    assert_eq!(check_one(workflow(json!({ "workflowId": "wf_01H" }))), vec![]);
+    assert_eq!(check_one(workflow(json!({ "workflowKey": "refund" }))), vec![]);
+    assert_eq!(check_one(workflow(json!({ "workflowKey": "refund", "workflowId": null }))), vec![]);
 }
 
 #[test]
@@ -285,9 +211,7 @@ fn workflow_identifier_with_neither_is_rejected() {
 #[test]
 fn workflow_identifier_with_both_is_rejected() {
     assert_single(
-        &check_one(workflow(
-            json!({ "workflowId": "wf_1", "workflowKey": "refund" }),
-        )),
+        &check_one(workflow(json!({ "workflowId": "wf_1", "workflowKey": "refund" }))),
         WF_PATH,
         "must set exactly one of workflowId or workflowKey; got both, keep only one",
     );
@@ -316,9 +240,7 @@ fn workflow_identifier_missing_wrong_type_or_unknown_field_is_rejected() {
     );
     assert_single_containing(&check_one(workflow(json!("wf_1"))), WF_PATH, "got a string");
     assert_single_containing(
-        &check_one(workflow(
-            json!({ "workflowId": "wf_1", "workflowName": "x" }),
-        )),
+        &check_one(workflow(json!({ "workflowId": "wf_1", "workflowName": "x" }))),
         &format!("{WF_PATH}.workflowName"),
         "unknown field \"workflowName\"",
     );
@@ -327,16 +249,8 @@ fn workflow_identifier_missing_wrong_type_or_unknown_field_is_rejected() {
 #[test]
 fn deprecated_aliases_are_rejected_with_the_current_name() {
     let cases = [
-        (
-            json!({ "componentText": { "text": "x", "size": "M" } }),
-            "componentText.size",
-            "textSize",
-        ),
-        (
-            json!({ "componentText": { "text": "x", "color": "MUTED" } }),
-            "componentText.color",
-            "textColor",
-        ),
+        (json!({ "componentText": { "text": "x", "size": "M" } }), "componentText.size", "textSize"),
+        (json!({ "componentText": { "text": "x", "color": "MUTED" } }), "componentText.color", "textColor"),
         (
             json!({ "componentPlainText": { "plainText": "x", "size": "S" } }),
             "componentPlainText.size",
@@ -347,21 +261,9 @@ fn deprecated_aliases_are_rejected_with_the_current_name() {
             "componentPlainText.color",
             "plainTextColor",
         ),
-        (
-            json!({ "componentBadge": { "badgeLabel": "x", "color": "RED" } }),
-            "componentBadge.color",
-            "badgeColor",
-        ),
-        (
-            json!({ "componentDivider": { "spacingSize": "M" } }),
-            "componentDivider.spacingSize",
-            "dividerSpacingSize",
-        ),
-        (
-            json!({ "componentSpacer": { "spacerSize": "M", "size": "M" } }),
-            "componentSpacer.size",
-            "spacerSize",
-        ),
+        (json!({ "componentBadge": { "badgeLabel": "x", "color": "RED" } }), "componentBadge.color", "badgeColor"),
+        (json!({ "componentDivider": { "spacingSize": "M" } }), "componentDivider.spacingSize", "dividerSpacingSize"),
+        (json!({ "componentSpacer": { "spacerSize": "M", "size": "M" } }), "componentSpacer.size", "spacerSize"),
     ];
     for (component, path, current) in cases {
         let alias = path.rsplit('.').next().unwrap_or_default();
@@ -375,8 +277,7 @@ fn deprecated_aliases_are_rejected_with_the_current_name() {
 
 #[test]
 fn deprecated_label_and_url_are_reported_along_with_the_missing_current_fields() {
-    let violations =
-        check_one(json!({ "componentLinkButton": { "label": "Open", "url": "https://x.io" } }));
+    let violations = check_one(json!({ "componentLinkButton": { "label": "Open", "url": "https://x.io" } }));
     let got: Vec<String> = violations.iter().map(ToString::to_string).collect();
     assert_eq!(
         got,
@@ -420,8 +321,5 @@ impl PipeInsert for serde_json::Value {
 #[test]
 fn violation_displays_as_path_colon_message() {
     let v = Violation::new("components[0].componentText.text", "must not be empty");
-    assert_eq!(
-        v.to_string(),
-        "components[0].componentText.text: must not be empty"
-    );
+    assert_eq!(v.to_string(), "components[0].componentText.text: must not be empty");
 }

@@ -22,11 +22,7 @@ fn check_one(component: Value) -> Vec<Violation> {
 /// Asserts exactly one violation, at `path`, with exactly `message`.
 #[track_caller]
 fn assert_single(violations: &[Violation], path: &str, message: &str) {
-    assert_eq!(
-        violations,
-        &[Violation::new(path, message)],
-        "violations: {violations:#?}"
-    );
+    assert_eq!(violations, &[Violation::new(path, message)], "violations: {violations:#?}");
 }
 
 /// Asserts exactly one violation, at `path`, whose message contains `needle`.
@@ -34,11 +30,7 @@ fn assert_single(violations: &[Violation], path: &str, message: &str) {
 fn assert_single_containing(violations: &[Violation], path: &str, needle: &str) {
     assert_eq!(violations.len(), 1, "violations: {violations:#?}");
     assert_eq!(violations[0].path, path, "violations: {violations:#?}");
-    assert!(
-        violations[0].message.contains(needle),
-        "message {:?} does not contain {needle:?}",
-        violations[0].message
-    );
+    assert!(violations[0].message.contains(needle), "message {:?} does not contain {needle:?}", violations[0].message);
 }
 
 fn text(s: &str) -> Value {
@@ -78,8 +70,5 @@ fn simple_row() -> Value {
 }
 
 fn container(content: Vec<Value>) -> Value {
-    object(
-        "componentContainer",
-        object("containerContent", Value::Array(content)),
-    )
+    object("componentContainer", object("containerContent", Value::Array(content)))
 }
