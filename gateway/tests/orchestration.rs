@@ -225,8 +225,7 @@ async fn refusals_use_the_one_error_envelope() {
 
 #[tokio::test]
 async fn readyz_answers_not_ready_in_the_error_envelope_until_the_services_are_described() {
-    let mut config = Config::default();
-    config.signing_secrets = vec![Secret::new(SECRET)];
+    let config = Config { signing_secrets: vec![Secret::new(SECRET)], ..Config::default() };
     let backend = Backend::with_channel(
         "http://billing.test",
         in_memory_channel(billing()),
