@@ -119,10 +119,7 @@ pub struct GatewayEnv(pub Vec<(String, String)>);
 impl GatewayEnv {
     /// Short deadlines for tests; everything else as in docker-compose.yml.
     pub fn for_tests() -> Self {
-        Self(vec![
-            ("CARDMESH_SERVICE_DEADLINE".into(), "1s".into()),
-            ("RUST_LOG".into(), "info".into()),
-        ])
+        Self(vec![("CARDMESH_SERVICE_DEADLINE".into(), "1s".into()), ("RUST_LOG".into(), "info".into())])
     }
 
     /// Adds or replaces `name`.
@@ -143,10 +140,7 @@ pub struct Node {
 impl Node {
     /// Stops the container (SIGTERM, SIGKILL after 5 s).
     pub async fn stop(&self) {
-        self.container
-            .stop_with_timeout(Some(5))
-            .await
-            .unwrap_or_else(|e| panic!("stop {}: {e}", self.name));
+        self.container.stop_with_timeout(Some(5)).await.unwrap_or_else(|e| panic!("stop {}: {e}", self.name));
     }
 
     /// Starts the stopped container again (same name, same network; the host port changes).
@@ -166,7 +160,10 @@ impl Node {
     pub async fn exec(&self, cmd: &[&str]) -> (i64, String) {
         let mut result = self
             .container
-            .exec(ExecCommand::new(cmd.iter().copied()).with_cmd_ready_condition(testcontainers::core::CmdWaitFor::exit()))
+            .exec(
+                ExecCommand::new(cmd.iter().copied())
+                    .with_cmd_ready_condition(testcontainers::core::CmdWaitFor::exit()),
+            )
             .await
             .unwrap_or_else(|e| panic!("{}: exec {cmd:?}: {e}", self.name));
         let stdout = result.stdout_to_vec().await.unwrap_or_default();
@@ -197,9 +194,7 @@ pub struct Stack {
 /// Names unique to this process and stack: `cardmesh-e2e-<pid>-<n>`.
 fn unique_prefix() -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     format!("cardmesh-e2e-{}-{}-{:x}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos % 0x10000)
 }
 
@@ -234,7 +229,17 @@ impl Stack {
         let redis = GenericImage::new(crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1)
             .with_exposed_port(6379.tcp())
             .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
-            .with_cmd(["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"])
+            .with_cmd([
+                "redis-server",
+                "--bind",
+                "0.0.0.0",
+                "--protected-mode",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .with_network(&network)
             .with_container_name(&redis_name)
             .with_startup_timeout(Duration::from_secs(60));
@@ -285,10 +290,7 @@ impl Stack {
             accounts: node(name(a), accounts),
             redis: node(redis_name, redis),
             network,
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .build()
-                .expect("HTTP client"),
+            client: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("HTTP client"),
         };
         stack.wait_ready().await;
         stack
@@ -330,7 +332,13 @@ impl Stack {
 
     /// Posts `body` until `done` holds for the answer, failing after `deadline`; returns the
     /// answer that satisfied it.
-    pub async fn post_until(&self, what: &str, body: &str, deadline: Duration, done: impl Fn(&Answer) -> bool) -> Answer {
+    pub async fn post_until(
+        &self,
+        what: &str,
+        body: &str,
+        deadline: Duration,
+        done: impl Fn(&Answer) -> bool,
+    ) -> Answer {
         let started = Instant::now();
         let answer = Wait::new(what, deadline)
             .every(Duration::from_millis(100))

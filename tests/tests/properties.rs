@@ -74,12 +74,7 @@ fn url(strings: Strings) -> BoxedStrategy<String> {
 }
 
 fn text_size() -> impl Strategy<Value = TextSize> {
-    select(vec![
-        TextSize::Unspecified,
-        TextSize::S,
-        TextSize::M,
-        TextSize::L,
-    ])
+    select(vec![TextSize::Unspecified, TextSize::S, TextSize::M, TextSize::L])
 }
 
 fn text_color() -> impl Strategy<Value = TextColor> {
@@ -106,13 +101,7 @@ fn badge_color() -> impl Strategy<Value = BadgeColor> {
 
 /// Sizes Plain accepts for a spacer; [`SpacingSize::Unspecified`] only with `Strings::Any`.
 fn spacing(strings: Strings, allow_unspecified: bool) -> impl Strategy<Value = SpacingSize> {
-    let mut sizes = vec![
-        SpacingSize::Xs,
-        SpacingSize::S,
-        SpacingSize::M,
-        SpacingSize::L,
-        SpacingSize::Xl,
-    ];
+    let mut sizes = vec![SpacingSize::Xs, SpacingSize::S, SpacingSize::M, SpacingSize::L, SpacingSize::Xl];
     if allow_unspecified || matches!(strings, Strings::Any) {
         sizes.push(SpacingSize::Unspecified);
     }
@@ -161,11 +150,7 @@ impl Leaf {
 
 /// Any leaf, optional setters applied or not.
 fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
-    let text_leaf = (
-        string(TEXT_MAX, s),
-        proptest::option::of(text_size()),
-        proptest::option::of(text_color()),
-    )
+    let text_leaf = (string(TEXT_MAX, s), proptest::option::of(text_size()), proptest::option::of(text_color()))
         .prop_map(|(t, size, color)| {
             let mut b = text(t);
             if let Some(size) = size {
@@ -176,11 +161,7 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
             }
             Leaf::Text(b)
         });
-    let plain_leaf = (
-        string(TEXT_MAX, s),
-        proptest::option::of(text_size()),
-        proptest::option::of(text_color()),
-    )
+    let plain_leaf = (string(TEXT_MAX, s), proptest::option::of(text_size()), proptest::option::of(text_color()))
         .prop_map(|(t, size, color)| {
             let mut b = plain_text(t);
             if let Some(size) = size {
@@ -191,21 +172,16 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
             }
             Leaf::PlainText(b)
         });
-    let badge_leaf =
-        (string(LABEL_MAX, s), proptest::option::of(badge_color())).prop_map(|(label, color)| {
-            let b = badge(label);
-            Leaf::Badge(match color {
-                Some(color) => b.color(color),
-                None => b,
-            })
-        });
-    let link_leaf = (string(LABEL_MAX, s), url(s))
-        .prop_map(|(label, url)| Leaf::LinkButton(link_button(label, url)));
-    let copy_leaf = (
-        string(COPY_VALUE_MAX, s),
-        proptest::option::of(string(LABEL_MAX, s)),
-    )
-        .prop_map(|(value, tooltip)| {
+    let badge_leaf = (string(LABEL_MAX, s), proptest::option::of(badge_color())).prop_map(|(label, color)| {
+        let b = badge(label);
+        Leaf::Badge(match color {
+            Some(color) => b.color(color),
+            None => b,
+        })
+    });
+    let link_leaf = (string(LABEL_MAX, s), url(s)).prop_map(|(label, url)| Leaf::LinkButton(link_button(label, url)));
+    let copy_leaf =
+        (string(COPY_VALUE_MAX, s), proptest::option::of(string(LABEL_MAX, s))).prop_map(|(value, tooltip)| {
             let b = copy_button(value);
             Leaf::CopyButton(match tooltip {
                 Some(tooltip) => b.tooltip(tooltip),
@@ -219,35 +195,17 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
         })
     });
     let spacer_leaf = spacing(s, false).prop_map(|size| Leaf::Spacer(spacer(size)));
-    let workflow_leaf = (string(LABEL_MAX, s), string(LABEL_MAX, s), any::<bool>()).prop_map(
-        |(label, name, by_id)| {
-            Leaf::WorkflowButton(if by_id {
-                workflow_button_id(label, name)
-            } else {
-                workflow_button_key(label, name)
-            })
-        },
-    );
-    prop_oneof![
-        text_leaf,
-        plain_leaf,
-        badge_leaf,
-        link_leaf,
-        copy_leaf,
-        divider_leaf,
-        spacer_leaf,
-        workflow_leaf
-    ]
+    let workflow_leaf = (string(LABEL_MAX, s), string(LABEL_MAX, s), any::<bool>()).prop_map(|(label, name, by_id)| {
+        Leaf::WorkflowButton(if by_id { workflow_button_id(label, name) } else { workflow_button_key(label, name) })
+    });
+    prop_oneof![text_leaf, plain_leaf, badge_leaf, link_leaf, copy_leaf, divider_leaf, spacer_leaf, workflow_leaf]
 }
 
 /// A row: leaves in both columns (empty columns only with `Strings::Any`).
 fn a_row(s: Strings) -> impl Strategy<Value = Row> {
     let min = if matches!(s, Strings::Any) { 0 } else { 1 };
     (vec(leaf(s), min..4), vec(leaf(s), min..4)).prop_map(|(main, aside)| {
-        row(
-            main.into_iter().map(Leaf::into::<RowContent>),
-            aside.into_iter().map(Leaf::into::<RowContent>),
-        )
+        row(main.into_iter().map(Leaf::into::<RowContent>), aside.into_iter().map(Leaf::into::<RowContent>))
     })
 }
 
