@@ -101,6 +101,7 @@ step toolchain   "cargo and rustc versions"                         toolchain
 step lint        "cargo fmt --all --check; cargo clippy --workspace --all-targets -D warnings" lint
 step images      "the project's images (scripts/build-images.sh), labelled with their sources" scripts/build-images.sh
 step fuzz        "fuzz smoke run (scripts/fuzz-smoke.sh, 60 s)"     scripts/fuzz-smoke.sh
+step conformance "Plain's own builders against the validator and the kit (Node 20)" tests/conformance/run.sh
 step cargo-test  "cargo test --workspace --locked"                  cargo test --workspace --locked
 
 if [[ $list == 0 ]]; then

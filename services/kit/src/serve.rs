@@ -214,13 +214,13 @@ fn metrics_addr(value: Option<String>) -> anyhow::Result<Option<SocketAddr>> {
 fn check_specs(specs: &[CardSpec]) -> anyhow::Result<()> {
     let mut seen = HashSet::new();
     for spec in specs {
-        let valid = !spec.key.is_empty()
-            && spec
-                .key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
-            bail!("card key {:?} does not match [a-zA-Z0-9_-]+", spec.key);
+        if !cardmesh_rules::is_valid_card_key(&spec.key) {
+            bail!(
+                "card key {:?} does not match {}: {}",
+                spec.key,
+                cardmesh_rules::key::CARD_KEY_PATTERN,
+                cardmesh_rules::key::CARD_KEY_RULE
+            );
         }
         if !seen.insert(spec.key.as_str()) {
             bail!("card key {:?} is declared twice", spec.key);
