@@ -49,6 +49,17 @@ unless_done() {
 have_tools() { local c; for c in dockerd docker-compose debootstrap redis-server wrk; do command -v "$c" >/dev/null || return 1; done; }
 toolchain() { command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs)" >&2; return 1; }; cargo --version; rustc --version; }
 
+# Formatting (rustfmt.toml) and every clippy warning of the workspace, tests and examples
+# included, as errors. Adds the two rustup components when the toolchain lacks them.
+lint() {
+    if command -v rustup >/dev/null; then
+        rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+        rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+    fi
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+}
+
 T_START=$SECONDS
 CURRENT=
 SUMMARY=()
@@ -87,9 +98,11 @@ step docker      "start the Docker daemon when it is not running" \
 step base-images "base images debian:bookworm-slim, redis:7 (debootstrap, no registry needed)" \
     unless_done 'docker image inspect debian:bookworm-slim redis:7 cardmesh/node-base:local >/dev/null 2>&1' scripts/build-base-images.sh
 step toolchain   "cargo and rustc versions"                         toolchain
+step lint        "cargo fmt --all --check; cargo clippy --workspace --all-targets -D warnings" lint
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
 step images      "the project's images (scripts/build-images.sh), labelled with their sources" scripts/build-images.sh
 step fuzz        "fuzz smoke run (scripts/fuzz-smoke.sh, 60 s)"     scripts/fuzz-smoke.sh
+step conformance "Plain's own builders against the validator and the kit (Node 20)" tests/conformance/run.sh
 step cargo-test  "cargo test --workspace --locked"                  cargo test --workspace --locked
 step typescript  "TypeScript kit and services (npm ci, tsc --noEmit, node --test)" scripts/test-typescript.sh
 

@@ -94,9 +94,9 @@ pub async fn draw_cards(job: DrawJob) {
         };
         let name = cards[0].info.service_name.clone();
         let render_span = match &answer {
-            Some(Ok(_)) => cardmesh_telemetry::span_if_tracing(|| {
-                tracing::info_span!("render_cards", service = %name, cards = cards.len(), failed = tracing::field::Empty)
-            }),
+            Some(Ok(_)) => cardmesh_telemetry::span_if_tracing(
+                || tracing::info_span!("render_cards", service = %name, cards = cards.len(), failed = tracing::field::Empty),
+            ),
             _ => tracing::Span::none(),
         };
         let mut failed = 0;

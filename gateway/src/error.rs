@@ -109,7 +109,9 @@ impl GatewayError {
     /// may come in floods or polls at `debug` (429s; `/readyz` while starting).
     fn log_level(&self) -> tracing::Level {
         match self {
-            GatewayError::Access(AccessError::RateLimited { .. }) | GatewayError::NotReady { .. } => tracing::Level::DEBUG,
+            GatewayError::Access(AccessError::RateLimited { .. }) | GatewayError::NotReady { .. } => {
+                tracing::Level::DEBUG
+            }
             _ if self.status().is_server_error() => tracing::Level::ERROR,
             _ => tracing::Level::INFO,
         }
@@ -181,7 +183,13 @@ impl IntoResponse for GatewayError {
             }
             _ => {}
         }
-        let record = ErrorRecord { status, level: self.log_level(), code: self.code(), message: self.to_string(), cause: self.cause() };
+        let record = ErrorRecord {
+            status,
+            level: self.log_level(),
+            code: self.code(),
+            message: self.to_string(),
+            cause: self.cause(),
+        };
         let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
         response.extensions_mut().insert(record);
         if let Some(seconds) = retry_after {

@@ -19,7 +19,12 @@ fn no_import_cycle_between_top_level_modules() {
         let mut lines = Vec::new();
         for pair in cycle.windows(2) {
             let files = &graph[&pair[0]][&pair[1]];
-            lines.push(format!("  {} -> {} (in {})", pair[0], pair[1], files.iter().cloned().collect::<Vec<_>>().join(", ")));
+            lines.push(format!(
+                "  {} -> {} (in {})",
+                pair[0],
+                pair[1],
+                files.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
         }
         panic!("import cycle between the gateway's top-level modules:\n{}", lines.join("\n"));
     }

@@ -56,16 +56,27 @@ impl FakeService {
 
 #[tonic::async_trait]
 impl CardService for FakeService {
-    async fn describe(&self, _: GrpcRequest<proto::DescribeRequest>) -> Result<GrpcResponse<proto::DescribeResponse>, Status> {
+    async fn describe(
+        &self,
+        _: GrpcRequest<proto::DescribeRequest>,
+    ) -> Result<GrpcResponse<proto::DescribeResponse>, Status> {
         let cards = self
             .cards
             .keys()
-            .map(|key| proto::CardDefinition { key: (*key).into(), title: (*key).into(), default_ttl_seconds: 60, scope: 1 })
+            .map(|key| proto::CardDefinition {
+                key: (*key).into(),
+                title: (*key).into(),
+                default_ttl_seconds: 60,
+                scope: 1,
+            })
             .collect();
         Ok(GrpcResponse::new(proto::DescribeResponse { service_name: self.name.into(), cards }))
     }
 
-    async fn get_cards(&self, request: GrpcRequest<proto::GetCardsRequest>) -> Result<GrpcResponse<proto::GetCardsResponse>, Status> {
+    async fn get_cards(
+        &self,
+        request: GrpcRequest<proto::GetCardsRequest>,
+    ) -> Result<GrpcResponse<proto::GetCardsResponse>, Status> {
         if self.unavailable {
             return Err(Status::unavailable("down for the test"));
         }
@@ -114,8 +125,11 @@ fn in_memory_channel(service: FakeService) -> tonic::transport::Channel {
 /// A gateway (memory cache, admin token `admin`) in front of `services`, with its routing
 /// table learned.
 async fn gateway(services: Vec<FakeService>) -> Arc<Gateway> {
-    let mut config =
-        Config { signing_secrets: vec![Secret::new(SECRET)], admin_token: Some(Secret::new("admin")), ..Config::default() };
+    let mut config = Config {
+        signing_secrets: vec![Secret::new(SECRET)],
+        admin_token: Some(Secret::new("admin")),
+        ..Config::default()
+    };
     config.fanout.service_deadline = Duration::from_secs(2);
     let backends = services
         .into_iter()
@@ -211,9 +225,13 @@ async fn refusals_use_the_one_error_envelope() {
 
 #[tokio::test]
 async fn readyz_answers_not_ready_in_the_error_envelope_until_the_services_are_described() {
-    let mut config = Config::default();
-    config.signing_secrets = vec![Secret::new(SECRET)];
-    let backend = Backend::with_channel("http://billing.test", in_memory_channel(billing()), &config.fanout, &config.card_services);
+    let config = Config { signing_secrets: vec![Secret::new(SECRET)], ..Config::default() };
+    let backend = Backend::with_channel(
+        "http://billing.test",
+        in_memory_channel(billing()),
+        &config.fanout,
+        &config.card_services,
+    );
     let gateway = Gateway::with_backends(config, Backends::from_backends(vec![backend])).unwrap();
     let get = || Request::get("/readyz").body(Body::empty()).unwrap();
     let (status, _, json) = send(app(gateway.clone()), get()).await;

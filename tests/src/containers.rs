@@ -22,10 +22,13 @@ use testcontainers::{ContainerAsync, ContainerRequest, GenericImage, Healthcheck
 
 use crate::{signed_post, Answer, PlainBody, Wait};
 
+/// The default tag of the project's images; [`tag`] is the one in use.
+pub const TAG: &str = "local";
+
 /// Tag of the project's images: `CARDMESH_IMAGE_TAG` (as for scripts/build-images.sh), by
-/// default `local`.
+/// default [`TAG`].
 pub fn tag() -> String {
-    std::env::var("CARDMESH_IMAGE_TAG").ok().filter(|t| !t.is_empty()).unwrap_or_else(|| "local".to_owned())
+    std::env::var("CARDMESH_IMAGE_TAG").ok().filter(|t| !t.is_empty()).unwrap_or_else(|| TAG.to_owned())
 }
 /// Image of the gateway.
 pub const GATEWAY_IMAGE: &str = "cardmesh/cardmesh-gateway";
@@ -121,10 +124,7 @@ pub struct GatewayEnv(pub Vec<(String, String)>);
 impl GatewayEnv {
     /// Short deadlines for tests; everything else as in docker-compose.yml.
     pub fn for_tests() -> Self {
-        Self(vec![
-            ("CARDMESH_SERVICE_DEADLINE".into(), "1s".into()),
-            ("RUST_LOG".into(), "info".into()),
-        ])
+        Self(vec![("CARDMESH_SERVICE_DEADLINE".into(), "1s".into()), ("RUST_LOG".into(), "info".into())])
     }
 
     /// Adds or replaces `name`.
@@ -145,10 +145,7 @@ pub struct Node {
 impl Node {
     /// Stops the container (SIGTERM, SIGKILL after 5 s).
     pub async fn stop(&self) {
-        self.container
-            .stop_with_timeout(Some(5))
-            .await
-            .unwrap_or_else(|e| panic!("stop {}: {e}", self.name));
+        self.container.stop_with_timeout(Some(5)).await.unwrap_or_else(|e| panic!("stop {}: {e}", self.name));
     }
 
     /// Starts the stopped container again (same name, same network; the host port changes).
@@ -168,7 +165,10 @@ impl Node {
     pub async fn exec(&self, cmd: &[&str]) -> (i64, String) {
         let mut result = self
             .container
-            .exec(ExecCommand::new(cmd.iter().copied()).with_cmd_ready_condition(testcontainers::core::CmdWaitFor::exit()))
+            .exec(
+                ExecCommand::new(cmd.iter().copied())
+                    .with_cmd_ready_condition(testcontainers::core::CmdWaitFor::exit()),
+            )
             .await
             .unwrap_or_else(|e| panic!("{}: exec {cmd:?}: {e}", self.name));
         let stdout = result.stdout_to_vec().await.unwrap_or_default();
@@ -200,9 +200,7 @@ pub struct Stack {
 /// Names unique to this process and stack: `cardmesh-e2e-<pid>-<n>`.
 fn unique_prefix() -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     format!("cardmesh-e2e-{}-{}-{:x}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos % 0x10000)
 }
 
@@ -237,7 +235,17 @@ impl Stack {
         let redis = GenericImage::new(crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1)
             .with_exposed_port(6379.tcp())
             .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
-            .with_cmd(["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"])
+            .with_cmd([
+                "redis-server",
+                "--bind",
+                "0.0.0.0",
+                "--protected-mode",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .with_network(&network)
             .with_container_name(&redis_name)
             .with_startup_timeout(Duration::from_secs(60));
@@ -291,10 +299,7 @@ impl Stack {
             orders: node(name(o), orders),
             redis: node(redis_name, redis),
             network,
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .build()
-                .expect("HTTP client"),
+            client: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("HTTP client"),
         };
         stack.wait_ready().await;
         stack
@@ -336,7 +341,13 @@ impl Stack {
 
     /// Posts `body` until `done` holds for the answer, failing after `deadline`; returns the
     /// answer that satisfied it.
-    pub async fn post_until(&self, what: &str, body: &str, deadline: Duration, done: impl Fn(&Answer) -> bool) -> Answer {
+    pub async fn post_until(
+        &self,
+        what: &str,
+        body: &str,
+        deadline: Duration,
+        done: impl Fn(&Answer) -> bool,
+    ) -> Answer {
         let started = Instant::now();
         let answer = Wait::new(what, deadline)
             .every(Duration::from_millis(100))

@@ -3,8 +3,8 @@
 
 pub mod capture;
 pub mod containers;
-pub mod pki;
 pub mod otlp;
+pub mod pki;
 pub mod plain;
 pub mod process;
 pub mod providers;
@@ -165,9 +165,7 @@ impl RunningGateway {
         wait_until("gateway ready", Duration::from_secs(10), || {
             let client = client.clone();
             let url = url.clone();
-            async move {
-                client.get(&url).send().await.map(|r| r.status().is_success()).unwrap_or(false)
-            }
+            async move { client.get(&url).send().await.map(|r| r.status().is_success()).unwrap_or(false) }
         })
         .await;
     }
@@ -251,12 +249,7 @@ impl Answer {
     /// Reads an HTTP answer whose body must be JSON.
     pub async fn from(resp: reqwest::Response) -> Self {
         let status = resp.status().as_u16();
-        let cache = resp
-            .headers()
-            .get("cardmesh-cache")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let cache = resp.headers().get("cardmesh-cache").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let text = resp.text().await.expect("body");
         let json = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("answer with status {status} is not JSON ({e}): {text}"));
@@ -283,10 +276,7 @@ impl Answer {
 
     /// The card with `key`.
     pub fn card(&self, key: &str) -> &serde_json::Value {
-        self.cards()
-            .iter()
-            .find(|c| c["key"] == key)
-            .unwrap_or_else(|| panic!("no card {key} in {}", self.json))
+        self.cards().iter().find(|c| c["key"] == key).unwrap_or_else(|| panic!("no card {key} in {}", self.json))
     }
 
     /// The error code of an error answer.

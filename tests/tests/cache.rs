@@ -194,7 +194,9 @@ async fn ttl_in_redis_is_the_cards_ttl() {
 
     let request = parse_request(body.as_bytes(), 25).unwrap().0;
     let mut conn = redis.client().await;
-    for (key, scope, ttl) in [("account", Scope::Customer, 120), ("thread-notes", Scope::Thread, 60), ("answer-ttl", Scope::Customer, 45)] {
+    for (key, scope, ttl) in
+        [("account", Scope::Customer, 120), ("thread-notes", Scope::Thread, 60), ("answer-ttl", Scope::Customer, 45)]
+    {
         let k = card_cache_keys("w_test", key, scope, &request);
         let fresh: i64 = ::redis::cmd("PTTL").arg(&k.fresh).query_async(&mut conn).await.unwrap();
         assert!((ttl * 1000 - 5000..=ttl * 1000).contains(&fresh), "{key}: PTTL {fresh} ms, want ~{ttl} s");
@@ -256,7 +258,11 @@ async fn a_redis_restart_costs_no_failed_read_or_invalidation() {
     // and only the next command finds out.
     redis.stop().await;
     redis.restart().await;
-    assert_eq!(gw.invalidate(ADMIN_TOKEN, json!({ "customerId": CUSTOMER })).await, 200, "first command after the restart");
+    assert_eq!(
+        gw.invalidate(ADMIN_TOKEN, json!({ "customerId": CUSTOMER })).await,
+        200,
+        "first command after the restart"
+    );
     redis.stop().await;
     redis.restart().await;
     let answer = gw.post_signed(&body).await;
@@ -316,7 +322,8 @@ async fn near_cache_answers_a_hot_customer_and_sees_other_replicas_invalidations
     .await;
     assert!(invalidated.elapsed() < near_ttl + Duration::from_secs(3), "seen within the near TTL");
     let trouble = |m: Metrics| {
-        let (errors, dropped) = (m.value("cardmesh_cache_errors_total", &[]), m.value("cardmesh_cache_dropped_writes_total", &[]));
+        let (errors, dropped) =
+            (m.value("cardmesh_cache_errors_total", &[]), m.value("cardmesh_cache_dropped_writes_total", &[]));
         format!("{errors} read errors, {dropped} dropped writes")
     };
     let (trouble_a, trouble_b) = (trouble(a.metrics().await), trouble(b.metrics().await));

@@ -157,7 +157,11 @@ async fn plain_ca_is_plains_published_certificate() {
 
 /// TLS settings for the `https://` endpoint in `config` (a block named by the whole
 /// endpoint): trust `ca_file`, present `identity` (certificate and key files) when given.
-fn service_tls(config: &mut Config, ca_file: std::path::PathBuf, identity: Option<(std::path::PathBuf, std::path::PathBuf)>) {
+fn service_tls(
+    config: &mut Config,
+    ca_file: std::path::PathBuf,
+    identity: Option<(std::path::PathBuf, std::path::PathBuf)>,
+) {
     let (cert_file, key_file) = identity.map_or((None, None), |(c, k)| (Some(c), Some(k)));
     let tls = ServiceTls { ca_file: Some(ca_file), cert_file, key_file, domain_name: None };
     let endpoint = config.services.iter().find(|s| s.starts_with("https://")).expect("an https endpoint").clone();
@@ -237,7 +241,6 @@ async fn assert_usage_is_fallback(config: Config) {
     assert_eq!(gw.gateway.router().table().undescribed(), 1);
     gw.stop().await;
 }
-
 
 #[tokio::test]
 async fn per_client_ip_limit_sees_the_peer_address_over_tls() {

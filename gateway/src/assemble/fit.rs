@@ -7,7 +7,11 @@ use crate::plain::CardJson;
 /// Replaces the biggest cards with fallback cards (logging each inside the request's span,
 /// counting each as a `response_too_big` fallback) until the answer fits
 /// `limits.max_response_bytes`, or until no replacement would make it smaller.
-pub(super) fn fit_response(cards: &mut [CardJson], mut provenance: Option<&mut [CardProvenance]>, with: &Assembler<'_>) {
+pub(super) fn fit_response(
+    cards: &mut [CardJson],
+    mut provenance: Option<&mut [CardProvenance]>,
+    with: &Assembler<'_>,
+) {
     let limit = with.max_response_bytes;
     let mut total: usize = cards.iter().map(|c| c.as_str().len() + 1).sum::<usize>() + 12;
     while total > limit {

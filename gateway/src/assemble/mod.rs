@@ -107,9 +107,12 @@ impl Assembler<'_> {
                     service: Some(info.service_name.clone()),
                     call_latency: None,
                 }),
-                CardPlan::Unknown(key) => {
-                    Ok(Got { card: CardJson::new(&key, None, None), source: Source::UnknownKey, service: None, call_latency: None })
-                }
+                CardPlan::Unknown(key) => Ok(Got {
+                    card: CardJson::new(&key, None, None),
+                    source: Source::UnknownKey,
+                    service: None,
+                    call_latency: None,
+                }),
                 CardPlan::Undiscovered(key) => {
                     Err(Failed { key, failure: CardFailure::Undiscovered, pending: None, call_latency: None })
                 }
@@ -228,7 +231,9 @@ async fn wait_for(pending: Pending, wait_limit: Duration) -> Result<Got, Failed>
             let source = if card.is_no_data() { Source::NoData } else { Source::Fresh };
             Ok(Got { card, source, service: Some(info.service_name.clone()), call_latency })
         }
-        Err(failure) => Err(Failed { key: info.key.clone(), failure, pending: Some((info, keys, generations)), call_latency }),
+        Err(failure) => {
+            Err(Failed { key: info.key.clone(), failure, pending: Some((info, keys, generations)), call_latency })
+        }
     }
 }
 

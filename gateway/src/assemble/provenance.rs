@@ -35,8 +35,9 @@ pub struct CardProvenance {
     /// The owning service's name (from `Describe`); `None` for an unknown or not yet
     /// routable key.
     pub service: Option<Arc<str>>,
-    /// How long the `GetCards` call that drew the card took, retries included; `None` when
-    /// no call was made for this answer (cache hit, unknown key, open circuit).
+    /// How long the `GetCards` call that drew the card took, retries included (near zero
+    /// when its circuit was open); `None` for a cache hit, an unknown key, or a card whose
+    /// drawing request went away or ran out of time.
     pub call_latency: Option<Duration>,
     /// Bytes of the card's JSON in the answer.
     pub bytes: usize,

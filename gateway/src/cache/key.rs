@@ -93,7 +93,13 @@ impl<'r> RequestKeys<'r> {
         let prefix = customer_prefix(&request.customer.id);
         let mut workspace = String::with_capacity(workspace_id.len());
         workspace.extend(workspace_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
-        Self { request, customer_generation: customer_generation_of(&prefix), prefix, workspace, hashes: Default::default() }
+        Self {
+            request,
+            customer_generation: customer_generation_of(&prefix),
+            prefix,
+            workspace,
+            hashes: Default::default(),
+        }
     }
 
     /// The keys of `card_key` with `scope`.
@@ -162,11 +168,15 @@ mod tests {
 
     #[test]
     fn layout_is_versioned_namespaced_and_has_no_email() {
-        let r = request(r#"{"cardKeys":["usage"],"customer":{"id":"c_1","email":"ada@example.com","externalId":"cus_1"}}"#);
+        let r =
+            request(r#"{"cardKeys":["usage"],"customer":{"id":"c_1","email":"ada@example.com","externalId":"cus_1"}}"#);
         let k = card_cache_keys("w_1", "usage", Scope::Customer, &r);
         assert!(k.fresh.starts_with("cardmesh:v1:{c:c_1}:card:w_1:usage:"), "{}", k.fresh);
         assert!(k.stale().starts_with("cardmesh:v1:{c:c_1}:stale:w_1:usage:"));
-        assert_eq!(k.stale().strip_prefix("cardmesh:v1:{c:c_1}:stale:"), k.fresh.strip_prefix("cardmesh:v1:{c:c_1}:card:"));
+        assert_eq!(
+            k.stale().strip_prefix("cardmesh:v1:{c:c_1}:stale:"),
+            k.fresh.strip_prefix("cardmesh:v1:{c:c_1}:card:")
+        );
         assert_eq!(k.customer_generation, "cardmesh:v1:{c:c_1}:gen");
         assert_eq!(k.card_generation, "cardmesh:v1:{c:c_1}:gen:usage");
         for key in [&k.fresh, &k.stale()] {
@@ -176,7 +186,9 @@ mod tests {
 
     #[test]
     fn keys_of_one_request_match_keys_built_one_by_one() {
-        let r = request(r#"{"cardKeys":[],"customer":{"id":"c{1}","externalId":"e"},"thread":{"id":"t"},"tenant":{"id":"n"}}"#);
+        let r = request(
+            r#"{"cardKeys":[],"customer":{"id":"c{1}","externalId":"e"},"thread":{"id":"t"},"tenant":{"id":"n"}}"#,
+        );
         let mut keys = RequestKeys::new("w 1", &r);
         for scope in [Scope::Thread, Scope::Customer, Scope::Tenant, Scope::Thread] {
             for card in ["a", "b"] {
@@ -193,17 +205,32 @@ mod tests {
         let a = request(r#"{"cardKeys":[],"customer":{"id":"c","email":"x"},"thread":{"id":"th_a"}}"#);
         let b = request(r#"{"cardKeys":[],"customer":{"id":"c","email":"y"},"thread":{"id":"th_b"}}"#);
         assert_eq!(card_cache_keys("w", "k", Scope::Customer, &a), card_cache_keys("w", "k", Scope::Customer, &b));
-        assert_ne!(card_cache_keys("w", "k", Scope::Thread, &a).fresh, card_cache_keys("w", "k", Scope::Thread, &b).fresh);
-        assert_eq!(card_cache_keys("w", "k", Scope::Tenant, &a).fresh, card_cache_keys("w", "k", Scope::Tenant, &b).fresh);
+        assert_ne!(
+            card_cache_keys("w", "k", Scope::Thread, &a).fresh,
+            card_cache_keys("w", "k", Scope::Thread, &b).fresh
+        );
+        assert_eq!(
+            card_cache_keys("w", "k", Scope::Tenant, &a).fresh,
+            card_cache_keys("w", "k", Scope::Tenant, &b).fresh
+        );
     }
 
     #[test]
     fn external_id_and_tenant_are_part_of_the_hash() {
         let a = request(r#"{"cardKeys":[],"customer":{"id":"c","externalId":"e1"},"tenant":{"id":"t1"}}"#);
         let b = request(r#"{"cardKeys":[],"customer":{"id":"c","externalId":"e2"},"tenant":{"id":"t2"}}"#);
-        assert_ne!(card_cache_keys("w", "k", Scope::Customer, &a).fresh, card_cache_keys("w", "k", Scope::Customer, &b).fresh);
+        assert_ne!(
+            card_cache_keys("w", "k", Scope::Customer, &a).fresh,
+            card_cache_keys("w", "k", Scope::Customer, &b).fresh
+        );
         let c = request(r#"{"cardKeys":[],"customer":{"id":"c","externalId":"e1"},"tenant":{"id":"t2"}}"#);
-        assert_ne!(card_cache_keys("w", "k", Scope::Tenant, &a).fresh, card_cache_keys("w", "k", Scope::Tenant, &c).fresh);
-        assert_eq!(card_cache_keys("w", "k", Scope::Customer, &a).fresh, card_cache_keys("w", "k", Scope::Customer, &c).fresh);
+        assert_ne!(
+            card_cache_keys("w", "k", Scope::Tenant, &a).fresh,
+            card_cache_keys("w", "k", Scope::Tenant, &c).fresh
+        );
+        assert_eq!(
+            card_cache_keys("w", "k", Scope::Customer, &a).fresh,
+            card_cache_keys("w", "k", Scope::Customer, &c).fresh
+        );
     }
 }

@@ -19,11 +19,11 @@ mod writer;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::redis::RedisStore;
 pub use entry::Generations;
 pub use key::{card_cache_keys, CardCacheKeys, RequestKeys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
 pub use near::NearStore;
-pub use self::redis::RedisStore;
 pub use stats::{CacheStats, StatsSnapshot};
 pub use store::{CacheStore, StoreError, Write};
 
@@ -141,11 +141,9 @@ impl CardCache {
         }
         let keys: Vec<String> = cards.iter().map(|(k, _)| k.stale()).collect();
         match self.store.get_many(&keys).await {
-            Ok(values) if values.len() == keys.len() => values
-                .iter()
-                .zip(cards)
-                .map(|(v, (_, g))| v.as_deref().and_then(|v| entry::decode(v, *g)))
-                .collect(),
+            Ok(values) if values.len() == keys.len() => {
+                values.iter().zip(cards).map(|(v, (_, g))| v.as_deref().and_then(|v| entry::decode(v, *g))).collect()
+            }
             _ => {
                 self.stats.record_error();
                 vec![None; cards.len()]

@@ -142,7 +142,8 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
     }
 
     for (name, block) in &config.card_services {
-        let plain = config.services.iter().filter(|s| super::names_endpoint(name, s)).find(|s| !s.starts_with("https://"));
+        let plain =
+            config.services.iter().filter(|s| super::names_endpoint(name, s)).find(|s| !s.starts_with("https://"));
         if let (Some(_), Some(endpoint)) = (&block.tls, plain) {
             if name != "all" {
                 errors.push(format!(
@@ -158,7 +159,9 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
         }
     }
 
-    for (field, limit) in [("per_client_ip", &config.rate_limits.per_client_ip), ("per_workspace", &config.rate_limits.per_workspace)] {
+    for (field, limit) in
+        [("per_client_ip", &config.rate_limits.per_client_ip), ("per_workspace", &config.rate_limits.per_workspace)]
+    {
         let Some(limit) = limit else { continue };
         if limit.requests == 0 {
             errors.push(format!(
@@ -200,9 +203,12 @@ mod tests {
         assert!(err.contains("CARDMESH_TLS_KEY_FILE"), "{err}");
         let err = load(&[("CARDMESH_TLS_CLIENT_CA_FILE", "/nonexistent/ca.pem")]).unwrap_err().to_string();
         assert!(err.contains("tls.client_ca_file"), "{err}");
-        let err = load(&[("CARDMESH_TLS_CERT_FILE", "/nonexistent/cert.pem"), ("CARDMESH_TLS_KEY_FILE", "/nonexistent/key.pem")])
-            .unwrap_err()
-            .to_string();
+        let err = load(&[
+            ("CARDMESH_TLS_CERT_FILE", "/nonexistent/cert.pem"),
+            ("CARDMESH_TLS_KEY_FILE", "/nonexistent/key.pem"),
+        ])
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("cannot read /nonexistent/cert.pem"), "{err}");
         // A file that is not PEM is named with the problem.
         let err = load(&[("CARDMESH_TLS_CERT_FILE", "Cargo.toml"), ("CARDMESH_TLS_KEY_FILE", "Cargo.toml")])
@@ -233,7 +239,8 @@ mod tests {
 
     #[test]
     fn rate_limits_from_env_are_per_second_and_zero_is_refused() {
-        let config = load(&[("CARDMESH_RATE_LIMIT_PER_IP", "20"), ("CARDMESH_RATE_LIMIT_PER_WORKSPACE", "50")]).unwrap();
+        let config =
+            load(&[("CARDMESH_RATE_LIMIT_PER_IP", "20"), ("CARDMESH_RATE_LIMIT_PER_WORKSPACE", "50")]).unwrap();
         let ip = config.rate_limits.per_client_ip.unwrap();
         assert_eq!((ip.requests, ip.period, ip.burst_size()), (20, Duration::from_secs(1), 20));
         assert_eq!(ip.replenish_interval(), Duration::from_millis(50));
@@ -247,7 +254,9 @@ mod tests {
         let mut config = load(&[("CARDMESH_SERVICES", "http://billing:1,https://usage:2")]).unwrap();
         let tls = super::super::ServiceTls { ca_file: Some("/nonexistent/ca.pem".into()), ..Default::default() };
         for name in ["billing", "usage"] {
-            config.card_services.insert(name.into(), super::super::PolicyOverride { tls: Some(tls.clone()), ..Default::default() });
+            config
+                .card_services
+                .insert(name.into(), super::super::PolicyOverride { tls: Some(tls.clone()), ..Default::default() });
         }
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("card_services.billing.tls: http://billing:1 is not https://"), "{err}");

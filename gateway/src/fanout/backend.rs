@@ -92,10 +92,7 @@ pub struct Backends(Arc<[Backend]>);
 impl Backends {
     /// Builds one backend per endpoint.
     pub fn new(endpoints: &[String], settings: &Fanout, policies: &CardServicePolicies) -> Result<Self, BackendError> {
-        let backends = endpoints
-            .iter()
-            .map(|e| Backend::new(e, settings, policies))
-            .collect::<Result<Vec<_>, _>>()?;
+        let backends = endpoints.iter().map(|e| Backend::new(e, settings, policies)).collect::<Result<Vec<_>, _>>()?;
         Ok(Self(backends.into()))
     }
 

@@ -86,7 +86,10 @@ mod tests {
         let expired = tonic::Status::from_error(Box::new(tonic::TimeoutExpired(())));
         assert_eq!(expired.message(), TONIC_TIMEOUT_EXPIRED);
         assert_eq!(CallFailure::classify(Box::new(expired), d), CallFailure::Timeout(d));
-        assert_eq!(CallFailure::classify(Box::new(tonic::Status::deadline_exceeded("late")), d), CallFailure::Timeout(d));
+        assert_eq!(
+            CallFailure::classify(Box::new(tonic::Status::deadline_exceeded("late")), d),
+            CallFailure::Timeout(d)
+        );
         let other = CallFailure::classify(Box::new(tonic::Status::cancelled("shutting down")), d);
         assert_eq!(other.code(), "error");
         assert_eq!(other.grpc_code(), Some(Code::Cancelled));

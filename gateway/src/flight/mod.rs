@@ -15,7 +15,7 @@ use crate::plain::CardJson;
 pub type Drawn = Result<CardJson, CardFailure>;
 
 /// What a leader publishes: the outcome and how long its service call took (`None` when
-/// no call was made for it, e.g. its circuit was open).
+/// the leader did not say, as with [`Leader::finish`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
     pub drawn: Drawn,

@@ -12,7 +12,11 @@ use super::TlsError;
 /// The server configuration presenting the chain in `cert_file` with the key in
 /// `key_file`. With `client_ca_file`, every client must present a certificate chaining to
 /// one of its CAs. Offers HTTP/2 and HTTP/1.1 (ALPN).
-pub fn server_config(cert_file: &Path, key_file: &Path, client_ca_file: Option<&Path>) -> Result<Arc<ServerConfig>, TlsError> {
+pub fn server_config(
+    cert_file: &Path,
+    key_file: &Path,
+    client_ca_file: Option<&Path>,
+) -> Result<Arc<ServerConfig>, TlsError> {
     let chain = certificates(cert_file)?;
     let key = private_key(key_file)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());

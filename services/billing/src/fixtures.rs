@@ -102,7 +102,8 @@ impl FixtureRecord for Record {
                 "latestInvoice.url must be an https:// URL"
             );
             ensure!(
-                invoice.currency.len() == 3 && invoice.currency.chars().all(|c| c.is_ascii_uppercase()),
+                invoice.currency.len() == 3
+                    && invoice.currency.chars().all(|c| c.is_ascii_uppercase()),
                 "latestInvoice.currency must be a 3-letter ISO code like USD"
             );
             let found = problems(&cards::invoice_components(invoice));
