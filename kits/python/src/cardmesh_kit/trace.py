@@ -5,18 +5,20 @@
 ``OTEL_SDK_DISABLED=true`` or ``OTEL_TRACES_EXPORTER=none``. ``service.name`` is
 ``OTEL_SERVICE_NAME``, else the provider's name; the OpenTelemetry SDK reads the other
 standard ``OTEL_*`` variables itself (sampler, resource attributes, headers, timeouts).
-Without an endpoint nothing is exported, and log lines still carry the caller's trace id.
+Without an endpoint nothing is exported, and the log lines of a call still carry the caller's
+trace id (or a random one when the caller sent none).
 """
 
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanContext, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _PROPAGATOR = TraceContextTextMapPropagator()
@@ -78,4 +80,12 @@ def get_cards_span(service: str, metadata, keys: int) -> Iterator[trace.Span]:
                   "service": service, "keys": keys}
     with tracer.start_as_current_span("card_service_request", context=caller_context(metadata),
                                       kind=SpanKind.SERVER, attributes=attributes) as span:
-        yield span
+        if span.get_span_context().is_valid:
+            yield span
+            return
+        # Neither the caller nor this process traces: a random trace id still ties the
+        # call's log lines together.
+        local = trace.NonRecordingSpan(SpanContext(
+            trace_id=random.getrandbits(128) or 1, span_id=random.getrandbits(64) or 1, is_remote=False))
+        with trace.use_span(local):
+            yield local

@@ -78,15 +78,16 @@ class _Checker:
             if not isinstance(item, dict):
                 self.violation(item_path, "type", "expected a component object")
                 continue
-            present = {key: value for key, value in item.items() if value is not None}
-            if len(present) != 1:
-                self.violation(item_path, "oneOf",
-                               f"expected exactly one component, found {len(present)}")
-            for kind, body in present.items():
+            known = [(kind, body) for kind, body in item.items()
+                     if kind in self.rules.components and body is not None]
+            unknown = [kind for kind in item if kind not in self.rules.components]
+            for kind in unknown:
+                self.violation(f"{item_path}.{kind}", "unknownComponent", f"{kind} is not a Plain component")
+            if len(known) > 1 or (not known and not unknown):
+                self.violation(item_path, "oneOf", f"expected exactly one component, found {len(known)}")
+            for kind, body in known:
                 kind_path = f"{item_path}.{kind}"
-                if kind not in self.rules.components:
-                    self.violation(kind_path, "unknownComponent", f"{kind} is not a Plain component")
-                elif kind not in allowed:
+                if kind not in allowed:
                     self.violation(kind_path, "nesting", f"{kind} is not allowed in {level}")
                 else:
                     self.component(kind, body, kind_path)
@@ -97,24 +98,29 @@ class _Checker:
             return
         fields = self.rules.fields(kind)
         aliases = self.rules.aliases(kind)
+        alias_of = {current: alias for alias, current in aliases.items()}
+        for name, spec in fields.items():
+            current = body.get(name)
+            alias = alias_of.get(name)
+            by_alias = body.get(alias) if alias is not None else None
+            if current is not None and by_alias is not None:
+                self.violation(f"{path}.{alias}", "aliasConflict",
+                               f"both the deprecated {alias} and {name} are set; keep only {name}")
+            if current is not None:
+                self.value(spec, current, f"{path}.{name}")
+            elif by_alias is not None:
+                self.value(spec, by_alias, f"{path}.{alias}")
+            elif spec.get("required"):
+                self.violation(f"{path}.{name}", "required", f"{name} is required")
         for name, value in body.items():
-            if value is None:
-                continue
             if name in fields:
-                self.value(fields[name], value, f"{path}.{name}")
-            elif name in aliases:
-                current = aliases[name]
-                self.warning(f"{path}.{name}", "deprecated", f"{name} is deprecated: use {current}")
-                if body.get(current) is None:
-                    self.value(fields[current], value, f"{path}.{name}")
+                continue
+            if name in aliases:
+                if value is not None:
+                    self.warning(f"{path}.{name}", "deprecated",
+                                 f"{name} is deprecated: use {aliases[name]}")
             else:
                 self.violation(f"{path}.{name}", "unknownField", f"{kind} has no field {name}")
-        for name, spec in fields.items():
-            if not spec.get("required") or body.get(name) is not None:
-                continue
-            if any(body.get(alias) is not None for alias, to in aliases.items() if to == name):
-                continue
-            self.violation(f"{path}.{name}", "required", f"{name} is required")
 
     def value(self, spec: dict[str, Any], value: Any, path: str) -> None:
         kind = spec["type"]
@@ -122,7 +128,9 @@ class _Checker:
             self.string(spec, value, path)
         elif kind == "enum":
             names = self.rules.enums[spec["enum"]]
-            if not isinstance(value, str) or value not in names:
+            if not isinstance(value, str):
+                self.violation(path, "type", f"expected one of {', '.join(names)}")
+            elif value not in names:
                 self.violation(path, "enum", f"expected one of {', '.join(names)}")
         elif kind == "url":
             if not isinstance(value, str):
@@ -157,15 +165,14 @@ class _Checker:
             self.violation(path, "type", "expected an object")
             return
         options = spec["of"]
-        present = {key: item for key, item in value.items() if item is not None}
-        for key in present:
-            if key not in options:
-                self.violation(f"{path}.{key}", "unknownField", f"no option {key}")
-        known = [key for key in present if key in options]
+        known = [key for key in options if value.get(key) is not None]
+        for key in known:
+            self.value(options[key], value[key], f"{path}.{key}")
         if len(known) != 1:
             self.violation(path, "oneOf", f"expected exactly one of {', '.join(options)}")
-        for key in known:
-            self.value(options[key], present[key], f"{path}.{key}")
+        for key in value:
+            if key not in options:
+                self.violation(f"{path}.{key}", "unknownField", f"no option {key}")
 
     def list(self, spec: dict[str, Any], value: Any, path: str) -> None:
         if not isinstance(value, list):
