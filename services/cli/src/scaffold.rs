@@ -10,6 +10,8 @@ use crate::names;
 use crate::template::render;
 use crate::workspace;
 
+pub mod python;
+
 /// Shortest TTL Plain accepts, in seconds.
 pub const MIN_TTL_SECS: u64 = 15;
 /// Longest TTL accepted here: 365 days (Plain accepts up to a year).
@@ -36,6 +38,16 @@ impl Scope {
             Scope::Tenant => "Tenant",
         }
     }
+}
+
+/// The language of the scaffolded service.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// A crate on the Rust kit (`services/kit`), added to the workspace.
+    #[default]
+    Rust,
+    /// A package on the Python kit (`kits/python`); see [`python`].
+    Python,
 }
 
 /// Parses `--ttl`: humantime syntax (`300s`, `15m`, `1h`, `1day`) or plain seconds, whole
