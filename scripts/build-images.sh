@@ -65,4 +65,9 @@ for bin in "${BINS[@]}"; do
         || die "cardmesh/$bin:local: cardmesh-healthcheck does not run"
 done
 
+# The Python card services' images (docker/python.Dockerfile, from wheels made on the host),
+# unless only some binaries were named.
+if [[ $# -eq 0 ]]; then
+    CARDMESH_SKIP_CARGO=1 scripts/build-python-images.sh
+fi
 log "done in $((SECONDS - T_START))s"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs cardmesh locally with cargo only: the three example card services and the gateway,
+# Runs cardmesh locally: the three example Rust card services, the Python one and the gateway,
 # with a development signing secret. Prints a ready-to-paste signed curl, then runs until
 # Ctrl-C (which stops everything).
 #
-#   ./scripts/dev.sh                 # gateway on 127.0.0.1:8080, services on 50051-50053
+#   ./scripts/dev.sh                 # gateway on 127.0.0.1:8080, services on 50051-50054
 #   CARDMESH_DEV_PORT=9000 ./scripts/dev.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,11 @@ for svc in billing usage accounts; do
   services+=("http://$addr")
   i=$((i + 1))
 done
+# The Python example service (services/feedback; scripts/run-service.sh sets up kits/python/.venv).
+addr="127.0.0.1:$((base_port + i))"
+CARDMESH_SERVICE_LISTEN="$addr" scripts/run-service.sh feedback &
+pids+=("$!")
+services+=("http://$addr")
 
 CARDMESH_LISTEN="127.0.0.1:$port" \
 CARDMESH_SIGNING_SECRETS="$secret" \
@@ -49,7 +54,7 @@ until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
   sleep 0.2
 done
 
-body='{"cardKeys":["subscription-status","latest-invoice","usage","customer-details"],"customer":{"id":"c_demo","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}'
+body='{"cardKeys":["subscription-status","latest-invoice","usage","customer-details","csat-score"],"customer":{"id":"c_demo","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}'
 echo
 echo "==> cardmesh is up: gateway http://127.0.0.1:$port, secret: $secret"
 echo "==> metrics: http://${CARDMESH_ADMIN_LISTEN:-127.0.0.1:9090}/metrics"

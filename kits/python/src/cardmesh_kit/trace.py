@@ -11,6 +11,7 @@ trace id (or a random one when the caller sent none).
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 from collections.abc import Iterator, Sequence
@@ -58,6 +59,8 @@ def setup_tracing(service_name: str) -> Telemetry:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+    # A collector that is down drops spans (as in the Rust kit) without a warning per export.
+    logging.getLogger("opentelemetry.exporter.otlp.proto.grpc.exporter").setLevel(logging.ERROR)
     name = os.environ.get("OTEL_SERVICE_NAME", "").strip() or service_name
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
