@@ -1,5 +1,5 @@
 //! The project's own images on one Docker network, through testcontainers: Redis, the three
-//! example card services and the gateway, wired as `docker-compose.yml` wires them.
+//! example Rust card services, the example Python card service (`feedback`) and the gateway, wired as `docker-compose.yml` wires them.
 //!
 //! The images are `cardmesh/<binary>:local`, built by `scripts/build-images.sh` (which
 //! compiles the release binaries on the host). These tests exercise those images, so rebuild
@@ -30,6 +30,9 @@ pub const SERVICE_IMAGES: [(&str, &str); 3] = [
     ("usage", "cardmesh/usage-service"),
     ("accounts", "cardmesh/accounts-service"),
 ];
+/// The example Python card service (`services/feedback`): its role and image, built by
+/// `scripts/build-python-images.sh`.
+pub const PYTHON_SERVICE_IMAGE: (&str, &str) = ("feedback", "cardmesh/feedback-service");
 /// The signing secret of the containerised gateway.
 pub const E2E_SECRET: &str = "e2e-secret";
 /// The port card services listen on inside their containers.
@@ -43,6 +46,7 @@ pub async fn require_images() {
         .expect("connect to the Docker daemon (is it running? scripts/start-docker.sh)");
     let mut wanted: Vec<String> = SERVICE_IMAGES.iter().map(|(_, image)| format!("{image}:{TAG}")).collect();
     wanted.push(format!("{GATEWAY_IMAGE}:{TAG}"));
+    wanted.push(format!("{}:{TAG}", PYTHON_SERVICE_IMAGE.1));
     wanted.push(format!("{}:{}", crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1));
     let mut missing = Vec::new();
     for image in wanted {
@@ -129,13 +133,14 @@ impl Node {
     }
 }
 
-/// Redis, billing, usage, accounts and the gateway, each in its own container, on one network.
+/// Redis, billing, usage, accounts, feedback and the gateway, each in its own container, on one network.
 pub struct Stack {
     pub network: String,
     pub gateway: Node,
     pub billing: Node,
     pub usage: Node,
     pub accounts: Node,
+    pub feedback: Node,
     pub redis: Node,
     client: reqwest::Client,
 }
@@ -197,15 +202,17 @@ impl Stack {
                 .with_startup_timeout(Duration::from_secs(60))
         };
         let [(b, billing_image), (u, usage_image), (a, accounts_image)] = SERVICE_IMAGES;
+        let (f, feedback_image) = PYTHON_SERVICE_IMAGE;
 
         // Redis and the services in parallel: each takes about a second.
-        let (redis, billing, usage, accounts) = futures::join!(
+        let (redis, billing, usage, accounts, feedback) = futures::join!(
             start("redis", redis),
             start(b, service(b, billing_image)),
             start(u, service(u, usage_image)),
             start(a, service(a, accounts_image)),
+            start(f, service(f, feedback_image)),
         );
-        let services = [b, u, a].map(|role| format!("http://{}:{SERVICE_PORT}", name(role))).join(",");
+        let services = [b, u, a, f].map(|role| format!("http://{}:{SERVICE_PORT}", name(role))).join(",");
 
         let mut gateway = GenericImage::new(GATEWAY_IMAGE, TAG)
             .with_exposed_port(GATEWAY_PORT.tcp())
@@ -229,6 +236,7 @@ impl Stack {
             billing: node(name(b), billing),
             usage: node(name(u), usage),
             accounts: node(name(a), accounts),
+            feedback: node(name(f), feedback),
             redis: node(redis_name, redis),
             network,
             client: reqwest::Client::builder()
@@ -306,7 +314,7 @@ impl Stack {
     /// Every container's logs, for failure reports.
     pub async fn logs(&self) -> String {
         let mut out = String::new();
-        for node in [&self.gateway, &self.billing, &self.usage, &self.accounts, &self.redis] {
+        for node in [&self.gateway, &self.billing, &self.usage, &self.accounts, &self.feedback, &self.redis] {
             let logs = node.logs().await;
             let tail: Vec<&str> = logs.lines().rev().take(60).collect();
             out.push_str(&format!("\n----- logs of {} (last {} lines) -----\n", node.name, tail.len()));
