@@ -3,6 +3,7 @@ real gateway: graceful shutdown on SIGTERM, JSON logs without emails, the gatewa
 
 import asyncio
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -43,6 +44,9 @@ async def test_sigterm_lets_the_in_flight_call_finish(tmp_path, closing):
     assert await asyncio.to_thread(service.child.wait, 20) == 0
     assert "card service stopped" in service.output()
     assert "ada@example.com" not in service.output()
+    # No traceparent and no tracing here: the call's lines still share a (random) trace id.
+    drawing = next(line for line in service.output().splitlines() if "drawing slow card" in line)
+    assert re.search(r'trace_id="[0-9a-f]{32}"', drawing), drawing
 
 
 def test_json_logs_carry_the_trace_id_and_never_the_email(closing):

@@ -24,8 +24,9 @@ def test_a_scaffolded_python_service_passes_its_own_tests(tmp_path_factory):
     (root / "kits" / "python").symlink_to(KIT)
     try:
         scaffold = subprocess.run(
-            ["cargo", "run", "-q", "--offline", "--locked", "-p", "cardmesh-cli", "--", "new-service", NAME,
-             "--lang", "python", "--card", "last-order", "--card", "returns", "--ttl", "10m", "--dir", str(root)],
+            ["cargo", "run", "-q", "--offline", "--locked", "-p", "cardmesh-cli", "--",
+             "new-service", NAME, "--lang", "python", "--card", "last-order", "--card", "returns",
+             "--ttl", "10m", "--dir", str(root)],
             cwd=REPO, capture_output=True, text=True, timeout=900)
         assert scaffold.returncode == 0, scaffold.stderr
         printed = scaffold.stdout
