@@ -40,6 +40,8 @@ fi
 
 T_START=$SECONDS
 VENV=$(kits/python/venv.sh)
+"$VENV/bin/python" kits/python/tools/sync.py --check \
+    || die "the kit's stubs or catalogue copy are stale; run: kits/python/.venv/bin/python kits/python/tools/sync.py"
 WHEELS=target/python-wheels
 rm -rf "$WHEELS"
 mkdir -p "$WHEELS"

@@ -2,12 +2,23 @@
 gateway answers Plain."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cardmesh_kit import Card, CardProvider, CardSpec, Scope, start
-from cardmesh_kit.build import BadgeColor, TextSize, badge, container, divider, row, text
+from cardmesh_kit import Card, CardProvider, CardSpec, Customer, Scope, start
+from cardmesh_kit.build import (
+    BadgeColor,
+    TextSize,
+    badge,
+    container,
+    date_time,
+    divider,
+    row,
+    text,
+    user,
+    workflow_button,
+)
 from cardmesh_kit.logs import JsonFormatter
 from cardmesh_kit.testing import Gateway, wait_until
 
@@ -36,6 +47,22 @@ class Sample(CardProvider):
         if key == "raises":
             raise ConnectionError("backend down")
         return Card.no_data()
+
+
+class Everything(CardProvider):
+    """A card with the components added last to the proto: DateTime and User."""
+
+    name = "everything"
+
+    def cards(self):
+        return [CardSpec("when-and-who", "When and who")]
+
+    async def card(self, key, ctx):
+        at = datetime(2026, 3, 1, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+        return Card([date_time(at), user(user_id="u_1"),
+                     container([row([date_time(at)], [user(email_address="agent@example.com")]),
+                                user(machine_user_id="mu_1")]),
+                     workflow_button("Escalate", workflow_key="escalate")])
 
 
 class Batched(Sample):
@@ -129,3 +156,30 @@ async def test_a_stopped_service_gives_stale_then_fallback_cards(behind_gateway)
     assert body["error"]["code"] == "services_unavailable"
     status, body = await asyncio.to_thread(gateway.cards, ["plan", "nothing"], ADA)
     assert status == 200 and fallback(body["cards"][1]), body
+
+
+async def test_date_time_user_and_workflow_button_reach_plain(behind_gateway):
+    _, gateway = await behind_gateway(Everything())
+    status, body = await asyncio.to_thread(gateway.cards, ["when-and-who"], ADA)
+    assert status == 200, body
+    expected = await Everything().card("when-and-who", None)
+    assert body["cards"][0]["components"] == expected.to_plain()
+    assert body["cards"][0]["components"][0] == {
+        "componentDateTime": {"dateTimeIso8601": "2026-03-01T09:30:00Z"}}
+
+
+async def test_a_customer_without_email_reaches_the_provider_as_none(behind_gateway):
+    seen = []
+
+    class Records(Sample):
+        async def card(self, key, ctx):
+            seen.append(ctx.customer)
+            return await super().card(key, ctx)
+
+    _, gateway = await behind_gateway(Records())
+    status, body = await asyncio.to_thread(gateway.cards, ["plan"], {"id": "c_x", "email": None,
+                                                                     "externalId": "cus_9"})
+    assert status == 200, body
+    assert body["cards"][0]["components"][0]["componentContainer"]["containerContent"][0][
+        "componentRow"]["rowAsideContent"][0]["componentBadge"]["badgeLabel"] == "cus_9"
+    assert seen == [Customer("c_x", None, "cus_9")]

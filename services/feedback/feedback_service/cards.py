@@ -11,6 +11,7 @@ from cardmesh_kit.build import (
     TextSize,
     badge,
     container,
+    date_time,
     plain_text,
     row,
     text,
@@ -31,8 +32,7 @@ def draw_csat(csat: Csat) -> Card:
     content = [
         row([text("CSAT", size=TextSize.L)], [score_badge(csat.score)]),
         row([text("Responses", color=TextColor.MUTED)], [plain_text(str(csat.responses))]),
-        row([text("Last response", color=TextColor.MUTED)],
-            [plain_text(csat.last_response_at.strftime("%d %b %Y"))]),
+        row([text("Last response", color=TextColor.MUTED)], [date_time(csat.last_response_at)]),
     ]
     if csat.last_comment:
         content.append(plain_text(f"“{csat.last_comment}”", color=TextColor.MUTED))

@@ -41,7 +41,7 @@ def test_csat_through_the_gateway(service):
         assert content[0]["componentRow"]["rowAsideContent"] == [
             {"componentBadge": {"badgeLabel": "4.6 / 5", "badgeColor": "GREEN"}}]
         assert content[2]["componentRow"]["rowAsideContent"] == [
-            {"componentPlainText": {"plainText": "28 Nov 2026"}}]
+            {"componentDateTime": {"dateTimeIso8601": "2026-11-28T14:05:00Z"}}]
         # Found by email when the external id is unknown; no answers, or unknown: no data.
         status, body = gateway.cards(["csat-score"], {"id": "c_g", "email": "GRACE@example.com"})
         assert body["cards"][0]["components"][0]["componentContainer"]["containerContent"][0][
