@@ -1,6 +1,7 @@
 """The provider's default batching, the request order, and who a card is drawn for."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -99,3 +100,5 @@ def test_spec_keys_are_checked():
         check_specs([CardSpec("a b", "space")])
     with pytest.raises(ValueError, match="twice"):
         check_specs([CardSpec("a", "1"), CardSpec("a", "2")])
+    with pytest.raises(ValueError, match="outside the 15 to 31536000 seconds"):
+        check_specs([CardSpec("a", "A", ttl=timedelta(seconds=5))])

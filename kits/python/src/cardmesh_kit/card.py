@@ -11,6 +11,7 @@ from datetime import timedelta
 from cardmesh.v1 import card_service_pb2 as pb
 
 from .build.component import Component
+from .rules.catalogue import catalogue
 
 #: Default TTL of a card: 300 seconds.
 DEFAULT_TTL = timedelta(seconds=300)
@@ -56,11 +57,16 @@ class CardSpec:
 
 
 def check_specs(specs: Sequence[CardSpec]) -> None:
-    """Raises ``ValueError`` for a key outside ``[a-zA-Z0-9_-]+`` or a key declared twice."""
+    """Raises ``ValueError`` for a key outside ``[a-zA-Z0-9_-]+``, a key declared twice, or a
+    TTL outside the range Plain accepts (the catalogue's ``timeToLiveSeconds``)."""
+    limits = catalogue().raw["timeToLiveSeconds"]
     seen: set[str] = set()
     for spec in specs:
         if not _KEY.match(spec.key):
             raise ValueError(f"card key {spec.key!r} does not match [a-zA-Z0-9_-]+")
+        if not limits["min"] <= _whole_seconds(spec.ttl) <= limits["max"]:
+            raise ValueError(f"card {spec.key!r}: a TTL of {spec.ttl} is outside the "
+                             f"{limits['min']} to {limits['max']} seconds Plain accepts")
         if spec.key in seen:
             raise ValueError(f"card key {spec.key!r} is declared twice")
         seen.add(spec.key)
