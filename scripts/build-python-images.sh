@@ -14,6 +14,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$PWD
 
+# shellcheck source=lib/python-service.sh
+source scripts/lib/python-service.sh
+
 log() { echo "build-python-images: $*"; }
 die() { echo "build-python-images: $*" >&2; exit 1; }
 
@@ -55,8 +58,7 @@ rm -rf kits/python/build
 for name in "${NAMES[@]}"; do
     service=services/$name
     [[ -f $service/pyproject.toml ]] || die "$service has no pyproject.toml"
-    package=$(find "$service" -mindepth 2 -maxdepth 2 -name __main__.py -not -path '*/tests/*' \
-        | head -n1 | xargs -r dirname | xargs -r basename)
+    package=$(python_package "$service" || true)
     [[ -n $package ]] || die "$service has no package with a __main__.py"
     context=target/python-images/$name
     rm -rf "$context"

@@ -8,7 +8,7 @@
 # python_package DIR: the service's package (the folder holding __main__.py), or nothing.
 python_package() {
     local main
-    main=$(find "$1" -mindepth 2 -maxdepth 2 -name __main__.py -not -path '*/tests/*' | sort | head -n1)
+    main=$(find "$1" -mindepth 2 -maxdepth 2 -name __main__.py -not -path '*/tests/*' | sort | sed -n 1p)
     [[ -n $main ]] && basename "$(dirname "$main")"
 }
 
