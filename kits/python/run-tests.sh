@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the Python environment (venv.sh) and runs the Python checks: ruff over the kit and
-# every Python card service, then pytest for the kit (kits/python/tests) and for each Python
-# service under services/ (a folder with a pyproject.toml), each from its own folder.
+# every Python card service, mypy over the kit, then pytest for the kit (kits/python/tests)
+# and for each Python service under services/ (a folder with a pyproject.toml), each from
+# its own folder.
 #
 # The tests start the real gateway binary: $CARDMESH_GATEWAY_BIN, by default this checkout's
 # target/debug/cardmesh-gateway, built here with cargo when it is missing.
@@ -25,6 +26,9 @@ done
 
 echo "run-tests: ruff check kits/python ${services[*]/#$REPO\//}"
 "$VENV/bin/ruff" check "$KIT" "${services[@]}"
+
+echo "run-tests: mypy kits/python"
+(cd "$KIT" && "$VENV/bin/mypy" --no-error-summary)
 
 echo "run-tests: pytest kits/python"
 (cd "$KIT" && "$VENV/bin/python" -m pytest -q "$@")

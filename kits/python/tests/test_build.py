@@ -27,7 +27,9 @@ from cardmesh_kit.build import (
     user,
     workflow_button,
 )
+from cardmesh_kit.build.enums import BY_CATALOGUE_NAME
 from cardmesh_kit.build.proto import to_proto
+from cardmesh_kit.rules import catalogue
 
 
 def every_component():
@@ -44,6 +46,12 @@ def every_component():
         user(email_address="agent@example.com"),
     ]
     return [container([row(leaves[:5], leaves[5:]), *leaves]), row([text("a")], [text("b")]), *leaves]
+
+
+def test_the_enums_are_the_catalogues():
+    assert set(BY_CATALOGUE_NAME) == set(catalogue().enums)
+    for name, members in catalogue().enums.items():
+        assert [member.value for member in BY_CATALOGUE_NAME[name]] == members, name
 
 
 def test_builders_give_plains_json():

@@ -79,8 +79,9 @@ def get_cards_span(service: str, metadata, keys: int) -> Iterator[trace.Span]:
     """The ``card_service_request`` span of one ``GetCards`` call, a child of the caller's
     span when it sent ``traceparent``. Current for the call, so log lines get its trace id."""
     tracer = trace.get_tracer(_TRACER_NAME)
-    attributes = {"rpc.system": "grpc", "rpc.method": "cardmesh.v1.CardService/GetCards",
-                  "service": service, "keys": keys}
+    attributes: dict[str, str | int] = {
+        "rpc.system": "grpc", "rpc.method": "cardmesh.v1.CardService/GetCards",
+        "service": service, "keys": keys}
     with tracer.start_as_current_span("card_service_request", context=caller_context(metadata),
                                       kind=SpanKind.SERVER, attributes=attributes) as span:
         if span.get_span_context().is_valid:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..rules.validate import Issue, validate_components
-from .component import CardError, Component
+from .component import CardError, Component, Container, Leaf, Row
 from .enums import BadgeColor, SpacingSize, TextColor, TextSize
 from .layout import container, row
 from .leaf import (
@@ -46,7 +46,7 @@ def check(components: Iterable[Component]) -> None:
 
 
 __all__ = [
-    "BadgeColor", "CardError", "Component", "SpacingSize", "TextColor", "TextSize", "badge",
-    "check", "container", "copy_button", "date_time", "divider", "link_button", "plain_text",
-    "problems", "row", "spacer", "text", "user", "workflow_button",
+    "BadgeColor", "CardError", "Component", "Container", "Leaf", "Row", "SpacingSize", "TextColor",
+    "TextSize", "badge", "check", "container", "copy_button", "date_time", "divider", "link_button",
+    "plain_text", "problems", "row", "spacer", "text", "user", "workflow_button",
 ]

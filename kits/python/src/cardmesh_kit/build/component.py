@@ -16,7 +16,10 @@ class CardError(ValueError):
 class Component:
     """One Plain component. ``kind`` is its wrapper key (``"componentText"``); ``fields`` are
     its JSON fields, with ``None`` for fields left out. Make one with the builder functions of
-    :mod:`cardmesh_kit.build`, not directly."""
+    :mod:`cardmesh_kit.build`, not directly.
+
+    The subclasses :class:`Leaf`, :class:`Row` and :class:`Container` let a type checker see
+    bad nesting in the builders' signatures; at run time the catalogue decides."""
 
     __slots__ = ("fields", "kind")
 
@@ -39,6 +42,24 @@ class Component:
 
     def __hash__(self) -> int:
         return hash(repr(self))
+
+
+class Leaf(Component):
+    """A component that holds no others (text, badge, button, ...): allowed at every level."""
+
+    __slots__ = ()
+
+
+class Row(Component):
+    """A ``componentRow``: allowed at the top level and in a container, not in a row."""
+
+    __slots__ = ()
+
+
+class Container(Component):
+    """A ``componentContainer``: allowed at the top level only."""
+
+    __slots__ = ()
 
 
 def _plain(value: Any) -> Any:

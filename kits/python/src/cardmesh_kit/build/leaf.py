@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import Enum
 
 from ..rules.catalogue import catalogue
-from .component import CardError, Component
+from .component import CardError, Leaf
 
 
 def _enum_value(kind: str, field: str, value: Enum | str | None) -> str | None:
@@ -40,73 +40,73 @@ def _exactly_one(kind: str, field: str, options: dict[str, str | None]) -> dict[
     return {name: _string(kind, f"{field}.{name}", value)}
 
 
-def text(content: str, *, size: Enum | str | None = None, color: Enum | str | None = None) -> Component:
+def text(content: str, *, size: Enum | str | None = None, color: Enum | str | None = None) -> Leaf:
     """``componentText``: markdown text (1 to 10000 characters in Plain's catalogue)."""
     kind = "componentText"
-    return Component(kind, {"text": _string(kind, "text", content),
+    return Leaf(kind, {"text": _string(kind, "text", content),
                             "textSize": _enum_value(kind, "textSize", size),
                             "textColor": _enum_value(kind, "textColor", color)})
 
 
 def plain_text(content: str, *, size: Enum | str | None = None,
-               color: Enum | str | None = None) -> Component:
+               color: Enum | str | None = None) -> Leaf:
     """``componentPlainText``: text shown as is, no markdown. Use it for values from your data."""
     kind = "componentPlainText"
-    return Component(kind, {"plainText": _string(kind, "plainText", content),
+    return Leaf(kind, {"plainText": _string(kind, "plainText", content),
                             "plainTextSize": _enum_value(kind, "plainTextSize", size),
                             "plainTextColor": _enum_value(kind, "plainTextColor", color)})
 
 
-def badge(label: str, *, color: Enum | str | None = None) -> Component:
+def badge(label: str, *, color: Enum | str | None = None) -> Leaf:
     """``componentBadge``: a status pill."""
     kind = "componentBadge"
-    return Component(kind, {"badgeLabel": _string(kind, "badgeLabel", label),
+    return Leaf(kind, {"badgeLabel": _string(kind, "badgeLabel", label),
                             "badgeColor": _enum_value(kind, "badgeColor", color)})
 
 
-def link_button(label: str, url: str) -> Component:
+def link_button(label: str, url: str) -> Leaf:
     """``componentLinkButton``: opens ``url`` (absolute http or https) in a new tab."""
     kind = "componentLinkButton"
-    return Component(kind, {"linkButtonLabel": _string(kind, "linkButtonLabel", label),
+    return Leaf(kind, {"linkButtonLabel": _string(kind, "linkButtonLabel", label),
                             "linkButtonUrl": _string(kind, "linkButtonUrl", url)})
 
 
-def copy_button(value: str, *, tooltip: str | None = None) -> Component:
+def copy_button(value: str, *, tooltip: str | None = None) -> Leaf:
     """``componentCopyButton``: copies ``value``; ``tooltip`` defaults to the value in Plain."""
     kind = "componentCopyButton"
-    return Component(kind, {
+    return Leaf(kind, {
         "copyButtonValue": _string(kind, "copyButtonValue", value),
         "copyButtonTooltipLabel": None if tooltip is None
         else _string(kind, "copyButtonTooltipLabel", tooltip),
     })
 
 
-def divider(*, spacing: Enum | str | None = None) -> Component:
+def divider(*, spacing: Enum | str | None = None) -> Leaf:
     """``componentDivider``: a horizontal rule; ``spacing`` defaults to Plain's (S)."""
     kind = "componentDivider"
-    return Component(kind, {"dividerSpacingSize": _enum_value(kind, "dividerSpacingSize", spacing)})
+    return Leaf(kind, {"dividerSpacingSize": _enum_value(kind, "dividerSpacingSize", spacing)})
 
 
-def spacer(size: Enum | str) -> Component:
+def spacer(size: Enum | str) -> Leaf:
     """``componentSpacer``: empty space of ``size`` (required)."""
     kind = "componentSpacer"
     if size is None:
         raise CardError(f"{kind}.spacerSize: a spacer needs a size")
-    return Component(kind, {"spacerSize": _enum_value(kind, "spacerSize", size)})
+    return Leaf(kind, {"spacerSize": _enum_value(kind, "spacerSize", size)})
 
 
 def workflow_button(label: str, *, workflow_id: str | None = None,
-                    workflow_key: str | None = None) -> Component:
+                    workflow_key: str | None = None) -> Leaf:
     """``componentWorkflowButton``: starts a Plain workflow named by exactly one of its id or
     its key."""
     kind = "componentWorkflowButton"
     identifier = _exactly_one(kind, "workflowButtonWorkflowIdentifier",
                               {"workflowId": workflow_id, "workflowKey": workflow_key})
-    return Component(kind, {"workflowButtonLabel": _string(kind, "workflowButtonLabel", label),
+    return Leaf(kind, {"workflowButtonLabel": _string(kind, "workflowButtonLabel", label),
                             "workflowButtonWorkflowIdentifier": identifier})
 
 
-def date_time(value: datetime) -> Component:
+def date_time(value: datetime) -> Leaf:
     """``componentDateTime``: ``value`` (a timezone-aware ``datetime``), shown in the viewer's
     time zone. Sent in UTC, e.g. ``2026-03-01T09:30:00Z``; a naive ``datetime`` is refused
     because its instant is unknown."""
@@ -118,14 +118,14 @@ def date_time(value: datetime) -> Component:
     utc = value.astimezone(UTC)
     spec = "milliseconds" if utc.microsecond else "seconds"
     iso = utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-    return Component(kind, {"dateTimeIso8601": iso})
+    return Leaf(kind, {"dateTimeIso8601": iso})
 
 
 def user(*, user_id: str | None = None, email_address: str | None = None,
-         machine_user_id: str | None = None) -> Component:
+         machine_user_id: str | None = None) -> Leaf:
     """``componentUser``: a Plain user or machine user (a workspace member, not a customer),
     named by exactly one identifier."""
     kind = "componentUser"
     identifier = _exactly_one(kind, "userIdentifier", {
         "userId": user_id, "emailAddress": email_address, "machineUserId": machine_user_id})
-    return Component(kind, {"userIdentifier": identifier})
+    return Leaf(kind, {"userIdentifier": identifier})
