@@ -67,7 +67,7 @@ for name in "${NAMES[@]}"; do
     cp -r "$WHEELS" "$context/wheels"
     tar -C "$service" --exclude=tests --exclude=__pycache__ --exclude=.pytest_cache \
         --exclude=.ruff_cache -c . | tar -C "$context/service" -x
-    image=cardmesh/$name-service:local
+    image=cardmesh/$name-service:${CARDMESH_IMAGE_TAG:-local}
     t0=$SECONDS
     out=$(docker build --build-arg "PACKAGE=$package" -t "$image" -f docker/python.Dockerfile \
         "$context" 2>&1) || { echo "$out" >&2; die "docker build of $image failed"; }
