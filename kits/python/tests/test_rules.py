@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,13 +12,7 @@ from conftest import KIT, REPO
 SYNC = KIT / "tools" / "sync.py"
 
 
-def fixtures_root() -> Path:
-    """``rules/fixtures/`` (the kit's draft copy until the rules crate's fixtures exist)."""
-    real = REPO / "rules" / "fixtures"
-    return real if real.exists() else KIT / "tests" / "draft-rules" / "fixtures"
-
-
-FIXTURES = sorted(fixtures_root().glob("*/*.json"))
+FIXTURES = sorted((REPO / "rules" / "fixtures").glob("*/*.json"))
 
 
 def test_there_are_valid_and_invalid_fixtures():
@@ -53,8 +46,6 @@ def test_shipped_copies_are_current():
 
 
 def test_the_installed_package_reads_the_shipped_catalogue():
-    source = json.loads((REPO / "rules" / "catalogue.json").read_text("utf-8")) \
-        if (REPO / "rules" / "catalogue.json").exists() \
-        else json.loads((KIT / "tests" / "draft-rules" / "catalogue.json").read_text("utf-8"))
+    source = json.loads((REPO / "rules" / "catalogue.json").read_text("utf-8"))
     assert catalogue().raw == source
     assert set(catalogue().allowed("rowContent")) < set(catalogue().allowed("containerContent"))

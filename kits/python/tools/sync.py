@@ -34,9 +34,8 @@ CATALOGUE_COPY = KIT / "src" / "cardmesh_kit" / "rules" / "catalogue.json"
 
 
 def catalogue_source() -> Path:
-    """The catalogue the kit copies: ``rules/catalogue.json`` (the draft until it exists)."""
-    real = REPO / "rules" / "catalogue.json"
-    return real if real.exists() else KIT / "tests" / "draft-rules" / "catalogue.json"
+    """The catalogue the kit copies: ``rules/catalogue.json``."""
+    return REPO / "rules" / "catalogue.json"
 
 
 def generate(out: Path) -> None:
