@@ -142,8 +142,8 @@ async fn scenario(stack: &Stack) {
     let csat = stack.post_signed(&ada_csat()).await;
     assert_eq!(csat.status, 200, "{}", csat.json);
     assert_real(&csat, "csat-score");
-    let badge = &csat.card("csat-score")["components"][0]["componentContainer"]["containerContent"][0]
-        ["componentRow"]["rowAsideContent"][0]["componentBadge"];
+    let badge = &csat.card("csat-score")["components"][0]["componentContainer"]["containerContent"][0]["componentRow"]
+        ["rowAsideContent"][0]["componentBadge"];
     assert_eq!(badge["badgeLabel"], "4.6 / 5", "the fixture's score: {}", csat.json);
     let (code, out) = stack.feedback.exec(&["id", "-u"]).await;
     assert_eq!((code, out.trim()), (0, "10001"), "the Python service runs as the cardmesh user");
