@@ -102,7 +102,11 @@ for bin in "${BINS[@]}"; do
 done
 rm -rf "$ctx_dir"
 
-# The TypeScript card services' images (docker/node.Dockerfile, staged on the host),
-# unless only some binaries were named.
-[[ $# -gt 0 ]] || scripts/build-node-images.sh
+# The TypeScript and Python card services' images (docker/node.Dockerfile, staged on the
+# host; docker/python.Dockerfile, from wheels made on the host), unless only some binaries
+# were named.
+if [[ $# -eq 0 ]]; then
+    scripts/build-node-images.sh
+    CARDMESH_SKIP_CARGO=1 scripts/build-python-images.sh
+fi
 log "done in $((SECONDS - T_START))s (images labelled cardmesh.source-hash=${source_hash:0:12}…)"

@@ -3,8 +3,8 @@
 # development signing secret, all on 127.0.0.1. Prints a ready-to-paste signed curl, then
 # runs until Ctrl-C (which stops everything).
 #
-#   ./scripts/dev.sh                  # the gateway + every Rust card service of the workspace
-#                                     # + the example services of the other languages (orders)
+#   ./scripts/dev.sh                  # the gateway + every Rust and Python card service of the
+#                                     # workspace + the TypeScript example service (orders)
 #   ./scripts/dev.sh --with orders    # plus a service of another language (repeatable)
 #   ./scripts/dev.sh --all            # every card service `scripts/run-service.sh --list` names
 #
@@ -59,7 +59,7 @@ known=$(scripts/run-service.sh --list)
 for name in orders; do
     if grep -qx -- "$name" <<<"$known"; then extra+=("$name"); fi
 done
-if [[ $all == 1 ]]; then services=$known; else services=$(scripts/run-service.sh --list rust); fi
+if [[ $all == 1 ]]; then services=$known; else services=$(scripts/run-service.sh --list rust; scripts/run-service.sh --list python); fi
 for name in "${extra[@]}"; do
     grep -qx -- "$name" <<<"$known" || die "--with $name: no card service services/$name (card services: $(paste -sd' ' <<<"$known"))"
     grep -qx -- "$name" <<<"$services" || services+=$'\n'"$name"
@@ -209,7 +209,10 @@ done
 
 keys='"subscription-status","latest-invoice","usage","customer-details"'
 for name in "${services[@]}"; do
-    case $name in orders) keys+=',"last-order"' ;; esac
+    case $name in
+        orders) keys+=',"last-order"' ;;
+        feedback) keys+=',"csat-score"' ;;
+    esac
 done
 body='{"cardKeys":['"$keys"'],"customer":{"id":"c_demo","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}'
 echo

@@ -67,9 +67,6 @@ rust_is_card_service() {
     [[ -n $(rust_binary "$1") ]] && grep -Eq '^cardmesh-kit([[:space:]]*=|\.)' "$1/Cargo.toml"
 }
 
-# Node and Python services: every folder with the manifest counts until their runners say more.
-python_is_card_service() { true; }
-
 # Every card service: the Rust workspace members in their order, then the others by name.
 list_services() {
     local filter=${1:-} name kind
@@ -122,8 +119,9 @@ rust_exec() {
 # TypeScript services on kits/typescript: node_is_card_service, node_build, node_exec.
 # shellcheck source=lib/node-service.sh
 source scripts/lib/node-service.sh
-python_build() { die "no runner for pyproject.toml services yet ($1); see scripts/run-service.sh"; }
-python_exec() { python_build "$@"; }
+# Python services: python_is_card_service, python_build and python_exec.
+# shellcheck source=lib/python-service.sh
+source scripts/lib/python-service.sh
 
 # --- command line ----------------------------------------------------------------------------
 

@@ -96,7 +96,7 @@ step deps        "install Docker, docker-compose, debootstrap, redis-server, wrk
 step docker      "start the Docker daemon when it is not running" \
     unless_done 'docker info >/dev/null 2>&1' scripts/start-docker.sh
 step base-images "base images debian:bookworm-slim, redis:7 (debootstrap, no registry needed)" \
-    unless_done 'docker image inspect debian:bookworm-slim redis:7 cardmesh/node-base:local >/dev/null 2>&1' scripts/build-base-images.sh
+    unless_done 'docker image inspect debian:bookworm-slim redis:7 cardmesh/node-base:local cardmesh/python-base:local >/dev/null 2>&1' scripts/build-base-images.sh
 step toolchain   "cargo and rustc versions"                         toolchain
 step lint        "cargo fmt --all --check; cargo clippy --workspace --all-targets -D warnings" lint
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
@@ -105,6 +105,7 @@ step fuzz        "fuzz smoke run (scripts/fuzz-smoke.sh, 60 s)"     scripts/fuzz
 step conformance "Plain's own builders against the validator and the kit (Node 20)" tests/conformance/run.sh
 step cargo-test  "cargo test --workspace --locked"                  cargo test --workspace --locked
 step typescript  "TypeScript kit and services (npm ci, tsc --noEmit, node --test)" scripts/test-typescript.sh
+step python      "Python kit and services: ruff, mypy, pytest against the gateway" kits/python/run-tests.sh
 
 if [[ $list == 0 ]]; then
     summary

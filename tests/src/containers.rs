@@ -1,6 +1,6 @@
 //! The project's own images on one Docker network, through testcontainers: Redis, the three
-//! example card services (and the TypeScript one, `orders`) and the gateway, wired as
-//! `docker-compose.yml` wires them.
+//! example Rust card services, the example TypeScript one (`orders`), the example Python one
+//! (`feedback`) and the gateway, wired as `docker-compose.yml` wires them.
 //!
 //! The images are `cardmesh/<binary>:local`, built by `scripts/build-images.sh` (which
 //! compiles the release binaries on the host). These tests exercise those images, so a stack
@@ -41,6 +41,9 @@ pub const SERVICE_IMAGES: [(&str, &str); 3] = [
 /// The example TypeScript card service (`services/orders`): its role and image, built by
 /// `scripts/build-node-images.sh`.
 pub const TYPESCRIPT_SERVICE_IMAGE: (&str, &str) = ("orders", "cardmesh/orders-service");
+/// The example Python card service (`services/feedback`): its role and image, built by
+/// `scripts/build-python-images.sh`.
+pub const PYTHON_SERVICE_IMAGE: (&str, &str) = ("feedback", "cardmesh/feedback-service");
 /// The signing secret of the containerised gateway.
 pub const E2E_SECRET: &str = "e2e-secret";
 /// The port card services listen on inside their containers.
@@ -94,6 +97,7 @@ pub async fn require_images() {
     let mut wanted: Vec<String> = SERVICE_IMAGES.iter().map(|(_, image)| format!("{image}:{tag}")).collect();
     wanted.push(format!("{GATEWAY_IMAGE}:{tag}"));
     wanted.push(format!("{}:{tag}", TYPESCRIPT_SERVICE_IMAGE.1));
+    wanted.push(format!("{}:{tag}", PYTHON_SERVICE_IMAGE.1));
     wanted.push(format!("{}:{}", crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1));
     let mut missing = Vec::new();
     for image in wanted {
@@ -185,7 +189,7 @@ impl Node {
     }
 }
 
-/// Redis, billing, usage, accounts and the gateway, each in its own container, on one network.
+/// Redis, billing, usage, accounts, feedback and the gateway, each in its own container, on one network.
 pub struct Stack {
     pub network: String,
     pub gateway: Node,
@@ -193,6 +197,7 @@ pub struct Stack {
     pub usage: Node,
     pub accounts: Node,
     pub orders: Node,
+    pub feedback: Node,
     pub redis: Node,
     client: reqwest::Client,
 }
@@ -263,16 +268,18 @@ impl Stack {
         };
         let [(b, billing_image), (u, usage_image), (a, accounts_image)] = SERVICE_IMAGES;
         let (o, orders_image) = TYPESCRIPT_SERVICE_IMAGE;
+        let (f, feedback_image) = PYTHON_SERVICE_IMAGE;
 
         // Redis and the services in parallel: each takes about a second.
-        let (redis, billing, usage, accounts, orders) = futures::join!(
+        let (redis, billing, usage, accounts, orders, feedback) = futures::join!(
             start("redis", redis),
             start(b, service(b, billing_image)),
             start(u, service(u, usage_image)),
             start(a, service(a, accounts_image)),
             start(o, service(o, orders_image)),
+            start(f, service(f, feedback_image)),
         );
-        let services = [b, u, a, o].map(|role| format!("http://{}:{SERVICE_PORT}", name(role))).join(",");
+        let services = [b, u, a, o, f].map(|role| format!("http://{}:{SERVICE_PORT}", name(role))).join(",");
 
         let mut gateway = GenericImage::new(GATEWAY_IMAGE, tag().as_str())
             .with_exposed_port(GATEWAY_PORT.tcp())
@@ -297,6 +304,7 @@ impl Stack {
             usage: node(name(u), usage),
             accounts: node(name(a), accounts),
             orders: node(name(o), orders),
+            feedback: node(name(f), feedback),
             redis: node(redis_name, redis),
             network,
             client: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("HTTP client"),
@@ -367,7 +375,7 @@ impl Stack {
     /// Every container's logs, for failure reports.
     pub async fn logs(&self) -> String {
         let mut out = String::new();
-        for node in [&self.gateway, &self.billing, &self.usage, &self.accounts, &self.orders, &self.redis] {
+        for node in [&self.gateway, &self.billing, &self.usage, &self.accounts, &self.orders, &self.feedback, &self.redis] {
             let logs = node.logs().await;
             let tail: Vec<&str> = logs.lines().rev().take(60).collect();
             out.push_str(&format!("\n----- logs of {} (last {} lines) -----\n", node.name, tail.len()));

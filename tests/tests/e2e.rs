@@ -1,11 +1,11 @@
 //! End to end, with the project's own images (`scripts/build-images.sh`): Redis, the three
-//! example card services and the gateway, each in its own container on one Docker network,
+//! example Rust card services, the Python one (`feedback`) and the gateway, each in its own container on one Docker network,
 //! wired like docker-compose.yml. Requests go through the gateway's mapped port, signed.
 //!
 //! One scenario, in order: fresh cards; a card service stops (stale copies from Redis, fallback
-//! for what was never cached); it comes back; the same for the TypeScript service (`orders`);
-//! Redis stops (real cards still); Redis comes back and the cache warms; the gateway restarts
-//! and answers its first request from Redis.
+//! for what was never cached); it comes back; the same for the TypeScript service (`orders`)
+//! and the Python service (`feedback`); Redis stops (real cards still); Redis comes back and
+//! the cache warms; the gateway restarts and answers its first request from Redis.
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,17 @@ fn ada() -> String {
 /// `cus_demo_2` / `grace@example.com`, never requested before the billing outage.
 fn grace() -> String {
     plain_body(&["subscription-status", "usage", "customer-details"], "c_demo_2", "cus_demo_2", "grace@example.com")
+}
+
+/// The Python service's card, for `cus_demo_1`.
+fn ada_csat() -> String {
+    plain_body(&["csat-score"], "c_demo", "cus_demo_1", "ada@example.com")
+}
+
+/// The Python service's card for a customer never asked for before its outage, with a Rust
+/// service's card (a request whose every card is unreachable is answered 503 instead).
+fn grace_csat() -> String {
+    plain_body(&["csat-score", "usage"], "c_demo_2", "cus_demo_2", "grace@example.com")
 }
 
 fn assert_real(answer: &Answer, key: &str) {
@@ -129,6 +140,35 @@ async fn scenario(stack: &Stack) {
 
     // (c3) The TypeScript service: the same outage, the same stale copies and fallback cards.
     typescript_service_outage(stack, &stack.orders).await;
+    // (c4) The Python service answers through the gateway; stopped, its card is the stale
+    // copy or, never cached, a fallback card, as for the Rust services.
+    let csat = stack.post_signed(&ada_csat()).await;
+    assert_eq!(csat.status, 200, "{}", csat.json);
+    assert_real(&csat, "csat-score");
+    let badge = &csat.card("csat-score")["components"][0]["componentContainer"]["containerContent"][0]["componentRow"]
+        ["rowAsideContent"][0]["componentBadge"];
+    assert_eq!(badge["badgeLabel"], "4.6 / 5", "the fixture's score: {}", csat.json);
+    let (code, out) = stack.feedback.exec(&["id", "-u"]).await;
+    assert_eq!((code, out.trim()), (0, "10001"), "the Python service runs as the cardmesh user");
+    stack.feedback.stop().await;
+    let stale = stack
+        .post_until("the csat card served stale", &ada_csat(), MAX_TTL + Duration::from_secs(10), |a| {
+            a.status == 200 && a.cache_count("stale") == 1
+        })
+        .await;
+    let card = stale.card("csat-score");
+    assert_eq!(card["components"], csat.card("csat-score")["components"], "the last good copy");
+    assert_eq!(card["timeToLiveSeconds"], FALLBACK_TTL);
+    let never_cached = stack.post_signed(&grace_csat()).await;
+    assert_eq!(never_cached.status, 200, "{}", never_cached.json);
+    assert!(is_fallback(never_cached.card("csat-score")), "{}", never_cached.json);
+    assert_real(&never_cached, "usage");
+    stack.feedback.start().await;
+    stack
+        .post_until("the csat card fresh again", &grace_csat(), Duration::from_secs(20), |a| {
+            a.status == 200 && !is_fallback(a.card("csat-score"))
+        })
+        .await;
 
     // (d) Redis stops: the gateway still answers with the services' real cards. Its near
     // cache may answer a hot customer for up to `cache.near_ttl` (1 s); after that, every card

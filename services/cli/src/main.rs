@@ -47,8 +47,8 @@ enum Command {
         /// (15s to 365days).
         #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = scaffold::parse_ttl)]
         ttl: Duration,
-        /// The service's language: `rust` (a workspace crate on services/kit) or `typescript`
-        /// (an npm package on kits/typescript).
+        /// The service's language: `rust` (a workspace crate on services/kit), `typescript`
+        /// (an npm package on kits/typescript) or `python` (a package on kits/python).
         #[arg(long, value_enum, default_value_t = Lang::Rust)]
         lang: Lang,
     },
@@ -103,6 +103,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "{}",
                     scaffold::typescript::next_steps(&spec, &created, &snippet)
                 );
+                return Ok(());
+            }
+            if lang == Lang::Python {
+                let created = scaffold::python::create(&root, &spec)?;
+                let snippet = std::fs::read_to_string(created.dir.join("compose.snippet.yml"))
+                    .context("cannot read the compose snippet just written")?;
+                print!("{}", scaffold::python::next_steps(&spec, &created, &snippet));
                 return Ok(());
             }
             let created = scaffold::create(&root, &spec)?;
@@ -168,6 +175,7 @@ mod tests {
         };
         assert_eq!(lang(&[]), Lang::Rust);
         assert_eq!(lang(&["--lang", "typescript"]), Lang::Typescript);
+        assert_eq!(lang(&["--lang", "python"]), Lang::Python);
         assert!(Cli::try_parse_from([
             "cardmesh-cli",
             "new-service",

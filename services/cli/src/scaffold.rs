@@ -10,6 +10,7 @@ use crate::names;
 use crate::template::render;
 use crate::workspace;
 
+pub mod python;
 pub mod typescript;
 
 /// Shortest TTL Plain accepts, in seconds.
@@ -48,6 +49,8 @@ pub enum Lang {
     Rust,
     /// An npm package on the TypeScript kit (`kits/typescript`); see [`typescript`].
     Typescript,
+    /// A package on the Python kit (`kits/python`); see [`python`].
+    Python,
 }
 
 /// Parses `--ttl`: humantime syntax (`300s`, `15m`, `1h`, `1day`) or plain seconds, whole
