@@ -1,5 +1,5 @@
-//! The catalogue as JSON (`rules/catalogue.json`, format version 1; see
-//! `CATALOGUE-FORMAT` in `rules/README.md`).
+//! The catalogue as JSON (`rules/catalogue.json`, format version 1; the format and its
+//! details are in `rules/README.md`).
 
 use serde_json::{json, Map, Value};
 

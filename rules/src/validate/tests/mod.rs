@@ -1,6 +1,8 @@
 //! Validator tests, split by concern. Shared builders of valid components live here.
 
+mod aliases;
 mod fields;
+mod identifiers;
 mod limits;
 mod nesting;
 mod response;
