@@ -274,3 +274,78 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
         ])
     );
 }
+
+/// The proto service a card moves to.
+struct NewOwner;
+
+#[tonic::async_trait]
+impl cardmesh_kit::CardProvider for NewOwner {
+    fn name(&self) -> &str {
+        "orders-service"
+    }
+    fn cards(&self) -> Vec<cardmesh_kit::CardSpec> {
+        vec![cardmesh_kit::CardSpec::new("orders", "Orders")]
+    }
+    async fn card(&self, _key: &str, _ctx: &cardmesh_kit::CardContext) -> cardmesh_kit::Card {
+        cardmesh_kit::Card::new([cardmesh_kit::build::text("orders from the proto service")])
+    }
+}
+
+fn one_endpoint(endpoint: &CardEndpoint, keys: &[&str]) -> BridgeConfig {
+    let mut raw = RawEndpoint::new("legacy", &endpoint.url("/cards"), keys.iter().map(|k| k.to_string()).collect());
+    raw.signing_secret = Some(ENDPOINT_SECRET.into());
+    raw.timeout = Duration::from_millis(400);
+    let raw = RawConfig { service_name: None, endpoint: vec![raw] };
+    BridgeConfig::from_raw(raw, &|_| None, &|_| Err(std::io::Error::other("no files"))).expect("valid")
+}
+
+fn text_of(card: &Value) -> &str {
+    card["components"][0]["componentText"]["text"].as_str().unwrap_or_default()
+}
+
+/// docs/existing-card-api.md, "Migrate card by card": the proto service is deployed with the
+/// key while the bridge still lists it (the first listed service keeps a key claimed twice),
+/// then the key leaves the bridge's list and only the bridge restarts.
+#[tokio::test]
+async fn a_key_moves_from_the_bridge_to_a_proto_service_by_restarting_only_the_bridge() {
+    let _ = logs();
+    let endpoint = CardEndpoint::start([
+        ("orders", json!({ "components": [{ "componentText": { "text": "orders from the endpoint" } }] })),
+        ("plans", json!({ "components": [{ "componentText": { "text": "plans from the endpoint" } }] })),
+    ])
+    .await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind bridge");
+    let bridge_addr = listener.local_addr().expect("addr");
+    let mut bridge =
+        RunningService::start_on(HttpBridge::new(one_endpoint(&endpoint, &["orders", "plans"])).expect("bridge"), listener);
+    let new_owner = RunningService::start(NewOwner).await;
+    let mut config = gateway_config(&[bridge.endpoint(), new_owner.endpoint()]);
+    config.discovery.refresh_interval = Duration::from_millis(200);
+    let gw = RunningGateway::start_ready(config).await;
+
+    let before = gw.post_signed(&body(&["orders", "plans"], "c_migrate_1")).await;
+    assert_eq!(text_of(before.card("orders")), "orders from the endpoint", "{}", before.json);
+    assert_eq!(text_of(before.card("plans")), "plans from the endpoint");
+
+    // The key leaves the bridge's configuration; the bridge restarts on its address.
+    bridge.stop().await;
+    let listener = TcpListener::bind(bridge_addr).await.expect("rebind the bridge's address");
+    let _bridge = RunningService::start_on(HttpBridge::new(one_endpoint(&endpoint, &["plans"])).expect("bridge"), listener);
+
+    // Cached copies of the old owner live out their TTL; a customer not cached yet shows
+    // the routing at once.
+    let mut customer = 0;
+    wait_until("orders routed to the proto service", Duration::from_secs(10), || {
+        customer += 1;
+        let body = body(&["orders", "plans"], &format!("c_migrate_after_{customer}"));
+        let gw = &gw;
+        async move {
+            let answer = gw.post_signed(&body).await;
+            text_of(answer.card("orders")) == "orders from the proto service"
+                && text_of(answer.card("plans")) == "plans from the endpoint"
+        }
+    })
+    .await;
+    let last = endpoint.received().pop().expect("the endpoint was called");
+    assert_eq!(last.json()["cardKeys"], json!(["plans"]), "the bridge no longer asks for the moved key");
+}
