@@ -87,6 +87,12 @@ pub struct Node {
 }
 
 impl Node {
+    /// Starts `request` as the container `name` (for stacks other than [`Stack`]).
+    pub async fn run(name: String, request: ContainerRequest<GenericImage>) -> Self {
+        let container = start(&name, request).await;
+        Node { name, container }
+    }
+
     /// Stops the container (SIGTERM, SIGKILL after 5 s).
     pub async fn stop(&self) {
         self.container
@@ -141,7 +147,7 @@ pub struct Stack {
 }
 
 /// Names unique to this process and stack: `cardmesh-e2e-<pid>-<n>`.
-fn unique_prefix() -> String {
+pub fn unique_prefix() -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -150,7 +156,7 @@ fn unique_prefix() -> String {
 }
 
 /// The probe compose runs, polled quickly so containers count as ready soon.
-fn probe(args: &[&str]) -> Healthcheck {
+pub fn probe(args: &[&str]) -> Healthcheck {
     let mut cmd = vec!["cardmesh-healthcheck"];
     cmd.extend_from_slice(args);
     Healthcheck::cmd(cmd)

@@ -78,18 +78,36 @@ fn bridge_config(endpoint: &CardEndpoint, closed_port: u16) -> BridgeConfig {
     let mut main = signed(
         "main",
         "/cards",
-        &["all-kinds", "aliases", "nulls", "no-data", "short-lived", "broken", "missing"],
+        &[
+            "all-kinds",
+            "aliases",
+            "nulls",
+            "no-data",
+            "short-lived",
+            "broken",
+            "missing",
+        ],
         ENDPOINT_SECRET,
     );
-    main.headers.insert("Authorization".into(), ENDPOINT_TOKEN.into());
+    main.headers
+        .insert("Authorization".into(), ENDPOINT_TOKEN.into());
     let mut huge = signed("huge", "/huge", &["huge"], ENDPOINT_SECRET);
     huge.max_body_bytes = 64 * 1024;
-    let refused = RawEndpoint::new("refused", &format!("http://127.0.0.1:{closed_port}/"), keys(&["refused"]));
+    let refused = RawEndpoint::new(
+        "refused",
+        &format!("http://127.0.0.1:{closed_port}/"),
+        keys(&["refused"]),
+    );
     let raw = RawConfig {
         service_name: Some("legacy".into()),
         endpoint: vec![
             main,
-            signed("wrong-secret", "/cards", &["wrong-signature"], "not-the-endpoint-secret"),
+            signed(
+                "wrong-secret",
+                "/cards",
+                &["wrong-signature"],
+                "not-the-endpoint-secret",
+            ),
             signed("fails-500", "/status/500", &["fails-500"], ENDPOINT_SECRET),
             signed("fails-401", "/status/401", &["fails-401"], ENDPOINT_SECRET),
             signed("slow", "/slow", &["slow"], ENDPOINT_SECRET),
@@ -99,34 +117,65 @@ fn bridge_config(endpoint: &CardEndpoint, closed_port: u16) -> BridgeConfig {
             refused,
         ],
     };
-    BridgeConfig::from_raw(raw, &|_| None, &|_| Err(std::io::Error::other("no files"))).expect("valid bridge config")
+    BridgeConfig::from_raw(raw, &|_| None, &|_| Err(std::io::Error::other("no files")))
+        .expect("valid bridge config")
 }
 
 fn endpoint_cards() -> Vec<(&'static str, Value)> {
     vec![
-        ("all-kinds", json!({ "timeToLiveSeconds": 90, "components": all_kinds() })),
-        ("aliases", json!({ "components": [
+        (
+            "all-kinds",
+            json!({ "timeToLiveSeconds": 90, "components": all_kinds() }),
+        ),
+        (
+            "aliases",
+            json!({ "components": [
             { "componentText": { "text": "Old names", "size": "S", "color": "WARNING" } },
             { "componentDivider": { "spacingSize": "L" } },
             { "componentSpacer": { "size": "M" } },
             { "componentLinkButton": { "label": "Docs", "url": "https://docs.example.com" } }
-        ] })),
-        ("nulls", json!({ "timeToLiveSeconds": null, "components": [
+        ] }),
+        ),
+        (
+            "nulls",
+            json!({ "timeToLiveSeconds": null, "components": [
             { "componentText": { "text": "Nulls", "textSize": null, "textColor": null } },
             { "componentCopyButton": { "copyButtonValue": "v", "copyButtonTooltipLabel": null } },
             { "componentDivider": { "dividerSpacingSize": null } }
-        ] })),
+        ] }),
+        ),
         ("no-data", json!({ "components": null })),
-        ("short-lived", json!({ "timeToLiveSeconds": 1, "components": [{ "componentText": { "text": "Fresh for a second" } }] })),
-        ("broken", json!({ "components": [
+        (
+            "short-lived",
+            json!({ "timeToLiveSeconds": 1, "components": [{ "componentText": { "text": "Fresh for a second" } }] }),
+        ),
+        (
+            "broken",
+            json!({ "components": [
             { "componentText": { "text": "fine" } },
             { "componentBadge": { "badgeLabel": "private-label-value", "badgeColor": "PINK" } }
-        ] })),
-        ("wrong-signature", json!({ "components": [{ "componentText": { "text": "never served" } }] })),
-        ("fails-500", json!({ "components": [{ "componentText": { "text": "x" } }] })),
-        ("slow", json!({ "components": [{ "componentText": { "text": "x" } }] })),
-        ("huge", json!({ "components": [{ "componentText": { "text": "x" } }] })),
-        ("redirected", json!({ "components": [{ "componentText": { "text": "x" } }] })),
+        ] }),
+        ),
+        (
+            "wrong-signature",
+            json!({ "components": [{ "componentText": { "text": "never served" } }] }),
+        ),
+        (
+            "fails-500",
+            json!({ "components": [{ "componentText": { "text": "x" } }] }),
+        ),
+        (
+            "slow",
+            json!({ "components": [{ "componentText": { "text": "x" } }] }),
+        ),
+        (
+            "huge",
+            json!({ "components": [{ "componentText": { "text": "x" } }] }),
+        ),
+        (
+            "redirected",
+            json!({ "components": [{ "componentText": { "text": "x" } }] }),
+        ),
     ]
 }
 
@@ -145,22 +194,41 @@ struct Bridge {
 impl Bridge {
     async fn start(config: BridgeConfig) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind bridge");
-        let metrics = TcpListener::bind("127.0.0.1:0").await.expect("bind metrics");
+        let metrics = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind metrics");
         let metrics_url = format!("http://{}/metrics", metrics.local_addr().expect("addr"));
         let bridge = HttpBridge::new(config).expect("bridge");
         let service = RunningService::start_with(listener, move |listener, shutdown| {
             cardmesh_kit::serve_on_with_metrics(bridge, listener, metrics, shutdown)
         });
-        Self { service, metrics_url }
+        Self {
+            service,
+            metrics_url,
+        }
     }
 
     async fn metrics(&self) -> String {
-        reqwest::get(&self.metrics_url).await.expect("metrics").text().await.expect("text")
+        reqwest::get(&self.metrics_url)
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
     }
 }
 
-const FAILING: [&str; 9] =
-    ["missing", "wrong-signature", "fails-500", "fails-401", "slow", "not-json", "huge", "redirected", "refused"];
+const FAILING: [&str; 9] = [
+    "missing",
+    "wrong-signature",
+    "fails-500",
+    "fails-401",
+    "slow",
+    "not-json",
+    "huge",
+    "redirected",
+    "refused",
+];
 
 #[tokio::test]
 async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_endpoint() {
@@ -170,15 +238,27 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
     let gw = RunningGateway::start_ready(gateway_config(&[bridge.service.endpoint()])).await;
 
     let good = ["all-kinds", "aliases", "nulls", "no-data", "short-lived"];
-    let keys: Vec<&str> = good.iter().chain(["broken"].iter()).chain(FAILING.iter()).copied().collect();
+    let keys: Vec<&str> = good
+        .iter()
+        .chain(["broken"].iter())
+        .chain(FAILING.iter())
+        .copied()
+        .collect();
     let answer = gw.post_signed(&body(&keys, "c_bridge_1")).await;
     assert_eq!(answer.status, 200, "{}", answer.json);
-    assert_eq!(answer.keys(), keys, "one card per requested key, the extra card dropped");
+    assert_eq!(
+        answer.keys(),
+        keys,
+        "one card per requested key, the extra card dropped"
+    );
 
     // Valid cards reach Plain as the endpoint drew them, with the current field names.
     let card = answer.card("all-kinds");
     assert_eq!(card["components"], all_kinds());
-    assert_eq!(card["timeToLiveSeconds"], 90, "timeToLiveSeconds is carried over");
+    assert_eq!(
+        card["timeToLiveSeconds"], 90,
+        "timeToLiveSeconds is carried over"
+    );
     assert_eq!(
         answer.card("nulls")["components"],
         json!([
@@ -198,32 +278,76 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
         text.contains("cards[5].components[1].componentBadge.badgeColor"),
         "the broken card's reason names the JSON path:\n{text}"
     );
-    for secret in [EMAIL, "private-label-value", ENDPOINT_SECRET, ENDPOINT_TOKEN] {
+    for secret in [
+        EMAIL,
+        "private-label-value",
+        ENDPOINT_SECRET,
+        ENDPOINT_TOKEN,
+    ] {
         assert!(!text.contains(secret), "{secret} appears in the logs");
     }
 
     // What the endpoint received: one request per endpoint, exactly as Plain sends it.
     let received = endpoint.received();
-    let main: Vec<_> = received.iter().filter(|r| r.path == "/cards" && r.signed_ok).collect();
-    assert_eq!(main.len(), 1, "one request for all of the main endpoint's keys");
+    let main: Vec<_> = received
+        .iter()
+        .filter(|r| r.path == "/cards" && r.signed_ok)
+        .collect();
+    assert_eq!(
+        main.len(),
+        1,
+        "one request for all of the main endpoint's keys"
+    );
     let request = main[0];
     assert_eq!(
         request.json()["cardKeys"],
-        json!(["all-kinds", "aliases", "nulls", "no-data", "short-lived", "broken", "missing"])
+        json!([
+            "all-kinds",
+            "aliases",
+            "nulls",
+            "no-data",
+            "short-lived",
+            "broken",
+            "missing"
+        ])
     );
-    assert_eq!(request.json()["customer"], json!({ "id": "c_bridge_1", "email": EMAIL, "externalId": "cus_bridge_1" }));
-    assert_eq!(request.json()["thread"], json!({ "id": "th_bridge_1", "externalId": null }));
-    assert_eq!(request.json()["tenant"], json!({ "id": "te_bridge_1", "externalId": "acme" }));
+    assert_eq!(
+        request.json()["customer"],
+        json!({ "id": "c_bridge_1", "email": EMAIL, "externalId": "cus_bridge_1" })
+    );
+    assert_eq!(
+        request.json()["thread"],
+        json!({ "id": "th_bridge_1", "externalId": null })
+    );
+    assert_eq!(
+        request.json()["tenant"],
+        json!({ "id": "te_bridge_1", "externalId": "acme" })
+    );
     assert_eq!(request.header("content-type"), "application/json");
     assert_eq!(request.header("accept"), "application/json");
-    assert_eq!(request.header("user-agent"), "Plain/1.0 (plain.com; help@plain.com)");
+    assert_eq!(
+        request.header("user-agent"),
+        "Plain/1.0 (plain.com; help@plain.com)"
+    );
     assert_eq!(request.header("plain-workspace-id"), "w_test");
     assert_eq!(request.header("authorization"), ENDPOINT_TOKEN);
-    let refused: Vec<_> = received.iter().filter(|r| r.path == "/cards" && !r.signed_ok).collect();
-    assert_eq!(refused.len(), 1, "the wrongly signed request reached the endpoint and was refused");
+    let refused: Vec<_> = received
+        .iter()
+        .filter(|r| r.path == "/cards" && !r.signed_ok)
+        .collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "the wrongly signed request reached the endpoint and was refused"
+    );
     assert_eq!(refused[0].json()["cardKeys"], json!(["wrong-signature"]));
     assert!(received.iter().any(|r| r.path == "/redirect"));
-    assert!(!received.iter().any(|r| r.path == "/cards" && r.json()["cardKeys"] == json!(["redirected"])), "redirect not followed");
+    assert!(
+        !received
+            .iter()
+            .any(|r| r.path == "/cards" && r.json()["cardKeys"] == json!(["redirected"])),
+        "redirect not followed"
+    );
 
     // Metrics: outcomes and latency per endpoint.
     let metrics = bridge.metrics().await;
@@ -241,8 +365,16 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
         let line = format!("cardmesh_bridge_endpoint_requests_total{{endpoint=\"{name}\",outcome=\"{outcome}\"}} 1");
         assert!(metrics.contains(&line), "{line} missing in:\n{metrics}");
     }
-    assert!(metrics.contains("cardmesh_bridge_endpoint_request_duration_seconds_count{endpoint=\"main\"} 1"), "{metrics}");
-    assert!(metrics.contains("cardmesh_kit_requests_total"), "the kit's metrics on the same listener");
+    assert!(
+        metrics.contains(
+            "cardmesh_bridge_endpoint_request_duration_seconds_count{endpoint=\"main\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("cardmesh_kit_requests_total"),
+        "the kit's metrics on the same listener"
+    );
 
     // The endpoint stops: once the short-lived card expires, its last good copy is served.
     gw.flush_cache().await;
@@ -254,14 +386,30 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
         if answer.cache_count("stale") == 1 {
             break answer;
         }
-        assert!(std::time::Instant::now() < deadline, "short-lived was never served stale: {}", answer.json);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "short-lived was never served stale: {}",
+            answer.json
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(!is_fallback(stale.card("short-lived")), "{}", stale.json);
-    assert_eq!(stale.card("short-lived")["components"], answer.card("short-lived")["components"]);
-    assert_eq!(stale.card("all-kinds")["components"], all_kinds(), "still fresh in the cache");
-    let cold = gw.post_signed(&body(&["aliases"], "c_bridge_never_seen")).await;
-    assert!(is_fallback(cold.card("aliases")), "never cached and the endpoint is down: fallback");
+    assert_eq!(
+        stale.card("short-lived")["components"],
+        answer.card("short-lived")["components"]
+    );
+    assert_eq!(
+        stale.card("all-kinds")["components"],
+        all_kinds(),
+        "still fresh in the cache"
+    );
+    let cold = gw
+        .post_signed(&body(&["aliases"], "c_bridge_never_seen"))
+        .await;
+    assert!(
+        is_fallback(cold.card("aliases")),
+        "never cached and the endpoint is down: fallback"
+    );
 
     // Deprecated aliases are accepted and reach Plain under their current names.
     assert_eq!(
@@ -292,15 +440,25 @@ impl cardmesh_kit::CardProvider for NewOwner {
 }
 
 fn one_endpoint(endpoint: &CardEndpoint, keys: &[&str]) -> BridgeConfig {
-    let mut raw = RawEndpoint::new("legacy", &endpoint.url("/cards"), keys.iter().map(|k| k.to_string()).collect());
+    let mut raw = RawEndpoint::new(
+        "legacy",
+        &endpoint.url("/cards"),
+        keys.iter().map(|k| k.to_string()).collect(),
+    );
     raw.signing_secret = Some(ENDPOINT_SECRET.into());
     raw.timeout = Duration::from_millis(400);
-    let raw = RawConfig { service_name: None, endpoint: vec![raw] };
-    BridgeConfig::from_raw(raw, &|_| None, &|_| Err(std::io::Error::other("no files"))).expect("valid")
+    let raw = RawConfig {
+        service_name: None,
+        endpoint: vec![raw],
+    };
+    BridgeConfig::from_raw(raw, &|_| None, &|_| Err(std::io::Error::other("no files")))
+        .expect("valid")
 }
 
 fn text_of(card: &Value) -> &str {
-    card["components"][0]["componentText"]["text"].as_str().unwrap_or_default()
+    card["components"][0]["componentText"]["text"]
+        .as_str()
+        .unwrap_or_default()
 }
 
 /// docs/existing-card-api.md, "Migrate card by card": the proto service is deployed with the
@@ -310,42 +468,70 @@ fn text_of(card: &Value) -> &str {
 async fn a_key_moves_from_the_bridge_to_a_proto_service_by_restarting_only_the_bridge() {
     let _ = logs();
     let endpoint = CardEndpoint::start([
-        ("orders", json!({ "components": [{ "componentText": { "text": "orders from the endpoint" } }] })),
-        ("plans", json!({ "components": [{ "componentText": { "text": "plans from the endpoint" } }] })),
+        (
+            "orders",
+            json!({ "components": [{ "componentText": { "text": "orders from the endpoint" } }] }),
+        ),
+        (
+            "plans",
+            json!({ "components": [{ "componentText": { "text": "plans from the endpoint" } }] }),
+        ),
     ])
     .await;
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind bridge");
     let bridge_addr = listener.local_addr().expect("addr");
-    let mut bridge =
-        RunningService::start_on(HttpBridge::new(one_endpoint(&endpoint, &["orders", "plans"])).expect("bridge"), listener);
+    let mut bridge = RunningService::start_on(
+        HttpBridge::new(one_endpoint(&endpoint, &["orders", "plans"])).expect("bridge"),
+        listener,
+    );
     let new_owner = RunningService::start(NewOwner).await;
     let mut config = gateway_config(&[bridge.endpoint(), new_owner.endpoint()]);
     config.discovery.refresh_interval = Duration::from_millis(200);
     let gw = RunningGateway::start_ready(config).await;
 
-    let before = gw.post_signed(&body(&["orders", "plans"], "c_migrate_1")).await;
-    assert_eq!(text_of(before.card("orders")), "orders from the endpoint", "{}", before.json);
+    let before = gw
+        .post_signed(&body(&["orders", "plans"], "c_migrate_1"))
+        .await;
+    assert_eq!(
+        text_of(before.card("orders")),
+        "orders from the endpoint",
+        "{}",
+        before.json
+    );
     assert_eq!(text_of(before.card("plans")), "plans from the endpoint");
 
     // The key leaves the bridge's configuration; the bridge restarts on its address.
     bridge.stop().await;
-    let listener = TcpListener::bind(bridge_addr).await.expect("rebind the bridge's address");
-    let _bridge = RunningService::start_on(HttpBridge::new(one_endpoint(&endpoint, &["plans"])).expect("bridge"), listener);
+    let listener = TcpListener::bind(bridge_addr)
+        .await
+        .expect("rebind the bridge's address");
+    let _bridge = RunningService::start_on(
+        HttpBridge::new(one_endpoint(&endpoint, &["plans"])).expect("bridge"),
+        listener,
+    );
 
     // Cached copies of the old owner live out their TTL; a customer not cached yet shows
     // the routing at once.
     let mut customer = 0;
-    wait_until("orders routed to the proto service", Duration::from_secs(10), || {
-        customer += 1;
-        let body = body(&["orders", "plans"], &format!("c_migrate_after_{customer}"));
-        let gw = &gw;
-        async move {
-            let answer = gw.post_signed(&body).await;
-            text_of(answer.card("orders")) == "orders from the proto service"
-                && text_of(answer.card("plans")) == "plans from the endpoint"
-        }
-    })
+    wait_until(
+        "orders routed to the proto service",
+        Duration::from_secs(10),
+        || {
+            customer += 1;
+            let body = body(&["orders", "plans"], &format!("c_migrate_after_{customer}"));
+            let gw = &gw;
+            async move {
+                let answer = gw.post_signed(&body).await;
+                text_of(answer.card("orders")) == "orders from the proto service"
+                    && text_of(answer.card("plans")) == "plans from the endpoint"
+            }
+        },
+    )
     .await;
     let last = endpoint.received().pop().expect("the endpoint was called");
-    assert_eq!(last.json()["cardKeys"], json!(["plans"]), "the bridge no longer asks for the moved key");
+    assert_eq!(
+        last.json()["cardKeys"],
+        json!(["plans"]),
+        "the bridge no longer asks for the moved key"
+    );
 }

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use cardmesh_telemetry::prometheus::core::Collector;
-use cardmesh_telemetry::prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts};
+use cardmesh_telemetry::prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts,
+};
 
 use crate::endpoint::EndpointError;
 
@@ -31,7 +33,10 @@ impl BridgeMetrics {
     /// Empty families.
     pub fn new() -> Self {
         let requests = IntCounterVec::new(
-            Opts::new("cardmesh_bridge_endpoint_requests_total", "Requests to existing card endpoints, by endpoint and outcome."),
+            Opts::new(
+                "cardmesh_bridge_endpoint_requests_total",
+                "Requests to existing card endpoints, by endpoint and outcome.",
+            ),
             &["endpoint", "outcome"],
         )
         .expect("valid counter");
@@ -51,14 +56,25 @@ impl BridgeMetrics {
     pub fn endpoint(&self, endpoint: &str) -> EndpointMetrics {
         let outcomes = std::iter::once("ok")
             .chain(EndpointError::CODES)
-            .map(|outcome| (outcome, self.requests.with_label_values(&[endpoint, outcome])))
+            .map(|outcome| {
+                (
+                    outcome,
+                    self.requests.with_label_values(&[endpoint, outcome]),
+                )
+            })
             .collect();
-        EndpointMetrics { outcomes, duration: self.duration.with_label_values(&[endpoint]) }
+        EndpointMetrics {
+            outcomes,
+            duration: self.duration.with_label_values(&[endpoint]),
+        }
     }
 
     /// The families, to register in the kit's registry.
     pub fn collectors(&self) -> Vec<Box<dyn Collector>> {
-        vec![Box::new(self.requests.clone()), Box::new(self.duration.clone())]
+        vec![
+            Box::new(self.requests.clone()),
+            Box::new(self.duration.clone()),
+        ]
     }
 }
 

@@ -25,7 +25,13 @@ pub fn check_card(card: &Value, path: &str) -> Vec<Problem> {
         .map(|violation| Problem {
             path: violation.path,
             // The rule part of the message, without the "; got …" value part.
-            rule: violation.message.split("; got").next().unwrap_or_default().trim().to_owned(),
+            rule: violation
+                .message
+                .split("; got")
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
         })
         .collect()
 }

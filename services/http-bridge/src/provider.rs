@@ -39,7 +39,12 @@ impl HttpBridge {
                 EndpointClient::new(endpoint, counters)
             })
             .collect::<anyhow::Result<_>>()?;
-        Ok(Self { service_name: config.service_name, endpoints, owners, metrics })
+        Ok(Self {
+            service_name: config.service_name,
+            endpoints,
+            owners,
+            metrics,
+        })
     }
 
     /// The bridge configured from the environment (see [`BridgeConfig::from_env`]).
@@ -91,7 +96,8 @@ impl CardProvider for HttpBridge {
             .zip(&batches)
             .filter(|(_, batch)| !batch.is_empty())
             .map(|(endpoint, batch)| endpoint.fetch(batch, ctx));
-        let mut answers: HashMap<String, Card> = join_all(calls).await.into_iter().flatten().collect();
+        let mut answers: HashMap<String, Card> =
+            join_all(calls).await.into_iter().flatten().collect();
         keys.iter()
             .map(|key| (key.clone(), answers.remove(key).unwrap_or(Card::NoData)))
             .collect()

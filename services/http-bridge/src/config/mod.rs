@@ -9,8 +9,8 @@
 //! A configuration with a problem is refused as a whole: [`ConfigError`] lists every problem,
 //! each naming its field (`endpoint[1].keys[0]`) and how to fix it.
 
-pub mod file;
 mod check;
+pub mod file;
 #[cfg(test)]
 mod tests;
 
@@ -110,7 +110,10 @@ impl ConfigError {
 impl BridgeConfig {
     /// The configuration from the process environment (see the module docs).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok(), |path| std::fs::read_to_string(path))
+        Self::from_lookup(
+            |name| std::env::var(name).ok(),
+            |path| std::fs::read_to_string(path),
+        )
     }
 
     /// The configuration from `var` (environment variables) and `read` (files), for tests.
@@ -122,8 +125,8 @@ impl BridgeConfig {
         let raw = match (set(CONFIG_ENV), set(URL_ENV)) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::one(format!(
-                    "{CONFIG_ENV} and {URL_ENV} are both set; use the file or the variables, not both"
-                )))
+                "{CONFIG_ENV} and {URL_ENV} are both set; use the file or the variables, not both"
+            )))
             }
             (Some(path), None) => {
                 let text = read(&path).map_err(|e| {
@@ -143,7 +146,10 @@ impl BridgeConfig {
                     .collect();
                 let mut endpoint = RawEndpoint::new(SINGLE_ENDPOINT_NAME, url.trim(), keys);
                 endpoint.signing_secret = var(SECRET_ENV).filter(|s| !s.is_empty());
-                RawConfig { service_name: None, endpoint: vec![endpoint] }
+                RawConfig {
+                    service_name: None,
+                    endpoint: vec![endpoint],
+                }
             }
             (None, None) => {
                 return Err(ConfigError::one(format!(
@@ -171,6 +177,8 @@ impl BridgeConfig {
 
     /// The endpoint index of every configured key.
     pub fn owner_of(&self, key: &str) -> Option<usize> {
-        self.endpoints.iter().position(|e| e.keys.iter().any(|k| k == key))
+        self.endpoints
+            .iter()
+            .position(|e| e.keys.iter().any(|k| k == key))
     }
 }

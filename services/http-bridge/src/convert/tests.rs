@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use cardmesh_kit::build::{
-    badge, container, copy_button, divider, link_button, plain_text, row, spacer, text, workflow_button_id,
-    BadgeColor, Component, ContainerContent, SpacingSize, TextColor, TextSize,
+    badge, container, copy_button, divider, link_button, plain_text, row, spacer, text,
+    workflow_button_id, BadgeColor, Component, ContainerContent, SpacingSize, TextColor, TextSize,
 };
 use cardmesh_kit::Card;
 use serde_json::json;
@@ -36,7 +36,10 @@ fn every_component_kind_becomes_its_proto_message() {
     });
     let expected = Card::new([
         Component::from(text("**Hi**").size(TextSize::L).color(TextColor::Success)),
-        plain_text("plain").size(TextSize::S).color(TextColor::Muted).into(),
+        plain_text("plain")
+            .size(TextSize::S)
+            .color(TextColor::Muted)
+            .into(),
         badge("Paid").color(BadgeColor::Green).into(),
         link_button("Open", "https://example.com/x").into(),
         copy_button("INV-1").tooltip("Copy").into(),
@@ -63,13 +66,20 @@ fn nulls_for_optionals_are_absent() {
     ] });
     assert_eq!(
         card_from_json(&card, "cards[0]"),
-        Card::new([Component::from(text("x")), copy_button("v").into(), divider().into()])
+        Card::new([
+            Component::from(text("x")),
+            copy_button("v").into(),
+            divider().into()
+        ])
     );
 }
 
 #[test]
 fn null_components_is_no_data() {
-    assert_eq!(card_from_json(&json!({ "key": "k", "components": null }), "cards[0]"), Card::NoData);
+    assert_eq!(
+        card_from_json(&json!({ "key": "k", "components": null }), "cards[0]"),
+        Card::NoData
+    );
 }
 
 #[test]
@@ -78,7 +88,15 @@ fn a_broken_card_is_an_error_naming_path_and_rule_without_the_value() {
         { "componentText": { "text": "fine" } },
         { "componentBadge": { "badgeLabel": "secret-customer-value", "badgeColor": "PINK-secret" } }
     ] });
-    let Card::Error(reason) = card_from_json(&card, "cards[3]") else { panic!("an error") };
-    assert!(reason.contains("cards[3].components[1].componentBadge.badgeColor"), "{reason}");
-    assert!(!reason.contains("PINK-secret") && !reason.contains("secret-customer-value"), "{reason}");
+    let Card::Error(reason) = card_from_json(&card, "cards[3]") else {
+        panic!("an error")
+    };
+    assert!(
+        reason.contains("cards[3].components[1].componentBadge.badgeColor"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("PINK-secret") && !reason.contains("secret-customer-value"),
+        "{reason}"
+    );
 }

@@ -42,7 +42,11 @@ impl EndpointClient {
             builder = builder.add_root_certificate(certificate);
         }
         let client = builder.build()?;
-        Ok(Self { config, client, metrics })
+        Ok(Self {
+            config,
+            client,
+            metrics,
+        })
     }
 
     /// The endpoint's configuration.
@@ -69,12 +73,18 @@ impl EndpointClient {
                     "endpoint request failed; its cards are card errors"
                 );
                 let reason = error.to_string();
-                keys.iter().map(|key| (key.clone(), Card::error(reason.clone()))).collect()
+                keys.iter()
+                    .map(|key| (key.clone(), Card::error(reason.clone())))
+                    .collect()
             }
         }
     }
 
-    async fn call(&self, keys: &[String], ctx: &CardContext) -> Result<Vec<(String, Card)>, EndpointError> {
+    async fn call(
+        &self,
+        keys: &[String],
+        ctx: &CardContext,
+    ) -> Result<Vec<(String, Card)>, EndpointError> {
         let timeout = self.config.timeout;
         let body = request::body(keys, ctx, SystemTime::now());
         let headers = request::headers(
@@ -114,7 +124,11 @@ fn system_roots() -> Vec<reqwest::Certificate> {
             for error in &found.errors {
                 tracing::warn!(%error, "a system root certificate cannot be read; skipped");
             }
-            found.certs.iter().filter_map(|der| reqwest::Certificate::from_der(der).ok()).collect()
+            found
+                .certs
+                .iter()
+                .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+                .collect()
         })
         .clone()
 }

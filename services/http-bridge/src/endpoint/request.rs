@@ -50,7 +50,8 @@ fn customer_email(ctx: &CardContext) -> Value {
 
 /// Lowercase hex HMAC-SHA256 of `body` with `secret`: Plain's `Plain-Request-Signature`.
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(body);
     hex::encode(mac.finalize().into_bytes())
 }
@@ -58,7 +59,12 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 /// Plain's headers for `body`: the configured ones, then `Content-Type` and `Accept`
 /// (`application/json`), `User-Agent`, `Plain-Workspace-Id` (when known) and the signature
 /// (when a secret is configured).
-pub fn headers(configured: &HeaderMap, workspace_id: &str, secret: Option<&str>, body: &[u8]) -> HeaderMap {
+pub fn headers(
+    configured: &HeaderMap,
+    workspace_id: &str,
+    secret: Option<&str>,
+    body: &[u8],
+) -> HeaderMap {
     let mut headers = configured.clone();
     let json = HeaderValue::from_static("application/json");
     headers.insert(CONTENT_TYPE, json.clone());
@@ -86,16 +92,27 @@ mod tests {
     fn ctx() -> CardContext {
         CardContext {
             workspace_id: "w_1".into(),
-            customer: Customer { id: "c_1".into(), email: "ada@example.com".into(), external_id: None },
-            thread: Some(Thread { id: "th_1".into(), external_id: Some("T-1".into()) }),
-            tenant: Some(Tenant { id: "te_1".into(), external_id: None }),
+            customer: Customer {
+                id: "c_1".into(),
+                email: "ada@example.com".into(),
+                external_id: None,
+            },
+            thread: Some(Thread {
+                id: "th_1".into(),
+                external_id: Some("T-1".into()),
+            }),
+            tenant: Some(Tenant {
+                id: "te_1".into(),
+                external_id: None,
+            }),
         }
     }
 
     #[test]
     fn body_has_plains_shape() {
         let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_748_005_779_820);
-        let body: Value = serde_json::from_slice(&body(&["a".into(), "b".into()], &ctx(), now)).expect("json");
+        let body: Value =
+            serde_json::from_slice(&body(&["a".into(), "b".into()], &ctx(), now)).expect("json");
         assert_eq!(
             body,
             json!({
@@ -115,8 +132,16 @@ mod tests {
             sign("Jefe", b"what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-        let h = headers(&HeaderMap::new(), "w_1", Some("Jefe"), b"what do ya want for nothing?");
-        assert_eq!(h[SIGNATURE_HEADER], "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        let h = headers(
+            &HeaderMap::new(),
+            "w_1",
+            Some("Jefe"),
+            b"what do ya want for nothing?",
+        );
+        assert_eq!(
+            h[SIGNATURE_HEADER],
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
         assert_eq!(h[USER_AGENT], PLAIN_USER_AGENT);
         assert_eq!(h[CONTENT_TYPE], "application/json");
         assert_eq!(h[ACCEPT], "application/json");

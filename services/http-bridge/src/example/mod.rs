@@ -39,7 +39,10 @@ pub struct ExampleEndpoint {
 impl ExampleEndpoint {
     /// An endpoint serving `fixture`, requiring signatures made with `secret` when set.
     pub fn new(fixture: Fixture, secret: Option<String>) -> Self {
-        Self { cards: fixture.by_customer(), secret }
+        Self {
+            cards: fixture.by_customer(),
+            secret,
+        }
     }
 
     /// The router: `POST /` (cards), `GET /healthz`.
@@ -53,7 +56,11 @@ impl ExampleEndpoint {
 }
 
 fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
 }
 
 async fn answer(
@@ -62,17 +69,32 @@ async fn answer(
     body: Bytes,
 ) -> Response {
     if let Some(secret) = &state.secret {
-        let given = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+        let given = headers
+            .get(SIGNATURE_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
         let expected = sign(secret, &body);
         if !bool::from(given.ct_eq(expected.as_bytes())) {
-            return refuse(StatusCode::UNAUTHORIZED, "bad_signature", "Plain-Request-Signature does not match the body");
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "bad_signature",
+                "Plain-Request-Signature does not match the body",
+            );
         }
     }
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return refuse(StatusCode::BAD_REQUEST, "invalid_json", "the body is not JSON");
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "the body is not JSON",
+        );
     };
     let Some(keys) = request["cardKeys"].as_array() else {
-        return refuse(StatusCode::BAD_REQUEST, "invalid_request", "cardKeys must be an array of card keys");
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "cardKeys must be an array of card keys",
+        );
     };
     let customer = &request["customer"];
     let found = [&customer["externalId"], &customer["id"]]
