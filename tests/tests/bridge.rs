@@ -535,3 +535,66 @@ async fn a_key_moves_from_the_bridge_to_a_proto_service_by_restarting_only_the_b
         "the bridge no longer asks for the moved key"
     );
 }
+
+/// An `https://` endpoint is verified: against the configured CA it answers; against the
+/// system roots (which do not hold the test CA) the handshake fails, for its keys only. The
+/// endpoint here is a TLS-terminating gateway in front of the example services: it speaks
+/// Plain's protocol and checks the signature too.
+#[tokio::test]
+async fn https_endpoints_are_verified_against_the_configured_ca_or_the_system_roots() {
+    use cardmesh_tests::pki::{PemDir, TestCa};
+
+    let _ = logs();
+    let services = ExampleServices::start().await;
+    let ca = TestCa::new("bridge test CA");
+    let dir = PemDir::new();
+    let mut upstream_config = gateway_config(&services.endpoints());
+    let (cert, key) = dir.write_pair("upstream", &ca.server());
+    upstream_config.tls.cert_file = Some(cert);
+    upstream_config.tls.key_file = Some(key);
+    let upstream = RunningGateway::start_with_client(upstream_config, ca.https_client(None)).await;
+    upstream.wait_ready().await;
+
+    let ca_file = dir.write("ca.pem", &ca.cert_pem());
+    let endpoint = |name: &str, key: &str, ca: bool| {
+        let mut e = RawEndpoint::new(name, &upstream.url("/"), vec![key.to_owned()]);
+        e.signing_secret = Some(SECRET.into());
+        e.timeout = Duration::from_millis(700);
+        e.ca_file = ca.then(|| ca_file.clone());
+        e
+    };
+    let raw = RawConfig {
+        service_name: None,
+        endpoint: vec![
+            endpoint("with-ca", "usage", true),
+            endpoint("system-roots", "customer-details", false),
+        ],
+    };
+    let read = |path: &str| std::fs::read_to_string(path);
+    let config = BridgeConfig::from_raw(raw, &|_| None, &read).expect("valid");
+    let bridge = Bridge::start(config).await;
+    let gw = RunningGateway::start_ready(gateway_config(&[bridge.service.endpoint()])).await;
+
+    let answer = gw
+        .post_signed(&demo_body(&["usage", "customer-details"]))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    let usage = answer.card("usage");
+    assert!(
+        !is_fallback(usage),
+        "verified against the configured CA: {usage}"
+    );
+    assert!(usage["components"].is_array(), "{usage}");
+    assert!(
+        is_fallback(answer.card("customer-details")),
+        "an unknown CA is refused: {}",
+        answer.json
+    );
+    let metrics = bridge.metrics().await;
+    for line in [
+        "cardmesh_bridge_endpoint_requests_total{endpoint=\"with-ca\",outcome=\"ok\"} 1",
+        "cardmesh_bridge_endpoint_requests_total{endpoint=\"system-roots\",outcome=\"connect\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing in:\n{metrics}");
+    }
+}
