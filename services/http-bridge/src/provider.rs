@@ -107,3 +107,52 @@ impl CardProvider for HttpBridge {
         self.metrics.collectors()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use cardmesh_kit::Scope;
+
+    use super::*;
+    use crate::config::{RawConfig, RawEndpoint, RawScope};
+
+    #[test]
+    fn describe_announces_every_key_with_its_endpoints_scope_and_ttl() {
+        let mut orders = RawEndpoint::new(
+            "orders",
+            "http://orders.internal/",
+            vec!["a".into(), "b".into()],
+        );
+        orders.scope = RawScope::Tenant;
+        orders.default_ttl = Duration::from_secs(42);
+        let plans = RawEndpoint::new("plans", "https://plans.example.com/", vec!["c".into()]);
+        let raw = RawConfig {
+            service_name: None,
+            endpoint: vec![orders, plans],
+        };
+        let config =
+            BridgeConfig::from_raw(raw, &|_| None, &|_| Err(std::io::Error::other("none")))
+                .expect("valid");
+        let bridge = HttpBridge::new(config).expect("bridge");
+        assert_eq!(bridge.name(), "http-bridge");
+        let cards: Vec<(String, Scope, Duration)> = bridge
+            .cards()
+            .into_iter()
+            .map(|c| (c.key, c.scope, c.default_ttl))
+            .collect();
+        assert_eq!(
+            cards,
+            [
+                ("a".to_string(), Scope::Tenant, Duration::from_secs(42)),
+                ("b".to_string(), Scope::Tenant, Duration::from_secs(42)),
+                ("c".to_string(), Scope::Customer, Duration::from_secs(300)),
+            ]
+        );
+        assert_eq!(
+            bridge.metrics().len(),
+            2,
+            "the endpoint families go to the kit's registry"
+        );
+    }
+}
