@@ -109,7 +109,8 @@ pub async fn draw_cards(
     }
 }
 
-/// The `GetCardsRequest` for `card_keys` of one service.
+/// The `GetCardsRequest` for `card_keys` of one service. A customer without an email (Plain
+/// sent `null` or none) gets `email: None`: absent on the wire, never an empty string.
 pub fn get_cards_request(request: &CardRequest, card_keys: Vec<String>, workspace_id: &str) -> proto::GetCardsRequest {
     proto::GetCardsRequest {
         card_keys,

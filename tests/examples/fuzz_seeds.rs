@@ -219,7 +219,7 @@ async fn answer<P: CardProvider>(
         workspace_id: "w_demo".into(),
         customer: Some(proto::Customer {
             id: "c_demo".into(),
-            email: email.into(),
+            email: Some(email.into()),
             external_id: external_id.map(str::to_owned),
         }),
         thread: Some(proto::Thread {

@@ -215,7 +215,7 @@ impl Default for CacheSettings {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 64 * 1024, max_card_keys: 25, max_card_bytes: 32 * 1024, max_response_bytes: 256 * 1024 }
+        Self { max_body_bytes: 64 * 1024, max_card_keys: cardmesh_rules::MAX_KEYS_PER_REQUEST, max_card_bytes: 32 * 1024, max_response_bytes: 256 * 1024 }
     }
 }
 

@@ -2,7 +2,9 @@
 
 use serde::Deserialize;
 
-/// The JSON body Plain POSTs. Unknown fields are ignored, for forward compatibility.
+/// The JSON body Plain POSTs. Unknown fields (such as the undocumented `timestamp` real
+/// requests carry) are ignored, for forward compatibility. `thread` and `tenant` may be
+/// `null` or absent; every `externalId` and `customer.email` may be `null` or absent.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CardRequest {
@@ -22,9 +24,10 @@ pub struct CardRequest {
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
     pub id: String,
-    /// Plain always sends it; tolerated when absent.
+    /// `None` when Plain sent `null` or no email: contacts created by integrations can
+    /// have none. Card services then get a `Customer` without `email`.
     #[serde(default)]
-    pub email: String,
+    pub email: Option<String>,
     #[serde(default)]
     pub external_id: Option<String>,
 }
@@ -34,7 +37,7 @@ impl std::fmt::Debug for Customer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Customer")
             .field("id", &self.id)
-            .field("email", &"[redacted]")
+            .field("email", &self.email.as_ref().map(|_| "[redacted]"))
             .field("external_id", &self.external_id)
             .finish()
     }
@@ -141,9 +144,7 @@ fn check_keys(raw: &[String], max_keys: usize) -> Result<CardKeys, RequestError>
         if !is_valid_key(key) {
             return Err(RequestError::Field {
                 field: format!("cardKeys[{i}]"),
-                message: "a card key may contain only letters, digits, '-' and '_' \
-                          ([a-zA-Z0-9_-]+) and must not be empty"
-                    .to_owned(),
+                message: cardmesh_rules::key::CARD_KEY_RULE.to_owned(),
             });
         }
         if !keys.contains(key) {
@@ -159,10 +160,8 @@ fn check_keys(raw: &[String], max_keys: usize) -> Result<CardKeys, RequestError>
     Ok(CardKeys(keys))
 }
 
-/// Plain's key rule: `[a-zA-Z0-9_-]+`.
-pub fn is_valid_key(key: &str) -> bool {
-    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+/// Plain's card-key rule (`[a-zA-Z0-9_-]+`), from the rules catalogue.
+pub use cardmesh_rules::is_valid_card_key as is_valid_key;
 
 fn missing_field(message: &str) -> Option<String> {
     let rest = message.strip_prefix("missing field `")?;

@@ -32,8 +32,11 @@ pub(crate) struct Account {
     pub name: String,
     pub company: Option<String>,
     pub tier: Tier,
-    /// Display date, e.g. `2021-03-14`.
+    /// When the customer signed up: an RFC 3339 date-time, e.g. `2021-03-14T09:30:00Z`.
     pub signup_date: String,
+    /// Email of the account owner, a Plain user (a member of your workspace).
+    #[serde(default)]
+    pub owner_email: Option<String>,
     /// `https://` URL of the account in your admin tool.
     pub admin_url: String,
 }

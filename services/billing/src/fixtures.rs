@@ -58,6 +58,9 @@ pub(crate) struct Invoice {
     pub currency: String,
     pub status: InvoiceStatus,
     pub issued_on: String,
+    /// When the invoice is due: an RFC 3339 date-time, e.g. `2026-04-15T17:00:00Z`.
+    #[serde(default)]
+    pub due_at: Option<String>,
     /// `https://` URL of the invoice.
     pub url: String,
 }

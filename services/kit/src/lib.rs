@@ -38,6 +38,8 @@
 //! Plain customer id), and [`Customer`]'s `Debug` output redacts the email.
 
 pub use cardmesh_proto as proto;
+/// The time crate the date-time builders take ([`build::date_time`]).
+pub use time;
 
 pub mod build;
 mod card;

@@ -223,7 +223,7 @@ mod tests {
             card_keys: vec!["broken".into()],
             customer: Some(proto::Customer {
                 id: "c_42".into(),
-                email: "ada@example.com".into(),
+                email: Some("ada@example.com".into()),
                 external_id: None,
             }),
             ..Default::default()

@@ -77,7 +77,7 @@ fn request(keys: &[&str]) -> proto::GetCardsRequest {
         workspace_id: "w_1".into(),
         customer: Some(proto::Customer {
             id: "c_1".into(),
-            email: "ada@example.com".into(),
+            email: Some("ada@example.com".into()),
             external_id: Some("cus_demo_1".into()),
         }),
         thread: None,

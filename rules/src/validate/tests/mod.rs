@@ -22,11 +22,21 @@ fn check_one(component: Value) -> Vec<Violation> {
 /// Asserts exactly one violation, at `path`, with exactly `message`.
 #[track_caller]
 fn assert_single(violations: &[Violation], path: &str, message: &str) {
-    assert_eq!(
-        violations,
-        &[Violation::new(path, message)],
-        "violations: {violations:#?}"
-    );
+    let got: Vec<(&str, &str)> = violations
+        .iter()
+        .map(|v| (v.path.as_str(), v.message.as_str()))
+        .collect();
+    assert_eq!(got, [(path, message)], "violations: {violations:#?}");
+}
+
+/// Asserts exactly one violation, at `path`, of `rule`.
+#[track_caller]
+fn assert_rule(violations: &[Violation], path: &str, rule: crate::Rule) {
+    let got: Vec<(&str, crate::Rule)> = violations
+        .iter()
+        .map(|v| (v.path.as_str(), v.rule))
+        .collect();
+    assert_eq!(got, [(path, rule)], "violations: {violations:#?}");
 }
 
 /// Asserts exactly one violation, at `path`, whose message contains `needle`.
@@ -45,7 +55,7 @@ fn text(s: &str) -> Value {
     json!({ "componentText": { "text": s } })
 }
 
-/// One valid example of each of the eight leaf components, with every field set.
+/// One valid example of each of the ten leaf components, with every field set.
 fn leaves() -> Vec<Value> {
     vec![
         json!({ "componentText": { "text": "**Plan**: Pro", "textSize": "M", "textColor": "MUTED" } }),
@@ -56,6 +66,8 @@ fn leaves() -> Vec<Value> {
         json!({ "componentDivider": { "dividerSpacingSize": "M" } }),
         json!({ "componentSpacer": { "spacerSize": "XS" } }),
         json!({ "componentWorkflowButton": { "workflowButtonLabel": "Refund", "workflowButtonWorkflowIdentifier": { "workflowKey": "refund" } } }),
+        json!({ "componentDateTime": { "dateTimeIso8601": "2026-03-01T09:30:00Z" } }),
+        json!({ "componentUser": { "userIdentifier": { "emailAddress": "owner@example.com" } } }),
     ]
 }
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 /// `parent.name`, or just `name` when `parent` is empty.
-pub(crate) fn field(parent: &str, name: &str) -> String {
+pub fn field(parent: &str, name: &str) -> String {
     if parent.is_empty() {
         name.to_owned()
     } else {
@@ -12,7 +12,7 @@ pub(crate) fn field(parent: &str, name: &str) -> String {
 }
 
 /// `parent[i]`.
-pub(crate) fn index(parent: &str, i: usize) -> String {
+pub fn index(parent: &str, i: usize) -> String {
     format!("{parent}[{i}]")
 }
 
@@ -20,7 +20,7 @@ pub(crate) fn index(parent: &str, i: usize) -> String {
 const PREVIEW_CHARS: usize = 60;
 
 /// A short, quoted rendering of a string for messages (long strings are cut with `…`).
-pub(crate) fn quote(s: &str) -> String {
+pub fn quote(s: &str) -> String {
     let mut chars = s.chars();
     let head: String = chars.by_ref().take(PREVIEW_CHARS).collect();
     // Escape through serde_json so control characters and quotes stay readable.
@@ -34,7 +34,7 @@ pub(crate) fn quote(s: &str) -> String {
 
 /// Describes a value for a "got ..." clause without serialising nested structures (which
 /// could be arbitrarily deep or large): scalars are shown, arrays and objects are named.
-pub(crate) fn describe(value: &Value) -> String {
+pub fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
@@ -46,7 +46,7 @@ pub(crate) fn describe(value: &Value) -> String {
 }
 
 /// The JSON type name of a value, for "must be a string; got a number" style messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
+pub fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -128,7 +128,7 @@ fn long_values_are_cut_in_messages() {
 
 #[test]
 fn card_key_syntax() {
-    use crate::validate::limits::is_valid_card_key;
+    use crate::key::is_valid_card_key;
     for ok in ["usage", "a", "A-b_9", "subscription-status"] {
         assert!(is_valid_card_key(ok), "{ok}");
     }

@@ -4,11 +4,15 @@
 use serde_json::json;
 
 use super::*;
-use crate::validate::limits::{BADGE_COLORS, SPACING_SIZES, TEXT_COLORS, TEXT_SIZES};
+use crate::catalogue::enum_values;
+
+fn values(name: &str) -> &'static [&'static str] {
+    enum_values(name)
+}
 
 #[test]
 fn every_documented_enum_value_is_accepted() {
-    for size in TEXT_SIZES {
+    for size in values("TextSize") {
         assert_eq!(
             check_one(json!({ "componentText": { "text": "x", "textSize": size } })),
             vec![]
@@ -18,7 +22,7 @@ fn every_documented_enum_value_is_accepted() {
             vec![]
         );
     }
-    for color in TEXT_COLORS {
+    for color in values("TextColor") {
         assert_eq!(
             check_one(json!({ "componentText": { "text": "x", "textColor": color } })),
             vec![]
@@ -30,13 +34,13 @@ fn every_documented_enum_value_is_accepted() {
             vec![]
         );
     }
-    for color in BADGE_COLORS {
+    for color in values("BadgeColor") {
         assert_eq!(
             check_one(json!({ "componentBadge": { "badgeLabel": "x", "badgeColor": color } })),
             vec![]
         );
     }
-    for size in SPACING_SIZES {
+    for size in values("SpacingSize") {
         assert_eq!(
             check_one(json!({ "componentDivider": { "dividerSpacingSize": size } })),
             vec![]
@@ -50,13 +54,16 @@ fn every_documented_enum_value_is_accepted() {
 
 #[test]
 fn enum_lists_match_plain_docs() {
-    assert_eq!(TEXT_SIZES, ["S", "M", "L"]);
+    assert_eq!(values("TextSize"), ["S", "M", "L"]);
     assert_eq!(
-        TEXT_COLORS,
+        values("TextColor"),
         ["NORMAL", "MUTED", "SUCCESS", "WARNING", "ERROR"]
     );
-    assert_eq!(BADGE_COLORS, ["GREY", "GREEN", "YELLOW", "RED", "BLUE"]);
-    assert_eq!(SPACING_SIZES, ["XS", "S", "M", "L", "XL"]);
+    assert_eq!(
+        values("BadgeColor"),
+        ["GREY", "GREEN", "YELLOW", "RED", "BLUE"]
+    );
+    assert_eq!(values("SpacingSize"), ["XS", "S", "M", "L", "XL"]);
 }
 
 #[test]
@@ -278,7 +285,7 @@ fn workflow_identifier_with_neither_is_rejected() {
     assert_single(
         &check_one(workflow(json!({}))),
         WF_PATH,
-        "must set exactly one of workflowId or workflowKey; got neither",
+        "must set exactly one of workflowId or workflowKey; got none",
     );
 }
 
@@ -289,7 +296,7 @@ fn workflow_identifier_with_both_is_rejected() {
             json!({ "workflowId": "wf_1", "workflowKey": "refund" }),
         )),
         WF_PATH,
-        "must set exactly one of workflowId or workflowKey; got both, keep only one",
+        "must set exactly one of workflowId or workflowKey; got 2, keep only one",
     );
 }
 
@@ -298,12 +305,12 @@ fn workflow_identifier_values_must_be_non_empty_strings() {
     assert_single(
         &check_one(workflow(json!({ "workflowId": "" }))),
         &format!("{WF_PATH}.workflowId"),
-        "must be a non-empty string; got \"\"",
+        "must not be empty; use at least 1 character",
     );
     assert_single(
         &check_one(workflow(json!({ "workflowKey": 3 }))),
         &format!("{WF_PATH}.workflowKey"),
-        "must be a non-empty string; got 3",
+        "must be a string of at least 1 character; got a number",
     );
 }
 
@@ -324,8 +331,9 @@ fn workflow_identifier_missing_wrong_type_or_unknown_field_is_rejected() {
     );
 }
 
+/// The deprecated aliases Plain's schema (`@team-plain/graphql@1.3.0`) still accepts.
 #[test]
-fn deprecated_aliases_are_rejected_with_the_current_name() {
+fn deprecated_aliases_are_warnings_and_their_values_are_checked() {
     let cases = [
         (
             json!({ "componentText": { "text": "x", "size": "M" } }),
@@ -338,54 +346,136 @@ fn deprecated_aliases_are_rejected_with_the_current_name() {
             "textColor",
         ),
         (
-            json!({ "componentPlainText": { "plainText": "x", "size": "S" } }),
-            "componentPlainText.size",
-            "plainTextSize",
-        ),
-        (
-            json!({ "componentPlainText": { "plainText": "x", "color": "MUTED" } }),
-            "componentPlainText.color",
-            "plainTextColor",
-        ),
-        (
-            json!({ "componentBadge": { "badgeLabel": "x", "color": "RED" } }),
-            "componentBadge.color",
-            "badgeColor",
-        ),
-        (
             json!({ "componentDivider": { "spacingSize": "M" } }),
             "componentDivider.spacingSize",
             "dividerSpacingSize",
         ),
         (
-            json!({ "componentSpacer": { "spacerSize": "M", "size": "M" } }),
+            json!({ "componentSpacer": { "size": "M" } }),
             "componentSpacer.size",
             "spacerSize",
+        ),
+        (
+            json!({ "componentLinkButton": { "label": "Open", "linkButtonUrl": "https://x.io" } }),
+            "componentLinkButton.label",
+            "linkButtonLabel",
+        ),
+        (
+            json!({ "componentLinkButton": { "linkButtonLabel": "Open", "url": "https://x.io" } }),
+            "componentLinkButton.url",
+            "linkButtonUrl",
         ),
     ];
     for (component, path, current) in cases {
         let alias = path.rsplit('.').next().unwrap_or_default();
-        assert_single(
+        let report = crate::check_components(&json!([component.clone()]), "components");
+        assert_eq!(report.violations, vec![], "{component}");
+        let warnings: Vec<(String, crate::Rule, String)> = report
+            .warnings
+            .into_iter()
+            .map(|w| (w.path, w.rule, w.message))
+            .collect();
+        assert_eq!(
+            warnings,
+            vec![(
+                format!("components[0].{path}"),
+                crate::Rule::Deprecated,
+                format!("deprecated field name \"{alias}\"; Plain still accepts it, but use \"{current}\" instead"),
+            )]
+        );
+        // The alias's value is judged like the current field's.
+        let mut broken = component.clone();
+        let body = broken
+            .as_object_mut()
+            .and_then(|m| m.values_mut().next())
+            .expect("body");
+        body[alias] = json!("");
+        let violations = check_one(broken);
+        assert_eq!(violations.len(), 1, "{violations:#?}");
+        assert_eq!(violations[0].path, format!("components[0].{path}"));
+        assert!(matches!(
+            violations[0].rule,
+            crate::Rule::Enum | crate::Rule::MinChars | crate::Rule::Url
+        ));
+    }
+}
+
+#[test]
+fn names_plain_never_had_are_unknown_fields_not_deprecated() {
+    for (component, path) in [
+        (
+            json!({ "componentPlainText": { "plainText": "x", "size": "S" } }),
+            "componentPlainText.size",
+        ),
+        (
+            json!({ "componentBadge": { "badgeLabel": "x", "color": "RED" } }),
+            "componentBadge.color",
+        ),
+        (
+            json!({ "componentSpacer": { "spacerSize": "M", "spacingSize": "M" } }),
+            "componentSpacer.spacingSize",
+        ),
+        (
+            json!({ "componentCopyButton": { "copyButtonValue": "x", "label": "Copy" } }),
+            "componentCopyButton.label",
+        ),
+    ] {
+        assert_rule(
             &check_one(component),
             &format!("components[0].{path}"),
-            &format!("deprecated field name \"{alias}\"; use \"{current}\" instead"),
+            crate::Rule::UnknownField,
         );
     }
 }
 
 #[test]
-fn deprecated_label_and_url_are_reported_along_with_the_missing_current_fields() {
-    let violations =
-        check_one(json!({ "componentLinkButton": { "label": "Open", "url": "https://x.io" } }));
-    let got: Vec<String> = violations.iter().map(ToString::to_string).collect();
+fn an_alias_next_to_its_current_name_is_a_conflict() {
+    let report = crate::check_components(
+        &json!([{ "componentSpacer": { "spacerSize": "M", "size": "S" } }]),
+        "components",
+    );
+    assert_rule(
+        &report.violations,
+        "components[0].componentSpacer.size",
+        crate::Rule::AliasConflict,
+    );
+    assert_eq!(report.warnings.len(), 1);
+}
+
+#[test]
+fn deprecated_label_and_url_stand_in_for_the_current_fields() {
+    let report = crate::check_components(
+        &json!([{ "componentLinkButton": { "label": "Open", "url": "https://x.io" } }]),
+        "components",
+    );
+    assert_eq!(report.violations, vec![]);
+    let got: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
         got,
         vec![
-            "components[0].componentLinkButton.linkButtonLabel: is required: a string of 1 to 500 characters",
-            "components[0].componentLinkButton.linkButtonUrl: is required: an absolute http or https URL",
-            "components[0].componentLinkButton.label: deprecated field name \"label\"; use \"linkButtonLabel\" instead",
-            "components[0].componentLinkButton.url: deprecated field name \"url\"; use \"linkButtonUrl\" instead",
+            "components[0].componentLinkButton.label: deprecated field name \"label\"; Plain still accepts it, but use \"linkButtonLabel\" instead",
+            "components[0].componentLinkButton.url: deprecated field name \"url\"; Plain still accepts it, but use \"linkButtonUrl\" instead",
         ]
+    );
+}
+
+#[test]
+fn explicit_nulls_are_accepted_for_every_optional_field() {
+    let nulls = json!([
+        { "componentText": { "text": "x", "textSize": null, "textColor": null, "size": null, "color": null } },
+        { "componentPlainText": { "plainText": "x", "plainTextSize": null, "plainTextColor": null } },
+        { "componentBadge": { "badgeLabel": "x", "badgeColor": null } },
+        { "componentCopyButton": { "copyButtonValue": "x", "copyButtonTooltipLabel": null } },
+        { "componentDivider": { "dividerSpacingSize": null, "spacingSize": null } },
+        { "componentSpacer": { "spacerSize": "M", "size": null } },
+        { "componentLinkButton": { "linkButtonLabel": "x", "linkButtonUrl": "https://x.io", "label": null, "url": null } },
+        { "componentWorkflowButton": { "workflowButtonLabel": "x", "workflowButtonWorkflowIdentifier": { "workflowId": "wf", "workflowKey": null } } },
+        { "componentUser": { "userIdentifier": { "userId": null, "emailAddress": "a@b.c", "machineUserId": null } } },
+        { "componentText": { "text": "x" }, "componentBadge": null },
+    ]);
+    assert_eq!(
+        crate::check_components(&nulls, "components"),
+        crate::Report::default()
     );
 }
 
@@ -419,7 +509,11 @@ impl PipeInsert for serde_json::Value {
 
 #[test]
 fn violation_displays_as_path_colon_message() {
-    let v = Violation::new("components[0].componentText.text", "must not be empty");
+    let v = Violation::new(
+        "components[0].componentText.text",
+        crate::Rule::MinChars,
+        "must not be empty",
+    );
     assert_eq!(
         v.to_string(),
         "components[0].componentText.text: must not be empty"

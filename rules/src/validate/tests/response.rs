@@ -138,7 +138,11 @@ fn ttl_rejects_negative_fractional_and_non_numbers() {
         let card = json!({ "key": "k", "timeToLiveSeconds": ttl, "components": null });
         assert_eq!(
             validate_card(&card, "cards[0]"),
-            vec![Violation::new("cards[0].timeToLiveSeconds", message)]
+            vec![Violation::new(
+                "cards[0].timeToLiveSeconds",
+                crate::Rule::TimeToLive,
+                message
+            )]
         );
     }
 }
