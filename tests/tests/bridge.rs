@@ -42,9 +42,11 @@ fn body(keys: &[&str], customer: &str) -> String {
     .to_string()
 }
 
-/// Every component kind, with the current field names.
+/// All twelve component kinds, with the current field names.
 fn all_kinds() -> Value {
     json!([
+        { "componentDateTime": { "dateTimeIso8601": "2026-03-01T09:30:00Z" } },
+        { "componentUser": { "userIdentifier": { "emailAddress": "agent@example.com" } } },
         { "componentText": { "text": "**Plan** Pro", "textSize": "L", "textColor": "SUCCESS" } },
         { "componentPlainText": { "plainText": "Renews 1 July", "plainTextSize": "S", "plainTextColor": "MUTED" } },
         { "componentBadge": { "badgeLabel": "Active", "badgeColor": "GREEN" } },

@@ -4,7 +4,7 @@
 //! deprecated aliases renamed to the current names, so shapes are known; a shape that still
 //! does not fit is reported as a [`Mismatch`] rather than guessed.
 
-use cardmesh_kit::proto::{self, workflow_button::WorkflowIdentifier};
+use cardmesh_kit::proto::{self, user::UserIdentifier, workflow_button::WorkflowIdentifier};
 use serde_json::{Map, Value};
 
 use super::Mismatch;
@@ -19,6 +19,8 @@ pub(super) enum Leaf {
     Divider(proto::Divider),
     Spacer(proto::Spacer),
     WorkflowButton(proto::WorkflowButton),
+    DateTime(proto::DateTime),
+    User(proto::User),
 }
 
 /// The leaf under `wrapper` (e.g. `componentText`), or `None` when `wrapper` is not a leaf.
@@ -105,6 +107,16 @@ pub(super) fn leaf(
                 workflow_identifier: workflow_identifier(&f)?,
             }))
         })(),
+        "componentDateTime" => (|| {
+            Ok(Leaf::DateTime(proto::DateTime {
+                date_time_iso8601: f.string("dateTimeIso8601")?,
+            }))
+        })(),
+        "componentUser" => (|| {
+            Ok(Leaf::User(proto::User {
+                user_identifier: user_identifier(&f)?,
+            }))
+        })(),
         _ => return None,
     };
     Some(leaf)
@@ -128,6 +140,30 @@ fn workflow_identifier(f: &Fields<'_>) -> Result<Option<WorkflowIdentifier>, Mis
     Ok(inner
         .optional_string("workflowKey")?
         .map(WorkflowIdentifier::WorkflowKey))
+}
+
+/// `userIdentifier`: the one of `userId`, `emailAddress`, `machineUserId` that is set.
+fn user_identifier(f: &Fields<'_>) -> Result<Option<UserIdentifier>, Mismatch> {
+    let name = "userIdentifier";
+    let Some(value) = f.get(name) else {
+        return Ok(None);
+    };
+    let Value::Object(body) = value else {
+        return Err(f.mismatch(name, "an object"));
+    };
+    let inner = Fields {
+        body,
+        path: &format!("{}.{name}", f.path),
+    };
+    if let Some(id) = inner.optional_string("userId")? {
+        return Ok(Some(UserIdentifier::UserId(id)));
+    }
+    if let Some(email) = inner.optional_string("emailAddress")? {
+        return Ok(Some(UserIdentifier::EmailAddress(email)));
+    }
+    Ok(inner
+        .optional_string("machineUserId")?
+        .map(UserIdentifier::MachineUserId))
 }
 
 /// Typed access to the fields of one component body at `path`. `null` counts as absent.

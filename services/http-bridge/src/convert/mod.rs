@@ -5,7 +5,7 @@
 //!    of those rules); a card breaking one becomes [`Card::Error`] whose reason names each
 //!    JSON path and rule (never the offending values, which may be customer data);
 //! 2. deprecated aliases (`size`, `color`, `label`, `url`, `spacingSize`) are renamed to the
-//!    current field names, again as the rules say;
+//!    current field names, as the rules' catalogue lists them;
 //! 3. `components: null` becomes [`Card::NoData`]; otherwise every component becomes its
 //!    proto message, nested as Plain nests them; `timeToLiveSeconds` is carried over.
 
@@ -224,6 +224,8 @@ fn top_leaf(leaf: Leaf) -> component::Component {
         Leaf::Divider(x) => C::Divider(x),
         Leaf::Spacer(x) => C::Spacer(x),
         Leaf::WorkflowButton(x) => C::WorkflowButton(x),
+        Leaf::DateTime(x) => C::DateTime(x),
+        Leaf::User(x) => C::User(x),
     }
 }
 
@@ -238,6 +240,8 @@ fn container_leaf(leaf: Leaf) -> proto::ContainerContent {
         Leaf::Divider(x) => C::Divider(x),
         Leaf::Spacer(x) => C::Spacer(x),
         Leaf::WorkflowButton(x) => C::WorkflowButton(x),
+        Leaf::DateTime(x) => C::DateTime(x),
+        Leaf::User(x) => C::User(x),
     };
     proto::ContainerContent {
         content: Some(content),
@@ -255,6 +259,8 @@ fn row_leaf(leaf: Leaf) -> proto::RowContent {
         Leaf::Divider(x) => C::Divider(x),
         Leaf::Spacer(x) => C::Spacer(x),
         Leaf::WorkflowButton(x) => C::WorkflowButton(x),
+        Leaf::DateTime(x) => C::DateTime(x),
+        Leaf::User(x) => C::User(x),
     };
     proto::RowContent {
         content: Some(content),

@@ -40,12 +40,10 @@ pub fn body(keys: &[String], ctx: &CardContext, now: SystemTime) -> Vec<u8> {
 
 /// The customer's email, `null` when Plain sent none.
 fn customer_email(ctx: &CardContext) -> Value {
-    let email = ctx.customer.email.as_str();
-    if email.is_empty() {
-        Value::Null
-    } else {
-        Value::from(email)
-    }
+    ctx.customer
+        .email
+        .as_deref()
+        .map_or(Value::Null, Value::from)
 }
 
 /// Lowercase hex HMAC-SHA256 of `body` with `secret`: Plain's `Plain-Request-Signature`.
@@ -94,7 +92,7 @@ mod tests {
             workspace_id: "w_1".into(),
             customer: Customer {
                 id: "c_1".into(),
-                email: "ada@example.com".into(),
+                email: Some("ada@example.com".into()),
                 external_id: None,
             },
             thread: Some(Thread {
@@ -123,6 +121,18 @@ mod tests {
                 "timestamp": "2025-05-23T13:09:39.820Z",
             })
         );
+    }
+
+    #[test]
+    fn a_customer_without_email_is_sent_with_null() {
+        let mut ctx = ctx();
+        ctx.customer.email = None;
+        let body: Value =
+            serde_json::from_slice(&body(&["a".into()], &ctx, SystemTime::now())).expect("json");
+        assert_eq!(body["customer"]["email"], Value::Null);
+        assert!(body["customer"]
+            .as_object()
+            .is_some_and(|c| c.contains_key("email")));
     }
 
     #[test]
