@@ -204,6 +204,18 @@ fn request_bodies() -> Vec<(&'static str, String)> {
         ),
         ("bad-key", r#"{"cardKeys":["usage","no spaces"],"customer":{"id":"c_4"}}"#.to_owned()),
         ("no-keys", r#"{"cardKeys":[],"customer":{"id":"c_5","email":""}}"#.to_owned()),
+        (
+            "null-email-and-timestamp",
+            json!({
+                "cardKeys": ["customer-details", "latest-invoice"],
+                "customer": { "id": "c_6", "email": null, "externalId": "cus_demo_1" },
+                "thread": null,
+                "tenant": { "id": "te_6", "externalId": null },
+                "timestamp": "2025-05-23T13:09:39.820Z",
+            })
+            .to_string(),
+        ),
+        ("no-email-no-external-id", r#"{"cardKeys":["usage"],"customer":{"id":"c_7"}}"#.to_owned()),
     ]
 }
 
@@ -268,6 +280,9 @@ fn all_components() -> Vec<Component> {
         divider().spacing(SpacingSize::Xl).into(),
         spacer(SpacingSize::Xs).into(),
         workflow_button_key("Refund", "refund").into(),
+        date_time_iso8601("2026-03-01T09:30:00Z").into(),
+        user_by_email("owner@example.com").into(),
+        text(format!("Owner {}", inline::user_id("u_1"))).into(),
         row(
             [text("Seats")],
             [
@@ -280,6 +295,9 @@ fn all_components() -> Vec<Component> {
             ContainerContent::from(row([plain_text("a")], [workflow_button_id("Run", "wf_1")])),
             divider().into(),
             spacer(SpacingSize::M).into(),
+            date_time_iso8601("2025-05-23T13:09:39.820+02:00").into(),
+            machine_user("mu_1").into(),
+            row([user_by_id("u_1")], Vec::<RowContent>::new()).into(),
         ])
         .into(),
     ]
@@ -294,6 +312,18 @@ fn invalid_documents() -> Vec<(&'static str, serde_json::Value)> {
                 {"componentText": {"text": "x", "size": "L", "color": "MUTED"}},
                 {"componentBadge": {"label": "b", "color": "blue"}},
                 {"componentSpacer": {"spacingSize": "M"}},
+            ]}]}),
+        ),
+        (
+            "date-time-and-user",
+            json!({"cards": [{"key": "d", "components": [
+                {"componentDateTime": {"dateTimeIso8601": "2026-03-01"}},
+                {"componentDateTime": {"dateTimeIso8601": 1_772_357_400}},
+                {"componentUser": {"userIdentifier": {}}},
+                {"componentUser": {"userIdentifier": {"userId": "u_1", "emailAddress": "a@b.c"}}},
+                {"componentUser": {"userIdentifier": {"userId": null, "machineUserId": "mu"}}},
+                {"componentRow": {"rowMainContent": [{"componentUser": {"userIdentifier": {"email": "x"}}}],
+                    "rowAsideContent": [{"componentDateTime": {}}]}},
             ]}]}),
         ),
         (

@@ -1,9 +1,15 @@
 //! The `cardmesh-gateway` command line.
 
+mod judge;
+mod probe;
+
 use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+pub use judge::{judge_document, Format, Judgement, ValidateArgs};
+pub use probe::{plain_request_body, probe, PLAIN_USER_AGENT};
 
 /// cardmesh gateway: answers Plain customer-card requests from gRPC card services.
 #[derive(Debug, Parser)]
@@ -33,12 +39,11 @@ pub enum Command {
         /// File holding the exact request body; `-` or absent reads standard input.
         file: Option<PathBuf>,
     },
-    /// Check a Plain card response JSON (the file, or standard input) against Plain's
-    /// rules; prints each violation with its JSON path and exits 1 when there is any.
-    Validate {
-        /// File holding the response body; `-` or absent reads standard input.
-        file: Option<PathBuf>,
-    },
+    /// Check a Plain card response JSON (the file, standard input, or the answer of a running
+    /// card API with --url) against Plain's rules. Prints each violation with its JSON path,
+    /// rule and how to fix it. Exit status: 0 valid (warnings allowed), 1 violations (or
+    /// warnings with --strict), 2 usage or input errors.
+    Validate(ValidateArgs),
 }
 
 /// Reads a file, or standard input for `None` / `-`.
@@ -72,7 +77,10 @@ pub fn curl_command(url: &str, body: &str, signature: &str) -> String {
 /// The violations of a Plain card response document, one line each.
 pub fn validate_document(input: &[u8]) -> Vec<String> {
     match serde_json::from_slice::<serde_json::Value>(input) {
-        Ok(doc) => crate::validate::validate_response(&doc).iter().map(ToString::to_string).collect(),
+        Ok(doc) => crate::validate::validate_response(&doc)
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         Err(e) => vec![format!("$: not valid JSON: {e}")],
     }
 }
