@@ -85,16 +85,21 @@ async fn an_existing_endpoints_cards_reach_plain_through_the_bridge_and_stay_whe
     );
     let endpoint = Node::run(
         name("card-endpoint"),
-        container(ENDPOINT_IMAGE, ENDPOINT_PORT, &network, &name("card-endpoint"))
-            .with_health_check(probe(&[
-                "http",
-                &format!("http://127.0.0.1:{ENDPOINT_PORT}/healthz"),
-            ]))
-            .with_env_var(
-                "CARDMESH_EXAMPLE_ENDPOINT_LISTEN",
-                format!("0.0.0.0:{ENDPOINT_PORT}"),
-            )
-            .with_env_var("CARDMESH_EXAMPLE_ENDPOINT_SECRET", BRIDGE_SECRET),
+        container(
+            ENDPOINT_IMAGE,
+            ENDPOINT_PORT,
+            &network,
+            &name("card-endpoint"),
+        )
+        .with_health_check(probe(&[
+            "http",
+            &format!("http://127.0.0.1:{ENDPOINT_PORT}/healthz"),
+        ]))
+        .with_env_var(
+            "CARDMESH_EXAMPLE_ENDPOINT_LISTEN",
+            format!("0.0.0.0:{ENDPOINT_PORT}"),
+        )
+        .with_env_var("CARDMESH_EXAMPLE_ENDPOINT_SECRET", BRIDGE_SECRET),
     );
     let bridge = Node::run(
         name("http-bridge"),
