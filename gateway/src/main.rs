@@ -44,7 +44,9 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
         }
     };
     if config.allow_unsigned {
-        tracing::warn!("CARDMESH_ALLOW_UNSIGNED is on: requests without a signature are accepted; never use this in production");
+        tracing::warn!(
+            "CARDMESH_ALLOW_UNSIGNED is on: requests without a signature are accepted; never use this in production"
+        );
     }
     let code = runtime.block_on(async move {
         let (listen, admin_listen) = (config.listen, config.admin_listen);
@@ -65,13 +67,15 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
         let admin = match tokio::net::TcpListener::bind(admin_listen).await {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("cardmesh-gateway: cannot listen on {admin_listen} (admin_listen / CARDMESH_ADMIN_LISTEN): {e}");
+                eprintln!(
+                    "cardmesh-gateway: cannot listen on {admin_listen} (admin_listen / CARDMESH_ADMIN_LISTEN): {e}"
+                );
                 return ExitCode::FAILURE;
             }
         };
         // The admin listener lives as long as the process: metrics stay readable while
         // in-flight requests finish.
-        let admin = tokio::spawn(telemetry::serve_admin(gateway.clone(), admin, std::future::pending()));
+        let admin = tokio::spawn(http::serve_admin(gateway.clone(), admin, std::future::pending()));
         let served = http::serve(gateway, listener, http::shutdown_signal()).await;
         admin.abort();
         match served {

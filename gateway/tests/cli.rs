@@ -48,7 +48,14 @@ fn sign_prints_a_curl_with_the_signature() {
 
 #[test]
 fn sign_without_a_secret_says_how_to_give_one() {
-    let out = run_with_stdin({ let mut c = bin(); c.arg("sign"); c }, b"{}");
+    let out = run_with_stdin(
+        {
+            let mut c = bin();
+            c.arg("sign");
+            c
+        },
+        b"{}",
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--secret"));
 }

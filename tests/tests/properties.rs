@@ -75,12 +75,7 @@ fn url(strings: Strings) -> BoxedStrategy<String> {
 }
 
 fn text_size() -> impl Strategy<Value = TextSize> {
-    select(vec![
-        TextSize::Unspecified,
-        TextSize::S,
-        TextSize::M,
-        TextSize::L,
-    ])
+    select(vec![TextSize::Unspecified, TextSize::S, TextSize::M, TextSize::L])
 }
 
 fn text_color() -> impl Strategy<Value = TextColor> {
@@ -107,13 +102,7 @@ fn badge_color() -> impl Strategy<Value = BadgeColor> {
 
 /// Sizes Plain accepts for a spacer; [`SpacingSize::Unspecified`] only with `Strings::Any`.
 fn spacing(strings: Strings, allow_unspecified: bool) -> impl Strategy<Value = SpacingSize> {
-    let mut sizes = vec![
-        SpacingSize::Xs,
-        SpacingSize::S,
-        SpacingSize::M,
-        SpacingSize::L,
-        SpacingSize::Xl,
-    ];
+    let mut sizes = vec![SpacingSize::Xs, SpacingSize::S, SpacingSize::M, SpacingSize::L, SpacingSize::Xl];
     if allow_unspecified || matches!(strings, Strings::Any) {
         sizes.push(SpacingSize::Unspecified);
     }
@@ -203,11 +192,7 @@ impl Leaf {
 
 /// Any leaf, optional setters applied or not.
 fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
-    let text_leaf = (
-        string(TEXT_MAX, s),
-        proptest::option::of(text_size()),
-        proptest::option::of(text_color()),
-    )
+    let text_leaf = (string(TEXT_MAX, s), proptest::option::of(text_size()), proptest::option::of(text_color()))
         .prop_map(|(t, size, color)| {
             let mut b = text(t);
             if let Some(size) = size {
@@ -218,11 +203,7 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
             }
             Leaf::Text(b)
         });
-    let plain_leaf = (
-        string(TEXT_MAX, s),
-        proptest::option::of(text_size()),
-        proptest::option::of(text_color()),
-    )
+    let plain_leaf = (string(TEXT_MAX, s), proptest::option::of(text_size()), proptest::option::of(text_color()))
         .prop_map(|(t, size, color)| {
             let mut b = plain_text(t);
             if let Some(size) = size {
@@ -233,21 +214,16 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
             }
             Leaf::PlainText(b)
         });
-    let badge_leaf =
-        (string(LABEL_MAX, s), proptest::option::of(badge_color())).prop_map(|(label, color)| {
-            let b = badge(label);
-            Leaf::Badge(match color {
-                Some(color) => b.color(color),
-                None => b,
-            })
-        });
-    let link_leaf = (string(LABEL_MAX, s), url(s))
-        .prop_map(|(label, url)| Leaf::LinkButton(link_button(label, url)));
-    let copy_leaf = (
-        string(COPY_VALUE_MAX, s),
-        proptest::option::of(string(LABEL_MAX, s)),
-    )
-        .prop_map(|(value, tooltip)| {
+    let badge_leaf = (string(LABEL_MAX, s), proptest::option::of(badge_color())).prop_map(|(label, color)| {
+        let b = badge(label);
+        Leaf::Badge(match color {
+            Some(color) => b.color(color),
+            None => b,
+        })
+    });
+    let link_leaf = (string(LABEL_MAX, s), url(s)).prop_map(|(label, url)| Leaf::LinkButton(link_button(label, url)));
+    let copy_leaf =
+        (string(COPY_VALUE_MAX, s), proptest::option::of(string(LABEL_MAX, s))).prop_map(|(value, tooltip)| {
             let b = copy_button(value);
             Leaf::CopyButton(match tooltip {
                 Some(tooltip) => b.tooltip(tooltip),

@@ -98,10 +98,7 @@ pub fn parse_request(body: &[u8], max_keys: usize) -> Result<(CardRequest, CardK
         Err(_) => parse_with_path(body)?,
     };
     if request.customer.id.trim().is_empty() {
-        return Err(RequestError::Field {
-            field: "customer.id".into(),
-            message: "must not be empty".into(),
-        });
+        return Err(RequestError::Field { field: "customer.id".into(), message: "must not be empty".into() });
     }
     let keys = check_keys(&request.card_keys, max_keys)?;
     Ok((request, keys))
@@ -116,10 +113,7 @@ fn parse_with_path(body: &[u8]) -> Result<CardRequest, RequestError> {
         if inner.is_syntax() || inner.is_eof() || field == "." {
             // A missing top-level field is reported by serde at the root: name it.
             if let Some(missing) = missing_field(&inner.to_string()) {
-                return RequestError::Field {
-                    field: missing,
-                    message: "is required".to_owned(),
-                };
+                return RequestError::Field { field: missing, message: "is required".to_owned() };
             }
             if inner.is_syntax() || inner.is_eof() {
                 return RequestError::Syntax { message: strip_position(&inner.to_string()) };
@@ -127,10 +121,9 @@ fn parse_with_path(body: &[u8]) -> Result<CardRequest, RequestError> {
         }
         let message = strip_position(&inner.to_string());
         match missing_field(&message) {
-            Some(missing) => RequestError::Field {
-                field: format!("{field}.{missing}"),
-                message: "is required".to_owned(),
-            },
+            Some(missing) => {
+                RequestError::Field { field: format!("{field}.{missing}"), message: "is required".to_owned() }
+            }
             None => RequestError::Field { field, message },
         }
     })?;
@@ -218,10 +211,7 @@ mod tests {
     fn missing_fields_are_named() {
         assert_eq!(parse(r#"{"customer":{"id":"c"}}"#).unwrap_err().field(), Some("cardKeys"));
         assert_eq!(parse(r#"{"cardKeys":[]}"#).unwrap_err().field(), Some("customer"));
-        assert_eq!(
-            parse(r#"{"cardKeys":[],"customer":{"email":"x"}}"#).unwrap_err().field(),
-            Some("customer.id")
-        );
+        assert_eq!(parse(r#"{"cardKeys":[],"customer":{"email":"x"}}"#).unwrap_err().field(), Some("customer.id"));
     }
 
     #[test]
@@ -244,10 +234,7 @@ mod tests {
             parse(r#"{"cardKeys":["ok","no spaces"],"customer":{"id":"c"}}"#).unwrap_err().field(),
             Some("cardKeys[1]")
         );
-        assert_eq!(
-            parse(r#"{"cardKeys":[""],"customer":{"id":"c"}}"#).unwrap_err().field(),
-            Some("cardKeys[0]")
-        );
+        assert_eq!(parse(r#"{"cardKeys":[""],"customer":{"id":"c"}}"#).unwrap_err().field(), Some("cardKeys[0]"));
         let many: Vec<String> = (0..26).map(|i| format!("\"k{i}\"")).collect();
         let body = format!(r#"{{"cardKeys":[{}],"customer":{{"id":"c"}}}}"#, many.join(","));
         assert_eq!(parse(&body).unwrap_err().field(), Some("cardKeys"));

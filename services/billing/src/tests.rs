@@ -221,3 +221,16 @@ fn from_env_reads_the_named_file() {
     );
     assert!(embedded.expect("embedded").customers.len() >= 2);
 }
+
+#[tokio::test]
+async fn every_card_of_every_fixture_customer_passes_plains_rules() {
+    use cardmesh_kit::testing::{assert_no_problems, customer, ProviderCall};
+    let call = ProviderCall::new(BillingCards::embedded());
+    for (external_id, email) in [
+        (Some("cus_demo_1"), "ada@example.com"),
+        (Some("cus_demo_2"), "grace@example.com"),
+        (None, "nobody@example.com"),
+    ] {
+        assert_no_problems(&call.all_cards(customer("c_1", email, external_id)).await);
+    }
+}

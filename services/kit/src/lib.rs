@@ -50,15 +50,19 @@ mod metrics;
 mod provider;
 mod serve;
 mod server;
+pub mod testing;
 mod tls;
 mod trace;
 
 pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
-pub use fixture::{fixture_from_env, FIXTURES_ENV};
+pub use fixture::{ensure_filled, fixture_from_env, load_fixture, FixtureRecord, FIXTURES_ENV};
 pub use index::CustomerIndex;
-pub use provider::CardProvider;
 pub use metrics::ServiceMetrics;
-pub use serve::{serve, serve_on, serve_on_with_metrics, serve_tls_on, DEFAULT_LISTEN, LISTEN_ENV, METRICS_LISTEN_ENV};
+pub use provider::CardProvider;
+pub use serve::{
+    serve, serve_on, serve_on_with_metrics, serve_tls_on, DEFAULT_LISTEN, LISTEN_ENV,
+    METRICS_LISTEN_ENV,
+};
 pub use server::CardServer;
 pub use tls::{ServerTls, TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV};

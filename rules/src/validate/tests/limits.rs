@@ -37,11 +37,7 @@ const LIMITED: &[(&str, &str, usize)] = &[
 fn every_limit_accepts_max_and_rejects_max_plus_one() {
     for &(wrapper, name, max) in LIMITED {
         let at_max = "a".repeat(max);
-        assert_eq!(
-            check_one(with_field(wrapper, name, &at_max)),
-            vec![],
-            "{wrapper}.{name} at {max}"
-        );
+        assert_eq!(check_one(with_field(wrapper, name, &at_max)), vec![], "{wrapper}.{name} at {max}");
 
         let over = "a".repeat(max + 1);
         assert_single(
@@ -59,11 +55,7 @@ fn limits_count_characters_not_bytes() {
         for &(wrapper, name, max) in LIMITED {
             let at_max = ch.repeat(max);
             assert!(at_max.len() > max);
-            assert_eq!(
-                check_one(with_field(wrapper, name, &at_max)),
-                vec![],
-                "{wrapper}.{name} {ch}"
-            );
+            assert_eq!(check_one(with_field(wrapper, name, &at_max)), vec![], "{wrapper}.{name} {ch}");
 
             let over = ch.repeat(max + 1);
             assert_single(
@@ -99,11 +91,7 @@ fn empty_strings_are_rejected_for_every_limited_field() {
 #[test]
 fn one_character_is_enough() {
     for &(wrapper, name, _) in LIMITED {
-        assert_eq!(
-            check_one(with_field(wrapper, name, "1")),
-            vec![],
-            "{wrapper}.{name}"
-        );
+        assert_eq!(check_one(with_field(wrapper, name, "1")), vec![], "{wrapper}.{name}");
     }
 }
 
@@ -114,16 +102,8 @@ fn long_values_are_cut_in_messages() {
         "componentLinkButton": { "linkButtonLabel": "x", "linkButtonUrl": url }
     }));
     assert_eq!(violations.len(), 1);
-    assert!(
-        violations[0].message.len() < 200,
-        "{}",
-        violations[0].message
-    );
-    assert!(
-        violations[0].message.ends_with('…'),
-        "{}",
-        violations[0].message
-    );
+    assert!(violations[0].message.len() < 200, "{}", violations[0].message);
+    assert!(violations[0].message.ends_with('…'), "{}", violations[0].message);
 }
 
 #[test]

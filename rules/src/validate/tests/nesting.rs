@@ -5,8 +5,7 @@ use serde_json::{json, Map, Value};
 use super::*;
 
 const ROW_IN_ROW: &str = "Row is not allowed inside a row; use a Container to stack rows";
-const CONTAINER_IN_ROW: &str =
-    "Container is not allowed inside a row; put the Row inside the Container instead";
+const CONTAINER_IN_ROW: &str = "Container is not allowed inside a row; put the Row inside the Container instead";
 
 #[test]
 fn all_twelve_components_at_top_level_are_valid() {
@@ -188,11 +187,7 @@ fn unknown_wrapper_key_lists_what_is_allowed_at_that_level() {
 
 #[test]
 fn empty_component_object_is_rejected() {
-    assert_single_containing(
-        &check_one(json!({})),
-        "components[0]",
-        "empty component object",
-    );
+    assert_single_containing(&check_one(json!({})), "components[0]", "empty component object");
 }
 
 #[test]
@@ -281,11 +276,7 @@ fn hostile_deep_rows_in_rows_are_reported_without_recursing() {
     }
     let components = Value::Array(vec![value]);
     let violations = validate_components(&components, "components");
-    assert_single(
-        &violations,
-        "components[0].componentRow.rowMainContent[0].componentRow",
-        ROW_IN_ROW,
-    );
+    assert_single(&violations, "components[0].componentRow.rowMainContent[0].componentRow", ROW_IN_ROW);
     dismantle(components);
 }
 

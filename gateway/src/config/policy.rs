@@ -18,6 +18,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tonic::transport::ClientTlsConfig;
+
+use crate::tls::TlsError;
 
 /// Settings of one block; unset fields fall back to `all`, then to the defaults.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -57,6 +60,16 @@ pub struct ServiceTls {
 }
 
 impl ServiceTls {
+    /// The tonic TLS configuration these settings describe. Reads and checks the files.
+    pub fn client_config(&self) -> Result<ClientTlsConfig, TlsError> {
+        let identity = match (&self.cert_file, &self.key_file) {
+            (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
+            (None, None) => None,
+            _ => return Err(TlsError::Incomplete),
+        };
+        crate::tls::client_config(self.ca_file.as_deref(), identity, self.domain_name.as_deref())
+    }
+
     /// `self`, with unset fields taken from `fallback`.
     fn or(self, fallback: &ServiceTls) -> ServiceTls {
         ServiceTls {
@@ -129,7 +142,10 @@ mod tests {
     fn all_then_own_block() {
         let mut p = CardServicePolicies::new();
         p.insert("all".into(), PolicyOverride { max_concurrency: Some(8), retry: Some(false), ..Default::default() });
-        p.insert("billing".into(), PolicyOverride { deadline: Some(Duration::from_secs(1)), retry: Some(true), ..Default::default() });
+        p.insert(
+            "billing".into(),
+            PolicyOverride { deadline: Some(Duration::from_secs(1)), retry: Some(true), ..Default::default() },
+        );
         let billing = resolve(&p, "http://billing:50051", Duration::from_secs(2));
         assert_eq!((billing.deadline, billing.max_concurrency, billing.retry), (Duration::from_secs(1), 8, true));
         let usage = resolve(&p, "http://usage:50051", Duration::from_secs(2));
@@ -142,7 +158,8 @@ mod tests {
         let mut p = CardServicePolicies::new();
         let ca = ServiceTls { ca_file: Some("/ca.pem".into()), ..Default::default() };
         p.insert("all".into(), PolicyOverride { tls: Some(ca), ..Default::default() });
-        let own = ServiceTls { cert_file: Some("/gw.pem".into()), key_file: Some("/gw.key".into()), ..Default::default() };
+        let own =
+            ServiceTls { cert_file: Some("/gw.pem".into()), key_file: Some("/gw.key".into()), ..Default::default() };
         p.insert("billing".into(), PolicyOverride { tls: Some(own), ..Default::default() });
         let billing = resolve_tls(&p, "https://billing:50051");
         assert_eq!(billing.ca_file, Some("/ca.pem".into()));

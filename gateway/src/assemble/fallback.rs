@@ -1,4 +1,5 @@
-//! The small card served when a card's service failed.
+//! The small card served when a card's service failed (or the card did not fit the answer),
+//! and the TTL a stale copy is served with.
 
 use serde_json::json;
 
