@@ -6,6 +6,7 @@
 #   cardmesh/cardmesh-gateway:local   cardmesh/billing-service:local
 #   cardmesh/usage-service:local      cardmesh/accounts-service:local
 #   cardmesh/orders-service:local     (TypeScript: scripts/build-node-images.sh)
+#   cardmesh/http-bridge:local        cardmesh/http-bridge-example-endpoint:local
 #
 # These are the images docker-compose.yml names (run it with CARDMESH_BUILD_TARGET=prebuilt)
 # and the ones the end-to-end tests (tests/tests/e2e.rs) start.
@@ -29,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The image of each binary: cardmesh/<binary>:local. Add new card services here.
-DEFAULT_BINS=(cardmesh-gateway billing-service usage-service accounts-service)
+DEFAULT_BINS=(cardmesh-gateway billing-service usage-service accounts-service http-bridge http-bridge-example-endpoint)
 if [[ $# -gt 0 ]]; then BINS=("$@"); else BINS=("${DEFAULT_BINS[@]}"); fi
 
 log() { echo "build-images: $*"; }

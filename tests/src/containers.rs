@@ -147,6 +147,12 @@ pub struct Node {
 }
 
 impl Node {
+    /// Starts `request` as the container `name` (for stacks other than [`Stack`]).
+    pub async fn run(name: String, request: ContainerRequest<GenericImage>) -> Self {
+        let container = start(&name, request).await;
+        Node { name, container }
+    }
+
     /// Stops the container (SIGTERM, SIGKILL after 5 s).
     pub async fn stop(&self) {
         self.container.stop_with_timeout(Some(5)).await.unwrap_or_else(|e| panic!("stop {}: {e}", self.name));
@@ -203,14 +209,14 @@ pub struct Stack {
 }
 
 /// Names unique to this process and stack: `cardmesh-e2e-<pid>-<n>`.
-fn unique_prefix() -> String {
+pub fn unique_prefix() -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     format!("cardmesh-e2e-{}-{}-{:x}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos % 0x10000)
 }
 
 /// The probe compose runs, polled quickly so containers count as ready soon.
-fn probe(args: &[&str]) -> Healthcheck {
+pub fn probe(args: &[&str]) -> Healthcheck {
     let mut cmd = vec!["cardmesh-healthcheck"];
     cmd.extend_from_slice(args);
     Healthcheck::cmd(cmd)

@@ -1,7 +1,9 @@
 //! Test harness: card services and gateways on real sockets (127.0.0.1, port 0), signed
 //! Plain requests, and waiting on conditions with deadlines.
 
+pub mod bridge;
 pub mod capture;
+pub mod card_endpoint;
 pub mod containers;
 pub mod otlp;
 pub mod pki;
@@ -53,6 +55,21 @@ impl RunningService {
         let task = tokio::spawn(cardmesh_kit::serve_on(provider, listener, async {
             let _ = rx.await;
         }));
+        Self { addr, scheme: "http", shutdown: Some(tx), task: Some(task) }
+    }
+
+    /// Runs `serve(listener, shutdown)` as the service on `listener`: for kit serve functions
+    /// with more than a provider and a listener (e.g. `cardmesh_kit::serve_on_with_metrics`).
+    pub fn start_with<F, Fut>(listener: TcpListener, serve: F) -> Self
+    where
+        F: FnOnce(TcpListener, std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> Fut,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, Box::pin(async {
+            let _ = rx.await;
+        })));
         Self { addr, scheme: "http", shutdown: Some(tx), task: Some(task) }
     }
 

@@ -6,6 +6,8 @@
 //! | `cardmesh_kit_requests_total` | counter | `method` (`GetCards`, `Describe`), `code` (`ok`, `invalid_argument`) |
 //! | `cardmesh_kit_get_cards_duration_seconds` | histogram | |
 //! | `cardmesh_kit_cards_total` | counter | `card` (a declared key, or `other`), `outcome` (`components`, `no_data`, `error`) |
+//!
+//! A provider adds its own families with [`crate::CardProvider::metrics`].
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -92,6 +94,16 @@ impl ServiceMetrics {
                 .expect("metric names are unique");
         }
         metrics
+    }
+
+    /// Adds a provider's own metric families (see [`crate::CardProvider::metrics`]); a
+    /// family whose name is taken is left out with a warning.
+    pub(crate) fn register(&self, collectors: Vec<Box<dyn Collector>>) {
+        for collector in collectors {
+            if let Err(error) = self.registry.register(collector) {
+                tracing::warn!(%error, "a provider metric family is left out");
+            }
+        }
     }
 
     /// One `Describe` answered.
