@@ -59,6 +59,8 @@ impl GatewayError {
             GatewayError::Signature(VerifyError::Missing) => "missing_signature",
             GatewayError::Signature(VerifyError::Malformed) => "malformed_signature",
             GatewayError::Signature(VerifyError::Mismatch) => "invalid_signature",
+            GatewayError::Signature(VerifyError::UnknownWorkspace) => "unknown_workspace",
+            GatewayError::Signature(VerifyError::Stale(_)) => "stale_request",
             GatewayError::InvalidBody(RequestError::Syntax { .. }) => "invalid_json",
             GatewayError::InvalidBody(RequestError::Field { .. }) => "invalid_field",
             GatewayError::AllServicesUnavailable => "services_unavailable",

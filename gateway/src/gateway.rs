@@ -113,7 +113,8 @@ impl Gateway {
         Ok(Arc::new(Self {
             access: Access::new(&config),
             tls,
-            verifier: SignatureVerifier::new(config.signing_secrets.clone(), config.allow_unsigned),
+            verifier: SignatureVerifier::new(config.signing_secrets.clone(), config.allow_unsigned)
+                .with_max_age(config.signature.max_age),
             fallback: FallbackCards::new(&config.fallback),
             router,
             cache,

@@ -93,7 +93,7 @@ impl Drop for RunningService {
 /// A config for a test gateway in front of `endpoints`: two secrets, short deadlines.
 pub fn gateway_config(endpoints: &[String]) -> Config {
     let mut config = Config {
-        signing_secrets: vec![Secret::new(SECRET), Secret::new(SECOND_SECRET)],
+        signing_secrets: vec![Secret::new(SECRET), Secret::new(SECOND_SECRET)].into(),
         services: endpoints.to_vec(),
         ..Config::default()
     };

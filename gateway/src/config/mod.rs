@@ -7,6 +7,7 @@
 mod env;
 mod secret;
 mod security;
+mod signing;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
+pub use signing::{SignatureSettings, SigningSecrets};
 
 /// Plain gives up on a card request after 15 s; the overall budget must stay below it.
 pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
@@ -32,9 +34,12 @@ pub struct Config {
     /// Address of the admin listener, which serves `GET /metrics` (Prometheus text); keep it
     /// off the public network (default: `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
-    /// HMAC-SHA256 secrets of the Plain workspace; a request signed with any one of them is
-    /// accepted, so a secret can be rotated without downtime (default: none).
-    pub signing_secrets: Vec<Secret>,
+    /// HMAC-SHA256 secrets Plain signs with: a list (any one may match, so a secret can be
+    /// rotated without downtime), or a table of workspace id to that workspace's list
+    /// (default: none). See [`SigningSecrets`].
+    pub signing_secrets: SigningSecrets,
+    /// Checks of signed requests beyond the signature: the replay window (default: off).
+    pub signature: SignatureSettings,
     /// Accept requests without a `Plain-Request-Signature` header. Local development only
     /// (default: false). A signature that is present is still checked against the secrets.
     pub allow_unsigned: bool,
@@ -127,7 +132,8 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
-            signing_secrets: Vec::new(),
+            signing_secrets: SigningSecrets::default(),
+            signature: SignatureSettings::default(),
             allow_unsigned: false,
             services: Vec::new(),
             limits: Limits::default(),
@@ -282,18 +288,7 @@ impl Config {
     /// Checks every rule and reports all broken ones at once.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut errors = Vec::new();
-        if self.signing_secrets.is_empty() && !self.allow_unsigned {
-            errors.push(
-                "signing_secrets: no signing secret is set, so Plain's requests cannot be \
-                 verified. Set CARDMESH_SIGNING_SECRETS to the HMAC secret from Plain \
-                 (Settings -> Request signing), or, for local development only, set \
-                 CARDMESH_ALLOW_UNSIGNED=true"
-                    .to_owned(),
-            );
-        }
-        if self.signing_secrets.iter().any(|s| s.expose().is_empty()) {
-            errors.push("signing_secrets: a secret is empty; remove it or give it a value".into());
-        }
+        signing::validate(self, &mut errors);
         for (i, service) in self.services.iter().enumerate() {
             match url::Url::parse(service) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
