@@ -18,6 +18,7 @@ pub mod gateway;
 pub mod http;
 pub mod merge;
 pub mod plain;
+pub mod plain_api;
 pub mod render;
 pub mod route;
 pub mod telemetry;

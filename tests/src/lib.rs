@@ -5,6 +5,7 @@ pub mod capture;
 pub mod containers;
 pub mod pki;
 pub mod otlp;
+pub mod plain_graphql;
 pub mod process;
 pub mod providers;
 pub mod redis;

@@ -41,6 +41,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_CACHE_MAX_TTL", "cache.max_ttl"),
     ("CARDMESH_CACHE_NEAR_TTL", "cache.near_ttl"),
     ("CARDMESH_ADMIN_TOKEN", "admin_token"),
+    ("CARDMESH_PLAIN_API_KEY", "plain_api.api_key"),
+    ("CARDMESH_PLAIN_API_URL", "plain_api.api_url"),
     ("CARDMESH_TLS_CERT_FILE", "tls.cert_file"),
     ("CARDMESH_TLS_KEY_FILE", "tls.key_file"),
     ("CARDMESH_TLS_CLIENT_CA_FILE", "tls.client_ca_file"),

@@ -5,6 +5,7 @@
 //! and every error names the field and how to fix it.
 
 mod env;
+mod plain_api;
 mod secret;
 mod security;
 mod signing;
@@ -18,6 +19,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
+pub use plain_api::{PlainApiSettings, PLAIN_API_URL};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 pub use signing::{SignatureSettings, SigningSecrets};
@@ -68,6 +70,8 @@ pub struct Config {
     pub required_headers: RequiredHeaders,
     /// Rate limits of the card endpoint (default: off).
     pub rate_limits: RateLimits,
+    /// Plain's GraphQL API, to make Plain reload invalidated cards (default: off).
+    pub plain_api: PlainApiSettings,
 }
 
 /// Request limits.
@@ -146,6 +150,7 @@ impl Default for Config {
             tls: TlsSettings::default(),
             required_headers: RequiredHeaders::new(),
             rate_limits: RateLimits::default(),
+            plain_api: PlainApiSettings::default(),
         }
     }
 }
@@ -289,6 +294,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut errors = Vec::new();
         signing::validate(self, &mut errors);
+        plain_api::validate(&self.plain_api, &mut errors);
         for (i, service) in self.services.iter().enumerate() {
             match url::Url::parse(service) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
