@@ -9,7 +9,8 @@
 //! | [`TIMEOUT_CUSTOMER`] | never answers |
 //! | any other | `200`, `customerCardInstance` loading |
 //!
-//! A request without `Authorization: Bearer <the key>` gets `401`.
+//! `customerByExternalId` finds the customers given to [`PlainGraphQl::add_customer`]. A
+//! request without `Authorization: Bearer <the key>` gets `401`.
 
 use std::sync::{Arc, Mutex};
 
@@ -60,6 +61,8 @@ impl Recorded {
 struct Shared {
     requests: Arc<Mutex<Vec<Recorded>>>,
     configs: Arc<Mutex<Vec<(String, String)>>>,
+    /// External id to Plain customer id.
+    customers: Arc<Mutex<Vec<(String, String)>>>,
     /// While true, reloads wait before answering.
     held: watch::Receiver<bool>,
 }
@@ -88,6 +91,7 @@ impl PlainGraphQl {
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                     .collect(),
             )),
+            customers: Arc::default(),
             held,
         };
         let app = Router::new()
@@ -136,6 +140,15 @@ impl PlainGraphQl {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
+    }
+
+    /// Makes `customerByExternalId(external_id)` answer the customer `id`.
+    pub fn add_customer(&self, external_id: &str, id: &str) {
+        self.shared
+            .customers
+            .lock()
+            .unwrap()
+            .push((external_id.to_owned(), id.to_owned()));
     }
 
     /// Makes reloads wait until [`Self::release`].
@@ -190,6 +203,18 @@ async fn answer(
             (
                 StatusCode::OK,
                 Json(json!({ "data": { "customerCardConfigs": configs } })),
+            )
+        }
+        "CustomerByExternalId" => {
+            let wanted = recorded.variables()["externalId"]
+                .as_str()
+                .unwrap_or_default();
+            let customers = shared.customers.lock().unwrap();
+            let found = customers.iter().find(|(external, _)| external == wanted);
+            let customer = found.map(|(external, id)| json!({ "id": id, "externalId": external }));
+            (
+                StatusCode::OK,
+                Json(json!({ "data": { "customerByExternalId": customer } })),
             )
         }
         "ReloadCustomerCardInstance" => {

@@ -284,3 +284,22 @@ async fn a_storm_of_invalidations_is_coalesced_per_customer_and_card() {
     assert!(!reload(&api, "c_1", &["usage"], None).await[0].coalesced);
     assert_eq!(sent("c_1", "ccc_usage"), 2);
 }
+
+#[tokio::test]
+async fn a_customer_is_found_by_external_id() {
+    let server = PlainGraphQl::start(CONFIGS).await;
+    server.add_customer("cus_demo_1", "c_01PLAIN");
+    let api = PlainApi::new(&settings(&server, Duration::from_secs(2), 4)).unwrap();
+    assert_eq!(
+        api.customer_id_for_external("cus_demo_1").await,
+        Ok(Some("c_01PLAIN".into()))
+    );
+    assert_eq!(api.customer_id_for_external("cus_nobody").await, Ok(None));
+    let lookup = &server.requests()[0];
+    assert_eq!(lookup.operation(), "CustomerByExternalId");
+    assert_eq!(
+        lookup.query(),
+        "query CustomerByExternalId($externalId: ID!) {\n  customerByExternalId(externalId: $externalId) {\n    id\n  }\n}"
+    );
+    assert_eq!(lookup.variables(), &json!({ "externalId": "cus_demo_1" }));
+}

@@ -1,6 +1,7 @@
-//! `POST /admin/invalidate`: drop a customer's cached cards. Authenticated by the admin
-//! token (`Authorization: Bearer <token>`, compared in constant time); the route exists only
-//! when a token is configured.
+//! `POST /admin/invalidate`: drop a customer's cached cards, then (with the Plain API on)
+//! make Plain reload them ([`crate::plain_api`]). Authenticated by the admin token
+//! (`Authorization: Bearer <token>`, compared in constant time); the route exists only when
+//! a token is configured.
 
 use std::sync::Arc;
 
@@ -19,10 +20,17 @@ use crate::plain::is_valid_key;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Invalidate {
-    customer_id: String,
+    /// Plain's customer id; or `external_id`, looked up in Plain.
+    #[serde(default)]
+    customer_id: Option<String>,
+    #[serde(default)]
+    external_id: Option<String>,
     /// The cards to drop; all of the customer's cards when absent.
     #[serde(default)]
     card_keys: Option<Vec<String>>,
+    /// The thread the cards are shown in, passed on to Plain's reload.
+    #[serde(default)]
+    thread_id: Option<String>,
 }
 
 type Reply = (StatusCode, Json<Value>);
@@ -45,25 +53,37 @@ pub async fn invalidate(State(gateway): State<Arc<Gateway>>, headers: HeaderMap,
     }
     let request: Invalidate = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_body", format!("expected {{\"customerId\": \"…\", \"cardKeys\": [\"…\"]?}}: {e}")),
+        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_body", format!("expected {{\"customerId\" or \"externalId\": \"…\", \"cardKeys\": [\"…\"]?, \"threadId\": \"…\"?}}: {e}")),
     };
-    if request.customer_id.trim().is_empty() {
-        return error(StatusCode::BAD_REQUEST, "invalid_body", "customerId must not be empty");
+    let filled = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    if filled(&request.customer_id) == filled(&request.external_id) || request.thread_id.as_ref().is_some_and(|_| !filled(&request.thread_id)) {
+        return error(StatusCode::BAD_REQUEST, "invalid_body", "give exactly one of customerId and externalId, not empty; threadId, when given, must not be empty");
     }
+    let plain_api = gateway.plain_api().map(|api| &**api);
+    let customer_id = match (&request.customer_id, &request.external_id) {
+        (Some(id), _) if filled(&request.customer_id) => id.clone(),
+        (_, external) => match crate::plain_api::customer_for_external(plain_api, external.as_deref().unwrap_or_default()).await {
+            Ok(id) => id,
+            Err(e @ crate::plain_api::CustomerLookupError::PlainApiOff) => return error(StatusCode::BAD_REQUEST, e.code(), e.to_string()),
+            Err(e @ crate::plain_api::CustomerLookupError::Unknown(_)) => return error(StatusCode::NOT_FOUND, e.code(), e.to_string()),
+            Err(e @ crate::plain_api::CustomerLookupError::Failed(_)) => return error(StatusCode::BAD_GATEWAY, e.code(), e.to_string()),
+        },
+    };
     if let Some(bad) = request.card_keys.iter().flatten().find(|k| !is_valid_key(k)) {
         return error(StatusCode::BAD_REQUEST, "invalid_body", format!("card key {bad:?} is not [a-zA-Z0-9_-]+"));
     }
     let Some(cache) = gateway.cache() else {
         return error(StatusCode::CONFLICT, "cache_disabled", "the response cache is disabled; nothing to invalidate");
     };
-    match cache.invalidate(&request.customer_id, request.card_keys.as_deref()).await {
+    match cache.invalidate(&customer_id, request.card_keys.as_deref()).await {
         Ok(()) => {
-            tracing::info!(customer_id = %request.customer_id, card_keys = ?request.card_keys, "cache invalidated");
+            tracing::info!(customer_id = %customer_id, card_keys = ?request.card_keys, "cache invalidated");
             let cards = match &request.card_keys {
                 Some(keys) => json!(keys),
                 None => json!("all"),
             };
-            (StatusCode::OK, Json(json!({ "invalidated": { "customerId": request.customer_id, "cardKeys": cards } })))
+            let reloads = crate::plain_api::reloads_after_invalidation(plain_api, &customer_id, request.card_keys.as_deref(), request.thread_id.as_deref()).await;
+            (StatusCode::OK, Json(json!({ "invalidated": { "customerId": customer_id, "cardKeys": cards }, "reloads": reloads })))
         }
         Err(e) => {
             tracing::error!(error = %e, "cache invalidation failed");

@@ -41,6 +41,13 @@ pub const CARD_CONFIGS_QUERY: &str = "query CustomerCardConfigs {
   }
 }";
 
+/// The query that finds a Plain customer by the external id Plain stores for it.
+pub const CUSTOMER_BY_EXTERNAL_ID_QUERY: &str = "query CustomerByExternalId($externalId: ID!) {
+  customerByExternalId(externalId: $externalId) {
+    id
+  }
+}";
+
 /// Plain's `MutationError`: a stable `code`, a `type` (`FORBIDDEN`, `INTERNAL`,
 /// `VALIDATION`), a developer message and the fields at fault.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]

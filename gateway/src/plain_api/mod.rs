@@ -9,6 +9,7 @@
 
 mod configs;
 mod graphql;
+mod invalidation;
 mod metrics;
 mod reload;
 
@@ -18,8 +19,10 @@ use futures::future::join_all;
 use serde_json::{json, Value};
 
 pub use graphql::{
-    CallError, MutationError, MutationFieldError, CARD_CONFIGS_QUERY, RELOAD_MUTATION,
+    CallError, MutationError, MutationFieldError, CARD_CONFIGS_QUERY,
+    CUSTOMER_BY_EXTERNAL_ID_QUERY, RELOAD_MUTATION,
 };
+pub use invalidation::{customer_for_external, reloads_after_invalidation, CustomerLookupError};
 pub use reload::{ReloadKey, ReloadOutcome};
 
 use crate::config::PlainApiSettings;
@@ -109,6 +112,32 @@ impl PlainApi {
             })
             .collect();
         join_all(queued).await
+    }
+
+    /// Plain's id of the customer whose external id is `external_id`; `None` when Plain
+    /// has no such customer. Lets a card service, which knows its own ids only, report a
+    /// change.
+    pub async fn customer_id_for_external(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<String>, CallError> {
+        let data = self
+            .client
+            .run(
+                "CustomerByExternalId",
+                CUSTOMER_BY_EXTERNAL_ID_QUERY,
+                json!({ "externalId": external_id }),
+            )
+            .await?;
+        match &data["customerByExternalId"] {
+            Value::Null => Ok(None),
+            customer => match customer["id"].as_str() {
+                Some(id) => Ok(Some(id.to_owned())),
+                None => Err(CallError::InvalidResponse(
+                    "customerByExternalId has no id".into(),
+                )),
+            },
+        }
     }
 
     /// `cardmesh_plain_reloads_total` in the Prometheus text format.

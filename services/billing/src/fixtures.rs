@@ -15,10 +15,10 @@ struct FixtureFile {
 }
 
 /// One customer's billing data, found by `externalId` or `email`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Record {
-    external_id: Option<String>,
+    pub external_id: Option<String>,
     email: Option<String>,
     /// Absent: `subscription-status` has no data.
     pub subscription: Option<Subscription>,
@@ -26,7 +26,7 @@ pub(crate) struct Record {
     pub latest_invoice: Option<Invoice>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Subscription {
     pub plan: String,
@@ -48,7 +48,7 @@ pub(crate) enum SubscriptionStatus {
     Canceled,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Invoice {
     pub number: String,
