@@ -34,6 +34,10 @@
 //! }
 //! ```
 //!
+//! A service whose data changes reports it with [`Invalidator::invalidate`]: the gateway
+//! drops its cached copies and makes Plain reload the cards (see the `invalidate` module's
+//! environment variables).
+//!
 //! Customer emails are personal data: the kit never logs them (it logs card keys and the
 //! Plain customer id), and [`Customer`]'s `Debug` output redacts the email.
 
