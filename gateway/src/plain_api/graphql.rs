@@ -131,6 +131,7 @@ impl GraphQlClient {
             .connect_timeout(settings.timeout)
             .user_agent(concat!("cardmesh-gateway/", env!("CARGO_PKG_VERSION")))
             .build()
+            .map_err(|e| tracing::error!(error = %e, "cannot build the Plain API client; card reloads are off"))
             .ok()?;
         Some(Self {
             http,

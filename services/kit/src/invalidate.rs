@@ -7,7 +7,8 @@
 //! - `CARDMESH_SERVICE_GATEWAY_ADMIN_URL`: the admin listener, e.g. `http://gateway:9090`;
 //! - `CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN`: the gateway's `CARDMESH_ADMIN_TOKEN`.
 //!
-//! Each attempt has a timeout (default 3 s); network errors, timeouts, `429` and `5xx` are
+//! Each attempt has a timeout (default 15 s: the gateway answers once Plain has answered its
+//! reloads, each bounded by `plain_api.timeout`); network errors, timeouts, `429` and `5xx` are
 //! retried (default 3 attempts in all, 200 ms then 400 ms apart). Failures are logged and
 //! returned, never panicked on: a gateway that is down does not break the service.
 
@@ -60,9 +61,9 @@ impl std::fmt::Debug for Invalidator {
 
 impl Invalidator {
     /// An invalidator for the admin listener at `admin_url` (e.g. `http://gateway:9090`),
-    /// authenticated with `token`: 3 attempts, 3 s each.
+    /// authenticated with `token`: 3 attempts, 15 s each.
     pub fn new(admin_url: &str, token: &str) -> Self {
-        Self::with_timeout(admin_url, token, Duration::from_secs(3))
+        Self::with_timeout(admin_url, token, Duration::from_secs(15))
     }
 
     /// The same with another per-attempt timeout.
