@@ -71,17 +71,17 @@ async fn scenario(stack: &Stack) {
         assert_real(&fresh, key);
     }
     assert_eq!(counts(&fresh), (0, 4, 0), "first request: all misses");
-    let cached = stack.post_until("the demo cards are cached", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4).await;
+    let cached = stack
+        .post_until("the demo cards are cached", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4)
+        .await;
     assert_eq!(cached.cards(), fresh.cards(), "a cached card is the card the service drew");
 
     // (b) Billing stops. Once the fresh copies expired (MAX_TTL), its cards come from the stale
     // copies in Redis, with the short fallback TTL; the other services' cards stay real.
     stack.billing.stop().await;
     let t = Instant::now();
-    let (code, out) = stack
-        .gateway
-        .exec(&["cardmesh-healthcheck", "grpc", &format!("{}:{SERVICE_PORT}", stack.billing.name)])
-        .await;
+    let (code, out) =
+        stack.gateway.exec(&["cardmesh-healthcheck", "grpc", &format!("{}:{SERVICE_PORT}", stack.billing.name)]).await;
     assert_eq!(code, 1, "grpc probe of a stopped service: {out}");
     assert!(t.elapsed() < Duration::from_secs(6), "the probe gave up within its 3 s deadline: {:?}", t.elapsed());
 
@@ -148,16 +148,18 @@ async fn scenario(stack: &Stack) {
     // (e) Redis comes back (empty): the cache fills again.
     stack.redis.start().await;
     stack
-        .post_until("the cache is warm again", &ada(), Duration::from_secs(30), |a| a.status == 200 && a.cache_count("hits") == 4)
+        .post_until("the cache is warm again", &ada(), Duration::from_secs(30), |a| {
+            a.status == 200 && a.cache_count("hits") == 4
+        })
         .await;
     // Fresh copies live MAX_TTL: wait for them to be rewritten (misses), then stored (hits),
     // so the restart below has nearly all of MAX_TTL.
     stack
-        .post_until("fresh copies expired and drawn again", &ada(), MAX_TTL + Duration::from_secs(5), |a| a.cache_count("misses") > 0)
+        .post_until("fresh copies expired and drawn again", &ada(), MAX_TTL + Duration::from_secs(5), |a| {
+            a.cache_count("misses") > 0
+        })
         .await;
-    stack
-        .post_until("fresh copies stored again", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4)
-        .await;
+    stack.post_until("fresh copies stored again", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4).await;
 
     // The gateway restarts (new host port); its first answer comes from Redis.
     let t = Instant::now();

@@ -29,9 +29,9 @@ fn with_plain_api(mut config: Config, server: &PlainGraphQl) -> Config {
     config
 }
 
-/// The base URL of the gateway's invalidation endpoint.
+/// The base URL of the gateway's invalidation endpoint: the admin listener.
 fn admin_base(gw: &RunningGateway) -> String {
-    gw.url("")
+    gw.admin_url("")
 }
 
 async fn invalidate(gw: &RunningGateway, body: Value) -> Answer {

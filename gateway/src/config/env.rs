@@ -25,6 +25,7 @@ enum Kind {
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_LISTEN", "listen"),
     ("CARDMESH_ADMIN_LISTEN", "admin_listen"),
+    ("CARDMESH_PUBLISH_ADDR", "publish_address"),
     ("CARDMESH_SIGNING_SECRETS", "signing_secrets"),
     ("CARDMESH_WORKSPACE_SECRETS", "signing_secrets"),
     ("CARDMESH_SIGNATURE_MAX_AGE", "signature.max_age"),
@@ -83,10 +84,7 @@ impl EnvOverrides {
     /// Captures the variables of [`ENV_VARS`] from the process environment.
     pub fn from_process() -> Self {
         Self(
-            ENV_VARS
-                .iter()
-                .filter_map(|(name, _)| std::env::var(name).ok().map(|v| ((*name).to_owned(), v)))
-                .collect(),
+            ENV_VARS.iter().filter_map(|(name, _)| std::env::var(name).ok().map(|v| ((*name).to_owned(), v))).collect(),
         )
     }
 
@@ -123,16 +121,12 @@ fn parse(name: &str, raw: &str, kind: Kind) -> Result<Value, ConfigError> {
         Kind::Bool => match raw_trimmed.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Value::from(true),
             "false" | "0" | "no" | "off" => Value::from(false),
-            _ => {
-                return Err(ConfigError::Env(format!(
-                    "{name}: expected true or false, got {raw_trimmed:?}"
-                )))
-            }
+            _ => return Err(ConfigError::Env(format!("{name}: expected true or false, got {raw_trimmed:?}"))),
         },
         Kind::Integer => {
-            let n: u64 = raw_trimmed.parse().map_err(|_| {
-                ConfigError::Env(format!("{name}: expected a whole number, got {raw_trimmed:?}"))
-            })?;
+            let n: u64 = raw_trimmed
+                .parse()
+                .map_err(|_| ConfigError::Env(format!("{name}: expected a whole number, got {raw_trimmed:?}")))?;
             Value::from(n)
         }
         Kind::WorkspaceTable => {

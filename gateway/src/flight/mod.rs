@@ -4,16 +4,26 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::merge::CardFailure;
+use crate::failure::CardFailure;
 use crate::plain::CardJson;
 
 /// The outcome of drawing one card.
 pub type Drawn = Result<CardJson, CardFailure>;
 
-type Slot = watch::Receiver<Option<Drawn>>;
+/// What a leader publishes: the outcome and how long its service call took (`None` when
+/// the leader did not say, as with [`Leader::finish`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub drawn: Drawn,
+    /// The duration of the `GetCards` call that drew the card, retries included.
+    pub call_latency: Option<Duration>,
+}
+
+type Slot = watch::Receiver<Option<Published>>;
 
 /// The cards being drawn right now, by cache key.
 #[derive(Default)]
@@ -32,7 +42,7 @@ pub enum Join {
 /// The duty to draw one card and publish the result.
 pub struct Leader {
     key: String,
-    tx: watch::Sender<Option<Drawn>>,
+    tx: watch::Sender<Option<Published>>,
     flights: Arc<Flights>,
 }
 
@@ -76,7 +86,12 @@ impl Leader {
 
     /// Publishes the result to every waiter and ends the flight.
     pub fn finish(self, drawn: Drawn) {
-        let _ = self.tx.send(Some(drawn));
+        self.finish_with(Published { drawn, call_latency: None });
+    }
+
+    /// Publishes the result with how it was drawn to every waiter and ends the flight.
+    pub fn finish_with(self, published: Published) {
+        let _ = self.tx.send(Some(published));
     }
 }
 
@@ -89,7 +104,12 @@ impl Drop for Leader {
 
 impl Waiter {
     /// The leader's result; `None` when the leader went away without one.
-    pub async fn wait(mut self) -> Option<Drawn> {
+    pub async fn wait(self) -> Option<Drawn> {
+        self.wait_published().await.map(|p| p.drawn)
+    }
+
+    /// The leader's result with how it was drawn; `None` when the leader went away without one.
+    pub async fn wait_published(mut self) -> Option<Published> {
         match self.0.wait_for(Option::is_some).await {
             Ok(value) => value.clone(),
             Err(_) => None,

@@ -10,8 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
-use crate::plain::{parse_request, CardKeys, CardRequest};
-use crate::telemetry::request::workspace_header;
+use crate::plain::{parse_request, workspace_header, CardKeys, CardRequest};
 use crate::telemetry::RequestSpanSlot;
 use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 
@@ -21,7 +20,7 @@ pub const CACHE_HEADER: &str = "cardmesh-cache";
 /// Size limit (applied while reading), then [`admit`] (content type, signature over the raw
 /// bytes, parsing), then the workspace's rate limit, then the cards. The per-IP limit and the required
 /// headers ran before the body was read ([`super::guard`]). A refusal is logged inside the
-/// request's span.
+/// request's span (by [`super::log_errors`]).
 pub async fn cards(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
@@ -30,7 +29,7 @@ pub async fn cards(
     let mut span = RequestSpanSlot::new(&headers);
     match answer(&gateway, &headers, body, &mut span).await {
         Ok(response) => response,
-        Err(error) => span.get().in_scope(|| error.into_response()),
+        Err(error) => super::log::error_in_span(error, span.get()),
     }
 }
 

@@ -2,16 +2,16 @@
 //! validated path the gateway uses.
 
 use cardmesh_proto::{
-    component, container_content, row_content, workflow_button, Badge, BadgeColor, Component,
-    Container, ContainerContent, CopyButton, Divider, LinkButton, PlainText, Row, RowContent,
-    Spacer, SpacingSize, Text, TextColor, TextSize, WorkflowButton,
+    component, container_content, row_content, user, workflow_button, Badge, BadgeColor, Component,
+    Container, ContainerContent, CopyButton, DateTime, Divider, LinkButton, PlainText, Row,
+    RowContent, Spacer, SpacingSize, Text, TextColor, TextSize, User, WorkflowButton,
 };
 use serde_json::json;
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
 use super::{render_checked, render_components, RenderError};
-use crate::validate::limits::{BADGE_COLORS, SPACING_SIZES, TEXT_COLORS, TEXT_SIZES};
-use crate::validate::Violation;
+use crate::validate::{Rule, Violation};
+use cardmesh_rules::catalogue::enum_values;
 
 fn top(c: component::Component) -> Component {
     Component { component: Some(c) }
@@ -45,7 +45,20 @@ fn workflow(label: &str, id: Option<workflow_button::WorkflowIdentifier>) -> Wor
     }
 }
 
-/// One card using all ten components, every optional field set somewhere.
+fn date_time(s: &str) -> DateTime {
+    DateTime {
+        date_time_iso8601: s.into(),
+    }
+}
+
+fn user_by(identifier: user::UserIdentifier) -> User {
+    User {
+        user_identifier: Some(identifier),
+    }
+}
+
+/// One card using all twelve components, every optional field set somewhere, DateTime and
+/// User at every level.
 fn rich_card() -> Vec<Component> {
     use component::Component as C;
     use container_content::Content as CC;
@@ -85,14 +98,30 @@ fn rich_card() -> Vec<Component> {
                 "refund".into(),
             )),
         ))),
+        top(C::DateTime(date_time("2026-03-01T09:30:00Z"))),
+        top(C::User(user_by(user::UserIdentifier::EmailAddress(
+            "owner@example.com".into(),
+        )))),
         top(C::Row(Row {
-            row_main_content: vec![row_text("Seats")],
-            row_aside_content: vec![RowContent {
-                content: Some(RC::Badge(Badge {
-                    badge_label: "12 of 20".into(),
-                    badge_color: 0,
-                })),
-            }],
+            row_main_content: vec![
+                row_text("Seats"),
+                RowContent {
+                    content: Some(RC::DateTime(date_time("2026-03-01T10:30:00+01:00"))),
+                },
+            ],
+            row_aside_content: vec![
+                RowContent {
+                    content: Some(RC::Badge(Badge {
+                        badge_label: "12 of 20".into(),
+                        badge_color: 0,
+                    })),
+                },
+                RowContent {
+                    content: Some(RC::User(user_by(user::UserIdentifier::UserId(
+                        "u_1".into(),
+                    )))),
+                },
+            ],
         })),
         top(C::Container(Container {
             container_content: vec![
@@ -119,6 +148,14 @@ fn rich_card() -> Vec<Component> {
                     })),
                 },
                 ContainerContent {
+                    content: Some(CC::DateTime(date_time("2025-05-23T13:09:39.820Z"))),
+                },
+                ContainerContent {
+                    content: Some(CC::User(user_by(user::UserIdentifier::MachineUserId(
+                        "mu_1".into(),
+                    )))),
+                },
+                ContainerContent {
                     content: Some(CC::WorkflowButton(workflow(
                         "Retry payment",
                         Some(workflow_button::WorkflowIdentifier::WorkflowId(
@@ -132,7 +169,7 @@ fn rich_card() -> Vec<Component> {
 }
 
 #[test]
-fn rich_card_renders_all_ten_components() {
+fn rich_card_renders_all_twelve_components() {
     let rendered = render_components(&rich_card()).expect("renders");
     insta::with_settings!({ sort_maps => true }, {
         insta::assert_json_snapshot!(rendered);
@@ -310,7 +347,12 @@ fn unknown_enum_integer_is_a_render_error_naming_the_field() {
         text_color: 0,
     };
     let err = render_components(&[top(C::Text(t))]).expect_err("99 is unknown");
-    let RenderError::Invalid { path, message } = err;
+    let RenderError::Invalid {
+        path,
+        rule,
+        message,
+    } = err;
+    assert_eq!(rule, Rule::Enum);
     assert_eq!(path, "components[0].componentText.textSize");
     assert_eq!(
         message,
@@ -360,6 +402,7 @@ fn unset_oneofs_are_render_errors() {
         render_components(&components),
         Err(RenderError::Invalid {
             path: "components[3]".into(),
+            rule: Rule::OneOf,
             message:
                 "component at components[3] has no variant set; set exactly one component in it"
                     .into(),
@@ -380,11 +423,13 @@ fn unset_oneofs_are_render_errors() {
         vec![
             Violation::new(
                 "components[0].componentRow.rowMainContent[0]",
+                Rule::OneOf,
                 "row content at components[0].componentRow.rowMainContent[0] has no variant set; \
                  set exactly one component in it"
             ),
             Violation::new(
                 "components[1].componentContainer.containerContent[0]",
+                Rule::OneOf,
                 "container content at components[1].componentContainer.containerContent[0] has no \
                  variant set; set exactly one component in it"
             ),
@@ -408,6 +453,7 @@ fn render_checked_rejects_a_too_long_label() {
         render_checked(&[top(C::Badge(long))]),
         Err(vec![Violation::new(
             "components[0].componentBadge.badgeLabel",
+            Rule::MaxChars,
             "must be at most 500 characters; got 501"
         )])
     );
@@ -431,9 +477,51 @@ fn render_checked_reports_missing_spacer_size_and_workflow_identifier() {
         vec![
             "components[0].componentSpacer.spacerSize: is required; use one of XS, S, M, L, XL",
             "components[1].componentWorkflowButton.workflowButtonWorkflowIdentifier: must set \
-             exactly one of workflowId or workflowKey; got neither",
+             exactly one of workflowId or workflowKey; got none",
             "components[2].componentRow.rowMainContent: must have at least 1 component; got an \
              empty array",
+        ]
+    );
+}
+
+#[test]
+fn date_time_and_user_render_with_plains_names() {
+    use component::Component as C;
+    assert_eq!(
+        render_one(C::DateTime(date_time("2026-03-01T09:30:00Z"))),
+        json!({ "componentDateTime": { "dateTimeIso8601": "2026-03-01T09:30:00Z" } })
+    );
+    for (identifier, name) in [
+        (user::UserIdentifier::UserId("u_1".into()), "userId"),
+        (
+            user::UserIdentifier::EmailAddress("u_1".into()),
+            "emailAddress",
+        ),
+        (
+            user::UserIdentifier::MachineUserId("u_1".into()),
+            "machineUserId",
+        ),
+    ] {
+        assert_eq!(
+            render_one(C::User(user_by(identifier))),
+            json!({ "componentUser": { "userIdentifier": { name: "u_1" } } })
+        );
+    }
+    // Unset identifier and a bad date-time render as given; the validator reports them.
+    let errors = render_checked(&[
+        top(C::User(User::default())),
+        top(C::DateTime(date_time("2026-03-01"))),
+    ])
+    .expect_err("invalid");
+    let got: Vec<(&str, Rule)> = errors.iter().map(|v| (v.path.as_str(), v.rule)).collect();
+    assert_eq!(
+        got,
+        [
+            ("components[0].componentUser.userIdentifier", Rule::OneOf),
+            (
+                "components[1].componentDateTime.dateTimeIso8601",
+                Rule::DateTime
+            ),
         ]
     );
 }
@@ -447,21 +535,21 @@ fn empty_component_list_renders_an_empty_array() {
 #[test]
 fn enum_names_match_the_validator() {
     fn names(kind: EnumKind) -> Vec<&'static str> {
-        assert_eq!((kind.map)(0), EnumValue::Unspecified);
+        assert_eq!(kind.map(0), EnumValue::Unspecified);
         let mut out = vec![];
         for v in 1..=16 {
-            match (kind.map)(v) {
+            match kind.map(v) {
                 EnumValue::Name(n) => out.push(n),
                 EnumValue::Unknown => {}
                 EnumValue::Unspecified => panic!("{} {v} unspecified", kind.name),
             }
         }
-        assert_eq!((kind.map)(i32::MAX), EnumValue::Unknown);
-        assert_eq!((kind.map)(i32::MIN), EnumValue::Unknown);
+        assert_eq!(kind.map(i32::MAX), EnumValue::Unknown);
+        assert_eq!(kind.map(i32::MIN), EnumValue::Unknown);
         out
     }
-    assert_eq!(names(TEXT_SIZE), TEXT_SIZES);
-    assert_eq!(names(TEXT_COLOR), TEXT_COLORS);
-    assert_eq!(names(BADGE_COLOR), BADGE_COLORS);
-    assert_eq!(names(SPACING_SIZE), SPACING_SIZES);
+    assert_eq!(names(TEXT_SIZE), enum_values("TextSize"));
+    assert_eq!(names(TEXT_COLOR), enum_values("TextColor"));
+    assert_eq!(names(BADGE_COLOR), enum_values("BadgeColor"));
+    assert_eq!(names(SPACING_SIZE), enum_values("SpacingSize"));
 }

@@ -7,15 +7,15 @@
 //! the validator, so there is one place that knows Plain's rules.
 
 use cardmesh_proto::{
-    component, container_content, row_content, workflow_button, Badge, Component, Container,
-    ContainerContent, CopyButton, Divider, LinkButton, PlainText, Row, RowContent, Spacer, Text,
-    WorkflowButton,
+    component, container_content, row_content, user, workflow_button, Badge, Component, Container,
+    ContainerContent, CopyButton, DateTime, Divider, LinkButton, PlainText, Row, RowContent,
+    Spacer, Text, User, WorkflowButton,
 };
 use serde_json::{Map, Value};
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
 use crate::validate::path::{field, index};
-use crate::validate::Violation;
+use crate::validate::{Rule, Violation};
 
 /// A component of any of the three oneofs, by reference.
 enum Node<'a> {
@@ -27,6 +27,8 @@ enum Node<'a> {
     Divider(&'a Divider),
     Spacer(&'a Spacer),
     WorkflowButton(&'a WorkflowButton),
+    DateTime(&'a DateTime),
+    User(&'a User),
     Row(&'a Row),
     Container(&'a Container),
 }
@@ -43,6 +45,8 @@ impl<'a> From<&'a component::Component> for Node<'a> {
             C::Divider(x) => Node::Divider(x),
             C::Spacer(x) => Node::Spacer(x),
             C::WorkflowButton(x) => Node::WorkflowButton(x),
+            C::DateTime(x) => Node::DateTime(x),
+            C::User(x) => Node::User(x),
             C::Row(x) => Node::Row(x),
             C::Container(x) => Node::Container(x),
         }
@@ -61,6 +65,8 @@ impl<'a> From<&'a container_content::Content> for Node<'a> {
             C::Divider(x) => Node::Divider(x),
             C::Spacer(x) => Node::Spacer(x),
             C::WorkflowButton(x) => Node::WorkflowButton(x),
+            C::DateTime(x) => Node::DateTime(x),
+            C::User(x) => Node::User(x),
             C::Row(x) => Node::Row(x),
         }
     }
@@ -78,6 +84,8 @@ impl<'a> From<&'a row_content::Content> for Node<'a> {
             C::Divider(x) => Node::Divider(x),
             C::Spacer(x) => Node::Spacer(x),
             C::WorkflowButton(x) => Node::WorkflowButton(x),
+            C::DateTime(x) => Node::DateTime(x),
+            C::User(x) => Node::User(x),
         }
     }
 }
@@ -107,6 +115,7 @@ impl Renderer {
         let Some(node) = node else {
             self.errors.push(Violation::new(
                 path,
+                Rule::OneOf,
                 format!("{what} at {path} has no variant set; set exactly one component in it"),
             ));
             return Value::Null;
@@ -132,6 +141,8 @@ impl Renderer {
                 self.spacer(x, &field(path, "componentSpacer")),
             ),
             Node::WorkflowButton(x) => ("componentWorkflowButton", workflow(x)),
+            Node::DateTime(x) => ("componentDateTime", date_time(x)),
+            Node::User(x) => ("componentUser", user(x)),
             Node::Row(x) => ("componentRow", self.row(x, &field(path, "componentRow"))),
             Node::Container(x) => (
                 "componentContainer",
@@ -152,13 +163,14 @@ impl Renderer {
         value: i32,
         path: &str,
     ) {
-        match (kind.map)(value) {
+        match kind.map(value) {
             EnumValue::Unspecified => {}
             EnumValue::Name(plain) => {
                 obj.insert(name.to_owned(), Value::from(plain));
             }
             EnumValue::Unknown => self.errors.push(Violation::new(
                 field(path, name),
+                Rule::Enum,
                 format!(
                     "unknown {} value {value} (is the card service built from a newer proto?); \
                      use one of the {}* values",
@@ -311,5 +323,31 @@ fn workflow(x: &WorkflowButton) -> Value {
         "workflowButtonWorkflowIdentifier".into(),
         Value::Object(identifier),
     );
+    Value::Object(obj)
+}
+
+fn date_time(x: &DateTime) -> Value {
+    let mut obj = Map::new();
+    obj.insert(
+        "dateTimeIso8601".into(),
+        Value::from(x.date_time_iso8601.as_str()),
+    );
+    Value::Object(obj)
+}
+
+/// An unset identifier renders as `{}`; the validator then reports it (`oneOf`).
+fn user(x: &User) -> Value {
+    let mut identifier = Map::new();
+    let set = match &x.user_identifier {
+        Some(user::UserIdentifier::UserId(v)) => Some(("userId", v)),
+        Some(user::UserIdentifier::EmailAddress(v)) => Some(("emailAddress", v)),
+        Some(user::UserIdentifier::MachineUserId(v)) => Some(("machineUserId", v)),
+        None => None,
+    };
+    if let Some((name, value)) = set {
+        identifier.insert(name.into(), Value::from(value.as_str()));
+    }
+    let mut obj = Map::new();
+    obj.insert("userIdentifier".into(), Value::Object(identifier));
     Value::Object(obj)
 }

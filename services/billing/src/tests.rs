@@ -8,7 +8,7 @@ fn ctx(external_id: Option<&str>, email: &str) -> CardContext {
         workspace_id: "w_1".into(),
         customer: Customer {
             id: "c_1".into(),
-            email: email.into(),
+            email: Some(email.into()),
             external_id: external_id.map(Into::into),
         },
         thread: None,
@@ -181,7 +181,10 @@ fn bad_fixtures_are_rejected_with_the_reason() {
     let error = error_of(&format!(
         r#"{{"customers": [{{"externalId": "a", {long_plan}}}]}}"#
     ));
-    assert!(error.contains("more than 10000"), "{error}");
+    assert!(
+        error.contains("must be at most 10000 characters"),
+        "{error}"
+    );
 
     let error = error_of(r#"{"customers": [{"externalId": "a"}, {"externalId": "a"}]}"#);
     assert!(
@@ -243,4 +246,17 @@ fn a_fixture_change_names_the_customers_and_cards_that_changed() {
             ("cus_demo_2".to_owned(), vec![crate::SUBSCRIPTION_STATUS]),
         ]
     );
+}
+
+#[tokio::test]
+async fn every_card_of_every_fixture_customer_passes_plains_rules() {
+    use cardmesh_kit::testing::{assert_no_problems, customer, ProviderCall};
+    let call = ProviderCall::new(BillingCards::embedded());
+    for (external_id, email) in [
+        (Some("cus_demo_1"), "ada@example.com"),
+        (Some("cus_demo_2"), "grace@example.com"),
+        (None, "nobody@example.com"),
+    ] {
+        assert_no_problems(&call.all_cards(customer("c_1", email, external_id)).await);
+    }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cardmesh_kit::{CustomerIndex, CustomerRef, Invalidator};
 
-use crate::fixtures::{self, Record};
+use crate::fixtures::Record;
 use crate::{BillingCards, LATEST_INVOICE, SUBSCRIPTION_STATUS};
 
 /// Reads `path` every `interval`. When its contents change and parse, `cards` serves the new
@@ -34,7 +34,7 @@ pub async fn watch_fixture(
             continue;
         }
         last = Some(text.clone());
-        let fresh = match fixtures::parse(&text) {
+        let fresh = match cardmesh_kit::load_fixture::<Record>("billing", &text) {
             Ok(fresh) => fresh,
             Err(e) => {
                 tracing::warn!(file = %path.display(), error = format!("{e:#}"), "billing fixture changed but is invalid; keeping the previous data");
@@ -63,8 +63,8 @@ pub fn changed_cards_between(
     new_json: &str,
 ) -> anyhow::Result<Vec<(String, Vec<&'static str>)>> {
     Ok(changed_cards(
-        &fixtures::parse(old_json)?,
-        &fixtures::parse(new_json)?,
+        &cardmesh_kit::load_fixture("billing", old_json)?,
+        &cardmesh_kit::load_fixture("billing", new_json)?,
     ))
 }
 

@@ -435,6 +435,8 @@ mod tests {
             "{cargo}"
         );
         assert!(cargo.contains("cardmesh-kit.workspace = true"), "{cargo}");
+        assert!(cargo.contains("reqwest = { workspace = true"), "{cargo}");
+        assert!(cargo.contains("serde.workspace = true"), "{cargo}");
 
         let lib = file(&files, "src/lib.rs");
         assert!(lib.contains("pub struct OrderHistoryCards"), "{lib}");

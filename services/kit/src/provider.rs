@@ -90,7 +90,7 @@ mod tests {
             workspace_id: String::new(),
             customer: Customer {
                 id: "c_1".into(),
-                email: "a@example.com".into(),
+                email: Some("a@example.com".into()),
                 external_id: None,
             },
             thread: None,
