@@ -54,6 +54,9 @@ pub enum GatewayError {
     /// The cache store failed; `cause` goes to the log only.
     #[error("the cache store could not be reached; try again")]
     CacheUnavailable { cause: String },
+    /// An invalidation names an `externalId` that could not be turned into a Plain customer.
+    #[error(transparent)]
+    CustomerLookup(#[from] crate::plain_api::CustomerLookupError),
 }
 
 impl GatewayError {
@@ -77,6 +80,11 @@ impl GatewayError {
             GatewayError::InvalidAdminToken => StatusCode::UNAUTHORIZED,
             GatewayError::InvalidAdminBody(_) => StatusCode::BAD_REQUEST,
             GatewayError::CacheDisabled => StatusCode::CONFLICT,
+            GatewayError::CustomerLookup(e) => match e {
+                crate::plain_api::CustomerLookupError::PlainApiOff => StatusCode::BAD_REQUEST,
+                crate::plain_api::CustomerLookupError::Unknown(_) => StatusCode::NOT_FOUND,
+                crate::plain_api::CustomerLookupError::Failed(_) => StatusCode::BAD_GATEWAY,
+            },
         }
     }
 
@@ -92,6 +100,8 @@ impl GatewayError {
             GatewayError::Signature(VerifyError::Missing) => "missing_signature",
             GatewayError::Signature(VerifyError::Malformed) => "malformed_signature",
             GatewayError::Signature(VerifyError::Mismatch) => "invalid_signature",
+            GatewayError::Signature(VerifyError::UnknownWorkspace) => "unknown_workspace",
+            GatewayError::Signature(VerifyError::Stale(_)) => "stale_request",
             GatewayError::InvalidBody(RequestError::Syntax { .. }) => "invalid_json",
             GatewayError::InvalidBody(RequestError::Field { .. }) => "invalid_field",
             GatewayError::AllServicesUnavailable => "services_unavailable",
@@ -102,6 +112,7 @@ impl GatewayError {
             GatewayError::InvalidAdminBody(_) => "invalid_body",
             GatewayError::CacheDisabled => "cache_disabled",
             GatewayError::CacheUnavailable { .. } => "cache_unavailable",
+            GatewayError::CustomerLookup(e) => e.code(),
         }
     }
 

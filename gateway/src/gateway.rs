@@ -31,6 +31,7 @@ pub struct Gateway {
     access: Access,
     tls: Option<Arc<rustls::ServerConfig>>,
     metrics: Arc<GatewayMetrics>,
+    plain_api: Option<Arc<crate::plain_api::PlainApi>>,
 }
 
 /// A setting that cannot be used at startup.
@@ -81,12 +82,14 @@ impl Gateway {
         Ok(Arc::new(Self {
             access: Access::new(&config),
             tls,
-            verifier: SignatureVerifier::new(config.signing_secrets.clone(), config.allow_unsigned),
+            verifier: SignatureVerifier::new(config.signing_secrets.clone(), config.allow_unsigned)
+                .with_max_age(config.signature.max_age),
             fallback: FallbackCards::new(&config.fallback),
             router,
             cache,
             flights: Arc::new(Flights::default()),
             metrics: Arc::new(GatewayMetrics::new()),
+            plain_api: crate::plain_api::PlainApi::new(&config.plain_api).map(Arc::new),
             config,
         }))
     }
@@ -123,9 +126,18 @@ impl Gateway {
         &self.metrics
     }
 
+    /// Card reloads in Plain after an invalidation, when `plain_api.api_key` is set.
+    pub fn plain_api(&self) -> Option<&Arc<crate::plain_api::PlainApi>> {
+        self.plain_api.as_ref()
+    }
+
     /// Every metric, with the cache's counters, in the Prometheus text format.
     pub fn render_metrics(&self) -> String {
-        self.metrics.render(self.cache.as_ref().map(|c| c.stats().snapshot()))
+        let mut text = self.metrics.render(self.cache.as_ref().map(|c| c.stats().snapshot()));
+        if let Some(plain_api) = &self.plain_api {
+            text.push_str(&plain_api.render_metrics());
+        }
+        text
     }
 
     /// Answers one request in two steps: [planning](crate::plan) (route lookup, cached cards

@@ -22,6 +22,7 @@ pub mod flight;
 pub mod gateway;
 pub mod http;
 pub mod plain;
+pub mod plain_api;
 pub mod plan;
 pub mod render;
 pub mod route;

@@ -126,7 +126,7 @@ fn in_memory_channel(service: FakeService) -> tonic::transport::Channel {
 /// table learned.
 async fn gateway(services: Vec<FakeService>) -> Arc<Gateway> {
     let mut config = Config {
-        signing_secrets: vec![Secret::new(SECRET)],
+        signing_secrets: vec![Secret::new(SECRET)].into(),
         admin_token: Some(Secret::new("admin")),
         ..Config::default()
     };
@@ -225,7 +225,7 @@ async fn refusals_use_the_one_error_envelope() {
 
 #[tokio::test]
 async fn readyz_answers_not_ready_in_the_error_envelope_until_the_services_are_described() {
-    let config = Config { signing_secrets: vec![Secret::new(SECRET)], ..Config::default() };
+    let config = Config { signing_secrets: vec![Secret::new(SECRET)].into(), ..Config::default() };
     let backend = Backend::with_channel(
         "http://billing.test",
         in_memory_channel(billing()),

@@ -8,6 +8,7 @@ pub mod containers;
 pub mod otlp;
 pub mod pki;
 pub mod plain;
+pub mod plain_graphql;
 pub mod process;
 pub mod providers;
 pub mod redis;
@@ -114,7 +115,7 @@ impl Drop for RunningService {
 /// A config for a test gateway in front of `endpoints`: two secrets, short deadlines.
 pub fn gateway_config(endpoints: &[String]) -> Config {
     let mut config = Config {
-        signing_secrets: vec![Secret::new(SECRET), Secret::new(SECOND_SECRET)],
+        signing_secrets: vec![Secret::new(SECRET), Secret::new(SECOND_SECRET)].into(),
         services: endpoints.to_vec(),
         ..Config::default()
     };

@@ -50,7 +50,7 @@ fn every_documented_sign_and_validate_command_works_as_written() {
     let services = runtime.block_on(ExampleServices::start());
     let mut config = gateway_config(&services.endpoints());
     config.listen = "127.0.0.1:0".parse().expect("loopback");
-    config.signing_secrets = vec![Secret::new(DEVELOPMENT_SECRET), Secret::new(GUIDE_SECRET)];
+    config.signing_secrets = vec![Secret::new(DEVELOPMENT_SECRET), Secret::new(GUIDE_SECRET)].into();
     let gateway = runtime.block_on(RunningGateway::start_ready(config));
     let url = gateway.url("/");
 

@@ -6,9 +6,11 @@
 
 mod env;
 mod exposure;
+mod plain_api;
 mod policy;
 mod secret;
 mod security;
+mod signing;
 mod validate;
 
 use std::net::{IpAddr, SocketAddr};
@@ -22,8 +24,10 @@ use serde::{Deserialize, Serialize};
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
 pub use exposure::DEVELOPMENT_SECRET;
 pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
+pub use plain_api::{PlainApiSettings, PLAIN_API_URL};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
+pub use signing::{SignatureSettings, SigningSecrets};
 
 /// Plain gives up on a card request after 15 s; the overall budget must stay below it.
 pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
@@ -43,9 +47,12 @@ pub struct Config {
     /// `listen`'s) is not loopback while [`DEVELOPMENT_SECRET`] is a signing secret
     /// (default: none, `listen`'s address counts).
     pub publish_address: Option<IpAddr>,
-    /// HMAC-SHA256 secrets of the Plain workspace; a request signed with any one of them is
-    /// accepted, so a secret can be rotated without downtime (default: none).
-    pub signing_secrets: Vec<Secret>,
+    /// HMAC-SHA256 secrets Plain signs with: a list (any one may match, so a secret can be
+    /// rotated without downtime), or a table of workspace id to that workspace's list
+    /// (default: none). See [`SigningSecrets`].
+    pub signing_secrets: SigningSecrets,
+    /// Checks of signed requests beyond the signature: the replay window (default: off).
+    pub signature: SignatureSettings,
     /// Accept requests without a `Plain-Request-Signature` header. Local development only
     /// (default: false). A signature that is present is still checked against the secrets.
     pub allow_unsigned: bool,
@@ -74,6 +81,8 @@ pub struct Config {
     pub required_headers: RequiredHeaders,
     /// Rate limits of the card endpoint (default: off).
     pub rate_limits: RateLimits,
+    /// Plain's GraphQL API, to make Plain reload invalidated cards (default: off).
+    pub plain_api: PlainApiSettings,
 }
 
 /// Request limits.
@@ -139,7 +148,8 @@ impl Default for Config {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
             publish_address: None,
-            signing_secrets: Vec::new(),
+            signing_secrets: SigningSecrets::default(),
+            signature: SignatureSettings::default(),
             allow_unsigned: false,
             services: Vec::new(),
             limits: Limits::default(),
@@ -152,6 +162,7 @@ impl Default for Config {
             tls: TlsSettings::default(),
             required_headers: RequiredHeaders::new(),
             rate_limits: RateLimits::default(),
+            plain_api: PlainApiSettings::default(),
         }
     }
 }

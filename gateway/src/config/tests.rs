@@ -55,7 +55,7 @@ fn file_then_env_override() {
     .unwrap();
     let env = EnvOverrides::from_pairs([("CARDMESH_SERVICES", "http://b:2")]);
     let config = Config::load(Some(&file.0), &env).unwrap();
-    assert_eq!(config.signing_secrets[0].expose(), "from-file");
+    assert_eq!(config.signing_secrets.iter().next().unwrap().expose(), "from-file");
     assert_eq!(config.services, ["http://b:2"]);
     assert_eq!(config.fanout.service_deadline, Duration::from_millis(500));
     std::fs::remove_file(&file.0).ok();

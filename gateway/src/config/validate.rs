@@ -10,18 +10,8 @@ impl Config {
     /// Checks every rule and reports all broken ones at once.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut errors = Vec::new();
-        if self.signing_secrets.is_empty() && !self.allow_unsigned {
-            errors.push(
-                "signing_secrets: no signing secret is set, so Plain's requests cannot be \
-                 verified. Set CARDMESH_SIGNING_SECRETS to the HMAC secret from Plain \
-                 (Settings -> Request signing), or, for local development only, set \
-                 CARDMESH_ALLOW_UNSIGNED=true"
-                    .to_owned(),
-            );
-        }
-        if self.signing_secrets.iter().any(|s| s.expose().is_empty()) {
-            errors.push("signing_secrets: a secret is empty; remove it or give it a value".into());
-        }
+        super::signing::validate(self, &mut errors);
+        super::plain_api::validate(&self.plain_api, &mut errors);
         for (i, service) in self.services.iter().enumerate() {
             match url::Url::parse(service) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}

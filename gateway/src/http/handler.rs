@@ -62,8 +62,8 @@ async fn answer(
 }
 
 /// Everything checked on a request whose body was read, before any card is looked up:
-/// content type, signature over the raw bytes, then the body (at most `max_keys` distinct
-/// keys). Pure and synchronous, so it can be fuzzed on its own; never panics, and every error
+/// content type, workspace (with per-workspace secrets) and signature over the raw bytes,
+/// then the body (at most `max_keys` distinct keys), then its timestamp (replay window). Pure and synchronous, so it can be fuzzed on its own; never panics, and every error
 /// maps to a 4xx status.
 pub fn admit(
     headers: &HeaderMap,
@@ -76,8 +76,11 @@ pub fn admit(
     }
     let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
     cardmesh_telemetry::span_if_tracing(|| tracing::info_span!("verify_signature"))
-        .in_scope(|| verifier.verify(signature, body))?;
-    Ok(parse_request(body, max_keys)?)
+        .in_scope(|| verifier.verify(workspace_header(headers), signature, body))?;
+    let (request, keys) = parse_request(body, max_keys)?;
+    // The replay window reads the timestamp the parser already read, once signed.
+    verifier.check_timestamp(&request.timestamp)?;
+    Ok((request, keys))
 }
 
 /// `application/json`, with or without parameters such as `charset`.

@@ -17,6 +17,9 @@ pub struct CardRequest {
     /// Present when the thread has a tenant.
     #[serde(default)]
     pub tenant: Option<Tenant>,
+    /// When Plain signed the request (undocumented); read by the replay window only.
+    #[serde(default)]
+    pub timestamp: crate::verify::BodyTimestamp,
 }
 
 /// The customer the cards are for.

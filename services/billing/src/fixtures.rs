@@ -9,10 +9,10 @@ use serde::Deserialize;
 use crate::cards;
 
 /// One customer's billing data, found by `externalId` or `email`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Record {
-    external_id: Option<String>,
+    pub external_id: Option<String>,
     email: Option<String>,
     /// Absent: `subscription-status` has no data.
     pub subscription: Option<Subscription>,
@@ -20,7 +20,7 @@ pub(crate) struct Record {
     pub latest_invoice: Option<Invoice>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Subscription {
     pub plan: String,
@@ -42,7 +42,7 @@ pub(crate) enum SubscriptionStatus {
     Canceled,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Invoice {
     pub number: String,

@@ -34,6 +34,10 @@
 //! }
 //! ```
 //!
+//! A service whose data changes reports it with [`Invalidator::invalidate`]: the gateway
+//! drops its cached copies and makes Plain reload the cards (see the `invalidate` module's
+//! environment variables).
+//!
 //! Customer emails are personal data: the kit never logs them (it logs card keys and the
 //! Plain customer id), and [`Customer`]'s `Debug` output redacts the email.
 
@@ -46,6 +50,7 @@ mod card;
 mod context;
 mod fixture;
 mod index;
+mod invalidate;
 mod metrics;
 mod provider;
 mod serve;
@@ -58,6 +63,7 @@ pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
 pub use fixture::{ensure_filled, fixture_from_env, load_fixture, FixtureRecord, FIXTURES_ENV};
 pub use index::CustomerIndex;
+pub use invalidate::{CustomerRef, InvalidateError, Invalidator, GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV};
 pub use metrics::ServiceMetrics;
 pub use provider::CardProvider;
 pub use serve::{

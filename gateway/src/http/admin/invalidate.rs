@@ -20,15 +20,24 @@ use crate::plain::is_valid_key;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Invalidate {
-    customer_id: String,
+    /// Plain's customer id; or `external_id`, looked up in Plain.
+    #[serde(default)]
+    customer_id: Option<String>,
+    #[serde(default)]
+    external_id: Option<String>,
     /// The cards to drop; all of the customer's cards when absent.
     #[serde(default)]
     card_keys: Option<Vec<String>>,
+    /// The thread the cards are shown in, passed on to Plain's reload.
+    #[serde(default)]
+    thread_id: Option<String>,
 }
 
-/// `{"invalidated":{"customerId":…,"cardKeys":[…] | "all"}}`, or the error envelope:
-/// 404 `not_found` (no admin token configured), 401 `invalid_admin_token`, 400
-/// `invalid_body`, 409 `cache_disabled`, 503 `cache_unavailable`.
+/// `{"invalidated":{"customerId":…,"cardKeys":[…] | "all"},"reloads":[…]}` (the Plain
+/// reloads, [`crate::plain_api`]), or the error envelope: 404 `not_found` (no admin token
+/// configured), 401 `invalid_admin_token`, 400 `invalid_body`, 409 `cache_disabled`, 503
+/// `cache_unavailable`; for an `externalId`, 400 `external_id_needs_plain_api`, 404
+/// `unknown_customer`, 502 `plain_unavailable`.
 pub async fn invalidate(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
@@ -44,23 +53,35 @@ pub async fn invalidate(
         return Err(GatewayError::InvalidAdminToken);
     }
     let request: Invalidate = serde_json::from_slice(&body).map_err(|e| {
-        GatewayError::InvalidAdminBody(format!("expected {{\"customerId\": \"…\", \"cardKeys\": [\"…\"]?}}: {e}"))
+        GatewayError::InvalidAdminBody(format!(
+            "expected {{\"customerId\" or \"externalId\": \"…\", \"cardKeys\": [\"…\"]?, \"threadId\": \"…\"?}}: {e}"
+        ))
     })?;
-    if request.customer_id.trim().is_empty() {
-        return Err(GatewayError::InvalidAdminBody("customerId must not be empty".into()));
+    let filled = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    if filled(&request.customer_id) == filled(&request.external_id) || (request.thread_id.is_some() && !filled(&request.thread_id)) {
+        return Err(GatewayError::InvalidAdminBody(
+            "give exactly one of customerId and externalId, not empty; threadId, when given, must not be empty".into(),
+        ));
     }
     if let Some(bad) = request.card_keys.iter().flatten().find(|k| !is_valid_key(k)) {
         return Err(GatewayError::InvalidAdminBody(format!("card key {bad:?} is not [a-zA-Z0-9_-]+")));
     }
+    let plain_api = gateway.plain_api().map(|api| &**api);
+    let customer_id = match (&request.customer_id, &request.external_id) {
+        (Some(id), _) if filled(&request.customer_id) => id.clone(),
+        (_, external) => crate::plain_api::customer_for_external(plain_api, external.as_deref().unwrap_or_default()).await?,
+    };
     let cache = gateway.cache().ok_or(GatewayError::CacheDisabled)?;
     cache
-        .invalidate(&request.customer_id, request.card_keys.as_deref())
+        .invalidate(&customer_id, request.card_keys.as_deref())
         .await
         .map_err(|e| GatewayError::CacheUnavailable { cause: e.to_string() })?;
-    tracing::info!(customer_id = %request.customer_id, card_keys = ?request.card_keys, "cache invalidated");
+    tracing::info!(customer_id = %customer_id, card_keys = ?request.card_keys, "cache invalidated");
     let cards = match &request.card_keys {
         Some(keys) => json!(keys),
         None => json!("all"),
     };
-    Ok(Json(json!({ "invalidated": { "customerId": request.customer_id, "cardKeys": cards } })))
+    let (keys, thread) = (request.card_keys.as_deref(), request.thread_id.as_deref());
+    let reloads = crate::plain_api::reloads_after_invalidation(plain_api, &customer_id, keys, thread).await;
+    Ok(Json(json!({ "invalidated": { "customerId": customer_id, "cardKeys": cards }, "reloads": reloads })))
 }
