@@ -63,8 +63,8 @@ impl RunningService {
     /// with more than a provider and a listener (e.g. `cardmesh_kit::serve_on_with_metrics`).
     pub fn start_with<F, Fut>(listener: TcpListener, serve: F) -> Self
     where
-        F: FnOnce(TcpListener, std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> Fut,
-        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+        F: FnOnce(TcpListener, std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
     {
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();

@@ -32,39 +32,20 @@ async fn validate_url_accepts_the_example_endpoint_and_warns_about_its_deprecate
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
 
     let keys = ["legacy-orders", "legacy-support-plan"];
-    let judged = probe(&url, Some(SECRET), &args(&keys))
-        .await
-        .expect("probe");
+    let judged = probe(&url, Some(SECRET), &args(&keys)).await.expect("probe");
     assert_eq!(judged.status, Some(200));
-    assert!(
-        judged.report.violations.is_empty(),
-        "{:?}",
-        judged.report.violations
-    );
-    let deprecated: Vec<&str> = judged
-        .report
-        .warnings
-        .iter()
-        .filter(|w| w.rule.code() == "deprecated")
-        .map(|w| w.path.as_str())
-        .collect();
+    assert!(judged.report.violations.is_empty(), "{:?}", judged.report.violations);
+    let deprecated: Vec<&str> =
+        judged.report.warnings.iter().filter(|w| w.rule.code() == "deprecated").map(|w| w.path.as_str()).collect();
     assert!(
         deprecated.iter().any(|p| p.ends_with("componentText.size")),
         "the fixture's deprecated names are reported: {deprecated:?}"
     );
     assert_eq!(judged.exit_code(false), 0);
-    assert_eq!(
-        judged.exit_code(true),
-        1,
-        "--strict fails on the deprecated names"
-    );
+    assert_eq!(judged.exit_code(true), 1, "--strict fails on the deprecated names");
 
     let unsigned = probe(&url, None, &args(&keys)).await.expect("probe");
-    assert_eq!(
-        unsigned.status,
-        Some(401),
-        "the endpoint refuses an unsigned request"
-    );
+    assert_eq!(unsigned.status, Some(401), "the endpoint refuses an unsigned request");
     assert_eq!(unsigned.exit_code(false), 1);
     server.abort();
 }
