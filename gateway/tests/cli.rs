@@ -191,7 +191,10 @@ fn alias_values_are_still_checked_and_unknown_fields_are_not_deprecated() {
             ("cards[0].components[1].componentBadge.color".to_owned(), "unknownField".to_owned()),
         ]
     );
-    assert_eq!(pairs(&report, "warnings"), vec![("cards[0].components[0].componentText.size".to_owned(), "deprecated".to_owned())]);
+    assert_eq!(
+        pairs(&report, "warnings"),
+        vec![("cards[0].components[0].componentText.size".to_owned(), "deprecated".to_owned())]
+    );
     assert!(report["violations"][0]["fix"].as_str().unwrap().contains("upper case"));
 }
 
@@ -287,7 +290,20 @@ fn url_sends_a_signed_request_as_plain_does_and_judges_the_answer() {
     let answer = r#"{"cards":[{"key":"usage","components":[{"componentText":{"text":"hi"}}]},{"key":"other","components":null}]}"#;
     let (url, server) = one_shot_server(200, answer);
     let (code, report) = json_output(
-        &["--url", &url, "--secret", "s3cret", "--keys", "usage,other", "--customer-id", "c_9", "--external-id", "cus_9", "--workspace-id", "w_9"],
+        &[
+            "--url",
+            &url,
+            "--secret",
+            "s3cret",
+            "--keys",
+            "usage,other",
+            "--customer-id",
+            "c_9",
+            "--external-id",
+            "cus_9",
+            "--workspace-id",
+            "w_9",
+        ],
         b"",
     );
     let seen = server.join().unwrap();

@@ -94,7 +94,9 @@ impl Rule {
             Rule::DateTime => "use an RFC 3339 date-time with a zone, e.g. 2026-03-01T09:30:00Z",
             Rule::OneOf => "set exactly one of the listed fields and leave the others out or null",
             Rule::MinItems => "add at least the minimum number of components",
-            Rule::Nesting => "move the component to a level that allows it (rows go in containers, containers only at the top)",
+            Rule::Nesting => {
+                "move the component to a level that allows it (rows go in containers, containers only at the top)"
+            }
             Rule::UnknownComponent => "use one of Plain's wrapper keys listed in the message",
             Rule::UnknownField => "remove the field or rename it to one the message lists",
             Rule::AliasConflict => "keep only the current field name",
@@ -112,10 +114,7 @@ impl Rule {
 
     /// Whether a finding of this rule is a warning (Plain still accepts the card).
     pub fn is_warning(self) -> bool {
-        matches!(
-            self,
-            Rule::Deprecated | Rule::IgnoredCard | Rule::TimeToLiveBounds
-        )
+        matches!(self, Rule::Deprecated | Rule::IgnoredCard | Rule::TimeToLiveBounds)
     }
 }
 
@@ -150,11 +149,7 @@ pub type Warning = Violation;
 impl Violation {
     /// Builds a finding from anything string-like.
     pub fn new(path: impl Into<String>, rule: Rule, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            rule,
-            message: message.into(),
-        }
+        Self { path: path.into(), rule, message: message.into() }
     }
 }
 

@@ -20,10 +20,7 @@ pub const TTL_MAX_SECONDS: u64 = CATALOGUE.time_to_live_seconds.max;
 
 /// Whether `key` matches [`CARD_KEY_PATTERN`]: non-empty ASCII letters, digits, `_` and `-`.
 pub fn is_valid_card_key(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -27,6 +27,6 @@ pub use catalogue::{ComponentKind, FieldSpec, FieldType, Level, CATALOGUE};
 pub use finding::{Report, Rule, Violation, Warning};
 pub use key::{is_valid_card_key, MAX_KEYS_PER_REQUEST};
 pub use validate::{
-    check_card, check_components, check_response, validate_card, validate_components,
-    validate_response, validate_response_for,
+    check_card, check_components, check_response, validate_card, validate_components, validate_response,
+    validate_response_for,
 };

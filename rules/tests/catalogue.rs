@@ -33,18 +33,9 @@ fn catalogue_json_has_the_documented_shape() {
     assert_eq!(doc["cardKey"]["maxKeysPerRequest"], 25);
     assert_eq!(doc["timeToLiveSeconds"]["min"], 15);
     assert_eq!(doc["timeToLiveSeconds"]["max"], 31_536_000);
-    assert_eq!(
-        doc["levels"]["component"].as_array().map(Vec::len),
-        Some(12)
-    );
-    assert_eq!(
-        doc["levels"]["containerContent"].as_array().map(Vec::len),
-        Some(11)
-    );
-    assert_eq!(
-        doc["levels"]["rowContent"].as_array().map(Vec::len),
-        Some(10)
-    );
+    assert_eq!(doc["levels"]["component"].as_array().map(Vec::len), Some(12));
+    assert_eq!(doc["levels"]["containerContent"].as_array().map(Vec::len), Some(11));
+    assert_eq!(doc["levels"]["rowContent"].as_array().map(Vec::len), Some(10));
     assert_eq!(doc["components"].as_object().map(|m| m.len()), Some(12));
     let text = &doc["components"]["componentText"];
     assert_eq!(text["fields"]["text"]["maxChars"], 10_000);

@@ -8,9 +8,7 @@ use cardmesh_rules::{check_components, Violation};
 use serde_json::Value;
 
 fn fixture_files(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(kind);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(kind);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
@@ -22,9 +20,7 @@ fn fixture_files(kind: &str) -> Vec<PathBuf> {
 
 /// `(path, rule)` pairs of a fixture's `violations` or `warnings`, sorted.
 fn expected(fixture: &Value, list: &str, file: &Path) -> Vec<(String, String)> {
-    let entries = fixture[list]
-        .as_array()
-        .unwrap_or_else(|| panic!("{}: `{list}` must be an array", file.display()));
+    let entries = fixture[list].as_array().unwrap_or_else(|| panic!("{}: `{list}` must be an array", file.display()));
     let mut pairs: Vec<(String, String)> = entries
         .iter()
         .map(|e| {
@@ -38,10 +34,8 @@ fn expected(fixture: &Value, list: &str, file: &Path) -> Vec<(String, String)> {
 }
 
 fn found(findings: &[Violation]) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = findings
-        .iter()
-        .map(|v| (v.path.clone(), v.rule.code().to_owned()))
-        .collect();
+    let mut pairs: Vec<(String, String)> =
+        findings.iter().map(|v| (v.path.clone(), v.rule.code().to_owned())).collect();
     pairs.sort();
     pairs
 }
@@ -50,13 +44,9 @@ fn run(kind: &str) -> usize {
     let files = fixture_files(kind);
     for file in &files {
         let text = std::fs::read_to_string(file).expect("read fixture");
-        let fixture: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: not JSON: {e}", file.display()));
-        assert!(
-            fixture["name"].is_string(),
-            "{}: needs a name",
-            file.display()
-        );
+        let fixture: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", file.display()));
+        assert!(fixture["name"].is_string(), "{}: needs a name", file.display());
         let report = check_components(&fixture["components"], "components");
         let name = file.display();
         assert_eq!(
@@ -73,10 +63,7 @@ fn run(kind: &str) -> usize {
         );
         match kind {
             "valid" => assert!(report.violations.is_empty(), "{name}"),
-            _ => assert!(
-                !report.violations.is_empty(),
-                "{name}: an invalid fixture needs a violation"
-            ),
+            _ => assert!(!report.violations.is_empty(), "{name}: an invalid fixture needs a violation"),
         }
     }
     files.len()

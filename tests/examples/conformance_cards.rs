@@ -22,54 +22,24 @@ fn every_leaf() -> Vec<Component> {
     let mut out: Vec<Component> = Vec::new();
     out.push(text("**Plan**: Pro").into());
     for size in enum_values("TextSize") {
-        out.push(
-            text("sized")
-                .size(proto("TEXT_SIZE_", size, TextSize::from_str_name))
-                .into(),
-        );
-        out.push(
-            plain_text("sized")
-                .size(proto("TEXT_SIZE_", size, TextSize::from_str_name))
-                .into(),
-        );
+        out.push(text("sized").size(proto("TEXT_SIZE_", size, TextSize::from_str_name)).into());
+        out.push(plain_text("sized").size(proto("TEXT_SIZE_", size, TextSize::from_str_name)).into());
     }
     for color in enum_values("TextColor") {
-        out.push(
-            text("colored")
-                .color(proto("TEXT_COLOR_", color, TextColor::from_str_name))
-                .into(),
-        );
-        out.push(
-            plain_text("colored")
-                .color(proto("TEXT_COLOR_", color, TextColor::from_str_name))
-                .into(),
-        );
+        out.push(text("colored").color(proto("TEXT_COLOR_", color, TextColor::from_str_name)).into());
+        out.push(plain_text("colored").color(proto("TEXT_COLOR_", color, TextColor::from_str_name)).into());
     }
     out.push(plain_text("cus_123 <no *markdown*>").into());
     out.push(badge("plain").into());
     for color in enum_values("BadgeColor") {
-        out.push(
-            badge(*color)
-                .color(proto("BADGE_COLOR_", color, BadgeColor::from_str_name))
-                .into(),
-        );
+        out.push(badge(*color).color(proto("BADGE_COLOR_", color, BadgeColor::from_str_name)).into());
     }
-    out.push(
-        link_button(
-            "Open in Stripe",
-            "https://dashboard.stripe.com/customers/cus_123",
-        )
-        .into(),
-    );
+    out.push(link_button("Open in Stripe", "https://dashboard.stripe.com/customers/cus_123").into());
     out.push(copy_button("cus_123").into());
     out.push(copy_button("cus_123").tooltip("Copy customer id").into());
     out.push(divider().into());
     for size in enum_values("SpacingSize") {
-        out.push(
-            divider()
-                .spacing(proto("SPACING_SIZE_", size, SpacingSize::from_str_name))
-                .into(),
-        );
+        out.push(divider().spacing(proto("SPACING_SIZE_", size, SpacingSize::from_str_name)).into());
         out.push(spacer(proto("SPACING_SIZE_", size, SpacingSize::from_str_name)).into());
     }
     out.push(workflow_button_id("Issue refund", "wf_01H").into());
@@ -77,14 +47,7 @@ fn every_leaf() -> Vec<Component> {
     out.push(date_time(at).into());
     out.push(user_by_email("owner@example.com").into());
     out.push(user_by_id("u_01H").into());
-    out.push(
-        text(format!(
-            "Owner {} since {}",
-            inline::user_id("u_01H"),
-            inline::date_time(at)
-        ))
-        .into(),
-    );
+    out.push(text(format!("Owner {} since {}", inline::user_id("u_01H"), inline::date_time(at))).into());
     out
 }
 

@@ -221,14 +221,8 @@ fn all_components() -> Vec<Component> {
         date_time_iso8601("2026-03-01T09:30:00Z").into(),
         user_by_email("owner@example.com").into(),
         text(format!("Owner {}", inline::user_id("u_1"))).into(),
-        row(
-            [text("Seats")],
-            [
-                RowContent::from(badge("4 of 10").color(BadgeColor::Yellow)),
-                copy_button("x").into(),
-            ],
-        )
-        .into(),
+        row([text("Seats")], [RowContent::from(badge("4 of 10").color(BadgeColor::Yellow)), copy_button("x").into()])
+            .into(),
         container([
             ContainerContent::from(row([plain_text("a")], [workflow_button_id("Run", "wf_1")])),
             divider().into(),

@@ -49,10 +49,7 @@ impl Received {
 
     /// A header as text ("" when absent).
     pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 }
 
@@ -77,21 +74,10 @@ impl CardEndpoint {
 
     /// Starts the endpoint on 127.0.0.1:0, answering `cards` (key → card without `key`).
     pub async fn start(cards: impl IntoIterator<Item = (&'static str, Value)>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the card endpoint");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the card endpoint");
         let shared = Arc::new(Shared::default());
-        shared
-            .cards
-            .lock()
-            .unwrap()
-            .extend(cards.into_iter().map(|(k, v)| (k.to_owned(), v)));
-        let mut endpoint = Self {
-            addr: listener.local_addr().expect("addr"),
-            shared,
-            shutdown: None,
-            task: None,
-        };
+        shared.cards.lock().unwrap().extend(cards.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        let mut endpoint = Self { addr: listener.local_addr().expect("addr"), shared, shutdown: None, task: None };
         endpoint.serve(listener);
         endpoint
     }
@@ -123,11 +109,7 @@ impl CardEndpoint {
 
     /// Replaces the card answered for `key`.
     pub fn set_card(&self, key: &str, card: Value) {
-        self.shared
-            .cards
-            .lock()
-            .unwrap()
-            .insert(key.to_owned(), card);
+        self.shared.cards.lock().unwrap().insert(key.to_owned(), card);
     }
 
     /// Every request received so far.
@@ -157,9 +139,7 @@ impl Drop for CardEndpoint {
 
 fn record(shared: &Shared, path: &str, headers: &HeaderMap, body: &Bytes) -> bool {
     let expected = cardmesh_gateway::verify::sign(ENDPOINT_SECRET, body);
-    let signed_ok = headers
-        .get("plain-request-signature")
-        .is_some_and(|v| v.as_bytes() == expected.as_bytes());
+    let signed_ok = headers.get("plain-request-signature").is_some_and(|v| v.as_bytes() == expected.as_bytes());
     shared.received.lock().unwrap().push(Received {
         path: path.to_owned(),
         headers: headers.clone(),
@@ -184,36 +164,21 @@ fn answer_for(shared: &Shared, body: &Bytes) -> Value {
             Some(card)
         })
         .collect();
-    cards.push(
-        json!({ "key": "not-requested", "components": [{ "componentText": { "text": "extra" } }] }),
-    );
+    cards.push(json!({ "key": "not-requested", "components": [{ "componentText": { "text": "extra" } }] }));
     json!({ "cards": cards })
 }
 
 async fn cards(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     if !record(&shared, "/cards", &headers, &body) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({ "error": "invalid signature" })),
-        )
-            .into_response();
+        return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": "invalid signature" }))).into_response();
     }
     axum::Json(answer_for(&shared, &body)).into_response()
 }
 
-async fn status(
-    State(shared): State<Arc<Shared>>,
-    Path(code): Path<u16>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn status(State(shared): State<Arc<Shared>>, Path(code): Path<u16>, headers: HeaderMap, body: Bytes) -> Response {
     record(&shared, &format!("/status/{code}"), &headers, &body);
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        axum::Json(json!({ "error": "something went wrong" })),
-    )
-        .into_response()
+    (status, axum::Json(json!({ "error": "something went wrong" }))).into_response()
 }
 
 async fn slow(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -225,11 +190,7 @@ async fn slow(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
 
 async fn not_json(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     record(&shared, "/not-json", &headers, &body);
-    (
-        [("content-type", "text/html")],
-        "<html><body>502 Bad Gateway</body></html>",
-    )
-        .into_response()
+    ([("content-type", "text/html")], "<html><body>502 Bad Gateway</body></html>").into_response()
 }
 
 async fn huge(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {

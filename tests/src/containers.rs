@@ -381,7 +381,9 @@ impl Stack {
     /// Every container's logs, for failure reports.
     pub async fn logs(&self) -> String {
         let mut out = String::new();
-        for node in [&self.gateway, &self.billing, &self.usage, &self.accounts, &self.orders, &self.feedback, &self.redis] {
+        for node in
+            [&self.gateway, &self.billing, &self.usage, &self.accounts, &self.orders, &self.feedback, &self.redis]
+        {
             let logs = node.logs().await;
             let tail: Vec<&str> = logs.lines().rev().take(60).collect();
             out.push_str(&format!("\n----- logs of {} (last {} lines) -----\n", node.name, tail.len()));

@@ -68,9 +68,12 @@ impl RunningService {
     {
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, Box::pin(async {
-            let _ = rx.await;
-        })));
+        let task = tokio::spawn(serve(
+            listener,
+            Box::pin(async {
+                let _ = rx.await;
+            }),
+        ));
         Self { addr, scheme: "http", shutdown: Some(tx), task: Some(task) }
     }
 

@@ -78,34 +78,20 @@ pub struct PlainGraphQl {
 impl PlainGraphQl {
     /// Starts the stand-in with card configs `key → id`.
     pub async fn start(configs: &[(&str, &str)]) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind graphql");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind graphql");
         let addr = listener.local_addr().expect("addr");
         let (hold, held) = watch::channel(false);
         let shared = Shared {
             requests: Arc::default(),
-            configs: Arc::new(Mutex::new(
-                configs
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-            )),
+            configs: Arc::new(Mutex::new(configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())),
             customers: Arc::default(),
             held,
         };
-        let app = Router::new()
-            .route("/graphql/v1", post(answer))
-            .with_state(shared.clone());
+        let app = Router::new().route("/graphql/v1", post(answer)).with_state(shared.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self {
-            addr,
-            shared,
-            hold,
-            task,
-        }
+        Self { addr, shared, hold, task }
     }
 
     /// The endpoint, for `CARDMESH_PLAIN_API_URL`.
@@ -120,35 +106,23 @@ impl PlainGraphQl {
 
     /// The `reloadCustomerCardInstance` requests received so far.
     pub fn reloads(&self) -> Vec<Recorded> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.operation() == "ReloadCustomerCardInstance")
-            .collect()
+        self.requests().into_iter().filter(|r| r.operation() == "ReloadCustomerCardInstance").collect()
     }
 
     /// How many `customerCardConfigs` queries were received.
     pub fn config_queries(&self) -> usize {
-        self.requests()
-            .iter()
-            .filter(|r| r.operation() == "CustomerCardConfigs")
-            .count()
+        self.requests().iter().filter(|r| r.operation() == "CustomerCardConfigs").count()
     }
 
     /// Replaces the card configs (a card added or removed in Plain).
     pub fn set_configs(&self, configs: &[(&str, &str)]) {
-        *self.shared.configs.lock().unwrap() = configs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        *self.shared.configs.lock().unwrap() =
+            configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     }
 
     /// Makes `customerByExternalId(external_id)` answer the customer `id`.
     pub fn add_customer(&self, external_id: &str, id: &str) {
-        self.shared
-            .customers
-            .lock()
-            .unwrap()
-            .push((external_id.to_owned(), id.to_owned()));
+        self.shared.customers.lock().unwrap().push((external_id.to_owned(), id.to_owned()));
     }
 
     /// Makes reloads wait until [`Self::release`].
@@ -173,23 +147,11 @@ async fn answer(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> (StatusCode, Json<Value>) {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let recorded = Recorded {
-        authorization: header("authorization"),
-        content_type: header("content-type"),
-        body,
-    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let recorded = Recorded { authorization: header("authorization"), content_type: header("content-type"), body };
     shared.requests.lock().unwrap().push(recorded.clone());
     if recorded.authorization.as_deref() != Some(&format!("Bearer {PLAIN_API_KEY}")) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "errors": [{ "message": "Authentication required" }] })),
-        );
+        return (StatusCode::UNAUTHORIZED, Json(json!({ "errors": [{ "message": "Authentication required" }] })));
     }
     match recorded.operation() {
         "CustomerCardConfigs" => {
@@ -200,30 +162,19 @@ async fn answer(
                 .iter()
                 .map(|(key, id)| json!({ "id": id, "key": key, "isEnabled": true }))
                 .collect();
-            (
-                StatusCode::OK,
-                Json(json!({ "data": { "customerCardConfigs": configs } })),
-            )
+            (StatusCode::OK, Json(json!({ "data": { "customerCardConfigs": configs } })))
         }
         "CustomerByExternalId" => {
-            let wanted = recorded.variables()["externalId"]
-                .as_str()
-                .unwrap_or_default();
+            let wanted = recorded.variables()["externalId"].as_str().unwrap_or_default();
             let customers = shared.customers.lock().unwrap();
             let found = customers.iter().find(|(external, _)| external == wanted);
             let customer = found.map(|(external, id)| json!({ "id": id, "externalId": external }));
-            (
-                StatusCode::OK,
-                Json(json!({ "data": { "customerByExternalId": customer } })),
-            )
+            (StatusCode::OK, Json(json!({ "data": { "customerByExternalId": customer } })))
         }
         "ReloadCustomerCardInstance" => {
             let mut held = shared.held.clone();
             let _ = held.wait_for(|held| !held).await;
-            match recorded.variables()["input"]["customerId"]
-                .as_str()
-                .unwrap_or_default()
-            {
+            match recorded.variables()["input"]["customerId"].as_str().unwrap_or_default() {
                 MUTATION_ERROR_CUSTOMER => (
                     StatusCode::OK,
                     Json(json!({ "data": { "reloadCustomerCardInstance": {

@@ -80,36 +80,18 @@ fn bridge_config(endpoint: &CardEndpoint, closed_port: u16) -> BridgeConfig {
     let mut main = signed(
         "main",
         "/cards",
-        &[
-            "all-kinds",
-            "aliases",
-            "nulls",
-            "no-data",
-            "short-lived",
-            "broken",
-            "missing",
-        ],
+        &["all-kinds", "aliases", "nulls", "no-data", "short-lived", "broken", "missing"],
         ENDPOINT_SECRET,
     );
-    main.headers
-        .insert("Authorization".into(), ENDPOINT_TOKEN.into());
+    main.headers.insert("Authorization".into(), ENDPOINT_TOKEN.into());
     let mut huge = signed("huge", "/huge", &["huge"], ENDPOINT_SECRET);
     huge.max_body_bytes = 64 * 1024;
-    let refused = RawEndpoint::new(
-        "refused",
-        &format!("http://127.0.0.1:{closed_port}/"),
-        keys(&["refused"]),
-    );
+    let refused = RawEndpoint::new("refused", &format!("http://127.0.0.1:{closed_port}/"), keys(&["refused"]));
     let raw = RawConfig {
         service_name: Some("legacy".into()),
         endpoint: vec![
             main,
-            signed(
-                "wrong-secret",
-                "/cards",
-                &["wrong-signature"],
-                "not-the-endpoint-secret",
-            ),
+            signed("wrong-secret", "/cards", &["wrong-signature"], "not-the-endpoint-secret"),
             signed("fails-500", "/status/500", &["fails-500"], ENDPOINT_SECRET),
             signed("fails-401", "/status/401", &["fails-401"], ENDPOINT_SECRET),
             signed("slow", "/slow", &["slow"], ENDPOINT_SECRET),
@@ -124,10 +106,7 @@ fn bridge_config(endpoint: &CardEndpoint, closed_port: u16) -> BridgeConfig {
 
 fn endpoint_cards() -> Vec<(&'static str, Value)> {
     vec![
-        (
-            "all-kinds",
-            json!({ "timeToLiveSeconds": 90, "components": all_kinds() }),
-        ),
+        ("all-kinds", json!({ "timeToLiveSeconds": 90, "components": all_kinds() })),
         (
             "aliases",
             json!({ "components": [
@@ -157,26 +136,11 @@ fn endpoint_cards() -> Vec<(&'static str, Value)> {
             { "componentBadge": { "badgeLabel": "private-label-value", "badgeColor": "PINK" } }
         ] }),
         ),
-        (
-            "wrong-signature",
-            json!({ "components": [{ "componentText": { "text": "never served" } }] }),
-        ),
-        (
-            "fails-500",
-            json!({ "components": [{ "componentText": { "text": "x" } }] }),
-        ),
-        (
-            "slow",
-            json!({ "components": [{ "componentText": { "text": "x" } }] }),
-        ),
-        (
-            "huge",
-            json!({ "components": [{ "componentText": { "text": "x" } }] }),
-        ),
-        (
-            "redirected",
-            json!({ "components": [{ "componentText": { "text": "x" } }] }),
-        ),
+        ("wrong-signature", json!({ "components": [{ "componentText": { "text": "never served" } }] })),
+        ("fails-500", json!({ "components": [{ "componentText": { "text": "x" } }] })),
+        ("slow", json!({ "components": [{ "componentText": { "text": "x" } }] })),
+        ("huge", json!({ "components": [{ "componentText": { "text": "x" } }] })),
+        ("redirected", json!({ "components": [{ "componentText": { "text": "x" } }] })),
     ]
 }
 
@@ -186,17 +150,8 @@ async fn closed_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-const FAILING: [&str; 9] = [
-    "missing",
-    "wrong-signature",
-    "fails-500",
-    "fails-401",
-    "slow",
-    "not-json",
-    "huge",
-    "redirected",
-    "refused",
-];
+const FAILING: [&str; 9] =
+    ["missing", "wrong-signature", "fails-500", "fails-401", "slow", "not-json", "huge", "redirected", "refused"];
 
 #[tokio::test]
 async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_endpoint() {
@@ -206,27 +161,15 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
     let gw = RunningGateway::start_ready(gateway_config(&[bridge.endpoint()])).await;
 
     let good = ["all-kinds", "aliases", "nulls", "no-data", "short-lived"];
-    let keys: Vec<&str> = good
-        .iter()
-        .chain(["broken"].iter())
-        .chain(FAILING.iter())
-        .copied()
-        .collect();
+    let keys: Vec<&str> = good.iter().chain(["broken"].iter()).chain(FAILING.iter()).copied().collect();
     let answer = gw.post_signed(&body(&keys, "c_bridge_1")).await;
     assert_eq!(answer.status, 200, "{}", answer.json);
-    assert_eq!(
-        answer.keys(),
-        keys,
-        "one card per requested key, the extra card dropped"
-    );
+    assert_eq!(answer.keys(), keys, "one card per requested key, the extra card dropped");
 
     // Valid cards reach Plain as the endpoint drew them, with the current field names.
     let card = answer.card("all-kinds");
     assert_eq!(card["components"], all_kinds());
-    assert_eq!(
-        card["timeToLiveSeconds"], 90,
-        "timeToLiveSeconds is carried over"
-    );
+    assert_eq!(card["timeToLiveSeconds"], 90, "timeToLiveSeconds is carried over");
     assert_eq!(
         answer.card("nulls")["components"],
         json!([
@@ -246,74 +189,33 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
         text.contains("cards[5].components[1].componentBadge.badgeColor"),
         "the broken card's reason names the JSON path:\n{text}"
     );
-    for secret in [
-        EMAIL,
-        "private-label-value",
-        ENDPOINT_SECRET,
-        ENDPOINT_TOKEN,
-    ] {
+    for secret in [EMAIL, "private-label-value", ENDPOINT_SECRET, ENDPOINT_TOKEN] {
         assert!(!text.contains(secret), "{secret} appears in the logs");
     }
 
     // What the endpoint received: one request per endpoint, exactly as Plain sends it.
     let received = endpoint.received();
-    let main: Vec<_> = received
-        .iter()
-        .filter(|r| r.path == "/cards" && r.signed_ok)
-        .collect();
-    assert_eq!(
-        main.len(),
-        1,
-        "one request for all of the main endpoint's keys"
-    );
+    let main: Vec<_> = received.iter().filter(|r| r.path == "/cards" && r.signed_ok).collect();
+    assert_eq!(main.len(), 1, "one request for all of the main endpoint's keys");
     let request = main[0];
     assert_eq!(
         request.json()["cardKeys"],
-        json!([
-            "all-kinds",
-            "aliases",
-            "nulls",
-            "no-data",
-            "short-lived",
-            "broken",
-            "missing"
-        ])
+        json!(["all-kinds", "aliases", "nulls", "no-data", "short-lived", "broken", "missing"])
     );
-    assert_eq!(
-        request.json()["customer"],
-        json!({ "id": "c_bridge_1", "email": EMAIL, "externalId": "cus_bridge_1" })
-    );
-    assert_eq!(
-        request.json()["thread"],
-        json!({ "id": "th_bridge_1", "externalId": null })
-    );
-    assert_eq!(
-        request.json()["tenant"],
-        json!({ "id": "te_bridge_1", "externalId": "acme" })
-    );
+    assert_eq!(request.json()["customer"], json!({ "id": "c_bridge_1", "email": EMAIL, "externalId": "cus_bridge_1" }));
+    assert_eq!(request.json()["thread"], json!({ "id": "th_bridge_1", "externalId": null }));
+    assert_eq!(request.json()["tenant"], json!({ "id": "te_bridge_1", "externalId": "acme" }));
     assert_eq!(request.header("content-type"), "application/json");
     assert_eq!(request.header("accept"), "application/json");
-    assert_eq!(
-        request.header("user-agent"),
-        "Plain/1.0 (plain.com; help@plain.com)"
-    );
+    assert_eq!(request.header("user-agent"), "Plain/1.0 (plain.com; help@plain.com)");
     assert_eq!(request.header("plain-workspace-id"), "w_test");
     assert_eq!(request.header("authorization"), ENDPOINT_TOKEN);
-    let refused: Vec<_> = received
-        .iter()
-        .filter(|r| r.path == "/cards" && !r.signed_ok)
-        .collect();
-    assert_eq!(
-        refused.len(),
-        1,
-        "the wrongly signed request reached the endpoint and was refused"
-    );
+    let refused: Vec<_> = received.iter().filter(|r| r.path == "/cards" && !r.signed_ok).collect();
+    assert_eq!(refused.len(), 1, "the wrongly signed request reached the endpoint and was refused");
     assert_eq!(refused[0].json()["cardKeys"], json!(["wrong-signature"]));
     assert!(received.iter().any(|r| r.path == "/redirect"));
     assert!(
-        !received
-            .iter()
-            .any(|r| r.path == "/cards" && r.json()["cardKeys"] == json!(["redirected"])),
+        !received.iter().any(|r| r.path == "/cards" && r.json()["cardKeys"] == json!(["redirected"])),
         "redirect not followed"
     );
 
@@ -334,15 +236,10 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
         assert!(metrics.contains(&line), "{line} missing in:\n{metrics}");
     }
     assert!(
-        metrics.contains(
-            "cardmesh_bridge_endpoint_request_duration_seconds_count{endpoint=\"main\"} 1"
-        ),
+        metrics.contains("cardmesh_bridge_endpoint_request_duration_seconds_count{endpoint=\"main\"} 1"),
         "{metrics}"
     );
-    assert!(
-        metrics.contains("cardmesh_kit_requests_total"),
-        "the kit's metrics on the same listener"
-    );
+    assert!(metrics.contains("cardmesh_kit_requests_total"), "the kit's metrics on the same listener");
 
     // The endpoint stops: once the short-lived card expires, its last good copy is served.
     gw.flush_cache().await;
@@ -354,30 +251,14 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
         if answer.cache_count("stale") == 1 {
             break answer;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "short-lived was never served stale: {}",
-            answer.json
-        );
+        assert!(std::time::Instant::now() < deadline, "short-lived was never served stale: {}", answer.json);
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(!is_fallback(stale.card("short-lived")), "{}", stale.json);
-    assert_eq!(
-        stale.card("short-lived")["components"],
-        answer.card("short-lived")["components"]
-    );
-    assert_eq!(
-        stale.card("all-kinds")["components"],
-        all_kinds(),
-        "still fresh in the cache"
-    );
-    let cold = gw
-        .post_signed(&body(&["aliases"], "c_bridge_never_seen"))
-        .await;
-    assert!(
-        is_fallback(cold.card("aliases")),
-        "never cached and the endpoint is down: fallback"
-    );
+    assert_eq!(stale.card("short-lived")["components"], answer.card("short-lived")["components"]);
+    assert_eq!(stale.card("all-kinds")["components"], all_kinds(), "still fresh in the cache");
+    let cold = gw.post_signed(&body(&["aliases"], "c_bridge_never_seen")).await;
+    assert!(is_fallback(cold.card("aliases")), "never cached and the endpoint is down: fallback");
 
     // Deprecated aliases are accepted and reach Plain under their current names.
     assert_eq!(

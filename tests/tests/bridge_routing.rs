@@ -36,24 +36,15 @@ impl cardmesh_kit::CardProvider for NewOwner {
 }
 
 fn one_endpoint(endpoint: &CardEndpoint, keys: &[&str]) -> BridgeConfig {
-    let mut raw = RawEndpoint::new(
-        "legacy",
-        &endpoint.url("/cards"),
-        keys.iter().map(|k| k.to_string()).collect(),
-    );
+    let mut raw = RawEndpoint::new("legacy", &endpoint.url("/cards"), keys.iter().map(|k| k.to_string()).collect());
     raw.signing_secret = Some(ENDPOINT_SECRET.into());
     raw.timeout = Duration::from_millis(400);
-    let raw = RawConfig {
-        service_name: None,
-        endpoint: vec![raw],
-    };
+    let raw = RawConfig { service_name: None, endpoint: vec![raw] };
     checked(raw)
 }
 
 fn text_of(card: &Value) -> &str {
-    card["components"][0]["componentText"]["text"]
-        .as_str()
-        .unwrap_or_default()
+    card["components"][0]["componentText"]["text"].as_str().unwrap_or_default()
 }
 
 /// docs/existing-card-api.md, "Migrate card by card": the proto service is deployed with the
@@ -62,14 +53,8 @@ fn text_of(card: &Value) -> &str {
 #[tokio::test]
 async fn a_key_moves_from_the_bridge_to_a_proto_service_by_restarting_only_the_bridge() {
     let endpoint = CardEndpoint::start([
-        (
-            "orders",
-            json!({ "components": [{ "componentText": { "text": "orders from the endpoint" } }] }),
-        ),
-        (
-            "plans",
-            json!({ "components": [{ "componentText": { "text": "plans from the endpoint" } }] }),
-        ),
+        ("orders", json!({ "components": [{ "componentText": { "text": "orders from the endpoint" } }] })),
+        ("plans", json!({ "components": [{ "componentText": { "text": "plans from the endpoint" } }] })),
     ])
     .await;
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind bridge");
@@ -83,51 +68,32 @@ async fn a_key_moves_from_the_bridge_to_a_proto_service_by_restarting_only_the_b
     config.discovery.refresh_interval = Duration::from_millis(200);
     let gw = RunningGateway::start_ready(config).await;
 
-    let before = gw
-        .post_signed(&body(&["orders", "plans"], "c_migrate_1"))
-        .await;
-    assert_eq!(
-        text_of(before.card("orders")),
-        "orders from the endpoint",
-        "{}",
-        before.json
-    );
+    let before = gw.post_signed(&body(&["orders", "plans"], "c_migrate_1")).await;
+    assert_eq!(text_of(before.card("orders")), "orders from the endpoint", "{}", before.json);
     assert_eq!(text_of(before.card("plans")), "plans from the endpoint");
 
     // The key leaves the bridge's configuration; the bridge restarts on its address.
     bridge.stop().await;
-    let listener = TcpListener::bind(bridge_addr)
-        .await
-        .expect("rebind the bridge's address");
-    let _bridge = RunningService::start_on(
-        HttpBridge::new(one_endpoint(&endpoint, &["plans"])).expect("bridge"),
-        listener,
-    );
+    let listener = TcpListener::bind(bridge_addr).await.expect("rebind the bridge's address");
+    let _bridge =
+        RunningService::start_on(HttpBridge::new(one_endpoint(&endpoint, &["plans"])).expect("bridge"), listener);
 
     // Cached copies of the old owner live out their TTL; a customer not cached yet shows
     // the routing at once.
     let mut customer = 0;
-    wait_until(
-        "orders routed to the proto service",
-        Duration::from_secs(10),
-        || {
-            customer += 1;
-            let body = body(&["orders", "plans"], &format!("c_migrate_after_{customer}"));
-            let gw = &gw;
-            async move {
-                let answer = gw.post_signed(&body).await;
-                text_of(answer.card("orders")) == "orders from the proto service"
-                    && text_of(answer.card("plans")) == "plans from the endpoint"
-            }
-        },
-    )
+    wait_until("orders routed to the proto service", Duration::from_secs(10), || {
+        customer += 1;
+        let body = body(&["orders", "plans"], &format!("c_migrate_after_{customer}"));
+        let gw = &gw;
+        async move {
+            let answer = gw.post_signed(&body).await;
+            text_of(answer.card("orders")) == "orders from the proto service"
+                && text_of(answer.card("plans")) == "plans from the endpoint"
+        }
+    })
     .await;
     let last = endpoint.received().pop().expect("the endpoint was called");
-    assert_eq!(
-        last.json()["cardKeys"],
-        json!(["plans"]),
-        "the bridge no longer asks for the moved key"
-    );
+    assert_eq!(last.json()["cardKeys"], json!(["plans"]), "the bridge no longer asks for the moved key");
 }
 
 /// An `https://` endpoint is verified: against the configured CA it answers; against the
@@ -158,29 +124,17 @@ async fn https_endpoints_are_verified_against_the_configured_ca_or_the_system_ro
     };
     let raw = RawConfig {
         service_name: None,
-        endpoint: vec![
-            endpoint("with-ca", "usage", true),
-            endpoint("system-roots", "customer-details", false),
-        ],
+        endpoint: vec![endpoint("with-ca", "usage", true), endpoint("system-roots", "customer-details", false)],
     };
     let bridge = RunningBridge::start(checked(raw)).await;
     let gw = RunningGateway::start_ready(gateway_config(&[bridge.endpoint()])).await;
 
-    let answer = gw
-        .post_signed(&demo_body(&["usage", "customer-details"]))
-        .await;
+    let answer = gw.post_signed(&demo_body(&["usage", "customer-details"])).await;
     assert_eq!(answer.status, 200, "{}", answer.json);
     let usage = answer.card("usage");
-    assert!(
-        !is_fallback(usage),
-        "verified against the configured CA: {usage}"
-    );
+    assert!(!is_fallback(usage), "verified against the configured CA: {usage}");
     assert!(usage["components"].is_array(), "{usage}");
-    assert!(
-        is_fallback(answer.card("customer-details")),
-        "an unknown CA is refused: {}",
-        answer.json
-    );
+    assert!(is_fallback(answer.card("customer-details")), "an unknown CA is refused: {}", answer.json);
     let metrics = bridge.metrics().await;
     for line in [
         "cardmesh_bridge_endpoint_requests_total{endpoint=\"with-ca\",outcome=\"ok\"} 1",

@@ -9,8 +9,7 @@
 use std::time::Duration;
 
 use cardmesh_tests::containers::{
-    plain_body, probe, unique_prefix, Node, E2E_SECRET, GATEWAY_IMAGE, GATEWAY_PORT, SERVICE_PORT,
-    TAG,
+    plain_body, probe, unique_prefix, Node, E2E_SECRET, GATEWAY_IMAGE, GATEWAY_PORT, SERVICE_PORT, TAG,
 };
 use cardmesh_tests::{is_fallback, Answer};
 use serde_json::json;
@@ -23,12 +22,7 @@ const ENDPOINT_PORT: u16 = 8080;
 const BRIDGE_SECRET: &str = "e2e-bridge-secret";
 const KEYS: [&str; 2] = ["legacy-orders", "legacy-support-plan"];
 
-fn container(
-    image: &str,
-    port: u16,
-    network: &str,
-    name: &str,
-) -> testcontainers::ContainerRequest<GenericImage> {
+fn container(image: &str, port: u16, network: &str, name: &str) -> testcontainers::ContainerRequest<GenericImage> {
     GenericImage::new(image, TAG)
         .with_exposed_port(port.tcp())
         .with_wait_for(WaitFor::healthcheck())
@@ -39,18 +33,12 @@ fn container(
 }
 
 async fn post(client: &reqwest::Client, gateway: &Node, body: &str) -> Answer {
-    let url = format!(
-        "http://127.0.0.1:{}/",
-        gateway.host_port(GATEWAY_PORT).await
-    );
+    let url = format!("http://127.0.0.1:{}/", gateway.host_port(GATEWAY_PORT).await);
     let resp = client
         .post(&url)
         .header("content-type", "application/json")
         .header("plain-workspace-id", "w_e2e")
-        .header(
-            "plain-request-signature",
-            cardmesh_gateway::verify::sign(E2E_SECRET, body.as_bytes()),
-        )
+        .header("plain-request-signature", cardmesh_gateway::verify::sign(E2E_SECRET, body.as_bytes()))
         .body(body.to_owned())
         .send()
         .await
@@ -66,50 +54,25 @@ async fn an_existing_endpoints_cards_reach_plain_through_the_bridge_and_stay_whe
 
     let redis = Node::run(
         name("redis"),
-        GenericImage::new(
-            cardmesh_tests::redis::REDIS_IMAGE.0,
-            cardmesh_tests::redis::REDIS_IMAGE.1,
-        )
-        .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
-        .with_cmd([
-            "redis-server",
-            "--bind",
-            "0.0.0.0",
-            "--protected-mode",
-            "no",
-            "--save",
-            "",
-        ])
-        .with_network(&network)
-        .with_container_name(name("redis")),
+        GenericImage::new(cardmesh_tests::redis::REDIS_IMAGE.0, cardmesh_tests::redis::REDIS_IMAGE.1)
+            .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
+            .with_cmd(["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", ""])
+            .with_network(&network)
+            .with_container_name(name("redis")),
     );
     let endpoint = Node::run(
         name("card-endpoint"),
-        container(
-            ENDPOINT_IMAGE,
-            ENDPOINT_PORT,
-            &network,
-            &name("card-endpoint"),
-        )
-        .with_health_check(probe(&[
-            "http",
-            &format!("http://127.0.0.1:{ENDPOINT_PORT}/healthz"),
-        ]))
-        .with_env_var(
-            "CARDMESH_EXAMPLE_ENDPOINT_LISTEN",
-            format!("0.0.0.0:{ENDPOINT_PORT}"),
-        )
-        .with_env_var("CARDMESH_EXAMPLE_ENDPOINT_SECRET", BRIDGE_SECRET),
+        container(ENDPOINT_IMAGE, ENDPOINT_PORT, &network, &name("card-endpoint"))
+            .with_health_check(probe(&["http", &format!("http://127.0.0.1:{ENDPOINT_PORT}/healthz")]))
+            .with_env_var("CARDMESH_EXAMPLE_ENDPOINT_LISTEN", format!("0.0.0.0:{ENDPOINT_PORT}"))
+            .with_env_var("CARDMESH_EXAMPLE_ENDPOINT_SECRET", BRIDGE_SECRET),
     );
     let bridge = Node::run(
         name("http-bridge"),
         container(BRIDGE_IMAGE, SERVICE_PORT, &network, &name("http-bridge"))
             .with_health_check(probe(&["grpc", &format!("127.0.0.1:{SERVICE_PORT}")]))
             .with_env_var("CARDMESH_SERVICE_LISTEN", format!("0.0.0.0:{SERVICE_PORT}"))
-            .with_env_var(
-                "CARDMESH_BRIDGE_URL",
-                format!("http://{}:{ENDPOINT_PORT}/", name("card-endpoint")),
-            )
+            .with_env_var("CARDMESH_BRIDGE_URL", format!("http://{}:{ENDPOINT_PORT}/", name("card-endpoint")))
             .with_env_var("CARDMESH_BRIDGE_KEYS", KEYS.join(","))
             .with_env_var("CARDMESH_BRIDGE_SECRET", BRIDGE_SECRET),
     );
@@ -117,50 +80,30 @@ async fn an_existing_endpoints_cards_reach_plain_through_the_bridge_and_stay_whe
     let gateway = Node::run(
         name("gateway"),
         container(GATEWAY_IMAGE, GATEWAY_PORT, &network, &name("gateway"))
-            .with_health_check(probe(&[
-                "http",
-                &format!("http://127.0.0.1:{GATEWAY_PORT}/healthz"),
-            ]))
+            .with_health_check(probe(&["http", &format!("http://127.0.0.1:{GATEWAY_PORT}/healthz")]))
             .with_env_var("CARDMESH_LISTEN", format!("0.0.0.0:{GATEWAY_PORT}"))
-            .with_env_var(
-                "CARDMESH_SERVICES",
-                format!("http://{}:{SERVICE_PORT}", name("http-bridge")),
-            )
-            .with_env_var(
-                "CARDMESH_REDIS_URL",
-                format!("redis://{}:6379/0", name("redis")),
-            )
+            .with_env_var("CARDMESH_SERVICES", format!("http://{}:{SERVICE_PORT}", name("http-bridge")))
+            .with_env_var("CARDMESH_REDIS_URL", format!("redis://{}:6379/0", name("redis")))
             .with_env_var("CARDMESH_SIGNING_SECRETS", E2E_SECRET)
             .with_env_var("CARDMESH_CACHE_MAX_TTL", "3s"),
     )
     .await;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("client");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
     let body = plain_body(&KEYS, "c_e2e_bridge", "cus_demo_1", "ada@example.com");
 
     let scenario = async {
         // Fresh cards once the gateway has described the bridge.
-        let fresh = post_until(
-            &client,
-            &gateway,
-            &body,
-            "fresh cards from the endpoint",
-            |a| a.status == 200 && KEYS.iter().all(|k| !is_fallback(a.card(k))),
-        )
+        let fresh = post_until(&client, &gateway, &body, "fresh cards from the endpoint", |a| {
+            a.status == 200 && KEYS.iter().all(|k| !is_fallback(a.card(k)))
+        })
         .await;
-        let orders =
-            &fresh.card("legacy-orders")["components"][0]["componentContainer"]["containerContent"];
+        let orders = &fresh.card("legacy-orders")["components"][0]["componentContainer"]["containerContent"];
         assert_eq!(
             orders[0]["componentRow"]["rowMainContent"][0],
             json!({ "componentText": { "text": "Open orders", "textSize": "M" } }),
             "a deprecated alias reaches Plain under its current name"
         );
-        assert_eq!(
-            orders[1],
-            json!({ "componentDivider": { "dividerSpacingSize": "M" } })
-        );
+        assert_eq!(orders[1], json!({ "componentDivider": { "dividerSpacingSize": "M" } }));
         assert_eq!(
             fresh.card("legacy-support-plan")["components"][0],
             json!({ "componentText": { "text": "**Priority support**", "textColor": "SUCCESS" } })
@@ -173,22 +116,13 @@ async fn an_existing_endpoints_cards_reach_plain_through_the_bridge_and_stay_whe
         })
         .await;
         for key in KEYS {
-            assert_eq!(
-                stale.card(key)["components"],
-                fresh.card(key)["components"],
-                "{key}"
-            );
+            assert_eq!(stale.card(key)["components"], fresh.card(key)["components"], "{key}");
         }
         let logs = bridge.logs().await;
         assert!(logs.contains("endpoint request failed"), "{logs}");
-        assert!(
-            !logs.contains("ada@example.com") && !logs.contains(BRIDGE_SECRET),
-            "{logs}"
-        );
+        assert!(!logs.contains("ada@example.com") && !logs.contains(BRIDGE_SECRET), "{logs}");
     };
-    if let Err(panic) =
-        futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(scenario)).await
-    {
+    if let Err(panic) = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(scenario)).await {
         for node in [&gateway, &bridge, &endpoint, &redis] {
             eprintln!("----- {} -----\n{}", node.name, node.logs().await);
         }

@@ -10,8 +10,7 @@ use futures::future::join_all;
 use serde_json::json;
 
 /// The mutation, exactly as sent: field names from Plain's schema (`@team-plain/graphql`).
-const EXPECTED_MUTATION: &str =
-    "mutation ReloadCustomerCardInstance($input: ReloadCustomerCardInstanceInput!) {
+const EXPECTED_MUTATION: &str = "mutation ReloadCustomerCardInstance($input: ReloadCustomerCardInstanceInput!) {
   reloadCustomerCardInstance(input: $input) {
     customerCardInstance {
       __typename
@@ -67,12 +66,7 @@ async fn reloads_send_plains_operation_with_the_bearer_key() {
 
     let reports = reload(&api, "c_1", &["usage"], Some("th_1")).await;
     assert_eq!(reports.len(), 1);
-    assert_eq!(
-        reports[0].outcome,
-        ReloadOutcome::Reloaded {
-            config_id: "ccc_usage".into()
-        }
-    );
+    assert_eq!(reports[0].outcome, ReloadOutcome::Reloaded { config_id: "ccc_usage".into() });
     assert_eq!(
         reports[0].to_json(),
         json!({ "cardKey": "usage", "threadId": "th_1", "outcome": "reloaded", "coalesced": false, "customerCardConfigId": "ccc_usage" })
@@ -91,39 +85,22 @@ async fn reloads_send_plains_operation_with_the_bearer_key() {
         &json!({ "input": { "customerId": "c_1", "customerCardConfigId": "ccc_usage", "threadId": "th_1" } })
     );
     for request in &requests {
-        assert_eq!(
-            request.authorization.as_deref(),
-            Some(&*format!("Bearer {PLAIN_API_KEY}"))
-        );
+        assert_eq!(request.authorization.as_deref(), Some(&*format!("Bearer {PLAIN_API_KEY}")));
         assert_eq!(request.content_type.as_deref(), Some("application/json"));
     }
 
     // Without a thread, no threadId; the mapping is cached: no second query.
     let reports = reload(&api, "c_2", &["subscription-status"], None).await;
-    assert_eq!(
-        reports[0].outcome,
-        ReloadOutcome::Reloaded {
-            config_id: "ccc_sub".into()
-        }
-    );
+    assert_eq!(reports[0].outcome, ReloadOutcome::Reloaded { config_id: "ccc_sub".into() });
     let last = server.reloads().pop().unwrap();
-    assert_eq!(
-        last.variables(),
-        &json!({ "input": { "customerId": "c_2", "customerCardConfigId": "ccc_sub" } })
-    );
+    assert_eq!(last.variables(), &json!({ "input": { "customerId": "c_2", "customerCardConfigId": "ccc_sub" } }));
     assert_eq!(server.config_queries(), 1);
 
     // "All of the customer's cards": every enabled card config.
     let reports = api.reload_invalidated("c_3", None, None).await;
-    let keys: Vec<_> = reports
-        .iter()
-        .map(|r| r.card_key.clone().unwrap())
-        .collect();
+    let keys: Vec<_> = reports.iter().map(|r| r.card_key.clone().unwrap()).collect();
     assert_eq!(keys, ["subscription-status", "usage"]);
-    assert!(
-        reports.iter().all(|r| r.outcome.code() == "reloaded"),
-        "{reports:?}"
-    );
+    assert!(reports.iter().all(|r| r.outcome.code() == "reloaded"), "{reports:?}");
 }
 
 #[tokio::test]
@@ -132,12 +109,8 @@ async fn plains_errors_are_reported_counted_and_never_fail() {
     let timeout = Duration::from_millis(400);
     let api = PlainApi::new(&settings(&server, timeout, 4)).unwrap();
 
-    let refused = reload(&api, MUTATION_ERROR_CUSTOMER, &["usage"], None)
-        .await
-        .remove(0);
-    let ReloadOutcome::Refused { config_id, error } = &refused.outcome else {
-        panic!("{refused:?}")
-    };
+    let refused = reload(&api, MUTATION_ERROR_CUSTOMER, &["usage"], None).await.remove(0);
+    let ReloadOutcome::Refused { config_id, error } = &refused.outcome else { panic!("{refused:?}") };
     assert_eq!(
         (config_id.as_str(), error.code.as_str(), error.kind.as_str()),
         ("ccc_usage", "input_validation", "VALIDATION")
@@ -148,9 +121,7 @@ async fn plains_errors_are_reported_counted_and_never_fail() {
     assert_eq!(report["error"]["code"], "input_validation");
     assert_eq!(report["error"]["fields"][0]["type"], "NOT_FOUND");
 
-    let failed = reload(&api, HTTP_500_CUSTOMER, &["usage"], None)
-        .await
-        .remove(0);
+    let failed = reload(&api, HTTP_500_CUSTOMER, &["usage"], None).await.remove(0);
     assert!(
         matches!(&failed.outcome, ReloadOutcome::Failed(CallError::Http { status: 500, message }) if message == "Internal server error"),
         "{failed:?}"
@@ -158,18 +129,9 @@ async fn plains_errors_are_reported_counted_and_never_fail() {
     assert_eq!(failed.to_json()["error"]["status"], 500);
 
     let started = Instant::now();
-    let timed_out = reload(&api, TIMEOUT_CUSTOMER, &["usage"], None)
-        .await
-        .remove(0);
-    assert_eq!(
-        timed_out.outcome,
-        ReloadOutcome::Failed(CallError::Timeout(timeout))
-    );
-    assert!(
-        started.elapsed() < timeout * 4,
-        "took {:?}",
-        started.elapsed()
-    );
+    let timed_out = reload(&api, TIMEOUT_CUSTOMER, &["usage"], None).await.remove(0);
+    assert_eq!(timed_out.outcome, ReloadOutcome::Failed(CallError::Timeout(timeout)));
+    assert!(started.elapsed() < timeout * 4, "took {:?}", started.elapsed());
 
     let unknown = reload(&api, "c_1", &["not-in-plain"], None).await.remove(0);
     assert_eq!(unknown.outcome, ReloadOutcome::UnknownCard);
@@ -182,47 +144,28 @@ async fn plains_errors_are_reported_counted_and_never_fail() {
         "cardmesh_plain_reloads_total{outcome=\"unknown_card\"} 1",
         "cardmesh_plain_reloads_total{outcome=\"reloaded\"} 0",
     ] {
-        assert!(
-            metrics.lines().any(|l| l == line),
-            "{line} missing from:\n{metrics}"
-        );
+        assert!(metrics.lines().any(|l| l == line), "{line} missing from:\n{metrics}");
     }
 
     // A wrong key is an HTTP error like any other (and the key is not in the report).
     let mut wrong = settings(&server, timeout, 4);
     wrong.api_key = Some(Secret::new("plainApiKey_wrong"));
-    let report = reload(&PlainApi::new(&wrong).unwrap(), "c_1", &["usage"], None)
-        .await
-        .remove(0);
+    let report = reload(&PlainApi::new(&wrong).unwrap(), "c_1", &["usage"], None).await.remove(0);
     assert_eq!(report.outcome.code(), "http_error");
-    assert!(
-        !report.to_json().to_string().contains("plainApiKey"),
-        "{}",
-        report.to_json()
-    );
+    assert!(!report.to_json().to_string().contains("plainApiKey"), "{}", report.to_json());
 }
 
 #[tokio::test]
 async fn an_unknown_key_refreshes_the_card_configs_at_once() {
     let server = PlainGraphQl::start(CONFIGS).await;
     let api = PlainApi::new(&settings(&server, Duration::from_secs(2), 4)).unwrap();
-    assert_eq!(
-        reload(&api, "c_1", &["usage"], None).await[0]
-            .outcome
-            .code(),
-        "reloaded"
-    );
+    assert_eq!(reload(&api, "c_1", &["usage"], None).await[0].outcome.code(), "reloaded");
     assert_eq!(server.config_queries(), 1);
 
     // A card added in Plain since: the mapping is fetched again rather than waiting 5 min.
     server.set_configs(&[("usage", "ccc_usage"), ("invoices", "ccc_inv")]);
     let report = reload(&api, "c_1", &["invoices"], None).await.remove(0);
-    assert_eq!(
-        report.outcome,
-        ReloadOutcome::Reloaded {
-            config_id: "ccc_inv".into()
-        }
-    );
+    assert_eq!(report.outcome, ReloadOutcome::Reloaded { config_id: "ccc_inv".into() });
     assert_eq!(server.config_queries(), 2);
 }
 
@@ -242,22 +185,15 @@ async fn a_storm_of_invalidations_is_coalesced_per_customer_and_card() {
     );
     let release = async {
         // The warm-up's reload and the one holding the permit.
-        wait_until(
-            "a held reload reaches Plain",
-            Duration::from_secs(5),
-            || async { server.reloads().len() == 2 },
-        )
-        .await;
+        wait_until("a held reload reaches Plain", Duration::from_secs(5), || async { server.reloads().len() == 2 })
+            .await;
         server.release();
     };
     let (blocked, storm, ()) = tokio::join!(blocker, storm, release);
     assert_eq!(blocked[0].outcome.code(), "reloaded");
 
     let storm: Vec<ReloadReport> = storm.into_iter().flatten().collect();
-    assert!(
-        storm.iter().all(|r| r.outcome.code() == "reloaded"),
-        "{storm:?}"
-    );
+    assert!(storm.iter().all(|r| r.outcome.code() == "reloaded"), "{storm:?}");
     let joined: Vec<bool> = storm[..5].iter().map(|r| r.coalesced).collect();
     assert_eq!(joined, [false, true, true, true, true]);
     assert!(!storm[5].coalesced && !storm[6].coalesced);
@@ -272,11 +208,7 @@ async fn a_storm_of_invalidations_is_coalesced_per_customer_and_card() {
             })
             .count()
     };
-    assert_eq!(
-        sent("c_1", "ccc_usage"),
-        1,
-        "five invalidations, one reload"
-    );
+    assert_eq!(sent("c_1", "ccc_usage"), 1, "five invalidations, one reload");
     assert_eq!(sent("c_1", "ccc_sub"), 1);
     assert_eq!(sent("c_2", "ccc_usage"), 1);
 
@@ -290,10 +222,7 @@ async fn a_customer_is_found_by_external_id() {
     let server = PlainGraphQl::start(CONFIGS).await;
     server.add_customer("cus_demo_1", "c_01PLAIN");
     let api = PlainApi::new(&settings(&server, Duration::from_secs(2), 4)).unwrap();
-    assert_eq!(
-        api.customer_id_for_external("cus_demo_1").await,
-        Ok(Some("c_01PLAIN".into()))
-    );
+    assert_eq!(api.customer_id_for_external("cus_demo_1").await, Ok(Some("c_01PLAIN".into())));
     assert_eq!(api.customer_id_for_external("cus_nobody").await, Ok(None));
     let lookup = &server.requests()[0];
     assert_eq!(lookup.operation(), "CustomerByExternalId");

@@ -5,12 +5,7 @@
 
 use cardmesh_tests::*;
 
-const ALL_KEYS: [&str; 4] = [
-    "usage",
-    "subscription-status",
-    "customer-details",
-    "latest-invoice",
-];
+const ALL_KEYS: [&str; 4] = ["usage", "subscription-status", "customer-details", "latest-invoice"];
 
 async fn stack() -> (ExampleServices, RunningGateway) {
     let services = ExampleServices::start().await;
@@ -32,9 +27,7 @@ fn assert_answered(answer: &Answer) {
 /// Whether any component of `card`, at any depth, has the wrapper key `key`.
 fn contains_component(value: &serde_json::Value, key: &str) -> bool {
     match value {
-        serde_json::Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| k == key || contains_component(v, key)),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k == key || contains_component(v, key)),
         serde_json::Value::Array(items) => items.iter().any(|v| contains_component(v, key)),
         _ => false,
     }
@@ -50,20 +43,13 @@ async fn null_email_is_answered_with_cards_found_by_external_id() {
     assert_answered(&answer);
     let details = answer.card("customer-details");
     assert_eq!(
-        details["components"][0]["componentRow"]["rowMainContent"][0]["componentPlainText"]
-            ["plainText"],
+        details["components"][0]["componentRow"]["rowMainContent"][0]["componentPlainText"]["plainText"],
         "Ada Lovelace"
     );
     // The demo answer carries the two newest components.
-    assert!(
-        contains_component(details, "componentDateTime"),
-        "{details}"
-    );
+    assert!(contains_component(details, "componentDateTime"), "{details}");
     assert!(contains_component(details, "componentUser"), "{details}");
-    assert!(contains_component(
-        answer.card("latest-invoice"),
-        "componentDateTime"
-    ));
+    assert!(contains_component(answer.card("latest-invoice"), "componentDateTime"));
 }
 
 #[tokio::test]
@@ -100,26 +86,13 @@ async fn really_broken_bodies_are_400_naming_the_field() {
     let (_services, gw) = stack().await;
     for (body, field) in [
         (r#"{"cardKeys":["usage"]}"#, "customer"),
-        (
-            r#"{"cardKeys":["usage"],"customer":{"id":5,"email":null}}"#,
-            "customer.id",
-        ),
+        (r#"{"cardKeys":["usage"],"customer":{"id":5,"email":null}}"#, "customer.id"),
         (r#"{"cardKeys":"usage","customer":{"id":"c"}}"#, "cardKeys"),
-        (
-            r#"{"cardKeys":["usage"],"customer":{"id":"c","email":7}}"#,
-            "customer.email",
-        ),
-        (
-            r#"{"cardKeys":["usage"],"customer":{"id":"c"},"thread":{"externalId":null}}"#,
-            "thread.id",
-        ),
+        (r#"{"cardKeys":["usage"],"customer":{"id":"c","email":7}}"#, "customer.email"),
+        (r#"{"cardKeys":["usage"],"customer":{"id":"c"},"thread":{"externalId":null}}"#, "thread.id"),
     ] {
         let answer = gw.post_signed(body).await;
         assert_eq!(answer.status, 400, "{body}: {}", answer.json);
-        assert_eq!(
-            answer.json["error"]["field"], field,
-            "{body}: {}",
-            answer.json
-        );
+        assert_eq!(answer.json["error"]["field"], field, "{body}: {}", answer.json);
     }
 }

@@ -113,23 +113,15 @@ fn spacing(strings: Strings, allow_unspecified: bool) -> impl Strategy<Value = S
 /// refuses.
 fn a_date_time(strings: Strings) -> BoxedStrategy<DateTime> {
     // 0001-01-01 .. 9999-12-31, to the nanosecond.
-    let instant =
-        (-62_135_596_800i64..253_402_300_799, 0u32..1_000_000_000).prop_map(|(secs, nanos)| {
-            let at =
-                cardmesh_kit::time::OffsetDateTime::from_unix_timestamp(secs).expect("in range");
-            date_time(at.replace_nanosecond(nanos).expect("nanos"))
-        });
+    let instant = (-62_135_596_800i64..253_402_300_799, 0u32..1_000_000_000).prop_map(|(secs, nanos)| {
+        let at = cardmesh_kit::time::OffsetDateTime::from_unix_timestamp(secs).expect("in range");
+        date_time(at.replace_nanosecond(nanos).expect("nanos"))
+    });
     match strings {
         Strings::Valid => instant.boxed(),
         Strings::Any => {
-            let refused = select(vec![
-                "",
-                "2026-03-01",
-                "2026-03-01T09:30:00",
-                "2026-02-30T00:00:00Z",
-                "yesterday",
-            ])
-            .prop_map(date_time_iso8601);
+            let refused = select(vec!["", "2026-03-01", "2026-03-01T09:30:00", "2026-02-30T00:00:00Z", "yesterday"])
+                .prop_map(date_time_iso8601);
             prop_oneof![3 => instant, 1 => refused, 1 => any::<String>().prop_map(date_time_iso8601)].boxed()
         }
     }
@@ -237,15 +229,9 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
         })
     });
     let spacer_leaf = spacing(s, false).prop_map(|size| Leaf::Spacer(spacer(size)));
-    let workflow_leaf = (string(LABEL_MAX, s), string(LABEL_MAX, s), any::<bool>()).prop_map(
-        |(label, name, by_id)| {
-            Leaf::WorkflowButton(if by_id {
-                workflow_button_id(label, name)
-            } else {
-                workflow_button_key(label, name)
-            })
-        },
-    );
+    let workflow_leaf = (string(LABEL_MAX, s), string(LABEL_MAX, s), any::<bool>()).prop_map(|(label, name, by_id)| {
+        Leaf::WorkflowButton(if by_id { workflow_button_id(label, name) } else { workflow_button_key(label, name) })
+    });
     prop_oneof![
         text_leaf,
         plain_leaf,
@@ -265,10 +251,7 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
 fn a_row(s: Strings) -> impl Strategy<Value = Row> {
     let min = if matches!(s, Strings::Any) { 0 } else { 1 };
     (vec(leaf(s), min..4), vec(leaf(s), 0..4)).prop_map(|(main, aside)| {
-        row(
-            main.into_iter().map(Leaf::into::<RowContent>),
-            aside.into_iter().map(Leaf::into::<RowContent>),
-        )
+        row(main.into_iter().map(Leaf::into::<RowContent>), aside.into_iter().map(Leaf::into::<RowContent>))
     })
 }
 

@@ -69,8 +69,7 @@ pub struct Judgement {
 impl Judgement {
     /// The exit status: 0 valid, 1 violations (or warnings when `strict`).
     pub fn exit_code(&self, strict: bool) -> u8 {
-        let failed =
-            !self.report.violations.is_empty() || (strict && !self.report.warnings.is_empty());
+        let failed = !self.report.violations.is_empty() || (strict && !self.report.warnings.is_empty());
         u8::from(failed)
     }
 
@@ -96,23 +95,11 @@ impl Judgement {
     fn text(&self, strict: bool) -> String {
         let mut out = String::new();
         if let (Some(status), Some(elapsed)) = (self.status, self.elapsed) {
-            out.push_str(&format!(
-                "answered {status} in {} ms\n",
-                elapsed.as_millis()
-            ));
+            out.push_str(&format!("answered {status} in {} ms\n", elapsed.as_millis()));
         }
-        for (label, list) in [
-            ("error", &self.report.violations),
-            ("warning", &self.report.warnings),
-        ] {
+        for (label, list) in [("error", &self.report.violations), ("warning", &self.report.warnings)] {
             for v in list {
-                out.push_str(&format!(
-                    "{label}: {}: [{}] {}\n  fix: {}\n",
-                    v.path,
-                    v.rule,
-                    v.message,
-                    v.rule.fix()
-                ));
+                out.push_str(&format!("{label}: {}: [{}] {}\n  fix: {}\n", v.path, v.rule, v.message, v.rule.fix()));
             }
         }
         let (errors, warnings) = (self.report.violations.len(), self.report.warnings.len());
@@ -146,8 +133,5 @@ pub fn judge_document(input: &[u8], keys: &[String]) -> Judgement {
             report
         }
     };
-    Judgement {
-        report,
-        ..Judgement::default()
-    }
+    Judgement { report, ..Judgement::default() }
 }

@@ -28,11 +28,7 @@ pub fn plain_request_body(args: &ValidateArgs, timestamp: SystemTime) -> String 
 /// Sends the request to `url` (signed with `secret` when given) and judges the answer.
 /// Fails only when the request cannot be built (a bad URL); an unreachable API, a status
 /// other than 200 and a slow answer are findings.
-pub async fn probe(
-    url: &str,
-    secret: Option<&str>,
-    args: &ValidateArgs,
-) -> Result<Judgement, String> {
+pub async fn probe(url: &str, secret: Option<&str>, args: &ValidateArgs) -> Result<Judgement, String> {
     let parsed = url::Url::parse(url).map_err(|e| format!("--url {url:?} is not a URL: {e}"))?;
     let body = plain_request_body(args, SystemTime::now());
     let client = reqwest::Client::builder()
@@ -46,18 +42,14 @@ pub async fn probe(
         .header("Accept", "application/json")
         .header("Plain-Workspace-Id", &args.workspace_id);
     if let Some(secret) = secret {
-        request = request.header(
-            crate::verify::SIGNATURE_HEADER,
-            crate::verify::sign(secret, body.as_bytes()),
-        );
+        request = request.header(crate::verify::SIGNATURE_HEADER, crate::verify::sign(secret, body.as_bytes()));
     }
     let started = Instant::now();
     let answer = request.body(body).send().await;
     let mut judgement = match answer {
-        Err(e) if e.is_timeout() => failed(
-            Rule::Timeout,
-            format!("no answer within Plain's {} s", PLAIN_TIMEOUT.as_secs()),
-        ),
+        Err(e) if e.is_timeout() => {
+            failed(Rule::Timeout, format!("no answer within Plain's {} s", PLAIN_TIMEOUT.as_secs()))
+        }
         Err(e) => failed(Rule::Response, format!("the request failed: {e}")),
         Ok(response) => {
             let status = response.status().as_u16();
@@ -73,20 +65,11 @@ pub async fn probe(
         }
     };
     let elapsed = started.elapsed();
-    if elapsed > PLAIN_TIMEOUT
-        && !judgement
-            .report
-            .violations
-            .iter()
-            .any(|v| v.rule == Rule::Timeout)
-    {
+    if elapsed > PLAIN_TIMEOUT && !judgement.report.violations.iter().any(|v| v.rule == Rule::Timeout) {
         judgement.report.violation(
             "$",
             Rule::Timeout,
-            format!(
-                "answered in {} ms; Plain gives up after 15 s",
-                elapsed.as_millis()
-            ),
+            format!("answered in {} ms; Plain gives up after 15 s", elapsed.as_millis()),
         );
     }
     judgement.elapsed = Some(elapsed);

@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
 pub use exposure::DEVELOPMENT_SECRET;
-pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use plain_api::{PlainApiSettings, PLAIN_API_URL};
+pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 pub use signing::{SignatureSettings, SigningSecrets};
@@ -238,7 +238,12 @@ impl Default for CacheSettings {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 64 * 1024, max_card_keys: cardmesh_rules::MAX_KEYS_PER_REQUEST, max_card_bytes: 32 * 1024, max_response_bytes: 256 * 1024 }
+        Self {
+            max_body_bytes: 64 * 1024,
+            max_card_keys: cardmesh_rules::MAX_KEYS_PER_REQUEST,
+            max_card_bytes: 32 * 1024,
+            max_response_bytes: 256 * 1024,
+        }
     }
 }
 

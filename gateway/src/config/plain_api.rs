@@ -52,11 +52,7 @@ impl PlainApiSettings {
 
 /// Checks the Plain API settings; pushes one message per broken rule.
 pub(super) fn validate(settings: &PlainApiSettings, errors: &mut Vec<String>) {
-    if settings
-        .api_key
-        .as_ref()
-        .is_some_and(|k| k.expose().trim().is_empty())
-    {
+    if settings.api_key.as_ref().is_some_and(|k| k.expose().trim().is_empty()) {
         errors.push("plain_api.api_key: must not be empty; unset CARDMESH_PLAIN_API_KEY to turn reloads off".into());
     }
     match url::Url::parse(&settings.api_url) {
@@ -111,14 +107,8 @@ mod tests {
         let mut errors = Vec::new();
         validate(&settings, &mut errors);
         let text = errors.join("\n");
-        assert!(
-            text.contains("plain_api.api_key: must not be empty"),
-            "{text}"
-        );
-        assert!(
-            text.contains("plain_api.api_url") && text.contains("CARDMESH_PLAIN_API_URL"),
-            "{text}"
-        );
+        assert!(text.contains("plain_api.api_key: must not be empty"), "{text}");
+        assert!(text.contains("plain_api.api_url") && text.contains("CARDMESH_PLAIN_API_URL"), "{text}");
         assert!(text.contains("plain_api.max_concurrency"), "{text}");
     }
 }

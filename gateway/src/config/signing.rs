@@ -83,8 +83,7 @@ impl<'de> Deserialize<'de> for SigningSecrets {
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
-                    .map(SigningSecrets::Shared)
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(SigningSecrets::Shared)
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -125,9 +124,7 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
                 );
             }
             if list.iter().any(|s| s.expose().is_empty()) {
-                errors.push(
-                    "signing_secrets: a secret is empty; remove it or give it a value".into(),
-                );
+                errors.push("signing_secrets: a secret is empty; remove it or give it a value".into());
             }
         }
         SigningSecrets::PerWorkspace(map) => {
@@ -152,7 +149,8 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
                     ));
                 }
                 if secrets.iter().any(|s| s.expose().is_empty()) {
-                    errors.push(format!("signing_secrets.{workspace}: a secret is empty; remove it or give it a value"));
+                    errors
+                        .push(format!("signing_secrets.{workspace}: a secret is empty; remove it or give it a value"));
                 }
             }
         }
@@ -169,17 +167,9 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
 /// Parses `CARDMESH_WORKSPACE_SECRETS`: `WORKSPACE=SECRET|SECRET,WORKSPACE=SECRET`. A secret
 /// may contain `=` but not `,` or `|` (use the file for those). Errors name the entry by its
 /// position and workspace, never by a secret.
-pub(super) fn parse_workspace_secrets(
-    name: &str,
-    raw: &str,
-) -> Result<BTreeMap<String, Vec<String>>, String> {
+pub(super) fn parse_workspace_secrets(name: &str, raw: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
     let mut map = BTreeMap::new();
-    for (i, entry) in raw
-        .split(',')
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .enumerate()
-    {
+    for (i, entry) in raw.split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
         let Some((workspace, secrets)) = entry.split_once('=') else {
             return Err(format!(
                 "{name}: entry {} has no '='; write WORKSPACE_ID=SECRET|SECRET entries separated \
@@ -189,21 +179,12 @@ pub(super) fn parse_workspace_secrets(
         };
         let workspace = workspace.trim();
         if workspace.is_empty() {
-            return Err(format!(
-                "{name}: entry {} has no workspace id before '='",
-                i + 1
-            ));
+            return Err(format!("{name}: entry {} has no workspace id before '='", i + 1));
         }
-        let secrets: Vec<String> = secrets
-            .split('|')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let secrets: Vec<String> =
+            secrets.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
         if secrets.is_empty() {
-            return Err(format!(
-                "{name}: workspace {workspace:?} has no secret after '='"
-            ));
+            return Err(format!("{name}: workspace {workspace:?} has no secret after '='"));
         }
         if map.insert(workspace.to_owned(), secrets).is_some() {
             return Err(format!(
@@ -228,15 +209,8 @@ mod tests {
     }
 
     fn load_file(toml: &str) -> Result<Config, ConfigError> {
-        let path = std::env::temp_dir().join(format!(
-            "cardmesh-signing-{}-{}.toml",
-            std::process::id(),
-            toml.len()
-        ));
-        std::fs::File::create(&path)
-            .unwrap()
-            .write_all(toml.as_bytes())
-            .unwrap();
+        let path = std::env::temp_dir().join(format!("cardmesh-signing-{}-{}.toml", std::process::id(), toml.len()));
+        std::fs::File::create(&path).unwrap().write_all(toml.as_bytes()).unwrap();
         let config = Config::load(Some(&path), &EnvOverrides::default());
         std::fs::remove_file(&path).ok();
         config
@@ -244,10 +218,9 @@ mod tests {
 
     fn table(config: &Config) -> Vec<(String, Vec<String>)> {
         match &config.signing_secrets {
-            SigningSecrets::PerWorkspace(map) => map
-                .iter()
-                .map(|(w, s)| (w.clone(), s.iter().map(|s| s.expose().to_owned()).collect()))
-                .collect(),
+            SigningSecrets::PerWorkspace(map) => {
+                map.iter().map(|(w, s)| (w.clone(), s.iter().map(|s| s.expose().to_owned()).collect())).collect()
+            }
             other => panic!("expected a workspace table, got {other:?}"),
         }
     }
@@ -255,10 +228,8 @@ mod tests {
     #[test]
     fn workspace_secrets_from_env() {
         let config = load(&[("CARDMESH_WORKSPACE_SECRETS", " w_1=s1|s2 , w_2=s3==")]).unwrap();
-        let expected = [
-            ("w_1".to_owned(), vec!["s1".to_owned(), "s2".to_owned()]),
-            ("w_2".to_owned(), vec!["s3==".to_owned()]),
-        ];
+        let expected =
+            [("w_1".to_owned(), vec!["s1".to_owned(), "s2".to_owned()]), ("w_2".to_owned(), vec!["s3==".to_owned()])];
         assert_eq!(table(&config), expected);
         assert!(!format!("{config:?}").contains("s3=="));
     }
@@ -279,21 +250,13 @@ mod tests {
             ("w_1=", "\"w_1\" has no secret"),
             ("w_1=hunter2,w_1=other", "\"w_1\" is listed twice"),
         ] {
-            let err = load(&[("CARDMESH_WORKSPACE_SECRETS", raw)])
-                .unwrap_err()
-                .to_string();
-            assert!(
-                err.contains("CARDMESH_WORKSPACE_SECRETS") && err.contains(expected),
-                "{raw}: {err}"
-            );
+            let err = load(&[("CARDMESH_WORKSPACE_SECRETS", raw)]).unwrap_err().to_string();
+            assert!(err.contains("CARDMESH_WORKSPACE_SECRETS") && err.contains(expected), "{raw}: {err}");
             assert!(!err.contains("hunter2"), "{err}");
         }
-        let err = load(&[
-            ("CARDMESH_WORKSPACE_SECRETS", "w_1=a"),
-            ("CARDMESH_SIGNING_SECRETS", "b"),
-        ])
-        .unwrap_err()
-        .to_string();
+        let err = load(&[("CARDMESH_WORKSPACE_SECRETS", "w_1=a"), ("CARDMESH_SIGNING_SECRETS", "b")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("both set"), "{err}");
     }
 
@@ -301,21 +264,11 @@ mod tests {
     fn bad_tables_say_how_to_fix_them() {
         let err = load_file("[signing_secrets]\n").unwrap_err().to_string();
         assert!(err.contains("workspace table is empty"), "{err}");
-        let err = load_file("[signing_secrets]\nw_1 = []\nw_2 = [\"\"]\n")
-            .unwrap_err()
-            .to_string();
+        let err = load_file("[signing_secrets]\nw_1 = []\nw_2 = [\"\"]\n").unwrap_err().to_string();
         assert!(err.contains("signing_secrets.w_1: no secret"), "{err}");
-        assert!(
-            err.contains("signing_secrets.w_2: a secret is empty"),
-            "{err}"
-        );
-        let err = load_file("signing_secrets = \"just-one\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("a list of secrets, or a table of workspace id"),
-            "{err}"
-        );
+        assert!(err.contains("signing_secrets.w_2: a secret is empty"), "{err}");
+        let err = load_file("signing_secrets = \"just-one\"\n").unwrap_err().to_string();
+        assert!(err.contains("a list of secrets, or a table of workspace id"), "{err}");
         assert!(!err.contains("just-one"), "{err}");
     }
 
@@ -323,21 +276,12 @@ mod tests {
     fn max_age_is_off_by_default_and_read_as_a_duration() {
         let config = load(&[("CARDMESH_SIGNING_SECRETS", "s")]).unwrap();
         assert_eq!(config.signature.max_age, None);
-        let config = load(&[
-            ("CARDMESH_SIGNING_SECRETS", "s"),
-            ("CARDMESH_SIGNATURE_MAX_AGE", "5m"),
-        ])
-        .unwrap();
+        let config = load(&[("CARDMESH_SIGNING_SECRETS", "s"), ("CARDMESH_SIGNATURE_MAX_AGE", "5m")]).unwrap();
         assert_eq!(config.signature.max_age, Some(Duration::from_secs(300)));
-        let config =
-            load_file("signing_secrets = [\"s\"]\n[signature]\nmax_age = \"90s\"\n").unwrap();
+        let config = load_file("signing_secrets = [\"s\"]\n[signature]\nmax_age = \"90s\"\n").unwrap();
         assert_eq!(config.signature.max_age, Some(Duration::from_secs(90)));
-        let err = load(&[
-            ("CARDMESH_SIGNING_SECRETS", "s"),
-            ("CARDMESH_SIGNATURE_MAX_AGE", "0s"),
-        ])
-        .unwrap_err()
-        .to_string();
+        let err =
+            load(&[("CARDMESH_SIGNING_SECRETS", "s"), ("CARDMESH_SIGNATURE_MAX_AGE", "0s")]).unwrap_err().to_string();
         assert!(err.contains("signature.max_age: must be above 0"), "{err}");
     }
 }

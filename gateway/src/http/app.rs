@@ -36,8 +36,7 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         // The `plain_request` span and the request metrics, around everything above.
         .layer(crate::telemetry::request_layer(gateway.metrics().clone()))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
-        .route("/readyz", get(ready))
-        ;
+        .route("/readyz", get(ready));
     super::routing::with_error_fallbacks(router)
         .with_state(gateway)
         // Logs every error answer, of the card routes and the others alike.

@@ -28,18 +28,11 @@ struct Loaded {
 
 impl CardConfigs {
     pub fn new(refresh_every: Duration) -> Self {
-        Self {
-            refresh_every,
-            loaded: Mutex::new(None),
-        }
+        Self { refresh_every, loaded: Mutex::new(None) }
     }
 
     /// The config id of `key`, `None` when Plain has no enabled card with that key.
-    pub async fn id_for(
-        &self,
-        client: &GraphQlClient,
-        key: &str,
-    ) -> Result<Option<String>, CallError> {
+    pub async fn id_for(&self, client: &GraphQlClient, key: &str) -> Result<Option<String>, CallError> {
         let asked = Instant::now();
         let mut loaded = self.loaded.lock().await;
         if let Some(current) = loaded.as_ref() {
@@ -58,40 +51,27 @@ impl CardConfigs {
     /// Every enabled card's key and config id (for "all of the customer's cards").
     pub async fn all(&self, client: &GraphQlClient) -> Result<Vec<(String, String)>, CallError> {
         let mut loaded = self.loaded.lock().await;
-        let stale = loaded
-            .as_ref()
-            .is_none_or(|l| l.at.elapsed() >= self.refresh_every);
+        let stale = loaded.as_ref().is_none_or(|l| l.at.elapsed() >= self.refresh_every);
         if stale {
             *loaded = Some(fetch(client).await?);
         }
-        let mut all: Vec<(String, String)> = loaded
-            .as_ref()
-            .map(|l| l.ids.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
+        let mut all: Vec<(String, String)> =
+            loaded.as_ref().map(|l| l.ids.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
         all.sort();
         Ok(all)
     }
 }
 
 async fn fetch(client: &GraphQlClient) -> Result<Loaded, CallError> {
-    let data = client
-        .run("CustomerCardConfigs", CARD_CONFIGS_QUERY, json!({}))
-        .await?;
-    Ok(Loaded {
-        ids: read_configs(&data)?,
-        at: Instant::now(),
-    })
+    let data = client.run("CustomerCardConfigs", CARD_CONFIGS_QUERY, json!({})).await?;
+    Ok(Loaded { ids: read_configs(&data)?, at: Instant::now() })
 }
 
 /// The enabled configs of a `customerCardConfigs` answer, key to id.
 fn read_configs(data: &Value) -> Result<HashMap<String, String>, CallError> {
     let configs: Vec<CardConfig> = serde_json::from_value(data["customerCardConfigs"].clone())
         .map_err(|e| CallError::InvalidResponse(format!("customerCardConfigs: {e}")))?;
-    Ok(configs
-        .into_iter()
-        .filter(|c| c.is_enabled)
-        .map(|c| (c.key, c.id))
-        .collect())
+    Ok(configs.into_iter().filter(|c| c.is_enabled).map(|c| (c.key, c.id)).collect())
 }
 
 #[cfg(test)]
@@ -107,9 +87,6 @@ mod tests {
         let ids = read_configs(&data).unwrap();
         assert_eq!(ids.get("usage").map(String::as_str), Some("ccc_1"));
         assert!(!ids.contains_key("old"));
-        assert!(matches!(
-            read_configs(&json!({})),
-            Err(CallError::InvalidResponse(_))
-        ));
+        assert!(matches!(read_configs(&json!({})), Err(CallError::InvalidResponse(_))));
     }
 }

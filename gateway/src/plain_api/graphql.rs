@@ -13,8 +13,7 @@ use serde_json::{json, Value};
 use crate::config::{PlainApiSettings, Secret};
 
 /// The mutation that makes Plain discard its copy of a card and load it again.
-pub const RELOAD_MUTATION: &str =
-    "mutation ReloadCustomerCardInstance($input: ReloadCustomerCardInstanceInput!) {
+pub const RELOAD_MUTATION: &str = "mutation ReloadCustomerCardInstance($input: ReloadCustomerCardInstanceInput!) {
   reloadCustomerCardInstance(input: $input) {
     customerCardInstance {
       __typename
@@ -93,10 +92,7 @@ pub enum CallError {
     #[error("Plain answered HTTP {status}: {message}")]
     Http { status: u16, message: String },
     #[error("Plain answered with GraphQL errors: {message}")]
-    GraphQl {
-        code: Option<String>,
-        message: String,
-    },
+    GraphQl { code: Option<String>, message: String },
     #[error("Plain's answer could not be read: {0}")]
     InvalidResponse(String),
 }
@@ -133,21 +129,11 @@ impl GraphQlClient {
             .build()
             .map_err(|e| tracing::error!(error = %e, "cannot build the Plain API client; card reloads are off"))
             .ok()?;
-        Some(Self {
-            http,
-            url: settings.api_url.clone(),
-            api_key,
-            timeout: settings.timeout,
-        })
+        Some(Self { http, url: settings.api_url.clone(), api_key, timeout: settings.timeout })
     }
 
     /// Runs `query` with `variables`; the `data` of a successful answer.
-    pub async fn run(
-        &self,
-        operation: &str,
-        query: &str,
-        variables: Value,
-    ) -> Result<Value, CallError> {
+    pub async fn run(&self, operation: &str, query: &str, variables: Value) -> Result<Value, CallError> {
         let body = json!({ "operationName": operation, "query": query, "variables": variables });
         let response = self
             .http
@@ -160,20 +146,10 @@ impl GraphQlClient {
         let status = response.status();
         let text = response.text().await.map_err(|e| self.transport_error(e))?;
         let answer: Option<Value> = serde_json::from_str(&text).ok();
-        let first_error = answer
-            .as_ref()
-            .and_then(|a| a["errors"].as_array())
-            .and_then(|e| e.first())
-            .cloned();
+        let first_error = answer.as_ref().and_then(|a| a["errors"].as_array()).and_then(|e| e.first()).cloned();
         if !status.is_success() {
-            let message = first_error
-                .as_ref()
-                .and_then(|e| e["message"].as_str())
-                .unwrap_or("no message");
-            return Err(CallError::Http {
-                status: status.as_u16(),
-                message: clip(message),
-            });
+            let message = first_error.as_ref().and_then(|e| e["message"].as_str()).unwrap_or("no message");
+            return Err(CallError::Http { status: status.as_u16(), message: clip(message) });
         }
         let answer = answer.ok_or_else(|| CallError::InvalidResponse("not JSON".into()))?;
         if let Some(error) = first_error {
@@ -231,10 +207,7 @@ mod tests {
             "fields": [{ "field": "customerId", "message": "not found", "type": "NOT_FOUND" }]
         }))
         .unwrap();
-        assert_eq!(
-            (error.code.as_str(), error.kind.as_str()),
-            ("input_validation", "VALIDATION")
-        );
+        assert_eq!((error.code.as_str(), error.kind.as_str()), ("input_validation", "VALIDATION"));
         assert_eq!(error.fields[0].kind, "NOT_FOUND");
     }
 

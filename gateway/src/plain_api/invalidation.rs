@@ -28,10 +28,7 @@ impl CustomerLookupError {
 }
 
 /// Plain's customer id for `external_id`.
-pub async fn customer_for_external(
-    api: Option<&PlainApi>,
-    external_id: &str,
-) -> Result<String, CustomerLookupError> {
+pub async fn customer_for_external(api: Option<&PlainApi>, external_id: &str) -> Result<String, CustomerLookupError> {
     let api = api.ok_or(CustomerLookupError::PlainApiOff)?;
     match api.customer_id_for_external(external_id).await {
         Ok(Some(id)) => Ok(id),
@@ -52,10 +49,7 @@ pub async fn reloads_after_invalidation(
     thread_id: Option<&str>,
 ) -> Value {
     match api {
-        Some(api) => reports_json(
-            &api.reload_invalidated(customer_id, card_keys, thread_id)
-                .await,
-        ),
+        Some(api) => reports_json(&api.reload_invalidated(customer_id, card_keys, thread_id).await),
         None => Value::Array(Vec::new()),
     }
 }

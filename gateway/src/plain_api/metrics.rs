@@ -13,17 +13,12 @@ pub struct ReloadMetrics {
 impl Default for ReloadMetrics {
     fn default() -> Self {
         let reloads = IntCounterVec::new(
-            Opts::new(
-                "cardmesh_plain_reloads_total",
-                "Card reloads asked of Plain after an invalidation, by outcome.",
-            ),
+            Opts::new("cardmesh_plain_reloads_total", "Card reloads asked of Plain after an invalidation, by outcome."),
             &["outcome"],
         )
         .expect("valid counter");
         let registry = Registry::new();
-        registry
-            .register(Box::new(reloads.clone()))
-            .expect("registered once");
+        registry.register(Box::new(reloads.clone())).expect("registered once");
         // Present from the start, so a rate over it is defined before the first reload.
         reloads.with_label_values(&["reloaded"]);
         Self { registry, reloads }

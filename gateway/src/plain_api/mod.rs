@@ -19,8 +19,7 @@ use futures::future::join_all;
 use serde_json::{json, Value};
 
 pub use graphql::{
-    CallError, MutationError, MutationFieldError, CARD_CONFIGS_QUERY,
-    CUSTOMER_BY_EXTERNAL_ID_QUERY, RELOAD_MUTATION,
+    CallError, MutationError, MutationFieldError, CARD_CONFIGS_QUERY, CUSTOMER_BY_EXTERNAL_ID_QUERY, RELOAD_MUTATION,
 };
 pub use invalidation::{customer_for_external, reloads_after_invalidation, CustomerLookupError};
 pub use reload::{ReloadKey, ReloadOutcome};
@@ -52,18 +51,9 @@ impl PlainApi {
         let client = Arc::new(graphql::GraphQlClient::new(settings)?);
         let configs = Arc::new(configs::CardConfigs::new(settings.config_refresh));
         let metrics = Arc::new(metrics::ReloadMetrics::default());
-        let reloader = reload::Reloader::new(
-            client.clone(),
-            configs.clone(),
-            settings.max_concurrency,
-            metrics.clone(),
-        );
-        Some(Self {
-            client,
-            configs,
-            reloader,
-            metrics,
-        })
+        let reloader =
+            reload::Reloader::new(client.clone(), configs.clone(), settings.max_concurrency, metrics.clone());
+        Some(Self { client, configs, reloader, metrics })
     }
 
     /// Asks Plain to reload the cards of `customer_id` that an invalidation dropped:
@@ -117,25 +107,16 @@ impl PlainApi {
     /// Plain's id of the customer whose external id is `external_id`; `None` when Plain
     /// has no such customer. Lets a card service, which knows its own ids only, report a
     /// change.
-    pub async fn customer_id_for_external(
-        &self,
-        external_id: &str,
-    ) -> Result<Option<String>, CallError> {
+    pub async fn customer_id_for_external(&self, external_id: &str) -> Result<Option<String>, CallError> {
         let data = self
             .client
-            .run(
-                "CustomerByExternalId",
-                CUSTOMER_BY_EXTERNAL_ID_QUERY,
-                json!({ "externalId": external_id }),
-            )
+            .run("CustomerByExternalId", CUSTOMER_BY_EXTERNAL_ID_QUERY, json!({ "externalId": external_id }))
             .await?;
         match &data["customerByExternalId"] {
             Value::Null => Ok(None),
             customer => match customer["id"].as_str() {
                 Some(id) => Ok(Some(id.to_owned())),
-                None => Err(CallError::InvalidResponse(
-                    "customerByExternalId has no id".into(),
-                )),
+                None => Err(CallError::InvalidResponse("customerByExternalId has no id".into())),
             },
         }
     }
@@ -157,9 +138,7 @@ impl ReloadReport {
             "coalesced": self.coalesced,
         });
         match &self.outcome {
-            ReloadOutcome::Reloaded { config_id } => {
-                report["customerCardConfigId"] = json!(config_id)
-            }
+            ReloadOutcome::Reloaded { config_id } => report["customerCardConfigId"] = json!(config_id),
             ReloadOutcome::Refused { config_id, error } => {
                 report["customerCardConfigId"] = json!(config_id);
                 report["error"] = json!(error);

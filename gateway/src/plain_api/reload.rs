@@ -33,10 +33,7 @@ pub enum ReloadOutcome {
     /// Plain has no enabled card config with this key: nothing to reload.
     UnknownCard,
     /// Plain refused the reload with a `MutationError`.
-    Refused {
-        config_id: String,
-        error: MutationError,
-    },
+    Refused { config_id: String, error: MutationError },
     /// The call did not give an answer (HTTP, network, timeout, unreadable answer).
     Failed(CallError),
     /// The gateway stopped before the call was made.
@@ -94,14 +91,9 @@ impl Reloader {
         if let Some((_, outcome)) = waiting.get(&key) {
             return (outcome.clone(), true);
         }
-        let id = self
-            .next_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        let outcome: SharedOutcome = rx
-            .map(|r| r.unwrap_or(ReloadOutcome::Abandoned))
-            .boxed()
-            .shared();
+        let outcome: SharedOutcome = rx.map(|r| r.unwrap_or(ReloadOutcome::Abandoned)).boxed().shared();
         // Inserted before the task can run: the task removes its own entry once it holds a
         // permit, which needs this lock.
         waiting.insert(key.clone(), (id, outcome.clone()));
@@ -142,22 +134,13 @@ async fn reload(client: &GraphQlClient, configs: &CardConfigs, key: &ReloadKey) 
     if let Some(thread) = &key.thread_id {
         input["threadId"] = json!(thread);
     }
-    let data = match client
-        .run(
-            "ReloadCustomerCardInstance",
-            RELOAD_MUTATION,
-            json!({ "input": input }),
-        )
-        .await
-    {
+    let data = match client.run("ReloadCustomerCardInstance", RELOAD_MUTATION, json!({ "input": input })).await {
         Ok(data) => data,
         Err(e) => return ReloadOutcome::Failed(e),
     };
     let output = &data["reloadCustomerCardInstance"];
     if output.is_null() {
-        return ReloadOutcome::Failed(CallError::InvalidResponse(
-            "no reloadCustomerCardInstance".into(),
-        ));
+        return ReloadOutcome::Failed(CallError::InvalidResponse("no reloadCustomerCardInstance".into()));
     }
     match &output["error"] {
         serde_json::Value::Null => ReloadOutcome::Reloaded { config_id },
@@ -169,8 +152,7 @@ async fn reload(client: &GraphQlClient, configs: &CardConfigs, key: &ReloadKey) 
 }
 
 fn log(key: &ReloadKey, outcome: &ReloadOutcome) {
-    let (customer_id, card_key, thread_id) =
-        (&key.customer_id, &key.card_key, key.thread_id.as_deref());
+    let (customer_id, card_key, thread_id) = (&key.customer_id, &key.card_key, key.thread_id.as_deref());
     match outcome {
         ReloadOutcome::Reloaded { config_id } => {
             tracing::info!(

@@ -20,22 +20,10 @@ impl EnumKind {
     }
 }
 
-pub(super) const TEXT_SIZE: EnumKind = EnumKind {
-    name: "TextSize",
-    prefix: "TEXT_SIZE_",
-};
-pub(super) const TEXT_COLOR: EnumKind = EnumKind {
-    name: "TextColor",
-    prefix: "TEXT_COLOR_",
-};
-pub(super) const BADGE_COLOR: EnumKind = EnumKind {
-    name: "BadgeColor",
-    prefix: "BADGE_COLOR_",
-};
-pub(super) const SPACING_SIZE: EnumKind = EnumKind {
-    name: "SpacingSize",
-    prefix: "SPACING_SIZE_",
-};
+pub(super) const TEXT_SIZE: EnumKind = EnumKind { name: "TextSize", prefix: "TEXT_SIZE_" };
+pub(super) const TEXT_COLOR: EnumKind = EnumKind { name: "TextColor", prefix: "TEXT_COLOR_" };
+pub(super) const BADGE_COLOR: EnumKind = EnumKind { name: "BadgeColor", prefix: "BADGE_COLOR_" };
+pub(super) const SPACING_SIZE: EnumKind = EnumKind { name: "SpacingSize", prefix: "SPACING_SIZE_" };
 
 #[cfg(test)]
 mod tests {
@@ -64,27 +52,19 @@ mod tests {
         let all = |names: Vec<(i32, &'static str)>| names;
         check(
             TEXT_SIZE,
-            &all((0..4)
-                .filter_map(|v| TextSize::try_from(v).ok().map(|e| (v, e.as_str_name())))
-                .collect()),
+            &all((0..4).filter_map(|v| TextSize::try_from(v).ok().map(|e| (v, e.as_str_name()))).collect()),
         );
         check(
             TEXT_COLOR,
-            &all((0..6)
-                .filter_map(|v| TextColor::try_from(v).ok().map(|e| (v, e.as_str_name())))
-                .collect()),
+            &all((0..6).filter_map(|v| TextColor::try_from(v).ok().map(|e| (v, e.as_str_name()))).collect()),
         );
         check(
             BADGE_COLOR,
-            &all((0..6)
-                .filter_map(|v| BadgeColor::try_from(v).ok().map(|e| (v, e.as_str_name())))
-                .collect()),
+            &all((0..6).filter_map(|v| BadgeColor::try_from(v).ok().map(|e| (v, e.as_str_name()))).collect()),
         );
         check(
             SPACING_SIZE,
-            &all((0..6)
-                .filter_map(|v| SpacingSize::try_from(v).ok().map(|e| (v, e.as_str_name())))
-                .collect()),
+            &all((0..6).filter_map(|v| SpacingSize::try_from(v).ok().map(|e| (v, e.as_str_name()))).collect()),
         );
     }
 }

@@ -35,31 +35,19 @@ pub enum RenderError {
     /// The first render error found (path in Plain's JSON names; rule `oneOf` for an unset
     /// oneof, `enum` for an unknown enum integer).
     #[error("{path}: {message}")]
-    Invalid {
-        path: String,
-        rule: Rule,
-        message: String,
-    },
+    Invalid { path: String, rule: Rule, message: String },
 }
 
 impl From<Violation> for RenderError {
     fn from(v: Violation) -> Self {
-        RenderError::Invalid {
-            path: v.path,
-            rule: v.rule,
-            message: v.message,
-        }
+        RenderError::Invalid { path: v.path, rule: v.rule, message: v.message }
     }
 }
 
 impl From<RenderError> for Violation {
     fn from(e: RenderError) -> Self {
         match e {
-            RenderError::Invalid {
-                path,
-                rule,
-                message,
-            } => Violation::new(path, rule, message),
+            RenderError::Invalid { path, rule, message } => Violation::new(path, rule, message),
         }
     }
 }

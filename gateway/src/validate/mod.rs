@@ -9,6 +9,6 @@
 
 pub use cardmesh_rules::validate::path;
 pub use cardmesh_rules::{
-    check_card, check_components, check_response, validate_card, validate_components,
-    validate_response, validate_response_for, Report, Rule, Violation, Warning,
+    check_card, check_components, check_response, validate_card, validate_components, validate_response,
+    validate_response_for, Report, Rule, Violation, Warning,
 };

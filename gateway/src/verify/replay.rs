@@ -61,20 +61,13 @@ impl fmt::Display for StaleReason {
 }
 
 /// Checks `stamp` against `now`: it must be at most `max_age` before or after it.
-pub fn check_age(
-    stamp: &BodyTimestamp,
-    now: SystemTime,
-    max_age: Duration,
-) -> Result<(), VerifyError> {
+pub fn check_age(stamp: &BodyTimestamp, now: SystemTime, max_age: Duration) -> Result<(), VerifyError> {
     let text = match stamp {
         BodyTimestamp::Absent => return Err(VerifyError::Stale(StaleReason::Missing)),
         BodyTimestamp::NotText => return Err(VerifyError::Stale(StaleReason::Unparseable)),
         BodyTimestamp::Text(text) => text,
     };
-    let signed: jiff::Timestamp = text
-        .trim()
-        .parse()
-        .map_err(|_| VerifyError::Stale(StaleReason::Unparseable))?;
+    let signed: jiff::Timestamp = text.trim().parse().map_err(|_| VerifyError::Stale(StaleReason::Unparseable))?;
     let now_ms = match now.duration_since(UNIX_EPOCH) {
         Ok(d) => i128::from(d.as_millis() as u64),
         Err(e) => -i128::from(e.duration().as_millis() as u64),
@@ -106,12 +99,9 @@ mod tests {
 
     #[test]
     fn inside_the_window_either_way() {
-        for stamp in [
-            "2026-01-05T10:00:00Z",
-            "2026-01-05T09:59:00.000Z",
-            "2026-01-05T10:01:00Z",
-            "2026-01-05T11:00:30+01:00",
-        ] {
+        for stamp in
+            ["2026-01-05T10:00:00Z", "2026-01-05T09:59:00.000Z", "2026-01-05T10:01:00Z", "2026-01-05T11:00:30+01:00"]
+        {
             assert_eq!(check_age(&at(stamp), now(), MINUTE), Ok(()), "{stamp}");
         }
     }
@@ -119,40 +109,19 @@ mod tests {
     #[test]
     fn too_old_or_too_far_ahead() {
         let old = check_age(&at("2026-01-05T09:58:59.999Z"), now(), MINUTE).unwrap_err();
-        assert_eq!(
-            old,
-            VerifyError::Stale(StaleReason::OutsideWindow {
-                skew_secs: 60,
-                max_age_secs: 60
-            })
-        );
+        assert_eq!(old, VerifyError::Stale(StaleReason::OutsideWindow { skew_secs: 60, max_age_secs: 60 }));
         let ahead = check_age(&at("2026-01-05T10:05:00Z"), now(), MINUTE).unwrap_err();
-        assert_eq!(
-            ahead,
-            VerifyError::Stale(StaleReason::OutsideWindow {
-                skew_secs: 300,
-                max_age_secs: 60
-            })
-        );
+        assert_eq!(ahead, VerifyError::Stale(StaleReason::OutsideWindow { skew_secs: 300, max_age_secs: 60 }));
     }
 
     #[test]
     fn missing_and_unparseable() {
-        assert_eq!(
-            check_age(&BodyTimestamp::Absent, now(), MINUTE),
-            Err(VerifyError::Stale(StaleReason::Missing))
-        );
+        assert_eq!(check_age(&BodyTimestamp::Absent, now(), MINUTE), Err(VerifyError::Stale(StaleReason::Missing)));
         assert_eq!(
             check_age(&BodyTimestamp::NotText, now(), MINUTE),
             Err(VerifyError::Stale(StaleReason::Unparseable))
         );
-        for stamp in [
-            "",
-            "yesterday",
-            "2026-01-05 10:00:00",
-            "2026-01-05T10:00:00",
-            "1767607200",
-        ] {
+        for stamp in ["", "yesterday", "2026-01-05 10:00:00", "2026-01-05T10:00:00", "1767607200"] {
             assert_eq!(
                 check_age(&at(stamp), now(), MINUTE),
                 Err(VerifyError::Stale(StaleReason::Unparseable)),
@@ -173,9 +142,6 @@ mod tests {
         assert_eq!(read(r#"{"timestamp":null}"#), BodyTimestamp::Absent);
         assert_eq!(read(r#"{"timestamp":12}"#), BodyTimestamp::NotText);
         assert_eq!(read(r#"{"timestamp":{"a":[1]}}"#), BodyTimestamp::NotText);
-        assert_eq!(
-            read(r#"{"timestamp":"2026-01-05T10:00:00Z"}"#),
-            at("2026-01-05T10:00:00Z")
-        );
+        assert_eq!(read(r#"{"timestamp":"2026-01-05T10:00:00Z"}"#), at("2026-01-05T10:00:00Z"));
     }
 }

@@ -20,9 +20,7 @@ impl From<SigningSecrets> for Trust {
     fn from(secrets: SigningSecrets) -> Self {
         match secrets {
             SigningSecrets::Shared(list) => Trust::Shared(list),
-            SigningSecrets::PerWorkspace(map) => {
-                Trust::PerWorkspace(BTreeMap::into_iter(map).collect())
-            }
+            SigningSecrets::PerWorkspace(map) => Trust::PerWorkspace(BTreeMap::into_iter(map).collect()),
         }
     }
 }
@@ -69,14 +67,7 @@ mod tests {
     #[test]
     fn each_workspace_gets_its_own_secrets() {
         let trust = table();
-        let names = |w| {
-            trust
-                .secrets_for(w)
-                .unwrap()
-                .iter()
-                .map(|s| s.expose().to_owned())
-                .collect::<Vec<_>>()
-        };
+        let names = |w| trust.secrets_for(w).unwrap().iter().map(|s| s.expose().to_owned()).collect::<Vec<_>>();
         assert_eq!(names("w_1"), ["s1", "s2"]);
         assert_eq!(names("w_2"), ["s3"]);
     }
@@ -85,11 +76,7 @@ mod tests {
     fn unknown_missing_and_prefix_workspaces_are_refused() {
         let trust = table();
         for workspace in ["", "w_3", "w_", "w_11", "W_1"] {
-            assert_eq!(
-                trust.secrets_for(workspace).err(),
-                Some(VerifyError::UnknownWorkspace),
-                "{workspace:?}"
-            );
+            assert_eq!(trust.secrets_for(workspace).err(), Some(VerifyError::UnknownWorkspace), "{workspace:?}");
         }
     }
 

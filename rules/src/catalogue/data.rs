@@ -17,61 +17,27 @@ const ROW: &[Level] = &[Level::Component, Level::ContainerContent];
 const TOP: &[Level] = &[Level::Component];
 
 const fn string(name: &'static str, max: Option<usize>, required: bool) -> FieldSpec {
-    FieldSpec {
-        name,
-        ty: FieldType::String {
-            min_chars: 1,
-            max_chars: max,
-            markdown: false,
-        },
-        required,
-    }
+    FieldSpec { name, ty: FieldType::String { min_chars: 1, max_chars: max, markdown: false }, required }
 }
 
 const fn one_of_enum(name: &'static str, enumeration: &'static str, required: bool) -> FieldSpec {
-    FieldSpec {
-        name,
-        ty: FieldType::Enum(enumeration),
-        required,
-    }
+    FieldSpec { name, ty: FieldType::Enum(enumeration), required }
 }
 
 const fn list(name: &'static str, level: Level, min_items: usize) -> FieldSpec {
-    FieldSpec {
-        name,
-        ty: FieldType::List { level, min_items },
-        required: true,
-    }
+    FieldSpec { name, ty: FieldType::List { level, min_items }, required: true }
 }
 
 /// The catalogue. Component order matches [`super::ComponentKind::ALL`].
 pub static CATALOGUE: Catalogue = Catalogue {
     version: 1,
-    card_key: CardKeyRule {
-        pattern: "^[a-zA-Z0-9_-]+$",
-        max_keys_per_request: 25,
-    },
-    time_to_live_seconds: Bounds {
-        min: 15,
-        max: 31_536_000,
-    },
+    card_key: CardKeyRule { pattern: "^[a-zA-Z0-9_-]+$", max_keys_per_request: 25 },
+    time_to_live_seconds: Bounds { min: 15, max: 31_536_000 },
     enums: &[
-        EnumSpec {
-            name: "TextSize",
-            values: &["S", "M", "L"],
-        },
-        EnumSpec {
-            name: "TextColor",
-            values: &["NORMAL", "MUTED", "SUCCESS", "WARNING", "ERROR"],
-        },
-        EnumSpec {
-            name: "BadgeColor",
-            values: &["GREY", "GREEN", "YELLOW", "RED", "BLUE"],
-        },
-        EnumSpec {
-            name: "SpacingSize",
-            values: &["XS", "S", "M", "L", "XL"],
-        },
+        EnumSpec { name: "TextSize", values: &["S", "M", "L"] },
+        EnumSpec { name: "TextColor", values: &["NORMAL", "MUTED", "SUCCESS", "WARNING", "ERROR"] },
+        EnumSpec { name: "BadgeColor", values: &["GREY", "GREEN", "YELLOW", "RED", "BLUE"] },
+        EnumSpec { name: "SpacingSize", values: &["XS", "S", "M", "L", "XL"] },
     ],
     components: &[
         ComponentSpec {
@@ -80,11 +46,7 @@ pub static CATALOGUE: Catalogue = Catalogue {
             fields: &[
                 FieldSpec {
                     name: "text",
-                    ty: FieldType::String {
-                        min_chars: 1,
-                        max_chars: Some(TEXT_MAX_CHARS),
-                        markdown: true,
-                    },
+                    ty: FieldType::String { min_chars: 1, max_chars: Some(TEXT_MAX_CHARS), markdown: true },
                     required: true,
                 },
                 one_of_enum("textSize", "TextSize", false),
@@ -116,13 +78,7 @@ pub static CATALOGUE: Catalogue = Catalogue {
             levels: LEAF,
             fields: &[
                 string("linkButtonLabel", Some(LABEL_MAX_CHARS), true),
-                FieldSpec {
-                    name: "linkButtonUrl",
-                    ty: FieldType::Url {
-                        schemes: &["http", "https"],
-                    },
-                    required: true,
-                },
+                FieldSpec { name: "linkButtonUrl", ty: FieldType::Url { schemes: &["http", "https"] }, required: true },
             ],
             aliases: &[("label", "linkButtonLabel"), ("url", "linkButtonUrl")],
         },
@@ -154,10 +110,7 @@ pub static CATALOGUE: Catalogue = Catalogue {
                 string("workflowButtonLabel", Some(LABEL_MAX_CHARS), true),
                 FieldSpec {
                     name: "workflowButtonWorkflowIdentifier",
-                    ty: FieldType::OneOf(&[
-                        string("workflowId", None, false),
-                        string("workflowKey", None, false),
-                    ]),
+                    ty: FieldType::OneOf(&[string("workflowId", None, false), string("workflowKey", None, false)]),
                     required: true,
                 },
             ],
@@ -166,11 +119,7 @@ pub static CATALOGUE: Catalogue = Catalogue {
         ComponentSpec {
             key: "componentDateTime",
             levels: LEAF,
-            fields: &[FieldSpec {
-                name: "dateTimeIso8601",
-                ty: FieldType::DateTime,
-                required: true,
-            }],
+            fields: &[FieldSpec { name: "dateTimeIso8601", ty: FieldType::DateTime, required: true }],
             aliases: &[],
         },
         ComponentSpec {
@@ -190,10 +139,7 @@ pub static CATALOGUE: Catalogue = Catalogue {
         ComponentSpec {
             key: "componentRow",
             levels: ROW,
-            fields: &[
-                list("rowMainContent", Level::RowContent, 1),
-                list("rowAsideContent", Level::RowContent, 0),
-            ],
+            fields: &[list("rowMainContent", Level::RowContent, 1), list("rowAsideContent", Level::RowContent, 0)],
             aliases: &[],
         },
         ComponentSpec {

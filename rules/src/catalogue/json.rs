@@ -11,11 +11,7 @@ pub fn to_json() -> Value {
 }
 
 fn catalogue_json(c: &Catalogue) -> Value {
-    let enums: Map<String, Value> = c
-        .enums
-        .iter()
-        .map(|e| (e.name.to_owned(), json!(e.values)))
-        .collect();
+    let enums: Map<String, Value> = c.enums.iter().map(|e| (e.name.to_owned(), json!(e.values))).collect();
     let levels: Map<String, Value> = Level::ALL
         .into_iter()
         .map(|level| {
@@ -30,11 +26,8 @@ fn catalogue_json(c: &Catalogue) -> Value {
             let mut body = Map::new();
             body.insert("fields".into(), fields_json(spec.fields));
             if !spec.aliases.is_empty() {
-                let aliases: Map<String, Value> = spec
-                    .aliases
-                    .iter()
-                    .map(|(alias, current)| ((*alias).to_owned(), json!(current)))
-                    .collect();
+                let aliases: Map<String, Value> =
+                    spec.aliases.iter().map(|(alias, current)| ((*alias).to_owned(), json!(current))).collect();
                 body.insert("aliases".into(), Value::Object(aliases));
             }
             (spec.key.to_owned(), Value::Object(body))
@@ -57,12 +50,7 @@ fn catalogue_json(c: &Catalogue) -> Value {
 }
 
 fn fields_json(fields: &[FieldSpec]) -> Value {
-    Value::Object(
-        fields
-            .iter()
-            .map(|f| (f.name.to_owned(), field_json(f)))
-            .collect(),
-    )
+    Value::Object(fields.iter().map(|f| (f.name.to_owned(), field_json(f))).collect())
 }
 
 fn field_json(f: &FieldSpec) -> Value {
@@ -71,11 +59,7 @@ fn field_json(f: &FieldSpec) -> Value {
         out.insert(k.to_owned(), v);
     };
     match &f.ty {
-        FieldType::String {
-            min_chars,
-            max_chars,
-            markdown,
-        } => {
+        FieldType::String { min_chars, max_chars, markdown } => {
             put("type", json!("string"));
             put("minChars", json!(min_chars));
             if let Some(max) = max_chars {

@@ -104,17 +104,12 @@ impl Level {
 
     /// The components allowed at this level, in catalogue order.
     pub fn allowed(self) -> impl Iterator<Item = ComponentKind> {
-        ComponentKind::ALL
-            .into_iter()
-            .filter(move |kind| kind.allowed_in(self))
+        ComponentKind::ALL.into_iter().filter(move |kind| kind.allowed_in(self))
     }
 
     /// The wrapper keys allowed at this level, joined with `", "` (for messages).
     pub fn allowed_keys(self) -> String {
-        self.allowed()
-            .map(ComponentKind::key)
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.allowed().map(ComponentKind::key).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -164,9 +159,7 @@ impl ComponentKind {
 
     /// The component a wrapper key names, if any.
     pub fn from_key(key: &str) -> Option<ComponentKind> {
-        ComponentKind::ALL
-            .into_iter()
-            .find(|kind| kind.key() == key)
+        ComponentKind::ALL.into_iter().find(|kind| kind.key() == key)
     }
 
     /// Whether this component may appear at `level`.
@@ -196,18 +189,12 @@ impl ComponentSpec {
 
     /// The current name an alias stands for.
     pub fn alias_of(&self, alias: &str) -> Option<&'static str> {
-        self.aliases
-            .iter()
-            .find(|(a, _)| *a == alias)
-            .map(|(_, current)| *current)
+        self.aliases.iter().find(|(a, _)| *a == alias).map(|(_, current)| *current)
     }
 
     /// The alias of the current field `name`, if it has one.
     pub fn alias_for(&self, name: &str) -> Option<&'static str> {
-        self.aliases
-            .iter()
-            .find(|(_, current)| *current == name)
-            .map(|(alias, _)| *alias)
+        self.aliases.iter().find(|(_, current)| *current == name).map(|(alias, _)| *alias)
     }
 }
 
@@ -227,11 +214,7 @@ pub struct FieldSpec {
 pub enum FieldType {
     /// A string of `min_chars..=max_chars` Unicode scalar values (`max_chars: None`: no
     /// documented maximum). `markdown`: Plain renders it as markdown (Text).
-    String {
-        min_chars: usize,
-        max_chars: Option<usize>,
-        markdown: bool,
-    },
+    String { min_chars: usize, max_chars: Option<usize>, markdown: bool },
     /// One of the values of the named [`EnumSpec`], exactly (case-sensitive).
     Enum(&'static str),
     /// An absolute URL with one of `schemes` and a host.
@@ -246,11 +229,7 @@ pub enum FieldType {
 
 /// The values of the enumeration called `name`; empty for an unknown name.
 pub fn enum_values(name: &str) -> &'static [&'static str] {
-    CATALOGUE
-        .enums
-        .iter()
-        .find(|e| e.name == name)
-        .map_or(&[], |e| e.values)
+    CATALOGUE.enums.iter().find(|e| e.name == name).map_or(&[], |e| e.values)
 }
 
 /// The spec of field `field` of component `kind` (current names only).
@@ -259,20 +238,14 @@ pub fn enum_values(name: &str) -> &'static [&'static str] {
 /// When the catalogue has no such field: callers name fields of the catalogue itself, and
 /// the crate's tests cover every such call.
 pub fn field(kind: ComponentKind, field: &str) -> &'static FieldSpec {
-    kind.spec()
-        .field(field)
-        .unwrap_or_else(|| panic!("{} has no field {field} in the catalogue", kind.key()))
+    kind.spec().field(field).unwrap_or_else(|| panic!("{} has no field {field} in the catalogue", kind.key()))
 }
 
 /// The `(min, max)` characters of a string field of `kind` (max `usize::MAX` when
 /// unbounded); `(0, usize::MAX)` for a field that is not a string.
 pub fn char_limits(kind: ComponentKind, name: &str) -> (usize, usize) {
     match field(kind, name).ty {
-        FieldType::String {
-            min_chars,
-            max_chars,
-            ..
-        } => (min_chars, max_chars.unwrap_or(usize::MAX)),
+        FieldType::String { min_chars, max_chars, .. } => (min_chars, max_chars.unwrap_or(usize::MAX)),
         _ => (0, usize::MAX),
     }
 }

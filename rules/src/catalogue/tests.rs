@@ -3,31 +3,12 @@ use super::*;
 
 #[test]
 fn the_limit_constants_are_the_catalogues() {
-    assert_eq!(
-        char_limits(ComponentKind::Text, "text").1,
-        limits::TEXT_MAX_CHARS
-    );
-    assert_eq!(
-        char_limits(ComponentKind::PlainText, "plainText").1,
-        limits::TEXT_MAX_CHARS
-    );
-    assert_eq!(
-        char_limits(ComponentKind::Badge, "badgeLabel").1,
-        limits::LABEL_MAX_CHARS
-    );
-    assert_eq!(
-        char_limits(ComponentKind::CopyButton, "copyButtonValue").1,
-        limits::COPY_VALUE_MAX_CHARS
-    );
+    assert_eq!(char_limits(ComponentKind::Text, "text").1, limits::TEXT_MAX_CHARS);
+    assert_eq!(char_limits(ComponentKind::PlainText, "plainText").1, limits::TEXT_MAX_CHARS);
+    assert_eq!(char_limits(ComponentKind::Badge, "badgeLabel").1, limits::LABEL_MAX_CHARS);
+    assert_eq!(char_limits(ComponentKind::CopyButton, "copyButtonValue").1, limits::COPY_VALUE_MAX_CHARS);
     // Plain's documented numbers (GraphQL schema of @team-plain/graphql@1.3.0).
-    assert_eq!(
-        (
-            limits::TEXT_MAX_CHARS,
-            limits::LABEL_MAX_CHARS,
-            limits::COPY_VALUE_MAX_CHARS
-        ),
-        (10_000, 500, 1_000)
-    );
+    assert_eq!((limits::TEXT_MAX_CHARS, limits::LABEL_MAX_CHARS, limits::COPY_VALUE_MAX_CHARS), (10_000, 500, 1_000));
 }
 
 #[test]

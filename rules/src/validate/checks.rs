@@ -32,20 +32,15 @@ pub fn choices(names: &[&str]) -> String {
 /// What a field must be, in words (e.g. `a string of 1 to 500 characters`).
 pub fn expectation(spec: &FieldSpec) -> String {
     match &spec.ty {
-        FieldType::String {
-            min_chars,
-            max_chars,
-            ..
-        } => format!("a string of {}", chars_phrase(*min_chars, *max_chars)),
+        FieldType::String { min_chars, max_chars, .. } => {
+            format!("a string of {}", chars_phrase(*min_chars, *max_chars))
+        }
         FieldType::Enum(name) => format!("one of {}", enum_values(name).join(", ")),
         FieldType::Url { schemes } => format!("an absolute {} URL", schemes.join(" or ")),
-        FieldType::DateTime => {
-            "an RFC 3339 date-time with a zone, e.g. \"2026-03-01T09:30:00Z\"".to_owned()
+        FieldType::DateTime => "an RFC 3339 date-time with a zone, e.g. \"2026-03-01T09:30:00Z\"".to_owned(),
+        FieldType::OneOf(of) => {
+            format!("an object with exactly one of {}", choices(&of.iter().map(|f| f.name).collect::<Vec<_>>()))
         }
-        FieldType::OneOf(of) => format!(
-            "an object with exactly one of {}",
-            choices(&of.iter().map(|f| f.name).collect::<Vec<_>>())
-        ),
         FieldType::List { min_items: 0, .. } => "an array of components".to_owned(),
         FieldType::List { min_items, .. } => {
             let plural = if *min_items == 1 { "" } else { "s" };
@@ -74,18 +69,13 @@ pub fn check_str(spec: &FieldSpec, value: Option<&str>) -> Option<Problem> {
         return check_absent(spec);
     };
     match &spec.ty {
-        FieldType::String {
-            min_chars,
-            max_chars,
-            ..
-        } => check_chars(value, *min_chars, *max_chars),
+        FieldType::String { min_chars, max_chars, .. } => check_chars(value, *min_chars, *max_chars),
         FieldType::Enum(name) => check_enum(value, enum_values(name)),
         FieldType::Url { schemes } => check_url(value, schemes),
         FieldType::DateTime => check_date_time(value),
-        FieldType::OneOf(_) | FieldType::List { .. } => Some((
-            Rule::Type,
-            format!("must be {}; got a string", expectation(spec)),
-        )),
+        FieldType::OneOf(_) | FieldType::List { .. } => {
+            Some((Rule::Type, format!("must be {}; got a string", expectation(spec))))
+        }
     }
 }
 
@@ -105,10 +95,7 @@ fn check_chars(value: &str, min: usize, max: Option<usize>) -> Option<Problem> {
         return Some((Rule::MinChars, message));
     }
     match max {
-        Some(max) if len > max => Some((
-            Rule::MaxChars,
-            format!("must be at most {max} characters; got {len}"),
-        )),
+        Some(max) if len > max => Some((Rule::MaxChars, format!("must be at most {max} characters; got {len}"))),
         _ => None,
     }
 }
@@ -119,10 +106,7 @@ fn check_enum(value: &str, values: &[&str]) -> Option<Problem> {
     }
     let list = values.join(", ");
     let message = if values.contains(&value.to_ascii_uppercase().as_str()) {
-        format!(
-            "must be one of {list} (values are upper case); got {}",
-            quote(value)
-        )
+        format!("must be one of {list} (values are upper case); got {}", quote(value))
     } else {
         format!("must be one of {list}; got {}", quote(value))
     };
@@ -144,11 +128,7 @@ fn check_url(value: &str, schemes: &[&str]) -> Option<Problem> {
             Ok(url) if schemes.contains(&url.scheme()) => {
                 format!("must have a host; got {}", quote(value))
             }
-            Ok(url) => format!(
-                "must use the {allowed} scheme; got \"{}:\" in {}",
-                url.scheme(),
-                quote(value)
-            ),
+            Ok(url) => format!("must use the {allowed} scheme; got \"{}:\" in {}", url.scheme(), quote(value)),
             Err(url::ParseError::RelativeUrlWithoutBase) => format!(
                 "must be an absolute URL starting with https:// or http://; got the relative URL {}",
                 quote(value)
@@ -180,16 +160,9 @@ pub fn check_list_len(spec: &FieldSpec, len: usize) -> Option<Problem> {
         return None;
     };
     (len < min_items).then(|| {
-        let got = if len == 0 {
-            "an empty array".to_owned()
-        } else {
-            len.to_string()
-        };
+        let got = if len == 0 { "an empty array".to_owned() } else { len.to_string() };
         let plural = if min_items == 1 { "" } else { "s" };
-        (
-            Rule::MinItems,
-            format!("must have at least {min_items} component{plural}; got {got}"),
-        )
+        (Rule::MinItems, format!("must have at least {min_items} component{plural}; got {got}"))
     })
 }
 
@@ -203,14 +176,8 @@ pub fn check_one_of_count(spec: &FieldSpec, present: usize) -> Option<Problem> {
     let choices = choices(&names);
     match present {
         1 => None,
-        0 => Some((
-            Rule::OneOf,
-            format!("must set exactly one of {choices}; got none"),
-        )),
-        n => Some((
-            Rule::OneOf,
-            format!("must set exactly one of {choices}; got {n}, keep only one"),
-        )),
+        0 => Some((Rule::OneOf, format!("must set exactly one of {choices}; got none"))),
+        n => Some((Rule::OneOf, format!("must set exactly one of {choices}; got {n}, keep only one"))),
     }
 }
 
@@ -224,9 +191,6 @@ pub fn check_proto_enum(spec: &FieldSpec, value: i32) -> Option<Problem> {
     match from_proto(name, value) {
         EnumValue::Unspecified => check_absent(spec),
         EnumValue::Name(plain) => check_str(spec, Some(plain)),
-        EnumValue::Unknown => Some((
-            Rule::Enum,
-            format!("unknown {name} value {value}; use {}", expectation(spec)),
-        )),
+        EnumValue::Unknown => Some((Rule::Enum, format!("unknown {name} value {value}; use {}", expectation(spec)))),
     }
 }

@@ -20,20 +20,14 @@ fn nesting_message(kind: ComponentKind, level: Level) -> String {
             "Row is not allowed inside a row; use a Container to stack rows".to_owned()
         }
         (Level::RowContent, ComponentKind::Container) => {
-            "Container is not allowed inside a row; put the Row inside the Container instead"
-                .to_owned()
+            "Container is not allowed inside a row; put the Row inside the Container instead".to_owned()
         }
         (Level::ContainerContent, ComponentKind::Container) => {
             "Container is not allowed inside a container; containers do not nest, put the \
              inner content directly in the outer Container"
                 .to_owned()
         }
-        _ => format!(
-            "{} is not allowed as {}; use one of {}",
-            kind.key(),
-            level.describe(),
-            level.allowed_keys()
-        ),
+        _ => format!("{} is not allowed as {}; use one of {}", kind.key(), level.describe(), level.allowed_keys()),
     }
 }
 
@@ -79,10 +73,7 @@ pub(super) fn validate_component(value: &Value, path: &str, level: Level, out: &
         0 if unknown == 0 => out.violation(
             path,
             Rule::OneOf,
-            format!(
-                "empty component object; it must have exactly one of {}",
-                level.allowed_keys()
-            ),
+            format!("empty component object; it must have exactly one of {}", level.allowed_keys()),
         ),
         0 | 1 => {}
         n => {

@@ -20,11 +20,7 @@ fn set(value: Option<&Value>) -> Option<&Value> {
 /// content; nothing else recurses.
 pub(super) fn validate_body(kind: ComponentKind, body: &Value, path: &str, out: &mut Report) {
     let Value::Object(map) = body else {
-        out.violation(
-            path,
-            Rule::Type,
-            format!("must be an object; got {}", type_name(body)),
-        );
+        out.violation(path, Rule::Type, format!("must be an object; got {}", type_name(body)));
         return;
     };
     let spec = kind.spec();
@@ -83,18 +79,9 @@ fn check_other_keys(spec: &ComponentSpec, map: &Map<String, Value>, path: &str, 
     }
 }
 
-fn unknown_field_message(
-    key: &str,
-    owner: &str,
-    fields: &[FieldSpec],
-    aliases: &[(&str, &str)],
-) -> String {
+fn unknown_field_message(key: &str, owner: &str, fields: &[FieldSpec], aliases: &[(&str, &str)]) -> String {
     let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
-    let mut message = format!(
-        "unknown field {}; {owner} allows only {}",
-        quote(key),
-        names.join(", ")
-    );
+    let mut message = format!("unknown field {}; {owner} allows only {}", quote(key), names.join(", "));
     if !aliases.is_empty() {
         let deprecated: Vec<&str> = aliases.iter().map(|(a, _)| *a).collect();
         message.push_str(&format!(" (and the deprecated {})", deprecated.join(", ")));
@@ -120,38 +107,24 @@ pub(super) fn check_field(f: &FieldSpec, value: Option<&Value>, path: &str, out:
                 validate_component(item, &index(path, i), *level, out);
             }
         }
-        (FieldType::OneOf(_) | FieldType::List { .. }, other) => out.violation(
-            path,
-            Rule::Type,
-            format!("must be {}; got {}", expectation(f), type_name(other)),
-        ),
+        (FieldType::OneOf(_) | FieldType::List { .. }, other) => {
+            out.violation(path, Rule::Type, format!("must be {}; got {}", expectation(f), type_name(other)))
+        }
         (_, Value::String(s)) => {
             if let Some((rule, message)) = check_str(f, Some(s)) {
                 out.violation(path, rule, message);
             }
         }
-        (FieldType::Enum(_), other) => out.violation(
-            path,
-            Rule::Type,
-            format!("must be {}; got {}", expectation(f), describe(other)),
-        ),
-        (_, other) => out.violation(
-            path,
-            Rule::Type,
-            format!("must be {}; got {}", expectation(f), type_name(other)),
-        ),
+        (FieldType::Enum(_), other) => {
+            out.violation(path, Rule::Type, format!("must be {}; got {}", expectation(f), describe(other)))
+        }
+        (_, other) => out.violation(path, Rule::Type, format!("must be {}; got {}", expectation(f), type_name(other))),
     }
 }
 
 /// An object with exactly one of `of` set (`null` counts as unset); each set member is
 /// checked as its own field; keys that are not members are unknown fields.
-fn check_one_of(
-    spec: &FieldSpec,
-    of: &[FieldSpec],
-    map: &Map<String, Value>,
-    path: &str,
-    out: &mut Report,
-) {
+fn check_one_of(spec: &FieldSpec, of: &[FieldSpec], map: &Map<String, Value>, path: &str, out: &mut Report) {
     let name = spec.name;
     let names: Vec<&str> = of.iter().map(|f| f.name).collect();
     let mut present = 0;
@@ -169,11 +142,7 @@ fn check_one_of(
             out.violation(
                 field(path, key),
                 Rule::UnknownField,
-                format!(
-                    "unknown field {}; {name} allows only {}",
-                    quote(key),
-                    names.join(", ")
-                ),
+                format!("unknown field {}; {name} allows only {}", quote(key), names.join(", ")),
             );
         }
     }

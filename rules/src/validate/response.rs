@@ -27,10 +27,7 @@ pub fn check_components(components: &Value, path: &str) -> Report {
         other => out.violation(
             path,
             Rule::Type,
-            format!(
-                "must be an array of components, or null for no data; got {}",
-                type_name(other)
-            ),
+            format!("must be an array of components, or null for no data; got {}", type_name(other)),
         ),
     }
     out
@@ -46,35 +43,21 @@ pub fn check_card(card: &Value, path: &str) -> Report {
         out.violation(
             path,
             Rule::Type,
-            format!(
-                "must be a card object {{ key, timeToLiveSeconds?, components }}; got {}",
-                type_name(card)
-            ),
+            format!("must be a card object {{ key, timeToLiveSeconds?, components }}; got {}", type_name(card)),
         );
         return out;
     };
 
     let key_path = field(path, "key");
     match map.get("key") {
-        None | Some(Value::Null) => out.violation(
-            key_path,
-            Rule::Required,
-            "is required: the requested card key",
-        ),
+        None | Some(Value::Null) => out.violation(key_path, Rule::Required, "is required: the requested card key"),
         Some(Value::String(key)) if is_valid_card_key(key) => {}
         Some(Value::String(key)) => out.violation(
             key_path,
             Rule::CardKey,
-            format!(
-                "must match [a-zA-Z0-9_-]+ ({CARD_KEY_RULE}); got {}",
-                quote(key)
-            ),
+            format!("must match [a-zA-Z0-9_-]+ ({CARD_KEY_RULE}); got {}", quote(key)),
         ),
-        Some(other) => out.violation(
-            key_path,
-            Rule::Type,
-            format!("must be a string; got {}", type_name(other)),
-        ),
+        Some(other) => out.violation(key_path, Rule::Type, format!("must be a string; got {}", type_name(other))),
     }
 
     let ttl_path = field(path, "timeToLiveSeconds");
@@ -104,11 +87,9 @@ pub fn check_card(card: &Value, path: &str) -> Report {
 
     let components_path = field(path, "components");
     match map.get("components") {
-        None => out.violation(
-            components_path,
-            Rule::Required,
-            "is required: an array of components, or null for no data",
-        ),
+        None => {
+            out.violation(components_path, Rule::Required, "is required: an array of components, or null for no data")
+        }
         Some(components) => out.extend(check_components(components, &components_path)),
     }
     out
@@ -126,9 +107,7 @@ fn ttl_seconds(n: &Number) -> Result<u64, String> {
     /// Largest integer a JSON number holds exactly in JavaScript (2^53 - 1).
     const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
     match n.as_f64() {
-        Some(x) if x.fract() != 0.0 || !x.is_finite() => {
-            Err(format!("must be an integer number of seconds; got {n}"))
-        }
+        Some(x) if x.fract() != 0.0 || !x.is_finite() => Err(format!("must be an integer number of seconds; got {n}")),
         Some(x) if x < 0.0 => Err(format!("must be >= 0; got {n}")),
         Some(x) if x > MAX_SAFE_INTEGER => Err(format!("must be at most 2^53 - 1; got {n}")),
         // Exact: integral and within 2^53.
@@ -163,21 +142,10 @@ pub fn check_response(doc: &Value, requested: Option<&[&str]>) -> Report {
 }
 
 /// Checks the cards of `doc` into `out` and returns the keys they answer.
-fn check_cards<'a>(
-    doc: &'a Value,
-    requested: Option<&[&str]>,
-    out: &mut Report,
-) -> BTreeSet<&'a str> {
+fn check_cards<'a>(doc: &'a Value, requested: Option<&[&str]>, out: &mut Report) -> BTreeSet<&'a str> {
     let mut first_at: HashMap<&str, usize> = HashMap::new();
     let Value::Object(map) = doc else {
-        out.violation(
-            ROOT,
-            Rule::Type,
-            format!(
-                "must be an object {{ \"cards\": [ ... ] }}; got {}",
-                type_name(doc)
-            ),
-        );
+        out.violation(ROOT, Rule::Type, format!("must be an object {{ \"cards\": [ ... ] }}; got {}", type_name(doc)));
         return BTreeSet::new();
     };
     let cards = match map.get("cards") {
@@ -187,11 +155,7 @@ fn check_cards<'a>(
             return BTreeSet::new();
         }
         Some(other) => {
-            out.violation(
-                "cards",
-                Rule::Type,
-                format!("must be an array of cards; got {}", describe(other)),
-            );
+            out.violation("cards", Rule::Type, format!("must be an array of cards; got {}", describe(other)));
             return BTreeSet::new();
         }
     };
@@ -205,10 +169,7 @@ fn check_cards<'a>(
             out.violation(
                 field(&path, "key"),
                 Rule::DuplicateKey,
-                format!(
-                    "duplicate key {} (first at cards[{first}]); send one card per key",
-                    quote(key)
-                ),
+                format!("duplicate key {} (first at cards[{first}]); send one card per key", quote(key)),
             );
         } else {
             first_at.insert(key, i);
@@ -217,10 +178,7 @@ fn check_cards<'a>(
             out.push(crate::Violation::new(
                 field(&path, "key"),
                 Rule::IgnoredCard,
-                format!(
-                    "key {} was not requested; Plain ignores this card",
-                    quote(key)
-                ),
+                format!("key {} was not requested; Plain ignores this card", quote(key)),
             ));
         }
     }

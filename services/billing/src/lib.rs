@@ -48,7 +48,9 @@ impl BillingCards {
     /// non-https URLs, duplicate customers or data that would draw an invalid card.
     pub fn from_fixture_json(json: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            customers: Arc::new(RwLock::new(Arc::new(cardmesh_kit::load_fixture("billing", json)?))),
+            customers: Arc::new(RwLock::new(Arc::new(cardmesh_kit::load_fixture(
+                "billing", json,
+            )?))),
         })
     }
 

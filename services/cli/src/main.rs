@@ -109,7 +109,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let created = scaffold::python::create(&root, &spec)?;
                 let snippet = std::fs::read_to_string(created.dir.join("compose.snippet.yml"))
                     .context("cannot read the compose snippet just written")?;
-                print!("{}", scaffold::python::next_steps(&spec, &created, &snippet));
+                print!(
+                    "{}",
+                    scaffold::python::next_steps(&spec, &created, &snippet)
+                );
                 return Ok(());
             }
             let created = scaffold::create(&root, &spec)?;

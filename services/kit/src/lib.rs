@@ -63,7 +63,9 @@ pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
 pub use fixture::{ensure_filled, fixture_from_env, load_fixture, FixtureRecord, FIXTURES_ENV};
 pub use index::CustomerIndex;
-pub use invalidate::{CustomerRef, InvalidateError, Invalidator, GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV};
+pub use invalidate::{
+    CustomerRef, InvalidateError, Invalidator, GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV,
+};
 pub use metrics::ServiceMetrics;
 pub use provider::CardProvider;
 pub use serve::{

@@ -58,7 +58,9 @@ pub async fn invalidate(
         ))
     })?;
     let filled = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
-    if filled(&request.customer_id) == filled(&request.external_id) || (request.thread_id.is_some() && !filled(&request.thread_id)) {
+    if filled(&request.customer_id) == filled(&request.external_id)
+        || (request.thread_id.is_some() && !filled(&request.thread_id))
+    {
         return Err(GatewayError::InvalidAdminBody(
             "give exactly one of customerId and externalId, not empty; threadId, when given, must not be empty".into(),
         ));
@@ -69,7 +71,9 @@ pub async fn invalidate(
     let plain_api = gateway.plain_api().map(|api| &**api);
     let customer_id = match (&request.customer_id, &request.external_id) {
         (Some(id), _) if filled(&request.customer_id) => id.clone(),
-        (_, external) => crate::plain_api::customer_for_external(plain_api, external.as_deref().unwrap_or_default()).await?,
+        (_, external) => {
+            crate::plain_api::customer_for_external(plain_api, external.as_deref().unwrap_or_default()).await?
+        }
     };
     let cache = gateway.cache().ok_or(GatewayError::CacheDisabled)?;
     cache

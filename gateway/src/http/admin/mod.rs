@@ -26,10 +26,8 @@ pub fn admin_router(gateway: Arc<Gateway>) -> Router {
         let gateway = gateway.clone();
         cardmesh_telemetry::metrics_router(move || gateway.render_metrics())
     };
-    let router = Router::new()
-        .route("/admin/invalidate", post(invalidate::invalidate))
-        .with_state(gateway)
-        .merge(metrics);
+    let router =
+        Router::new().route("/admin/invalidate", post(invalidate::invalidate)).with_state(gateway).merge(metrics);
     super::routing::with_error_fallbacks(router).layer(map_response(super::log_errors))
 }
 

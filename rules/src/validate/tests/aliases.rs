@@ -9,26 +9,10 @@ use super::*;
 #[test]
 fn deprecated_aliases_are_warnings_and_their_values_are_checked() {
     let cases = [
-        (
-            json!({ "componentText": { "text": "x", "size": "M" } }),
-            "componentText.size",
-            "textSize",
-        ),
-        (
-            json!({ "componentText": { "text": "x", "color": "MUTED" } }),
-            "componentText.color",
-            "textColor",
-        ),
-        (
-            json!({ "componentDivider": { "spacingSize": "M" } }),
-            "componentDivider.spacingSize",
-            "dividerSpacingSize",
-        ),
-        (
-            json!({ "componentSpacer": { "size": "M" } }),
-            "componentSpacer.size",
-            "spacerSize",
-        ),
+        (json!({ "componentText": { "text": "x", "size": "M" } }), "componentText.size", "textSize"),
+        (json!({ "componentText": { "text": "x", "color": "MUTED" } }), "componentText.color", "textColor"),
+        (json!({ "componentDivider": { "spacingSize": "M" } }), "componentDivider.spacingSize", "dividerSpacingSize"),
+        (json!({ "componentSpacer": { "size": "M" } }), "componentSpacer.size", "spacerSize"),
         (
             json!({ "componentLinkButton": { "label": "Open", "linkButtonUrl": "https://x.io" } }),
             "componentLinkButton.label",
@@ -44,11 +28,8 @@ fn deprecated_aliases_are_warnings_and_their_values_are_checked() {
         let alias = path.rsplit('.').next().unwrap_or_default();
         let report = crate::check_components(&json!([component.clone()]), "components");
         assert_eq!(report.violations, vec![], "{component}");
-        let warnings: Vec<(String, crate::Rule, String)> = report
-            .warnings
-            .into_iter()
-            .map(|w| (w.path, w.rule, w.message))
-            .collect();
+        let warnings: Vec<(String, crate::Rule, String)> =
+            report.warnings.into_iter().map(|w| (w.path, w.rule, w.message)).collect();
         assert_eq!(
             warnings,
             vec![(
@@ -59,60 +40,32 @@ fn deprecated_aliases_are_warnings_and_their_values_are_checked() {
         );
         // The alias's value is judged like the current field's.
         let mut broken = component.clone();
-        let body = broken
-            .as_object_mut()
-            .and_then(|m| m.values_mut().next())
-            .expect("body");
+        let body = broken.as_object_mut().and_then(|m| m.values_mut().next()).expect("body");
         body[alias] = json!("");
         let violations = check_one(broken);
         assert_eq!(violations.len(), 1, "{violations:#?}");
         assert_eq!(violations[0].path, format!("components[0].{path}"));
-        assert!(matches!(
-            violations[0].rule,
-            crate::Rule::Enum | crate::Rule::MinChars | crate::Rule::Url
-        ));
+        assert!(matches!(violations[0].rule, crate::Rule::Enum | crate::Rule::MinChars | crate::Rule::Url));
     }
 }
 
 #[test]
 fn names_plain_never_had_are_unknown_fields_not_deprecated() {
     for (component, path) in [
-        (
-            json!({ "componentPlainText": { "plainText": "x", "size": "S" } }),
-            "componentPlainText.size",
-        ),
-        (
-            json!({ "componentBadge": { "badgeLabel": "x", "color": "RED" } }),
-            "componentBadge.color",
-        ),
-        (
-            json!({ "componentSpacer": { "spacerSize": "M", "spacingSize": "M" } }),
-            "componentSpacer.spacingSize",
-        ),
-        (
-            json!({ "componentCopyButton": { "copyButtonValue": "x", "label": "Copy" } }),
-            "componentCopyButton.label",
-        ),
+        (json!({ "componentPlainText": { "plainText": "x", "size": "S" } }), "componentPlainText.size"),
+        (json!({ "componentBadge": { "badgeLabel": "x", "color": "RED" } }), "componentBadge.color"),
+        (json!({ "componentSpacer": { "spacerSize": "M", "spacingSize": "M" } }), "componentSpacer.spacingSize"),
+        (json!({ "componentCopyButton": { "copyButtonValue": "x", "label": "Copy" } }), "componentCopyButton.label"),
     ] {
-        assert_rule(
-            &check_one(component),
-            &format!("components[0].{path}"),
-            crate::Rule::UnknownField,
-        );
+        assert_rule(&check_one(component), &format!("components[0].{path}"), crate::Rule::UnknownField);
     }
 }
 
 #[test]
 fn an_alias_next_to_its_current_name_is_a_conflict() {
-    let report = crate::check_components(
-        &json!([{ "componentSpacer": { "spacerSize": "M", "size": "S" } }]),
-        "components",
-    );
-    assert_rule(
-        &report.violations,
-        "components[0].componentSpacer.size",
-        crate::Rule::AliasConflict,
-    );
+    let report =
+        crate::check_components(&json!([{ "componentSpacer": { "spacerSize": "M", "size": "S" } }]), "components");
+    assert_rule(&report.violations, "components[0].componentSpacer.size", crate::Rule::AliasConflict);
     assert_eq!(report.warnings.len(), 1);
 }
 
@@ -147,8 +100,5 @@ fn explicit_nulls_are_accepted_for_every_optional_field() {
         { "componentUser": { "userIdentifier": { "userId": null, "emailAddress": "a@b.c", "machineUserId": null } } },
         { "componentText": { "text": "x" }, "componentBadge": null },
     ]);
-    assert_eq!(
-        crate::check_components(&nulls, "components"),
-        crate::Report::default()
-    );
+    assert_eq!(crate::check_components(&nulls, "components"), crate::Report::default());
 }

@@ -13,56 +13,27 @@ fn values(name: &str) -> &'static [&'static str] {
 #[test]
 fn every_documented_enum_value_is_accepted() {
     for size in values("TextSize") {
-        assert_eq!(
-            check_one(json!({ "componentText": { "text": "x", "textSize": size } })),
-            vec![]
-        );
-        assert_eq!(
-            check_one(json!({ "componentPlainText": { "plainText": "x", "plainTextSize": size } })),
-            vec![]
-        );
+        assert_eq!(check_one(json!({ "componentText": { "text": "x", "textSize": size } })), vec![]);
+        assert_eq!(check_one(json!({ "componentPlainText": { "plainText": "x", "plainTextSize": size } })), vec![]);
     }
     for color in values("TextColor") {
-        assert_eq!(
-            check_one(json!({ "componentText": { "text": "x", "textColor": color } })),
-            vec![]
-        );
-        assert_eq!(
-            check_one(
-                json!({ "componentPlainText": { "plainText": "x", "plainTextColor": color } })
-            ),
-            vec![]
-        );
+        assert_eq!(check_one(json!({ "componentText": { "text": "x", "textColor": color } })), vec![]);
+        assert_eq!(check_one(json!({ "componentPlainText": { "plainText": "x", "plainTextColor": color } })), vec![]);
     }
     for color in values("BadgeColor") {
-        assert_eq!(
-            check_one(json!({ "componentBadge": { "badgeLabel": "x", "badgeColor": color } })),
-            vec![]
-        );
+        assert_eq!(check_one(json!({ "componentBadge": { "badgeLabel": "x", "badgeColor": color } })), vec![]);
     }
     for size in values("SpacingSize") {
-        assert_eq!(
-            check_one(json!({ "componentDivider": { "dividerSpacingSize": size } })),
-            vec![]
-        );
-        assert_eq!(
-            check_one(json!({ "componentSpacer": { "spacerSize": size } })),
-            vec![]
-        );
+        assert_eq!(check_one(json!({ "componentDivider": { "dividerSpacingSize": size } })), vec![]);
+        assert_eq!(check_one(json!({ "componentSpacer": { "spacerSize": size } })), vec![]);
     }
 }
 
 #[test]
 fn enum_lists_match_plain_docs() {
     assert_eq!(values("TextSize"), ["S", "M", "L"]);
-    assert_eq!(
-        values("TextColor"),
-        ["NORMAL", "MUTED", "SUCCESS", "WARNING", "ERROR"]
-    );
-    assert_eq!(
-        values("BadgeColor"),
-        ["GREY", "GREEN", "YELLOW", "RED", "BLUE"]
-    );
+    assert_eq!(values("TextColor"), ["NORMAL", "MUTED", "SUCCESS", "WARNING", "ERROR"]);
+    assert_eq!(values("BadgeColor"), ["GREY", "GREEN", "YELLOW", "RED", "BLUE"]);
     assert_eq!(values("SpacingSize"), ["XS", "S", "M", "L", "XL"]);
 }
 
@@ -110,11 +81,7 @@ fn other_bad_enum_values_are_rejected() {
         ),
     ];
     for (component, path, message) in cases {
-        assert_single(
-            &check_one(component),
-            &format!("components[0].{path}"),
-            message,
-        );
+        assert_single(&check_one(component), &format!("components[0].{path}"), message);
     }
 }
 
@@ -130,11 +97,7 @@ fn lower_case_enum_value_gets_a_case_hint() {
 #[test]
 fn missing_spacer_size_is_rejected() {
     let expected = "is required; use one of XS, S, M, L, XL";
-    assert_single(
-        &check_one(json!({ "componentSpacer": {} })),
-        "components[0].componentSpacer.spacerSize",
-        expected,
-    );
+    assert_single(&check_one(json!({ "componentSpacer": {} })), "components[0].componentSpacer.spacerSize", expected);
     assert_single(
         &check_one(json!({ "componentSpacer": { "spacerSize": null } })),
         "components[0].componentSpacer.spacerSize",
@@ -198,11 +161,7 @@ fn absolute_http_and_https_urls_are_accepted() {
 #[test]
 fn relative_urls_are_rejected() {
     for url in ["/usage", "example.com/usage", "//example.com/x"] {
-        assert_single_containing(
-            &check_one(link(json!(url))),
-            URL_PATH,
-            "must be an absolute URL",
-        );
+        assert_single_containing(&check_one(link(json!(url))), URL_PATH, "must be an absolute URL");
     }
 }
 
@@ -213,43 +172,18 @@ fn non_http_schemes_are_rejected() {
         URL_PATH,
         "must use the http or https scheme; got \"ftp:\" in \"ftp://example.com/file\"",
     );
-    for url in [
-        "javascript:alert(1)",
-        "JavaScript:alert(1)",
-        "mailto:a@b.c",
-        "data:text/html,x",
-        "file:///etc/passwd",
-    ] {
-        assert_single_containing(
-            &check_one(link(json!(url))),
-            URL_PATH,
-            "must use the http or https scheme",
-        );
+    for url in ["javascript:alert(1)", "JavaScript:alert(1)", "mailto:a@b.c", "data:text/html,x", "file:///etc/passwd"]
+    {
+        assert_single_containing(&check_one(link(json!(url))), URL_PATH, "must use the http or https scheme");
     }
 }
 
 #[test]
 fn malformed_empty_or_missing_urls_are_rejected() {
-    assert_single_containing(
-        &check_one(link(json!("https://"))),
-        URL_PATH,
-        "is not a valid URL",
-    );
-    assert_single_containing(
-        &check_one(link(json!("http://exa mple.com"))),
-        URL_PATH,
-        "is not a valid URL",
-    );
-    assert_single(
-        &check_one(link(json!(""))),
-        URL_PATH,
-        "must not be empty; use an absolute http or https URL",
-    );
-    assert_single(
-        &check_one(link(json!(null))),
-        URL_PATH,
-        "is required: an absolute http or https URL",
-    );
+    assert_single_containing(&check_one(link(json!("https://"))), URL_PATH, "is not a valid URL");
+    assert_single_containing(&check_one(link(json!("http://exa mple.com"))), URL_PATH, "is not a valid URL");
+    assert_single(&check_one(link(json!(""))), URL_PATH, "must not be empty; use an absolute http or https URL");
+    assert_single(&check_one(link(json!(null))), URL_PATH, "is required: an absolute http or https URL");
     assert_single_containing(&check_one(link(json!(7))), URL_PATH, "got a number");
 }
 
@@ -283,13 +217,6 @@ impl PipeInsert for serde_json::Value {
 
 #[test]
 fn violation_displays_as_path_colon_message() {
-    let v = Violation::new(
-        "components[0].componentText.text",
-        crate::Rule::MinChars,
-        "must not be empty",
-    );
-    assert_eq!(
-        v.to_string(),
-        "components[0].componentText.text: must not be empty"
-    );
+    let v = Violation::new("components[0].componentText.text", crate::Rule::MinChars, "must not be empty");
+    assert_eq!(v.to_string(), "components[0].componentText.text: must not be empty");
 }

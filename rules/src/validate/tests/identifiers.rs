@@ -15,20 +15,9 @@ const WF_PATH: &str = "components[0].componentWorkflowButton.workflowButtonWorkf
 
 #[test]
 fn workflow_identifier_with_exactly_one_is_accepted() {
-    assert_eq!(
-        check_one(workflow(json!({ "workflowId": "wf_01H" }))),
-        vec![]
-    );
-    assert_eq!(
-        check_one(workflow(json!({ "workflowKey": "refund" }))),
-        vec![]
-    );
-    assert_eq!(
-        check_one(workflow(
-            json!({ "workflowKey": "refund", "workflowId": null })
-        )),
-        vec![]
-    );
+    assert_eq!(check_one(workflow(json!({ "workflowId": "wf_01H" }))), vec![]);
+    assert_eq!(check_one(workflow(json!({ "workflowKey": "refund" }))), vec![]);
+    assert_eq!(check_one(workflow(json!({ "workflowKey": "refund", "workflowId": null }))), vec![]);
 }
 
 #[test]
@@ -43,9 +32,7 @@ fn workflow_identifier_with_neither_is_rejected() {
 #[test]
 fn workflow_identifier_with_both_is_rejected() {
     assert_single(
-        &check_one(workflow(
-            json!({ "workflowId": "wf_1", "workflowKey": "refund" }),
-        )),
+        &check_one(workflow(json!({ "workflowId": "wf_1", "workflowKey": "refund" }))),
         WF_PATH,
         "must set exactly one of workflowId or workflowKey; got 2, keep only one",
     );
@@ -74,9 +61,7 @@ fn workflow_identifier_missing_wrong_type_or_unknown_field_is_rejected() {
     );
     assert_single_containing(&check_one(workflow(json!("wf_1"))), WF_PATH, "got a string");
     assert_single_containing(
-        &check_one(workflow(
-            json!({ "workflowId": "wf_1", "workflowName": "x" }),
-        )),
+        &check_one(workflow(json!({ "workflowId": "wf_1", "workflowName": "x" }))),
         &format!("{WF_PATH}.workflowName"),
         "unknown field \"workflowName\"",
     );
@@ -98,21 +83,13 @@ fn user_identifier_needs_exactly_one_of_three() {
         USER_PATH,
         "must set exactly one of userId, emailAddress or machineUserId; got none",
     );
-    assert_rule(
-        &check_one(user(json!({ "userId": "u", "machineUserId": "m" }))),
-        USER_PATH,
-        crate::Rule::OneOf,
-    );
+    assert_rule(&check_one(user(json!({ "userId": "u", "machineUserId": "m" }))), USER_PATH, crate::Rule::OneOf);
     assert_rule(
         &check_one(user(json!({ "userId": "u", "email": "a@b.c" }))),
         &format!("{USER_PATH}.email"),
         crate::Rule::UnknownField,
     );
-    assert_rule(
-        &check_one(json!({ "componentUser": {} })),
-        USER_PATH,
-        crate::Rule::Required,
-    );
+    assert_rule(&check_one(json!({ "componentUser": {} })), USER_PATH, crate::Rule::Required);
 }
 
 #[test]
@@ -120,15 +97,7 @@ fn date_times_are_rfc3339_with_a_zone() {
     let path = "components[0].componentDateTime.dateTimeIso8601";
     let at = |v: serde_json::Value| json!({ "componentDateTime": { "dateTimeIso8601": v } });
     assert_eq!(check_one(at(json!("2026-03-01T09:30:00Z"))), vec![]);
-    assert_rule(
-        &check_one(at(json!("2026-03-01"))),
-        path,
-        crate::Rule::DateTime,
-    );
-    assert_rule(
-        &check_one(at(json!(1_772_357_400))),
-        path,
-        crate::Rule::Type,
-    );
+    assert_rule(&check_one(at(json!("2026-03-01"))), path, crate::Rule::DateTime);
+    assert_rule(&check_one(at(json!(1_772_357_400))), path, crate::Rule::Type);
     assert_rule(&check_one(at(json!(null))), path, crate::Rule::Required);
 }

@@ -24,20 +24,14 @@ fn check_one(component: Value) -> Vec<Violation> {
 /// Asserts exactly one violation, at `path`, with exactly `message`.
 #[track_caller]
 fn assert_single(violations: &[Violation], path: &str, message: &str) {
-    let got: Vec<(&str, &str)> = violations
-        .iter()
-        .map(|v| (v.path.as_str(), v.message.as_str()))
-        .collect();
+    let got: Vec<(&str, &str)> = violations.iter().map(|v| (v.path.as_str(), v.message.as_str())).collect();
     assert_eq!(got, [(path, message)], "violations: {violations:#?}");
 }
 
 /// Asserts exactly one violation, at `path`, of `rule`.
 #[track_caller]
 fn assert_rule(violations: &[Violation], path: &str, rule: crate::Rule) {
-    let got: Vec<(&str, crate::Rule)> = violations
-        .iter()
-        .map(|v| (v.path.as_str(), v.rule))
-        .collect();
+    let got: Vec<(&str, crate::Rule)> = violations.iter().map(|v| (v.path.as_str(), v.rule)).collect();
     assert_eq!(got, [(path, rule)], "violations: {violations:#?}");
 }
 
@@ -46,11 +40,7 @@ fn assert_rule(violations: &[Violation], path: &str, rule: crate::Rule) {
 fn assert_single_containing(violations: &[Violation], path: &str, needle: &str) {
     assert_eq!(violations.len(), 1, "violations: {violations:#?}");
     assert_eq!(violations[0].path, path, "violations: {violations:#?}");
-    assert!(
-        violations[0].message.contains(needle),
-        "message {:?} does not contain {needle:?}",
-        violations[0].message
-    );
+    assert!(violations[0].message.contains(needle), "message {:?} does not contain {needle:?}", violations[0].message);
 }
 
 fn text(s: &str) -> Value {
@@ -92,8 +82,5 @@ fn simple_row() -> Value {
 }
 
 fn container(content: Vec<Value>) -> Value {
-    object(
-        "componentContainer",
-        object("containerContent", Value::Array(content)),
-    )
+    object("componentContainer", object("containerContent", Value::Array(content)))
 }

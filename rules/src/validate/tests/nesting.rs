@@ -194,11 +194,7 @@ fn empty_component_object_is_rejected() {
 fn non_object_component_and_body_are_rejected() {
     assert_single_containing(&check_one(json!("text")), "components[0]", "got a string");
     // A wrapper key set to null counts as absent (as for every field).
-    assert_rule(
-        &check_one(json!({ "componentText": null })),
-        "components[0]",
-        crate::Rule::OneOf,
-    );
+    assert_rule(&check_one(json!({ "componentText": null })), "components[0]", crate::Rule::OneOf);
     assert_single(
         &check_one(json!({ "componentDivider": [] })),
         "components[0].componentDivider",

@@ -32,18 +32,12 @@ fn strings(violations: &[Violation]) -> Vec<String> {
 #[test]
 fn protocol_example_is_valid() {
     assert_eq!(validate_response(&protocol_example()), vec![]);
-    assert_eq!(
-        validate_response_for(&protocol_example(), &["usage", "subscription-status"]),
-        vec![]
-    );
+    assert_eq!(validate_response_for(&protocol_example(), &["usage", "subscription-status"]), vec![]);
 }
 
 #[test]
 fn extra_cards_are_not_violations() {
-    assert_eq!(
-        validate_response_for(&protocol_example(), &["usage"]),
-        vec![]
-    );
+    assert_eq!(validate_response_for(&protocol_example(), &["usage"]), vec![]);
 }
 
 #[test]
@@ -87,15 +81,10 @@ fn card_key_must_be_present_and_well_formed() {
         let violations = validate_card(&json!({ "key": bad, "components": null }), "cards[0]");
         assert_eq!(violations.len(), 1, "{bad:?}");
         assert_eq!(violations[0].path, "cards[0].key");
-        assert!(violations[0]
-            .message
-            .starts_with("must match [a-zA-Z0-9_-]+"));
+        assert!(violations[0].message.starts_with("must match [a-zA-Z0-9_-]+"));
     }
     assert_eq!(
-        strings(&validate_card(
-            &json!({ "key": 7, "components": null }),
-            "cards[0]"
-        )),
+        strings(&validate_card(&json!({ "key": 7, "components": null }), "cards[0]")),
         vec!["cards[0].key: must be a string; got a number"]
     );
 }
@@ -110,13 +99,7 @@ fn components_must_be_present_even_when_null() {
 
 #[test]
 fn ttl_accepts_null_absent_and_non_negative_integers() {
-    for ttl in [
-        json!(null),
-        json!(0),
-        json!(15),
-        json!(31_536_000),
-        json!(60.0),
-    ] {
+    for ttl in [json!(null), json!(0), json!(15), json!(31_536_000), json!(60.0)] {
         let card = json!({ "key": "k", "timeToLiveSeconds": ttl, "components": null });
         assert_eq!(validate_card(&card, "cards[0]"), vec![], "{ttl}");
     }
@@ -129,20 +112,13 @@ fn ttl_rejects_negative_fractional_and_non_numbers() {
         (json!(-60.0), "must be >= 0; got -60.0"),
         (json!(1.5), "must be an integer number of seconds; got 1.5"),
         (json!("60"), "must be an integer >= 0 or null; got a string"),
-        (
-            json!(true),
-            "must be an integer >= 0 or null; got a boolean",
-        ),
+        (json!(true), "must be an integer >= 0 or null; got a boolean"),
     ];
     for (ttl, message) in cases {
         let card = json!({ "key": "k", "timeToLiveSeconds": ttl, "components": null });
         assert_eq!(
             validate_card(&card, "cards[0]"),
-            vec![Violation::new(
-                "cards[0].timeToLiveSeconds",
-                crate::Rule::TimeToLive,
-                message
-            )]
+            vec![Violation::new("cards[0].timeToLiveSeconds", crate::Rule::TimeToLive, message)]
         );
     }
 }
@@ -166,19 +142,14 @@ fn response_shape_is_checked() {
         strings(&validate_response(&json!([]))),
         vec!["$: must be an object { \"cards\": [ ... ] }; got an array"]
     );
-    assert_eq!(
-        strings(&validate_response(&json!({}))),
-        vec!["cards: is required: an array of cards"]
-    );
+    assert_eq!(strings(&validate_response(&json!({}))), vec!["cards: is required: an array of cards"]);
     assert_eq!(
         strings(&validate_response(&json!({ "cards": null }))),
         vec!["cards: must be an array of cards; got null"]
     );
     assert_eq!(
         strings(&validate_response(&json!({ "cards": ["usage"] }))),
-        vec![
-            "cards[0]: must be a card object { key, timeToLiveSeconds?, components }; got a string"
-        ]
+        vec!["cards[0]: must be a card object { key, timeToLiveSeconds?, components }; got a string"]
     );
 }
 
