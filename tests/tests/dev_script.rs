@@ -63,11 +63,17 @@ fn a_taken_port_is_refused_by_number_before_anything_is_built() {
 fn a_child_that_dies_is_named_with_its_log_and_dev_sh_exits_non_zero() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dev-sh-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
-    for dir in ["scripts", "tools/probe/src", "services/probe"] {
+    for dir in ["scripts/lib", "tools/probe/src", "services/probe"] {
         std::fs::create_dir_all(scratch.join(dir)).expect("scratch dirs");
     }
     for script in ["dev.sh", "run-service.sh"] {
         std::fs::copy(root().join("scripts").join(script), scratch.join("scripts").join(script)).expect("copy script");
+    }
+    // The runners run-service.sh sources, one per language.
+    for entry in std::fs::read_dir(root().join("scripts/lib")).expect("scripts/lib") {
+        let path = entry.expect("scripts/lib entry").path();
+        std::fs::copy(&path, scratch.join("scripts/lib").join(path.file_name().expect("a file name")))
+            .expect("copy a runner");
     }
     let write = |path: &str, text: &str| std::fs::write(scratch.join(path), text).expect("scratch file");
     write("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"tools/probe\"]\n");

@@ -212,9 +212,10 @@ fn copying_env_example_keeps_the_development_secret_the_docs_sign_with() {
 }
 
 /// The error codes the gateway can answer with, read from the places that define them: the
-/// card endpoint's errors, the routing errors and the admin endpoint.
+/// gateway's one error enum (every route of both listeners answers with it) and the admin
+/// listener's routes.
 const ERROR_CODE_SOURCES: [&str; 3] =
-    ["gateway/src/error.rs", "gateway/src/http/routing.rs", "gateway/src/http/admin.rs"];
+    ["gateway/src/error.rs", "gateway/src/http/admin/mod.rs", "gateway/src/http/admin/invalidate.rs"];
 
 #[test]
 fn the_readme_lists_every_error_code_the_gateway_answers_with() {

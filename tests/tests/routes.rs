@@ -11,7 +11,11 @@ struct Refusal {
 }
 
 async fn send(gw: &RunningGateway, method: reqwest::Method, path: &str) -> Refusal {
-    let resp = gw.client().request(method, gw.url(path)).send().await.expect("request reaches the gateway");
+    send_to(gw, method, &gw.url(path), path).await
+}
+
+async fn send_to(gw: &RunningGateway, method: reqwest::Method, url: &str, path: &str) -> Refusal {
+    let resp = gw.client().request(method, url).send().await.expect("request reaches the gateway");
     let status = resp.status().as_u16();
     let allow = resp.headers().get("allow").map(|v| v.to_str().expect("ASCII Allow").to_owned());
     let content_type = resp.headers().get("content-type").map(|v| v.to_str().unwrap_or_default().to_owned());
@@ -33,7 +37,6 @@ async fn a_wrong_method_is_405_with_allow_and_the_error_envelope() {
     for (method, path, allowed) in [
         (reqwest::Method::GET, "/", "POST"),
         (reqwest::Method::PUT, "/cards", "POST"),
-        (reqwest::Method::GET, "/admin/invalidate", "POST"),
         (reqwest::Method::POST, "/healthz", "GET,HEAD"),
         (reqwest::Method::DELETE, "/readyz", "GET,HEAD"),
     ] {
@@ -43,6 +46,11 @@ async fn a_wrong_method_is_405_with_allow_and_the_error_envelope() {
         assert_eq!(refusal.allow.as_deref(), Some(allowed), "{method} {path}");
         assert!(refusal.message.contains(method.as_str()) && refusal.message.contains("Allow"), "{}", refusal.message);
     }
+    // The admin listener answers the same way.
+    let url = gw.admin_url("/admin/invalidate");
+    let refusal = send_to(&gw, reqwest::Method::GET, &url, "/admin/invalidate").await;
+    assert_eq!((refusal.status, refusal.code.as_str()), (405, "method_not_allowed"));
+    assert_eq!(refusal.allow.as_deref(), Some("POST"));
     gw.stop().await;
 }
 
@@ -56,8 +64,11 @@ async fn an_unknown_path_is_404_not_found_with_the_error_envelope() {
         assert!(refusal.allow.is_none());
         assert!(refusal.message.contains("POST /"), "the message names the card endpoint: {}", refusal.message);
     }
-    // The admin endpoint without a token answers the same code.
-    let refusal = send(&gw, reqwest::Method::POST, "/admin/invalidate").await;
-    assert_eq!((refusal.status, refusal.code.as_str()), (404, "not_found"));
+    // The admin endpoint lives on the admin listener only: on the Plain port it is unknown,
+    // whatever the method.
+    for method in [reqwest::Method::POST, reqwest::Method::GET] {
+        let refusal = send(&gw, method.clone(), "/admin/invalidate").await;
+        assert_eq!((refusal.status, refusal.code.as_str()), (404, "not_found"), "{method} /admin/invalidate");
+    }
     gw.stop().await;
 }
