@@ -4,8 +4,8 @@
 //!
 //! The second case runs the real scripts in a scratch copy of the repository layout: a
 //! workspace with one tiny crate whose binary stands in for the gateway (it only waits, and
-//! `cargo build` takes a second), and a card service whose manifest (`package.json`)
-//! `scripts/run-service.sh` has no runner for, so it exits at once.
+//! `cargo build` takes a second), and a Rust card service (a binary on a stand-in
+//! `cardmesh-kit` crate) that fails at start, as one with unreadable fixtures would.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -63,7 +63,7 @@ fn a_taken_port_is_refused_by_number_before_anything_is_built() {
 fn a_child_that_dies_is_named_with_its_log_and_dev_sh_exits_non_zero() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dev-sh-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
-    for dir in ["scripts/lib", "tools/probe/src", "services/probe"] {
+    for dir in ["scripts/lib", "tools/probe/src", "tools/kit/src", "services/probe/src"] {
         std::fs::create_dir_all(scratch.join(dir)).expect("scratch dirs");
     }
     for script in ["dev.sh", "run-service.sh"] {
@@ -76,20 +76,33 @@ fn a_child_that_dies_is_named_with_its_log_and_dev_sh_exits_non_zero() {
             .expect("copy a runner");
     }
     let write = |path: &str, text: &str| std::fs::write(scratch.join(path), text).expect("scratch file");
-    write("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"tools/probe\"]\n");
+    write(
+        "Cargo.toml",
+        "[workspace]\nresolver = \"2\"\nmembers = [\"tools/probe\", \"tools/kit\", \"services/probe\"]\n",
+    );
     write(
         "tools/probe/Cargo.toml",
         "[package]\nname = \"cardmesh-gateway\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
     );
     write("tools/probe/src/main.rs", "fn main() {\n    std::thread::sleep(std::time::Duration::from_secs(120));\n}\n");
-    write("services/probe/package.json", "{\"name\": \"probe\"}\n");
+    // A card service (a binary on a crate named cardmesh-kit) that dies at once.
+    write("tools/kit/Cargo.toml", "[package]\nname = \"cardmesh-kit\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    write("tools/kit/src/lib.rs", "");
+    write(
+        "services/probe/Cargo.toml",
+        "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncardmesh-kit = { path = \"../../tools/kit\" }\n",
+    );
+    write(
+        "services/probe/src/main.rs",
+        "fn main() {\n    eprintln!(\"probe: cannot read its fixtures\");\n    std::process::exit(1);\n}\n",
+    );
 
     let out = dev_sh(&scratch, (free_port(), free_port(), free_port()), &["--all"]);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("dev.sh: probe (pid "), "names the process that died: {stderr}");
     assert!(stderr.contains("exited with status 1; last lines of "), "{stderr}");
-    assert!(stderr.contains("no runner for package.json services yet"), "shows the end of its log: {stderr}");
+    assert!(stderr.contains("probe: cannot read its fixtures"), "shows the end of its log: {stderr}");
     assert!(!stdout.contains("cardmesh is up"), "{stdout}");
     let _ = std::fs::remove_dir_all(&scratch);
 }
