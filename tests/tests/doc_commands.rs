@@ -214,8 +214,12 @@ fn copying_env_example_keeps_the_development_secret_the_docs_sign_with() {
 /// The error codes the gateway can answer with, read from the places that define them: the
 /// gateway's one error enum (every route of both listeners answers with it) and the admin
 /// listener's routes.
-const ERROR_CODE_SOURCES: [&str; 3] =
-    ["gateway/src/error.rs", "gateway/src/http/admin/mod.rs", "gateway/src/http/admin/invalidate.rs"];
+const ERROR_CODE_SOURCES: [&str; 4] = [
+    "gateway/src/error.rs",
+    "gateway/src/http/admin/mod.rs",
+    "gateway/src/http/admin/invalidate.rs",
+    "gateway/src/plain_api/invalidation.rs",
+];
 
 #[test]
 fn the_readme_lists_every_error_code_the_gateway_answers_with() {
