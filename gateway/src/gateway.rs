@@ -17,6 +17,7 @@ use crate::fanout::{BackendError, Backends, CallFailure};
 use crate::flight::{Flights, Join};
 use crate::merge::{with_ttl, CardFailure, FallbackCards};
 use crate::plain::{CardJson, CardKeys, CardRequest, ResponseBody};
+use crate::provenance::{CardProvenance, Source};
 use crate::route::{CardInfo, CardRouter, Lookup};
 use crate::telemetry::{GatewayMetrics, RequestSpanSlot};
 use crate::verify::SignatureVerifier;
@@ -56,6 +57,23 @@ pub struct Answer {
     pub misses: usize,
     /// Cards served as their last good copy because their service failed.
     pub stale: usize,
+    /// Where each card came from, in request order; only from
+    /// [`Gateway::answer_with_provenance`].
+    pub provenance: Option<Vec<CardProvenance>>,
+}
+
+/// What [`Gateway::answer_with_provenance`] collects per card before the answer is sized.
+struct Origin {
+    source: Source,
+    service: Option<Arc<str>>,
+    call_latency: Option<Duration>,
+    detail: Option<String>,
+}
+
+impl Origin {
+    fn new(source: Source, service: Option<Arc<str>>) -> Self {
+        Self { source, service, call_latency: None, detail: None }
+    }
 }
 
 /// How one requested key is answered.
@@ -175,12 +193,48 @@ impl Gateway {
         workspace_id: &str,
         request_span: &RequestSpanSlot<'_>,
     ) -> Result<Answer, GatewayError> {
+        self.answer_as(request, keys, workspace_id, request_span, None).await
+    }
+
+    /// [`Self::answer`], with the [`CardProvenance`] of every card in
+    /// [`Answer::provenance`]: the same answer, plus where each card came from. With
+    /// `bypass_cache`, fresh cached cards are not used: every routed card is drawn again
+    /// (and cached again), but stale copies still stand in for failed cards.
+    pub async fn answer_with_provenance(
+        &self,
+        request: &CardRequest,
+        keys: &CardKeys,
+        workspace_id: &str,
+        request_span: &RequestSpanSlot<'_>,
+        bypass_cache: bool,
+    ) -> Result<Answer, GatewayError> {
+        self.answer_as(request, keys, workspace_id, request_span, Some(bypass_cache)).await
+    }
+
+    /// `provenance`: `None` on Plain's path, `Some(bypass_cache)` to collect provenance.
+    async fn answer_as(
+        &self,
+        request: &CardRequest,
+        keys: &CardKeys,
+        workspace_id: &str,
+        request_span: &RequestSpanSlot<'_>,
+        provenance: Option<bool>,
+    ) -> Result<Answer, GatewayError> {
+        let bypass_cache = provenance == Some(true);
+        let mut origins: Option<Vec<Origin>> = provenance.map(|_| Vec::with_capacity(keys.as_slice().len()));
         let table = self.router.table();
         let n = keys.as_slice().len();
         let mut plans: Vec<Plan> = Vec::with_capacity(n);
         let mut routed: Vec<(usize, &CardInfo, cache::CardKeys)> = Vec::with_capacity(n);
         let mut cache_keys = cache::RequestKeys::new(workspace_id, request);
         for key in keys.as_slice() {
+            if let Some(origins) = &mut origins {
+                origins.push(match table.lookup(key) {
+                    Lookup::Unknown => Origin::new(Source::UnknownKey, None),
+                    Lookup::Undiscovered => Origin::new(Source::Fallback { reason: "undiscovered" }, None),
+                    Lookup::Routed(info) => Origin::new(Source::CacheHit, Some(info.service_name.clone())),
+                });
+            }
             match table.lookup(key) {
                 Lookup::Unknown => plans.push(Plan::Unknown(key.clone())),
                 Lookup::Undiscovered => plans.push(Plan::Undiscovered(key.clone())),
@@ -207,7 +261,7 @@ impl Gateway {
         let (mut hits, mut misses) = (0, 0);
         let mut assignments = Vec::new();
         for ((index, info, ckeys), slot) in routed.into_iter().zip(slots) {
-            if let Some(card) = slot.fresh {
+            if let Some(card) = slot.fresh.filter(|_| !bypass_cache) {
                 hits += 1;
                 plans[index] = Plan::Ready(card);
                 continue;
@@ -240,8 +294,9 @@ impl Gateway {
                 Span::current().record("cache_stale", 0);
             }
             let mut cards: Vec<CardJson> = plans.into_iter().filter_map(Plan::into_settled).collect();
-            self.fit_response(&mut cards, request_span);
-            return Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale: 0 });
+            self.fit_response(&mut cards, origins.as_deref_mut(), request_span);
+            let provenance = origins.map(|o| provenance_of(o, &cards, keys));
+            return Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale: 0, provenance });
         }
         let span = request_span.get();
 
@@ -272,7 +327,7 @@ impl Gateway {
             .instrument(draw_span));
         }
 
-        self.assemble(plans, hits, misses, request_span).instrument(span.clone()).await
+        self.assemble(plans, hits, misses, request_span, origins, keys).instrument(span.clone()).await
     }
 
     /// Waits for the drawn cards and puts the answer together in request order.
@@ -282,11 +337,15 @@ impl Gateway {
         hits: usize,
         misses: usize,
         span: &RequestSpanSlot<'_>,
+        mut origins: Option<Vec<Origin>>,
+        keys: &CardKeys,
     ) -> Result<Answer, GatewayError> {
+        let started = std::time::Instant::now();
         // A little beyond the request's budget, for rendering and scheduling.
         let wait_limit = self.deadline() + Duration::from_millis(500);
-        let outcomes: Vec<Result<CardJson, Failed>> = join_all(plans.into_iter().map(|plan| async move {
-            match plan {
+        let outcomes: Vec<(Result<CardJson, Failed>, Option<Duration>)> = join_all(plans.into_iter().map(|plan| async move {
+            let waited = matches!(plan, Plan::Wait(_));
+            let outcome = match plan {
                 Plan::Ready(card) => Ok(card),
                 Plan::Unknown(key) => Ok(CardJson::new(&key, None, None)),
                 Plan::Undiscovered(key) => Err(Failed { key, failure: CardFailure::Undiscovered, routed: None }),
@@ -300,9 +359,22 @@ impl Gateway {
                     };
                     drawn.map_err(|failure| Failed { key: info.key.clone(), failure, routed: Some((info, keys, generations)) })
                 }
-            }
+            };
+            (outcome, waited.then(|| started.elapsed()))
         }))
         .await;
+        let (outcomes, waited): (Vec<_>, Vec<_>) = outcomes.into_iter().unzip();
+        if let Some(origins) = &mut origins {
+            for ((origin, outcome), waited) in origins.iter_mut().zip(&outcomes).zip(waited) {
+                if waited.is_some() {
+                    origin.source = Source::Fresh;
+                    origin.call_latency = waited;
+                }
+                if let Err(failed) = outcome {
+                    origin.detail = Some(failed.failure.to_string());
+                }
+            }
+        }
 
         // Stale copies for the failed cards: one more round trip, on the error path only.
         let failed: Vec<&Failed> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
@@ -323,7 +395,7 @@ impl Gateway {
         let mut cards = Vec::with_capacity(outcomes.len());
         let (mut stale, mut unreachable) = (0, 0);
         let mut fallback_reasons = Vec::new();
-        for outcome in &outcomes {
+        for (index, outcome) in outcomes.iter().enumerate() {
             let failed = match outcome {
                 Ok(card) => {
                     cards.push(card.clone());
@@ -345,6 +417,9 @@ impl Gateway {
                         detail = %failed.failure, "serving stale card");
                 }
                 cards.push(with_ttl(&copy, self.config.fallback.ttl_seconds));
+                if let Some(origin) = origins.as_mut().and_then(|o| o.get_mut(index)) {
+                    origin.source = Source::Stale { reason: failed.failure.code() };
+                }
             } else {
                 unreachable += usize::from(failed.failure.is_unreachable());
                 fallback_reasons.push(failed.failure.code());
@@ -358,6 +433,9 @@ impl Gateway {
                         detail = %failed.failure, "serving fallback card");
                 }
                 cards.push(self.fallback.card(&failed.key));
+                if let Some(origin) = origins.as_mut().and_then(|o| o.get_mut(index)) {
+                    origin.source = Source::Fallback { reason: failed.failure.code() };
+                }
             }
         }
         if cardmesh_telemetry::tracing_enabled() {
@@ -369,13 +447,15 @@ impl Gateway {
         for reason in fallback_reasons {
             self.metrics.fallback(reason);
         }
-        self.fit_response(&mut cards, span);
-        Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale })
+        self.fit_response(&mut cards, origins.as_deref_mut(), span);
+        let provenance = origins.map(|o| provenance_of(o, &cards, keys));
+        Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale, provenance })
     }
 
-    /// Replaces the biggest cards with fallback cards (logging each inside `span`) until
-    /// the answer fits `limits.max_response_bytes`.
-    fn fit_response(&self, cards: &mut [CardJson], span: &RequestSpanSlot<'_>) {
+    /// Replaces the biggest cards with fallback cards (logging each inside `span`, and
+    /// marking it in `origins` when provenance is collected) until the answer fits
+    /// `limits.max_response_bytes`.
+    fn fit_response(&self, cards: &mut [CardJson], mut origins: Option<&mut [Origin]>, span: &RequestSpanSlot<'_>) {
         let limit = self.config.limits.max_response_bytes;
         let mut total: usize = cards.iter().map(|c| c.as_str().len() + 1).sum::<usize>() + 12;
         while total > limit {
@@ -393,6 +473,10 @@ impl Gateway {
                 reason = "response_too_big", "serving fallback card: the answer would exceed its size limit");
             self.metrics.fallback("response_too_big");
             total -= cards[i].as_str().len() - replacement.as_str().len();
+            if let Some(origin) = origins.as_deref_mut().and_then(|o| o.get_mut(i)) {
+                origin.source = Source::Fallback { reason: "response_too_big" };
+                origin.detail = Some(format!("the answer would exceed its {limit}-byte limit; this {}-byte card was the biggest", cards[i].as_str().len()));
+            }
             cards[i] = replacement;
         }
     }
@@ -402,4 +486,21 @@ impl Gateway {
     fn deadline(&self) -> Duration {
         self.config.fanout.overall_budget
     }
+}
+
+/// The provenance of each card of the answer, in request order.
+fn provenance_of(origins: Vec<Origin>, cards: &[CardJson], keys: &CardKeys) -> Vec<CardProvenance> {
+    origins
+        .into_iter()
+        .zip(cards)
+        .zip(keys.as_slice())
+        .map(|((origin, card), key)| CardProvenance {
+            key: key.clone(),
+            source: origin.source,
+            service: origin.service,
+            call_latency: origin.call_latency,
+            bytes: card.as_str().len(),
+            detail: origin.detail,
+        })
+        .collect()
 }

@@ -18,6 +18,8 @@ pub mod gateway;
 pub mod http;
 pub mod merge;
 pub mod plain;
+pub mod preview;
+pub mod provenance;
 pub mod render;
 pub mod route;
 pub mod telemetry;

@@ -7,6 +7,7 @@ mod handler;
 mod peer;
 mod server;
 
+pub use admin::invalidate;
 pub use app::app;
 pub use handler::{admit, CACHE_HEADER};
 pub use peer::ClientAddr;

@@ -1,6 +1,7 @@
 //! The admin listener (`admin_listen`, default `127.0.0.1:9090`): `GET /metrics` in the
-//! Prometheus text format. It is a listener of its own so that metrics are never exposed
-//! where Plain's requests arrive.
+//! Prometheus text format, `POST /admin/invalidate` and the [card preview](crate::preview).
+//! It is a listener of its own so that none of them is ever exposed where Plain's requests
+//! arrive.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,9 +11,17 @@ use tokio::net::TcpListener;
 
 use crate::gateway::Gateway;
 
-/// The admin routes: `GET /metrics`.
+/// The admin routes: `GET /metrics`, `POST /admin/invalidate` and the preview's routes.
 pub fn admin_router(gateway: Arc<Gateway>) -> Router {
-    cardmesh_telemetry::metrics_router(move || gateway.render_metrics())
+    let metrics = {
+        let gateway = gateway.clone();
+        cardmesh_telemetry::metrics_router(move || gateway.render_metrics())
+    };
+    Router::new()
+        .route("/admin/invalidate", axum::routing::post(crate::http::invalidate))
+        .with_state(gateway.clone())
+        .merge(crate::preview::preview_router(gateway))
+        .merge(metrics)
 }
 
 /// Serves [`admin_router`] on `listener` until `shutdown` completes.
@@ -22,7 +31,7 @@ pub async fn serve_admin(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "admin listener serving GET /metrics");
+        tracing::info!(%addr, "admin listener serving GET /metrics, POST /admin/invalidate and GET /preview");
     }
     axum::serve(listener, admin_router(gateway)).with_graceful_shutdown(shutdown).await
 }
