@@ -7,6 +7,11 @@
 // `safeUrl` (http and https only). Nothing here uses innerHTML, outerHTML,
 // insertAdjacentHTML or document.write.
 
+import { el, externalLink, safeUrl } from './dom.js';
+import { appendMarkdown } from './markdown.js';
+
+export { el };
+
 /** Text sizes, text colours, badge colours and spacings Plain accepts (anything else falls
  * back to Plain's default for the field, and the validator reports it). */
 const TEXT_SIZES = ['S', 'M', 'L'];
@@ -14,22 +19,7 @@ const TEXT_COLORS = ['NORMAL', 'MUTED', 'SUCCESS', 'WARNING', 'ERROR'];
 const BADGE_COLORS = ['GREY', 'GREEN', 'YELLOW', 'RED', 'BLUE'];
 const SPACINGS = ['XS', 'S', 'M', 'L', 'XL'];
 
-/** Deepest markdown nesting drawn (bold inside italic inside a link label, ...). */
-const MAX_MARKDOWN_DEPTH = 4;
-
-/**
- * A new element with its class and, optionally, its text (set through textContent).
- * @param {string} tag
- * @param {string} [className]
- * @param {string} [text]
- * @returns {HTMLElement}
- */
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+// ---- Components --------------------------------------------------------------------------
 
 /** `value` if it is one of `allowed`, else `fallback`. */
 function oneOf(value, allowed, fallback) {
@@ -42,127 +32,6 @@ function str(value) {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return '';
 }
-
-/**
- * The URL when it is an absolute http or https URL, else null: `javascript:`, `data:` and
- * relative URLs never become links.
- * @param {unknown} raw
- * @returns {string | null}
- */
-export function safeUrl(raw) {
-  if (typeof raw !== 'string') return null;
-  let url;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return null;
-  }
-  return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-}
-
-/** An anchor that opens `href` (already checked by safeUrl) in a new tab. */
-function externalLink(href, className) {
-  const a = /** @type {HTMLAnchorElement} */ (el('a', className));
-  a.href = href;
-  a.target = '_blank';
-  a.rel = 'noopener noreferrer';
-  return a;
-}
-
-// ---- Markdown subset ---------------------------------------------------------------------
-
-/**
- * Appends the markdown subset of Plain's Text to `parent`: `**bold**` / `__bold__`,
- * `*italic*` / `_italic_`, `[label](url)` links (http/https only; any other link shows its
- * label as text), backslash escapes and line breaks. Everything else is text.
- * @param {Node} parent
- * @param {string} source
- * @param {number} [depth]
- */
-export function appendMarkdown(parent, source, depth = 0) {
-  let plain = '';
-  const flush = () => {
-    if (plain) parent.appendChild(document.createTextNode(plain));
-    plain = '';
-  };
-  let i = 0;
-  while (i < source.length) {
-    const c = source[i];
-    if (c === '\\' && i + 1 < source.length && '\\*_[]()'.includes(source[i + 1])) {
-      plain += source[i + 1];
-      i += 2;
-      continue;
-    }
-    if (c === '\n') {
-      flush();
-      parent.appendChild(document.createElement('br'));
-      i += 1;
-      continue;
-    }
-    if (depth < MAX_MARKDOWN_DEPTH) {
-      const link = c === '[' ? matchLink(source, i) : null;
-      if (link) {
-        flush();
-        const href = safeUrl(link.url);
-        const target = href ? externalLink(href, 'md-link') : el('span', 'md-link-blocked');
-        if (!href) target.title = 'link not shown: only http and https links are allowed';
-        appendMarkdown(target, link.label, depth + 1);
-        parent.appendChild(target);
-        i = link.end;
-        continue;
-      }
-      const emphasis = c === '*' || c === '_' ? matchEmphasis(source, i) : null;
-      if (emphasis) {
-        flush();
-        const node = el(emphasis.strong ? 'strong' : 'em');
-        appendMarkdown(node, emphasis.inner, depth + 1);
-        parent.appendChild(node);
-        i = emphasis.end;
-        continue;
-      }
-    }
-    plain += c;
-    i += 1;
-  }
-  flush();
-}
-
-/** `[label](url)` starting at `start`, or null. */
-function matchLink(source, start) {
-  const close = source.indexOf('](', start + 1);
-  if (close < 0 || source.slice(start + 1, close).includes('\n')) return null;
-  const end = source.indexOf(')', close + 2);
-  if (end < 0) return null;
-  const url = source.slice(close + 2, end);
-  if (!url || /\s/.test(url.trim()) || url.includes('\n')) return null;
-  return { label: source.slice(start + 1, close), url, end: end + 1 };
-}
-
-/** `**x**`, `__x__`, `*x*` or `_x_` starting at `start`, or null. Underscores only open and
- * close at word boundaries, so `snake_case_names` stay text. */
-function matchEmphasis(source, start) {
-  const mark = source[start];
-  const strong = source[start + 1] === mark;
-  const delimiter = strong ? mark + mark : mark;
-  const open = start + delimiter.length;
-  if (open >= source.length || /\s/.test(source[open])) return null;
-  if (mark === '_' && start > 0 && /\w/.test(source[start - 1])) return null;
-  let close = source.indexOf(delimiter, open + 1);
-  while (close >= 0) {
-    const after = source[close + delimiter.length];
-    const before = source[close - 1];
-    const wordAfter = mark === '_' && after !== undefined && /\w/.test(after);
-    const doubled = !strong && after === mark;
-    if (!/\s/.test(before) && !wordAfter && !doubled) break;
-    close = source.indexOf(delimiter, close + (doubled ? 2 : 1));
-  }
-  if (close < 0) return null;
-  const inner = source.slice(open, close);
-  if (inner.includes('\n\n')) return null;
-  return { strong, inner, end: close + delimiter.length };
-}
-
-// ---- Components --------------------------------------------------------------------------
 
 /** The one wrapper key of a component object, or null. */
 function wrapperOf(component) {
@@ -285,7 +154,14 @@ function drawSpacer(body) {
 export function formatDateTime(iso) {
   const date = new Date(iso);
   if (typeof iso !== 'string' || Number.isNaN(date.getTime())) return null;
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(date);
+  return new Intl.DateTimeFormat(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(date);
 }
 
 function drawDateTime(body) {

@@ -26,6 +26,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../assets/preview/cards.js"),
     ),
     (
+        "dom.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/preview/dom.js"),
+    ),
+    (
+        "markdown.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/preview/markdown.js"),
+    ),
+    (
         "render.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/preview/render.js"),
