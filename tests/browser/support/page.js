@@ -13,6 +13,7 @@ import { ADMIN_TOKEN } from './stack.js';
 export async function openPreview(context, adminUrl) {
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
+  /** @type {{dialogs: string[], errors: string[]}} */
   const seen = { dialogs: [], errors: [] };
   page.on('dialog', (dialog) => {
     seen.dialogs.push(dialog.message());
