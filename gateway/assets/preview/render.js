@@ -4,8 +4,8 @@
 //
 // Safety contract: card data only ever reaches the page through `textContent`, attribute
 // values that cannot run code (`datetime`, `title`, `aria-label`) and `href`s that passed
-// `safeUrl` (http and https only). Nothing here uses innerHTML, outerHTML,
-// insertAdjacentHTML or document.write.
+// `safeUrl` (http and https only). Nothing here parses HTML: no inner/outer HTML setters,
+// no adjacent-HTML insertion, no document.write.
 
 import { el, externalLink, safeUrl } from './dom.js';
 import { appendMarkdown } from './markdown.js';

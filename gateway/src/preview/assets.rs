@@ -86,3 +86,42 @@ fn file(content_type: &'static str, body: &'static str) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file of `assets/preview/` is served, so a new script cannot be forgotten.
+    #[test]
+    fn every_asset_file_is_served() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/preview");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("assets/preview")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name != "index.html")
+            .collect();
+        files.sort();
+        let mut served: Vec<String> = ASSETS
+            .iter()
+            .map(|(name, _, _)| (*name).to_owned())
+            .collect();
+        served.sort();
+        assert_eq!(files, served);
+    }
+
+    /// The page loads its scripts and styles from `/preview/` only, never from elsewhere.
+    #[test]
+    fn the_page_loads_nothing_from_elsewhere() {
+        assert!(!INDEX_HTML.contains("http://") && !INDEX_HTML.contains("https://"));
+        for (name, _, body) in ASSETS {
+            assert!(
+                !body.contains("innerHTML") && !body.contains("insertAdjacentHTML"),
+                "{name} builds DOM nodes, never HTML"
+            );
+            assert!(
+                !body.contains("localStorage") && !body.contains("sessionStorage"),
+                "{name} keeps the token in memory"
+            );
+        }
+    }
+}
