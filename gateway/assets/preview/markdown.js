@@ -5,15 +5,26 @@ import { el, externalLink, safeUrl } from './dom.js';
 /** Deepest markdown nesting drawn (bold inside italic inside a link label, ...). */
 const MAX_MARKDOWN_DEPTH = 4;
 
+/** An inline component marker, `{{componentUser:userIdentifier.userId="u_1"}}` or
+ * `{{componentDateTime:dateTimeIso8601="…"}}` (a `}` in the value is written `\u007d`). */
+const INLINE_MARKER = /^\{\{(componentUser|componentDateTime):([A-Za-z][A-Za-z0-9.]*)="((?:[^"\\]|\\.)*)"\}\}/;
+
+/**
+ * Draws an inline component: `(wrapperKey, body) => HTMLElement`.
+ * @typedef {(wrapper: string, body: object) => HTMLElement} InlineDrawer
+ */
+
 /**
  * Appends the markdown subset of Plain's Text to `parent`: `**bold**` / `__bold__`,
  * `*italic*` / `_italic_`, `[label](url)` links (http/https only; any other link shows its
- * label as text), backslash escapes and line breaks. Everything else is text.
+ * label as text), backslash escapes, line breaks, and Plain's inline User and DateTime
+ * markers (drawn by `inline`). Everything else is text.
  * @param {Node} parent
  * @param {string} source
+ * @param {InlineDrawer | null} [inline]
  * @param {number} [depth]
  */
-export function appendMarkdown(parent, source, depth = 0) {
+export function appendMarkdown(parent, source, inline = null, depth = 0) {
   let plain = '';
   const flush = () => {
     if (plain) parent.appendChild(document.createTextNode(plain));
@@ -33,6 +44,13 @@ export function appendMarkdown(parent, source, depth = 0) {
       i += 1;
       continue;
     }
+    const marker = inline && c === '{' ? INLINE_MARKER.exec(source.slice(i)) : null;
+    if (inline && marker) {
+      flush();
+      parent.appendChild(inline(marker[1], nested(marker[2], unescapeMarker(marker[3]))));
+      i += marker[0].length;
+      continue;
+    }
     if (depth < MAX_MARKDOWN_DEPTH) {
       const link = c === '[' ? matchLink(source, i) : null;
       if (link) {
@@ -40,7 +58,7 @@ export function appendMarkdown(parent, source, depth = 0) {
         const href = safeUrl(link.url);
         const target = href ? externalLink(href, 'md-link') : el('span', 'md-link-blocked');
         if (!href) target.title = 'link not shown: only http and https links are allowed';
-        appendMarkdown(target, link.label, depth + 1);
+        appendMarkdown(target, link.label, inline, depth + 1);
         parent.appendChild(target);
         i = link.end;
         continue;
@@ -49,7 +67,7 @@ export function appendMarkdown(parent, source, depth = 0) {
       if (emphasis) {
         flush();
         const node = el(emphasis.strong ? 'strong' : 'em');
-        appendMarkdown(node, emphasis.inner, depth + 1);
+        appendMarkdown(node, emphasis.inner, inline, depth + 1);
         parent.appendChild(node);
         i = emphasis.end;
         continue;
@@ -94,4 +112,17 @@ function matchEmphasis(source, start) {
   const inner = source.slice(open, close);
   if (inner.includes('\n\n')) return null;
   return { strong, inner, end: close + delimiter.length };
+}
+
+/** `{a: {b: value}}` for the path `a.b`. */
+function nested(path, value) {
+  return path
+    .split('.')
+    .reverse()
+    .reduce((inner, name) => ({ [name]: inner }), /** @type {any} */ (value));
+}
+
+/** A marker value as written by Plain's builders: `\u007d` for `}`, backslash escapes. */
+function unescapeMarker(value) {
+  return value.replace(/\\u007d/gi, '}').replace(/\\(.)/g, '$1');
 }

@@ -49,7 +49,7 @@ function drawText(body) {
   const size = oneOf(body.textSize ?? body.size, TEXT_SIZES, 'M');
   const color = oneOf(body.textColor ?? body.color, TEXT_COLORS, 'NORMAL');
   const node = el('div', `c-text size-${size} color-${color}`);
-  appendMarkdown(node, str(body.text));
+  appendMarkdown(node, str(body.text), drawInline);
   return node;
 }
 
@@ -188,6 +188,13 @@ function drawUser(body) {
   chip.appendChild(el('span', 'c-user-avatar', (value.replace(/^[^a-zA-Z0-9]+/, '')[0] || '?').toUpperCase()));
   chip.appendChild(el('span', 'c-user-id', value));
   return chip;
+}
+
+/** Plain's inline User and DateTime markers inside a Text. */
+function drawInline(wrapper, body) {
+  const node = wrapper === 'componentUser' ? drawUser(body) : drawDateTime(body);
+  node.classList.add('c-inline');
+  return node;
 }
 
 const LEAVES = {

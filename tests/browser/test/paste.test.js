@@ -80,6 +80,8 @@ test('DateTime is shown in the viewer\'s time zone and User as a chip with its i
           { componentDateTime: { dateTimeIso8601: '2026-06-12T07:30:00Z' } },
           { componentUser: { userIdentifier: { emailAddress: 'owner@example.com' } } },
           { componentRow: { rowMainContent: [{ componentUser: { userIdentifier: { userId: 'u_01H8' } } }], rowAsideContent: [{ componentDateTime: { dateTimeIso8601: '2026-01-01T00:00:00+01:00' } }] } },
+          // Plain's inline markers inside a Text.
+          { componentText: { text: 'Assigned to {{componentUser:userIdentifier.userId="u_inline"}} on {{componentDateTime:dateTimeIso8601="2026-03-01T12:00:00Z"}}.' } },
         ],
       },
     ],
@@ -92,6 +94,10 @@ test('DateTime is shown in the viewer\'s time zone and User as a chip with its i
   assert.match((await card.locator('time.c-datetime').nth(1).textContent()) || '', /1 Jan 2026.*08:00/);
   assert.equal(await card.locator('.c-user .c-user-id').first().textContent(), 'owner@example.com');
   assert.equal(await card.locator('.c-row .c-user .c-user-id').textContent(), 'u_01H8');
+  const inline = card.locator('.c-text').last();
+  assert.equal(await inline.locator('.c-user .c-user-id').textContent(), 'u_inline');
+  assert.equal(await inline.locator('time').getAttribute('datetime'), '2026-03-01T12:00:00Z');
+  assert.match((await inline.textContent()) || '', /^Assigned to Uu_inline on 1 Mar 2026, 21:00 .*\.$/);
 });
 
 test('an invalid card shows its violations with their JSON paths', async () => {
