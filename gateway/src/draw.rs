@@ -67,12 +67,15 @@ pub async fn draw_cards(
         .map(|a| {
             let outcome = a.result.as_ref().map_or_else(|failure| failure.code(), |_| "ok");
             metrics.service_call(&a.name, outcome, a.elapsed);
-            (a.service, a.result.map(|r| index_results(r.results)))
+            (a.service, (a.result.map(|r| index_results(r.results)), a.elapsed))
         })
         .collect();
 
     for (service, cards) in by_service {
-        let answer = results.remove(&service);
+        let (answer, elapsed) = match results.remove(&service) {
+            Some((answer, elapsed)) => (Some(answer), Some(elapsed)),
+            None => (None, None),
+        };
         let name = cards[0].info.service_name.clone();
         let render_span = match &answer {
             Some(Ok(_)) => cardmesh_telemetry::span_if_tracing(|| {
@@ -103,7 +106,9 @@ pub async fn draw_cards(
                 }
                 card
             });
-            a.leader.finish(drawn);
+            // An open circuit makes no call: no latency to report.
+            let call_latency = elapsed.filter(|_| !matches!(&drawn, Err(f) if f.is_circuit_open()));
+            a.leader.finish_timed(drawn, call_latency);
         }
         render_span.record("failed", failed);
     }

@@ -340,18 +340,21 @@ impl Gateway {
         mut origins: Option<Vec<Origin>>,
         keys: &CardKeys,
     ) -> Result<Answer, GatewayError> {
-        let started = std::time::Instant::now();
         // A little beyond the request's budget, for rendering and scheduling.
         let wait_limit = self.deadline() + Duration::from_millis(500);
-        let outcomes: Vec<(Result<CardJson, Failed>, Option<Duration>)> = join_all(plans.into_iter().map(|plan| async move {
-            let waited = matches!(plan, Plan::Wait(_));
+        let outcomes: Vec<(Result<CardJson, Failed>, Option<Option<Duration>>)> = join_all(plans.into_iter().map(|plan| async move {
+            let mut call_latency = None;
             let outcome = match plan {
                 Plan::Ready(card) => Ok(card),
                 Plan::Unknown(key) => Ok(CardJson::new(&key, None, None)),
                 Plan::Undiscovered(key) => Err(Failed { key, failure: CardFailure::Undiscovered, routed: None }),
                 Plan::Wait(Pending { info, keys, generations, waiter }) => {
-                    let drawn = match tokio::time::timeout(wait_limit, waiter.wait()).await {
-                        Ok(Some(drawn)) => drawn,
+                    call_latency = Some(None);
+                    let drawn = match tokio::time::timeout(wait_limit, waiter.wait_timed()).await {
+                        Ok(Some((drawn, latency))) => {
+                            call_latency = Some(latency);
+                            drawn
+                        }
                         Ok(None) => Err(CardFailure::Call(CallFailure::Unreachable(
                             "the request drawing this card went away".into(),
                         ))),
@@ -360,15 +363,16 @@ impl Gateway {
                     drawn.map_err(|failure| Failed { key: info.key.clone(), failure, routed: Some((info, keys, generations)) })
                 }
             };
-            (outcome, waited.then(|| started.elapsed()))
+            (outcome, call_latency)
         }))
         .await;
         let (outcomes, waited): (Vec<_>, Vec<_>) = outcomes.into_iter().unzip();
         if let Some(origins) = &mut origins {
             for ((origin, outcome), waited) in origins.iter_mut().zip(&outcomes).zip(waited) {
-                if waited.is_some() {
+                // A routed card that waited for a draw (`Some`), however long its call took.
+                if let Some(latency) = waited {
                     origin.source = Source::Fresh;
-                    origin.call_latency = waited;
+                    origin.call_latency = latency;
                 }
                 if let Err(failed) = outcome {
                     origin.detail = Some(failed.failure.to_string());

@@ -33,8 +33,8 @@ pub struct CardProvenance {
     /// The owning service's name (from `Describe`); `None` for an unknown or not yet
     /// routable key.
     pub service: Option<Arc<str>>,
-    /// How long this request waited for the card's `GetCards` call; `None` when no call
-    /// was made for this answer (cache hit, unknown key).
+    /// How long the `GetCards` call that drew the card took (retries included); `None`
+    /// when no call was made for this answer (cache hit, unknown key, open circuit).
     pub call_latency: Option<Duration>,
     /// Bytes of the card's JSON in the answer.
     pub bytes: usize,

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -13,7 +14,11 @@ use crate::plain::CardJson;
 /// The outcome of drawing one card.
 pub type Drawn = Result<CardJson, CardFailure>;
 
-type Slot = watch::Receiver<Option<Drawn>>;
+/// A published outcome, with how long the service call that drew it took (`None` when no
+/// call was made, e.g. the circuit was open).
+type Published = (Drawn, Option<Duration>);
+
+type Slot = watch::Receiver<Option<Published>>;
 
 /// The cards being drawn right now, by cache key.
 #[derive(Default)]
@@ -32,7 +37,7 @@ pub enum Join {
 /// The duty to draw one card and publish the result.
 pub struct Leader {
     key: String,
-    tx: watch::Sender<Option<Drawn>>,
+    tx: watch::Sender<Option<Published>>,
     flights: Arc<Flights>,
 }
 
@@ -76,7 +81,12 @@ impl Leader {
 
     /// Publishes the result to every waiter and ends the flight.
     pub fn finish(self, drawn: Drawn) {
-        let _ = self.tx.send(Some(drawn));
+        self.finish_timed(drawn, None);
+    }
+
+    /// [`Self::finish`], with the duration of the service call that drew the card.
+    pub fn finish_timed(self, drawn: Drawn, call_latency: Option<Duration>) {
+        let _ = self.tx.send(Some((drawn, call_latency)));
     }
 }
 
@@ -89,7 +99,12 @@ impl Drop for Leader {
 
 impl Waiter {
     /// The leader's result; `None` when the leader went away without one.
-    pub async fn wait(mut self) -> Option<Drawn> {
+    pub async fn wait(self) -> Option<Drawn> {
+        self.wait_timed().await.map(|(drawn, _)| drawn)
+    }
+
+    /// [`Self::wait`], with the duration of the service call that drew the card.
+    pub async fn wait_timed(mut self) -> Option<(Drawn, Option<Duration>)> {
         match self.0.wait_for(Option::is_some).await {
             Ok(value) => value.clone(),
             Err(_) => None,
