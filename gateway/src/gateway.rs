@@ -62,6 +62,10 @@ pub struct Answer {
     pub provenance: Option<Vec<CardProvenance>>,
 }
 
+/// For a card that waited for a draw, how long the service call took (`Some(None)` when no
+/// call was made); `None` for a card that did not wait.
+type Waited = Option<Option<Duration>>;
+
 /// What [`Gateway::answer_with_provenance`] collects per card before the answer is sized.
 struct Origin {
     source: Source,
@@ -342,7 +346,7 @@ impl Gateway {
     ) -> Result<Answer, GatewayError> {
         // A little beyond the request's budget, for rendering and scheduling.
         let wait_limit = self.deadline() + Duration::from_millis(500);
-        let outcomes: Vec<(Result<CardJson, Failed>, Option<Option<Duration>>)> = join_all(plans.into_iter().map(|plan| async move {
+        let outcomes: Vec<(Result<CardJson, Failed>, Waited)> = join_all(plans.into_iter().map(|plan| async move {
             let mut call_latency = None;
             let outcome = match plan {
                 Plan::Ready(card) => Ok(card),
