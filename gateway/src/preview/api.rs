@@ -56,32 +56,18 @@ struct PreviewRequest {
 /// `{"answer": <what Plain would get>, "cards": [<provenance>], "limits", "answerBytes",
 /// "tookMs"}`. Errors are the ones Plain would get (400 for a bad request, 503 when every
 /// service is unreachable), in the gateway's error envelope.
-pub(super) async fn preview(
-    State(gateway): State<Arc<Gateway>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(super) async fn preview(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = require_admin(&gateway, &headers) {
         return refused.into_response();
     }
     let preview: PreviewRequest = match serde_json::from_slice(&body) {
         Ok(p) => p,
         Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_body",
-                format!("POST /admin/preview: {e}"),
-            )
-            .into_response()
+            return error(StatusCode::BAD_REQUEST, "invalid_body", format!("POST /admin/preview: {e}")).into_response()
         }
     };
     if preview.workspace_id.trim().is_empty() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            "workspaceId must not be empty",
-        )
-        .into_response();
+        return error(StatusCode::BAD_REQUEST, "invalid_body", "workspaceId must not be empty").into_response();
     }
     let plain_body = json!({
         "cardKeys": preview.card_keys,
@@ -89,40 +75,25 @@ pub(super) async fn preview(
         "thread": preview.thread,
         "tenant": preview.tenant,
     });
-    let parsed = parse_request(
-        plain_body.to_string().as_bytes(),
-        gateway.config().limits.max_card_keys,
-    );
+    let parsed = parse_request(plain_body.to_string().as_bytes(), gateway.config().limits.max_card_keys);
     let (request, keys) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => return GatewayError::from(e).into_response(),
     };
     let started = Instant::now();
     let span = RequestSpanSlot::new(&headers);
-    let answer = match gateway
-        .answer_with_provenance(
-            &request,
-            &keys,
-            &preview.workspace_id,
-            &span,
-            preview.reload,
-        )
-        .await
-    {
-        Ok(answer) => answer,
-        Err(e) => return e.into_response(),
-    };
+    let answer =
+        match gateway.answer_with_provenance(&request, &keys, &preview.workspace_id, &span, preview.reload).await {
+            Ok(answer) => answer,
+            Err(e) => return e.into_response(),
+        };
     let took = started.elapsed();
     // The cards as the gateway wrote them (field order kept), inspected through a parsed copy.
     let document: AnswerDocument<'_> = match serde_json::from_str(&answer.body) {
         Ok(document) => document,
         Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                format!("unreadable answer: {e}"),
-            )
-            .into_response()
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("unreadable answer: {e}"))
+                .into_response()
         }
     };
     let cards: Vec<CardEntry<'_>> = answer
@@ -137,10 +108,7 @@ pub(super) async fn preview(
         answer_bytes: answer.body.len(),
         answer: &document,
         cards,
-        limits: Limits {
-            max_card_bytes: limits.max_card_bytes,
-            max_response_bytes: limits.max_response_bytes,
-        },
+        limits: Limits { max_card_bytes: limits.max_card_bytes, max_response_bytes: limits.max_response_bytes },
         took_ms: took.as_secs_f64() * 1000.0,
     })
     .into_response()
@@ -207,10 +175,7 @@ impl<'a> CardEntry<'a> {
             detail: provenance.detail,
             service: provenance.service.as_deref().map(str::to_owned),
             call_latency_ms: provenance.call_latency.map(|d| d.as_secs_f64() * 1000.0),
-            ttl_seconds: parsed
-                .get("timeToLiveSeconds")
-                .cloned()
-                .unwrap_or(Value::Null),
+            ttl_seconds: parsed.get("timeToLiveSeconds").cloned().unwrap_or(Value::Null),
             bytes: provenance.bytes,
             card,
         }

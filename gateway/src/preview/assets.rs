@@ -15,36 +15,12 @@ const INDEX_HTML: &str = include_str!("../../assets/preview/index.html");
 
 /// `(file name, content type, contents)` of every asset under `/preview/`.
 const ASSETS: &[(&str, &str, &str)] = &[
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../assets/preview/app.js"),
-    ),
-    (
-        "cards.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../assets/preview/cards.js"),
-    ),
-    (
-        "dom.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../assets/preview/dom.js"),
-    ),
-    (
-        "markdown.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../assets/preview/markdown.js"),
-    ),
-    (
-        "render.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../assets/preview/render.js"),
-    ),
-    (
-        "preview.css",
-        "text/css; charset=utf-8",
-        include_str!("../../assets/preview/preview.css"),
-    ),
+    ("app.js", "text/javascript; charset=utf-8", include_str!("../../assets/preview/app.js")),
+    ("cards.js", "text/javascript; charset=utf-8", include_str!("../../assets/preview/cards.js")),
+    ("dom.js", "text/javascript; charset=utf-8", include_str!("../../assets/preview/dom.js")),
+    ("markdown.js", "text/javascript; charset=utf-8", include_str!("../../assets/preview/markdown.js")),
+    ("render.js", "text/javascript; charset=utf-8", include_str!("../../assets/preview/render.js")),
+    ("preview.css", "text/css; charset=utf-8", include_str!("../../assets/preview/preview.css")),
 ];
 
 /// `GET /preview`.
@@ -69,18 +45,9 @@ fn file(content_type: &'static str, body: &'static str) -> Response {
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-            ),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-            (
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            ),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY)),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
         ],
         body,
     )
@@ -101,10 +68,7 @@ mod tests {
             .filter(|name| name != "index.html")
             .collect();
         files.sort();
-        let mut served: Vec<String> = ASSETS
-            .iter()
-            .map(|(name, _, _)| (*name).to_owned())
-            .collect();
+        let mut served: Vec<String> = ASSETS.iter().map(|(name, _, _)| (*name).to_owned()).collect();
         served.sort();
         assert_eq!(files, served);
     }

@@ -12,21 +12,14 @@ pub(super) type Reply = (StatusCode, Json<Value>);
 
 /// `{"error":{"code","message"}}`, the envelope of every gateway error.
 pub(super) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Reply {
-    (
-        status,
-        Json(json!({ "error": { "code": code, "message": message.into() } })),
-    )
+    (status, Json(json!({ "error": { "code": code, "message": message.into() } })))
 }
 
 /// Passes when `Authorization: Bearer <admin_token>` matches (constant-time comparison);
 /// 404 while no admin token is configured (the endpoints are off), 401 otherwise.
 pub(super) fn require_admin(gateway: &Gateway, headers: &HeaderMap) -> Result<(), Reply> {
     let Some(token) = gateway.config().admin_token.as_ref() else {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "the admin endpoint is off (no admin token)",
-        ));
+        return Err(error(StatusCode::NOT_FOUND, "not_found", "the admin endpoint is off (no admin token)"));
     };
     let presented = headers
         .get(header::AUTHORIZATION)

@@ -15,19 +15,12 @@ use crate::validate::{validate_response, Violation};
 /// The body is the response text as pasted. Always 200 once authenticated:
 /// `{"valid": bool, "violations": [{"path", "message"}]}`; text that is not JSON is one
 /// violation at path `$`.
-pub(super) async fn validate(
-    State(gateway): State<Arc<Gateway>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Reply {
+pub(super) async fn validate(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: Bytes) -> Reply {
     if let Err(refused) = require_admin(&gateway, &headers) {
         return refused;
     }
     let violations = violations_of(&body);
-    (
-        StatusCode::OK,
-        Json(json!({ "valid": violations.is_empty(), "violations": violations })),
-    )
+    (StatusCode::OK, Json(json!({ "valid": violations.is_empty(), "violations": violations })))
 }
 
 /// What the gateway's validator says about `text` (see [`crate::validate`]).
