@@ -3,11 +3,20 @@
 #
 #   debian:bookworm-slim   Debian 12 minbase + ca-certificates. Base of the project's own
 #                          Dockerfiles (binaries are built on the host and copied in).
+#   cardmesh/python-base:local
+#                          Debian 12 minbase + Debian's python3 (3.11) and python3-venv: the
+#                          base of the Python card services' images (docker/python.Dockerfile;
+#                          the kit and its dependencies come in as wheels made on the host).
 #   redis:7 (+ redis:5.0)  minbase + Debian's redis-server 7.0, started like the official
 #                          image (listens on 0.0.0.0:6379, no protected mode, logs to stdout).
 #                          redis:5.0 is the default image of testcontainers-modules 0.15's
 #                          `redis::Redis`, so that module works unchanged (it waits for
 #                          "Ready to accept connections" on stdout, which 7.0 prints).
+#   cardmesh/node-base:local
+#                          Debian 12 minbase + Debian's nodejs (18.x): the base of the
+#                          TypeScript card services' images (docker/node.Dockerfile; the kit,
+#                          the service and their node_modules are staged on the host first by
+#                          scripts/build-node-images.sh).
 #
 # How: `debootstrap --variant=minbase bookworm` runs ONCE into a cached rootfs
 # ($CACHE_DIR/minbase); each image copies it, apt-get installs its extra packages in a chroot,
@@ -227,6 +236,10 @@ build_image debian:bookworm-slim "" "ca-certificates" "" \
     "ENV $DEFAULT_PATH" \
     'CMD ["bash"]'
 
+build_image cardmesh/python-base:local "" "ca-certificates python3 python3-venv" "" \
+    "ENV $DEFAULT_PATH" \
+    'CMD ["python3"]'
+
 # Official-image behaviour we rely on: port 6379 exposed, reachable from outside the
 # container, data in /data, log lines on stdout (no config file => redis logs to stdout).
 build_image redis:7 "redis:5.0" "redis-server" 'mkdir -p "$ROOTFS/data"' \
@@ -235,9 +248,13 @@ build_image redis:7 "redis:5.0" "redis-server" 'mkdir -p "$ROOTFS/data"' \
     'WORKDIR /data' \
     'CMD ["redis-server","--bind","0.0.0.0","--protected-mode","no"]'
 
+build_image cardmesh/node-base:local "" "ca-certificates nodejs" "" \
+    "ENV $DEFAULT_PATH" \
+    'CMD ["node"]'
+
 log "images:"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}' \
-    | grep -E '^(debian:bookworm-slim|redis:)' | sed 's/^/  /' || true
+    | grep -E '^(debian:bookworm-slim|redis:|cardmesh/python-base:)' | sed 's/^/  /' || true
 
 # ---------------------------------------------------------------------------------------------
 # Smoke test: redis:7 answers PING on a localhost-mapped port.

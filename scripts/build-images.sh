@@ -5,6 +5,8 @@
 #
 #   cardmesh/cardmesh-gateway:local   cardmesh/billing-service:local
 #   cardmesh/usage-service:local      cardmesh/accounts-service:local
+#   cardmesh/orders-service:local     (TypeScript: scripts/build-node-images.sh)
+#   cardmesh/http-bridge:local        cardmesh/http-bridge-example-endpoint:local
 #
 # These are the images docker-compose.yml names (run it with CARDMESH_BUILD_TARGET=prebuilt)
 # and the ones the end-to-end tests (tests/tests/e2e.rs) start.
@@ -12,14 +14,23 @@
 #   scripts/build-images.sh                     # all four images
 #   scripts/build-images.sh billing-service     # only some of them (binary names)
 #   CARDMESH_SKIP_CARGO=1 scripts/build-images.sh   # binaries are already built
+#   CARDMESH_IMAGE_TAG=mine scripts/build-images.sh # tag cardmesh/<binary>:mine, not :local
+#                                               # (the e2e tests read the same variable)
 #
 # Idempotent: cargo and the Docker layer cache skip what did not change.
 # Binaries are linked against the host's glibc, so build on Debian 12 (bookworm) or older.
+#
+# The binaries come from cargo's target directory wherever it is (CARGO_TARGET_DIR, a
+# symlinked target/): they are copied into a small build context of their own
+# (<target>/image-context), so the image never depends on what the repository's target/ holds.
+# Every image is labelled `cardmesh.source-hash` with scripts/source-hash.sh, the hash of the
+# sources it was built from; the end-to-end tests refuse an image whose label is not the
+# checkout's.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The image of each binary: cardmesh/<binary>:local. Add new card services here.
-DEFAULT_BINS=(cardmesh-gateway billing-service usage-service accounts-service)
+DEFAULT_BINS=(cardmesh-gateway billing-service usage-service accounts-service http-bridge http-bridge-example-endpoint)
 if [[ $# -gt 0 ]]; then BINS=("$@"); else BINS=("${DEFAULT_BINS[@]}"); fi
 
 log() { echo "build-images: $*"; }
@@ -34,35 +45,69 @@ docker image inspect debian:bookworm-slim >/dev/null 2>&1 \
     || die "base image debian:bookworm-slim missing; run scripts/build-base-images.sh (or docker pull it)"
 
 T_START=$SECONDS
+tag=${CARDMESH_IMAGE_TAG:-local}
 
+# cargo's own answer (CARGO_TARGET_DIR, build.target-dir, or <root>/target), else the default.
+target=
+if command -v cargo >/dev/null; then
+    target=$(cargo metadata --format-version 1 --no-deps 2>/dev/null | grep -o '"target_directory":"[^"]*"' \
+        | head -n1 | sed 's/^"target_directory":"//; s/"$//')
+fi
+target=${target:-${CARGO_TARGET_DIR:-target}}
+release=$target/release
+
+# Hashed before the build: an image is labelled with the sources cargo compiled.
+source_hash=$(scripts/source-hash.sh)
 if [[ ${CARDMESH_SKIP_CARGO:-0} != 1 ]]; then
     command -v cargo >/dev/null || die "cargo not found"
-    log "cargo build --release --locked --workspace --bins"
+    log "cargo build --release --locked --workspace --bins (into $target)"
     t0=$SECONDS
     cargo build --release --locked --workspace --bins
     log "cargo build took $((SECONDS - t0))s"
 fi
 
 for bin in "${BINS[@]}" cardmesh-healthcheck; do
-    [[ -x target/release/$bin ]] || die "target/release/$bin missing (is it a workspace binary?)"
+    [[ -x $release/$bin ]] || die "$release/$bin missing (is it a workspace binary?)"
 done
+
+# The build context: only what the `prebuilt` stage copies, as real files.
+ctx_dir=$target/image-context
+rm -rf "$ctx_dir"
+mkdir -p "$ctx_dir/target/release" "$ctx_dir/docker" "$ctx_dir/certs"
+cp docker/missing-binary.sh "$ctx_dir/docker/"
+cp certs/plain-mtls-ca.pem "$ctx_dir/certs/"
+stage() { cp -L "$release/$1" "$ctx_dir/target/release/$1"; }
+stage cardmesh-healthcheck
 
 # Where buildx is missing (these machines) this is the classic builder, as in docker-compose
 # v1; with BuildKit the Dockerfile and .dockerignore behave the same.
 for bin in "${BINS[@]}"; do
-    image=cardmesh/$bin:local
+    image=cardmesh/$bin:$tag
     t0=$SECONDS
+    stage "$bin"
     out=$(docker build --target prebuilt --build-arg "BIN=$bin" \
-            -t "$image" -f docker/Dockerfile . 2>&1) || { echo "$out" >&2; die "docker build of $image failed"; }
+            --label "cardmesh.source-hash=$source_hash" \
+            -t "$image" -f docker/Dockerfile "$ctx_dir" 2>&1) || { echo "$out" >&2; die "docker build of $image failed"; }
     context=$(grep -o 'Sending build context to Docker daemon *[0-9.]*[kMG]*B' <<<"$out" | awk '{print $NF}' | tail -n1)
     size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
+    rm -f "$ctx_dir/target/release/$bin"   # the next image's context holds only its own binary
     log "$image built in $((SECONDS - t0))s (context ${context:-?}, image $size)"
 done
 
 # Smoke test: every image starts its binary and carries the health probe.
 for bin in "${BINS[@]}"; do
-    docker run --rm --entrypoint cardmesh-healthcheck "cardmesh/$bin:local" --help >/dev/null \
-        || die "cardmesh/$bin:local: cardmesh-healthcheck does not run"
+    docker run --rm --entrypoint cardmesh-healthcheck "cardmesh/$bin:$tag" --help >/dev/null \
+        || die "cardmesh/$bin:$tag: cardmesh-healthcheck does not run"
+    docker run --rm --entrypoint sh "cardmesh/$bin:$tag" -c '! [ -e /usr/local/bin/missing-binary.sh ]' \
+        || die "cardmesh/$bin:$tag holds the missing-binary stub instead of $bin"
 done
+rm -rf "$ctx_dir"
 
-log "done in $((SECONDS - T_START))s"
+# The TypeScript and Python card services' images (docker/node.Dockerfile, staged on the
+# host; docker/python.Dockerfile, from wheels made on the host), unless only some binaries
+# were named.
+if [[ $# -eq 0 ]]; then
+    scripts/build-node-images.sh
+    CARDMESH_SKIP_CARGO=1 scripts/build-python-images.sh
+fi
+log "done in $((SECONDS - T_START))s (images labelled cardmesh.source-hash=${source_hash:0:12}…)"

@@ -1,61 +1,240 @@
 #!/usr/bin/env bash
-# Runs cardmesh locally with cargo only: the three example card services and the gateway,
-# with a development signing secret. Prints a ready-to-paste signed curl, then runs until
-# Ctrl-C (which stops everything).
+# Runs cardmesh locally with cargo only: the gateway and the card services, with the public
+# development signing secret, all on 127.0.0.1. Prints a ready-to-paste signed curl, then
+# runs until Ctrl-C (which stops everything).
 #
-#   ./scripts/dev.sh                 # gateway on 127.0.0.1:8080, services on 50051-50053
-#   CARDMESH_DEV_PORT=9000 ./scripts/dev.sh
+#   ./scripts/dev.sh                  # the gateway + every Rust and Python card service of the
+#                                     # workspace + the TypeScript example service (orders)
+#   ./scripts/dev.sh --with orders    # plus a service of another language (repeatable)
+#   ./scripts/dev.sh --all            # every card service `scripts/run-service.sh --list` names
+#
+# Ports: the gateway on CARDMESH_DEV_PORT (8080), its metrics on CARDMESH_DEV_ADMIN_PORT (9090),
+# the services from CARDMESH_DEV_SERVICE_PORT (50051) on, one each, in the order `--list`
+# prints them. Every port is checked before anything starts; a taken one is refused by name.
+# Services start through scripts/run-service.sh. Each process logs to its own file in a
+# temporary directory (printed at start, streamed to the terminal once everything is up).
+#
+# A process that exits while starting (or later) stops everything: dev.sh names it, prints the
+# end of its log and exits non-zero. "cardmesh is up" is printed only after the gateway this
+# script started (checked by pid: the socket listening on the port belongs to it) has learned
+# every service's cards (GET /readyz).
+#
+# The first run compiles the workspace (cargo build --workspace --bins): about 10 minutes on
+# 2 cores, 3 to 4 on 8. Later runs build only what changed, in seconds. CARGO_TARGET_DIR and
+# a symlinked target/ are honoured.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-secret="${CARDMESH_DEV_SECRET:-dev-secret-do-not-use-in-production}"
-port="${CARDMESH_DEV_PORT:-8080}"
-base_port="${CARDMESH_DEV_SERVICE_PORT:-50051}"
+me=dev.sh
+die() { echo "$me: $*" >&2; exit 1; }
 
-echo "==> building (cargo build --bins)"
-cargo build --quiet --bins
-bin=target/debug
+CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
+if [[ -d $CARGO_BIN && ":$PATH:" != *":$CARGO_BIN:"* ]]; then
+    export PATH="$CARGO_BIN:$PATH"
+fi
 
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+secret=${CARDMESH_DEV_SECRET:-dev-secret-do-not-use-in-production}
+port=${CARDMESH_DEV_PORT:-8080}
+admin_port=${CARDMESH_DEV_ADMIN_PORT:-9090}
+base_port=${CARDMESH_DEV_SERVICE_PORT:-50051}
+ready_timeout=${CARDMESH_DEV_READY_TIMEOUT:-30}
+
+# --- which services ----------------------------------------------------------------------------
+all=0
+extra=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --with) [[ -n ${2:-} ]] || die "--with needs a service name"; extra+=("$2"); shift 2 ;;
+        --with=*) extra+=("${1#--with=}"); shift ;;
+        --all) all=1; shift ;;
+        -h | --help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
+        *) die "unknown argument $1 (see --help)" ;;
+    esac
+done
+command -v cargo >/dev/null || die "cargo not found (install Rust: https://rustup.rs)"
+command -v curl >/dev/null || die "curl not found (apt-get install curl)"
+
+known=$(scripts/run-service.sh --list)
+# The example services of the other languages run by default too (their cards are in the demo).
+for name in orders; do
+    if grep -qx -- "$name" <<<"$known"; then extra+=("$name"); fi
+done
+if [[ $all == 1 ]]; then services=$known; else services=$(scripts/run-service.sh --list rust; scripts/run-service.sh --list python); fi
+for name in "${extra[@]}"; do
+    grep -qx -- "$name" <<<"$known" || die "--with $name: no card service services/$name (card services: $(paste -sd' ' <<<"$known"))"
+    grep -qx -- "$name" <<<"$services" || services+=$'\n'"$name"
+done
+mapfile -t services < <(grep -v '^$' <<<"$services")
+[[ ${#services[@]} -gt 0 ]] || die "no card service found under services/"
+
+# --- ports -------------------------------------------------------------------------------------
+declare -A port_owner=()
+port_owner[$port]="the gateway (CARDMESH_DEV_PORT)"
+[[ -z ${port_owner[$admin_port]:-} ]] || die "CARDMESH_DEV_ADMIN_PORT $admin_port is the gateway's port"
+port_owner[$admin_port]="the gateway's metrics (CARDMESH_DEV_ADMIN_PORT)"
+service_port=()
+for i in "${!services[@]}"; do
+    p=$((base_port + i))
+    [[ -z ${port_owner[$p]:-} ]] \
+        || die "port $p would serve both ${services[$i]} and ${port_owner[$p]}; move CARDMESH_DEV_SERVICE_PORT"
+    port_owner[$p]="${services[$i]} (CARDMESH_DEV_SERVICE_PORT + $i)"
+    service_port+=("$p")
+done
+
+# What listens on a port, when ss can tell.
+holder_of() {
+    command -v ss >/dev/null || return 0
+    ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(([^)]*))' | head -n1 || true
 }
-trap cleanup EXIT INT TERM
 
-services=()
-i=0
-for svc in billing usage accounts; do
-  addr="127.0.0.1:$((base_port + i))"
-  CARDMESH_SERVICE_LISTEN="$addr" "$bin/$svc-service" &
-  pids+=("$!")
-  services+=("http://$addr")
-  i=$((i + 1))
-done
+check_ports() {
+    local p taken=0
+    for p in "${!port_owner[@]}"; do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$me: port $p, for ${port_owner[$p]}, is already in use$(h=$(holder_of "$p"); [[ -z $h ]] || echo " by $h")" >&2
+            taken=1
+        fi
+    done
+    [[ $taken == 0 ]] || die "stop what uses the port(s) above, or choose others: CARDMESH_DEV_PORT, CARDMESH_DEV_ADMIN_PORT, CARDMESH_DEV_SERVICE_PORT"
+}
+check_ports
 
-CARDMESH_LISTEN="127.0.0.1:$port" \
-CARDMESH_SIGNING_SECRETS="$secret" \
-CARDMESH_SERVICES="$(IFS=,; echo "${services[*]}")" \
-  "$bin/cardmesh-gateway" &
-pids+=("$!")
+# --- build -------------------------------------------------------------------------------------
+target=$(cargo metadata --format-version 1 --no-deps | grep -o '"target_directory":"[^"]*"' \
+    | head -n1 | sed 's/^"target_directory":"//; s/"$//')
+[[ -n $target ]] || die "cargo metadata did not name the target directory"
+bin=$target/debug
+if [[ ! -x $bin/cardmesh-gateway ]]; then
+    echo "==> first build in $target: cargo compiles the whole workspace, about 10 minutes on 2 cores"
+    echo "    (3 to 4 on 8). Later runs take seconds."
+fi
+echo "==> cargo build --workspace --bins"
+t0=$SECONDS
+cargo build --workspace --bins
+echo "==> built in $((SECONDS - t0)) s"
 
-# Wait until every service has described its cards (deadline 30 s).
-deadline=$((SECONDS + 30))
-until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
-  if (( SECONDS > deadline )); then
-    echo "gateway did not become ready on 127.0.0.1:$port within 30 s" >&2
+# --- start -------------------------------------------------------------------------------------
+logs=$(mktemp -d "${TMPDIR:-/tmp}/cardmesh-dev.XXXXXX")
+pids=()
+names=()
+tail_pid=
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    [[ -z $tail_pid ]] || kill "$tail_pid" 2>/dev/null || true
+    local pid
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Every dead child stops everything: named, with the end of its log, exit status 1.
+report_death() {
+    local i=$1 status=${2:-}
+    if [[ -z $status ]]; then status=0; wait "${pids[$i]}" 2>/dev/null || status=$?; fi
+    echo >&2
+    echo "$me: ${names[$i]} (pid ${pids[$i]}) exited with status $status; last lines of $logs/${names[$i]}.log:" >&2
+    # The message, not the backtrace after it (RUST_BACKTRACE): that stays in the log.
+    sed '/^[Ss]tack backtrace:/q' "$logs/${names[$i]}.log" | tail -n 20 | sed 's/^/    /' >&2
+    unset 'pids[i]'
     exit 1
-  fi
-  sleep 0.2
+}
+check_children() {
+    local i
+    for i in "${!pids[@]}"; do
+        kill -0 "${pids[$i]}" 2>/dev/null || report_death "$i"
+    done
+}
+
+check_ports   # again: the build took a while
+echo "==> logs: $logs"
+endpoints=()
+for i in "${!services[@]}"; do
+    name=${services[$i]}
+    addr=127.0.0.1:${service_port[$i]}
+    CARDMESH_SERVICE_LISTEN=$addr scripts/run-service.sh --no-build "$name" >"$logs/$name.log" 2>&1 &
+    pids+=("$!")
+    names+=("$name")
+    endpoints+=("http://$addr")
+    echo "    $name on $addr (pid $!)"
 done
 
-body='{"cardKeys":["subscription-status","latest-invoice","usage","customer-details"],"customer":{"id":"c_demo","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}'
+CARDMESH_LISTEN=127.0.0.1:$port \
+CARDMESH_ADMIN_LISTEN=127.0.0.1:$admin_port \
+CARDMESH_SIGNING_SECRETS=$secret \
+CARDMESH_SERVICES=$(IFS=,; echo "${endpoints[*]}") \
+    "$bin/cardmesh-gateway" >"$logs/gateway.log" 2>&1 &
+gateway_pid=$!
+pids+=("$gateway_pid")
+names+=(gateway)
+echo "    gateway on 127.0.0.1:$port, metrics on 127.0.0.1:$admin_port (pid $gateway_pid)"
+
+# True when the socket listening on 127.0.0.1:PORT belongs to PID (Linux /proc). Without /proc
+# the pid being alive is all that can be checked.
+listens_on() {
+    local pid=$1 hex inodes fd link inode
+    [[ -r /proc/net/tcp ]] || { kill -0 "$pid" 2>/dev/null; return; }
+    hex=$(printf '%04X' "$2")
+    inodes=$(awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p {print $10}' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+    for fd in /proc/"$pid"/fd/*; do
+        link=$(readlink "$fd" 2>/dev/null) || continue
+        for inode in $inodes; do [[ $link == "socket:[$inode]" ]] && return 0; done
+    done
+    return 1
+}
+
+# Ready: our own gateway answers /readyz with 200 (every service described its cards).
+deadline=$((SECONDS + ready_timeout))
+while :; do
+    check_children
+    if listens_on "$gateway_pid" "$port" && curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then
+        # The answer came from a socket of our gateway, which is still alive.
+        check_children
+        listens_on "$gateway_pid" "$port" && break
+    fi
+    if (( SECONDS > deadline )); then
+        echo "$me: the gateway did not become ready on 127.0.0.1:$port within $ready_timeout s" >&2
+        echo "    GET /readyz: $(curl -sS "http://127.0.0.1:$port/readyz" 2>&1 || true)" >&2
+        for name in "${names[@]}"; do
+            echo "--- last lines of $logs/$name.log" >&2
+            tail -n 5 "$logs/$name.log" >&2
+        done
+        exit 1
+    fi
+    sleep 0.2
+done
+
+keys='"subscription-status","latest-invoice","usage","customer-details"'
+for name in "${services[@]}"; do
+    case $name in
+        orders) keys+=',"last-order"' ;;
+        feedback) keys+=',"csat-score"' ;;
+    esac
+done
+body='{"cardKeys":['"$keys"'],"customer":{"id":"c_demo","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}'
 echo
-echo "==> cardmesh is up: gateway http://127.0.0.1:$port, secret: $secret"
-echo "==> metrics: http://${CARDMESH_ADMIN_LISTEN:-127.0.0.1:9090}/metrics"
+echo "==> cardmesh is up: gateway http://127.0.0.1:$port (pid $gateway_pid), secret: $secret"
+echo "==> cards: $(curl -sS "http://127.0.0.1:$port/readyz")"
+echo "==> metrics: http://127.0.0.1:$admin_port/metrics"
 echo "==> try it (signed request for the demo customer):"
 echo
 printf '%s' "$body" | "$bin/cardmesh-gateway" sign --secret "$secret" --curl "http://127.0.0.1:$port/"
 echo
-echo "==> Ctrl-C stops everything"
-wait
+echo "==> Ctrl-C stops everything. Logs follow."
+log_files=()
+for name in "${names[@]}"; do log_files+=("$logs/$name.log"); done
+tail -n 0 -F "${log_files[@]}" 2>/dev/null &
+tail_pid=$!
+
+# Runs until a child exits (then: which one, its log, exit 1) or Ctrl-C.
+while :; do
+    died= status=0
+    wait -n -p died "${pids[@]}" || status=$?
+    for i in "${!pids[@]}"; do
+        if [[ ${pids[$i]} == "$died" ]]; then report_death "$i" "$status"; fi
+        kill -0 "${pids[$i]}" 2>/dev/null || report_death "$i"
+    done
+done

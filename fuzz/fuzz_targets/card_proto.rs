@@ -1,5 +1,5 @@
 //! Any bytes as a card service's encoded `GetCardsResponse`, through what the gateway does with
-//! an answer: index the results, render and check each card (`merge::render_result`), join
+//! an answer: index the results, render and check each card (`draw::render_result`), join
 //! the cards into Plain's response.
 //!
 //! Invariants:
@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use cardmesh_gateway::config::Limits;
-use cardmesh_gateway::merge::{index_results, render_result};
+use cardmesh_gateway::draw::{index_results, render_result};
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
 use cardmesh_gateway::render::{render_checked, render_components, COMPONENTS_PATH};
 use cardmesh_gateway::route::{CardInfo, Scope};

@@ -6,11 +6,17 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 enum State {
-    Closed { failures: u32 },
-    Open { until: Instant },
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
     /// One probe is in flight; others skip until it reports (or, should the probe never
     /// report, until another cool-down has passed).
-    HalfOpen { since: Instant },
+    HalfOpen {
+        since: Instant,
+    },
 }
 
 /// A consecutive-failure circuit breaker.

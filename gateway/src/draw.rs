@@ -2,15 +2,19 @@
 //! render, cache, and publish each card to everyone waiting for it.
 
 use std::collections::{BTreeMap, HashMap};
+mod result;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use cardmesh_proto as proto;
 
+pub use result::{index_results, render_result};
+
 use crate::cache::{self, CardCache, Generations};
+use crate::failure::CardFailure;
 use crate::fanout::{call_services, Backends, ServiceCall};
-use crate::flight::Leader;
-use crate::merge::{index_results, render_result, CardFailure};
+use crate::flight::{Leader, Published};
 use crate::plain::CardRequest;
 use crate::route::CardInfo;
 use crate::telemetry::GatewayMetrics;
@@ -27,25 +31,37 @@ pub struct DrawSettings {
 /// One card this request must draw.
 pub struct Assignment {
     pub info: CardInfo,
-    pub keys: cache::CardKeys,
+    pub keys: cache::CardCacheKeys,
     pub generations: Generations,
     pub leader: Leader,
 }
 
-/// Calls the services of `assignments` (one call each, in parallel, under `deadline`),
-/// renders every card, queues the good ones for the cache and publishes every outcome.
-/// Counts the calls and the cards' outcomes in `metrics`.
-#[allow(clippy::too_many_arguments)]
-pub async fn draw_cards(
-    backends: Backends,
-    cache: Option<Arc<CardCache>>,
-    settings: DrawSettings,
-    request: CardRequest,
-    workspace_id: String,
-    assignments: Vec<Assignment>,
-    deadline: Duration,
-    metrics: Arc<GatewayMetrics>,
-) {
+/// Everything one background draw needs (owned: the draw outlives the request that
+/// started it, so that a client going away does not cancel a call others wait for).
+pub struct DrawJob {
+    /// The card services.
+    pub backends: Backends,
+    /// Where good cards are stored; `None` when the cache is off.
+    pub cache: Option<Arc<CardCache>>,
+    pub settings: DrawSettings,
+    /// The Plain request the cards are drawn for.
+    pub request: CardRequest,
+    /// `Plain-Workspace-Id` of the request (empty when absent).
+    pub workspace_id: String,
+    /// The cards this request leads.
+    pub assignments: Vec<Assignment>,
+    /// The budget of all the service calls (`fanout.overall_budget`).
+    pub deadline: Duration,
+    /// Counts the calls and the cards' outcomes.
+    pub metrics: Arc<GatewayMetrics>,
+}
+
+/// Calls the services of `job.assignments` (one call each, in parallel, under
+/// `job.deadline`), renders every card, queues the good ones for the cache and publishes
+/// every outcome, with the call's latency. Counts the calls and the cards' outcomes in
+/// `job.metrics`.
+pub async fn draw_cards(job: DrawJob) {
+    let DrawJob { backends, cache, settings, request, workspace_id, assignments, deadline, metrics } = job;
     let mut by_service: BTreeMap<usize, Vec<Assignment>> = BTreeMap::new();
     for a in assignments {
         by_service.entry(a.info.service).or_default().push(a);
@@ -72,15 +88,15 @@ pub async fn draw_cards(
         .collect();
 
     for (service, cards) in by_service {
-        let (answer, elapsed) = match results.remove(&service) {
+        let (answer, call_latency) = match results.remove(&service) {
             Some((answer, elapsed)) => (Some(answer), Some(elapsed)),
             None => (None, None),
         };
         let name = cards[0].info.service_name.clone();
         let render_span = match &answer {
-            Some(Ok(_)) => cardmesh_telemetry::span_if_tracing(|| {
-                tracing::info_span!("render_cards", service = %name, cards = cards.len(), failed = tracing::field::Empty)
-            }),
+            Some(Ok(_)) => cardmesh_telemetry::span_if_tracing(
+                || tracing::info_span!("render_cards", service = %name, cards = cards.len(), failed = tracing::field::Empty),
+            ),
             _ => tracing::Span::none(),
         };
         let mut failed = 0;
@@ -106,15 +122,14 @@ pub async fn draw_cards(
                 }
                 card
             });
-            // An open circuit makes no call: no latency to report.
-            let call_latency = elapsed.filter(|_| !matches!(&drawn, Err(f) if f.is_circuit_open()));
-            a.leader.finish_timed(drawn, call_latency);
+            a.leader.finish_with(Published { drawn, call_latency });
         }
         render_span.record("failed", failed);
     }
 }
 
-/// The `GetCardsRequest` for `card_keys` of one service.
+/// The `GetCardsRequest` for `card_keys` of one service. A customer without an email (Plain
+/// sent `null` or none) gets `email: None`: absent on the wire, never an empty string.
 pub fn get_cards_request(request: &CardRequest, card_keys: Vec<String>, workspace_id: &str) -> proto::GetCardsRequest {
     proto::GetCardsRequest {
         card_keys,

@@ -1,6 +1,11 @@
-//! Errors the gateway answers a Plain request with, mapped to HTTP in exactly one place.
+//! Errors the gateway answers with, on every route of both listeners, mapped to HTTP in
+//! exactly one place ([`GatewayError::status`], [`GatewayError::code`]).
 //!
-//! The client gets a stable `code` and a safe message; the cause goes to the log.
+//! The client gets a stable `code` and a safe message in one envelope,
+//! `{"error":{"code":…,"message":…}}` (plus `field` or `header` when they help). Building
+//! the response has no side effect: the [`ErrorRecord`] rides in the response's extensions
+//! and one layer ([`crate::http::log_errors`]) logs it, inside the request's span when the
+//! response carries one ([`ErrorSpan`]).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -27,6 +32,31 @@ pub enum GatewayError {
     InvalidBody(#[from] RequestError),
     #[error("no requested card could be produced: every card service involved is unreachable")]
     AllServicesUnavailable,
+    /// `GET /readyz` before every configured card service has described its cards.
+    #[error("{services_not_described} card service(s) have not described their cards yet")]
+    NotReady { card_keys: usize, services_not_described: usize },
+    /// An admin route while `admin_token` is not set.
+    #[error("the admin endpoint is off (no admin token)")]
+    AdminOff,
+    #[error("Authorization: Bearer <admin token> is missing or wrong")]
+    InvalidAdminToken,
+    /// The body of an admin request is not what the route expects.
+    #[error("{0}")]
+    InvalidAdminBody(String),
+    /// No route has this path.
+    #[error("no such route; the card endpoint is POST / (also GET /healthz, GET /readyz)")]
+    NotFound,
+    /// The path exists, but not with this method; the `Allow` header lists its methods.
+    #[error("{method} is not allowed on {path}; the Allow header lists the methods it takes")]
+    MethodNotAllowed { method: axum::http::Method, path: String },
+    #[error("the response cache is disabled; nothing to invalidate")]
+    CacheDisabled,
+    /// The cache store failed; `cause` goes to the log only.
+    #[error("the cache store could not be reached; try again")]
+    CacheUnavailable { cause: String },
+    /// An invalidation names an `externalId` that could not be turned into a Plain customer.
+    #[error(transparent)]
+    CustomerLookup(#[from] crate::plain_api::CustomerLookupError),
 }
 
 impl GatewayError {
@@ -44,6 +74,17 @@ impl GatewayError {
             GatewayError::Access(AccessError::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
             // Plain retries a 503 once after 1 s and does not cache it.
             GatewayError::AllServicesUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            GatewayError::NotReady { .. } | GatewayError::CacheUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            GatewayError::AdminOff | GatewayError::NotFound => StatusCode::NOT_FOUND,
+            GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            GatewayError::InvalidAdminToken => StatusCode::UNAUTHORIZED,
+            GatewayError::InvalidAdminBody(_) => StatusCode::BAD_REQUEST,
+            GatewayError::CacheDisabled => StatusCode::CONFLICT,
+            GatewayError::CustomerLookup(e) => match e {
+                crate::plain_api::CustomerLookupError::PlainApiOff => StatusCode::BAD_REQUEST,
+                crate::plain_api::CustomerLookupError::Unknown(_) => StatusCode::NOT_FOUND,
+                crate::plain_api::CustomerLookupError::Failed(_) => StatusCode::BAD_GATEWAY,
+            },
         }
     }
 
@@ -59,24 +100,80 @@ impl GatewayError {
             GatewayError::Signature(VerifyError::Missing) => "missing_signature",
             GatewayError::Signature(VerifyError::Malformed) => "malformed_signature",
             GatewayError::Signature(VerifyError::Mismatch) => "invalid_signature",
+            GatewayError::Signature(VerifyError::UnknownWorkspace) => "unknown_workspace",
+            GatewayError::Signature(VerifyError::Stale(_)) => "stale_request",
             GatewayError::InvalidBody(RequestError::Syntax { .. }) => "invalid_json",
             GatewayError::InvalidBody(RequestError::Field { .. }) => "invalid_field",
             GatewayError::AllServicesUnavailable => "services_unavailable",
+            GatewayError::NotReady { .. } => "not_ready",
+            GatewayError::AdminOff | GatewayError::NotFound => "not_found",
+            GatewayError::MethodNotAllowed { .. } => "method_not_allowed",
+            GatewayError::InvalidAdminToken => "invalid_admin_token",
+            GatewayError::InvalidAdminBody(_) => "invalid_body",
+            GatewayError::CacheDisabled => "cache_disabled",
+            GatewayError::CacheUnavailable { .. } => "cache_unavailable",
+            GatewayError::CustomerLookup(e) => e.code(),
+        }
+    }
+
+    /// How loud the log line is: server errors at `error`, refusals at `info`, except what
+    /// may come in floods or polls at `debug` (429s; `/readyz` while starting).
+    fn log_level(&self) -> tracing::Level {
+        match self {
+            GatewayError::Access(AccessError::RateLimited { .. }) | GatewayError::NotReady { .. } => {
+                tracing::Level::DEBUG
+            }
+            _ if self.status().is_server_error() => tracing::Level::ERROR,
+            _ => tracing::Level::INFO,
+        }
+    }
+
+    /// What the log gets beyond the client's message (never shown to the client).
+    fn cause(&self) -> Option<String> {
+        match self {
+            GatewayError::CacheUnavailable { cause } => Some(cause.clone()),
+            _ => None,
         }
     }
 }
 
+/// An error answer, as the logging layer sees it (a response extension).
+#[derive(Debug, Clone)]
+pub struct ErrorRecord {
+    pub status: StatusCode,
+    pub level: tracing::Level,
+    pub code: &'static str,
+    /// The message the client got.
+    pub message: String,
+    /// What went wrong underneath, for the log only.
+    pub cause: Option<String>,
+}
+
+impl ErrorRecord {
+    /// Logs the error in the current span, at its level: "request failed" for a server
+    /// error, "request refused" otherwise.
+    pub fn log(&self) {
+        let (code, error) = (self.code, &self.message);
+        match (self.level, self.status.is_server_error()) {
+            (tracing::Level::ERROR, _) => match &self.cause {
+                Some(cause) => tracing::error!(code, %error, %cause, "request failed"),
+                None => tracing::error!(code, %error, "request failed"),
+            },
+            (tracing::Level::DEBUG, true) => tracing::debug!(code, %error, "request failed"),
+            (tracing::Level::DEBUG, false) => tracing::debug!(code, %error, "request refused"),
+            _ => tracing::info!(code, %error, "request refused"),
+        }
+    }
+}
+
+/// The span an error answer is logged in (a response extension): the Plain request's, set
+/// by the card routes; without it the logging layer logs in its own current span.
+#[derive(Debug, Clone)]
+pub struct ErrorSpan(pub tracing::Span);
+
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(code = self.code(), error = %self, "request failed");
-        } else if status == StatusCode::TOO_MANY_REQUESTS {
-            // A flood must not turn into a flood of log lines.
-            tracing::debug!(code = self.code(), error = %self, "request refused");
-        } else {
-            tracing::info!(code = self.code(), error = %self, "request refused");
-        }
         let mut error = json!({ "code": self.code(), "message": self.to_string() });
         if let GatewayError::InvalidBody(e) = &self {
             if let Some(field) = e.field() {
@@ -91,9 +188,21 @@ impl IntoResponse for GatewayError {
             GatewayError::Access(AccessError::RateLimited { retry_after: wait, .. }) => {
                 retry_after = Some(crate::access::retry_after_secs(*wait));
             }
+            GatewayError::NotReady { card_keys, services_not_described } => {
+                error["cardKeys"] = json!(card_keys);
+                error["servicesNotDescribed"] = json!(services_not_described);
+            }
             _ => {}
         }
+        let record = ErrorRecord {
+            status,
+            level: self.log_level(),
+            code: self.code(),
+            message: self.to_string(),
+            cause: self.cause(),
+        };
         let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
+        response.extensions_mut().insert(record);
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }

@@ -4,22 +4,27 @@
 //! Request path: per-IP rate limit -> required headers -> body size limit -> content type ->
 //! HMAC signature over the raw bytes -> per-workspace rate limit -> parse -> route keys to services -> one `GetCards` call per service in parallel ->
 //! validate + render each card -> one card per key, in request order.
+//!
+//! The request path in modules: [`plan`] (route, cache, single flight), [`draw`] (the
+//! service calls), [`assemble`] (stale copies, fallbacks, the 503 rule, size fitting).
 
 pub mod access;
+pub mod assemble;
 pub mod breaker;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod draw;
 pub mod error;
+pub mod failure;
 pub mod fanout;
 pub mod flight;
 pub mod gateway;
 pub mod http;
-pub mod merge;
 pub mod plain;
+pub mod plain_api;
+pub mod plan;
 pub mod preview;
-pub mod provenance;
 pub mod render;
 pub mod route;
 pub mod telemetry;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cardmesh_gateway::cli::{curl_command, read_input, validate_document, Cli, Command};
+use cardmesh_gateway::cli::{curl_command, judge_document, probe, read_input, Cli, Command, ValidateArgs};
 use cardmesh_gateway::config::{self, Config, EnvOverrides};
 use cardmesh_gateway::{http, telemetry, verify, Gateway};
 
@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve { config: None }) {
         Command::Serve { config } => serve(config),
         Command::Sign { secret, curl, file } => sign(secret, curl, file),
-        Command::Validate { file } => validate(file),
+        Command::Validate(args) => validate(args),
     }
 }
 
@@ -44,7 +44,9 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
         }
     };
     if config.allow_unsigned {
-        tracing::warn!("CARDMESH_ALLOW_UNSIGNED is on: requests without a signature are accepted; never use this in production");
+        tracing::warn!(
+            "CARDMESH_ALLOW_UNSIGNED is on: requests without a signature are accepted; never use this in production"
+        );
     }
     let code = runtime.block_on(async move {
         let (listen, admin_listen) = (config.listen, config.admin_listen);
@@ -65,13 +67,15 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
         let admin = match tokio::net::TcpListener::bind(admin_listen).await {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("cardmesh-gateway: cannot listen on {admin_listen} (admin_listen / CARDMESH_ADMIN_LISTEN): {e}");
+                eprintln!(
+                    "cardmesh-gateway: cannot listen on {admin_listen} (admin_listen / CARDMESH_ADMIN_LISTEN): {e}"
+                );
                 return ExitCode::FAILURE;
             }
         };
         // The admin listener lives as long as the process: metrics stay readable while
         // in-flight requests finish.
-        let admin = tokio::spawn(telemetry::serve_admin(gateway.clone(), admin, std::future::pending()));
+        let admin = tokio::spawn(http::serve_admin(gateway.clone(), admin, std::future::pending()));
         let served = http::serve(gateway, listener, http::shutdown_signal()).await;
         admin.abort();
         match served {
@@ -91,11 +95,7 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
 }
 
 fn sign(secret: Option<String>, curl: Option<String>, file: Option<std::path::PathBuf>) -> ExitCode {
-    let secret = secret.or_else(|| {
-        std::env::var("CARDMESH_SIGNING_SECRETS")
-            .ok()
-            .and_then(|s| s.split(',').map(str::trim).find(|s| !s.is_empty()).map(str::to_owned))
-    });
+    let secret = secret.or_else(first_signing_secret);
     let Some(secret) = secret else {
         eprintln!("cardmesh-gateway sign: give --secret or set CARDMESH_SIGNING_SECRETS");
         return ExitCode::from(2);
@@ -121,23 +121,40 @@ fn sign(secret: Option<String>, curl: Option<String>, file: Option<std::path::Pa
     ExitCode::SUCCESS
 }
 
-fn validate(file: Option<std::path::PathBuf>) -> ExitCode {
-    let input = match read_input(file.as_ref()) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("cardmesh-gateway validate: cannot read the input: {e}");
-            return ExitCode::from(2);
+fn validate(args: ValidateArgs) -> ExitCode {
+    let judgement = match &args.url {
+        Some(url) => {
+            let secret = args.secret.clone().or_else(first_signing_secret);
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("cardmesh-gateway validate: cannot start the runtime: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match runtime.block_on(probe(url, secret.as_deref(), &args)) {
+                Ok(judgement) => judgement,
+                Err(e) => {
+                    eprintln!("cardmesh-gateway validate: {e}");
+                    return ExitCode::from(2);
+                }
+            }
         }
+        None => match read_input(args.file.as_ref()) {
+            Ok(input) => judge_document(&input, &args.keys),
+            Err(e) => {
+                eprintln!("cardmesh-gateway validate: cannot read the input: {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
-    let violations = validate_document(&input);
-    if violations.is_empty() {
-        println!("ok: the response follows Plain's card rules");
-        ExitCode::SUCCESS
-    } else {
-        for v in &violations {
-            println!("{v}");
-        }
-        eprintln!("{} violation(s)", violations.len());
-        ExitCode::FAILURE
-    }
+    print!("{}", judgement.render(args.format, args.strict));
+    ExitCode::from(judgement.exit_code(args.strict))
+}
+
+/// The first of CARDMESH_SIGNING_SECRETS, if any.
+fn first_signing_secret() -> Option<String> {
+    std::env::var("CARDMESH_SIGNING_SECRETS")
+        .ok()
+        .and_then(|s| s.split(',').map(str::trim).find(|s| !s.is_empty()).map(str::to_owned))
 }

@@ -28,10 +28,9 @@ pub enum InitError {
 impl std::fmt::Display for InitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            InitError::Exporter(e) => write!(
-                f,
-                "cannot export traces (check OTEL_EXPORTER_OTLP_ENDPOINT, e.g. http://127.0.0.1:4317): {e}"
-            ),
+            InitError::Exporter(e) => {
+                write!(f, "cannot export traces (check OTEL_EXPORTER_OTLP_ENDPOINT, e.g. http://127.0.0.1:4317): {e}")
+            }
             InitError::AlreadyInstalled => write!(f, "a tracing subscriber is installed already"),
         }
     }
@@ -96,22 +95,20 @@ pub fn init_with_writer(
     writer: BoxMakeWriter,
     ansi: bool,
 ) -> Result<Telemetry, InitError> {
-    let filter = env
-        .log_filter
-        .as_deref()
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+    let filter =
+        env.log_filter.as_deref().and_then(|f| EnvFilter::try_new(f).ok()).unwrap_or_else(|| EnvFilter::new("info"));
     let provider = match &env.otlp_endpoint {
         Some(endpoint) if env.tracing_requested() => Some(tracer_provider(endpoint, service_name)?),
         _ => None,
     };
     let fmt = match env.log_format {
-        LogFormat::Text => tracing_subscriber::fmt::layer().with_target(false).with_ansi(ansi).with_writer(writer).boxed(),
+        LogFormat::Text => {
+            tracing_subscriber::fmt::layer().with_target(false).with_ansi(ansi).with_writer(writer).boxed()
+        }
         LogFormat::Json => tracing_subscriber::fmt::layer().json().with_writer(writer).boxed(),
     };
-    let otel = provider.as_ref().map(|p| {
-        tracing_opentelemetry::layer().with_threads(false).with_tracer(p.tracer("cardmesh"))
-    });
+    let otel =
+        provider.as_ref().map(|p| tracing_opentelemetry::layer().with_threads(false).with_tracer(p.tracer("cardmesh")));
     tracing_subscriber::registry()
         .with(filter)
         .with(fmt)
@@ -158,7 +155,10 @@ mod tests {
         let telemetry = init_with_writer(&env, "test", BoxMakeWriter::new(std::io::sink), false).expect("installs");
         assert!(!telemetry.tracing());
         assert!(!crate::tracing_enabled());
-        assert!(matches!(init_with_writer(&env, "test", BoxMakeWriter::new(std::io::sink), false), Err(InitError::AlreadyInstalled)));
+        assert!(matches!(
+            init_with_writer(&env, "test", BoxMakeWriter::new(std::io::sink), false),
+            Err(InitError::AlreadyInstalled)
+        ));
         telemetry.shutdown();
     }
 }

@@ -21,5 +21,7 @@ mod propagation;
 pub use env::{LogFormat, TelemetryEnv, ENV_VARS};
 pub use init::{init, init_with_writer, InitError, Telemetry};
 pub use metrics::{encode, latency_buckets, metrics_router, serve_metrics, CONTENT_TYPE};
-pub use propagation::{adopt_trace, inject_current, random_trace_id, record_trace_id, span_if_tracing, tracing_enabled};
 pub use prometheus;
+pub use propagation::{
+    adopt_trace, inject_current, random_trace_id, record_trace_id, span_if_tracing, tracing_enabled,
+};

@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cardmesh_gateway::merge::render_result;
+use cardmesh_gateway::draw::render_result;
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
 use cardmesh_gateway::route::{CardInfo, Scope};
 use cardmesh_gateway::verify::sign;
@@ -64,15 +64,9 @@ async fn main() -> anyhow::Result<()> {
         write("request", &format!("{name}.txt"), signed.as_bytes())?;
     }
     let body = r#"{"cardKeys":["usage"],"customer":{"id":"c_1"}}"#;
-    write(
-        "request",
-        "unsigned.txt",
-        format!("content-type: application/json\n\n{body}").as_bytes(),
-    )?;
-    let text = format!(
-        "content-type: text/plain\nplain-request-signature: {}\n\n{body}",
-        sign(FUZZ_SECRET, body.as_bytes())
-    );
+    write("request", "unsigned.txt", format!("content-type: application/json\n\n{body}").as_bytes())?;
+    let text =
+        format!("content-type: text/plain\nplain-request-signature: {}\n\n{body}", sign(FUZZ_SECRET, body.as_bytes()));
     write("request", "wrong-content-type.txt", text.as_bytes())?;
     write("request", "body-only.json", body.as_bytes())?;
 
@@ -81,42 +75,17 @@ async fn main() -> anyhow::Result<()> {
     let accounts = CardServer::new(accounts_service::AccountsCards::embedded());
     for (who, external_id, email) in CUSTOMERS {
         let mut answers = Vec::new();
-        answers.push((
-            "billing",
-            answer(&billing, &billing_keys(), external_id, email).await?,
-        ));
-        answers.push((
-            "usage",
-            answer(&usage, &[usage_service::USAGE], external_id, email).await?,
-        ));
-        answers.push((
-            "accounts",
-            answer(
-                &accounts,
-                &[accounts_service::CUSTOMER_DETAILS],
-                external_id,
-                email,
-            )
-            .await?,
-        ));
+        answers.push(("billing", answer(&billing, &billing_keys(), external_id, email).await?));
+        answers.push(("usage", answer(&usage, &[usage_service::USAGE], external_id, email).await?));
+        answers.push(("accounts", answer(&accounts, &[accounts_service::CUSTOMER_DETAILS], external_id, email).await?));
         let mut cards = Vec::new();
         for (service, response) in &answers {
-            write(
-                "card_proto",
-                &format!("{service}-{who}.pb"),
-                &response.encode_to_vec(),
-            )?;
+            write("card_proto", &format!("{service}-{who}.pb"), &response.encode_to_vec())?;
             cards.extend(response.results.iter().filter_map(|result| {
-                render_result(&card_info(&result.key), Some(result), usize::MAX)
-                    .ok()
-                    .map(|(card, _)| card)
+                render_result(&card_info(&result.key), Some(result), usize::MAX).ok().map(|(card, _)| card)
             }));
         }
-        write(
-            "card_json",
-            &format!("example-cards-{who}.json"),
-            response_document(&cards).as_bytes(),
-        )?;
+        write("card_json", &format!("example-cards-{who}.json"), response_document(&cards).as_bytes())?;
     }
 
     let rich = GetCardsResponse {
@@ -124,9 +93,7 @@ async fn main() -> anyhow::Result<()> {
             proto::CardResult {
                 key: "all-components".into(),
                 time_to_live_seconds: Some(60),
-                outcome: Some(Outcome::Components(CardComponents {
-                    components: all_components(),
-                })),
+                outcome: Some(Outcome::Components(CardComponents { components: all_components() })),
             },
             proto::CardResult {
                 key: "nothing".into(),
@@ -136,9 +103,7 @@ async fn main() -> anyhow::Result<()> {
             proto::CardResult {
                 key: "broken".into(),
                 time_to_live_seconds: None,
-                outcome: Some(Outcome::Error(proto::CardError {
-                    reason: "backend timed out".into(),
-                })),
+                outcome: Some(Outcome::Error(proto::CardError { reason: "backend timed out".into() })),
             },
         ],
     };
@@ -146,34 +111,19 @@ async fn main() -> anyhow::Result<()> {
     let cards: Vec<CardJson> = rich
         .results
         .iter()
-        .filter_map(|r| {
-            render_result(&card_info(&r.key), Some(r), usize::MAX)
-                .ok()
-                .map(|(card, _)| card)
-        })
+        .filter_map(|r| render_result(&card_info(&r.key), Some(r), usize::MAX).ok().map(|(card, _)| card))
         .collect();
-    write(
-        "card_json",
-        "all-components.json",
-        response_document(&cards).as_bytes(),
-    )?;
+    write("card_json", "all-components.json", response_document(&cards).as_bytes())?;
 
     for (name, doc) in invalid_documents() {
-        write(
-            "card_json",
-            &format!("{name}.json"),
-            serde_json::to_string_pretty(&doc)?.as_bytes(),
-        )?;
+        write("card_json", &format!("{name}.json"), serde_json::to_string_pretty(&doc)?.as_bytes())?;
     }
     println!("wrote {} seed files under fuzz/corpus/", seen.len());
     Ok(())
 }
 
 fn billing_keys() -> [&'static str; 2] {
-    [
-        billing_service::SUBSCRIPTION_STATUS,
-        billing_service::LATEST_INVOICE,
-    ]
+    [billing_service::SUBSCRIPTION_STATUS, billing_service::LATEST_INVOICE]
 }
 
 /// Request bodies the gateway accepts (and one with a bad key), as Plain sends them.
@@ -204,6 +154,18 @@ fn request_bodies() -> Vec<(&'static str, String)> {
         ),
         ("bad-key", r#"{"cardKeys":["usage","no spaces"],"customer":{"id":"c_4"}}"#.to_owned()),
         ("no-keys", r#"{"cardKeys":[],"customer":{"id":"c_5","email":""}}"#.to_owned()),
+        (
+            "null-email-and-timestamp",
+            json!({
+                "cardKeys": ["customer-details", "latest-invoice"],
+                "customer": { "id": "c_6", "email": null, "externalId": "cus_demo_1" },
+                "thread": null,
+                "tenant": { "id": "te_6", "externalId": null },
+                "timestamp": "2025-05-23T13:09:39.820Z",
+            })
+            .to_string(),
+        ),
+        ("no-email-no-external-id", r#"{"cardKeys":["usage"],"customer":{"id":"c_7"}}"#.to_owned()),
     ]
 }
 
@@ -219,19 +181,13 @@ async fn answer<P: CardProvider>(
         workspace_id: "w_demo".into(),
         customer: Some(proto::Customer {
             id: "c_demo".into(),
-            email: email.into(),
+            email: Some(email.into()),
             external_id: external_id.map(str::to_owned),
         }),
-        thread: Some(proto::Thread {
-            id: "th_demo".into(),
-            external_id: None,
-        }),
+        thread: Some(proto::Thread { id: "th_demo".into(), external_id: None }),
         tenant: None,
     };
-    Ok(server
-        .get_cards(tonic::Request::new(request))
-        .await?
-        .into_inner())
+    Ok(server.get_cards(tonic::Request::new(request)).await?.into_inner())
 }
 
 fn card_info(key: &str) -> CardInfo {
@@ -254,32 +210,26 @@ fn response_document(cards: &[CardJson]) -> String {
 /// One of each of the ten components, with every optional field set somewhere.
 fn all_components() -> Vec<Component> {
     vec![
-        text("**Pro** plan")
-            .size(TextSize::L)
-            .color(TextColor::Success)
-            .into(),
-        plain_text("Renews 1 July — ünïcödé ✓")
-            .size(TextSize::S)
-            .color(TextColor::Muted)
-            .into(),
+        text("**Pro** plan").size(TextSize::L).color(TextColor::Success).into(),
+        plain_text("Renews 1 July — ünïcödé ✓").size(TextSize::S).color(TextColor::Muted).into(),
         badge("Active").color(BadgeColor::Green).into(),
         link_button("Open", "https://example.com/a?b=1#c").into(),
         copy_button("inv_123").tooltip("Copy invoice id").into(),
         divider().spacing(SpacingSize::Xl).into(),
         spacer(SpacingSize::Xs).into(),
         workflow_button_key("Refund", "refund").into(),
-        row(
-            [text("Seats")],
-            [
-                RowContent::from(badge("4 of 10").color(BadgeColor::Yellow)),
-                copy_button("x").into(),
-            ],
-        )
-        .into(),
+        date_time_iso8601("2026-03-01T09:30:00Z").into(),
+        user_by_email("owner@example.com").into(),
+        text(format!("Owner {}", inline::user_id("u_1"))).into(),
+        row([text("Seats")], [RowContent::from(badge("4 of 10").color(BadgeColor::Yellow)), copy_button("x").into()])
+            .into(),
         container([
             ContainerContent::from(row([plain_text("a")], [workflow_button_id("Run", "wf_1")])),
             divider().into(),
             spacer(SpacingSize::M).into(),
+            date_time_iso8601("2025-05-23T13:09:39.820+02:00").into(),
+            machine_user("mu_1").into(),
+            row([user_by_id("u_1")], Vec::<RowContent>::new()).into(),
         ])
         .into(),
     ]
@@ -294,6 +244,18 @@ fn invalid_documents() -> Vec<(&'static str, serde_json::Value)> {
                 {"componentText": {"text": "x", "size": "L", "color": "MUTED"}},
                 {"componentBadge": {"label": "b", "color": "blue"}},
                 {"componentSpacer": {"spacingSize": "M"}},
+            ]}]}),
+        ),
+        (
+            "date-time-and-user",
+            json!({"cards": [{"key": "d", "components": [
+                {"componentDateTime": {"dateTimeIso8601": "2026-03-01"}},
+                {"componentDateTime": {"dateTimeIso8601": 1_772_357_400}},
+                {"componentUser": {"userIdentifier": {}}},
+                {"componentUser": {"userIdentifier": {"userId": "u_1", "emailAddress": "a@b.c"}}},
+                {"componentUser": {"userIdentifier": {"userId": null, "machineUserId": "mu"}}},
+                {"componentRow": {"rowMainContent": [{"componentUser": {"userIdentifier": {"email": "x"}}}],
+                    "rowAsideContent": [{"componentDateTime": {}}]}},
             ]}]}),
         ),
         (

@@ -1,9 +1,11 @@
 //! The project's own images on one Docker network, through testcontainers: Redis, the three
-//! example card services and the gateway, wired as `docker-compose.yml` wires them.
+//! example Rust card services, the example TypeScript one (`orders`), the example Python one
+//! (`feedback`) and the gateway, wired as `docker-compose.yml` wires them.
 //!
 //! The images are `cardmesh/<binary>:local`, built by `scripts/build-images.sh` (which
-//! compiles the release binaries on the host). These tests exercise those images, so rebuild
-//! them after changing the code.
+//! compiles the release binaries on the host). These tests exercise those images, so a stack
+//! refuses to start from an image built from other sources than the checkout's: its
+//! `cardmesh.source-hash` label must be what `scripts/source-hash.sh` prints now.
 //!
 //! Every container and the network carry a name unique to this process and stack, so stacks
 //! of parallel tests never collide. Containers are removed when the [`Stack`] is dropped.
@@ -18,10 +20,16 @@ use testcontainers::core::{ExecCommand, IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, ContainerRequest, GenericImage, Healthcheck, ImageExt};
 
-use crate::Answer;
+use crate::{signed_post, Answer, PlainBody, Wait};
 
-/// Tag of the project's images.
+/// The default tag of the project's images; [`tag`] is the one in use.
 pub const TAG: &str = "local";
+
+/// Tag of the project's images: `CARDMESH_IMAGE_TAG` (as for scripts/build-images.sh), by
+/// default [`TAG`].
+pub fn tag() -> String {
+    std::env::var("CARDMESH_IMAGE_TAG").ok().filter(|t| !t.is_empty()).unwrap_or_else(|| TAG.to_owned())
+}
 /// Image of the gateway.
 pub const GATEWAY_IMAGE: &str = "cardmesh/cardmesh-gateway";
 /// Images of the example card services.
@@ -30,6 +38,12 @@ pub const SERVICE_IMAGES: [(&str, &str); 3] = [
     ("usage", "cardmesh/usage-service"),
     ("accounts", "cardmesh/accounts-service"),
 ];
+/// The example TypeScript card service (`services/orders`): its role and image, built by
+/// `scripts/build-node-images.sh`.
+pub const TYPESCRIPT_SERVICE_IMAGE: (&str, &str) = ("orders", "cardmesh/orders-service");
+/// The example Python card service (`services/feedback`): its role and image, built by
+/// `scripts/build-python-images.sh`.
+pub const PYTHON_SERVICE_IMAGE: (&str, &str) = ("feedback", "cardmesh/feedback-service");
 /// The signing secret of the containerised gateway.
 pub const E2E_SECRET: &str = "e2e-secret";
 /// The port card services listen on inside their containers.
@@ -37,12 +51,53 @@ pub const SERVICE_PORT: u16 = 50051;
 /// The port the gateway listens on inside its container.
 pub const GATEWAY_PORT: u16 = 8080;
 
-/// Fails with a clear message when an image the stack needs is not present locally.
+/// Label of the project's images: the hash of the sources they were built from.
+pub const SOURCE_HASH_LABEL: &str = "cardmesh.source-hash";
+/// The script that builds (and labels) the project's images.
+pub const BUILD_IMAGES: &str = "scripts/build-images.sh";
+
+/// The hash of the checkout's image sources (`scripts/source-hash.sh`, the one definition).
+pub fn source_hash() -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent");
+    let out = std::process::Command::new("bash")
+        .arg(root.join("scripts/source-hash.sh"))
+        .current_dir(root)
+        .output()
+        .expect("run scripts/source-hash.sh");
+    assert!(out.status.success(), "scripts/source-hash.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    let hash = String::from_utf8(out.stdout).expect("UTF-8 hash").trim().to_owned();
+    assert_eq!(hash.len(), 64, "scripts/source-hash.sh printed {hash:?}");
+    hash
+}
+
+/// Checks that `image` was built from the sources whose hash is `expected`. The error names
+/// the image, both hashes and the script that rebuilds it.
+pub async fn check_fresh(docker: &testcontainers::bollard::Docker, image: &str, expected: &str) -> Result<(), String> {
+    let inspect = docker.inspect_image(image).await.map_err(|e| format!("{image}: cannot inspect it: {e}"))?;
+    let label = inspect.config.and_then(|c| c.labels).and_then(|mut l| l.remove(SOURCE_HASH_LABEL));
+    match label {
+        Some(hash) if hash == expected => Ok(()),
+        Some(hash) => Err(format!(
+            "{image} is stale: built from sources {}…, the checkout is at {}…; rebuild it with {BUILD_IMAGES}",
+            &hash[..hash.len().min(12)],
+            &expected[..12]
+        )),
+        None => Err(format!(
+            "{image} has no {SOURCE_HASH_LABEL} label, so its sources are unknown; rebuild it with {BUILD_IMAGES}"
+        )),
+    }
+}
+
+/// Fails with a clear message when an image the stack needs is not present locally, or when
+/// one of the project's images is stale (see [`check_fresh`]).
 pub async fn require_images() {
     let docker = testcontainers::bollard::Docker::connect_with_local_defaults()
         .expect("connect to the Docker daemon (is it running? scripts/start-docker.sh)");
-    let mut wanted: Vec<String> = SERVICE_IMAGES.iter().map(|(_, image)| format!("{image}:{TAG}")).collect();
-    wanted.push(format!("{GATEWAY_IMAGE}:{TAG}"));
+    let tag = tag();
+    let mut wanted: Vec<String> = SERVICE_IMAGES.iter().map(|(_, image)| format!("{image}:{tag}")).collect();
+    wanted.push(format!("{GATEWAY_IMAGE}:{tag}"));
+    wanted.push(format!("{}:{tag}", TYPESCRIPT_SERVICE_IMAGE.1));
+    wanted.push(format!("{}:{tag}", PYTHON_SERVICE_IMAGE.1));
     wanted.push(format!("{}:{}", crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1));
     let mut missing = Vec::new();
     for image in wanted {
@@ -56,6 +111,14 @@ pub async fn require_images() {
          scripts/build-base-images.sh (redis:7, debian:bookworm-slim) where no registry is reachable",
         missing.join(", ")
     );
+    let expected = source_hash();
+    let mut stale = Vec::new();
+    for image in SERVICE_IMAGES.iter().map(|(_, image)| *image).chain([GATEWAY_IMAGE]) {
+        if let Err(e) = check_fresh(&docker, &format!("{image}:{tag}"), &expected).await {
+            stale.push(e);
+        }
+    }
+    assert!(stale.is_empty(), "refusing to test images built from other sources:\n  {}", stale.join("\n  "));
 }
 
 /// Settings of the containerised gateway beyond the wiring.
@@ -65,10 +128,7 @@ pub struct GatewayEnv(pub Vec<(String, String)>);
 impl GatewayEnv {
     /// Short deadlines for tests; everything else as in docker-compose.yml.
     pub fn for_tests() -> Self {
-        Self(vec![
-            ("CARDMESH_SERVICE_DEADLINE".into(), "1s".into()),
-            ("RUST_LOG".into(), "info".into()),
-        ])
+        Self(vec![("CARDMESH_SERVICE_DEADLINE".into(), "1s".into()), ("RUST_LOG".into(), "info".into())])
     }
 
     /// Adds or replaces `name`.
@@ -87,12 +147,15 @@ pub struct Node {
 }
 
 impl Node {
+    /// Starts `request` as the container `name` (for stacks other than [`Stack`]).
+    pub async fn run(name: String, request: ContainerRequest<GenericImage>) -> Self {
+        let container = start(&name, request).await;
+        Node { name, container }
+    }
+
     /// Stops the container (SIGTERM, SIGKILL after 5 s).
     pub async fn stop(&self) {
-        self.container
-            .stop_with_timeout(Some(5))
-            .await
-            .unwrap_or_else(|e| panic!("stop {}: {e}", self.name));
+        self.container.stop_with_timeout(Some(5)).await.unwrap_or_else(|e| panic!("stop {}: {e}", self.name));
     }
 
     /// Starts the stopped container again (same name, same network; the host port changes).
@@ -112,7 +175,10 @@ impl Node {
     pub async fn exec(&self, cmd: &[&str]) -> (i64, String) {
         let mut result = self
             .container
-            .exec(ExecCommand::new(cmd.iter().copied()).with_cmd_ready_condition(testcontainers::core::CmdWaitFor::exit()))
+            .exec(
+                ExecCommand::new(cmd.iter().copied())
+                    .with_cmd_ready_condition(testcontainers::core::CmdWaitFor::exit()),
+            )
             .await
             .unwrap_or_else(|e| panic!("{}: exec {cmd:?}: {e}", self.name));
         let stdout = result.stdout_to_vec().await.unwrap_or_default();
@@ -129,28 +195,28 @@ impl Node {
     }
 }
 
-/// Redis, billing, usage, accounts and the gateway, each in its own container, on one network.
+/// Redis, billing, usage, accounts, feedback and the gateway, each in its own container, on one network.
 pub struct Stack {
     pub network: String,
     pub gateway: Node,
     pub billing: Node,
     pub usage: Node,
     pub accounts: Node,
+    pub orders: Node,
+    pub feedback: Node,
     pub redis: Node,
     client: reqwest::Client,
 }
 
 /// Names unique to this process and stack: `cardmesh-e2e-<pid>-<n>`.
-fn unique_prefix() -> String {
+pub fn unique_prefix() -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     format!("cardmesh-e2e-{}-{}-{:x}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos % 0x10000)
 }
 
 /// The probe compose runs, polled quickly so containers count as ready soon.
-fn probe(args: &[&str]) -> Healthcheck {
+pub fn probe(args: &[&str]) -> Healthcheck {
     let mut cmd = vec!["cardmesh-healthcheck"];
     cmd.extend_from_slice(args);
     Healthcheck::cmd(cmd)
@@ -180,13 +246,23 @@ impl Stack {
         let redis = GenericImage::new(crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1)
             .with_exposed_port(6379.tcp())
             .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
-            .with_cmd(["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"])
+            .with_cmd([
+                "redis-server",
+                "--bind",
+                "0.0.0.0",
+                "--protected-mode",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .with_network(&network)
             .with_container_name(&redis_name)
             .with_startup_timeout(Duration::from_secs(60));
 
         let service = |role: &str, image: &str| {
-            GenericImage::new(image, TAG)
+            GenericImage::new(image, tag().as_str())
                 .with_exposed_port(SERVICE_PORT.tcp())
                 .with_wait_for(WaitFor::healthcheck())
                 .with_health_check(probe(&["grpc", &format!("127.0.0.1:{SERVICE_PORT}")]))
@@ -197,17 +273,21 @@ impl Stack {
                 .with_startup_timeout(Duration::from_secs(60))
         };
         let [(b, billing_image), (u, usage_image), (a, accounts_image)] = SERVICE_IMAGES;
+        let (o, orders_image) = TYPESCRIPT_SERVICE_IMAGE;
+        let (f, feedback_image) = PYTHON_SERVICE_IMAGE;
 
         // Redis and the services in parallel: each takes about a second.
-        let (redis, billing, usage, accounts) = futures::join!(
+        let (redis, billing, usage, accounts, orders, feedback) = futures::join!(
             start("redis", redis),
             start(b, service(b, billing_image)),
             start(u, service(u, usage_image)),
             start(a, service(a, accounts_image)),
+            start(o, service(o, orders_image)),
+            start(f, service(f, feedback_image)),
         );
-        let services = [b, u, a].map(|role| format!("http://{}:{SERVICE_PORT}", name(role))).join(",");
+        let services = [b, u, a, o, f].map(|role| format!("http://{}:{SERVICE_PORT}", name(role))).join(",");
 
-        let mut gateway = GenericImage::new(GATEWAY_IMAGE, TAG)
+        let mut gateway = GenericImage::new(GATEWAY_IMAGE, tag().as_str())
             .with_exposed_port(GATEWAY_PORT.tcp())
             .with_wait_for(WaitFor::healthcheck())
             .with_health_check(probe(&["http", &format!("http://127.0.0.1:{GATEWAY_PORT}/healthz")]))
@@ -229,12 +309,11 @@ impl Stack {
             billing: node(name(b), billing),
             usage: node(name(u), usage),
             accounts: node(name(a), accounts),
+            orders: node(name(o), orders),
+            feedback: node(name(f), feedback),
             redis: node(redis_name, redis),
             network,
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .build()
-                .expect("HTTP client"),
+            client: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("HTTP client"),
         };
         stack.wait_ready().await;
         stack
@@ -248,34 +327,26 @@ impl Stack {
     /// Waits (deadline 30 s) until the gateway's `/readyz` answers 200 on its current port.
     pub async fn wait_ready(&self) {
         let url = self.url("/readyz").await;
-        let deadline = Duration::from_secs(30);
         let started = Instant::now();
-        loop {
-            let status = self.client.get(&url).send().await.map(|r| r.status().as_u16());
-            if matches!(status, Ok(200)) {
-                eprintln!("e2e: gateway ready after {:?}", started.elapsed());
-                return;
-            }
-            if started.elapsed() > deadline {
-                panic!(
-                    "gateway not ready within {deadline:?} ({url}: {status:?})\n{}",
-                    self.gateway.logs().await
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let ready = Wait::new("the gateway's /readyz answers 200", Duration::from_secs(30))
+            .every(Duration::from_millis(50))
+            .try_until(|| async {
+                match self.client.get(&url).send().await.map(|r| r.status().as_u16()) {
+                    Ok(200) => Ok(()),
+                    status => Err(format!("{url}: {status:?}")),
+                }
+            })
+            .await;
+        match ready {
+            Ok(()) => eprintln!("e2e: gateway ready after {:?}", started.elapsed()),
+            Err(timeout) => panic!("{timeout}\n{}", self.gateway.logs().await),
         }
     }
 
     /// POSTs `body` to the gateway's `/`, signed with [`E2E_SECRET`].
     pub async fn post_signed(&self, body: &str) -> Answer {
         let url = self.url("/").await;
-        let resp = self
-            .client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("plain-workspace-id", "w_e2e")
-            .header("plain-request-signature", cardmesh_gateway::verify::sign(E2E_SECRET, body.as_bytes()))
-            .body(body.to_owned())
+        let resp = signed_post(&self.client, &url, body, Some(E2E_SECRET), Some("w_e2e"))
             .send()
             .await
             .unwrap_or_else(|e| panic!("POST {url}: {e}"));
@@ -284,29 +355,35 @@ impl Stack {
 
     /// Posts `body` until `done` holds for the answer, failing after `deadline`; returns the
     /// answer that satisfied it.
-    pub async fn post_until(&self, what: &str, body: &str, deadline: Duration, done: impl Fn(&Answer) -> bool) -> Answer {
+    pub async fn post_until(
+        &self,
+        what: &str,
+        body: &str,
+        deadline: Duration,
+        done: impl Fn(&Answer) -> bool,
+    ) -> Answer {
         let started = Instant::now();
-        loop {
-            let answer = self.post_signed(body).await;
-            if done(&answer) {
-                eprintln!("e2e: {what}: after {:?}", started.elapsed());
-                return answer;
-            }
-            assert!(
-                started.elapsed() < deadline,
-                "timed out after {deadline:?} waiting for: {what}; last answer {} [{}]: {}",
-                answer.status,
-                answer.cache,
-                answer.json
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let answer = Wait::new(what, deadline)
+            .every(Duration::from_millis(100))
+            .until(|| async {
+                let answer = self.post_signed(body).await;
+                if done(&answer) {
+                    Ok(answer)
+                } else {
+                    Err(format!("answer {} [{}]: {}", answer.status, answer.cache, answer.json))
+                }
+            })
+            .await;
+        eprintln!("e2e: {what}: after {:?}", started.elapsed());
+        answer
     }
 
     /// Every container's logs, for failure reports.
     pub async fn logs(&self) -> String {
         let mut out = String::new();
-        for node in [&self.gateway, &self.billing, &self.usage, &self.accounts, &self.redis] {
+        for node in
+            [&self.gateway, &self.billing, &self.usage, &self.accounts, &self.orders, &self.feedback, &self.redis]
+        {
             let logs = node.logs().await;
             let tail: Vec<&str> = logs.lines().rev().take(60).collect();
             out.push_str(&format!("\n----- logs of {} (last {} lines) -----\n", node.name, tail.len()));
@@ -329,10 +406,5 @@ impl Stack {
 
 /// A Plain request body for `keys` and one customer, without a thread.
 pub fn plain_body(keys: &[&str], customer_id: &str, external_id: &str, email: &str) -> String {
-    serde_json::json!({
-        "cardKeys": keys,
-        "customer": { "id": customer_id, "email": email, "externalId": external_id },
-        "thread": null,
-    })
-    .to_string()
+    PlainBody::new(keys).customer(customer_id, email, Some(external_id)).thread(None).build()
 }

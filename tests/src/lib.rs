@@ -1,19 +1,27 @@
 //! Test harness: card services and gateways on real sockets (127.0.0.1, port 0), signed
 //! Plain requests, and waiting on conditions with deadlines.
 
+pub mod bridge;
 pub mod capture;
+pub mod card_endpoint;
 pub mod containers;
-pub mod pki;
 pub mod otlp;
+pub mod pki;
+pub mod plain;
+pub mod plain_graphql;
 pub mod process;
 pub mod providers;
 pub mod redis;
 pub mod telemetry;
+pub mod wait;
+
+pub use plain::{signed_post, PlainBody};
+pub use wait::{wait_until, Wait};
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cardmesh_gateway::config::{Config, Secret};
 use cardmesh_gateway::Gateway;
@@ -49,6 +57,24 @@ impl RunningService {
         let task = tokio::spawn(cardmesh_kit::serve_on(provider, listener, async {
             let _ = rx.await;
         }));
+        Self { addr, scheme: "http", shutdown: Some(tx), task: Some(task) }
+    }
+
+    /// Runs `serve(listener, shutdown)` as the service on `listener`: for kit serve functions
+    /// with more than a provider and a listener (e.g. `cardmesh_kit::serve_on_with_metrics`).
+    pub fn start_with<F, Fut>(listener: TcpListener, serve: F) -> Self
+    where
+        F: FnOnce(TcpListener, std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> Fut,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(
+            listener,
+            Box::pin(async {
+                let _ = rx.await;
+            }),
+        ));
         Self { addr, scheme: "http", shutdown: Some(tx), task: Some(task) }
     }
 
@@ -93,7 +119,7 @@ impl Drop for RunningService {
 /// A config for a test gateway in front of `endpoints`: two secrets, short deadlines.
 pub fn gateway_config(endpoints: &[String]) -> Config {
     let mut config = Config {
-        signing_secrets: vec![Secret::new(SECRET), Secret::new(SECOND_SECRET)],
+        signing_secrets: vec![Secret::new(SECRET), Secret::new(SECOND_SECRET)].into(),
         services: endpoints.to_vec(),
         ..Config::default()
     };
@@ -108,7 +134,7 @@ pub fn gateway_config(endpoints: &[String]) -> Config {
 /// on another.
 pub struct RunningGateway {
     pub addr: SocketAddr,
-    /// The admin listener (`GET /metrics`).
+    /// The admin listener (`GET /metrics`, `POST /admin/invalidate`).
     pub admin_addr: SocketAddr,
     pub gateway: Arc<Gateway>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -137,7 +163,7 @@ impl RunningGateway {
             let _ = rx.await;
         }));
         let admin_task =
-            tokio::spawn(cardmesh_gateway::telemetry::serve_admin(gateway.clone(), admin, std::future::pending()));
+            tokio::spawn(cardmesh_gateway::http::serve_admin(gateway.clone(), admin, std::future::pending()));
         Self { addr, admin_addr, gateway, shutdown: Some(tx), task, admin_task, client }
     }
 
@@ -161,25 +187,16 @@ impl RunningGateway {
         wait_until("gateway ready", Duration::from_secs(10), || {
             let client = client.clone();
             let url = url.clone();
-            async move {
-                client.get(&url).send().await.map(|r| r.status().is_success()).unwrap_or(false)
-            }
+            async move { client.get(&url).send().await.map(|r| r.status().is_success()).unwrap_or(false) }
         })
         .await;
     }
 
-    /// POSTs `body` signed with `secret` (or unsigned with `None`) to `/`.
+    /// POSTs `body` signed with `secret` (or unsigned with `None`) to `/`, from workspace
+    /// `w_test`.
     pub async fn post(&self, body: &str, secret: Option<&str>) -> Answer {
-        let mut req = self
-            .client
-            .post(self.url("/"))
-            .header("content-type", "application/json")
-            .header("plain-workspace-id", "w_test")
-            .body(body.to_owned());
-        if let Some(secret) = secret {
-            req = req.header("plain-request-signature", cardmesh_gateway::verify::sign(secret, body.as_bytes()));
-        }
-        Answer::from(req.send().await.expect("request reaches the gateway")).await
+        let request = signed_post(&self.client, &self.url("/"), body, secret, Some("w_test"));
+        Answer::from(request.send().await.expect("request reaches the gateway")).await
     }
 
     /// POSTs `body` signed with [`SECRET`].
@@ -194,10 +211,22 @@ impl RunningGateway {
         }
     }
 
-    /// POSTs an invalidation to `/admin/invalidate` with `token`; returns the status.
+    /// `http://127.0.0.1:PORT/path` on the admin listener (always plain HTTP).
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.admin_addr, path)
+    }
+
+    /// POSTs an invalidation to `/admin/invalidate` on the admin listener with `token`;
+    /// returns the status.
     pub async fn invalidate(&self, token: &str, body: serde_json::Value) -> u16 {
+        self.invalidate_at(&self.admin_url("/admin/invalidate"), token, body).await
+    }
+
+    /// POSTs an invalidation to `url` (e.g. the Plain port's `/admin/invalidate`) with
+    /// `token`; returns the status.
+    pub async fn invalidate_at(&self, url: &str, token: &str, body: serde_json::Value) -> u16 {
         self.client
-            .post(self.url("/admin/invalidate"))
+            .post(url)
             .bearer_auth(token)
             .json(&body)
             .send()
@@ -242,12 +271,7 @@ impl Answer {
     /// Reads an HTTP answer whose body must be JSON.
     pub async fn from(resp: reqwest::Response) -> Self {
         let status = resp.status().as_u16();
-        let cache = resp
-            .headers()
-            .get("cardmesh-cache")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let cache = resp.headers().get("cardmesh-cache").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let text = resp.text().await.expect("body");
         let json = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("answer with status {status} is not JSON ({e}): {text}"));
@@ -274,10 +298,7 @@ impl Answer {
 
     /// The card with `key`.
     pub fn card(&self, key: &str) -> &serde_json::Value {
-        self.cards()
-            .iter()
-            .find(|c| c["key"] == key)
-            .unwrap_or_else(|| panic!("no card {key} in {}", self.json))
+        self.cards().iter().find(|c| c["key"] == key).unwrap_or_else(|| panic!("no card {key} in {}", self.json))
     }
 
     /// The error code of an error answer.
@@ -294,35 +315,14 @@ pub fn is_fallback(card: &serde_json::Value) -> bool {
             .is_some_and(|t| t.contains("temporarily unavailable"))
 }
 
-/// A Plain request body for `keys` and a customer.
+/// A Plain request body for `keys` and customer `c_test_1` (thread `th_test_1`).
 pub fn body_for(keys: &[&str], external_id: Option<&str>, email: &str) -> String {
-    serde_json::json!({
-        "cardKeys": keys,
-        "customer": { "id": "c_test_1", "email": email, "externalId": external_id },
-        "thread": { "id": "th_test_1", "externalId": null },
-    })
-    .to_string()
+    PlainBody::new(keys).customer("c_test_1", email, external_id).build()
 }
 
 /// A Plain request body for the demo customer (`cus_demo_1`, `ada@example.com`).
 pub fn demo_body(keys: &[&str]) -> String {
     body_for(keys, Some("cus_demo_1"), "ada@example.com")
-}
-
-/// Polls `condition` until it holds, failing the test after `deadline`.
-pub async fn wait_until<F, Fut>(what: &str, deadline: Duration, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    loop {
-        if condition().await {
-            return;
-        }
-        assert!(start.elapsed() < deadline, "timed out after {deadline:?} waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The three example services, started on real sockets.

@@ -34,8 +34,10 @@ impl TestCa {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         params.distinguished_name.push(DnType::CommonName, name);
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("CA key")).expect("CA certificate");
+        params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        let issuer =
+            CertifiedIssuer::self_signed(params, KeyPair::generate().expect("CA key")).expect("CA certificate");
         Self { issuer }
     }
 
@@ -72,7 +74,8 @@ impl TestCa {
             .tls_built_in_root_certs(false)
             .add_root_certificate(reqwest::Certificate::from_pem(self.cert_pem().as_bytes()).expect("CA for reqwest"));
         if let Some(identity) = identity {
-            builder = builder.identity(reqwest::Identity::from_pem(identity.identity_pem().as_bytes()).expect("identity"));
+            builder =
+                builder.identity(reqwest::Identity::from_pem(identity.identity_pem().as_bytes()).expect("identity"));
         }
         builder.build().expect("https client")
     }
@@ -84,7 +87,11 @@ pub struct PemDir(PathBuf);
 impl PemDir {
     pub fn new() -> Self {
         static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!("cardmesh-pki-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let dir = std::env::temp_dir().join(format!(
+            "cardmesh-pki-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::create_dir_all(&dir).expect("create PEM dir");
         Self(dir)
     }

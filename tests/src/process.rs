@@ -6,7 +6,9 @@ use std::fs::File;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::Wait;
 
 /// A running card service process.
 pub struct ServiceProcess {
@@ -42,17 +44,13 @@ impl ServiceProcess {
     }
 
     fn wait_listening(&mut self) {
-        let started = Instant::now();
-        loop {
+        let what = format!("the service to listen on {}", self.addr);
+        Wait::new(&what, Duration::from_secs(30)).until_blocking(|| {
             if let Some(status) = self.child.try_wait().expect("poll the service") {
                 panic!("the service exited ({status}):\n{}", self.output());
             }
-            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
-                return;
-            }
-            assert!(started.elapsed() < Duration::from_secs(30), "the service does not listen on {}", self.addr);
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
+        });
     }
 
     /// The gRPC endpoint, e.g. `http://127.0.0.1:40123`.

@@ -25,7 +25,17 @@ impl RedisContainer {
             .with_exposed_port(6379.tcp())
             .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
             .with_mapped_port(port, 6379.tcp())
-            .with_cmd(["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"])
+            .with_cmd([
+                "redis-server",
+                "--bind",
+                "0.0.0.0",
+                "--protected-mode",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .with_startup_timeout(Duration::from_secs(60))
             .start()
             .await

@@ -16,15 +16,7 @@ async fn post(
     extra: &[(&str, &str)],
 ) -> (Answer, Option<String>) {
     let body = demo_body(&["usage"]);
-    let mut request = gw
-        .client()
-        .post(gw.url("/"))
-        .header("content-type", "application/json")
-        .header("plain-workspace-id", workspace)
-        .body(body.clone());
-    if let Some(secret) = secret {
-        request = request.header("plain-request-signature", cardmesh_gateway::verify::sign(secret, body.as_bytes()));
-    }
+    let mut request = signed_post(gw.client(), &gw.url("/"), &body, secret, Some(workspace));
     for (name, value) in extra {
         request = request.header(*name, *value);
     }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cardmesh_gateway::cache::card_keys;
+use cardmesh_gateway::cache::card_cache_keys;
 use cardmesh_gateway::config::{Config, Secret};
 use cardmesh_gateway::plain::parse_request;
 use cardmesh_gateway::route::Scope;
@@ -29,13 +29,11 @@ impl Store {
 }
 
 fn body(keys: &[&str], thread: &str) -> String {
-    json!({
-        "cardKeys": keys,
-        "customer": { "id": CUSTOMER, "email": "cache@example.com", "externalId": "cus_cache_1" },
-        "thread": { "id": thread, "externalId": null },
-        "tenant": { "id": "te_1", "externalId": null },
-    })
-    .to_string()
+    PlainBody::new(keys)
+        .customer(CUSTOMER, "cache@example.com", Some("cus_cache_1"))
+        .thread(Some(thread))
+        .tenant(Some("te_1"))
+        .build()
 }
 
 fn config(store: &Store, service: &RunningService) -> Config {
@@ -120,15 +118,17 @@ async fn stale_copy_is_served_when_the_service_is_down(store: Store) {
     service.stop().await;
 
     // `short-lived` expires after 1 s; from then on its last good copy is served.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let stale_answer = loop {
-        let answer = gw.post_signed(&body(&keys, "th_1")).await;
-        if answer.cache_count("stale") == 1 {
-            break answer;
-        }
-        assert!(std::time::Instant::now() < deadline, "short-lived card never served stale: {}", answer.json);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let stale_answer = Wait::new("the short-lived card served stale", Duration::from_secs(10))
+        .every(Duration::from_millis(50))
+        .until(|| async {
+            let answer = gw.post_signed(&body(&keys, "th_1")).await;
+            if answer.cache_count("stale") == 1 {
+                Ok(answer)
+            } else {
+                Err(answer.json.to_string())
+            }
+        })
+        .await;
     assert_eq!(stale_answer.status, 200);
     let stale_card = stale_answer.card("short-lived");
     assert!(!is_fallback(stale_card), "{stale_card}");
@@ -146,6 +146,10 @@ async fn invalidation_makes_the_next_request_call_the_service(store: Store) {
     gw.post_signed(&body).await;
     gw.flush_cache().await;
 
+    // Plain's port faces the internet: invalidation is on the admin listener only.
+    let on_plain_port = gw.url("/admin/invalidate");
+    assert_eq!(gw.invalidate_at(&on_plain_port, ADMIN_TOKEN, json!({ "customerId": CUSTOMER })).await, 404);
+    assert_eq!(gw.post_signed(&body).await.cache_count("hits"), 2, "the Plain port invalidated nothing");
     assert_eq!(gw.invalidate("wrong-token", json!({ "customerId": CUSTOMER })).await, 401);
     assert_eq!(gw.invalidate(ADMIN_TOKEN, json!({ "customerId": "" })).await, 400);
 
@@ -190,8 +194,10 @@ async fn ttl_in_redis_is_the_cards_ttl() {
 
     let request = parse_request(body.as_bytes(), 25).unwrap().0;
     let mut conn = redis.client().await;
-    for (key, scope, ttl) in [("account", Scope::Customer, 120), ("thread-notes", Scope::Thread, 60), ("answer-ttl", Scope::Customer, 45)] {
-        let k = card_keys("w_test", key, scope, &request);
+    for (key, scope, ttl) in
+        [("account", Scope::Customer, 120), ("thread-notes", Scope::Thread, 60), ("answer-ttl", Scope::Customer, 45)]
+    {
+        let k = card_cache_keys("w_test", key, scope, &request);
         let fresh: i64 = ::redis::cmd("PTTL").arg(&k.fresh).query_async(&mut conn).await.unwrap();
         assert!((ttl * 1000 - 5000..=ttl * 1000).contains(&fresh), "{key}: PTTL {fresh} ms, want ~{ttl} s");
         let stale: i64 = ::redis::cmd("PTTL").arg(k.stale()).query_async(&mut conn).await.unwrap();
@@ -252,7 +258,11 @@ async fn a_redis_restart_costs_no_failed_read_or_invalidation() {
     // and only the next command finds out.
     redis.stop().await;
     redis.restart().await;
-    assert_eq!(gw.invalidate(ADMIN_TOKEN, json!({ "customerId": CUSTOMER })).await, 200, "first command after the restart");
+    assert_eq!(
+        gw.invalidate(ADMIN_TOKEN, json!({ "customerId": CUSTOMER })).await,
+        200,
+        "first command after the restart"
+    );
     redis.stop().await;
     redis.restart().await;
     let answer = gw.post_signed(&body).await;
@@ -312,7 +322,8 @@ async fn near_cache_answers_a_hot_customer_and_sees_other_replicas_invalidations
     .await;
     assert!(invalidated.elapsed() < near_ttl + Duration::from_secs(3), "seen within the near TTL");
     let trouble = |m: Metrics| {
-        let (errors, dropped) = (m.value("cardmesh_cache_errors_total", &[]), m.value("cardmesh_cache_dropped_writes_total", &[]));
+        let (errors, dropped) =
+            (m.value("cardmesh_cache_errors_total", &[]), m.value("cardmesh_cache_dropped_writes_total", &[]));
         format!("{errors} read errors, {dropped} dropped writes")
     };
     let (trouble_a, trouble_b) = (trouble(a.metrics().await), trouble(b.metrics().await));

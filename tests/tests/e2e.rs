@@ -1,14 +1,15 @@
 //! End to end, with the project's own images (`scripts/build-images.sh`): Redis, the three
-//! example card services and the gateway, each in its own container on one Docker network,
+//! example Rust card services, the Python one (`feedback`) and the gateway, each in its own container on one Docker network,
 //! wired like docker-compose.yml. Requests go through the gateway's mapped port, signed.
 //!
 //! One scenario, in order: fresh cards; a card service stops (stale copies from Redis, fallback
-//! for what was never cached); it comes back; Redis stops (real cards still); Redis comes back
-//! and the cache warms; the gateway restarts and answers its first request from Redis.
+//! for what was never cached); it comes back; the same for the TypeScript service (`orders`)
+//! and the Python service (`feedback`); Redis stops (real cards still); Redis comes back and
+//! the cache warms; the gateway restarts and answers its first request from Redis.
 
 use std::time::{Duration, Instant};
 
-use cardmesh_tests::containers::{plain_body, GatewayEnv, Stack, GATEWAY_PORT, SERVICE_PORT};
+use cardmesh_tests::containers::{plain_body, GatewayEnv, Node, Stack, GATEWAY_PORT, SERVICE_PORT};
 use cardmesh_tests::{is_fallback, Answer};
 
 const KEYS: [&str; 4] = ["subscription-status", "latest-invoice", "usage", "customer-details"];
@@ -27,6 +28,17 @@ fn ada() -> String {
 /// `cus_demo_2` / `grace@example.com`, never requested before the billing outage.
 fn grace() -> String {
     plain_body(&["subscription-status", "usage", "customer-details"], "c_demo_2", "cus_demo_2", "grace@example.com")
+}
+
+/// The Python service's card, for `cus_demo_1`.
+fn ada_csat() -> String {
+    plain_body(&["csat-score"], "c_demo", "cus_demo_1", "ada@example.com")
+}
+
+/// The Python service's card for a customer never asked for before its outage, with a Rust
+/// service's card (a request whose every card is unreachable is answered 503 instead).
+fn grace_csat() -> String {
+    plain_body(&["csat-score", "usage"], "c_demo_2", "cus_demo_2", "grace@example.com")
 }
 
 fn assert_real(answer: &Answer, key: &str) {
@@ -71,17 +83,17 @@ async fn scenario(stack: &Stack) {
         assert_real(&fresh, key);
     }
     assert_eq!(counts(&fresh), (0, 4, 0), "first request: all misses");
-    let cached = stack.post_until("the demo cards are cached", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4).await;
+    let cached = stack
+        .post_until("the demo cards are cached", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4)
+        .await;
     assert_eq!(cached.cards(), fresh.cards(), "a cached card is the card the service drew");
 
     // (b) Billing stops. Once the fresh copies expired (MAX_TTL), its cards come from the stale
     // copies in Redis, with the short fallback TTL; the other services' cards stay real.
     stack.billing.stop().await;
     let t = Instant::now();
-    let (code, out) = stack
-        .gateway
-        .exec(&["cardmesh-healthcheck", "grpc", &format!("{}:{SERVICE_PORT}", stack.billing.name)])
-        .await;
+    let (code, out) =
+        stack.gateway.exec(&["cardmesh-healthcheck", "grpc", &format!("{}:{SERVICE_PORT}", stack.billing.name)]).await;
     assert_eq!(code, 1, "grpc probe of a stopped service: {out}");
     assert!(t.elapsed() < Duration::from_secs(6), "the probe gave up within its 3 s deadline: {:?}", t.elapsed());
 
@@ -126,6 +138,38 @@ async fn scenario(stack: &Stack) {
     let grace_back = stack.post_signed(&grace()).await;
     assert_real(&grace_back, "subscription-status");
 
+    // (c3) The TypeScript service: the same outage, the same stale copies and fallback cards.
+    typescript_service_outage(stack, &stack.orders).await;
+    // (c4) The Python service answers through the gateway; stopped, its card is the stale
+    // copy or, never cached, a fallback card, as for the Rust services.
+    let csat = stack.post_signed(&ada_csat()).await;
+    assert_eq!(csat.status, 200, "{}", csat.json);
+    assert_real(&csat, "csat-score");
+    let badge = &csat.card("csat-score")["components"][0]["componentContainer"]["containerContent"][0]["componentRow"]
+        ["rowAsideContent"][0]["componentBadge"];
+    assert_eq!(badge["badgeLabel"], "4.6 / 5", "the fixture's score: {}", csat.json);
+    let (code, out) = stack.feedback.exec(&["id", "-u"]).await;
+    assert_eq!((code, out.trim()), (0, "10001"), "the Python service runs as the cardmesh user");
+    stack.feedback.stop().await;
+    let stale = stack
+        .post_until("the csat card served stale", &ada_csat(), MAX_TTL + Duration::from_secs(10), |a| {
+            a.status == 200 && a.cache_count("stale") == 1
+        })
+        .await;
+    let card = stale.card("csat-score");
+    assert_eq!(card["components"], csat.card("csat-score")["components"], "the last good copy");
+    assert_eq!(card["timeToLiveSeconds"], FALLBACK_TTL);
+    let never_cached = stack.post_signed(&grace_csat()).await;
+    assert_eq!(never_cached.status, 200, "{}", never_cached.json);
+    assert!(is_fallback(never_cached.card("csat-score")), "{}", never_cached.json);
+    assert_real(&never_cached, "usage");
+    stack.feedback.start().await;
+    stack
+        .post_until("the csat card fresh again", &grace_csat(), Duration::from_secs(20), |a| {
+            a.status == 200 && !is_fallback(a.card("csat-score"))
+        })
+        .await;
+
     // (d) Redis stops: the gateway still answers with the services' real cards. Its near
     // cache may answer a hot customer for up to `cache.near_ttl` (1 s); after that, every card
     // is drawn again.
@@ -148,16 +192,18 @@ async fn scenario(stack: &Stack) {
     // (e) Redis comes back (empty): the cache fills again.
     stack.redis.start().await;
     stack
-        .post_until("the cache is warm again", &ada(), Duration::from_secs(30), |a| a.status == 200 && a.cache_count("hits") == 4)
+        .post_until("the cache is warm again", &ada(), Duration::from_secs(30), |a| {
+            a.status == 200 && a.cache_count("hits") == 4
+        })
         .await;
     // Fresh copies live MAX_TTL: wait for them to be rewritten (misses), then stored (hits),
     // so the restart below has nearly all of MAX_TTL.
     stack
-        .post_until("fresh copies expired and drawn again", &ada(), MAX_TTL + Duration::from_secs(5), |a| a.cache_count("misses") > 0)
+        .post_until("fresh copies expired and drawn again", &ada(), MAX_TTL + Duration::from_secs(5), |a| {
+            a.cache_count("misses") > 0
+        })
         .await;
-    stack
-        .post_until("fresh copies stored again", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4)
-        .await;
+    stack.post_until("fresh copies stored again", &ada(), Duration::from_secs(5), |a| a.cache_count("hits") == 4).await;
 
     // The gateway restarts (new host port); its first answer comes from Redis.
     let t = Instant::now();
@@ -174,4 +220,43 @@ async fn scenario(stack: &Stack) {
         "the restarted gateway's first answer comes from Redis (restart took {restart:?}, fresh copies live {MAX_TTL:?})"
     );
     assert_eq!(first.cards(), cached.cards());
+}
+
+/// `orders` (TypeScript, on kits/typescript) answers `last-order` through the gateway; stopped,
+/// its card is the stale copy, or a fallback card for a customer never asked for; started
+/// again, it is drawn fresh.
+async fn typescript_service_outage(stack: &Stack, orders: &Node) {
+    let ada = plain_body(&["last-order"], "c_demo", "cus_demo_1", "ada@example.com");
+    // With a Rust service's card: a request whose every card is unreachable is answered 503.
+    let grace = plain_body(&["last-order", "usage"], "c_demo_2", "cus_demo_2", "grace@example.com");
+    let fresh = stack.post_signed(&ada).await;
+    assert_eq!(fresh.status, 200, "{}", fresh.json);
+    assert_real(&fresh, "last-order");
+    assert!(fresh.card("last-order").to_string().contains("ORD-2026-1042"), "the fixture's order: {}", fresh.json);
+    let (code, out) = orders.exec(&["id", "-u"]).await;
+    assert_eq!((code, out.trim()), (0, "10001"), "the TypeScript service runs as the cardmesh user");
+    let (code, out) = orders.exec(&["cardmesh-healthcheck", "grpc", &format!("127.0.0.1:{SERVICE_PORT}")]).await;
+    assert_eq!(code, 0, "grpc probe of the TypeScript service: {out}");
+
+    orders.stop().await;
+    let stale = stack
+        .post_until("last-order served stale", &ada, MAX_TTL + Duration::from_secs(10), |a| {
+            a.status == 200 && a.cache_count("stale") == 1
+        })
+        .await;
+    let card = stale.card("last-order");
+    assert_eq!(card["components"], fresh.card("last-order")["components"], "the last good copy");
+    assert_eq!(card["timeToLiveSeconds"], FALLBACK_TTL);
+    let never_cached = stack.post_signed(&grace).await;
+    assert_eq!(never_cached.status, 200, "{}", never_cached.json);
+    assert!(is_fallback(never_cached.card("last-order")), "{}", never_cached.json);
+    assert_real(&never_cached, "usage");
+
+    orders.start().await;
+    let back = stack
+        .post_until("last-order fresh again", &grace, Duration::from_secs(20), |a| {
+            a.status == 200 && !is_fallback(a.card("last-order"))
+        })
+        .await;
+    assert!(back.card("last-order").to_string().contains("ORD-2026-0977"), "{}", back.json);
 }

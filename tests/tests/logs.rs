@@ -2,11 +2,10 @@
 //! handshakes, required headers, rate limits) never contain signing secrets, admin tokens,
 //! auth headers, private keys or customer emails.
 
-use cardmesh_gateway::config::{RateLimit, Secret};
-use cardmesh_gateway::fanout::{PolicyOverride, ServiceTls};
+use cardmesh_gateway::config::{PolicyOverride, RateLimit, Secret, ServiceTls};
+use cardmesh_tests::capture::CapturedLogs;
 use cardmesh_tests::pki::{PemDir, TestCa};
 use cardmesh_tests::providers::InvalidCards;
-use cardmesh_tests::capture::CapturedLogs;
 use cardmesh_tests::*;
 use serde_json::json;
 
@@ -31,7 +30,8 @@ async fn logs_never_contain_secrets_tokens_or_emails() {
     // service requires the gateway's client certificate.
     let ca = TestCa::new("logs CA");
     let dir = PemDir::new();
-    let (server, plain, gateway_client, service_server) = (ca.server(), ca.client("plain"), ca.client("gateway"), ca.server());
+    let (server, plain, gateway_client, service_server) =
+        (ca.server(), ca.client("plain"), ca.client("gateway"), ca.server());
     let tls = cardmesh_kit::ServerTls::from_pem(service_server.cert_pem.clone(), service_server.key_pem.clone())
         .require_client_certs(ca.cert_pem());
     let mtls_service = RunningService::start_tls(accounts_service::AccountsCards::embedded(), tls).await;
@@ -42,14 +42,22 @@ async fn logs_never_contain_secrets_tokens_or_emails() {
     let mut config = gateway_config(&endpoints);
     config.admin_token = Some(Secret::new(ADMIN));
     config.required_headers.insert("Authorization".into(), Secret::new(AUTH));
-    config.rate_limits.per_workspace = Some(RateLimit { requests: 20, period: std::time::Duration::from_secs(3600), burst: None });
+    config.rate_limits.per_workspace =
+        Some(RateLimit { requests: 20, period: std::time::Duration::from_secs(3600), burst: None });
     let (cert, key) = dir.write_pair("server", &server);
     config.tls.cert_file = Some(cert);
     config.tls.key_file = Some(key);
     config.tls.client_ca_file = Some(dir.write("ca.pem", &ca.cert_pem()));
     let (cert_file, key_file) = dir.write_pair("gateway-client", &gateway_client);
-    let service_tls = ServiceTls { ca_file: config.tls.client_ca_file.clone(), cert_file: Some(cert_file), key_file: Some(key_file), domain_name: None };
-    config.card_services.insert(mtls_service.endpoint(), PolicyOverride { tls: Some(service_tls), ..Default::default() });
+    let service_tls = ServiceTls {
+        ca_file: config.tls.client_ca_file.clone(),
+        cert_file: Some(cert_file),
+        key_file: Some(key_file),
+        domain_name: None,
+    };
+    config
+        .card_services
+        .insert(mtls_service.endpoint(), PolicyOverride { tls: Some(service_tls), ..Default::default() });
     let client = reqwest::Client::builder()
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
@@ -75,7 +83,12 @@ async fn logs_never_contain_secrets_tokens_or_emails() {
     assert_eq!(gw.invalidate("wrong", json!({ "customerId": "c_test_1" })).await, 401);
     // A wrong Authorization header, a client without a certificate, and a workspace over
     // its limit.
-    let wrong = gw.client().post(gw.url("/")).header("authorization", WRONG_AUTH).header("content-type", "application/json").body(body.clone());
+    let wrong = gw
+        .client()
+        .post(gw.url("/"))
+        .header("authorization", WRONG_AUTH)
+        .header("content-type", "application/json")
+        .body(body.clone());
     assert_eq!(wrong.send().await.unwrap().status(), 401);
     assert!(ca.https_client(None).post(gw.url("/")).body(body.clone()).send().await.is_err());
     let limited = async {
@@ -97,7 +110,8 @@ async fn logs_never_contain_secrets_tokens_or_emails() {
         assert!(logs.contains(expected), "{expected:?} is not in the captured logs:\n{logs}");
     }
     let signature = cardmesh_gateway::verify::sign(SECRET, body.as_bytes());
-    let mut needles = vec![EMAIL, "very.private", SECRET, SECOND_SECRET, ADMIN, AUTH, WRONG_AUTH, "must-not-leak", &signature];
+    let mut needles =
+        vec![EMAIL, "very.private", SECRET, SECOND_SECRET, ADMIN, AUTH, WRONG_AUTH, "must-not-leak", &signature];
     // Any line of any private key.
     let keys = [&server.key_pem, &plain.key_pem, &gateway_client.key_pem, &service_server.key_pem];
     needles.extend(keys.iter().flat_map(|k| k.lines().filter(|l| !l.starts_with("-----"))));

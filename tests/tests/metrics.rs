@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cardmesh_gateway::fanout::PolicyOverride;
+use cardmesh_gateway::config::PolicyOverride;
 use cardmesh_tests::providers::{CountingCards, InvalidCards, SlowCards};
 use cardmesh_tests::*;
 
@@ -16,9 +16,7 @@ async fn metrics_follow_requests_timeouts_invalid_cards_and_cache_hits() {
     let invalid = RunningService::start(InvalidCards).await;
     let mut config = gateway_config(&[fast.endpoint(), slow.endpoint(), invalid.endpoint()]);
     // One failure opens the slow service's circuit.
-    config
-        .card_services
-        .insert(slow.endpoint(), PolicyOverride { breaker_failures: Some(1), ..Default::default() });
+    config.card_services.insert(slow.endpoint(), PolicyOverride { breaker_failures: Some(1), ..Default::default() });
     let gw = RunningGateway::start_ready(config).await;
 
     let before = gw.metrics().await;
@@ -55,11 +53,19 @@ async fn metrics_follow_requests_timeouts_invalid_cards_and_cache_hits() {
     // The timed-out call took at least its deadline (800 ms), and fell in a bucket above it.
     assert_eq!(v("cardmesh_service_call_duration_seconds_count", &[("service", "slow")]), 2.0, "{text}");
     assert!(v("cardmesh_service_call_duration_seconds_sum", &[("service", "slow")]) >= 0.8, "{text}");
-    assert_eq!(v("cardmesh_service_call_duration_seconds_bucket", &[("service", "slow"), ("le", "0.5")]), 1.0, "{text}");
+    assert_eq!(
+        v("cardmesh_service_call_duration_seconds_bucket", &[("service", "slow"), ("le", "0.5")]),
+        1.0,
+        "{text}"
+    );
     assert_eq!(v("cardmesh_service_call_duration_seconds_bucket", &[("service", "slow"), ("le", "1")]), 2.0, "{text}");
 
     assert_eq!(v("cardmesh_service_cards_total", &[("service", "counting"), ("outcome", "ok")]), 1.0, "{text}");
-    assert_eq!(v("cardmesh_service_cards_total", &[("service", "invalid"), ("outcome", "invalid_card")]), 1.0, "{text}");
+    assert_eq!(
+        v("cardmesh_service_cards_total", &[("service", "invalid"), ("outcome", "invalid_card")]),
+        1.0,
+        "{text}"
+    );
 
     assert_eq!(v("cardmesh_fallback_cards_total", &[("reason", "timeout")]), 1.0, "{text}");
     assert_eq!(v("cardmesh_fallback_cards_total", &[("reason", "invalid_card")]), 1.0, "{text}");

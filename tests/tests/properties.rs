@@ -5,8 +5,9 @@
 //!   renders in the gateway, and the card the gateway answers with passes the validator and
 //!   the `validate` subcommand.
 //! - For any tree the builders accept (empty and oversized strings, junk URLs, an unsized
-//!   spacer, empty rows and containers too), the kit's `problems` and the gateway agree on
-//!   whether it is valid.
+//!   spacer, empty rows and containers too, bad date-times and empty user identifiers), the
+//!   kit's proto-side `problems` and the gateway's JSON-side validator find exactly the same
+//!   (path, rule) pairs.
 
 use cardmesh_gateway::cli::validate_document;
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
@@ -74,12 +75,7 @@ fn url(strings: Strings) -> BoxedStrategy<String> {
 }
 
 fn text_size() -> impl Strategy<Value = TextSize> {
-    select(vec![
-        TextSize::Unspecified,
-        TextSize::S,
-        TextSize::M,
-        TextSize::L,
-    ])
+    select(vec![TextSize::Unspecified, TextSize::S, TextSize::M, TextSize::L])
 }
 
 fn text_color() -> impl Strategy<Value = TextColor> {
@@ -106,20 +102,41 @@ fn badge_color() -> impl Strategy<Value = BadgeColor> {
 
 /// Sizes Plain accepts for a spacer; [`SpacingSize::Unspecified`] only with `Strings::Any`.
 fn spacing(strings: Strings, allow_unspecified: bool) -> impl Strategy<Value = SpacingSize> {
-    let mut sizes = vec![
-        SpacingSize::Xs,
-        SpacingSize::S,
-        SpacingSize::M,
-        SpacingSize::L,
-        SpacingSize::Xl,
-    ];
+    let mut sizes = vec![SpacingSize::Xs, SpacingSize::S, SpacingSize::M, SpacingSize::L, SpacingSize::Xl];
     if allow_unspecified || matches!(strings, Strings::Any) {
         sizes.push(SpacingSize::Unspecified);
     }
     select(sizes)
 }
 
-/// One of the eight leaf builders' values.
+/// A date-time: an instant in RFC 3339's years, and with `Strings::Any` also strings Plain
+/// refuses.
+fn a_date_time(strings: Strings) -> BoxedStrategy<DateTime> {
+    // 0001-01-01 .. 9999-12-31, to the nanosecond.
+    let instant = (-62_135_596_800i64..253_402_300_799, 0u32..1_000_000_000).prop_map(|(secs, nanos)| {
+        let at = cardmesh_kit::time::OffsetDateTime::from_unix_timestamp(secs).expect("in range");
+        date_time(at.replace_nanosecond(nanos).expect("nanos"))
+    });
+    match strings {
+        Strings::Valid => instant.boxed(),
+        Strings::Any => {
+            let refused = select(vec!["", "2026-03-01", "2026-03-01T09:30:00", "2026-02-30T00:00:00Z", "yesterday"])
+                .prop_map(date_time_iso8601);
+            prop_oneof![3 => instant, 1 => refused, 1 => any::<String>().prop_map(date_time_iso8601)].boxed()
+        }
+    }
+}
+
+/// A user by one of its three identifiers.
+fn a_user(strings: Strings) -> impl Strategy<Value = User> {
+    (0..3u8, string(LABEL_MAX, strings)).prop_map(|(which, id)| match which {
+        0 => user_by_id(id),
+        1 => user_by_email(id),
+        _ => machine_user(id),
+    })
+}
+
+/// One of the ten leaf builders' values.
 #[derive(Debug, Clone)]
 enum Leaf {
     Text(Text),
@@ -130,6 +147,8 @@ enum Leaf {
     Divider(Divider),
     Spacer(Spacer),
     WorkflowButton(WorkflowButton),
+    DateTime(DateTime),
+    User(User),
 }
 
 impl Leaf {
@@ -144,7 +163,9 @@ impl Leaf {
             + From<CopyButton>
             + From<Divider>
             + From<Spacer>
-            + From<WorkflowButton>,
+            + From<WorkflowButton>
+            + From<DateTime>
+            + From<User>,
     {
         match self {
             Leaf::Text(x) => x.into(),
@@ -155,17 +176,15 @@ impl Leaf {
             Leaf::Divider(x) => x.into(),
             Leaf::Spacer(x) => x.into(),
             Leaf::WorkflowButton(x) => x.into(),
+            Leaf::DateTime(x) => x.into(),
+            Leaf::User(x) => x.into(),
         }
     }
 }
 
 /// Any leaf, optional setters applied or not.
 fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
-    let text_leaf = (
-        string(TEXT_MAX, s),
-        proptest::option::of(text_size()),
-        proptest::option::of(text_color()),
-    )
+    let text_leaf = (string(TEXT_MAX, s), proptest::option::of(text_size()), proptest::option::of(text_color()))
         .prop_map(|(t, size, color)| {
             let mut b = text(t);
             if let Some(size) = size {
@@ -176,11 +195,7 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
             }
             Leaf::Text(b)
         });
-    let plain_leaf = (
-        string(TEXT_MAX, s),
-        proptest::option::of(text_size()),
-        proptest::option::of(text_color()),
-    )
+    let plain_leaf = (string(TEXT_MAX, s), proptest::option::of(text_size()), proptest::option::of(text_color()))
         .prop_map(|(t, size, color)| {
             let mut b = plain_text(t);
             if let Some(size) = size {
@@ -191,21 +206,16 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
             }
             Leaf::PlainText(b)
         });
-    let badge_leaf =
-        (string(LABEL_MAX, s), proptest::option::of(badge_color())).prop_map(|(label, color)| {
-            let b = badge(label);
-            Leaf::Badge(match color {
-                Some(color) => b.color(color),
-                None => b,
-            })
-        });
-    let link_leaf = (string(LABEL_MAX, s), url(s))
-        .prop_map(|(label, url)| Leaf::LinkButton(link_button(label, url)));
-    let copy_leaf = (
-        string(COPY_VALUE_MAX, s),
-        proptest::option::of(string(LABEL_MAX, s)),
-    )
-        .prop_map(|(value, tooltip)| {
+    let badge_leaf = (string(LABEL_MAX, s), proptest::option::of(badge_color())).prop_map(|(label, color)| {
+        let b = badge(label);
+        Leaf::Badge(match color {
+            Some(color) => b.color(color),
+            None => b,
+        })
+    });
+    let link_leaf = (string(LABEL_MAX, s), url(s)).prop_map(|(label, url)| Leaf::LinkButton(link_button(label, url)));
+    let copy_leaf =
+        (string(COPY_VALUE_MAX, s), proptest::option::of(string(LABEL_MAX, s))).prop_map(|(value, tooltip)| {
             let b = copy_button(value);
             Leaf::CopyButton(match tooltip {
                 Some(tooltip) => b.tooltip(tooltip),
@@ -219,15 +229,9 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
         })
     });
     let spacer_leaf = spacing(s, false).prop_map(|size| Leaf::Spacer(spacer(size)));
-    let workflow_leaf = (string(LABEL_MAX, s), string(LABEL_MAX, s), any::<bool>()).prop_map(
-        |(label, name, by_id)| {
-            Leaf::WorkflowButton(if by_id {
-                workflow_button_id(label, name)
-            } else {
-                workflow_button_key(label, name)
-            })
-        },
-    );
+    let workflow_leaf = (string(LABEL_MAX, s), string(LABEL_MAX, s), any::<bool>()).prop_map(|(label, name, by_id)| {
+        Leaf::WorkflowButton(if by_id { workflow_button_id(label, name) } else { workflow_button_key(label, name) })
+    });
     prop_oneof![
         text_leaf,
         plain_leaf,
@@ -236,18 +240,18 @@ fn leaf(s: Strings) -> impl Strategy<Value = Leaf> {
         copy_leaf,
         divider_leaf,
         spacer_leaf,
-        workflow_leaf
+        workflow_leaf,
+        a_date_time(s).prop_map(Leaf::DateTime),
+        a_user(s).prop_map(Leaf::User)
     ]
 }
 
-/// A row: leaves in both columns (empty columns only with `Strings::Any`).
+/// A row: leaves in both columns (an empty main column only with `Strings::Any`; the aside
+/// may always be empty).
 fn a_row(s: Strings) -> impl Strategy<Value = Row> {
     let min = if matches!(s, Strings::Any) { 0 } else { 1 };
-    (vec(leaf(s), min..4), vec(leaf(s), min..4)).prop_map(|(main, aside)| {
-        row(
-            main.into_iter().map(Leaf::into::<RowContent>),
-            aside.into_iter().map(Leaf::into::<RowContent>),
-        )
+    (vec(leaf(s), min..4), vec(leaf(s), 0..4)).prop_map(|(main, aside)| {
+        row(main.into_iter().map(Leaf::into::<RowContent>), aside.into_iter().map(Leaf::into::<RowContent>))
     })
 }
 
@@ -308,6 +312,19 @@ proptest! {
             kit,
             gateway.as_ref().err().map(|v| show(v))
         );
+        // The same findings, path for path and rule for rule.
+        let mut kit_pairs: Vec<(String, &str)> =
+            findings(&tree).into_iter().map(|v| (v.path, v.rule.code())).collect();
+        let mut gateway_pairs: Vec<(String, &str)> = gateway
+            .as_ref()
+            .err()
+            .into_iter()
+            .flatten()
+            .map(|v| (v.path.clone(), v.rule.code()))
+            .collect();
+        kit_pairs.sort();
+        gateway_pairs.sort();
+        prop_assert_eq!(kit_pairs, gateway_pairs);
         if let Ok(rendered) = gateway {
             prop_assert_eq!(validate_document(answer(&rendered).as_bytes()), Vec::<String>::new());
         }

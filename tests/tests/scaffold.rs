@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cardmesh_tests::{body_for, gateway_config, is_fallback, RunningGateway};
+use cardmesh_tests::{body_for, gateway_config, is_fallback, RunningGateway, Wait};
 
 /// The scaffolded service. Not `shipping`, the guide's example, so that the binary this test
 /// puts into `target/debug/` never replaces a real service's.
@@ -129,6 +129,9 @@ fn free_port() -> u16 {
 /// The scratch workspace: removed when the test passes, kept (with its logs) when it fails.
 struct Scratch {
     path: PathBuf,
+    /// `<root>/target` when this test created it (the target directory is elsewhere): removed
+    /// again when empty, so the checkout is left as it was.
+    created_parent: Option<PathBuf>,
     passed: bool,
 }
 
@@ -139,6 +142,7 @@ impl Scratch {
     fn create(root: &Path, target: &Path) -> Self {
         let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
         let parent = if tmp.starts_with(root) { tmp.to_path_buf() } else { root.join("target") };
+        let created_parent = (!parent.exists()).then(|| parent.clone());
         let path = parent.join(format!("scaffold-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create the scratch workspace");
@@ -146,7 +150,7 @@ impl Scratch {
         std::fs::write(path.join("Cargo.toml"), scratch_manifest(&manifest, root)).expect("scratch Cargo.toml");
         std::fs::copy(root.join("Cargo.lock"), path.join("Cargo.lock")).expect("copy Cargo.lock");
         eprintln!("scratch workspace: {} (target {})", path.display(), target.display());
-        Self { path, passed: false }
+        Self { path, created_parent, passed: false }
     }
 
     /// Runs `command` (stdout and stderr into `<scratch>/<step>.log`) with a deadline. Returns
@@ -160,18 +164,14 @@ impl Scratch {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("{step}: cannot run {command:?}: {e}"));
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait for the step") {
-                break Some(status);
-            }
-            if started.elapsed() > CARGO_DEADLINE {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
+        let status = Wait::new(step, CARGO_DEADLINE)
+            .every(Duration::from_millis(100))
+            .try_until_blocking(|| child.try_wait().expect("wait for the step"))
+            .ok();
+        if status.is_none() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let output = std::fs::read_to_string(&log_path).unwrap_or_default();
         match status {
             Some(status) if status.success() => output,
@@ -189,6 +189,10 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         if self.passed && std::env::var_os("CARDMESH_KEEP_SCAFFOLD").is_none() {
             let _ = std::fs::remove_dir_all(&self.path);
+            if let Some(parent) = &self.created_parent {
+                // Fails, and keeps it, when anything else was put there meanwhile.
+                let _ = std::fs::remove_dir(parent);
+            }
         } else {
             eprintln!("kept the scratch workspace and its logs: {}", self.path.display());
         }
@@ -220,19 +224,15 @@ struct KillOnDrop(Child);
 impl KillOnDrop {
     /// Waits (30 s) until the service accepts connections on `addr`.
     fn wait_listening(&mut self, addr: SocketAddr, logs: &Path) {
-        let started = Instant::now();
-        loop {
+        let what = format!("the scaffolded service to listen on {addr}");
+        Wait::new(&what, Duration::from_secs(30)).every(Duration::from_millis(50)).until_blocking(|| {
             if let Some(status) = self.0.try_wait().expect("poll the service") {
                 let log = std::fs::read_to_string(logs.join("service.err.log")).unwrap_or_default()
                     + &std::fs::read_to_string(logs.join("service.log")).unwrap_or_default();
                 panic!("the scaffolded service exited ({status}):\n{}", tail(&log));
             }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return;
-            }
-            assert!(started.elapsed() < Duration::from_secs(30), "the scaffolded service does not listen on {addr}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+        });
     }
 }
 

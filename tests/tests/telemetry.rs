@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cardmesh_telemetry::{LogFormat, TelemetryEnv};
+use cardmesh_tests::capture::CapturedLogs;
 use cardmesh_tests::otlp::{OtlpReceiver, ReceivedSpan};
 use cardmesh_tests::process::ServiceProcess;
 use cardmesh_tests::providers::InvalidCards;
-use cardmesh_tests::capture::CapturedLogs;
 use cardmesh_tests::*;
 use serde_json::Value;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
@@ -126,10 +126,10 @@ async fn one_plain_request_is_one_trace_across_gateway_and_service() {
     );
     let mut ancestor = call;
     while ancestor.span_id != request.span_id {
-        ancestor = spans
-            .iter()
-            .find(|s| s.service == gateway && s.span_id == ancestor.parent_span_id)
-            .unwrap_or_else(|| panic!("the call span's ancestors end before the request span at {ancestor:?}:\n{}", dump()));
+        ancestor =
+            spans.iter().find(|s| s.service == gateway && s.span_id == ancestor.parent_span_id).unwrap_or_else(|| {
+                panic!("the call span's ancestors end before the request span at {ancestor:?}:\n{}", dump())
+            });
     }
 
     // The service's span: same trace, child of the gateway's call span.

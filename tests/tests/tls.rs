@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 
-use cardmesh_gateway::config::Config;
-use cardmesh_gateway::fanout::{PolicyOverride, ServiceTls};
+use cardmesh_gateway::config::{Config, PolicyOverride, ServiceTls};
 use cardmesh_kit::ServerTls;
 use cardmesh_tests::pki::{PemDir, TestCa};
 use cardmesh_tests::providers::ScopedCards;
@@ -26,13 +25,7 @@ fn tls_config(endpoints: &[String], ca: &TestCa, dir: &PemDir, client_ca: Option
 /// POSTs a signed request for `usage` with `client`; `Err` when the connection failed.
 async fn post_usage(gw: &RunningGateway, client: &reqwest::Client) -> Result<Answer, reqwest::Error> {
     let body = demo_body(&["usage"]);
-    let response = client
-        .post(gw.url("/"))
-        .header("content-type", "application/json")
-        .header("plain-request-signature", cardmesh_gateway::verify::sign(SECRET, body.as_bytes()))
-        .body(body)
-        .send()
-        .await?;
+    let response = signed_post(client, &gw.url("/"), &body, Some(SECRET), None).send().await?;
     Ok(Answer::from(response).await)
 }
 
@@ -83,12 +76,7 @@ async fn shutdown_over_tls_lets_in_flight_requests_finish() {
     gw.wait_ready().await;
 
     let body = demo_body(&["account"]);
-    let request = gw
-        .client()
-        .post(gw.url("/"))
-        .header("content-type", "application/json")
-        .header("plain-request-signature", cardmesh_gateway::verify::sign(SECRET, body.as_bytes()))
-        .body(body);
+    let request = signed_post(gw.client(), &gw.url("/"), &body, Some(SECRET), None);
     let in_flight = tokio::spawn(async move { Answer::from(request.send().await.expect("answered")).await });
     wait_until("the card is being drawn", Duration::from_secs(5), || {
         let cards = cards.clone();
@@ -150,7 +138,7 @@ async fn plain_ca_file_parses_and_is_the_plain_ca() {
     let mut config = tls_config(&[], &ca, &dir, None);
     config.tls.client_ca_file = Some(path);
     config.validate().expect("Plain's CA file is a usable client CA");
-    assert!(cardmesh_gateway::tls::server_config(&config.tls).unwrap().is_some());
+    assert!(config.tls.server_config().unwrap().is_some());
     let gw = RunningGateway::start_with_client(config, ca.https_client(Some(&ca.client("not-plain")))).await;
     let refused = format!("{:?}", gw.client().get(gw.url("/healthz")).send().await.expect_err("refused"));
     assert!(refused.contains("UnknownCA"), "only certificates from Plain's CA are accepted: {refused}");
@@ -169,7 +157,11 @@ async fn plain_ca_is_plains_published_certificate() {
 
 /// TLS settings for the `https://` endpoint in `config` (a block named by the whole
 /// endpoint): trust `ca_file`, present `identity` (certificate and key files) when given.
-fn service_tls(config: &mut Config, ca_file: std::path::PathBuf, identity: Option<(std::path::PathBuf, std::path::PathBuf)>) {
+fn service_tls(
+    config: &mut Config,
+    ca_file: std::path::PathBuf,
+    identity: Option<(std::path::PathBuf, std::path::PathBuf)>,
+) {
     let (cert_file, key_file) = identity.map_or((None, None), |(c, k)| (Some(c), Some(k)));
     let tls = ServiceTls { ca_file: Some(ca_file), cert_file, key_file, domain_name: None };
     let endpoint = config.services.iter().find(|s| s.starts_with("https://")).expect("an https endpoint").clone();
@@ -249,7 +241,6 @@ async fn assert_usage_is_fallback(config: Config) {
     assert_eq!(gw.gateway.router().table().undescribed(), 1);
     gw.stop().await;
 }
-
 
 #[tokio::test]
 async fn per_client_ip_limit_sees_the_peer_address_over_tls() {

@@ -1,6 +1,6 @@
 
-ñ
-customer-detailsÅ
+”
+customer-detailsæ
 (J&
 
 Ada Lovelace
@@ -15,11 +15,14 @@ IJG
 Account ID
 acc_7Hq2LmX9!*
 acc_7Hq2LmX9Copy account ID
-(J&
+2J0
 
 
-Customer since
-
-2021-03-14
+Customer sinceJ
+2021-03-14T09:30:00Z
+1J/
+
+
+Account ownerRmargaret@example.com
 B"@
 Open in admin/https://admin.example.com/accounts/acc_7Hq2LmX9

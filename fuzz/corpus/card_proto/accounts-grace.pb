@@ -1,6 +1,6 @@
 
-õ
-customer-detailsà
+ÿ
+customer-detailsê
 %J#
 
 Grace Hopper
@@ -12,11 +12,10 @@ IJG
 Account ID
 acc_3Kd8PqR1!*
 acc_3Kd8PqR1Copy account ID
-(J&
+2J0
 
 
-Customer since
-
-2024-11-02
+Customer sinceJ
+2024-11-02T16:05:00Z
 B"@
 Open in admin/https://admin.example.com/accounts/acc_3Kd8PqR1

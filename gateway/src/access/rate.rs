@@ -30,9 +30,7 @@ impl<K: Hash + Eq + Clone, C: Clock> KeyedLimiter<K, C> {
 
     /// Takes one request from `key`'s bucket, or says how long until one is available.
     pub fn check(&self, key: &K) -> Result<(), Duration> {
-        self.limiter
-            .check_key(key)
-            .map_err(|not_until| not_until.wait_time_from(self.limiter.clock().now()))
+        self.limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(self.limiter.clock().now()))
     }
 
     /// Drops the buckets that are full again (the same as never seen).

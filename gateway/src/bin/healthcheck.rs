@@ -117,9 +117,8 @@ async fn http(url: &str) -> Result<String, String> {
     // `Url` keeps IPv6 hosts bracketed; connect() wants them bare.
     let connect_host = host.trim_start_matches('[').trim_end_matches(']');
 
-    let mut stream = TcpStream::connect((connect_host, port))
-        .await
-        .map_err(|e| format!("{url}: cannot connect: {e}"))?;
+    let mut stream =
+        TcpStream::connect((connect_host, port)).await.map_err(|e| format!("{url}: cannot connect: {e}"))?;
     let request = format!(
         "GET {target} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: cardmesh-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );

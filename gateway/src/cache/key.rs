@@ -27,7 +27,7 @@ pub const NAMESPACE: &str = "cardmesh";
 
 /// The keys of one card for one request context.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CardKeys {
+pub struct CardCacheKeys {
     /// The customer's generation counter.
     pub customer_generation: String,
     /// The card's generation counter for this customer.
@@ -36,7 +36,7 @@ pub struct CardKeys {
     pub fresh: String,
 }
 
-impl CardKeys {
+impl CardCacheKeys {
     /// The stale (last good) copy: the fresh copy's key with `stale` for `card`. Only
     /// drawing and failing cards need it, so it is not built for every lookup.
     pub fn stale(&self) -> String {
@@ -73,7 +73,7 @@ fn card_generation_of(prefix: &str, card_key: &str) -> String {
 }
 
 /// The keys of `card_key` with `scope` for `request` (see [`RequestKeys`] for many cards).
-pub fn card_keys(workspace_id: &str, card_key: &str, scope: Scope, request: &CardRequest) -> CardKeys {
+pub fn card_cache_keys(workspace_id: &str, card_key: &str, scope: Scope, request: &CardRequest) -> CardCacheKeys {
     RequestKeys::new(workspace_id, request).card(card_key, scope)
 }
 
@@ -93,15 +93,21 @@ impl<'r> RequestKeys<'r> {
         let prefix = customer_prefix(&request.customer.id);
         let mut workspace = String::with_capacity(workspace_id.len());
         workspace.extend(workspace_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
-        Self { request, customer_generation: customer_generation_of(&prefix), prefix, workspace, hashes: Default::default() }
+        Self {
+            request,
+            customer_generation: customer_generation_of(&prefix),
+            prefix,
+            workspace,
+            hashes: Default::default(),
+        }
     }
 
     /// The keys of `card_key` with `scope`.
-    pub fn card(&mut self, card_key: &str, scope: Scope) -> CardKeys {
+    pub fn card(&mut self, card_key: &str, scope: Scope) -> CardCacheKeys {
         let request = self.request;
         let hash = self.hashes[scope_index(scope)].get_or_insert_with(|| scope_hash(scope, request));
         let (prefix, ws) = (&self.prefix, &self.workspace);
-        CardKeys {
+        CardCacheKeys {
             customer_generation: self.customer_generation.clone(),
             card_generation: card_generation_of(prefix, card_key),
             fresh: cat(&[prefix, ":card:", ws, ":", card_key, ":", hash]),
@@ -162,11 +168,15 @@ mod tests {
 
     #[test]
     fn layout_is_versioned_namespaced_and_has_no_email() {
-        let r = request(r#"{"cardKeys":["usage"],"customer":{"id":"c_1","email":"ada@example.com","externalId":"cus_1"}}"#);
-        let k = card_keys("w_1", "usage", Scope::Customer, &r);
+        let r =
+            request(r#"{"cardKeys":["usage"],"customer":{"id":"c_1","email":"ada@example.com","externalId":"cus_1"}}"#);
+        let k = card_cache_keys("w_1", "usage", Scope::Customer, &r);
         assert!(k.fresh.starts_with("cardmesh:v1:{c:c_1}:card:w_1:usage:"), "{}", k.fresh);
         assert!(k.stale().starts_with("cardmesh:v1:{c:c_1}:stale:w_1:usage:"));
-        assert_eq!(k.stale().strip_prefix("cardmesh:v1:{c:c_1}:stale:"), k.fresh.strip_prefix("cardmesh:v1:{c:c_1}:card:"));
+        assert_eq!(
+            k.stale().strip_prefix("cardmesh:v1:{c:c_1}:stale:"),
+            k.fresh.strip_prefix("cardmesh:v1:{c:c_1}:card:")
+        );
         assert_eq!(k.customer_generation, "cardmesh:v1:{c:c_1}:gen");
         assert_eq!(k.card_generation, "cardmesh:v1:{c:c_1}:gen:usage");
         for key in [&k.fresh, &k.stale()] {
@@ -176,11 +186,13 @@ mod tests {
 
     #[test]
     fn keys_of_one_request_match_keys_built_one_by_one() {
-        let r = request(r#"{"cardKeys":[],"customer":{"id":"c{1}","externalId":"e"},"thread":{"id":"t"},"tenant":{"id":"n"}}"#);
+        let r = request(
+            r#"{"cardKeys":[],"customer":{"id":"c{1}","externalId":"e"},"thread":{"id":"t"},"tenant":{"id":"n"}}"#,
+        );
         let mut keys = RequestKeys::new("w 1", &r);
         for scope in [Scope::Thread, Scope::Customer, Scope::Tenant, Scope::Thread] {
             for card in ["a", "b"] {
-                assert_eq!(keys.card(card, scope), card_keys("w 1", card, scope, &r));
+                assert_eq!(keys.card(card, scope), card_cache_keys("w 1", card, scope, &r));
             }
         }
         assert_eq!(customer_generation_key("c{1}"), "cardmesh:v1:{c:c1}:gen");
@@ -192,18 +204,33 @@ mod tests {
     fn thread_scope_separates_threads_customer_scope_does_not() {
         let a = request(r#"{"cardKeys":[],"customer":{"id":"c","email":"x"},"thread":{"id":"th_a"}}"#);
         let b = request(r#"{"cardKeys":[],"customer":{"id":"c","email":"y"},"thread":{"id":"th_b"}}"#);
-        assert_eq!(card_keys("w", "k", Scope::Customer, &a), card_keys("w", "k", Scope::Customer, &b));
-        assert_ne!(card_keys("w", "k", Scope::Thread, &a).fresh, card_keys("w", "k", Scope::Thread, &b).fresh);
-        assert_eq!(card_keys("w", "k", Scope::Tenant, &a).fresh, card_keys("w", "k", Scope::Tenant, &b).fresh);
+        assert_eq!(card_cache_keys("w", "k", Scope::Customer, &a), card_cache_keys("w", "k", Scope::Customer, &b));
+        assert_ne!(
+            card_cache_keys("w", "k", Scope::Thread, &a).fresh,
+            card_cache_keys("w", "k", Scope::Thread, &b).fresh
+        );
+        assert_eq!(
+            card_cache_keys("w", "k", Scope::Tenant, &a).fresh,
+            card_cache_keys("w", "k", Scope::Tenant, &b).fresh
+        );
     }
 
     #[test]
     fn external_id_and_tenant_are_part_of_the_hash() {
         let a = request(r#"{"cardKeys":[],"customer":{"id":"c","externalId":"e1"},"tenant":{"id":"t1"}}"#);
         let b = request(r#"{"cardKeys":[],"customer":{"id":"c","externalId":"e2"},"tenant":{"id":"t2"}}"#);
-        assert_ne!(card_keys("w", "k", Scope::Customer, &a).fresh, card_keys("w", "k", Scope::Customer, &b).fresh);
+        assert_ne!(
+            card_cache_keys("w", "k", Scope::Customer, &a).fresh,
+            card_cache_keys("w", "k", Scope::Customer, &b).fresh
+        );
         let c = request(r#"{"cardKeys":[],"customer":{"id":"c","externalId":"e1"},"tenant":{"id":"t2"}}"#);
-        assert_ne!(card_keys("w", "k", Scope::Tenant, &a).fresh, card_keys("w", "k", Scope::Tenant, &c).fresh);
-        assert_eq!(card_keys("w", "k", Scope::Customer, &a).fresh, card_keys("w", "k", Scope::Customer, &c).fresh);
+        assert_ne!(
+            card_cache_keys("w", "k", Scope::Tenant, &a).fresh,
+            card_cache_keys("w", "k", Scope::Tenant, &c).fresh
+        );
+        assert_eq!(
+            card_cache_keys("w", "k", Scope::Customer, &a).fresh,
+            card_cache_keys("w", "k", Scope::Customer, &c).fresh
+        );
     }
 }

@@ -19,7 +19,13 @@ impl Expiry<String, Entry> for PerEntryTtl {
     fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
         Some(entry.ttl)
     }
-    fn expire_after_update(&self, _key: &String, entry: &Entry, _now: Instant, _current: Option<Duration>) -> Option<Duration> {
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _now: Instant,
+        _current: Option<Duration>,
+    ) -> Option<Duration> {
         Some(entry.ttl)
     }
 }

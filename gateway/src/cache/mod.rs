@@ -19,11 +19,11 @@ mod writer;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::redis::RedisStore;
 pub use entry::Generations;
-pub use key::{card_keys, CardKeys, RequestKeys, CACHE_FORMAT_VERSION};
+pub use key::{card_cache_keys, CardCacheKeys, RequestKeys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
 pub use near::NearStore;
-pub use self::redis::RedisStore;
 pub use stats::{CacheStats, StatsSnapshot};
 pub use store::{CacheStore, StoreError, Write};
 
@@ -89,7 +89,7 @@ impl CardCache {
 
     /// Reads the fresh copies of `cards` (all of one customer) in one round trip. A store
     /// error counts as a miss for every card.
-    pub async fn lookup(&self, cards: &[&CardKeys]) -> Vec<Slot> {
+    pub async fn lookup(&self, cards: &[&CardCacheKeys]) -> Vec<Slot> {
         let Some(first) = cards.first() else { return Vec::new() };
         let n = cards.len();
         let mut keys = Vec::with_capacity(1 + 2 * n);
@@ -121,7 +121,7 @@ impl CardCache {
 
     /// Queues a freshly drawn card for storage (fresh copy for `ttl`, stale copy for `ttl`
     /// plus the stale window). Returns at once; a full queue drops the write.
-    pub fn store(&self, keys: &CardKeys, generations: Generations, card: &CardJson, ttl: Duration) {
+    pub fn store(&self, keys: &CardCacheKeys, generations: Generations, card: &CardJson, ttl: Duration) {
         let ttl = ttl.min(self.settings.max_ttl);
         if ttl.is_zero() {
             return;
@@ -135,17 +135,15 @@ impl CardCache {
 
     /// The last good copies of cards whose service failed, when still valid for their
     /// generations.
-    pub async fn stale(&self, cards: &[(&CardKeys, Generations)]) -> Vec<Option<CardJson>> {
+    pub async fn stale(&self, cards: &[(&CardCacheKeys, Generations)]) -> Vec<Option<CardJson>> {
         if cards.is_empty() || self.settings.stale_window.is_zero() {
             return vec![None; cards.len()];
         }
         let keys: Vec<String> = cards.iter().map(|(k, _)| k.stale()).collect();
         match self.store.get_many(&keys).await {
-            Ok(values) if values.len() == keys.len() => values
-                .iter()
-                .zip(cards)
-                .map(|(v, (_, g))| v.as_deref().and_then(|v| entry::decode(v, *g)))
-                .collect(),
+            Ok(values) if values.len() == keys.len() => {
+                values.iter().zip(cards).map(|(v, (_, g))| v.as_deref().and_then(|v| entry::decode(v, *g))).collect()
+            }
             _ => {
                 self.stats.record_error();
                 vec![None; cards.len()]

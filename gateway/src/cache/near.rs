@@ -193,7 +193,11 @@ mod tests {
 
         let after = near.get_many(&keys(&["card", "gen"])).await.unwrap();
         assert_eq!(after, vec![Some("v".to_owned()), Some("1".to_owned())]);
-        assert_eq!(inner.reads.load(Ordering::SeqCst), 2, "the written card came from memory, the counter from the store");
+        assert_eq!(
+            inner.reads.load(Ordering::SeqCst),
+            2,
+            "the written card came from memory, the counter from the store"
+        );
     }
 
     #[tokio::test]

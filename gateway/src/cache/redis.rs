@@ -9,8 +9,8 @@ use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;
 use tokio::sync::Mutex;
 
-use crate::breaker::Breaker;
 use super::store::{CacheStore, StoreError, Write};
+use crate::breaker::Breaker;
 use crate::config::CacheSettings;
 
 /// A Redis-backed store.
@@ -133,10 +133,8 @@ impl CacheStore for RedisStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        self.run(self.read_timeout, |mut conn| async move {
-            redis::cmd("MGET").arg(keys).query_async(&mut conn).await
-        })
-        .await
+        self.run(self.read_timeout, |mut conn| async move { redis::cmd("MGET").arg(keys).query_async(&mut conn).await })
+            .await
     }
 
     async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError> {
@@ -148,8 +146,7 @@ impl CacheStore for RedisStore {
             pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(w.ttl.as_millis().max(1) as u64).ignore();
         }
         let pipe = &pipe;
-        self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await })
-            .await
+        self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await }).await
     }
 
     async fn increment(&self, keys: &[String], ttl: Duration) -> Result<(), StoreError> {
@@ -160,8 +157,7 @@ impl CacheStore for RedisStore {
             pipe.cmd("PEXPIRE").arg(key).arg(ttl.as_millis().max(1) as u64).ignore();
         }
         let pipe = &pipe;
-        self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await })
-            .await
+        self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await }).await
     }
 
     fn kind(&self) -> &'static str {

@@ -17,13 +17,18 @@ enum Kind {
     Bool,
     List,
     Integer,
+    /// `WORKSPACE=SECRET|SECRET,…`: a table of lists.
+    WorkspaceTable,
 }
 
 /// Every environment variable the gateway reads: name and config path.
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_LISTEN", "listen"),
     ("CARDMESH_ADMIN_LISTEN", "admin_listen"),
+    ("CARDMESH_PUBLISH_ADDR", "publish_address"),
     ("CARDMESH_SIGNING_SECRETS", "signing_secrets"),
+    ("CARDMESH_WORKSPACE_SECRETS", "signing_secrets"),
+    ("CARDMESH_SIGNATURE_MAX_AGE", "signature.max_age"),
     ("CARDMESH_ALLOW_UNSIGNED", "allow_unsigned"),
     ("CARDMESH_SERVICES", "services"),
     ("CARDMESH_MAX_BODY_BYTES", "limits.max_body_bytes"),
@@ -37,6 +42,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_CACHE_MAX_TTL", "cache.max_ttl"),
     ("CARDMESH_CACHE_NEAR_TTL", "cache.near_ttl"),
     ("CARDMESH_ADMIN_TOKEN", "admin_token"),
+    ("CARDMESH_PLAIN_API_KEY", "plain_api.api_key"),
+    ("CARDMESH_PLAIN_API_URL", "plain_api.api_url"),
     ("CARDMESH_TLS_CERT_FILE", "tls.cert_file"),
     ("CARDMESH_TLS_KEY_FILE", "tls.key_file"),
     ("CARDMESH_TLS_CLIENT_CA_FILE", "tls.client_ca_file"),
@@ -56,7 +63,10 @@ pub fn telemetry_env() -> TelemetryEnv {
     TelemetryEnv::from_lookup(|name| std::env::var(name).ok())
 }
 
-fn kind_of(path: &str) -> Kind {
+fn kind_of(name: &str, path: &str) -> Kind {
+    if name == "CARDMESH_WORKSPACE_SECRETS" {
+        return Kind::WorkspaceTable;
+    }
     match path {
         "allow_unsigned" | "cache.enabled" => Kind::Bool,
         "signing_secrets" | "services" => Kind::List,
@@ -74,10 +84,7 @@ impl EnvOverrides {
     /// Captures the variables of [`ENV_VARS`] from the process environment.
     pub fn from_process() -> Self {
         Self(
-            ENV_VARS
-                .iter()
-                .filter_map(|(name, _)| std::env::var(name).ok().map(|v| ((*name).to_owned(), v)))
-                .collect(),
+            ENV_VARS.iter().filter_map(|(name, _)| std::env::var(name).ok().map(|v| ((*name).to_owned(), v))).collect(),
         )
     }
 
@@ -89,10 +96,18 @@ impl EnvOverrides {
     /// The overrides as a nested figment dictionary.
     pub(super) fn to_dict(&self) -> Result<Dict, ConfigError> {
         let mut root = Dict::new();
+        let set = |name: &str| self.0.get(name).is_some_and(|v| !v.trim().is_empty());
+        if set("CARDMESH_SIGNING_SECRETS") && set("CARDMESH_WORKSPACE_SECRETS") {
+            return Err(ConfigError::Env(
+                "CARDMESH_SIGNING_SECRETS and CARDMESH_WORKSPACE_SECRETS are both set; use one: \
+                 a shared list, or WORKSPACE_ID=SECRET|SECRET pairs"
+                    .into(),
+            ));
+        }
         for (name, path) in ENV_VARS {
             // An empty variable counts as unset (compose passes `${VAR:-}` through).
             let Some(raw) = self.0.get(*name).filter(|v| !v.trim().is_empty()) else { continue };
-            let value = parse(name, raw, kind_of(path))?;
+            let value = parse(name, raw, kind_of(name, path))?;
             insert(&mut root, path, value);
         }
         Ok(root)
@@ -106,17 +121,21 @@ fn parse(name: &str, raw: &str, kind: Kind) -> Result<Value, ConfigError> {
         Kind::Bool => match raw_trimmed.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Value::from(true),
             "false" | "0" | "no" | "off" => Value::from(false),
-            _ => {
-                return Err(ConfigError::Env(format!(
-                    "{name}: expected true or false, got {raw_trimmed:?}"
-                )))
-            }
+            _ => return Err(ConfigError::Env(format!("{name}: expected true or false, got {raw_trimmed:?}"))),
         },
         Kind::Integer => {
-            let n: u64 = raw_trimmed.parse().map_err(|_| {
-                ConfigError::Env(format!("{name}: expected a whole number, got {raw_trimmed:?}"))
-            })?;
+            let n: u64 = raw_trimmed
+                .parse()
+                .map_err(|_| ConfigError::Env(format!("{name}: expected a whole number, got {raw_trimmed:?}")))?;
             Value::from(n)
+        }
+        Kind::WorkspaceTable => {
+            let table = super::signing::parse_workspace_secrets(name, raw).map_err(ConfigError::Env)?;
+            let mut dict = Dict::new();
+            for (workspace, secrets) in table {
+                dict.insert(workspace, Value::from(secrets.into_iter().map(Value::from).collect::<Vec<_>>()));
+            }
+            Value::from(dict)
         }
         Kind::List => Value::from(
             raw.split(',')

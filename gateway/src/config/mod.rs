@@ -5,10 +5,15 @@
 //! and every error names the field and how to fix it.
 
 mod env;
+mod exposure;
+mod plain_api;
+mod policy;
 mod secret;
 mod security;
+mod signing;
+mod validate;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,8 +22,12 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
+pub use exposure::DEVELOPMENT_SECRET;
+pub use plain_api::{PlainApiSettings, PLAIN_API_URL};
+pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
+pub use signing::{SignatureSettings, SigningSecrets};
 
 /// Plain gives up on a card request after 15 s; the overall budget must stay below it.
 pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
@@ -29,12 +38,21 @@ pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
     pub listen: SocketAddr,
-    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text); keep it
-    /// off the public network (default: `127.0.0.1:9090`).
+    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text) and
+    /// `POST /admin/invalidate`; keep it off the public network (default: `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
-    /// HMAC-SHA256 secrets of the Plain workspace; a request signed with any one of them is
-    /// accepted, so a secret can be rotated without downtime (default: none).
-    pub signing_secrets: Vec<Secret>,
+    /// The host address `listen` is reachable on from outside, when something in front of
+    /// the gateway publishes it, e.g. Docker's port publishing (`CARDMESH_PUBLISH_ADDR` in
+    /// docker-compose.yml). The gateway refuses to start when this address (or, without it,
+    /// `listen`'s) is not loopback while [`DEVELOPMENT_SECRET`] is a signing secret
+    /// (default: none, `listen`'s address counts).
+    pub publish_address: Option<IpAddr>,
+    /// HMAC-SHA256 secrets Plain signs with: a list (any one may match, so a secret can be
+    /// rotated without downtime), or a table of workspace id to that workspace's list
+    /// (default: none). See [`SigningSecrets`].
+    pub signing_secrets: SigningSecrets,
+    /// Checks of signed requests beyond the signature: the replay window (default: off).
+    pub signature: SignatureSettings,
     /// Accept requests without a `Plain-Request-Signature` header. Local development only
     /// (default: false). A signature that is present is still checked against the secrets.
     pub allow_unsigned: bool,
@@ -46,15 +64,15 @@ pub struct Config {
     /// Deadlines of the calls to card services.
     pub fanout: Fanout,
     /// Per-service call settings: `[card_services.all]` plus `[card_services.<host>]`.
-    pub card_services: crate::fanout::CardServicePolicies,
+    pub card_services: CardServicePolicies,
     /// How the routing table is learned from the services' `Describe`.
     pub discovery: Discovery,
     /// The card served when a card's service failed.
     pub fallback: Fallback,
     /// The response cache.
     pub cache: CacheSettings,
-    /// Bearer token of `POST /admin/invalidate`; the endpoint is off without it
-    /// (default: none).
+    /// Bearer token of `POST /admin/invalidate` on the admin listener; the endpoint answers
+    /// 404 without it (default: none).
     pub admin_token: Option<Secret>,
     /// TLS termination of the Plain endpoint, optionally requiring client certificates.
     pub tls: TlsSettings,
@@ -63,6 +81,8 @@ pub struct Config {
     pub required_headers: RequiredHeaders,
     /// Rate limits of the card endpoint (default: off).
     pub rate_limits: RateLimits,
+    /// Plain's GraphQL API, to make Plain reload invalidated cards (default: off).
+    pub plain_api: PlainApiSettings,
 }
 
 /// Request limits.
@@ -127,7 +147,9 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
-            signing_secrets: Vec::new(),
+            publish_address: None,
+            signing_secrets: SigningSecrets::default(),
+            signature: SignatureSettings::default(),
             allow_unsigned: false,
             services: Vec::new(),
             limits: Limits::default(),
@@ -140,6 +162,7 @@ impl Default for Config {
             tls: TlsSettings::default(),
             required_headers: RequiredHeaders::new(),
             rate_limits: RateLimits::default(),
+            plain_api: PlainApiSettings::default(),
         }
     }
 }
@@ -215,7 +238,12 @@ impl Default for CacheSettings {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 64 * 1024, max_card_keys: 25, max_card_bytes: 32 * 1024, max_response_bytes: 256 * 1024 }
+        Self {
+            max_body_bytes: 64 * 1024,
+            max_card_keys: cardmesh_rules::MAX_KEYS_PER_REQUEST,
+            max_card_bytes: 32 * 1024,
+            max_response_bytes: 256 * 1024,
+        }
     }
 }
 
@@ -243,8 +271,7 @@ impl Default for Fallback {
     fn default() -> Self {
         Self {
             ttl_seconds: 30,
-            text: "This data is temporarily unavailable. It will be loaded again shortly."
-                .to_owned(),
+            text: "This data is temporarily unavailable. It will be loaded again shortly.".to_owned(),
         }
     }
 }
@@ -278,127 +305,6 @@ impl Config {
         config.validate()?;
         Ok(config)
     }
-
-    /// Checks every rule and reports all broken ones at once.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let mut errors = Vec::new();
-        if self.signing_secrets.is_empty() && !self.allow_unsigned {
-            errors.push(
-                "signing_secrets: no signing secret is set, so Plain's requests cannot be \
-                 verified. Set CARDMESH_SIGNING_SECRETS to the HMAC secret from Plain \
-                 (Settings -> Request signing), or, for local development only, set \
-                 CARDMESH_ALLOW_UNSIGNED=true"
-                    .to_owned(),
-            );
-        }
-        if self.signing_secrets.iter().any(|s| s.expose().is_empty()) {
-            errors.push("signing_secrets: a secret is empty; remove it or give it a value".into());
-        }
-        for (i, service) in self.services.iter().enumerate() {
-            match url::Url::parse(service) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-                _ => errors.push(format!(
-                    "services[{i}]: {service:?} is not a gRPC endpoint; write it as \
-                     http://HOST:PORT (or https://HOST:PORT)"
-                )),
-            }
-        }
-        if shares_port(self.listen, self.admin_listen) {
-            errors.push(format!(
-                "admin_listen: {} is the port of listen ({}); give the admin listener its own port \
-                 (CARDMESH_ADMIN_LISTEN, default 127.0.0.1:9090)",
-                self.admin_listen, self.listen
-            ));
-        }
-        if self.limits.max_body_bytes == 0 {
-            errors.push("limits.max_body_bytes: must be above 0 (default 65536)".into());
-        }
-        if self.limits.max_card_bytes < 1024 || self.limits.max_response_bytes < self.limits.max_card_bytes {
-            errors.push(
-                "limits: max_card_bytes must be at least 1024 and max_response_bytes at least \
-                 max_card_bytes (defaults 32768 and 262144)"
-                    .into(),
-            );
-        }
-        if self.limits.max_card_keys == 0 {
-            errors.push("limits.max_card_keys: must be above 0 (default 25)".into());
-        }
-        let f = &self.fanout;
-        if f.overall_budget >= PLAIN_TIMEOUT {
-            errors.push(format!(
-                "fanout.overall_budget: {} is not below Plain's 15s timeout; use at most 14s \
-                 (default 10s)",
-                humantime::format_duration(f.overall_budget)
-            ));
-        }
-        if f.service_deadline.is_zero() || f.service_deadline > f.overall_budget {
-            errors.push(format!(
-                "fanout.service_deadline: {} must be above 0 and at most fanout.overall_budget \
-                 ({})",
-                humantime::format_duration(f.service_deadline),
-                humantime::format_duration(f.overall_budget)
-            ));
-        }
-        for (name, block) in &self.card_services {
-            let known = name == "all" || self.services.iter().any(|s| crate::fanout::names_endpoint(name, s));
-            if !known {
-                errors.push(format!(
-                    "card_services.{name}: no configured service has this host; use \"all\" or the \
-                     host of an endpoint in services"
-                ));
-            }
-            if block.deadline.is_some_and(|d| d.is_zero() || d > f.overall_budget) {
-                errors.push(format!("card_services.{name}.deadline: must be above 0 and at most fanout.overall_budget"));
-            }
-            if block.max_concurrency == Some(0) || block.breaker_failures == Some(0) {
-                errors.push(format!("card_services.{name}: max_concurrency and breaker_failures must be above 0"));
-            }
-        }
-        let d = &self.discovery;
-        if d.refresh_interval.is_zero() || d.retry_interval.is_zero() {
-            errors.push("discovery: refresh_interval and retry_interval must be above 0".into());
-        }
-        let c = &self.cache;
-        if let Some(url) = &c.redis_url {
-            match url::Url::parse(url.expose()) {
-                Ok(u) if matches!(u.scheme(), "redis" | "rediss" | "unix" | "redis+unix") => {}
-                _ => errors.push(
-                    "cache.redis_url: not a Redis URL; write it as redis://HOST:PORT/DB \
-                     (CARDMESH_REDIS_URL)"
-                        .into(),
-                ),
-            }
-        }
-        if c.read_timeout.is_zero() || c.write_timeout.is_zero() || c.connect_timeout.is_zero() {
-            errors.push("cache: read_timeout, write_timeout and connect_timeout must be above 0".into());
-        }
-        if c.memory_capacity == 0 || c.write_queue == 0 || c.near_capacity == 0 {
-            errors.push("cache: memory_capacity, write_queue and near_capacity must be above 0".into());
-        }
-        if c.near_ttl > Duration::from_secs(60) {
-            errors.push(format!(
-                "cache.near_ttl: {} is too long: other replicas' invalidations stay unseen that                  long; use at most 60s, a few seconds at most is typical (default 1s, 0s: off;                  CARDMESH_CACHE_NEAR_TTL)",
-                humantime::format_duration(c.near_ttl)
-            ));
-        }
-        if self.admin_token.as_ref().is_some_and(|t| t.expose().trim().is_empty()) {
-            errors.push("admin_token: must not be empty; unset it to turn the admin endpoint off".into());
-        }
-        security::validate(self, &mut errors);
-        if self.fallback.text.trim().is_empty() {
-            errors.push("fallback.text: must not be empty".into());
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError::Invalid(errors))
-        }
-    }
-}
-
-/// True when both addresses would take the same port (0 picks a free port each time).
-fn shares_port(a: SocketAddr, b: SocketAddr) -> bool {
-    a.port() == b.port() && a.port() != 0 && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
 }
 
 #[cfg(test)]

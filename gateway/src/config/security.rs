@@ -2,11 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::Secret;
+use crate::tls::TlsError;
 
 /// TLS termination of the Plain endpoint. Off unless `cert_file` and `key_file` are set.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,6 +37,16 @@ impl TlsSettings {
     /// True when the gateway terminates TLS.
     pub fn enabled(&self) -> bool {
         self.cert_file.is_some()
+    }
+
+    /// The rustls configuration of the Plain endpoint, or `None` when TLS is off (neither
+    /// `cert_file` nor `key_file` set). Reads and checks the files.
+    pub fn server_config(&self) -> Result<Option<Arc<rustls::ServerConfig>>, TlsError> {
+        match (&self.cert_file, &self.key_file) {
+            (Some(cert), Some(key)) => crate::tls::server_config(cert, key, self.client_ca_file.as_deref()).map(Some),
+            (None, None) => Ok(None),
+            _ => Err(TlsError::Incomplete),
+        }
     }
 }
 
@@ -95,7 +107,7 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
                 .into(),
         ),
         (Some(_), Some(_)) => {
-            if let Err(e) = crate::tls::server_config(tls) {
+            if let Err(e) = tls.server_config() {
                 errors.push(format!("tls: {e}"));
             }
         }
@@ -130,7 +142,8 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
     }
 
     for (name, block) in &config.card_services {
-        let plain = config.services.iter().filter(|s| crate::fanout::names_endpoint(name, s)).find(|s| !s.starts_with("https://"));
+        let plain =
+            config.services.iter().filter(|s| super::names_endpoint(name, s)).find(|s| !s.starts_with("https://"));
         if let (Some(_), Some(endpoint)) = (&block.tls, plain) {
             if name != "all" {
                 errors.push(format!(
@@ -141,12 +154,14 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
         }
     }
     for (i, endpoint) in config.services.iter().enumerate().filter(|(_, e)| e.starts_with("https://")) {
-        if let Err(e) = crate::tls::client_config(&crate::fanout::resolve_tls(&config.card_services, endpoint)) {
+        if let Err(e) = super::resolve_tls(&config.card_services, endpoint).client_config() {
             errors.push(format!("services[{i}] ({endpoint}): card_services tls: {e}"));
         }
     }
 
-    for (field, limit) in [("per_client_ip", &config.rate_limits.per_client_ip), ("per_workspace", &config.rate_limits.per_workspace)] {
+    for (field, limit) in
+        [("per_client_ip", &config.rate_limits.per_client_ip), ("per_workspace", &config.rate_limits.per_workspace)]
+    {
         let Some(limit) = limit else { continue };
         if limit.requests == 0 {
             errors.push(format!(
@@ -188,9 +203,12 @@ mod tests {
         assert!(err.contains("CARDMESH_TLS_KEY_FILE"), "{err}");
         let err = load(&[("CARDMESH_TLS_CLIENT_CA_FILE", "/nonexistent/ca.pem")]).unwrap_err().to_string();
         assert!(err.contains("tls.client_ca_file"), "{err}");
-        let err = load(&[("CARDMESH_TLS_CERT_FILE", "/nonexistent/cert.pem"), ("CARDMESH_TLS_KEY_FILE", "/nonexistent/key.pem")])
-            .unwrap_err()
-            .to_string();
+        let err = load(&[
+            ("CARDMESH_TLS_CERT_FILE", "/nonexistent/cert.pem"),
+            ("CARDMESH_TLS_KEY_FILE", "/nonexistent/key.pem"),
+        ])
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("cannot read /nonexistent/cert.pem"), "{err}");
         // A file that is not PEM is named with the problem.
         let err = load(&[("CARDMESH_TLS_CERT_FILE", "Cargo.toml"), ("CARDMESH_TLS_KEY_FILE", "Cargo.toml")])
@@ -221,7 +239,8 @@ mod tests {
 
     #[test]
     fn rate_limits_from_env_are_per_second_and_zero_is_refused() {
-        let config = load(&[("CARDMESH_RATE_LIMIT_PER_IP", "20"), ("CARDMESH_RATE_LIMIT_PER_WORKSPACE", "50")]).unwrap();
+        let config =
+            load(&[("CARDMESH_RATE_LIMIT_PER_IP", "20"), ("CARDMESH_RATE_LIMIT_PER_WORKSPACE", "50")]).unwrap();
         let ip = config.rate_limits.per_client_ip.unwrap();
         assert_eq!((ip.requests, ip.period, ip.burst_size()), (20, Duration::from_secs(1), 20));
         assert_eq!(ip.replenish_interval(), Duration::from_millis(50));
@@ -233,9 +252,11 @@ mod tests {
     #[test]
     fn service_tls_needs_https_and_readable_files() {
         let mut config = load(&[("CARDMESH_SERVICES", "http://billing:1,https://usage:2")]).unwrap();
-        let tls = crate::fanout::ServiceTls { ca_file: Some("/nonexistent/ca.pem".into()), ..Default::default() };
+        let tls = super::super::ServiceTls { ca_file: Some("/nonexistent/ca.pem".into()), ..Default::default() };
         for name in ["billing", "usage"] {
-            config.card_services.insert(name.into(), crate::fanout::PolicyOverride { tls: Some(tls.clone()), ..Default::default() });
+            config
+                .card_services
+                .insert(name.into(), super::super::PolicyOverride { tls: Some(tls.clone()), ..Default::default() });
         }
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("card_services.billing.tls: http://billing:1 is not https://"), "{err}");

@@ -55,7 +55,7 @@ fn file_then_env_override() {
     .unwrap();
     let env = EnvOverrides::from_pairs([("CARDMESH_SERVICES", "http://b:2")]);
     let config = Config::load(Some(&file.0), &env).unwrap();
-    assert_eq!(config.signing_secrets[0].expose(), "from-file");
+    assert_eq!(config.signing_secrets.iter().next().unwrap().expose(), "from-file");
     assert_eq!(config.services, ["http://b:2"]);
     assert_eq!(config.fanout.service_deadline, Duration::from_millis(500));
     std::fs::remove_file(&file.0).ok();
@@ -87,9 +87,7 @@ fn validation_reports_every_broken_field() {
 fn bad_env_values_name_the_variable() {
     let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "maybe")]).unwrap_err().to_string();
     assert!(err.contains("CARDMESH_ALLOW_UNSIGNED"), "{err}");
-    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "1"), ("CARDMESH_SERVICE_DEADLINE", "soon")])
-        .unwrap_err()
-        .to_string();
+    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "1"), ("CARDMESH_SERVICE_DEADLINE", "soon")]).unwrap_err().to_string();
     assert!(err.contains("service_deadline"), "{err}");
 }
 
@@ -121,11 +119,11 @@ fn empty_variables_count_as_unset() {
 
 #[test]
 fn redis_url_must_be_a_redis_url_and_never_prints() {
-    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_REDIS_URL", "http://x:1")])
-        .unwrap_err()
-        .to_string();
+    let err =
+        load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_REDIS_URL", "http://x:1")]).unwrap_err().to_string();
     assert!(err.contains("cache.redis_url"), "{err}");
-    let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_REDIS_URL", "redis://:hunter2@r:6379/0")]).unwrap();
+    let config =
+        load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_REDIS_URL", "redis://:hunter2@r:6379/0")]).unwrap();
     assert!(!format!("{config:?}").contains("hunter2"));
 }
 
@@ -133,9 +131,7 @@ fn redis_url_must_be_a_redis_url_and_never_prints() {
 fn near_ttl_is_read_from_the_environment_and_bounded() {
     let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_NEAR_TTL", "250ms")]).unwrap();
     assert_eq!(config.cache.near_ttl, Duration::from_millis(250));
-    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_NEAR_TTL", "5m")])
-        .unwrap_err()
-        .to_string();
+    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_NEAR_TTL", "5m")]).unwrap_err().to_string();
     assert!(err.contains("cache.near_ttl") && err.contains("at most 60s"), "{err}");
 }
 
@@ -149,6 +145,7 @@ fn admin_listener_defaults_to_loopback_and_needs_its_own_port() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("admin_listen") && err.contains("CARDMESH_ADMIN_LISTEN"), "{err}");
-    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_ADMIN_LISTEN", "localhost")]).unwrap_err().to_string();
+    let err =
+        load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_ADMIN_LISTEN", "localhost")]).unwrap_err().to_string();
     assert!(err.contains("admin_listen"), "{err}");
 }

@@ -5,10 +5,9 @@ use std::sync::Arc;
 use cardmesh_proto::card_service_client::CardServiceClient;
 use tonic::transport::{Channel, Endpoint};
 
-use super::policy::{resolve, resolve_tls, CallPolicy, CardServicePolicies};
 use super::stack::{card_call_stack, CardCallService};
 use crate::breaker::Breaker;
-use crate::config::Fanout;
+use crate::config::{resolve, resolve_tls, CallPolicy, CardServicePolicies, Fanout};
 use crate::tls::TlsError;
 
 /// An endpoint the gateway cannot use.
@@ -36,21 +35,28 @@ impl Backend {
     /// service's `tls` settings). Nothing connects until the first call, so the gateway starts
     /// while services are still down.
     pub fn new(endpoint: &str, settings: &Fanout, policies: &CardServicePolicies) -> Result<Self, BackendError> {
-        let policy = resolve(policies, endpoint, settings.service_deadline);
         let transport = |source| BackendError::Endpoint { endpoint: endpoint.to_owned(), source };
         let mut builder = Endpoint::from_shared(endpoint.to_owned())
             .map_err(transport)?
             .connect_timeout(settings.connect_timeout)
             .tcp_nodelay(true);
         if endpoint.starts_with("https://") {
-            let tls = crate::tls::client_config(&resolve_tls(policies, endpoint))
+            let tls = resolve_tls(policies, endpoint)
+                .client_config()
                 .map_err(|source| BackendError::Tls { endpoint: endpoint.to_owned(), source })?;
             builder = builder.tls_config(tls).map_err(transport)?;
         }
-        let channel = builder.connect_lazy();
+        Ok(Self::with_channel(endpoint, builder.connect_lazy(), settings, policies))
+    }
+
+    /// A backend over a channel made elsewhere (e.g. an in-memory transport in tests).
+    /// `endpoint` names the service in logs and picks its `card_services` block; TLS is the
+    /// channel's business.
+    pub fn with_channel(endpoint: &str, channel: Channel, settings: &Fanout, policies: &CardServicePolicies) -> Self {
+        let policy = resolve(policies, endpoint, settings.service_deadline);
         let breaker = Arc::new(Breaker::new(policy.breaker_failures, policy.breaker_cooldown));
         let stack = card_call_stack(channel.clone(), &policy, breaker.clone());
-        Ok(Self { endpoint: endpoint.into(), channel, policy, breaker, stack })
+        Self { endpoint: endpoint.into(), channel, policy, breaker, stack }
     }
 
     /// The call stack (cheap to clone; clones share the limit and the breaker).
@@ -86,11 +92,13 @@ pub struct Backends(Arc<[Backend]>);
 impl Backends {
     /// Builds one backend per endpoint.
     pub fn new(endpoints: &[String], settings: &Fanout, policies: &CardServicePolicies) -> Result<Self, BackendError> {
-        let backends = endpoints
-            .iter()
-            .map(|e| Backend::new(e, settings, policies))
-            .collect::<Result<Vec<_>, _>>()?;
+        let backends = endpoints.iter().map(|e| Backend::new(e, settings, policies)).collect::<Result<Vec<_>, _>>()?;
         Ok(Self(backends.into()))
+    }
+
+    /// These backends, in this order.
+    pub fn from_backends(backends: Vec<Backend>) -> Self {
+        Self(backends.into())
     }
 
     pub fn len(&self) -> usize {

@@ -4,10 +4,10 @@
 
 mod backend;
 mod call;
-mod policy;
+mod failure;
 mod stack;
 
 pub use backend::{Backend, BackendError, Backends};
-pub use call::{call_services, CallFailure, ServiceAnswer, ServiceCall};
-pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
+pub use call::{call_services, ServiceAnswer, ServiceCall};
+pub use failure::CallFailure;
 pub use stack::{card_call_stack, CardCall, CardCallService};

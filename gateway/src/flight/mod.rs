@@ -8,15 +8,20 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::merge::CardFailure;
+use crate::failure::CardFailure;
 use crate::plain::CardJson;
 
 /// The outcome of drawing one card.
 pub type Drawn = Result<CardJson, CardFailure>;
 
-/// A published outcome, with how long the service call that drew it took (`None` when no
-/// call was made, e.g. the circuit was open).
-type Published = (Drawn, Option<Duration>);
+/// What a leader publishes: the outcome and how long its service call took (`None` when
+/// the leader did not say, as with [`Leader::finish`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub drawn: Drawn,
+    /// The duration of the `GetCards` call that drew the card, retries included.
+    pub call_latency: Option<Duration>,
+}
 
 type Slot = watch::Receiver<Option<Published>>;
 
@@ -81,12 +86,12 @@ impl Leader {
 
     /// Publishes the result to every waiter and ends the flight.
     pub fn finish(self, drawn: Drawn) {
-        self.finish_timed(drawn, None);
+        self.finish_with(Published { drawn, call_latency: None });
     }
 
-    /// [`Self::finish`], with the duration of the service call that drew the card.
-    pub fn finish_timed(self, drawn: Drawn, call_latency: Option<Duration>) {
-        let _ = self.tx.send(Some((drawn, call_latency)));
+    /// Publishes the result with how it was drawn to every waiter and ends the flight.
+    pub fn finish_with(self, published: Published) {
+        let _ = self.tx.send(Some(published));
     }
 }
 
@@ -100,11 +105,11 @@ impl Drop for Leader {
 impl Waiter {
     /// The leader's result; `None` when the leader went away without one.
     pub async fn wait(self) -> Option<Drawn> {
-        self.wait_timed().await.map(|(drawn, _)| drawn)
+        self.wait_published().await.map(|p| p.drawn)
     }
 
-    /// [`Self::wait`], with the duration of the service call that drew the card.
-    pub async fn wait_timed(mut self) -> Option<(Drawn, Option<Duration>)> {
+    /// The leader's result with how it was drawn; `None` when the leader went away without one.
+    pub async fn wait_published(mut self) -> Option<Published> {
         match self.0.wait_for(Option::is_some).await {
             Ok(value) => value.clone(),
             Err(_) => None,

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
 use super::handler::cards;
+use crate::error::GatewayError;
 use crate::gateway::Gateway;
 
 /// The gateway's HTTP routes:
@@ -17,11 +17,15 @@ use crate::gateway::Gateway;
 ///   [`crate::telemetry::request`]);
 /// - `GET /healthz`: 200 while the gateway serves;
 /// - `GET /readyz`: 200 once every configured card service has described its cards,
-///   503 (with the number still missing) before;
-/// - `POST /admin/invalidate`: drop a customer's cached cards (needs the admin token).
+///   503 `not_ready` (with the number still missing) before;
+///
+/// `POST /admin/invalidate` is on the admin listener ([`super::admin_router`]); here it
+/// answers 404 like any other unknown path. Any other path is `404 not_found`, another
+/// method on these paths `405 method_not_allowed` with an `Allow` header, both in the JSON
+/// error envelope.
 pub fn app(gateway: Arc<Gateway>) -> Router {
     let body_limit = gateway.config().limits.max_body_bytes;
-    Router::new()
+    let router = Router::new()
         .route("/", post(cards))
         .route("/cards", post(cards))
         // Per-IP rate limit and required headers, before the body is read.
@@ -32,17 +36,21 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         // The `plain_request` span and the request metrics, around everything above.
         .layer(crate::telemetry::request_layer(gateway.metrics().clone()))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
-        .route("/readyz", get(ready))
-        .route("/admin/invalidate", post(super::admin::invalidate))
+        .route("/readyz", get(ready));
+    super::routing::with_error_fallbacks(router)
         .with_state(gateway)
+        // Logs every error answer, of the card routes and the others alike.
+        .layer(map_response(super::log_errors))
 }
 
-async fn ready(State(gateway): State<Arc<Gateway>>) -> (StatusCode, Json<serde_json::Value>) {
+/// `{"cardKeys": N, "servicesNotDescribed": 0}` once ready; before, the error envelope
+/// (`not_ready`, 503) with the same two figures.
+async fn ready(State(gateway): State<Arc<Gateway>>) -> Result<Json<serde_json::Value>, GatewayError> {
     let table = gateway.router().table();
-    let body = json!({ "cardKeys": table.len(), "servicesNotDescribed": table.undescribed() });
-    if table.undescribed() == 0 {
-        (StatusCode::OK, Json(body))
+    let (card_keys, services_not_described) = (table.len(), table.undescribed());
+    if services_not_described == 0 {
+        Ok(Json(json!({ "cardKeys": card_keys, "servicesNotDescribed": 0 })))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
+        Err(GatewayError::NotReady { card_keys, services_not_described })
     }
 }

@@ -10,8 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
-use crate::plain::{parse_request, CardKeys, CardRequest};
-use crate::telemetry::request::workspace_header;
+use crate::plain::{parse_request, workspace_header, CardKeys, CardRequest};
 use crate::telemetry::RequestSpanSlot;
 use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 
@@ -21,7 +20,7 @@ pub const CACHE_HEADER: &str = "cardmesh-cache";
 /// Size limit (applied while reading), then [`admit`] (content type, signature over the raw
 /// bytes, parsing), then the workspace's rate limit, then the cards. The per-IP limit and the required
 /// headers ran before the body was read ([`super::guard`]). A refusal is logged inside the
-/// request's span.
+/// request's span (by [`super::log_errors`]).
 pub async fn cards(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
@@ -30,7 +29,7 @@ pub async fn cards(
     let mut span = RequestSpanSlot::new(&headers);
     match answer(&gateway, &headers, body, &mut span).await {
         Ok(response) => response,
-        Err(error) => span.get().in_scope(|| error.into_response()),
+        Err(error) => super::log::error_in_span(error, span.get()),
     }
 }
 
@@ -63,8 +62,8 @@ async fn answer(
 }
 
 /// Everything checked on a request whose body was read, before any card is looked up:
-/// content type, signature over the raw bytes, then the body (at most `max_keys` distinct
-/// keys). Pure and synchronous, so it can be fuzzed on its own; never panics, and every error
+/// content type, workspace (with per-workspace secrets) and signature over the raw bytes,
+/// then the body (at most `max_keys` distinct keys), then its timestamp (replay window). Pure and synchronous, so it can be fuzzed on its own; never panics, and every error
 /// maps to a 4xx status.
 pub fn admit(
     headers: &HeaderMap,
@@ -77,8 +76,11 @@ pub fn admit(
     }
     let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
     cardmesh_telemetry::span_if_tracing(|| tracing::info_span!("verify_signature"))
-        .in_scope(|| verifier.verify(signature, body))?;
-    Ok(parse_request(body, max_keys)?)
+        .in_scope(|| verifier.verify(workspace_header(headers), signature, body))?;
+    let (request, keys) = parse_request(body, max_keys)?;
+    // The replay window reads the timestamp the parser already read, once signed.
+    verifier.check_timestamp(&request.timestamp)?;
+    Ok((request, keys))
 }
 
 /// `application/json`, with or without parameters such as `charset`.

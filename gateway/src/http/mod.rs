@@ -1,14 +1,18 @@
-//! The HTTP face of the gateway: routes, the Plain card handler and the server loop.
+//! The HTTP face of the gateway: the Plain listener (routes, the card handler, the server
+//! loop) and the admin listener (metrics, invalidation).
 
 mod admin;
 mod app;
 mod guard;
 mod handler;
+mod log;
 mod peer;
+mod routing;
 mod server;
 
-pub use admin::invalidate;
+pub use admin::{admin_router, serve_admin};
 pub use app::app;
 pub use handler::{admit, CACHE_HEADER};
+pub use log::log_errors;
 pub use peer::ClientAddr;
 pub use server::{serve, shutdown_signal};

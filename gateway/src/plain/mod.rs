@@ -1,7 +1,9 @@
 //! Plain's wire format: the card request it sends and the card response it expects.
 
+mod headers;
 mod request;
 mod response;
 
+pub use headers::{workspace_header, WORKSPACE_HEADER};
 pub use request::{is_valid_key, parse_request, CardKeys, CardRequest, Customer, RequestError, Tenant, Thread};
 pub use response::{CardJson, ResponseBody};

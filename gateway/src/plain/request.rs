@@ -2,7 +2,9 @@
 
 use serde::Deserialize;
 
-/// The JSON body Plain POSTs. Unknown fields are ignored, for forward compatibility.
+/// The JSON body Plain POSTs. Unknown fields (such as the undocumented `timestamp` real
+/// requests carry) are ignored, for forward compatibility. `thread` and `tenant` may be
+/// `null` or absent; every `externalId` and `customer.email` may be `null` or absent.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CardRequest {
@@ -15,6 +17,9 @@ pub struct CardRequest {
     /// Present when the thread has a tenant.
     #[serde(default)]
     pub tenant: Option<Tenant>,
+    /// When Plain signed the request (undocumented); read by the replay window only.
+    #[serde(default)]
+    pub timestamp: crate::verify::BodyTimestamp,
 }
 
 /// The customer the cards are for.
@@ -22,9 +27,10 @@ pub struct CardRequest {
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
     pub id: String,
-    /// Plain always sends it; tolerated when absent.
+    /// `None` when Plain sent `null` or no email: contacts created by integrations can
+    /// have none. Card services then get a `Customer` without `email`.
     #[serde(default)]
-    pub email: String,
+    pub email: Option<String>,
     #[serde(default)]
     pub external_id: Option<String>,
 }
@@ -34,7 +40,7 @@ impl std::fmt::Debug for Customer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Customer")
             .field("id", &self.id)
-            .field("email", &"[redacted]")
+            .field("email", &self.email.as_ref().map(|_| "[redacted]"))
             .field("external_id", &self.external_id)
             .finish()
     }
@@ -95,10 +101,7 @@ pub fn parse_request(body: &[u8], max_keys: usize) -> Result<(CardRequest, CardK
         Err(_) => parse_with_path(body)?,
     };
     if request.customer.id.trim().is_empty() {
-        return Err(RequestError::Field {
-            field: "customer.id".into(),
-            message: "must not be empty".into(),
-        });
+        return Err(RequestError::Field { field: "customer.id".into(), message: "must not be empty".into() });
     }
     let keys = check_keys(&request.card_keys, max_keys)?;
     Ok((request, keys))
@@ -113,10 +116,7 @@ fn parse_with_path(body: &[u8]) -> Result<CardRequest, RequestError> {
         if inner.is_syntax() || inner.is_eof() || field == "." {
             // A missing top-level field is reported by serde at the root: name it.
             if let Some(missing) = missing_field(&inner.to_string()) {
-                return RequestError::Field {
-                    field: missing,
-                    message: "is required".to_owned(),
-                };
+                return RequestError::Field { field: missing, message: "is required".to_owned() };
             }
             if inner.is_syntax() || inner.is_eof() {
                 return RequestError::Syntax { message: strip_position(&inner.to_string()) };
@@ -124,10 +124,9 @@ fn parse_with_path(body: &[u8]) -> Result<CardRequest, RequestError> {
         }
         let message = strip_position(&inner.to_string());
         match missing_field(&message) {
-            Some(missing) => RequestError::Field {
-                field: format!("{field}.{missing}"),
-                message: "is required".to_owned(),
-            },
+            Some(missing) => {
+                RequestError::Field { field: format!("{field}.{missing}"), message: "is required".to_owned() }
+            }
             None => RequestError::Field { field, message },
         }
     })?;
@@ -141,9 +140,7 @@ fn check_keys(raw: &[String], max_keys: usize) -> Result<CardKeys, RequestError>
         if !is_valid_key(key) {
             return Err(RequestError::Field {
                 field: format!("cardKeys[{i}]"),
-                message: "a card key may contain only letters, digits, '-' and '_' \
-                          ([a-zA-Z0-9_-]+) and must not be empty"
-                    .to_owned(),
+                message: cardmesh_rules::key::CARD_KEY_RULE.to_owned(),
             });
         }
         if !keys.contains(key) {
@@ -159,10 +156,8 @@ fn check_keys(raw: &[String], max_keys: usize) -> Result<CardKeys, RequestError>
     Ok(CardKeys(keys))
 }
 
-/// Plain's key rule: `[a-zA-Z0-9_-]+`.
-pub fn is_valid_key(key: &str) -> bool {
-    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+/// Plain's card-key rule (`[a-zA-Z0-9_-]+`), from the rules catalogue.
+pub use cardmesh_rules::is_valid_card_key as is_valid_key;
 
 fn missing_field(message: &str) -> Option<String> {
     let rest = message.strip_prefix("missing field `")?;
@@ -219,10 +214,7 @@ mod tests {
     fn missing_fields_are_named() {
         assert_eq!(parse(r#"{"customer":{"id":"c"}}"#).unwrap_err().field(), Some("cardKeys"));
         assert_eq!(parse(r#"{"cardKeys":[]}"#).unwrap_err().field(), Some("customer"));
-        assert_eq!(
-            parse(r#"{"cardKeys":[],"customer":{"email":"x"}}"#).unwrap_err().field(),
-            Some("customer.id")
-        );
+        assert_eq!(parse(r#"{"cardKeys":[],"customer":{"email":"x"}}"#).unwrap_err().field(), Some("customer.id"));
     }
 
     #[test]
@@ -245,10 +237,7 @@ mod tests {
             parse(r#"{"cardKeys":["ok","no spaces"],"customer":{"id":"c"}}"#).unwrap_err().field(),
             Some("cardKeys[1]")
         );
-        assert_eq!(
-            parse(r#"{"cardKeys":[""],"customer":{"id":"c"}}"#).unwrap_err().field(),
-            Some("cardKeys[0]")
-        );
+        assert_eq!(parse(r#"{"cardKeys":[""],"customer":{"id":"c"}}"#).unwrap_err().field(), Some("cardKeys[0]"));
         let many: Vec<String> = (0..26).map(|i| format!("\"k{i}\"")).collect();
         let body = format!(r#"{{"cardKeys":[{}],"customer":{{"id":"c"}}}}"#, many.join(","));
         assert_eq!(parse(&body).unwrap_err().field(), Some("cardKeys"));

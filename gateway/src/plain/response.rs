@@ -39,6 +39,12 @@ impl CardJson {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// True for a "no data" card (`"components": null`, always written last by
+    /// [`CardJson::new`]).
+    pub fn is_no_data(&self) -> bool {
+        self.0.ends_with(r#""components":null}"#)
+    }
 }
 
 impl PartialEq for CardJson {
@@ -78,6 +84,7 @@ mod tests {
         let a = CardJson::new("usage", None, None);
         let b = CardJson::new("x", Some(60), Some(&serde_json::json!([{"componentDivider":{}}])));
         assert_eq!(a.as_str(), r#"{"key":"usage","components":null}"#);
+        assert!(a.is_no_data() && !b.is_no_data());
         let body = ResponseBody::build([&a, &b]);
         let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(parsed["cards"][1]["timeToLiveSeconds"], 60);

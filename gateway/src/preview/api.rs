@@ -5,33 +5,31 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::auth::{error, require_admin};
+use super::auth::require_admin;
+use crate::assemble::{CardProvenance, Source};
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::plain::parse_request;
-use crate::provenance::{CardProvenance, Source};
 use crate::telemetry::RequestSpanSlot;
 
 /// `{"cards": [{"key", "title", "service"}], "servicesNotDescribed": n}`: every routable
 /// key, by owning service (configured order), then key.
-pub(super) async fn keys(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
-    if let Err(refused) = require_admin(&gateway, &headers) {
-        return refused.into_response();
-    }
+pub(super) async fn keys(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Result<Response, GatewayError> {
+    require_admin(&gateway, &headers)?;
     let table = gateway.router().table();
     let cards: Vec<Value> = table
         .cards()
         .into_iter()
         .map(|c| json!({ "key": c.key, "title": c.title, "service": &*c.service_name }))
         .collect();
-    Json(json!({ "cards": cards, "servicesNotDescribed": table.undescribed() })).into_response()
+    Ok(Json(json!({ "cards": cards, "servicesNotDescribed": table.undescribed() })).into_response())
 }
 
 /// The body of `POST /admin/preview`: a Plain card request (`cardKeys`, `customer`,
@@ -56,18 +54,16 @@ struct PreviewRequest {
 /// `{"answer": <what Plain would get>, "cards": [<provenance>], "limits", "answerBytes",
 /// "tookMs"}`. Errors are the ones Plain would get (400 for a bad request, 503 when every
 /// service is unreachable), in the gateway's error envelope.
-pub(super) async fn preview(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = require_admin(&gateway, &headers) {
-        return refused.into_response();
-    }
-    let preview: PreviewRequest = match serde_json::from_slice(&body) {
-        Ok(p) => p,
-        Err(e) => {
-            return error(StatusCode::BAD_REQUEST, "invalid_body", format!("POST /admin/preview: {e}")).into_response()
-        }
-    };
+pub(super) async fn preview(
+    State(gateway): State<Arc<Gateway>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, GatewayError> {
+    require_admin(&gateway, &headers)?;
+    let preview: PreviewRequest = serde_json::from_slice(&body)
+        .map_err(|e| GatewayError::InvalidAdminBody(format!("POST /admin/preview: {e}")))?;
     if preview.workspace_id.trim().is_empty() {
-        return error(StatusCode::BAD_REQUEST, "invalid_body", "workspaceId must not be empty").into_response();
+        return Err(GatewayError::InvalidAdminBody("workspaceId must not be empty".into()));
     }
     let plain_body = json!({
         "cardKeys": preview.card_keys,
@@ -76,26 +72,15 @@ pub(super) async fn preview(State(gateway): State<Arc<Gateway>>, headers: Header
         "tenant": preview.tenant,
     });
     let parsed = parse_request(plain_body.to_string().as_bytes(), gateway.config().limits.max_card_keys);
-    let (request, keys) = match parsed {
-        Ok(parsed) => parsed,
-        Err(e) => return GatewayError::from(e).into_response(),
-    };
+    let (request, keys) = parsed?;
     let started = Instant::now();
     let span = RequestSpanSlot::new(&headers);
-    let answer =
-        match gateway.answer_with_provenance(&request, &keys, &preview.workspace_id, &span, preview.reload).await {
-            Ok(answer) => answer,
-            Err(e) => return e.into_response(),
-        };
+    let answer = gateway.answer_with_provenance(&request, &keys, &preview.workspace_id, &span, preview.reload).await?;
     let took = started.elapsed();
     // The cards as the gateway wrote them (field order kept), inspected through a parsed copy.
-    let document: AnswerDocument<'_> = match serde_json::from_str(&answer.body) {
-        Ok(document) => document,
-        Err(e) => {
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("unreadable answer: {e}"))
-                .into_response()
-        }
-    };
+    // The gateway built this body itself; should it ever be unreadable, the page shows no cards.
+    let document: AnswerDocument<'_> =
+        serde_json::from_str(&answer.body).unwrap_or(AnswerDocument { cards: Vec::new() });
     let cards: Vec<CardEntry<'_>> = answer
         .provenance
         .unwrap_or_default()
@@ -104,14 +89,14 @@ pub(super) async fn preview(State(gateway): State<Arc<Gateway>>, headers: Header
         .map(|(provenance, card)| CardEntry::new(provenance, card))
         .collect();
     let limits = &gateway.config().limits;
-    Json(PreviewAnswer {
+    Ok(Json(PreviewAnswer {
         answer_bytes: answer.body.len(),
         answer: &document,
         cards,
         limits: Limits { max_card_bytes: limits.max_card_bytes, max_response_bytes: limits.max_response_bytes },
         took_ms: took.as_secs_f64() * 1000.0,
     })
-    .into_response()
+    .into_response())
 }
 
 /// The answer Plain would get, each card kept as written.
@@ -162,8 +147,8 @@ impl<'a> CardEntry<'a> {
         let parsed: Value = serde_json::from_str(card.get()).unwrap_or(Value::Null);
         let (source, reason) = match provenance.source {
             Source::CacheHit => ("cacheHit", None),
-            Source::Fresh if parsed["components"].is_null() => ("noData", None),
             Source::Fresh => ("fresh", None),
+            Source::NoData => ("noData", None),
             Source::Stale { reason } => ("stale", Some(reason)),
             Source::Fallback { reason } => ("fallback", Some(reason)),
             Source::UnknownKey => ("unknownKey", None),

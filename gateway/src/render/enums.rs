@@ -1,81 +1,70 @@
-//! Proto enum integers → Plain's enum names. `UNSPECIFIED` (0) means "leave the field out";
-//! an integer this build does not know (a newer proto) is an error for the caller to report.
+//! Proto enum integers → Plain's enum names, read from the rules catalogue
+//! (`cardmesh_rules::proto_enum`). `UNSPECIFIED` (0) means "leave the field out"; an integer
+//! this build does not know (a newer proto) is an error for the caller to report.
 
-use cardmesh_proto::{BadgeColor, SpacingSize, TextColor, TextSize};
+pub(super) use cardmesh_rules::proto_enum::EnumValue;
 
-/// What a proto enum integer becomes in Plain JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum EnumValue {
-    /// `*_UNSPECIFIED`: omit the field.
-    Unspecified,
-    /// Plain's name for the value, e.g. `"XL"`.
-    Name(&'static str),
-    /// Not a value of this enum as compiled here.
-    Unknown,
-}
-
-/// One proto enum: its name for messages and its mapping to Plain names.
+/// One proto enum: its name for messages and its catalogue enumeration.
 #[derive(Clone, Copy)]
 pub(super) struct EnumKind {
-    /// Proto enum name, e.g. `TextSize`.
+    /// Proto enum name, and the catalogue enumeration it maps to, e.g. `TextSize`.
     pub name: &'static str,
     /// Prefix of its proto value names, e.g. `TEXT_SIZE_`.
     pub prefix: &'static str,
-    pub map: fn(i32) -> EnumValue,
 }
 
-use EnumValue::{Name, Unknown, Unspecified};
+impl EnumKind {
+    /// What proto value `value` renders as.
+    pub fn map(self, value: i32) -> EnumValue {
+        cardmesh_rules::proto_enum::from_proto(self.name, value)
+    }
+}
 
-pub(super) const TEXT_SIZE: EnumKind = EnumKind {
-    name: "TextSize",
-    prefix: "TEXT_SIZE_",
-    map: |v| match TextSize::try_from(v) {
-        Ok(TextSize::Unspecified) => Unspecified,
-        Ok(TextSize::S) => Name("S"),
-        Ok(TextSize::M) => Name("M"),
-        Ok(TextSize::L) => Name("L"),
-        Err(_) => Unknown,
-    },
-};
+pub(super) const TEXT_SIZE: EnumKind = EnumKind { name: "TextSize", prefix: "TEXT_SIZE_" };
+pub(super) const TEXT_COLOR: EnumKind = EnumKind { name: "TextColor", prefix: "TEXT_COLOR_" };
+pub(super) const BADGE_COLOR: EnumKind = EnumKind { name: "BadgeColor", prefix: "BADGE_COLOR_" };
+pub(super) const SPACING_SIZE: EnumKind = EnumKind { name: "SpacingSize", prefix: "SPACING_SIZE_" };
 
-pub(super) const TEXT_COLOR: EnumKind = EnumKind {
-    name: "TextColor",
-    prefix: "TEXT_COLOR_",
-    map: |v| match TextColor::try_from(v) {
-        Ok(TextColor::Unspecified) => Unspecified,
-        Ok(TextColor::Normal) => Name("NORMAL"),
-        Ok(TextColor::Muted) => Name("MUTED"),
-        Ok(TextColor::Success) => Name("SUCCESS"),
-        Ok(TextColor::Warning) => Name("WARNING"),
-        Ok(TextColor::Error) => Name("ERROR"),
-        Err(_) => Unknown,
-    },
-};
+#[cfg(test)]
+mod tests {
+    use cardmesh_proto::{BadgeColor, SpacingSize, TextColor, TextSize};
 
-pub(super) const BADGE_COLOR: EnumKind = EnumKind {
-    name: "BadgeColor",
-    prefix: "BADGE_COLOR_",
-    map: |v| match BadgeColor::try_from(v) {
-        Ok(BadgeColor::Unspecified) => Unspecified,
-        Ok(BadgeColor::Grey) => Name("GREY"),
-        Ok(BadgeColor::Green) => Name("GREEN"),
-        Ok(BadgeColor::Yellow) => Name("YELLOW"),
-        Ok(BadgeColor::Red) => Name("RED"),
-        Ok(BadgeColor::Blue) => Name("BLUE"),
-        Err(_) => Unknown,
-    },
-};
+    use super::*;
 
-pub(super) const SPACING_SIZE: EnumKind = EnumKind {
-    name: "SpacingSize",
-    prefix: "SPACING_SIZE_",
-    map: |v| match SpacingSize::try_from(v) {
-        Ok(SpacingSize::Unspecified) => Unspecified,
-        Ok(SpacingSize::Xs) => Name("XS"),
-        Ok(SpacingSize::S) => Name("S"),
-        Ok(SpacingSize::M) => Name("M"),
-        Ok(SpacingSize::L) => Name("L"),
-        Ok(SpacingSize::Xl) => Name("XL"),
-        Err(_) => Unknown,
-    },
-};
+    /// Every proto value's name (minus its prefix) is the catalogue name it renders as, so
+    /// the proto numbering and the catalogue's order agree.
+    fn check(kind: EnumKind, values: &[(i32, &str)]) {
+        let catalogue = cardmesh_rules::catalogue::enum_values(kind.name);
+        assert_eq!(values.len(), catalogue.len() + 1, "{}", kind.name);
+        for &(number, proto_name) in values {
+            let bare = proto_name.strip_prefix(kind.prefix).expect("prefix");
+            match kind.map(number) {
+                EnumValue::Unspecified => assert_eq!(bare, "UNSPECIFIED"),
+                EnumValue::Name(plain) => assert_eq!(plain, bare),
+                EnumValue::Unknown => panic!("{proto_name} unknown"),
+            }
+        }
+        assert_eq!(kind.map(values.len() as i32), EnumValue::Unknown);
+    }
+
+    #[test]
+    fn proto_enums_follow_the_catalogue() {
+        let all = |names: Vec<(i32, &'static str)>| names;
+        check(
+            TEXT_SIZE,
+            &all((0..4).filter_map(|v| TextSize::try_from(v).ok().map(|e| (v, e.as_str_name()))).collect()),
+        );
+        check(
+            TEXT_COLOR,
+            &all((0..6).filter_map(|v| TextColor::try_from(v).ok().map(|e| (v, e.as_str_name()))).collect()),
+        );
+        check(
+            BADGE_COLOR,
+            &all((0..6).filter_map(|v| BadgeColor::try_from(v).ok().map(|e| (v, e.as_str_name()))).collect()),
+        );
+        check(
+            SPACING_SIZE,
+            &all((0..6).filter_map(|v| SpacingSize::try_from(v).ok().map(|e| (v, e.as_str_name()))).collect()),
+        );
+    }
+}

@@ -2,6 +2,8 @@
 //!
 //! Contract:
 //! - output uses only Plain's current camelCase names (never the deprecated aliases);
+//! - all twelve components render, DateTime and User included; an unset User identifier
+//!   renders as `"userIdentifier": {}`;
 //! - optional enum fields left `*_UNSPECIFIED` (0) are omitted, so Plain applies its default;
 //!   `copy_button_tooltip_label: None` is omitted too;
 //! - render errors are only what JSON cannot express: a oneof with no variant set and an enum
@@ -22,7 +24,7 @@ mod tree;
 use cardmesh_proto::Component;
 use serde_json::Value;
 
-use crate::validate::{validate_components, Violation};
+use crate::validate::{validate_components, Rule, Violation};
 
 /// Root path of rendered components; violations read `components[0].componentText.text`.
 pub const COMPONENTS_PATH: &str = "components";
@@ -30,24 +32,22 @@ pub const COMPONENTS_PATH: &str = "components";
 /// Why a proto tree could not be rendered to JSON at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
-    /// The first render error found (path in Plain's JSON names).
+    /// The first render error found (path in Plain's JSON names; rule `oneOf` for an unset
+    /// oneof, `enum` for an unknown enum integer).
     #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
+    Invalid { path: String, rule: Rule, message: String },
 }
 
 impl From<Violation> for RenderError {
     fn from(v: Violation) -> Self {
-        RenderError::Invalid {
-            path: v.path,
-            message: v.message,
-        }
+        RenderError::Invalid { path: v.path, rule: v.rule, message: v.message }
     }
 }
 
 impl From<RenderError> for Violation {
     fn from(e: RenderError) -> Self {
         match e {
-            RenderError::Invalid { path, message } => Violation { path, message },
+            RenderError::Invalid { path, rule, message } => Violation::new(path, rule, message),
         }
     }
 }

@@ -7,15 +7,14 @@
 //! the validator, so there is one place that knows Plain's rules.
 
 use cardmesh_proto::{
-    component, container_content, row_content, workflow_button, Badge, Component, Container,
-    ContainerContent, CopyButton, Divider, LinkButton, PlainText, Row, RowContent, Spacer, Text,
-    WorkflowButton,
+    component, container_content, row_content, user, workflow_button, Badge, Component, Container, ContainerContent,
+    CopyButton, DateTime, Divider, LinkButton, PlainText, Row, RowContent, Spacer, Text, User, WorkflowButton,
 };
 use serde_json::{Map, Value};
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
 use crate::validate::path::{field, index};
-use crate::validate::Violation;
+use crate::validate::{Rule, Violation};
 
 /// A component of any of the three oneofs, by reference.
 enum Node<'a> {
@@ -27,6 +26,8 @@ enum Node<'a> {
     Divider(&'a Divider),
     Spacer(&'a Spacer),
     WorkflowButton(&'a WorkflowButton),
+    DateTime(&'a DateTime),
+    User(&'a User),
     Row(&'a Row),
     Container(&'a Container),
 }
@@ -43,6 +44,8 @@ impl<'a> From<&'a component::Component> for Node<'a> {
             C::Divider(x) => Node::Divider(x),
             C::Spacer(x) => Node::Spacer(x),
             C::WorkflowButton(x) => Node::WorkflowButton(x),
+            C::DateTime(x) => Node::DateTime(x),
+            C::User(x) => Node::User(x),
             C::Row(x) => Node::Row(x),
             C::Container(x) => Node::Container(x),
         }
@@ -61,6 +64,8 @@ impl<'a> From<&'a container_content::Content> for Node<'a> {
             C::Divider(x) => Node::Divider(x),
             C::Spacer(x) => Node::Spacer(x),
             C::WorkflowButton(x) => Node::WorkflowButton(x),
+            C::DateTime(x) => Node::DateTime(x),
+            C::User(x) => Node::User(x),
             C::Row(x) => Node::Row(x),
         }
     }
@@ -78,6 +83,8 @@ impl<'a> From<&'a row_content::Content> for Node<'a> {
             C::Divider(x) => Node::Divider(x),
             C::Spacer(x) => Node::Spacer(x),
             C::WorkflowButton(x) => Node::WorkflowButton(x),
+            C::DateTime(x) => Node::DateTime(x),
+            C::User(x) => Node::User(x),
         }
     }
 }
@@ -107,36 +114,24 @@ impl Renderer {
         let Some(node) = node else {
             self.errors.push(Violation::new(
                 path,
+                Rule::OneOf,
                 format!("{what} at {path} has no variant set; set exactly one component in it"),
             ));
             return Value::Null;
         };
         let (key, body) = match node {
             Node::Text(x) => ("componentText", self.text(x, &field(path, "componentText"))),
-            Node::PlainText(x) => (
-                "componentPlainText",
-                self.plain_text(x, &field(path, "componentPlainText")),
-            ),
-            Node::Badge(x) => (
-                "componentBadge",
-                self.badge(x, &field(path, "componentBadge")),
-            ),
+            Node::PlainText(x) => ("componentPlainText", self.plain_text(x, &field(path, "componentPlainText"))),
+            Node::Badge(x) => ("componentBadge", self.badge(x, &field(path, "componentBadge"))),
             Node::LinkButton(x) => ("componentLinkButton", link_button(x)),
             Node::CopyButton(x) => ("componentCopyButton", copy_button(x)),
-            Node::Divider(x) => (
-                "componentDivider",
-                self.divider(x, &field(path, "componentDivider")),
-            ),
-            Node::Spacer(x) => (
-                "componentSpacer",
-                self.spacer(x, &field(path, "componentSpacer")),
-            ),
+            Node::Divider(x) => ("componentDivider", self.divider(x, &field(path, "componentDivider"))),
+            Node::Spacer(x) => ("componentSpacer", self.spacer(x, &field(path, "componentSpacer"))),
             Node::WorkflowButton(x) => ("componentWorkflowButton", workflow(x)),
+            Node::DateTime(x) => ("componentDateTime", date_time(x)),
+            Node::User(x) => ("componentUser", user(x)),
             Node::Row(x) => ("componentRow", self.row(x, &field(path, "componentRow"))),
-            Node::Container(x) => (
-                "componentContainer",
-                self.container(x, &field(path, "componentContainer")),
-            ),
+            Node::Container(x) => ("componentContainer", self.container(x, &field(path, "componentContainer"))),
         };
         let mut wrapper = Map::new();
         wrapper.insert(key.to_owned(), body);
@@ -144,21 +139,15 @@ impl Renderer {
     }
 
     /// Inserts `name` unless the value is UNSPECIFIED; records an error if it is unknown.
-    fn put_enum(
-        &mut self,
-        obj: &mut Map<String, Value>,
-        name: &str,
-        kind: EnumKind,
-        value: i32,
-        path: &str,
-    ) {
-        match (kind.map)(value) {
+    fn put_enum(&mut self, obj: &mut Map<String, Value>, name: &str, kind: EnumKind, value: i32, path: &str) {
+        match kind.map(value) {
             EnumValue::Unspecified => {}
             EnumValue::Name(plain) => {
                 obj.insert(name.to_owned(), Value::from(plain));
             }
             EnumValue::Unknown => self.errors.push(Violation::new(
                 field(path, name),
+                Rule::Enum,
                 format!(
                     "unknown {} value {value} (is the card service built from a newer proto?); \
                      use one of the {}* values",
@@ -179,20 +168,8 @@ impl Renderer {
     fn plain_text(&mut self, x: &PlainText, path: &str) -> Value {
         let mut obj = Map::new();
         obj.insert("plainText".into(), Value::from(x.plain_text.as_str()));
-        self.put_enum(
-            &mut obj,
-            "plainTextSize",
-            TEXT_SIZE,
-            x.plain_text_size,
-            path,
-        );
-        self.put_enum(
-            &mut obj,
-            "plainTextColor",
-            TEXT_COLOR,
-            x.plain_text_color,
-            path,
-        );
+        self.put_enum(&mut obj, "plainTextSize", TEXT_SIZE, x.plain_text_size, path);
+        self.put_enum(&mut obj, "plainTextColor", TEXT_COLOR, x.plain_text_color, path);
         Value::Object(obj)
     }
 
@@ -205,13 +182,7 @@ impl Renderer {
 
     fn divider(&mut self, x: &Divider, path: &str) -> Value {
         let mut obj = Map::new();
-        self.put_enum(
-            &mut obj,
-            "dividerSpacingSize",
-            SPACING_SIZE,
-            x.divider_spacing_size,
-            path,
-        );
+        self.put_enum(&mut obj, "dividerSpacingSize", SPACING_SIZE, x.divider_spacing_size, path);
         Value::Object(obj)
     }
 
@@ -224,10 +195,7 @@ impl Renderer {
 
     fn row(&mut self, x: &Row, path: &str) -> Value {
         let mut obj = Map::new();
-        for (name, list) in [
-            ("rowMainContent", &x.row_main_content),
-            ("rowAsideContent", &x.row_aside_content),
-        ] {
+        for (name, list) in [("rowMainContent", &x.row_main_content), ("rowAsideContent", &x.row_aside_content)] {
             let list_path = field(path, name);
             obj.insert(name.to_owned(), self.row_content(list, &list_path));
         }
@@ -235,29 +203,18 @@ impl Renderer {
     }
 
     fn row_content(&mut self, list: &[RowContent], path: &str) -> Value {
-        let items = list.iter().enumerate().map(|(i, c)| {
-            self.node(
-                c.content.as_ref().map(Node::from),
-                &index(path, i),
-                "row content",
-            )
-        });
+        let items = list
+            .iter()
+            .enumerate()
+            .map(|(i, c)| self.node(c.content.as_ref().map(Node::from), &index(path, i), "row content"));
         Value::Array(items.collect())
     }
 
     fn container(&mut self, x: &Container, path: &str) -> Value {
         let list_path = field(path, "containerContent");
-        let items =
-            x.container_content
-                .iter()
-                .enumerate()
-                .map(|(i, c): (usize, &ContainerContent)| {
-                    self.node(
-                        c.content.as_ref().map(Node::from),
-                        &index(&list_path, i),
-                        "container content",
-                    )
-                });
+        let items = x.container_content.iter().enumerate().map(|(i, c): (usize, &ContainerContent)| {
+            self.node(c.content.as_ref().map(Node::from), &index(&list_path, i), "container content")
+        });
         let mut obj = Map::new();
         obj.insert("containerContent".into(), Value::Array(items.collect()));
         Value::Object(obj)
@@ -266,24 +223,15 @@ impl Renderer {
 
 fn link_button(x: &LinkButton) -> Value {
     let mut obj = Map::new();
-    obj.insert(
-        "linkButtonLabel".into(),
-        Value::from(x.link_button_label.as_str()),
-    );
-    obj.insert(
-        "linkButtonUrl".into(),
-        Value::from(x.link_button_url.as_str()),
-    );
+    obj.insert("linkButtonLabel".into(), Value::from(x.link_button_label.as_str()));
+    obj.insert("linkButtonUrl".into(), Value::from(x.link_button_url.as_str()));
     Value::Object(obj)
 }
 
 /// `copy_button_tooltip_label: None` omits `copyButtonTooltipLabel` (Plain shows the value).
 fn copy_button(x: &CopyButton) -> Value {
     let mut obj = Map::new();
-    obj.insert(
-        "copyButtonValue".into(),
-        Value::from(x.copy_button_value.as_str()),
-    );
+    obj.insert("copyButtonValue".into(), Value::from(x.copy_button_value.as_str()));
     if let Some(label) = &x.copy_button_tooltip_label {
         obj.insert("copyButtonTooltipLabel".into(), Value::from(label.as_str()));
     }
@@ -303,13 +251,30 @@ fn workflow(x: &WorkflowButton) -> Value {
         None => {}
     }
     let mut obj = Map::new();
-    obj.insert(
-        "workflowButtonLabel".into(),
-        Value::from(x.workflow_button_label.as_str()),
-    );
-    obj.insert(
-        "workflowButtonWorkflowIdentifier".into(),
-        Value::Object(identifier),
-    );
+    obj.insert("workflowButtonLabel".into(), Value::from(x.workflow_button_label.as_str()));
+    obj.insert("workflowButtonWorkflowIdentifier".into(), Value::Object(identifier));
+    Value::Object(obj)
+}
+
+fn date_time(x: &DateTime) -> Value {
+    let mut obj = Map::new();
+    obj.insert("dateTimeIso8601".into(), Value::from(x.date_time_iso8601.as_str()));
+    Value::Object(obj)
+}
+
+/// An unset identifier renders as `{}`; the validator then reports it (`oneOf`).
+fn user(x: &User) -> Value {
+    let mut identifier = Map::new();
+    let set = match &x.user_identifier {
+        Some(user::UserIdentifier::UserId(v)) => Some(("userId", v)),
+        Some(user::UserIdentifier::EmailAddress(v)) => Some(("emailAddress", v)),
+        Some(user::UserIdentifier::MachineUserId(v)) => Some(("machineUserId", v)),
+        None => None,
+    };
+    if let Some((name, value)) = set {
+        identifier.insert(name.into(), Value::from(value.as_str()));
+    }
+    let mut obj = Map::new();
+    obj.insert("userIdentifier".into(), Value::Object(identifier));
     Value::Object(obj)
 }

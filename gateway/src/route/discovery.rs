@@ -66,9 +66,7 @@ impl CardRouter {
                     } else {
                         resp.service_name.as_str().into()
                     };
-                    let same = slot.as_ref().is_some_and(|old| {
-                        old.cards == resp.cards && *old.service_name == *name
-                    });
+                    let same = slot.as_ref().is_some_and(|old| old.cards == resp.cards && *old.service_name == *name);
                     if !same {
                         tracing::info!(
                             service = %name, endpoint = backend.endpoint(),

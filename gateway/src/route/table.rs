@@ -79,10 +79,7 @@ impl RoutingTable {
             let Some(d) = d else { continue };
             for card in &d.cards {
                 if !crate::plain::is_valid_key(&card.key) {
-                    problems.push(TableProblem::InvalidKey {
-                        key: card.key.clone(),
-                        service: d.service_name.clone(),
-                    });
+                    problems.push(TableProblem::InvalidKey { key: card.key.clone(), service: d.service_name.clone() });
                     continue;
                 }
                 if let Some(existing) = routes.get(&card.key) {

@@ -14,7 +14,9 @@
 use std::time::Duration;
 
 use cardmesh_telemetry::prometheus::core::Collector;
-use cardmesh_telemetry::prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry};
+use cardmesh_telemetry::prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+};
 use http::StatusCode;
 
 use crate::cache::StatsSnapshot;
@@ -135,7 +137,11 @@ impl GatewayMetrics {
                 ("cardmesh_cache_misses_total", "Cards not found fresh in the cache.", stats.misses),
                 ("cardmesh_cache_stale_total", "Stale copies served because a card's service failed.", stats.stale),
                 ("cardmesh_cache_errors_total", "Cache reads that failed (each counts as misses).", stats.errors),
-                ("cardmesh_cache_dropped_writes_total", "Cache writes dropped (queue full or store error).", stats.dropped_writes),
+                (
+                    "cardmesh_cache_dropped_writes_total",
+                    "Cache writes dropped (queue full or store error).",
+                    stats.dropped_writes,
+                ),
             ] {
                 let counter = IntCounter::new(name, help).expect("valid counter");
                 counter.inc_by(value);

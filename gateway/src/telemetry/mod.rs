@@ -8,13 +8,11 @@
 //!   [`request`] for the spans); the trace context travels to the card services in the
 //!   `traceparent` gRPC metadata;
 //! - metrics: [`GatewayMetrics`], served as Prometheus text on `GET /metrics` of the admin
-//!   listener (`admin_listen`, [`serve_admin`]).
+//!   listener (`admin_listen`, [`crate::http::serve_admin`]).
 
-mod admin;
 mod metrics;
 pub mod request;
 
-pub use admin::{admin_router, serve_admin};
 pub use cardmesh_telemetry::{InitError, LogFormat, Telemetry, TelemetryEnv};
 pub use metrics::GatewayMetrics;
 pub use request::{request_layer, RequestLayer, RequestSpanSlot};
@@ -26,4 +24,12 @@ pub const SERVICE_NAME: &str = "cardmesh-gateway";
 /// tokio runtime the gateway serves on.
 pub fn init(env: &TelemetryEnv) -> Result<Telemetry, InitError> {
     cardmesh_telemetry::init(env, SERVICE_NAME)
+}
+
+/// Records `value` as `field` of the current span while tracing is on (the request span's
+/// `cache_*` fields serve the traces alone); does nothing otherwise.
+pub fn record_on_current(field: &str, value: usize) {
+    if cardmesh_telemetry::tracing_enabled() {
+        tracing::Span::current().record(field, value);
+    }
 }

@@ -6,11 +6,11 @@
 //! | --- | --- | --- |
 //! | `plain_request` | [`request_layer`] | `workspace_id`, `keys`, `trace_id`; with tracing on also `url.path`, `status`, `cache_hits`, `cache_misses`, `cache_stale` |
 //! | `verify_signature`* | the handler | |
-//! | `cache_lookup`* | `Gateway::answer` | `cards`, `hits`, `misses` |
+//! | `cache_lookup`* | planning ([`crate::plan`]) | `cards`, `hits`, `misses` |
 //! | `draw_cards`* | the background draw of the missed cards | `services`, `cards` |
 //! | `card_service_call` | one per service called (a client span; the service's own spans are its children) | `service`, `keys`, `outcome`, `rpc.grpc.status_code` |
 //! | `render_cards`* | validating and rendering the cards of one service's answer | `service`, `cards`, `failed` |
-//! | `cache_stale_lookup`* | looking up stale copies, on the error path only | `cards`, `found` |
+//! | `cache_stale_lookup`* | assembly ([`crate::assemble`]): looking up stale copies, on the error path only | `cards`, `found` |
 //!
 //! The spans marked * exist only while tracing is on: they serve the traces alone, and the
 //! hot path does not pay for them otherwise. `plain_request` and `card_service_call` also
@@ -31,9 +31,7 @@ use tracing::field::Empty;
 use tracing::Span;
 
 use super::GatewayMetrics;
-
-/// Header Plain sends with the workspace id.
-const WORKSPACE_HEADER: &str = "plain-workspace-id";
+use crate::plain::workspace_header;
 
 /// Longest workspace id copied into the span; longer values are cut (the header comes from
 /// the client).
@@ -41,7 +39,8 @@ const MAX_WORKSPACE_ID: usize = 64;
 
 /// The layer in front of the Plain card routes: the `plain_request` span, then the request
 /// counter and latency histogram of [`GatewayMetrics`] once the response is ready.
-pub type RequestLayer = TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), RecordResponse, (), (), ()>;
+pub type RequestLayer =
+    TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), RecordResponse, (), (), ()>;
 
 /// The [`RequestLayer`] counting into `metrics`.
 pub fn request_layer(metrics: Arc<GatewayMetrics>) -> RequestLayer {
@@ -52,11 +51,6 @@ pub fn request_layer(metrics: Arc<GatewayMetrics>) -> RequestLayer {
         .on_body_chunk(())
         .on_eos(())
         .on_failure(())
-}
-
-/// The workspace id Plain sent (empty when it sent none or not as text).
-pub fn workspace_header(headers: &axum::http::HeaderMap) -> &str {
-    headers.get(WORKSPACE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
 
 /// The workspace id of a request, as shown in its span: cut to [`MAX_WORKSPACE_ID`].

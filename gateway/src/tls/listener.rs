@@ -20,9 +20,8 @@ pub struct TlsListener {
 impl TlsListener {
     /// Wraps `listener`; handshakes slower than `handshake_timeout` are dropped.
     pub fn new(listener: TcpListener, config: Arc<ServerConfig>, handshake_timeout: Duration) -> Self {
-        let inner = tls_listener::builder(TlsAcceptor::from(config))
-            .handshake_timeout(handshake_timeout)
-            .listen(listener);
+        let inner =
+            tls_listener::builder(TlsAcceptor::from(config)).handshake_timeout(handshake_timeout).listen(listener);
         Self { inner }
     }
 }

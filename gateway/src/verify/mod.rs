@@ -2,12 +2,23 @@
 //! HMAC-SHA256 of the raw request body, keyed by the workspace secret.
 //!
 //! Verification runs over the exact bytes received, before any parsing, and compares in
-//! constant time. Several secrets may be configured at once so a secret can be rotated.
+//! constant time. Several secrets may be configured at once so a secret can be rotated, and
+//! each workspace may have its own ([`crate::config::SigningSecrets`]); then the workspace is
+//! looked up first ([`workspace`]). Once the body is parsed, the optional replay window
+//! checks its `timestamp` ([`replay`]).
+
+mod replay;
+mod workspace;
+
+use std::time::{Duration, SystemTime};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::config::Secret;
+pub use replay::{check_age, BodyTimestamp, StaleReason};
+use workspace::Trust;
+
+use crate::config::SigningSecrets;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -23,28 +34,43 @@ pub enum VerifyError {
     Malformed,
     #[error("the Plain-Request-Signature header does not match the request body")]
     Mismatch,
+    #[error("the Plain-Workspace-Id header is missing or names a workspace this gateway does not serve")]
+    UnknownWorkspace,
+    #[error("{0}; the request may be a replay (signature.max_age)")]
+    Stale(StaleReason),
 }
 
 /// Checks signatures against the configured secrets.
 #[derive(Clone)]
 pub struct SignatureVerifier {
-    secrets: Vec<Secret>,
+    trust: Trust,
     allow_unsigned: bool,
+    max_age: Option<Duration>,
 }
 
 impl SignatureVerifier {
-    /// A verifier for `secrets`. With `allow_unsigned`, a request without the header is
-    /// let through (local development); a header that is present is still checked.
-    pub fn new(secrets: Vec<Secret>, allow_unsigned: bool) -> Self {
-        Self { secrets, allow_unsigned }
+    /// A verifier for `secrets` (a list, or a table per workspace). With `allow_unsigned`, a
+    /// request without the header is let through (local development); a header that is
+    /// present is still checked. No replay window until [`Self::with_max_age`].
+    pub fn new(secrets: impl Into<SigningSecrets>, allow_unsigned: bool) -> Self {
+        Self { trust: Trust::from(secrets.into()), allow_unsigned, max_age: None }
     }
 
-    /// Verifies `signature` (the header value, if any) over `body`.
-    pub fn verify(&self, signature: Option<&[u8]>, body: &[u8]) -> Result<(), VerifyError> {
+    /// Turns the replay window on (`Some`) or off (`None`, the default).
+    pub fn with_max_age(mut self, max_age: Option<Duration>) -> Self {
+        self.max_age = max_age;
+        self
+    }
+
+    /// Verifies `signature` (the header value, if any) over `body`, for a request from
+    /// `workspace` (the `Plain-Workspace-Id` header, empty when absent). With per-workspace
+    /// secrets, the workspace is checked first: `UnknownWorkspace` unless it is listed.
+    pub fn verify(&self, workspace: &str, signature: Option<&[u8]>, body: &[u8]) -> Result<(), VerifyError> {
+        let secrets = self.trust.secrets_for(workspace)?;
         let Some(signature) = signature else {
             return if self.allow_unsigned { Ok(()) } else { Err(VerifyError::Missing) };
         };
-        if self.secrets.is_empty() && self.allow_unsigned {
+        if secrets.is_empty() && self.allow_unsigned {
             return Ok(());
         }
         let signature = trim_ascii(signature);
@@ -54,13 +80,22 @@ impl SignatureVerifier {
         let expected = hex::decode(signature).map_err(|_| VerifyError::Malformed)?;
         // Every secret is tried, so the time taken does not say which one matched.
         let mut matched = false;
-        for secret in &self.secrets {
+        for secret in secrets {
             matched |= mac(secret.expose()).chain_update(body).verify_slice(&expected).is_ok();
         }
         if matched {
             Ok(())
         } else {
             Err(VerifyError::Mismatch)
+        }
+    }
+
+    /// The replay window, on a body whose signature verified: `Stale` when it is on and
+    /// `timestamp` is missing, unparseable or further than `max_age` from the clock.
+    pub fn check_timestamp(&self, timestamp: &BodyTimestamp) -> Result<(), VerifyError> {
+        match self.max_age {
+            Some(max_age) => check_age(timestamp, SystemTime::now(), max_age),
+            None => Ok(()),
         }
     }
 }
@@ -84,9 +119,10 @@ fn trim_ascii(bytes: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Secret;
 
     fn verifier(secrets: &[&str], allow_unsigned: bool) -> SignatureVerifier {
-        SignatureVerifier::new(secrets.iter().map(|s| Secret::new(*s)).collect(), allow_unsigned)
+        SignatureVerifier::new(secrets.iter().map(|s| Secret::new(*s)).collect::<Vec<_>>(), allow_unsigned)
     }
 
     #[test]
@@ -102,38 +138,62 @@ mod tests {
     fn accepts_any_configured_secret() {
         let v = verifier(&["old", "new"], false);
         let body = br#"{"cardKeys":[]}"#;
-        assert_eq!(v.verify(Some(sign("old", body).as_bytes()), body), Ok(()));
-        assert_eq!(v.verify(Some(sign("new", body).as_bytes()), body), Ok(()));
-        assert_eq!(v.verify(Some(sign("other", body).as_bytes()), body), Err(VerifyError::Mismatch));
+        assert_eq!(v.verify("w", Some(sign("old", body).as_bytes()), body), Ok(()));
+        assert_eq!(v.verify("w", Some(sign("new", body).as_bytes()), body), Ok(()));
+        assert_eq!(v.verify("w", Some(sign("other", body).as_bytes()), body), Err(VerifyError::Mismatch));
     }
 
     #[test]
     fn uppercase_hex_and_whitespace_are_tolerated() {
         let v = verifier(&["s"], false);
         let sig = format!(" {} ", sign("s", b"x").to_uppercase());
-        assert_eq!(v.verify(Some(sig.as_bytes()), b"x"), Ok(()));
+        assert_eq!(v.verify("w", Some(sig.as_bytes()), b"x"), Ok(()));
     }
 
     #[test]
     fn signature_covers_the_exact_bytes() {
         let v = verifier(&["s"], false);
         let sig = sign("s", br#"{"a":1}"#);
-        assert_eq!(v.verify(Some(sig.as_bytes()), br#"{"a": 1}"#), Err(VerifyError::Mismatch));
+        assert_eq!(v.verify("w", Some(sig.as_bytes()), br#"{"a": 1}"#), Err(VerifyError::Mismatch));
     }
 
     #[test]
     fn missing_and_malformed() {
         let v = verifier(&["s"], false);
-        assert_eq!(v.verify(None, b"x"), Err(VerifyError::Missing));
-        assert_eq!(v.verify(Some(b"nothex"), b"x"), Err(VerifyError::Malformed));
-        assert_eq!(v.verify(Some(&[b'z'; 64]), b"x"), Err(VerifyError::Malformed));
+        assert_eq!(v.verify("w", None, b"x"), Err(VerifyError::Missing));
+        assert_eq!(v.verify("w", Some(b"nothex"), b"x"), Err(VerifyError::Malformed));
+        assert_eq!(v.verify("w", Some(&[b'z'; 64]), b"x"), Err(VerifyError::Malformed));
     }
 
     #[test]
     fn allow_unsigned_still_checks_a_present_signature() {
         let v = verifier(&["s"], true);
-        assert_eq!(v.verify(None, b"x"), Ok(()));
-        assert_eq!(v.verify(Some(sign("t", b"x").as_bytes()), b"x"), Err(VerifyError::Mismatch));
-        assert_eq!(verifier(&[], true).verify(Some(b"anything"), b"x"), Ok(()));
+        assert_eq!(v.verify("w", None, b"x"), Ok(()));
+        assert_eq!(v.verify("w", Some(sign("t", b"x").as_bytes()), b"x"), Err(VerifyError::Mismatch));
+        assert_eq!(verifier(&[], true).verify("w", Some(b"anything"), b"x"), Ok(()));
+    }
+
+    #[test]
+    fn per_workspace_secrets_are_checked_against_the_workspace_only() {
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("w_1".to_owned(), vec![Secret::new("s1"), Secret::new("s2")]);
+        map.insert("w_2".to_owned(), vec![Secret::new("s3")]);
+        let v = SignatureVerifier::new(map, false);
+        let body = b"{}";
+        assert_eq!(v.verify("w_1", Some(sign("s2", body).as_bytes()), body), Ok(()));
+        assert_eq!(v.verify("w_2", Some(sign("s3", body).as_bytes()), body), Ok(()));
+        // Another workspace's secret does not sign for this one.
+        assert_eq!(v.verify("w_2", Some(sign("s1", body).as_bytes()), body), Err(VerifyError::Mismatch));
+        // The workspace is checked before the signature, even a missing one.
+        assert_eq!(v.verify("w_9", Some(sign("s1", body).as_bytes()), body), Err(VerifyError::UnknownWorkspace));
+        assert_eq!(v.verify("", None, body), Err(VerifyError::UnknownWorkspace));
+    }
+
+    #[test]
+    fn the_replay_window_is_off_by_default() {
+        let v = verifier(&["s"], false);
+        assert_eq!(v.check_timestamp(&BodyTimestamp::Absent), Ok(()));
+        let v = v.with_max_age(Some(Duration::from_secs(60)));
+        assert_eq!(v.check_timestamp(&BodyTimestamp::Absent), Err(VerifyError::Stale(StaleReason::Missing)));
     }
 }

@@ -2,14 +2,15 @@
 //! are never read as markdown.
 
 use cardmesh_kit::build::{
-    badge, copy_button, link_button, plain_text, row, text, BadgeColor, Component, RowContent,
-    TextColor, TextSize,
+    badge, copy_button, date_time_iso8601, link_button, plain_text, row, text, user_by_email,
+    BadgeColor, Component, RowContent, TextColor, TextSize,
 };
 
 use crate::fixtures::{Account, Tier};
 
-/// `customer-details`: name and tier, company, account id with a copy button, signup date,
-/// and a link to the admin tool.
+/// `customer-details`: name and tier, company, account id with a copy button, "Customer
+/// since" as a DateTime (Plain shows it in the viewer's time zone), the account owner as a
+/// User (a Plain user, by email), and a link to the admin tool.
 pub(crate) fn details_components(account: &Account) -> Vec<Component> {
     let (tier, color) = tier_badge(account.tier);
     let mut components: Vec<Component> = vec![row(
@@ -35,10 +36,19 @@ pub(crate) fn details_components(account: &Account) -> Vec<Component> {
     components.push(
         row(
             [text("Customer since").color(TextColor::Muted)],
-            [plain_text(account.signup_date.as_str())],
+            [date_time_iso8601(account.signup_date.as_str())],
         )
         .into(),
     );
+    if let Some(owner) = &account.owner_email {
+        components.push(
+            row(
+                [text("Account owner").color(TextColor::Muted)],
+                [user_by_email(owner.as_str())],
+            )
+            .into(),
+        );
+    }
     components.push(link_button("Open in admin", account.admin_url.as_str()).into());
     components
 }

@@ -1,18 +1,12 @@
-//! The account data: a JSON fixture, parsed and checked.
+//! The account data: the records of a JSON fixture (loaded by `cardmesh_kit::load_fixture`)
+//! and their checks.
 
-use anyhow::{ensure, Context};
+use anyhow::ensure;
 use cardmesh_kit::build::problems;
-use cardmesh_kit::CustomerIndex;
+use cardmesh_kit::{ensure_filled, FixtureRecord};
 use serde::Deserialize;
 
 use crate::cards;
-
-/// The file: `{ "customers": [ Record, ... ] }`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FixtureFile {
-    customers: Vec<Record>,
-}
 
 /// One customer's account, found by `externalId` or `email`.
 #[derive(Clone, Debug, Deserialize)]
@@ -32,8 +26,11 @@ pub(crate) struct Account {
     pub name: String,
     pub company: Option<String>,
     pub tier: Tier,
-    /// Display date, e.g. `2021-03-14`.
+    /// When the customer signed up: an RFC 3339 date-time, e.g. `2021-03-14T09:30:00Z`.
     pub signup_date: String,
+    /// Email of the account owner, a Plain user (a member of your workspace).
+    #[serde(default)]
+    pub owner_email: Option<String>,
     /// `https://` URL of the account in your admin tool.
     pub admin_url: String,
 }
@@ -47,50 +44,36 @@ pub(crate) enum Tier {
     Enterprise,
 }
 
-/// Parses `json` and checks that every record draws a valid card.
-pub(crate) fn parse(json: &str) -> anyhow::Result<CustomerIndex<Record>> {
-    let file: FixtureFile =
-        serde_json::from_str(json).context("accounts fixture does not match the expected shape")?;
-    let mut index = CustomerIndex::new();
-    for (i, record) in file.customers.into_iter().enumerate() {
-        check(&record).with_context(|| format!("accounts fixture: customers[{i}]"))?;
-        index
-            .insert(
-                record.external_id.as_deref(),
-                record.email.as_deref(),
-                record.clone(),
-            )
-            .with_context(|| format!("accounts fixture: customers[{i}]"))?;
+impl FixtureRecord for Record {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
     }
-    Ok(index)
-}
 
-/// Fields are filled, the URL is `https://` and the drawn card passes Plain's rules.
-fn check(record: &Record) -> anyhow::Result<()> {
-    let Some(account) = &record.account else {
-        return Ok(());
-    };
-    filled("account.accountId", &account.account_id)?;
-    filled("account.name", &account.name)?;
-    filled("account.signupDate", &account.signup_date)?;
-    if let Some(company) = &account.company {
-        filled("account.company", company)?;
+    fn email(&self) -> Option<&str> {
+        self.email.as_deref()
     }
-    ensure!(
-        account.admin_url.starts_with("https://"),
-        "account.adminUrl must be an https:// URL"
-    );
-    let found = problems(&cards::details_components(account));
-    ensure!(
-        found.is_empty(),
-        "account draws an invalid card: {}",
-        found.join("; ")
-    );
-    Ok(())
-}
 
-/// Fails when `value` is empty or only spaces.
-fn filled(field: &str, value: &str) -> anyhow::Result<()> {
-    ensure!(!value.trim().is_empty(), "{field} must not be empty");
-    Ok(())
+    /// Fields are filled, the URL is `https://` and the drawn card passes Plain's rules.
+    fn check(&self) -> anyhow::Result<()> {
+        let Some(account) = &self.account else {
+            return Ok(());
+        };
+        ensure_filled("account.accountId", &account.account_id)?;
+        ensure_filled("account.name", &account.name)?;
+        ensure_filled("account.signupDate", &account.signup_date)?;
+        if let Some(company) = &account.company {
+            ensure_filled("account.company", company)?;
+        }
+        ensure!(
+            account.admin_url.starts_with("https://"),
+            "account.adminUrl must be an https:// URL"
+        );
+        let found = problems(&cards::details_components(account));
+        ensure!(
+            found.is_empty(),
+            "account draws an invalid card: {}",
+            found.join("; ")
+        );
+        Ok(())
+    }
 }

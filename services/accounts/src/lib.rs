@@ -41,7 +41,7 @@ impl AccountsCards {
     /// duplicate customers or data that would draw an invalid card.
     pub fn from_fixture_json(json: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            customers: fixtures::parse(json)?,
+            customers: cardmesh_kit::load_fixture("accounts", json)?,
         })
     }
 

@@ -8,7 +8,7 @@ fn ctx(external_id: Option<&str>, email: &str) -> CardContext {
         workspace_id: "w_1".into(),
         customer: Customer {
             id: "c_1".into(),
-            email: email.into(),
+            email: Some(email.into()),
             external_id: external_id.map(Into::into),
         },
         thread: None,
@@ -59,7 +59,12 @@ async fn known_customer_gets_details() {
         .into(),
         row(
             [text("Customer since").color(TextColor::Muted)],
-            [plain_text("2021-03-14")],
+            [date_time_iso8601("2021-03-14T09:30:00Z")],
+        )
+        .into(),
+        row(
+            [text("Account owner").color(TextColor::Muted)],
+            [user_by_email("margaret@example.com")],
         )
         .into(),
         link_button(
@@ -123,7 +128,7 @@ fn error_of(json: &str) -> String {
     )
 }
 
-const ACCOUNT: &str = r#"{"accountId": "acc_1", "name": "Ada", "tier": "pro", "signupDate": "2024-01-01", "adminUrl": "https://admin.example.com/a"}"#;
+const ACCOUNT: &str = r#"{"accountId": "acc_1", "name": "Ada", "tier": "pro", "signupDate": "2024-01-01T00:00:00Z", "adminUrl": "https://admin.example.com/a"}"#;
 
 fn with_account(account: &str) -> String {
     format!(r#"{{"customers": [{{"externalId": "a", "account": {account}}}]}}"#)
@@ -149,7 +154,17 @@ fn bad_fixtures_are_rejected_with_the_reason() {
     let long_id = ACCOUNT.replace("acc_1", &"a".repeat(1001));
     let error = error_of(&with_account(&long_id));
     assert!(
-        error.contains("copy_button: value has 1001 characters"),
+        error.contains(
+            "componentCopyButton.copyButtonValue: must be at most 1000 characters; got 1001"
+        ),
+        "{error}"
+    );
+
+    let error = error_of(&with_account(
+        &ACCOUNT.replace("2024-01-01T00:00:00Z", "2024-01-01"),
+    ));
+    assert!(
+        error.contains("componentDateTime.dateTimeIso8601: must be an RFC 3339 date-time"),
         "{error}"
     );
 

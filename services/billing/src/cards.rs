@@ -2,8 +2,8 @@
 //! are never read as markdown.
 
 use cardmesh_kit::build::{
-    badge, container, copy_button, link_button, plain_text, row, text, BadgeColor, Component,
-    ContainerContent, RowContent, TextColor, TextSize,
+    badge, container, copy_button, date_time_iso8601, link_button, plain_text, row, text,
+    BadgeColor, Component, ContainerContent, RowContent, TextColor, TextSize,
 };
 
 use crate::fixtures::{Invoice, InvoiceStatus, Subscription, SubscriptionStatus};
@@ -30,10 +30,11 @@ pub(crate) fn subscription_components(subscription: &Subscription) -> Vec<Compon
     .into()]
 }
 
-/// `latest-invoice`: amount and status, invoice number with a copy button, issue date, link.
+/// `latest-invoice`: amount and status, invoice number with a copy button, issue date, the
+/// due date as a DateTime (shown in the viewer's time zone) when there is one, link.
 pub(crate) fn invoice_components(invoice: &Invoice) -> Vec<Component> {
     let (label, color) = invoice_badge(invoice.status);
-    vec![container([
+    let mut content = vec![
         ContainerContent::from(row(
             [
                 plain_text(format_amount(invoice.amount_cents, &invoice.currency))
@@ -56,9 +57,18 @@ pub(crate) fn invoice_components(invoice: &Invoice) -> Vec<Component> {
             [plain_text(invoice.issued_on.as_str())],
         )
         .into(),
-        link_button("View invoice", invoice.url.as_str()).into(),
-    ])
-    .into()]
+    ];
+    if let Some(due_at) = &invoice.due_at {
+        content.push(
+            row(
+                [text("Due").color(TextColor::Muted)],
+                [date_time_iso8601(due_at.as_str())],
+            )
+            .into(),
+        );
+    }
+    content.push(link_button("View invoice", invoice.url.as_str()).into());
+    vec![container(content).into()]
 }
 
 fn subscription_badge(status: SubscriptionStatus) -> (&'static str, BadgeColor) {

@@ -1,24 +1,18 @@
-//! The billing data: a JSON fixture, parsed and checked.
+//! The billing data: the records of a JSON fixture (loaded by `cardmesh_kit::load_fixture`)
+//! and their checks.
 
-use anyhow::{ensure, Context};
+use anyhow::ensure;
 use cardmesh_kit::build::problems;
-use cardmesh_kit::CustomerIndex;
+use cardmesh_kit::{ensure_filled, FixtureRecord};
 use serde::Deserialize;
 
 use crate::cards;
 
-/// The file: `{ "customers": [ Record, ... ] }`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FixtureFile {
-    customers: Vec<Record>,
-}
-
 /// One customer's billing data, found by `externalId` or `email`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Record {
-    external_id: Option<String>,
+    pub external_id: Option<String>,
     email: Option<String>,
     /// Absent: `subscription-status` has no data.
     pub subscription: Option<Subscription>,
@@ -26,7 +20,7 @@ pub(crate) struct Record {
     pub latest_invoice: Option<Invoice>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Subscription {
     pub plan: String,
@@ -48,7 +42,7 @@ pub(crate) enum SubscriptionStatus {
     Canceled,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Invoice {
     pub number: String,
@@ -58,6 +52,9 @@ pub(crate) struct Invoice {
     pub currency: String,
     pub status: InvoiceStatus,
     pub issued_on: String,
+    /// When the invoice is due: an RFC 3339 date-time, e.g. `2026-04-15T17:00:00Z`.
+    #[serde(default)]
+    pub due_at: Option<String>,
     /// `https://` URL of the invoice.
     pub url: String,
 }
@@ -72,63 +69,50 @@ pub(crate) enum InvoiceStatus {
     Void,
 }
 
-/// Parses `json` and checks that every record draws valid cards.
-pub(crate) fn parse(json: &str) -> anyhow::Result<CustomerIndex<Record>> {
-    let file: FixtureFile =
-        serde_json::from_str(json).context("billing fixture does not match the expected shape")?;
-    let mut index = CustomerIndex::new();
-    for (i, record) in file.customers.into_iter().enumerate() {
-        check(&record).with_context(|| format!("billing fixture: customers[{i}]"))?;
-        index
-            .insert(
-                record.external_id.as_deref(),
-                record.email.as_deref(),
-                record.clone(),
-            )
-            .with_context(|| format!("billing fixture: customers[{i}]"))?;
+impl FixtureRecord for Record {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
     }
-    Ok(index)
-}
 
-/// URLs are `https://` and the drawn cards pass Plain's rules.
-fn check(record: &Record) -> anyhow::Result<()> {
-    if let Some(subscription) = &record.subscription {
-        filled("subscription.plan", &subscription.plan)?;
-        filled("subscription.renewsOn", &subscription.renews_on)?;
-        ensure!(
-            subscription.portal_url.starts_with("https://"),
-            "subscription.portalUrl must be an https:// URL"
-        );
-        let found = problems(&cards::subscription_components(subscription));
-        ensure!(
-            found.is_empty(),
-            "subscription draws an invalid card: {}",
-            found.join("; ")
-        );
+    fn email(&self) -> Option<&str> {
+        self.email.as_deref()
     }
-    if let Some(invoice) = &record.latest_invoice {
-        filled("latestInvoice.number", &invoice.number)?;
-        filled("latestInvoice.issuedOn", &invoice.issued_on)?;
-        ensure!(
-            invoice.url.starts_with("https://"),
-            "latestInvoice.url must be an https:// URL"
-        );
-        ensure!(
-            invoice.currency.len() == 3 && invoice.currency.chars().all(|c| c.is_ascii_uppercase()),
-            "latestInvoice.currency must be a 3-letter ISO code like USD"
-        );
-        let found = problems(&cards::invoice_components(invoice));
-        ensure!(
-            found.is_empty(),
-            "latestInvoice draws an invalid card: {}",
-            found.join("; ")
-        );
-    }
-    Ok(())
-}
 
-/// Fails when `value` is empty or only spaces.
-fn filled(field: &str, value: &str) -> anyhow::Result<()> {
-    ensure!(!value.trim().is_empty(), "{field} must not be empty");
-    Ok(())
+    /// URLs are `https://` and the drawn cards pass Plain's rules.
+    fn check(&self) -> anyhow::Result<()> {
+        if let Some(subscription) = &self.subscription {
+            ensure_filled("subscription.plan", &subscription.plan)?;
+            ensure_filled("subscription.renewsOn", &subscription.renews_on)?;
+            ensure!(
+                subscription.portal_url.starts_with("https://"),
+                "subscription.portalUrl must be an https:// URL"
+            );
+            let found = problems(&cards::subscription_components(subscription));
+            ensure!(
+                found.is_empty(),
+                "subscription draws an invalid card: {}",
+                found.join("; ")
+            );
+        }
+        if let Some(invoice) = &self.latest_invoice {
+            ensure_filled("latestInvoice.number", &invoice.number)?;
+            ensure_filled("latestInvoice.issuedOn", &invoice.issued_on)?;
+            ensure!(
+                invoice.url.starts_with("https://"),
+                "latestInvoice.url must be an https:// URL"
+            );
+            ensure!(
+                invoice.currency.len() == 3
+                    && invoice.currency.chars().all(|c| c.is_ascii_uppercase()),
+                "latestInvoice.currency must be a 3-letter ISO code like USD"
+            );
+            let found = problems(&cards::invoice_components(invoice));
+            ensure!(
+                found.is_empty(),
+                "latestInvoice draws an invalid card: {}",
+                found.join("; ")
+            );
+        }
+        Ok(())
+    }
 }

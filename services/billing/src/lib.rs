@@ -10,12 +10,15 @@
 
 mod cards;
 mod fixtures;
+mod watch;
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec, CustomerIndex};
 
 use fixtures::Record;
+pub use watch::{changed_cards_between, watch_fixture};
 
 /// Key of the subscription card.
 pub const SUBSCRIPTION_STATUS: &str = "subscription-status";
@@ -26,10 +29,11 @@ pub use cardmesh_kit::FIXTURES_ENV;
 
 const EMBEDDED: &str = include_str!("../fixtures/billing.json");
 
-/// The billing card provider.
+/// The billing card provider. Clones share their data, so [`watch_fixture`] can replace it
+/// while the service runs.
 #[derive(Clone, Debug)]
 pub struct BillingCards {
-    customers: CustomerIndex<Record>,
+    customers: Arc<RwLock<Arc<CustomerIndex<Record>>>>,
 }
 
 impl BillingCards {
@@ -44,7 +48,9 @@ impl BillingCards {
     /// non-https URLs, duplicate customers or data that would draw an invalid card.
     pub fn from_fixture_json(json: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            customers: fixtures::parse(json)?,
+            customers: Arc::new(RwLock::new(Arc::new(cardmesh_kit::load_fixture(
+                "billing", json,
+            )?))),
         })
     }
 
@@ -52,6 +58,24 @@ impl BillingCards {
     pub fn embedded() -> Self {
         // Not external input: the `embedded_fixture_is_valid` test checks it.
         Self::from_fixture_json(EMBEDDED).expect("the embedded billing fixture is valid")
+    }
+}
+
+impl BillingCards {
+    /// The data as it is now.
+    fn data(&self) -> Arc<CustomerIndex<Record>> {
+        self.customers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the data; the previous data is returned.
+    fn replace(&self, customers: CustomerIndex<Record>) -> Arc<CustomerIndex<Record>> {
+        std::mem::replace(
+            &mut *self.customers.write().unwrap_or_else(|e| e.into_inner()),
+            Arc::new(customers),
+        )
     }
 }
 
@@ -69,7 +93,8 @@ impl CardProvider for BillingCards {
     }
 
     async fn card(&self, key: &str, ctx: &CardContext) -> Card {
-        let Some(record) = self.customers.find(&ctx.customer) else {
+        let customers = self.data();
+        let Some(record) = customers.find(&ctx.customer) else {
             return Card::no_data();
         };
         let components = match key {

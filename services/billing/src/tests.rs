@@ -8,7 +8,7 @@ fn ctx(external_id: Option<&str>, email: &str) -> CardContext {
         workspace_id: "w_1".into(),
         customer: Customer {
             id: "c_1".into(),
-            email: email.into(),
+            email: Some(email.into()),
             external_id: external_id.map(Into::into),
         },
         thread: None,
@@ -26,7 +26,7 @@ fn components(card: &Card) -> &[Component] {
 #[test]
 fn embedded_fixture_is_valid() {
     let cards = BillingCards::from_fixture_json(EMBEDDED).expect("embedded fixture parses");
-    assert!(cards.customers.len() >= 2);
+    assert!(cards.data().len() >= 2);
 }
 
 #[test]
@@ -181,7 +181,10 @@ fn bad_fixtures_are_rejected_with_the_reason() {
     let error = error_of(&format!(
         r#"{{"customers": [{{"externalId": "a", {long_plan}}}]}}"#
     ));
-    assert!(error.contains("more than 10000"), "{error}");
+    assert!(
+        error.contains("must be at most 10000 characters"),
+        "{error}"
+    );
 
     let error = error_of(r#"{"customers": [{"externalId": "a"}, {"externalId": "a"}]}"#);
     assert!(
@@ -210,11 +213,50 @@ fn from_env_reads_the_named_file() {
     let embedded = BillingCards::from_env();
     let _ = std::fs::remove_file(&path);
 
-    assert_eq!(from_file.expect("fixture file").customers.len(), 1);
+    assert_eq!(from_file.expect("fixture file").data().len(), 1);
     let error = format!("{:#}", missing.expect_err("missing file"));
     assert!(
         error.contains(FIXTURES_ENV) && error.contains(".missing"),
         "{error}"
     );
-    assert!(embedded.expect("embedded").customers.len() >= 2);
+    assert!(embedded.expect("embedded").data().len() >= 2);
+}
+
+#[test]
+fn a_fixture_change_names_the_customers_and_cards_that_changed() {
+    let original = include_str!("../fixtures/billing.json");
+    assert!(crate::changed_cards_between(original, original)
+        .unwrap()
+        .is_empty());
+    let upgraded = original.replacen("Pro (annual)", "Enterprise (annual)", 1);
+    assert_eq!(
+        crate::changed_cards_between(original, &upgraded).unwrap(),
+        [("cus_demo_1".to_owned(), vec![crate::SUBSCRIPTION_STATUS])]
+    );
+    let paid = original.replacen("\"past_due\"", "\"active\"", 1).replacen(
+        "INV-2026-0042\",",
+        "INV-2026-0043\",",
+        1,
+    );
+    let changes = crate::changed_cards_between(original, &paid).unwrap();
+    assert_eq!(
+        changes,
+        [
+            ("cus_demo_1".to_owned(), vec![crate::LATEST_INVOICE]),
+            ("cus_demo_2".to_owned(), vec![crate::SUBSCRIPTION_STATUS]),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn every_card_of_every_fixture_customer_passes_plains_rules() {
+    use cardmesh_kit::testing::{assert_no_problems, customer, ProviderCall};
+    let call = ProviderCall::new(BillingCards::embedded());
+    for (external_id, email) in [
+        (Some("cus_demo_1"), "ada@example.com"),
+        (Some("cus_demo_2"), "grace@example.com"),
+        (None, "nobody@example.com"),
+    ] {
+        assert_no_problems(&call.all_cards(customer("c_1", email, external_id)).await);
+    }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use cardmesh_cli::scaffold::{self, Scope, ServiceSpec};
+use cardmesh_cli::scaffold::{self, Lang, Scope, ServiceSpec};
 use cardmesh_cli::{names, workspace};
 use clap::{Parser, Subcommand};
 
@@ -47,6 +47,10 @@ enum Command {
         /// (15s to 365days).
         #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = scaffold::parse_ttl)]
         ttl: Duration,
+        /// The service's language: `rust` (a workspace crate on services/kit), `typescript`
+        /// (an npm package on kits/typescript) or `python` (a package on kits/python).
+        #[arg(long, value_enum, default_value_t = Lang::Rust)]
+        lang: Lang,
     },
 }
 
@@ -76,6 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             dir,
             scope,
             ttl,
+            lang,
         } => {
             let root = match dir {
                 Some(dir) => dir,
@@ -90,6 +95,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 scope,
                 ttl,
             };
+            if lang == Lang::Typescript {
+                let created = scaffold::typescript::create(&root, &spec)?;
+                let snippet = std::fs::read_to_string(created.dir.join("compose.snippet.yml"))
+                    .context("cannot read the compose snippet just written")?;
+                print!(
+                    "{}",
+                    scaffold::typescript::next_steps(&spec, &created, &snippet)
+                );
+                return Ok(());
+            }
+            if lang == Lang::Python {
+                let created = scaffold::python::create(&root, &spec)?;
+                let snippet = std::fs::read_to_string(created.dir.join("compose.snippet.yml"))
+                    .context("cannot read the compose snippet just written")?;
+                print!(
+                    "{}",
+                    scaffold::python::next_steps(&spec, &created, &snippet)
+                );
+                return Ok(());
+            }
             let created = scaffold::create(&root, &spec)?;
             let snippet = std::fs::read_to_string(created.dir.join("compose.snippet.yml"))
                 .context("cannot read the compose snippet just written")?;
@@ -134,12 +159,36 @@ mod tests {
             dir,
             scope,
             ttl,
+            ..
         } = cli.command;
         assert_eq!(name, "shipping");
         assert_eq!(cards, ["last-order", "returns"]);
         assert_eq!(dir, Some(PathBuf::from("/tmp/ws")));
         assert_eq!(scope, Scope::Thread);
         assert_eq!(ttl, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn parses_the_language_rust_by_default() {
+        let lang = |args: &[&str]| {
+            let mut all = vec!["cardmesh-cli", "new-service", "shipping", "--card", "x"];
+            all.extend_from_slice(args);
+            let Command::NewService { lang, .. } = Cli::try_parse_from(all).unwrap().command;
+            lang
+        };
+        assert_eq!(lang(&[]), Lang::Rust);
+        assert_eq!(lang(&["--lang", "typescript"]), Lang::Typescript);
+        assert_eq!(lang(&["--lang", "python"]), Lang::Python);
+        assert!(Cli::try_parse_from([
+            "cardmesh-cli",
+            "new-service",
+            "s",
+            "--card",
+            "x",
+            "--lang",
+            "cobol"
+        ])
+        .is_err());
     }
 
     #[test]

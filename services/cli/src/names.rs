@@ -42,17 +42,24 @@ pub fn check_service_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks a Plain card key: `[a-zA-Z0-9_-]+` with at least one letter or digit.
+/// Checks a Plain card key: the catalogue's card-key rule (`cardmesh_rules::key`,
+/// `[a-zA-Z0-9_-]+`), plus at least one letter or digit so the key makes a Rust name.
 pub fn check_card_key(key: &str) -> Result<(), String> {
+    let pattern = cardmesh_rules::key::CARD_KEY_PATTERN
+        .trim_start_matches('^')
+        .trim_end_matches('$');
     if key.is_empty() {
-        return Err("a card key is empty: keys match [a-zA-Z0-9_-]+, e.g. `last-order`".into());
-    }
-    if let Some(bad) = key
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-    {
         return Err(format!(
-            "card key {key:?} contains {bad:?}: Plain card keys match [a-zA-Z0-9_-]+"
+            "a card key is empty: keys match {pattern}, e.g. `last-order`"
+        ));
+    }
+    if !cardmesh_rules::is_valid_card_key(key) {
+        let bad = key
+            .chars()
+            .find(|c| !cardmesh_rules::is_valid_card_key(c.encode_utf8(&mut [0; 4])))
+            .unwrap_or(' ');
+        return Err(format!(
+            "card key {key:?} contains {bad:?}: Plain card keys match {pattern}"
         ));
     }
     if !key.chars().any(|c| c.is_ascii_alphanumeric()) {

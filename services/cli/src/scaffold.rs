@@ -10,6 +10,9 @@ use crate::names;
 use crate::template::render;
 use crate::workspace;
 
+pub mod python;
+pub mod typescript;
+
 /// Shortest TTL Plain accepts, in seconds.
 pub const MIN_TTL_SECS: u64 = 15;
 /// Longest TTL accepted here: 365 days (Plain accepts up to a year).
@@ -36,6 +39,18 @@ impl Scope {
             Scope::Tenant => "Tenant",
         }
     }
+}
+
+/// The language of the scaffolded service (`--lang`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// A crate on the Rust kit (`services/kit`), added to the workspace.
+    #[default]
+    Rust,
+    /// An npm package on the TypeScript kit (`kits/typescript`); see [`typescript`].
+    Typescript,
+    /// A package on the Python kit (`kits/python`); see [`python`].
+    Python,
 }
 
 /// Parses `--ttl`: humantime syntax (`300s`, `15m`, `1h`, `1day`) or plain seconds, whole
@@ -435,6 +450,8 @@ mod tests {
             "{cargo}"
         );
         assert!(cargo.contains("cardmesh-kit.workspace = true"), "{cargo}");
+        assert!(cargo.contains("reqwest = { workspace = true"), "{cargo}");
+        assert!(cargo.contains("serde.workspace = true"), "{cargo}");
 
         let lib = file(&files, "src/lib.rs");
         assert!(lib.contains("pub struct OrderHistoryCards"), "{lib}");

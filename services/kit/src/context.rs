@@ -9,8 +9,11 @@ use crate::proto;
 pub struct Customer {
     /// Plain's customer id, e.g. `c_01H...`. Safe to log.
     pub id: String,
-    /// The customer's email. Personal data: never log it (`Debug` redacts it).
-    pub email: String,
+    /// The customer's email; `None` when Plain has none (contacts created by integrations
+    /// can have no email: Plain then sends `null`, and the proto field is absent). An empty
+    /// string from an older gateway also reads as `None`. Personal data: never log it
+    /// (`Debug` redacts it).
+    pub email: Option<String>,
     /// Your own id for the customer, when it was set in Plain.
     pub external_id: Option<String>,
 }
@@ -19,7 +22,7 @@ impl fmt::Debug for Customer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Customer")
             .field("id", &self.id)
-            .field("email", &"<redacted>")
+            .field("email", &self.email.as_ref().map(|_| "<redacted>"))
             .field("external_id", &self.external_id)
             .finish()
     }
@@ -81,7 +84,7 @@ impl CardContext {
             workspace_id: request.workspace_id.clone(),
             customer: Customer {
                 id: customer.id.clone(),
-                email: customer.email.clone(),
+                email: non_empty(&customer.email),
                 external_id: non_empty(&customer.external_id),
             },
             thread: request.thread.as_ref().map(|t| Thread {
@@ -96,7 +99,7 @@ impl CardContext {
     }
 }
 
-/// An external id, with an empty string treated as absent.
+/// An optional string (external id, email), with an empty string treated as absent.
 fn non_empty(value: &Option<String>) -> Option<String> {
     value.as_ref().filter(|v| !v.is_empty()).cloned()
 }
@@ -112,7 +115,7 @@ mod tests {
             workspace_id: "w_1".into(),
             customer: Some(proto::Customer {
                 id: "c_1".into(),
-                email: "ada@example.com".into(),
+                email: Some("ada@example.com".into()),
                 external_id: Some("cus_1".into()),
             }),
             thread: Some(proto::Thread {
@@ -124,7 +127,7 @@ mod tests {
         let ctx = CardContext::from_request(&request).expect("valid request");
         assert_eq!(ctx.workspace_id, "w_1");
         assert_eq!(ctx.customer.id, "c_1");
-        assert_eq!(ctx.customer.email, "ada@example.com");
+        assert_eq!(ctx.customer.email.as_deref(), Some("ada@example.com"));
         assert_eq!(ctx.customer.external_id.as_deref(), Some("cus_1"));
         assert_eq!(
             ctx.thread,
@@ -134,6 +137,22 @@ mod tests {
             })
         );
         assert_eq!(ctx.tenant, None);
+    }
+
+    #[test]
+    fn absent_or_empty_email_is_none() {
+        for email in [None, Some(String::new())] {
+            let request = proto::GetCardsRequest {
+                customer: Some(proto::Customer {
+                    id: "c_1".into(),
+                    email,
+                    external_id: None,
+                }),
+                ..Default::default()
+            };
+            let ctx = CardContext::from_request(&request).expect("valid request");
+            assert_eq!(ctx.customer.email, None);
+        }
     }
 
     #[test]
@@ -149,7 +168,7 @@ mod tests {
     fn debug_redacts_email() {
         let customer = Customer {
             id: "c_1".into(),
-            email: "ada@example.com".into(),
+            email: Some("ada@example.com".into()),
             external_id: None,
         };
         let shown = format!("{customer:?}");

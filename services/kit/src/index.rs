@@ -70,13 +70,18 @@ impl<T> CustomerIndex<T> {
     }
 
     /// The record for `customer`: by external id when it has one that is known, otherwise by
-    /// email.
+    /// email when it has one. A customer with neither (Plain sends `null` for both for some
+    /// contacts created by integrations) has no record.
     pub fn find(&self, customer: &Customer) -> Option<&T> {
         let by_id = customer
             .external_id
             .as_deref()
             .and_then(|id| self.by_external_id.get(id.trim()));
-        let position = by_id.or_else(|| self.by_email.get(&normalise_email(&customer.email)))?;
+        let by_email = || {
+            let email = normalise_email(customer.email.as_deref()?);
+            self.by_email.get(&email)
+        };
+        let position = by_id.or_else(by_email)?;
         self.records.get(*position)
     }
 
@@ -107,8 +112,15 @@ mod tests {
     fn customer(external_id: Option<&str>, email: &str) -> Customer {
         Customer {
             id: "c_1".into(),
-            email: email.into(),
+            email: Some(email.into()),
             external_id: external_id.map(Into::into),
+        }
+    }
+
+    fn without_email(external_id: Option<&str>) -> Customer {
+        Customer {
+            email: None,
+            ..customer(external_id, "")
         }
     }
 
@@ -143,6 +155,15 @@ mod tests {
         assert_eq!(index.find(&customer(Some("cus_3"), "")), Some(&"linus"));
         assert_eq!(index.find(&customer(None, "nobody@example.com")), None);
         assert_eq!(index.find(&customer(None, "")), None);
+    }
+
+    #[test]
+    fn a_customer_without_email_is_found_by_external_id_only() {
+        let index = index();
+        assert_eq!(index.find(&without_email(Some("cus_1"))), Some(&"ada"));
+        assert_eq!(index.find(&without_email(Some("cus_3"))), Some(&"linus"));
+        assert_eq!(index.find(&without_email(Some("cus_unknown"))), None);
+        assert_eq!(index.find(&without_email(None)), None);
     }
 
     #[test]

@@ -34,29 +34,43 @@
 //! }
 //! ```
 //!
+//! A service whose data changes reports it with [`Invalidator::invalidate`]: the gateway
+//! drops its cached copies and makes Plain reload the cards (see the `invalidate` module's
+//! environment variables).
+//!
 //! Customer emails are personal data: the kit never logs them (it logs card keys and the
 //! Plain customer id), and [`Customer`]'s `Debug` output redacts the email.
 
 pub use cardmesh_proto as proto;
+/// The time crate the date-time builders take ([`build::date_time`]).
+pub use time;
 
 pub mod build;
 mod card;
 mod context;
 mod fixture;
 mod index;
+mod invalidate;
 mod metrics;
 mod provider;
 mod serve;
 mod server;
+pub mod testing;
 mod tls;
 mod trace;
 
 pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
-pub use fixture::{fixture_from_env, FIXTURES_ENV};
+pub use fixture::{ensure_filled, fixture_from_env, load_fixture, FixtureRecord, FIXTURES_ENV};
 pub use index::CustomerIndex;
-pub use provider::CardProvider;
+pub use invalidate::{
+    CustomerRef, InvalidateError, Invalidator, GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV,
+};
 pub use metrics::ServiceMetrics;
-pub use serve::{serve, serve_on, serve_on_with_metrics, serve_tls_on, DEFAULT_LISTEN, LISTEN_ENV, METRICS_LISTEN_ENV};
+pub use provider::CardProvider;
+pub use serve::{
+    serve, serve_on, serve_on_with_metrics, serve_tls_on, DEFAULT_LISTEN, LISTEN_ENV,
+    METRICS_LISTEN_ENV,
+};
 pub use server::CardServer;
 pub use tls::{ServerTls, TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV};

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 
+use cardmesh_telemetry::prometheus::core::Collector;
 use futures::future::join_all;
 use futures::FutureExt;
 
@@ -25,6 +26,13 @@ pub trait CardProvider: Send + Sync + 'static {
     /// when the data could not be fetched; the gateway applies its deadline (2 s by
     /// default) to the whole call.
     async fn card(&self, key: &str, ctx: &CardContext) -> Card;
+
+    /// The provider's own Prometheus metrics, served with the kit's on the same metrics
+    /// listener (see [`crate::ServiceMetrics`]). Called once, when the server is built; a
+    /// family whose name is already taken is left out with a warning. Default: none.
+    fn metrics(&self) -> Vec<Box<dyn Collector>> {
+        Vec::new()
+    }
 
     /// Draws several cards for one customer, one answer per key, in the order of `keys`.
     ///
@@ -90,7 +98,7 @@ mod tests {
             workspace_id: String::new(),
             customer: Customer {
                 id: "c_1".into(),
-                email: "a@example.com".into(),
+                email: Some("a@example.com".into()),
                 external_id: None,
             },
             thread: None,

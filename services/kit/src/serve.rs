@@ -148,10 +148,16 @@ async fn run<P: CardProvider>(
     let server = CardServer::new(provider);
     let metrics_task = metrics.map(|listener| {
         let metrics = server.metrics().clone();
-        tokio::spawn(cardmesh_telemetry::serve_metrics(listener, move || metrics.render(), std::future::pending()))
+        tokio::spawn(cardmesh_telemetry::serve_metrics(
+            listener,
+            move || metrics.render(),
+            std::future::pending(),
+        ))
     });
     let trace = TraceLayer::new_for_grpc()
-        .make_span_with(crate::trace::ServerSpan { service: Arc::from(name.as_str()) })
+        .make_span_with(crate::trace::ServerSpan {
+            service: Arc::from(name.as_str()),
+        })
         .on_request(())
         .on_response(())
         .on_body_chunk(())
@@ -166,9 +172,9 @@ async fn run<P: CardProvider>(
     });
     let mut builder = Server::builder();
     if let Some(tls) = &tls {
-        builder = builder
-            .tls_config(tls.server_config())
-            .with_context(|| format!("card service {name:?}: the TLS certificate or key cannot be used"))?;
+        builder = builder.tls_config(tls.server_config()).with_context(|| {
+            format!("card service {name:?}: the TLS certificate or key cannot be used")
+        })?;
     }
     let served = builder
         .layer(trace)
@@ -198,9 +204,9 @@ fn metrics_addr(value: Option<String>) -> anyhow::Result<Option<SocketAddr>> {
     let Some(text) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    let addr = text
-        .parse()
-        .with_context(|| format!("{METRICS_LISTEN_ENV}={text:?} is not an address like 0.0.0.0:9090"))?;
+    let addr = text.parse().with_context(|| {
+        format!("{METRICS_LISTEN_ENV}={text:?} is not an address like 0.0.0.0:9090")
+    })?;
     Ok(Some(addr))
 }
 
@@ -208,13 +214,13 @@ fn metrics_addr(value: Option<String>) -> anyhow::Result<Option<SocketAddr>> {
 fn check_specs(specs: &[CardSpec]) -> anyhow::Result<()> {
     let mut seen = HashSet::new();
     for spec in specs {
-        let valid = !spec.key.is_empty()
-            && spec
-                .key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
-            bail!("card key {:?} does not match [a-zA-Z0-9_-]+", spec.key);
+        if !cardmesh_rules::is_valid_card_key(&spec.key) {
+            bail!(
+                "card key {:?} does not match {}: {}",
+                spec.key,
+                cardmesh_rules::key::CARD_KEY_PATTERN,
+                cardmesh_rules::key::CARD_KEY_RULE
+            );
         }
         if !seen.insert(spec.key.as_str()) {
             bail!("card key {:?} is declared twice", spec.key);

@@ -46,7 +46,9 @@ impl<P: CardProvider> CardServer<P> {
     /// A server for a shared `provider`.
     pub fn from_arc(provider: Arc<P>) -> Self {
         let specs = provider.cards();
-        let metrics = Arc::new(ServiceMetrics::new(specs.iter().map(|spec| spec.key.as_str())));
+        let metrics = ServiceMetrics::new(specs.iter().map(|spec| spec.key.as_str()));
+        metrics.register(provider.metrics());
+        let metrics = Arc::new(metrics);
         Self { provider, metrics }
     }
 
@@ -221,7 +223,7 @@ mod tests {
             card_keys: vec!["broken".into()],
             customer: Some(proto::Customer {
                 id: "c_42".into(),
-                email: "ada@example.com".into(),
+                email: Some("ada@example.com".into()),
                 external_id: None,
             }),
             ..Default::default()

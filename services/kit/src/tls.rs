@@ -30,7 +30,11 @@ pub struct ServerTls {
 impl ServerTls {
     /// TLS with this PEM certificate chain (leaf first) and PEM private key.
     pub fn from_pem(cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
-        Self { cert_pem: cert_pem.into(), key_pem: key_pem.into(), client_ca_pem: None }
+        Self {
+            cert_pem: cert_pem.into(),
+            key_pem: key_pem.into(),
+            client_ca_pem: None,
+        }
     }
 
     /// Requires every client to present a certificate chaining to this PEM CA.
@@ -52,11 +56,17 @@ impl ServerTls {
         Self::from_paths(var(TLS_CERT_ENV), var(TLS_KEY_ENV), var(TLS_CLIENT_CA_ENV))
     }
 
-    fn from_paths(cert: Option<String>, key: Option<String>, client_ca: Option<String>) -> anyhow::Result<Option<Self>> {
+    fn from_paths(
+        cert: Option<String>,
+        key: Option<String>,
+        client_ca: Option<String>,
+    ) -> anyhow::Result<Option<Self>> {
         let (cert, key) = match (cert, key) {
             (Some(cert), Some(key)) => (cert, key),
             (None, None) if client_ca.is_none() => return Ok(None),
-            (None, None) => bail!("{TLS_CLIENT_CA_ENV} needs TLS: set {TLS_CERT_ENV} and {TLS_KEY_ENV} too"),
+            (None, None) => {
+                bail!("{TLS_CLIENT_CA_ENV} needs TLS: set {TLS_CERT_ENV} and {TLS_KEY_ENV} too")
+            }
             _ => bail!("{TLS_CERT_ENV} and {TLS_KEY_ENV} go together: set both or neither"),
         };
         let mut tls = Self::from_pem(read_pem(TLS_CERT_ENV, &cert)?, read_pem(TLS_KEY_ENV, &key)?);
@@ -68,7 +78,8 @@ impl ServerTls {
 
     /// The tonic server configuration.
     pub(crate) fn server_config(&self) -> ServerTlsConfig {
-        let config = ServerTlsConfig::new().identity(Identity::from_pem(&self.cert_pem, &self.key_pem));
+        let config =
+            ServerTlsConfig::new().identity(Identity::from_pem(&self.cert_pem, &self.key_pem));
         match &self.client_ca_pem {
             Some(ca) => config.client_ca_root(Certificate::from_pem(ca)),
             None => config,
@@ -87,7 +98,8 @@ impl fmt::Debug for ServerTls {
 
 /// The PEM file `path` (named by the variable `var`), which must hold a PEM block.
 fn read_pem(var: &str, path: &str) -> anyhow::Result<Vec<u8>> {
-    let bytes = std::fs::read(Path::new(path)).with_context(|| format!("{var}: cannot read {path}"))?;
+    let bytes =
+        std::fs::read(Path::new(path)).with_context(|| format!("{var}: cannot read {path}"))?;
     if !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         bail!("{var}: {path} is not a PEM file (no -----BEGIN line)");
     }
@@ -101,12 +113,24 @@ mod tests {
     #[test]
     fn unset_is_off_and_halves_are_errors_naming_the_variables() {
         assert!(ServerTls::from_paths(None, None, None).unwrap().is_none());
-        let half = ServerTls::from_paths(Some("/c.pem".into()), None, None).unwrap_err().to_string();
-        assert!(half.contains(TLS_CERT_ENV) && half.contains(TLS_KEY_ENV), "{half}");
-        let ca_only = ServerTls::from_paths(None, None, Some("/ca.pem".into())).unwrap_err().to_string();
+        let half = ServerTls::from_paths(Some("/c.pem".into()), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            half.contains(TLS_CERT_ENV) && half.contains(TLS_KEY_ENV),
+            "{half}"
+        );
+        let ca_only = ServerTls::from_paths(None, None, Some("/ca.pem".into()))
+            .unwrap_err()
+            .to_string();
         assert!(ca_only.contains(TLS_CLIENT_CA_ENV), "{ca_only}");
-        let missing = ServerTls::from_paths(Some("/nonexistent/c.pem".into()), Some("/k".into()), None).unwrap_err();
-        assert!(format!("{missing:#}").contains("/nonexistent/c.pem"), "{missing:#}");
+        let missing =
+            ServerTls::from_paths(Some("/nonexistent/c.pem".into()), Some("/k".into()), None)
+                .unwrap_err();
+        assert!(
+            format!("{missing:#}").contains("/nonexistent/c.pem"),
+            "{missing:#}"
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use cardmesh_kit::build::{badge, text, BadgeColor};
 use cardmesh_kit::proto::card_result::Outcome;
 use cardmesh_kit::proto::card_service_client::CardServiceClient;
 use cardmesh_kit::proto::{self, CardScope};
-use cardmesh_kit::{serve_on, serve_on_with_metrics, Card, CardContext, CardProvider, CardSpec, Scope};
+use cardmesh_kit::{
+    serve_on, serve_on_with_metrics, Card, CardContext, CardProvider, CardSpec, Scope,
+};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -77,7 +79,7 @@ fn request(keys: &[&str]) -> proto::GetCardsRequest {
         workspace_id: "w_1".into(),
         customer: Some(proto::Customer {
             id: "c_1".into(),
-            email: "ada@example.com".into(),
+            email: Some("ada@example.com".into()),
             external_id: Some("cus_demo_1".into()),
         }),
         thread: None,
@@ -231,8 +233,13 @@ async fn invalid_card_keys_fail_before_serving() {
 async fn metrics_count_calls_and_cards_by_outcome() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
-    let metrics = TcpListener::bind("127.0.0.1:0").await.expect("bind metrics");
-    let metrics_url = format!("http://{}/metrics", metrics.local_addr().expect("metrics addr"));
+    let metrics = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind metrics");
+    let metrics_url = format!(
+        "http://{}/metrics",
+        metrics.local_addr().expect("metrics addr")
+    );
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve_on_with_metrics(Demo, listener, metrics, async move {
         let _ = stopped.await;
@@ -253,7 +260,10 @@ async fn metrics_count_calls_and_cards_by_outcome() {
 
     let response = reqwest::get(&metrics_url).await.expect("metrics answer");
     assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(content_type.starts_with("text/plain"), "{content_type}");
     let text = response.text().await.expect("metrics text");
     for line in [
@@ -267,7 +277,10 @@ async fn metrics_count_calls_and_cards_by_outcome() {
         r#"cardmesh_kit_cards_total{card="other",outcome="no_data"} 1"#,
         "cardmesh_kit_get_cards_duration_seconds_count 1",
     ] {
-        assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line} missing from:\n{text}"
+        );
     }
     assert!(!text.contains("unknown"), "{text}");
 

@@ -1,18 +1,12 @@
-//! The usage data: a JSON fixture, parsed and checked.
+//! The usage data: the records of a JSON fixture (loaded by `cardmesh_kit::load_fixture`)
+//! and their checks.
 
-use anyhow::{ensure, Context};
+use anyhow::ensure;
 use cardmesh_kit::build::problems;
-use cardmesh_kit::CustomerIndex;
+use cardmesh_kit::FixtureRecord;
 use serde::Deserialize;
 
 use crate::cards;
-
-/// The file: `{ "customers": [ Record, ... ] }`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FixtureFile {
-    customers: Vec<Record>,
-}
 
 /// One customer's usage, found by `externalId` or `email`.
 #[derive(Clone, Debug, Deserialize)]
@@ -44,58 +38,50 @@ pub(crate) struct Metric {
     pub limit: Option<u64>,
 }
 
-/// Parses `json` and checks that every record draws a valid card.
-pub(crate) fn parse(json: &str) -> anyhow::Result<CustomerIndex<Record>> {
-    let file: FixtureFile =
-        serde_json::from_str(json).context("usage fixture does not match the expected shape")?;
-    let mut index = CustomerIndex::new();
-    for (i, record) in file.customers.into_iter().enumerate() {
-        check(&record).with_context(|| format!("usage fixture: customers[{i}]"))?;
-        index
-            .insert(
-                record.external_id.as_deref(),
-                record.email.as_deref(),
-                record.clone(),
-            )
-            .with_context(|| format!("usage fixture: customers[{i}]"))?;
+impl FixtureRecord for Record {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
     }
-    Ok(index)
-}
 
-/// Metrics are present and sane, the URL is `https://` and the drawn card passes Plain's rules.
-fn check(record: &Record) -> anyhow::Result<()> {
-    let Some(usage) = &record.usage else {
-        return Ok(());
-    };
-    ensure!(
-        usage.report_url.starts_with("https://"),
-        "usage.reportUrl must be an https:// URL"
-    );
-    if let Some(period) = &usage.period {
-        ensure!(
-            !period.trim().is_empty(),
-            "usage.period must not be empty (leave it out instead)"
-        );
+    fn email(&self) -> Option<&str> {
+        self.email.as_deref()
     }
-    ensure!(
-        !usage.metrics.is_empty(),
-        "usage.metrics must have at least one metric"
-    );
-    for (m, metric) in usage.metrics.iter().enumerate() {
+
+    /// Metrics are present and sane, the URL is `https://` and the drawn card passes Plain's rules.
+    fn check(&self) -> anyhow::Result<()> {
+        let Some(usage) = &self.usage else {
+            return Ok(());
+        };
         ensure!(
-            !metric.label.trim().is_empty(),
-            "usage.metrics[{m}].label must not be empty"
+            usage.report_url.starts_with("https://"),
+            "usage.reportUrl must be an https:// URL"
         );
+        if let Some(period) = &usage.period {
+            ensure!(
+                !period.trim().is_empty(),
+                "usage.period must not be empty (leave it out instead)"
+            );
+        }
         ensure!(
-            metric.limit != Some(0),
-            "usage.metrics[{m}].limit must be at least 1 (null: no limit)"
+            !usage.metrics.is_empty(),
+            "usage.metrics must have at least one metric"
         );
+        for (m, metric) in usage.metrics.iter().enumerate() {
+            ensure!(
+                !metric.label.trim().is_empty(),
+                "usage.metrics[{m}].label must not be empty"
+            );
+            ensure!(
+                metric.limit != Some(0),
+                "usage.metrics[{m}].limit must be at least 1 (null: no limit)"
+            );
+        }
+        let found = problems(&cards::usage_components(usage));
+        ensure!(
+            found.is_empty(),
+            "usage draws an invalid card: {}",
+            found.join("; ")
+        );
+        Ok(())
     }
-    let found = problems(&cards::usage_components(usage));
-    ensure!(
-        found.is_empty(),
-        "usage draws an invalid card: {}",
-        found.join("; ")
-    );
-    Ok(())
 }

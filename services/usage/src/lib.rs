@@ -47,7 +47,7 @@ impl UsageCards {
     /// duplicate customers or data that would draw an invalid card.
     pub fn from_fixture_json(json: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            customers: fixtures::parse(json)?,
+            customers: cardmesh_kit::load_fixture("usage", json)?,
         })
     }
 

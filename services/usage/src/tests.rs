@@ -8,7 +8,7 @@ fn ctx(external_id: Option<&str>, email: &str) -> CardContext {
         workspace_id: "w_1".into(),
         customer: Customer {
             id: "c_1".into(),
-            email: email.into(),
+            email: Some(email.into()),
             external_id: external_id.map(Into::into),
         },
         thread: None,

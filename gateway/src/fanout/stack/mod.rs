@@ -28,9 +28,9 @@ use tonic::transport::Channel;
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, Layer, Service, ServiceBuilder, ServiceExt};
 
-use super::call::CallFailure;
-use super::policy::CallPolicy;
+use super::failure::CallFailure;
 use crate::breaker::Breaker;
+use crate::config::CallPolicy;
 
 /// One call: the request and the instant the whole Plain request's budget runs out.
 #[derive(Debug, Clone)]

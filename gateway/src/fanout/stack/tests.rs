@@ -10,7 +10,8 @@ use tower::{BoxError, ServiceExt};
 
 use super::{layered, CardCall};
 use crate::breaker::Breaker;
-use crate::fanout::{CallFailure, CallPolicy};
+use crate::config::CallPolicy;
+use crate::fanout::CallFailure;
 
 fn policy() -> CallPolicy {
     CallPolicy {
@@ -31,7 +32,11 @@ fn fake(
     script: Vec<Result<(), tonic::Code>>,
     delay: Duration,
 ) -> (
-    impl tower::Service<CardCall, Response = GetCardsResponse, Error = BoxError, Future = impl Send> + Clone + Send + Sync + 'static,
+    impl tower::Service<CardCall, Response = GetCardsResponse, Error = BoxError, Future = impl Send>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
     Arc<AtomicUsize>,
 ) {
     let attempts = Arc::new(AtomicUsize::new(0));
@@ -115,7 +120,10 @@ async fn sheds_beyond_the_concurrency_limit_and_never_retries_a_shed_call() {
 
 #[tokio::test(start_paused = true)]
 async fn breaker_opens_fails_fast_then_probes_after_the_cooldown() {
-    let (svc, attempts) = fake(vec![Err(tonic::Code::Internal), Err(tonic::Code::Internal), Err(tonic::Code::Internal), Ok(())], Duration::ZERO);
+    let (svc, attempts) = fake(
+        vec![Err(tonic::Code::Internal), Err(tonic::Code::Internal), Err(tonic::Code::Internal), Ok(())],
+        Duration::ZERO,
+    );
     let breaker = Arc::new(Breaker::new(3, Duration::from_secs(10)));
     let stack = layered(svc, &policy(), breaker.clone());
     for _ in 0..3 {

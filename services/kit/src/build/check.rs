@@ -1,75 +1,52 @@
-//! [`problems`]: checks a card against Plain's rules, for service tests.
+//! [`problems`]: checks a proto card against Plain's rules, for service tests.
+//!
+//! This is the proto-side judgement: it walks the generated messages directly (no JSON),
+//! but every rule (limits, enum values, required fields, one-of identifiers, list sizes)
+//! and every message comes from `cardmesh-rules`, so it reports exactly the paths and rule
+//! codes the gateway's JSON validator reports for the rendered card
+//! (`tests/tests/properties.rs` holds the two equal).
 
-use crate::build::limits::{COPY_VALUE_MAX, LABEL_MAX, TEXT_MAX};
+use cardmesh_rules::validate::checks::{
+    check_list_len, check_one_of_count, check_proto_enum, check_str, Problem,
+};
+use cardmesh_rules::{catalogue::field, ComponentKind as K, Rule, Violation};
+
 use crate::proto::{
-    self, component, container_content, row_content, workflow_button::WorkflowIdentifier,
-    BadgeColor, Component, RowContent, SpacingSize, TextColor, TextSize,
+    self, component, container_content, row_content, user::UserIdentifier,
+    workflow_button::WorkflowIdentifier, Component,
 };
 
-/// Everything in `components` that Plain would reject, one line per problem with its path
-/// (e.g. `components[0].container[1].row.main[0].badge: label is empty`). Empty when the
-/// card is valid.
-///
-/// Checks lengths (text 1..=10000, labels 1..=500, copy value 1..=1000 characters), link
-/// URLs (absolute `http`/`https` with a host), enum values, the required spacer size and
-/// workflow identifier, and that rows (both columns) and containers are not empty.
+/// Everything in `components` that Plain would reject, one line per problem:
+/// `{path}: {message}`, with the path in Plain's JSON names
+/// (`components[2].componentContainer.containerContent[0].componentBadge.badgeLabel: must
+/// not be empty; use 1 to 500 characters`). Empty when the card is valid.
 pub fn problems(components: &[Component]) -> Vec<String> {
-    let mut found = Vec::new();
+    findings(components)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// [`problems`] as [`Violation`]s: path, stable rule code and message.
+pub fn findings(components: &[Component]) -> Vec<Violation> {
+    let mut out = Walk(Vec::new());
     for (i, item) in components.iter().enumerate() {
         let path = format!("components[{i}]");
         match &item.component {
-            None => found.push(format!("{path}: no component set")),
-            Some(component::Component::Row(row)) => {
-                check_row(&format!("{path}.row"), row, &mut found)
-            }
-            Some(component::Component::Container(c)) => {
-                check_container(&format!("{path}.container"), c, &mut found)
-            }
+            None => out.unset(&path, "component"),
+            Some(component::Component::Row(row)) => out.row(&path, row),
+            Some(component::Component::Container(c)) => out.container(&path, c),
             Some(other) => match Leaf::from_component(other) {
-                Some(leaf) => leaf.check(&path, &mut found),
-                None => found.push(format!("{path}: unexpected component")),
+                Some(leaf) => out.leaf(&path, leaf),
+                None => out.unset(&path, "component"),
             },
         }
     }
-    found
+    out.0
 }
 
-fn check_container(path: &str, container: &proto::Container, found: &mut Vec<String>) {
-    if container.container_content.is_empty() {
-        found.push(format!("{path}: a container needs at least one entry"));
-    }
-    for (i, item) in container.container_content.iter().enumerate() {
-        let path = format!("{path}[{i}]");
-        match &item.content {
-            None => found.push(format!("{path}: no content set")),
-            Some(container_content::Content::Row(row)) => {
-                check_row(&format!("{path}.row"), row, found)
-            }
-            Some(other) => match Leaf::from_container(other) {
-                Some(leaf) => leaf.check(&path, found),
-                None => found.push(format!("{path}: unexpected content")),
-            },
-        }
-    }
-}
-
-fn check_row(path: &str, row: &proto::Row, found: &mut Vec<String>) {
-    check_row_side(&format!("{path}.main"), &row.row_main_content, found);
-    check_row_side(&format!("{path}.aside"), &row.row_aside_content, found);
-}
-
-fn check_row_side(path: &str, side: &[RowContent], found: &mut Vec<String>) {
-    if side.is_empty() {
-        found.push(format!("{path}: a row column needs at least one entry"));
-    }
-    for (i, item) in side.iter().enumerate() {
-        let path = format!("{path}[{i}]");
-        match &item.content {
-            None => found.push(format!("{path}: no content set")),
-            Some(content) => Leaf::from_row(content).check(&path, found),
-        }
-    }
-}
+/// The findings so far.
+struct Walk(Vec<Violation>);
 
 /// A borrowed leaf component, whichever wrapper it came in.
 enum Leaf<'a> {
@@ -81,9 +58,11 @@ enum Leaf<'a> {
     Divider(&'a proto::Divider),
     Spacer(&'a proto::Spacer),
     WorkflowButton(&'a proto::WorkflowButton),
+    DateTime(&'a proto::DateTime),
+    User(&'a proto::User),
 }
 
-/// Maps the eight leaf variants of one of the generated `oneof` enums onto [`Leaf`].
+/// Maps the ten leaf variants of one of the generated `oneof` enums onto [`Leaf`].
 macro_rules! leaf_of {
     ($value:expr, $module:ident :: $enum:ident) => {
         match $value {
@@ -95,6 +74,8 @@ macro_rules! leaf_of {
             $module::$enum::Divider(v) => Some(Leaf::Divider(v)),
             $module::$enum::Spacer(v) => Some(Leaf::Spacer(v)),
             $module::$enum::WorkflowButton(v) => Some(Leaf::WorkflowButton(v)),
+            $module::$enum::DateTime(v) => Some(Leaf::DateTime(v)),
+            $module::$enum::User(v) => Some(Leaf::User(v)),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -105,171 +86,169 @@ impl<'a> Leaf<'a> {
     fn from_component(value: &'a component::Component) -> Option<Self> {
         leaf_of!(value, component::Component)
     }
-
     fn from_container(value: &'a container_content::Content) -> Option<Self> {
         leaf_of!(value, container_content::Content)
     }
+    fn from_row(value: &'a row_content::Content) -> Option<Self> {
+        leaf_of!(value, row_content::Content)
+    }
+}
 
-    fn from_row(value: &'a row_content::Content) -> Self {
-        match value {
-            row_content::Content::Text(v) => Leaf::Text(v),
-            row_content::Content::PlainText(v) => Leaf::PlainText(v),
-            row_content::Content::Badge(v) => Leaf::Badge(v),
-            row_content::Content::LinkButton(v) => Leaf::LinkButton(v),
-            row_content::Content::CopyButton(v) => Leaf::CopyButton(v),
-            row_content::Content::Divider(v) => Leaf::Divider(v),
-            row_content::Content::Spacer(v) => Leaf::Spacer(v),
-            row_content::Content::WorkflowButton(v) => Leaf::WorkflowButton(v),
+impl Walk {
+    fn push(&mut self, path: &str, problem: Option<Problem>) {
+        if let Some((rule, message)) = problem {
+            self.0.push(Violation::new(path, rule, message));
         }
     }
 
-    fn check(&self, path: &str, found: &mut Vec<String>) {
-        let mut length = |what: &str, field: &str, value: &str, max: usize| {
-            let chars = value.chars().count();
-            if chars == 0 {
-                found.push(format!("{path}.{what}: {field} is empty"));
-            } else if chars > max {
-                found.push(format!(
-                    "{path}.{what}: {field} has {chars} characters, more than {max}"
-                ));
-            }
-        };
-        let mut bad = Vec::new();
-        match self {
-            Leaf::Text(t) => {
-                length("text", "text", &t.text, TEXT_MAX);
-                enum_ok::<TextSize>("text", "size", t.text_size, &mut bad);
-                enum_ok::<TextColor>("text", "color", t.text_color, &mut bad);
-            }
-            Leaf::PlainText(t) => {
-                length("plain_text", "text", &t.plain_text, TEXT_MAX);
-                enum_ok::<TextSize>("plain_text", "size", t.plain_text_size, &mut bad);
-                enum_ok::<TextColor>("plain_text", "color", t.plain_text_color, &mut bad);
-            }
-            Leaf::Badge(b) => {
-                length("badge", "label", &b.badge_label, LABEL_MAX);
-                enum_ok::<BadgeColor>("badge", "color", b.badge_color, &mut bad);
-            }
-            Leaf::LinkButton(l) => {
-                length("link_button", "label", &l.link_button_label, LABEL_MAX);
-                if !is_web_url(&l.link_button_url) {
-                    bad.push(format!(
-                        "link_button: url {:?} is not an absolute http(s) URL",
-                        l.link_button_url
-                    ));
-                }
-            }
-            Leaf::CopyButton(c) => {
-                length("copy_button", "value", &c.copy_button_value, COPY_VALUE_MAX);
-                if let Some(tooltip) = &c.copy_button_tooltip_label {
-                    length("copy_button", "tooltip", tooltip, LABEL_MAX);
-                }
-            }
-            Leaf::Divider(d) => {
-                enum_ok::<SpacingSize>("divider", "spacing", d.divider_spacing_size, &mut bad)
-            }
-            Leaf::Spacer(s) => match SpacingSize::try_from(s.spacer_size) {
-                Ok(SpacingSize::Unspecified) => bad.push("spacer: size is required".to_owned()),
-                Ok(_) => {}
-                Err(_) => bad.push(format!(
-                    "spacer: size {} is not a known value",
-                    s.spacer_size
-                )),
-            },
-            Leaf::WorkflowButton(w) => {
-                length(
-                    "workflow_button",
-                    "label",
-                    &w.workflow_button_label,
-                    LABEL_MAX,
-                );
-                let named = match &w.workflow_identifier {
-                    Some(
-                        WorkflowIdentifier::WorkflowId(v) | WorkflowIdentifier::WorkflowKey(v),
-                    ) => !v.is_empty(),
-                    None => false,
-                };
-                if !named {
-                    bad.push("workflow_button: needs a workflow id or key".to_owned());
-                }
-            }
-        }
-        found.extend(bad.into_iter().map(|problem| format!("{path}.{problem}")));
-    }
-}
-
-/// Records a problem when `value` is not a known value of `E`.
-fn enum_ok<E: TryFrom<i32>>(what: &str, field: &str, value: i32, bad: &mut Vec<String>) {
-    if E::try_from(value).is_err() {
-        bad.push(format!("{what}: {field} {value} is not a known value"));
-    }
-}
-
-/// An absolute `http`/`https` URL with a host.
-fn is_web_url(value: &str) -> bool {
-    url::Url::parse(value)
-        .map(|url| {
-            matches!(url.scheme(), "http" | "https")
-                && url.host_str().is_some_and(|h| !h.is_empty())
-        })
-        .unwrap_or(false)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::build::*;
-
-    #[test]
-    fn valid_tree_has_no_problems() {
-        let components = vec![
-            Component::from(text("hi")),
-            container([
-                ContainerContent::from(row([plain_text("a")], [copy_button("v").tooltip("Copy")])),
-                spacer(SpacingSize::M).into(),
-                workflow_button_key("Run", "refund").into(),
-                link_button("Open", "https://example.com/x?y=1").into(),
-            ])
-            .into(),
-        ];
-        assert_eq!(problems(&components), Vec::<String>::new());
+    /// A oneof with no variant: the gateway cannot render it.
+    fn unset(&mut self, path: &str, what: &str) {
+        self.0.push(Violation::new(
+            path,
+            Rule::OneOf,
+            format!("{what} at {path} has no variant set; set exactly one component in it"),
+        ));
     }
 
-    #[test]
-    fn reports_each_problem_with_its_path() {
-        let long = "x".repeat(501);
-        let components = vec![
-            Component::from(text("")),
-            container(Vec::<ContainerContent>::new()).into(),
-            container([
-                ContainerContent::from(row([badge(long.as_str())], Vec::<RowContent>::new())),
-                link_button("Open", "/relative").into(),
-                spacer(SpacingSize::Unspecified).into(),
-            ])
-            .into(),
-            Component::default(),
-        ];
-        let found = problems(&components);
-        assert_eq!(
-            found,
-            vec![
-                "components[0].text: text is empty".to_owned(),
-                "components[1].container: a container needs at least one entry".to_owned(),
-                "components[2].container[0].row.main[0].badge: label has 501 characters, more than 500".to_owned(),
-                "components[2].container[0].row.aside: a row column needs at least one entry".to_owned(),
-                "components[2].container[1].link_button: url \"/relative\" is not an absolute http(s) URL".to_owned(),
-                "components[2].container[2].spacer: size is required".to_owned(),
-                "components[3]: no component set".to_owned(),
-            ]
+    /// A string field `name` of `kind` at `body.name` (`None`: unset optional).
+    fn str(&mut self, kind: K, body: &str, name: &str, value: Option<&str>) {
+        self.push(
+            &format!("{body}.{name}"),
+            check_str(field(kind, name), value),
         );
     }
 
-    #[test]
-    fn rejects_non_web_urls() {
-        assert!(is_web_url("https://example.com"));
-        assert!(is_web_url("http://localhost:8080/a"));
-        assert!(!is_web_url("mailto:ada@example.com"));
-        assert!(!is_web_url("javascript:alert(1)"));
-        assert!(!is_web_url("example.com"));
+    /// An enum field `name` of `kind` holding proto number `value`.
+    fn enumeration(&mut self, kind: K, body: &str, name: &str, value: i32) {
+        self.push(
+            &format!("{body}.{name}"),
+            check_proto_enum(field(kind, name), value),
+        );
+    }
+
+    /// A one-of field `name` of `kind` with `member` set to `value` (or nothing set).
+    fn one_of(&mut self, kind: K, body: &str, name: &str, set: Option<(&str, &str)>) {
+        let spec = field(kind, name);
+        let path = format!("{body}.{name}");
+        if let (Some((member, value)), cardmesh_rules::FieldType::OneOf(of)) = (set, &spec.ty) {
+            let member_spec = of.iter().find(|f| f.name == member);
+            if let Some(member_spec) = member_spec {
+                self.push(
+                    &format!("{path}.{member}"),
+                    check_str(member_spec, Some(value)),
+                );
+            }
+        }
+        self.push(&path, check_one_of_count(spec, usize::from(set.is_some())));
+    }
+
+    fn leaf(&mut self, path: &str, leaf: Leaf<'_>) {
+        let kind = match leaf {
+            Leaf::Text(_) => K::Text,
+            Leaf::PlainText(_) => K::PlainText,
+            Leaf::Badge(_) => K::Badge,
+            Leaf::LinkButton(_) => K::LinkButton,
+            Leaf::CopyButton(_) => K::CopyButton,
+            Leaf::Divider(_) => K::Divider,
+            Leaf::Spacer(_) => K::Spacer,
+            Leaf::WorkflowButton(_) => K::WorkflowButton,
+            Leaf::DateTime(_) => K::DateTime,
+            Leaf::User(_) => K::User,
+        };
+        let body = format!("{path}.{}", kind.key());
+        let b = body.as_str();
+        match leaf {
+            Leaf::Text(t) => {
+                self.str(kind, b, "text", Some(&t.text));
+                self.enumeration(kind, b, "textSize", t.text_size);
+                self.enumeration(kind, b, "textColor", t.text_color);
+            }
+            Leaf::PlainText(t) => {
+                self.str(kind, b, "plainText", Some(&t.plain_text));
+                self.enumeration(kind, b, "plainTextSize", t.plain_text_size);
+                self.enumeration(kind, b, "plainTextColor", t.plain_text_color);
+            }
+            Leaf::Badge(x) => {
+                self.str(kind, b, "badgeLabel", Some(&x.badge_label));
+                self.enumeration(kind, b, "badgeColor", x.badge_color);
+            }
+            Leaf::LinkButton(x) => {
+                self.str(kind, b, "linkButtonLabel", Some(&x.link_button_label));
+                self.str(kind, b, "linkButtonUrl", Some(&x.link_button_url));
+            }
+            Leaf::CopyButton(x) => {
+                self.str(kind, b, "copyButtonValue", Some(&x.copy_button_value));
+                let tooltip = x.copy_button_tooltip_label.as_deref();
+                self.str(kind, b, "copyButtonTooltipLabel", tooltip);
+            }
+            Leaf::Divider(x) => {
+                self.enumeration(kind, b, "dividerSpacingSize", x.divider_spacing_size)
+            }
+            Leaf::Spacer(x) => self.enumeration(kind, b, "spacerSize", x.spacer_size),
+            Leaf::WorkflowButton(x) => {
+                self.str(
+                    kind,
+                    b,
+                    "workflowButtonLabel",
+                    Some(&x.workflow_button_label),
+                );
+                let set = x.workflow_identifier.as_ref().map(|id| match id {
+                    WorkflowIdentifier::WorkflowId(v) => ("workflowId", v.as_str()),
+                    WorkflowIdentifier::WorkflowKey(v) => ("workflowKey", v.as_str()),
+                });
+                self.one_of(kind, b, "workflowButtonWorkflowIdentifier", set);
+            }
+            Leaf::DateTime(x) => self.str(kind, b, "dateTimeIso8601", Some(&x.date_time_iso8601)),
+            Leaf::User(x) => {
+                let set = x.user_identifier.as_ref().map(|id| match id {
+                    UserIdentifier::UserId(v) => ("userId", v.as_str()),
+                    UserIdentifier::EmailAddress(v) => ("emailAddress", v.as_str()),
+                    UserIdentifier::MachineUserId(v) => ("machineUserId", v.as_str()),
+                });
+                self.one_of(kind, b, "userIdentifier", set);
+            }
+        }
+    }
+
+    fn row(&mut self, path: &str, row: &proto::Row) {
+        let body = format!("{path}.{}", K::Row.key());
+        for (name, side) in [
+            ("rowMainContent", &row.row_main_content),
+            ("rowAsideContent", &row.row_aside_content),
+        ] {
+            let list = format!("{body}.{name}");
+            self.push(&list, check_list_len(field(K::Row, name), side.len()));
+            for (i, item) in side.iter().enumerate() {
+                let path = format!("{list}[{i}]");
+                match item.content.as_ref().and_then(Leaf::from_row) {
+                    Some(leaf) => self.leaf(&path, leaf),
+                    None => self.unset(&path, "row content"),
+                }
+            }
+        }
+    }
+
+    fn container(&mut self, path: &str, container: &proto::Container) {
+        let name = "containerContent";
+        let list = format!("{path}.{}.{name}", K::Container.key());
+        let content = &container.container_content;
+        self.push(
+            &list,
+            check_list_len(field(K::Container, name), content.len()),
+        );
+        for (i, item) in content.iter().enumerate() {
+            let path = format!("{list}[{i}]");
+            match &item.content {
+                None => self.unset(&path, "container content"),
+                Some(container_content::Content::Row(row)) => self.row(&path, row),
+                Some(other) => match Leaf::from_container(other) {
+                    Some(leaf) => self.leaf(&path, leaf),
+                    None => self.unset(&path, "container content"),
+                },
+            }
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,8 @@ use crate::proto::{self, component, container_content, Component, ContainerConte
 pub struct Row(proto::Row);
 
 /// Two columns side by side: `main` on the left, `aside` on the right. Plain needs at least
-/// one entry in each. Entries are leaves only (a row cannot hold a row or a container).
+/// one entry in `main`; `aside` may be empty. Entries are leaves only (a row cannot hold a
+/// row or a container).
 pub fn row(
     main: impl IntoIterator<Item = impl Into<RowContent>>,
     aside: impl IntoIterator<Item = impl Into<RowContent>>,

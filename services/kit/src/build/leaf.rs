@@ -1,4 +1,5 @@
-//! The eight leaf components.
+//! Eight of the ten leaf components (DateTime and User are in [`super::moment`] and
+//! [`super::user`]), and the [`leaf!`] macro that converts a leaf into every wrapper.
 
 use crate::proto::{
     self, component, container_content, row_content, workflow_button::WorkflowIdentifier,
@@ -42,6 +43,8 @@ macro_rules! leaf {
         }
     };
 }
+
+pub(super) use leaf;
 
 /// Markdown text (bold, italic, links). See [`text`].
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,85 @@
+//! The one startup rule about where the gateway is reachable: the public development secret
+//! never signs requests for a gateway that other machines can reach.
+
+use std::net::IpAddr;
+
+use super::Config;
+
+/// The development signing secret that `scripts/dev.sh`, docker-compose.yml and the README
+/// use. It is published, so anyone can sign requests with it.
+pub const DEVELOPMENT_SECRET: &str = "dev-secret-do-not-use-in-production";
+
+/// The address other machines would reach the gateway on: `publish_address` when set
+/// (docker-compose.yml passes the host address it publishes the port on), else `listen`'s.
+fn exposed_address(config: &Config) -> IpAddr {
+    config.publish_address.unwrap_or(config.listen.ip())
+}
+
+/// Adds an error when [`DEVELOPMENT_SECRET`] is a signing secret and the gateway is reachable
+/// from anywhere but this host.
+pub(super) fn validate(config: &Config, errors: &mut Vec<String>) {
+    let address = exposed_address(config);
+    let dev_secret = config.signing_secrets.iter().any(|s| s.expose() == DEVELOPMENT_SECRET);
+    if dev_secret && !address.is_loopback() {
+        let source = if config.publish_address.is_some() {
+            "publish_address / CARDMESH_PUBLISH_ADDR"
+        } else {
+            "listen / CARDMESH_LISTEN"
+        };
+        errors.push(format!(
+            "signing_secrets: the development secret {DEVELOPMENT_SECRET:?} is published in the \
+             README, so anyone could sign requests to this gateway, and it is reachable on \
+             {address} ({source}), not only on this host. Set CARDMESH_SIGNING_SECRETS to the \
+             secret from Plain (Settings -> Request signing; with docker compose, in .env), or \
+             keep the gateway on 127.0.0.1 (CARDMESH_PUBLISH_ADDR=127.0.0.1)"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, EnvOverrides};
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        Config::load(None, &EnvOverrides::from_pairs(pairs.iter().copied())).map_err(|e| e.to_string())
+    }
+
+    const DEV: (&str, &str) = ("CARDMESH_SIGNING_SECRETS", super::DEVELOPMENT_SECRET);
+
+    #[test]
+    fn the_development_secret_is_refused_on_a_published_address() {
+        let err = load(&[DEV, ("CARDMESH_PUBLISH_ADDR", "0.0.0.0")]).unwrap_err();
+        assert!(err.contains("CARDMESH_PUBLISH_ADDR"), "{err}");
+        assert!(err.contains("CARDMESH_SIGNING_SECRETS"), "{err}");
+        assert!(err.contains("0.0.0.0"), "{err}");
+        let err = load(&[
+            ("CARDMESH_SIGNING_SECRETS", "mine, dev-secret-do-not-use-in-production"),
+            ("CARDMESH_PUBLISH_ADDR", "192.168.1.5"),
+        ])
+        .unwrap_err();
+        assert!(err.contains("192.168.1.5"), "{err}");
+    }
+
+    #[test]
+    fn without_a_publish_address_the_listen_address_counts() {
+        let err = load(&[DEV]).unwrap_err();
+        assert!(err.contains("CARDMESH_LISTEN"), "listen defaults to 0.0.0.0: {err}");
+        load(&[DEV, ("CARDMESH_LISTEN", "127.0.0.1:8080")]).expect("loopback listen");
+    }
+
+    #[test]
+    fn loopback_publishing_or_a_real_secret_starts() {
+        // Inside a container the gateway listens on 0.0.0.0; the host publishes it on loopback.
+        let config = load(&[DEV, ("CARDMESH_LISTEN", "0.0.0.0:8080"), ("CARDMESH_PUBLISH_ADDR", "127.0.0.1")]).unwrap();
+        assert_eq!(config.publish_address, Some("127.0.0.1".parse().unwrap()));
+        load(&[DEV, ("CARDMESH_PUBLISH_ADDR", "::1")]).expect("IPv6 loopback");
+        load(&[("CARDMESH_SIGNING_SECRETS", "from-plain"), ("CARDMESH_PUBLISH_ADDR", "0.0.0.0")])
+            .expect("a real secret");
+    }
+
+    #[test]
+    fn a_bad_publish_address_names_the_variable() {
+        let err = load(&[("CARDMESH_SIGNING_SECRETS", "s"), ("CARDMESH_PUBLISH_ADDR", "localhost:8080")]).unwrap_err();
+        assert!(err.contains("publish_address"), "{err}");
+    }
+}

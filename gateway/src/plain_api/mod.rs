@@ -1,0 +1,161 @@
+//! Plain's GraphQL API: after a cardmesh invalidation, make Plain reload the invalidated
+//! cards, so the agent sees the new data now rather than when Plain's copy expires.
+//!
+//! Off unless `plain_api.api_key` (`CARDMESH_PLAIN_API_KEY`) is set. For every invalidated
+//! card, `reloadCustomerCardInstance(input: { customerId, customerCardConfigId, threadId? })`
+//! is sent; card keys map to config ids through `customerCardConfigs` ([`configs`]). Plain's
+//! answers never fail the invalidation: each is logged with its code, counted in
+//! `cardmesh_plain_reloads_total{outcome}` and reported in the invalidation's answer.
+
+mod configs;
+mod graphql;
+mod invalidation;
+mod metrics;
+mod reload;
+
+use std::sync::Arc;
+
+use futures::future::join_all;
+use serde_json::{json, Value};
+
+pub use graphql::{
+    CallError, MutationError, MutationFieldError, CARD_CONFIGS_QUERY, CUSTOMER_BY_EXTERNAL_ID_QUERY, RELOAD_MUTATION,
+};
+pub use invalidation::{customer_for_external, reloads_after_invalidation, CustomerLookupError};
+pub use reload::{ReloadKey, ReloadOutcome};
+
+use crate::config::PlainApiSettings;
+
+/// The card reloads of one gateway.
+pub struct PlainApi {
+    client: Arc<graphql::GraphQlClient>,
+    configs: Arc<configs::CardConfigs>,
+    reloader: reload::Reloader,
+    metrics: Arc<metrics::ReloadMetrics>,
+}
+
+/// One reload the invalidation asked for, and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// The card; `None` when the customer's card list could not be fetched.
+    pub card_key: Option<String>,
+    pub thread_id: Option<String>,
+    pub outcome: ReloadOutcome,
+    /// True when this invalidation joined a reload another one had queued.
+    pub coalesced: bool,
+}
+
+impl PlainApi {
+    /// The reloads for `settings`, or `None` while no API key is set.
+    pub fn new(settings: &PlainApiSettings) -> Option<Self> {
+        let client = Arc::new(graphql::GraphQlClient::new(settings)?);
+        let configs = Arc::new(configs::CardConfigs::new(settings.config_refresh));
+        let metrics = Arc::new(metrics::ReloadMetrics::default());
+        let reloader =
+            reload::Reloader::new(client.clone(), configs.clone(), settings.max_concurrency, metrics.clone());
+        Some(Self { client, configs, reloader, metrics })
+    }
+
+    /// Asks Plain to reload the cards of `customer_id` that an invalidation dropped:
+    /// `card_keys`, or every enabled card when `None`, in `thread_id` when given. Waits for
+    /// the answers (each call is bounded by `plain_api.timeout`) and reports each; never fails.
+    pub async fn reload_invalidated(
+        &self,
+        customer_id: &str,
+        card_keys: Option<&[String]>,
+        thread_id: Option<&str>,
+    ) -> Vec<ReloadReport> {
+        let keys: Vec<String> = match card_keys {
+            Some(keys) => keys.to_vec(),
+            None => match self.configs.all(&self.client).await {
+                Ok(all) => all.into_iter().map(|(key, _)| key).collect(),
+                Err(e) => {
+                    self.metrics.record(e.code());
+                    tracing::warn!(customer_id, outcome = e.code(), error = %e, "cannot list the cards to reload");
+                    let outcome = ReloadOutcome::Failed(e);
+                    return vec![ReloadReport {
+                        card_key: None,
+                        thread_id: thread_id.map(str::to_owned),
+                        outcome,
+                        coalesced: false,
+                    }];
+                }
+            },
+        };
+        let queued: Vec<_> = keys
+            .into_iter()
+            .map(|card_key| {
+                let key = ReloadKey {
+                    customer_id: customer_id.to_owned(),
+                    card_key,
+                    thread_id: thread_id.map(str::to_owned),
+                };
+                let (outcome, coalesced) = self.reloader.request(key.clone());
+                async move {
+                    ReloadReport {
+                        card_key: Some(key.card_key),
+                        thread_id: key.thread_id,
+                        outcome: outcome.await,
+                        coalesced,
+                    }
+                }
+            })
+            .collect();
+        join_all(queued).await
+    }
+
+    /// Plain's id of the customer whose external id is `external_id`; `None` when Plain
+    /// has no such customer. Lets a card service, which knows its own ids only, report a
+    /// change.
+    pub async fn customer_id_for_external(&self, external_id: &str) -> Result<Option<String>, CallError> {
+        let data = self
+            .client
+            .run("CustomerByExternalId", CUSTOMER_BY_EXTERNAL_ID_QUERY, json!({ "externalId": external_id }))
+            .await?;
+        match &data["customerByExternalId"] {
+            Value::Null => Ok(None),
+            customer => match customer["id"].as_str() {
+                Some(id) => Ok(Some(id.to_owned())),
+                None => Err(CallError::InvalidResponse("customerByExternalId has no id".into())),
+            },
+        }
+    }
+
+    /// `cardmesh_plain_reloads_total` in the Prometheus text format.
+    pub fn render_metrics(&self) -> String {
+        self.metrics.render()
+    }
+}
+
+impl ReloadReport {
+    /// The report as the invalidation's answer shows it:
+    /// `{"cardKey", "threadId", "outcome", "coalesced", "customerCardConfigId"?, "error"?}`.
+    pub fn to_json(&self) -> Value {
+        let mut report = json!({
+            "cardKey": self.card_key,
+            "threadId": self.thread_id,
+            "outcome": self.outcome.code(),
+            "coalesced": self.coalesced,
+        });
+        match &self.outcome {
+            ReloadOutcome::Reloaded { config_id } => report["customerCardConfigId"] = json!(config_id),
+            ReloadOutcome::Refused { config_id, error } => {
+                report["customerCardConfigId"] = json!(config_id);
+                report["error"] = json!(error);
+            }
+            ReloadOutcome::Failed(e) => {
+                report["error"] = json!({ "message": e.to_string() });
+                if let CallError::Http { status, .. } = e {
+                    report["error"]["status"] = json!(status);
+                }
+            }
+            ReloadOutcome::UnknownCard | ReloadOutcome::Abandoned => {}
+        }
+        report
+    }
+}
+
+/// The `reloads` of an invalidation's answer.
+pub fn reports_json(reports: &[ReloadReport]) -> Value {
+    Value::Array(reports.iter().map(ReloadReport::to_json).collect())
+}

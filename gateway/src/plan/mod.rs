@@ -1,0 +1,157 @@
+//! Planning, the first step of answering a Plain request: for every requested key, in
+//! request order, decide how it is answered. Route lookup (which service owns the key),
+//! cache lookup (one round trip for every routed key) and single flight (a missed card is
+//! drawn once however many requests want it at the same time).
+//!
+//! Planning never waits on a card service. What it decides is carried out by
+//! [`crate::draw`] (the cards this request leads) and [`crate::assemble`] (waiting, stale
+//! copies, fallbacks, the 503 rule, size fitting).
+
+use std::sync::Arc;
+
+use tracing::field::Empty;
+use tracing::Instrument;
+
+use crate::cache::{self, CardCache, CardCacheKeys, Generations, RequestKeys};
+use crate::draw::Assignment;
+use crate::flight::{Flights, Join, Waiter};
+use crate::plain::{CardJson, CardRequest};
+use crate::route::{CardInfo, Lookup, RoutingTable};
+
+/// How one requested key is answered.
+pub enum CardPlan<'t> {
+    /// From the cache.
+    Cached { card: CardJson, info: &'t CardInfo },
+    /// No service owns the key: no data.
+    Unknown(String),
+    /// Some service has not described itself yet; the key may be one of its cards.
+    Undiscovered(String),
+    /// Drawn by this or a concurrent request.
+    Wait(Pending),
+}
+
+impl CardPlan<'_> {
+    /// Answered without waiting or failing.
+    pub fn is_settled(&self) -> bool {
+        matches!(self, CardPlan::Cached { .. } | CardPlan::Unknown(_))
+    }
+}
+
+/// A card being drawn, with what is needed to find its stale copy.
+pub struct Pending {
+    pub info: CardInfo,
+    pub keys: CardCacheKeys,
+    pub generations: Generations,
+    pub waiter: Waiter,
+}
+
+/// The plan of one request.
+pub struct Plan<'t> {
+    /// One per requested key, in request order.
+    pub cards: Vec<CardPlan<'t>>,
+    /// The cards this request leads: to be drawn (by [`crate::draw::draw_cards`]) for this
+    /// request and every request following it.
+    pub assignments: Vec<Assignment>,
+    /// Cards found fresh in the cache.
+    pub hits: usize,
+    /// Routed cards not found fresh in the cache (drawn by this or another request).
+    pub misses: usize,
+}
+
+impl Plan<'_> {
+    /// Every card is known already (the usual case: all cache hits): nothing to wait for.
+    pub fn is_settled(&self) -> bool {
+        self.cards.iter().all(CardPlan::is_settled)
+    }
+}
+
+/// Where planning looks things up.
+pub struct Planner<'a> {
+    pub table: &'a RoutingTable,
+    /// The response cache; `None` when it is off, and then every request draws its own
+    /// cards (no flight is shared).
+    pub cache: Option<&'a Arc<CardCache>>,
+    pub flights: &'a Arc<Flights>,
+    /// Ignore fresh cached copies: every routed card is drawn again (and cached again);
+    /// stale copies still stand in for failed cards. Default off; only the
+    /// [card preview](crate::preview)'s Reload sets it.
+    pub bypass_cache: bool,
+}
+
+impl<'a> Planner<'a> {
+    /// Plans the cards `keys` of `request` from workspace `workspace_id`. Inside a
+    /// `cache_lookup` span while tracing; records `cache_hits` and `cache_misses` on the
+    /// current (request) span while tracing.
+    pub async fn plan(&self, request: &CardRequest, keys: &[String], workspace_id: &str) -> Plan<'a> {
+        let table = self.table;
+        let lookups: Vec<Lookup<'a>> = keys.iter().map(|key| table.lookup(key)).collect();
+        let mut request_keys = RequestKeys::new(workspace_id, request);
+        let routed: Vec<CardCacheKeys> = lookups
+            .iter()
+            .filter_map(|lookup| match lookup {
+                Lookup::Routed(info) => Some(request_keys.card(&info.key, info.scope)),
+                Lookup::Unknown | Lookup::Undiscovered => None,
+            })
+            .collect();
+        let slots = self.lookup(&routed).await;
+
+        let mut plan = Plan { cards: Vec::with_capacity(keys.len()), assignments: Vec::new(), hits: 0, misses: 0 };
+        let mut routed = routed.into_iter().zip(slots);
+        for (key, lookup) in keys.iter().zip(lookups) {
+            let card = match lookup {
+                Lookup::Unknown => CardPlan::Unknown(key.clone()),
+                Lookup::Undiscovered => CardPlan::Undiscovered(key.clone()),
+                Lookup::Routed(info) => {
+                    let (cache_keys, slot) = routed.next().expect("one slot per routed key");
+                    self.routed(&mut plan, info, cache_keys, slot)
+                }
+            };
+            plan.cards.push(card);
+        }
+        crate::telemetry::record_on_current("cache_hits", plan.hits);
+        crate::telemetry::record_on_current("cache_misses", plan.misses);
+        plan
+    }
+
+    /// The cache's slots of `routed`: one round trip, in a `cache_lookup` span while tracing.
+    async fn lookup(&self, routed: &[CardCacheKeys]) -> Vec<cache::Slot> {
+        let Some(cache) = self.cache else {
+            return vec![cache::Slot { generations: Generations::default(), fresh: None }; routed.len()];
+        };
+        let span = cardmesh_telemetry::span_if_tracing(|| {
+            tracing::info_span!("cache_lookup", cards = routed.len(), hits = Empty, misses = Empty)
+        });
+        let slots = cache.lookup(&routed.iter().collect::<Vec<_>>()).instrument(span.clone()).await;
+        let hits = slots.iter().filter(|s| s.fresh.is_some()).count();
+        span.record("hits", hits).record("misses", slots.len() - hits);
+        slots
+    }
+
+    /// The plan of a routed card: its fresh copy, else a wait on its flight (leading it
+    /// when nobody draws the card yet).
+    fn routed(&self, plan: &mut Plan<'a>, info: &'a CardInfo, keys: CardCacheKeys, slot: cache::Slot) -> CardPlan<'a> {
+        if let Some(card) = slot.fresh.filter(|_| !self.bypass_cache) {
+            plan.hits += 1;
+            return CardPlan::Cached { card, info };
+        }
+        plan.misses += 1;
+        let join = match self.cache {
+            Some(_) => self.flights.join(&keys.fresh),
+            None => Join::Leader(Flights::solo(&keys.fresh)),
+        };
+        let waiter = match join {
+            Join::Follower(waiter) => waiter,
+            Join::Leader(leader) => {
+                let waiter = leader.waiter();
+                plan.assignments.push(Assignment {
+                    info: info.clone(),
+                    keys: keys.clone(),
+                    generations: slot.generations,
+                    leader,
+                });
+                waiter
+            }
+        };
+        CardPlan::Wait(Pending { info: info.clone(), keys, generations: slot.generations, waiter })
+    }
+}

@@ -1,0 +1,52 @@
+"""Write a cardmesh card service in Python with domain code only.
+
+A card service owns a few Plain customer cards. Its author writes one :class:`CardProvider`
+(the service's name, its cards, and how to draw one card for one customer) and calls
+:func:`run` (or ``await serve(provider)``); the kit answers the gateway's
+``cardmesh.v1.CardService`` gRPC calls, reports gRPC health, logs without emails, joins the
+gateway's traces, counts Prometheus metrics, and shuts down gracefully on SIGTERM.
+
+    from cardmesh_kit import Card, CardContext, CardProvider, CardSpec, run
+    from cardmesh_kit.build import badge, row, text, BadgeColor
+
+    class Hello(CardProvider):
+        name = "hello"
+
+        def cards(self):
+            return [CardSpec("hello", "Hello")]
+
+        async def card(self, key: str, ctx: CardContext) -> Card:
+            if ctx.customer.external_id is None:
+                return Card.no_data()
+            return Card([row([text("Customer")],
+                             [badge(ctx.customer.external_id, color=BadgeColor.BLUE)])])
+
+    if __name__ == "__main__":
+        run(Hello())
+"""
+
+from .build import CardError
+from .card import DEFAULT_TTL, Card, CardSpec, Scope
+from .context import CardContext, Customer, Tenant, Thread
+from .fixture import FIXTURES_ENV, fixture_from_env
+from .index import CustomerIndex
+from .metrics import ServiceMetrics
+from .provider import CardProvider
+from .serve import (
+    DEFAULT_LISTEN,
+    LISTEN_ENV,
+    METRICS_LISTEN_ENV,
+    RunningService,
+    run,
+    serve,
+    start,
+)
+from .tls import TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV, ServerTls
+
+__all__ = [
+    "DEFAULT_LISTEN", "DEFAULT_TTL", "FIXTURES_ENV", "LISTEN_ENV", "METRICS_LISTEN_ENV",
+    "TLS_CERT_ENV", "TLS_CLIENT_CA_ENV", "TLS_KEY_ENV", "Card", "CardContext", "CardError",
+    "CardProvider", "CardSpec", "Customer", "CustomerIndex", "RunningService", "Scope",
+    "ServerTls", "ServiceMetrics", "Tenant", "Thread", "fixture_from_env", "run", "serve",
+    "start",
+]

@@ -1,0 +1,28 @@
+/**
+ * `@cardmesh/kit`: write a cardmesh card service in TypeScript.
+ *
+ * ```ts
+ * import { uiComponent } from "@team-plain/ui-components";
+ * import { serve, type CardProvider } from "@cardmesh/kit";
+ *
+ * const provider: CardProvider = {
+ *   name: "orders",
+ *   cards: [{ key: "last-order", title: "Last order", defaultTtlSeconds: 300 }],
+ *   card: (key, ctx) => [uiComponent.text({ text: `Hello ${ctx.customer.id}` })],
+ * };
+ * await serve(provider);
+ * ```
+ */
+export { Card, DEFAULT_TTL_SECONDS, type CardAnswer, type CardReturn, type CardSpec, type PlainComponent, type Scope } from "./cards.js";
+export { catalogue, type Catalogue } from "./catalogue.js";
+export type { CardContext, Customer, PlainRef } from "./context.js";
+export { CardError, toComponents } from "./convert.js";
+export { CustomerIndex } from "./customer-index.js";
+export * from "./env.js";
+export { Logger, scrubEmails, type Level } from "./log.js";
+export type { CardProvider } from "./provider.js";
+export { CARD_SERVICE_NAME, checkSpecs, serve, startService, type RunningService, type StartOptions } from "./serve.js";
+export { toResult } from "./server.js";
+export { Tracing } from "./trace.js";
+export { validateComponents, type Finding, type Report } from "./validate.js";
+export * as proto from "./generated/cardmesh/v1/card_service.js";

@@ -1,0 +1,125 @@
+/**
+ * The `cardmesh.v1.CardService` handlers around a {@link CardProvider}: `Describe` from its
+ * cards, `GetCards` with one result per requested key, in request order.
+ */
+import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
+
+import { type CardAnswer, toDefinition } from "./cards.js";
+import { catalogue } from "./catalogue.js";
+import { contextFrom } from "./context.js";
+import { CardError, toComponents } from "./convert.js";
+import type {
+  CardResult,
+  CardServiceServer,
+  DescribeRequest,
+  DescribeResponse,
+  GetCardsRequest,
+  GetCardsResponse,
+} from "./generated/cardmesh/v1/card_service.js";
+import type { Logger } from "./log.js";
+import type { ServiceMetrics } from "./metrics.js";
+import { type CardProvider, drawCards } from "./provider.js";
+import type { Tracing } from "./trace.js";
+
+/** What the handlers need besides the provider. */
+export interface ServerParts {
+  logger: Logger;
+  metrics: ServiceMetrics;
+  tracing: Tracing;
+}
+
+/** A gRPC error for the callback. */
+interface GrpcError {
+  code: number;
+  details: string;
+}
+
+/** The service implementation to add to a `@grpc/grpc-js` server. */
+export function cardService(provider: CardProvider, parts: ServerParts): CardServiceServer {
+  return {
+    describe(_call: ServerUnaryCall<DescribeRequest, DescribeResponse>, callback: sendUnaryData<DescribeResponse>) {
+      parts.metrics.describe();
+      callback(null, { serviceName: provider.name, cards: provider.cards.map(toDefinition) });
+    },
+    getCards(call: ServerUnaryCall<GetCardsRequest, GetCardsResponse>, callback: sendUnaryData<GetCardsResponse>) {
+      getCards(provider, parts, call).then(
+        (response) => callback(null, response),
+        (error: GrpcError | Error) =>
+          callback("code" in error ? error : { code: status.INTERNAL, details: `card service failed: ${error.message}` }),
+      );
+    },
+  };
+}
+
+async function getCards(
+  provider: CardProvider,
+  { logger, metrics, tracing }: ServerParts,
+  call: ServerUnaryCall<GetCardsRequest, GetCardsResponse>,
+): Promise<GetCardsResponse> {
+  const started = performance.now();
+  const request = call.request;
+  const traceparent = call.metadata.get("traceparent")[0];
+  const span = tracing.startGetCards(typeof traceparent === "string" ? traceparent : undefined, provider.name, request.cardKeys.length);
+  const ctx = contextFrom(request, span.traceId);
+  if (ctx === undefined) {
+    metrics.invalidGetCards();
+    span.end(status.INVALID_ARGUMENT);
+    const error: GrpcError = { code: status.INVALID_ARGUMENT, details: "GetCardsRequest.customer is required" };
+    throw error;
+  }
+  const unique = [...new Set(request.cardKeys)];
+  const answers = await drawCards(provider, unique, ctx);
+  const byKey = new Map(unique.map((key) => [key, toResult(key, answers.get(key))]));
+  const results = request.cardKeys.map((key) => byKey.get(key) as CardResult);
+
+  for (const result of byKey.values()) {
+    if (result.outcome?.$case === "error") {
+      logger.warn("card could not be drawn", {
+        service: provider.name,
+        key: result.key,
+        customer_id: ctx.customer.id,
+        reason: result.outcome.error.reason,
+        trace_id: span.traceId,
+      });
+    }
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  logger.debug("answered GetCards", {
+    service: provider.name,
+    keys: request.cardKeys,
+    customer_id: ctx.customer.id,
+    elapsed_ms: Math.round(elapsed * 1000),
+    trace_id: span.traceId,
+  });
+  metrics.getCards(elapsed, results);
+  span.end(status.OK);
+  return { results };
+}
+
+/** The proto result of one answer. Components are validated and converted here, so a tree
+ * Plain would refuse becomes a card error naming its JSON path. */
+export function toResult(key: string, answer: CardAnswer | undefined): CardResult {
+  const error = (reason: string): CardResult => ({ key, outcome: { $case: "error", error: { reason } } });
+  if (answer === undefined) return error("the provider returned no answer for this key");
+  switch (answer.kind) {
+    case "noData":
+      return { key, outcome: { $case: "noData", noData: {} } };
+    case "error":
+      return error(answer.reason);
+    case "components": {
+      const { min, max } = catalogue().timeToLiveSeconds;
+      const ttl = answer.ttlSeconds;
+      if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= min && ttl <= max)) {
+        return error(`invalid card: timeToLiveSeconds ${ttl} must be whole seconds from ${min} to ${max}`);
+      }
+      try {
+        const { components } = toComponents(answer.components);
+        const result: CardResult = { key, outcome: { $case: "components", components: { components } } };
+        if (ttl !== undefined) result.timeToLiveSeconds = ttl;
+        return result;
+      } catch (thrown) {
+        return error(thrown instanceof CardError ? thrown.message : `cannot convert the card: ${String(thrown)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,207 @@
+//! A stand-in for Plain's GraphQL API on a real socket (127.0.0.1, port 0): it records every
+//! request and answers `customerCardConfigs` and `reloadCustomerCardInstance` the way
+//! Plain's schema says, with failures chosen by customer id:
+//!
+//! | `customerId` | answer |
+//! | --- | --- |
+//! | [`MUTATION_ERROR_CUSTOMER`] | `200` with a `MutationError` |
+//! | [`HTTP_500_CUSTOMER`] | `500` with a GraphQL `errors` body |
+//! | [`TIMEOUT_CUSTOMER`] | never answers |
+//! | any other | `200`, `customerCardInstance` loading |
+//!
+//! `customerByExternalId` finds the customers given to [`PlainGraphQl::add_customer`]. A
+//! request without `Authorization: Bearer <the key>` gets `401`.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The API key the stand-in accepts.
+pub const PLAIN_API_KEY: &str = "plainApiKey_test_123";
+/// A customer whose reloads Plain refuses with a `MutationError`.
+pub const MUTATION_ERROR_CUSTOMER: &str = "c_mutation_error";
+/// A customer whose reloads answer HTTP 500.
+pub const HTTP_500_CUSTOMER: &str = "c_http_500";
+/// A customer whose reloads never answer.
+pub const TIMEOUT_CUSTOMER: &str = "c_timeout";
+
+/// One request the stand-in received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The JSON body: `operationName`, `query`, `variables`.
+    pub body: Value,
+}
+
+impl Recorded {
+    pub fn operation(&self) -> &str {
+        self.body["operationName"].as_str().unwrap_or_default()
+    }
+
+    pub fn query(&self) -> &str {
+        self.body["query"].as_str().unwrap_or_default()
+    }
+
+    pub fn variables(&self) -> &Value {
+        &self.body["variables"]
+    }
+}
+
+#[derive(Clone)]
+struct Shared {
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    configs: Arc<Mutex<Vec<(String, String)>>>,
+    /// External id to Plain customer id.
+    customers: Arc<Mutex<Vec<(String, String)>>>,
+    /// While true, reloads wait before answering.
+    held: watch::Receiver<bool>,
+}
+
+/// The running stand-in.
+pub struct PlainGraphQl {
+    pub addr: std::net::SocketAddr,
+    shared: Shared,
+    hold: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl PlainGraphQl {
+    /// Starts the stand-in with card configs `key → id`.
+    pub async fn start(configs: &[(&str, &str)]) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind graphql");
+        let addr = listener.local_addr().expect("addr");
+        let (hold, held) = watch::channel(false);
+        let shared = Shared {
+            requests: Arc::default(),
+            configs: Arc::new(Mutex::new(configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())),
+            customers: Arc::default(),
+            held,
+        };
+        let app = Router::new().route("/graphql/v1", post(answer)).with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, shared, hold, task }
+    }
+
+    /// The endpoint, for `CARDMESH_PLAIN_API_URL`.
+    pub fn url(&self) -> String {
+        format!("http://{}/graphql/v1", self.addr)
+    }
+
+    /// Everything received so far, in order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// The `reloadCustomerCardInstance` requests received so far.
+    pub fn reloads(&self) -> Vec<Recorded> {
+        self.requests().into_iter().filter(|r| r.operation() == "ReloadCustomerCardInstance").collect()
+    }
+
+    /// How many `customerCardConfigs` queries were received.
+    pub fn config_queries(&self) -> usize {
+        self.requests().iter().filter(|r| r.operation() == "CustomerCardConfigs").count()
+    }
+
+    /// Replaces the card configs (a card added or removed in Plain).
+    pub fn set_configs(&self, configs: &[(&str, &str)]) {
+        *self.shared.configs.lock().unwrap() =
+            configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    }
+
+    /// Makes `customerByExternalId(external_id)` answer the customer `id`.
+    pub fn add_customer(&self, external_id: &str, id: &str) {
+        self.shared.customers.lock().unwrap().push((external_id.to_owned(), id.to_owned()));
+    }
+
+    /// Makes reloads wait until [`Self::release`].
+    pub fn hold(&self) {
+        self.hold.send_replace(true);
+    }
+
+    /// Lets held reloads answer.
+    pub fn release(&self) {
+        self.hold.send_replace(false);
+    }
+}
+
+impl Drop for PlainGraphQl {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn answer(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let recorded = Recorded { authorization: header("authorization"), content_type: header("content-type"), body };
+    shared.requests.lock().unwrap().push(recorded.clone());
+    if recorded.authorization.as_deref() != Some(&format!("Bearer {PLAIN_API_KEY}")) {
+        return (StatusCode::UNAUTHORIZED, Json(json!({ "errors": [{ "message": "Authentication required" }] })));
+    }
+    match recorded.operation() {
+        "CustomerCardConfigs" => {
+            let configs: Vec<Value> = shared
+                .configs
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(key, id)| json!({ "id": id, "key": key, "isEnabled": true }))
+                .collect();
+            (StatusCode::OK, Json(json!({ "data": { "customerCardConfigs": configs } })))
+        }
+        "CustomerByExternalId" => {
+            let wanted = recorded.variables()["externalId"].as_str().unwrap_or_default();
+            let customers = shared.customers.lock().unwrap();
+            let found = customers.iter().find(|(external, _)| external == wanted);
+            let customer = found.map(|(external, id)| json!({ "id": id, "externalId": external }));
+            (StatusCode::OK, Json(json!({ "data": { "customerByExternalId": customer } })))
+        }
+        "ReloadCustomerCardInstance" => {
+            let mut held = shared.held.clone();
+            let _ = held.wait_for(|held| !held).await;
+            match recorded.variables()["input"]["customerId"].as_str().unwrap_or_default() {
+                MUTATION_ERROR_CUSTOMER => (
+                    StatusCode::OK,
+                    Json(json!({ "data": { "reloadCustomerCardInstance": {
+                        "customerCardInstance": null,
+                        "error": {
+                            "message": "Customer not found", "type": "VALIDATION", "code": "input_validation",
+                            "fields": [{ "field": "customerId", "message": "Customer not found", "type": "NOT_FOUND" }]
+                        }
+                    }}})),
+                ),
+                HTTP_500_CUSTOMER => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(json!({ "errors": [{ "message": "Internal server error" }] })),
+                ),
+                TIMEOUT_CUSTOMER => std::future::pending().await,
+                _ => (
+                    StatusCode::OK,
+                    Json(json!({ "data": { "reloadCustomerCardInstance": {
+                        "customerCardInstance": { "__typename": "CustomerCardInstanceLoading" },
+                        "error": null
+                    }}})),
+                ),
+            }
+        }
+        other => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "errors": [{ "message": format!("unknown operation {other:?}") }] })),
+        ),
+    }
+}

@@ -1,0 +1,46 @@
+//! The end-to-end suite refuses images built from other sources than the checkout's, and
+//! says which script rebuilds them (see `cardmesh_tests::containers::check_fresh`).
+
+use cardmesh_tests::containers::{check_fresh, source_hash, tag, BUILD_IMAGES, GATEWAY_IMAGE, SOURCE_HASH_LABEL};
+
+fn docker() -> testcontainers::bollard::Docker {
+    testcontainers::bollard::Docker::connect_with_local_defaults()
+        .expect("connect to the Docker daemon (scripts/start-docker.sh)")
+}
+
+#[test]
+fn the_source_hash_is_stable_and_covers_the_gateway_sources() {
+    let hash = source_hash();
+    assert_eq!(hash, source_hash(), "the same checkout hashes the same");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("root").to_path_buf();
+    let out = std::process::Command::new("bash")
+        .arg(root.join("scripts/source-hash.sh"))
+        .arg("--files")
+        .output()
+        .expect("--files");
+    let files = String::from_utf8(out.stdout).expect("UTF-8");
+    for covered in ["Cargo.lock", "gateway/src/main.rs", "services/kit/src/lib.rs", "docker/Dockerfile"] {
+        assert!(files.lines().any(|f| f == covered), "{covered} is hashed:\n{files}");
+    }
+    assert!(
+        !files.lines().any(|f| f.starts_with("tests/") || f.ends_with(".md")),
+        "tests and docs are not image sources:\n{files}"
+    );
+}
+
+#[tokio::test]
+async fn an_image_without_the_label_or_with_another_hash_is_refused_naming_the_rebuild_script() {
+    let docker = docker();
+    // A base image: it carries no source label at all.
+    let err = check_fresh(&docker, "debian:bookworm-slim", &source_hash()).await.expect_err("no label");
+    assert!(err.contains(SOURCE_HASH_LABEL) && err.contains(BUILD_IMAGES), "{err}");
+
+    // The gateway image, against the hash of other sources.
+    let gateway = format!("{GATEWAY_IMAGE}:{}", tag());
+    let other = "0".repeat(64);
+    let err = check_fresh(&docker, &gateway, &other).await.expect_err("another checkout");
+    assert!(err.contains("is stale") && err.contains(BUILD_IMAGES) && err.contains(&gateway), "{err}");
+
+    // And against this checkout: scripts/build-images.sh labelled it with this hash.
+    check_fresh(&docker, &gateway, &source_hash()).await.unwrap_or_else(|e| panic!("{e}"));
+}
