@@ -1,17 +1,24 @@
 //! The admin token check shared by every authenticated admin route (`POST /admin/invalidate`
-//! and the preview's JSON endpoints).
+//! and the preview's JSON endpoints). Its refusal turns into
+//! [`crate::error::GatewayError::AdminOff`] or [`crate::error::GatewayError::InvalidAdminToken`].
 
 use axum::http::{header, HeaderMap};
 use subtle::ConstantTimeEq;
 
 use crate::config::Config;
-use crate::error::GatewayError;
+
+/// Why an admin request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminRefusal {
+    /// No `admin_token` is configured: the admin endpoints are off (404).
+    Off,
+    /// `Authorization: Bearer <admin_token>` is missing or wrong (401).
+    InvalidToken,
+}
 
 /// Passes when `Authorization: Bearer <admin_token>` matches (constant-time comparison).
-/// [`GatewayError::AdminOff`] (404) while no `admin_token` is configured,
-/// [`GatewayError::InvalidAdminToken`] (401) for a missing or wrong token.
-pub fn require_admin_token(config: &Config, headers: &HeaderMap) -> Result<(), GatewayError> {
-    let token = config.admin_token.as_ref().ok_or(GatewayError::AdminOff)?;
+pub fn require_admin_token(config: &Config, headers: &HeaderMap) -> Result<(), AdminRefusal> {
+    let token = config.admin_token.as_ref().ok_or(AdminRefusal::Off)?;
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -20,6 +27,6 @@ pub fn require_admin_token(config: &Config, headers: &HeaderMap) -> Result<(), G
     if bool::from(presented.as_bytes().ct_eq(token.expose().as_bytes())) {
         Ok(())
     } else {
-        Err(GatewayError::InvalidAdminToken)
+        Err(AdminRefusal::InvalidToken)
     }
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 
-pub use admin::require_admin_token;
+pub use admin::{require_admin_token, AdminRefusal};
 pub use headers::HeaderCheck;
 pub use rate::KeyedLimiter;
 

@@ -10,5 +10,5 @@ use crate::gateway::Gateway;
 /// (404) while no admin token is configured, [`GatewayError::InvalidAdminToken`] (401)
 /// otherwise.
 pub(super) fn require_admin(gateway: &Gateway, headers: &HeaderMap) -> Result<(), GatewayError> {
-    crate::access::require_admin_token(gateway.config(), headers)
+    Ok(crate::access::require_admin_token(gateway.config(), headers)?)
 }
