@@ -63,7 +63,8 @@ export function probedAccounts() {
       name: PROBES.script,
       company: PROBES.img,
       tier: 'pro',
-      signupDate: ALL,
+      // The service checks its fixture's cards at load: a date that is not RFC 3339 is refused.
+      signupDate: '2026-03-01T09:30:00Z',
       adminUrl: `https://admin.example.com/"><img src=x onerror="window.__xss='url'">`,
     },
   });
