@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the host tools cardmesh's build and end-to-end tests need (Debian 12, as root):
-#   docker.io (Engine 20.10), docker-compose (v1), debootstrap, redis-server, wrk.
+#   docker.io (Engine 20.10), docker-compose (v1), debootstrap, redis-server, wrk, and
+#   chromium + chromium-driver (the preview page's browser tests, tests/browser/).
 # Idempotent: tools already on PATH are skipped; apt-get update runs at most once.
 set -euo pipefail
 
@@ -19,9 +20,11 @@ declare -A CMD_OF=(
     [debootstrap]=debootstrap
     [redis-server]=redis-server
     [wrk]=wrk
+    [chromium]=chromium
+    [chromium-driver]=chromedriver
 )
 # fixed order for readable output
-PKGS=(docker.io docker-compose debootstrap redis-server wrk)
+PKGS=(docker.io docker-compose debootstrap redis-server wrk chromium chromium-driver)
 
 missing=()
 for pkg in "${PKGS[@]}"; do

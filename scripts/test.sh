@@ -103,6 +103,7 @@ step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the 
 step images      "the project's images (scripts/build-images.sh), labelled with their sources" scripts/build-images.sh
 step fuzz        "fuzz smoke run (scripts/fuzz-smoke.sh, 60 s)"     scripts/fuzz-smoke.sh
 step conformance "Plain's own builders against the validator and the kit (Node 20)" tests/conformance/run.sh
+step browser     "the card preview page in headless Chromium against the real gateway and services" tests/browser/run.sh
 step cargo-test  "cargo test --workspace --locked"                  cargo test --workspace --locked
 step typescript  "TypeScript kit and services (npm ci, tsc --noEmit, node --test)" scripts/test-typescript.sh
 step python      "Python kit and services: ruff, mypy, pytest against the gateway" kits/python/run-tests.sh

@@ -59,6 +59,15 @@ pub enum GatewayError {
     CustomerLookup(#[from] crate::plain_api::CustomerLookupError),
 }
 
+impl From<crate::access::AdminRefusal> for GatewayError {
+    fn from(refusal: crate::access::AdminRefusal) -> Self {
+        match refusal {
+            crate::access::AdminRefusal::Off => GatewayError::AdminOff,
+            crate::access::AdminRefusal::InvalidToken => GatewayError::InvalidAdminToken,
+        }
+    }
+}
+
 impl GatewayError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {

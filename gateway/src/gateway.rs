@@ -156,31 +156,42 @@ impl Gateway {
         workspace_id: &str,
         request_span: &RequestSpanSlot<'_>,
     ) -> Result<Answer, GatewayError> {
-        self.answer_as(request, keys, workspace_id, request_span, false).await
+        self.answer_as(request, keys, workspace_id, request_span, None).await
     }
 
     /// [`Self::answer`], with the [`CardProvenance`] of every card in
-    /// [`Answer::provenance`]: the same answer, plus where each card came from.
+    /// [`Answer::provenance`]: the same answer, plus where each card came from. With
+    /// `bypass_cache`, fresh cached cards are not used: every routed card is drawn again
+    /// (and cached again), but stale copies still stand in for failed cards.
     pub async fn answer_with_provenance(
         &self,
         request: &CardRequest,
         keys: &CardKeys,
         workspace_id: &str,
         request_span: &RequestSpanSlot<'_>,
+        bypass_cache: bool,
     ) -> Result<Answer, GatewayError> {
-        self.answer_as(request, keys, workspace_id, request_span, true).await
+        self.answer_as(request, keys, workspace_id, request_span, Some(bypass_cache)).await
     }
 
+    /// `provenance`: `None` on Plain's path (nothing extra collected, the cache used),
+    /// `Some(bypass_cache)` to collect provenance.
     async fn answer_as(
         &self,
         request: &CardRequest,
         keys: &CardKeys,
         workspace_id: &str,
         request_span: &RequestSpanSlot<'_>,
-        with_provenance: bool,
+        provenance: Option<bool>,
     ) -> Result<Answer, GatewayError> {
+        let with_provenance = provenance.is_some();
         let table = self.router.table();
-        let planner = Planner { table: &table, cache: self.cache.as_ref(), flights: &self.flights };
+        let planner = Planner {
+            table: &table,
+            cache: self.cache.as_ref(),
+            flights: &self.flights,
+            bypass_cache: provenance == Some(true),
+        };
         let plan = planner.plan(request, keys.as_slice(), workspace_id).await;
         let (hits, misses) = (plan.hits, plan.misses);
         let assembler = Assembler {

@@ -24,6 +24,7 @@ pub mod http;
 pub mod plain;
 pub mod plain_api;
 pub mod plan;
+pub mod preview;
 pub mod render;
 pub mod route;
 pub mod telemetry;

@@ -269,7 +269,7 @@ async fn provenance_says_where_each_card_came_from() {
     let (request, keys) = parse_request(text.as_bytes(), 10).unwrap();
     let headers = axum::http::HeaderMap::new();
     let span = RequestSpanSlot::new(&headers);
-    let answer = gateway.answer_with_provenance(&request, &keys, "w_1", &span).await.unwrap();
+    let answer = gateway.answer_with_provenance(&request, &keys, "w_1", &span, false).await.unwrap();
     let provenance = answer.provenance.expect("asked for");
     let sources: Vec<Source> = provenance.iter().map(|p| p.source).collect();
     assert_eq!(
@@ -288,7 +288,7 @@ async fn provenance_says_where_each_card_came_from() {
     if let Some(cache) = gateway.cache() {
         cache.flush().await;
     }
-    let again = gateway.answer_with_provenance(&request, &keys, "w_1", &span).await.unwrap();
+    let again = gateway.answer_with_provenance(&request, &keys, "w_1", &span, false).await.unwrap();
     assert_eq!(again.provenance.unwrap()[0].source, Source::CacheHit);
     assert!(gateway.answer(&request, &keys, "w_1", &span).await.unwrap().provenance.is_none());
 }

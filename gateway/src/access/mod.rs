@@ -5,6 +5,7 @@
 //!
 //! Both are off unless configured. Refusals name the header or the limit, never a value.
 
+mod admin;
 mod headers;
 mod rate;
 
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 
+pub use admin::{require_admin_token, AdminRefusal};
 pub use headers::HeaderCheck;
 pub use rate::KeyedLimiter;
 

@@ -25,10 +25,13 @@ pub(super) fn fit_response(
         tracing::warn!(card_key = %key, bytes = cards[i].as_str().len(), limit,
             reason = "response_too_big", "serving fallback card: the answer would exceed its size limit");
         with.metrics.fallback("response_too_big");
-        total -= cards[i].as_str().len() - replacement.as_str().len();
+        let bytes = cards[i].as_str().len();
+        total -= bytes - replacement.as_str().len();
         cards[i] = replacement;
         if let Some(entry) = provenance.as_deref_mut().and_then(|p| p.get_mut(i)) {
             entry.source = Source::Fallback { reason: "response_too_big" };
+            entry.detail =
+                Some(format!("the answer would exceed its {limit}-byte limit; this {bytes}-byte card was the biggest"));
         }
     }
 }

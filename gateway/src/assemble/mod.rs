@@ -68,6 +68,9 @@ struct Got {
     source: Source,
     service: Option<std::sync::Arc<str>>,
     call_latency: Option<Duration>,
+    /// Why the card failed, when it is a stale copy or a fallback; filled only when
+    /// provenance is collected.
+    detail: Option<String>,
 }
 
 /// A card that could not be drawn fresh.
@@ -106,12 +109,14 @@ impl Assembler<'_> {
                     source: Source::CacheHit,
                     service: Some(info.service_name.clone()),
                     call_latency: None,
+                    detail: None,
                 }),
                 CardPlan::Unknown(key) => Ok(Got {
                     card: CardJson::new(&key, None, None),
                     source: Source::UnknownKey,
                     service: None,
                     call_latency: None,
+                    detail: None,
                 }),
                 CardPlan::Undiscovered(key) => {
                     Err(Failed { key, failure: CardFailure::Undiscovered, pending: None, call_latency: None })
@@ -134,12 +139,12 @@ impl Assembler<'_> {
                     match copy {
                         Some(copy) => {
                             stale += 1;
-                            self.served_stale(&failed, copy)
+                            self.served_stale(&failed, copy, with_provenance)
                         }
                         None => {
                             unreachable += usize::from(failed.failure.is_unreachable());
                             fallback_reasons.push(failed.failure.code());
-                            self.served_fallback(&failed)
+                            self.served_fallback(&failed, with_provenance)
                         }
                     }
                 }
@@ -151,6 +156,7 @@ impl Assembler<'_> {
                     service: got.service,
                     call_latency: got.call_latency,
                     bytes: 0,
+                    detail: got.detail,
                 });
             }
             cards.push(got.card);
@@ -167,7 +173,8 @@ impl Assembler<'_> {
 
     /// The stale copy of a failed card, logged (at debug level while its circuit is open:
     /// the breaker's opening was logged once).
-    fn served_stale(&self, failed: &Failed, copy: CardJson) -> Got {
+    /// `with_detail`: say why in [`Got::detail`] (provenance only).
+    fn served_stale(&self, failed: &Failed, copy: CardJson, with_detail: bool) -> Got {
         if let Some(cache) = self.cache {
             cache.stats().record_stale();
         }
@@ -183,11 +190,12 @@ impl Assembler<'_> {
             source: Source::Stale { reason },
             service: failed.pending.as_ref().map(|(info, _, _)| info.service_name.clone()),
             call_latency: failed.call_latency,
+            detail: with_detail.then(|| failed.failure.to_string()),
         }
     }
 
     /// The fallback card of a failed card, logged like [`Self::served_stale`].
-    fn served_fallback(&self, failed: &Failed) -> Got {
+    fn served_fallback(&self, failed: &Failed, with_detail: bool) -> Got {
         let service = failed.pending.as_ref().map_or("-", |(info, _, _)| &*info.service_name);
         let reason = failed.failure.code();
         if failed.failure.is_circuit_open() {
@@ -201,6 +209,7 @@ impl Assembler<'_> {
             source: Source::Fallback { reason },
             service: failed.pending.as_ref().map(|(info, _, _)| info.service_name.clone()),
             call_latency: failed.call_latency,
+            detail: with_detail.then(|| failed.failure.to_string()),
         }
     }
 
@@ -229,7 +238,7 @@ async fn wait_for(pending: Pending, wait_limit: Duration) -> Result<Got, Failed>
     match drawn {
         Ok(card) => {
             let source = if card.is_no_data() { Source::NoData } else { Source::Fresh };
-            Ok(Got { card, source, service: Some(info.service_name.clone()), call_latency })
+            Ok(Got { card, source, service: Some(info.service_name.clone()), call_latency, detail: None })
         }
         Err(failure) => {
             Err(Failed { key: info.key.clone(), failure, pending: Some((info, keys, generations)), call_latency })
@@ -244,7 +253,8 @@ fn settled_provenance(plan: &CardPlan<'_>) -> CardProvenance {
         CardPlan::Undiscovered(key) => (key.clone(), Source::Fallback { reason: "undiscovered" }, None),
         CardPlan::Wait(p) => (p.info.key.clone(), Source::Fresh, Some(p.info.service_name.clone())),
     };
-    CardProvenance { key, source, service, call_latency: None, bytes: 0 }
+    let detail = matches!(plan, CardPlan::Undiscovered(_)).then(|| CardFailure::Undiscovered.to_string());
+    CardProvenance { key, source, service, call_latency: None, bytes: 0, detail }
 }
 
 /// The `key` of a card's JSON (empty when unreadable).

@@ -1,5 +1,5 @@
 //! Where each card of an answer came from, as data: what a page showing a request's answer
-//! card by card needs (source, owning service, call latency, size). Collected only when
+//! card by card needs (source, owning service, call latency, size, why it failed). Collected only when
 //! asked for ([`crate::Gateway::answer_with_provenance`]), so the hit path does not pay
 //! for it.
 
@@ -41,4 +41,7 @@ pub struct CardProvenance {
     pub call_latency: Option<Duration>,
     /// Bytes of the card's JSON in the answer.
     pub bytes: usize,
+    /// Why a stale or fallback card failed, in words (an invalid card's violations with
+    /// their JSON paths, a call's error, the size limit it broke); `None` otherwise.
+    pub detail: Option<String>,
 }

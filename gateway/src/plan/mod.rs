@@ -72,6 +72,10 @@ pub struct Planner<'a> {
     /// cards (no flight is shared).
     pub cache: Option<&'a Arc<CardCache>>,
     pub flights: &'a Arc<Flights>,
+    /// Ignore fresh cached copies: every routed card is drawn again (and cached again);
+    /// stale copies still stand in for failed cards. Default off; only the
+    /// [card preview](crate::preview)'s Reload sets it.
+    pub bypass_cache: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -126,7 +130,7 @@ impl<'a> Planner<'a> {
     /// The plan of a routed card: its fresh copy, else a wait on its flight (leading it
     /// when nobody draws the card yet).
     fn routed(&self, plan: &mut Plan<'a>, info: &'a CardInfo, keys: CardCacheKeys, slot: cache::Slot) -> CardPlan<'a> {
-        if let Some(card) = slot.fresh {
+        if let Some(card) = slot.fresh.filter(|_| !self.bypass_cache) {
             plan.hits += 1;
             return CardPlan::Cached { card, info };
         }

@@ -116,6 +116,13 @@ impl RoutingTable {
         }
     }
 
+    /// Every routable card, ordered by owning service (configured order), then key.
+    pub fn cards(&self) -> Vec<&CardInfo> {
+        let mut cards: Vec<&CardInfo> = self.routes.values().collect();
+        cards.sort_by(|a, b| (a.service, &a.key).cmp(&(b.service, &b.key)));
+        cards
+    }
+
     /// Number of routable keys.
     pub fn len(&self) -> usize {
         self.routes.len()

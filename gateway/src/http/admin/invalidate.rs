@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use subtle::ConstantTimeEq;
 
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
@@ -43,15 +42,7 @@ pub async fn invalidate(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, GatewayError> {
-    let token = gateway.config().admin_token.as_ref().ok_or(GatewayError::AdminOff)?;
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !bool::from(presented.as_bytes().ct_eq(token.expose().as_bytes())) {
-        return Err(GatewayError::InvalidAdminToken);
-    }
+    crate::access::require_admin_token(gateway.config(), &headers)?;
     let request: Invalidate = serde_json::from_slice(&body).map_err(|e| {
         GatewayError::InvalidAdminBody(format!(
             "expected {{\"customerId\" or \"externalId\": \"…\", \"cardKeys\": [\"…\"]?, \"threadId\": \"…\"?}}: {e}"

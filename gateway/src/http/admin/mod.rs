@@ -1,6 +1,6 @@
 //! The admin listener (`admin_listen`, default `127.0.0.1:9090`): `GET /metrics` in the
-//! Prometheus text format and `POST /admin/invalidate`. It is a listener of its own so that
-//! neither is ever exposed where Plain's requests arrive: Plain's port faces the internet,
+//! Prometheus text format, `POST /admin/invalidate` and the [card preview](crate::preview).
+//! It is a listener of its own so that none of them is ever exposed where Plain's requests arrive: Plain's port faces the internet,
 //! the admin listener belongs on an internal network.
 
 mod invalidate;
@@ -18,7 +18,10 @@ use crate::gateway::Gateway;
 /// The admin routes:
 /// - `GET /metrics`: every metric, Prometheus text;
 /// - `POST /admin/invalidate`: drop a customer's cached cards (bearer `admin_token`; 404
-///   while no token is configured).
+///   while no token is configured);
+/// - the [card preview](crate::preview): `GET /preview` and its assets, `GET
+///   /admin/preview/keys`, `POST /admin/preview`, `POST /admin/validate` (bearer
+///   `admin_token`).
 ///
 /// Errors answer with the same `{"error":{"code","message"}}` envelope as the Plain routes.
 pub fn admin_router(gateway: Arc<Gateway>) -> Router {
@@ -26,8 +29,11 @@ pub fn admin_router(gateway: Arc<Gateway>) -> Router {
         let gateway = gateway.clone();
         cardmesh_telemetry::metrics_router(move || gateway.render_metrics())
     };
-    let router =
-        Router::new().route("/admin/invalidate", post(invalidate::invalidate)).with_state(gateway).merge(metrics);
+    let router = Router::new()
+        .route("/admin/invalidate", post(invalidate::invalidate))
+        .with_state(gateway.clone())
+        .merge(crate::preview::preview_router(gateway))
+        .merge(metrics);
     super::routing::with_error_fallbacks(router).layer(map_response(super::log_errors))
 }
 
@@ -38,7 +44,7 @@ pub async fn serve_admin(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "admin listener serving GET /metrics and POST /admin/invalidate");
+        tracing::info!(%addr, "admin listener serving GET /metrics, POST /admin/invalidate and GET /preview");
     }
     axum::serve(listener, admin_router(gateway)).with_graceful_shutdown(shutdown).await
 }

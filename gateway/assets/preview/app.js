@@ -1,0 +1,212 @@
+// The preview page: the form, the two tabs and the calls to the admin listener's JSON
+// endpoints. The admin token lives in this module's memory only (never in storage, cookies
+// or the URL); every JSON endpoint needs it as `Authorization: Bearer <token>`.
+
+import { el } from './render.js';
+import { rawJson, resultItem, sidebarCard } from './cards.js';
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** The admin token, as typed into the page. */
+let adminToken = '';
+/** The discovered keys, as last listed: `[{key, title, service}]`. */
+let discovered = [];
+
+/** Calls a JSON endpoint of the admin listener; resolves to `{status, body}`. */
+async function call(method, path, payload, raw = false) {
+  const headers = { Authorization: `Bearer ${adminToken}` };
+  let body;
+  if (payload !== undefined) {
+    headers['Content-Type'] = raw ? 'text/plain' : 'application/json';
+    body = raw ? payload : JSON.stringify(payload);
+  }
+  const response = await fetch(path, { method, headers, body, cache: 'no-store' });
+  let json = null;
+  try {
+    json = await response.json();
+  } catch {
+    json = null;
+  }
+  return { status: response.status, body: json };
+}
+
+/** Shows `text` in a status line; `state` (`busy`, `done` or `error`) is also its
+ * `data-state`, which tests wait on. */
+function say(target, text, state = 'done') {
+  const node = $(target);
+  node.textContent = text;
+  node.dataset.state = state;
+  node.classList.toggle('error', state === 'error');
+}
+
+/** The error message of a failed call, for the status line. */
+function failure(result) {
+  if (result.status === 401) return 'The admin token is missing or wrong: enter it at the top right.';
+  if (result.status === 404 && result.body?.error?.code === 'not_found') return 'The admin endpoints are off: the gateway has no admin token configured.';
+  const message = result.body?.error?.message || `HTTP ${result.status}`;
+  return `${result.body?.error?.code || 'error'}: ${message}`;
+}
+
+// ---- card keys ---------------------------------------------------------------------------
+
+async function listKeys() {
+  const result = await call('GET', '/admin/preview/keys');
+  const box = $('card-keys');
+  if (result.status !== 200) {
+    box.replaceChildren(el('span', 'muted', failure(result)));
+    return;
+  }
+  discovered = result.body.cards;
+  box.replaceChildren();
+  for (const card of discovered) {
+    const label = el('label');
+    const input = /** @type {HTMLInputElement} */ (el('input'));
+    input.type = 'checkbox';
+    input.name = 'cardKey';
+    input.value = card.key;
+    input.checked = true;
+    label.append(input, el('span', 'key', card.key), el('span', 'service', card.service));
+    box.appendChild(label);
+  }
+  if (result.body.servicesNotDescribed > 0) {
+    box.appendChild(el('span', 'muted', `${result.body.servicesNotDescribed} service(s) have not described their cards yet`));
+  }
+}
+
+// ---- the customer tab --------------------------------------------------------------------
+
+function formValue(name) {
+  const input = /** @type {HTMLInputElement} */ (document.querySelector(`#preview-form [name="${name}"]`));
+  return input.value.trim();
+}
+
+function setFormValue(name, value) {
+  const input = /** @type {HTMLInputElement} */ (document.querySelector(`#preview-form [name="${name}"]`));
+  input.value = value;
+}
+
+/** The POST /admin/preview body the form describes. */
+function previewRequest(reload) {
+  const selected = [...document.querySelectorAll('#card-keys input[name="cardKey"]:checked')].map((i) => /** @type {HTMLInputElement} */ (i).value);
+  const extra = formValue('extraKeys').split(',').map((k) => k.trim()).filter(Boolean);
+  const customer = { id: formValue('customerId') };
+  if (formValue('email')) customer.email = formValue('email');
+  if (formValue('externalId')) customer.externalId = formValue('externalId');
+  return {
+    customer,
+    thread: formValue('threadId') ? { id: formValue('threadId') } : null,
+    tenant: formValue('tenantId') ? { id: formValue('tenantId') } : null,
+    workspaceId: formValue('workspaceId'),
+    cardKeys: [...selected, ...extra],
+    reload,
+  };
+}
+
+async function loadPreview(reload) {
+  if (!discovered.length) await listKeys();
+  say('status', reload ? 'Reloading (bypassing the cache)…' : 'Loading…', 'busy');
+  const result = await call('POST', '/admin/preview', previewRequest(reload));
+  if (result.status !== 200) {
+    say('status', failure(result), 'error');
+    return;
+  }
+  const answer = result.body;
+  const titles = new Map(discovered.map((c) => [c.key, c.title]));
+  const out = $('result');
+  out.replaceChildren();
+  const summary = el('div', 'answer-summary', `${answer.cards.length} card(s), answer ${answer.answerBytes.toLocaleString('en-US')} B of ${answer.limits.maxResponseBytes.toLocaleString('en-US')} B, ${answer.tookMs.toFixed(1)} ms`);
+  summary.appendChild(rawJson(answer.answer));
+  out.appendChild(summary);
+  for (const entry of answer.cards) {
+    out.appendChild(resultItem({ ...entry, title: titles.get(entry.key) }, answer.limits));
+  }
+  say('status', `Loaded ${answer.cards.length} card(s)${reload ? ', bypassing the cache' : ''}.`);
+}
+
+async function invalidateCustomer() {
+  const customerId = formValue('customerId');
+  say('status', 'Invalidating…', 'busy');
+  const result = await call('POST', '/admin/invalidate', { customerId });
+  if (result.status !== 200) {
+    say('status', failure(result), 'error');
+    return;
+  }
+  say('status', `Invalidated the cached cards of ${customerId}.`);
+}
+
+const PRESETS = {
+  'no-email': () => setFormValue('email', ''),
+  'no-external-id': () => setFormValue('externalId', ''),
+  'in-thread': () => formValue('threadId') || setFormValue('threadId', 'th_demo_1'),
+  'with-tenant': () => formValue('tenantId') || setFormValue('tenantId', 'te_demo_1'),
+};
+
+// ---- the paste tab -----------------------------------------------------------------------
+
+async function checkPasted() {
+  const text = /** @type {HTMLTextAreaElement} */ ($('paste-input')).value;
+  const out = $('paste-result');
+  const list = $('violations');
+  out.replaceChildren();
+  list.replaceChildren();
+  say('paste-status', 'Validating…', 'busy');
+  let doc = null;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    doc = null;
+  }
+  const result = await call('POST', '/admin/validate', text, true);
+  if (result.status !== 200) {
+    say('paste-status', failure(result), 'error');
+    return;
+  }
+  const { violations } = result.body;
+  for (const v of violations) {
+    const item = el('li');
+    item.dataset.path = v.path;
+    item.append(el('span', 'path', v.path), document.createTextNode(`: ${v.message}`));
+    list.appendChild(item);
+  }
+  say('paste-status', violations.length ? `${violations.length} violation(s) of Plain's rules` : "Valid: follows Plain's card rules.", violations.length ? 'error' : 'done');
+  const cards = doc && Array.isArray(doc.cards) ? doc.cards : [];
+  for (const card of cards) {
+    const item = el('div', 'result-item');
+    item.appendChild(sidebarCard(card));
+    out.appendChild(item);
+  }
+}
+
+// ---- wiring ------------------------------------------------------------------------------
+
+function selectTab(name) {
+  for (const tab of ['customer', 'paste']) {
+    $(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
+    $(`panel-${tab}`).hidden = tab !== name;
+  }
+}
+
+function wire() {
+  $('admin-token').addEventListener('change', (e) => {
+    adminToken = /** @type {HTMLInputElement} */ (e.target).value.trim();
+    listKeys();
+  });
+  $('tab-customer').addEventListener('click', () => selectTab('customer'));
+  $('tab-paste').addEventListener('click', () => selectTab('paste'));
+  $('preview-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    loadPreview(false);
+  });
+  $('reload').addEventListener('click', () => loadPreview(true));
+  $('invalidate').addEventListener('click', () => invalidateCustomer());
+  for (const button of document.querySelectorAll('[data-preset]')) {
+    button.addEventListener('click', () => PRESETS[/** @type {HTMLElement} */ (button).dataset.preset]());
+  }
+  $('paste-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    checkPasted();
+  });
+  document.body.dataset.ready = 'true';
+}
+
+wire();

@@ -1,0 +1,182 @@
+//! The preview's JSON endpoints over real sockets: `POST /admin/preview` runs the normal
+//! request path and says where each card came from, without changing what Plain gets;
+//! `POST /admin/validate` reports a pasted response's violations; all of it only on the admin
+//! listener, behind the admin token. (The page itself is tested in a browser: tests/browser.)
+
+use std::time::Duration;
+
+use cardmesh_gateway::config::Secret;
+use cardmesh_tests::providers::{CountingCards, InvalidCards, SlowCards};
+use cardmesh_tests::*;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "preview-admin-token";
+
+/// POSTs `body` to `path` on the admin listener with `token`; returns status and JSON.
+async fn admin_post(gw: &RunningGateway, path: &str, token: Option<&str>, body: String) -> (u16, Value) {
+    let mut request = gw.client().post(format!("http://{}{path}", gw.admin_addr)).body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the admin listener answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("a JSON answer"))
+}
+
+/// The preview request for the demo customer and `keys`, as the page sends it.
+fn preview_body(keys: &[&str], reload: bool) -> String {
+    json!({
+        "cardKeys": keys,
+        "customer": { "id": "c_test_1", "email": "ada@example.com", "externalId": "cus_demo_1" },
+        "thread": { "id": "th_test_1", "externalId": null },
+        "workspaceId": "w_test",
+        "reload": reload,
+    })
+    .to_string()
+}
+
+fn entry<'a>(preview: &'a Value, key: &str) -> &'a Value {
+    preview["cards"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .find(|c| c["key"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {preview}"))
+}
+
+#[tokio::test]
+async fn the_preview_says_where_each_card_came_from_and_plain_gets_the_same_answer() {
+    let counting = CountingCards::new("counting", &["fast"]);
+    let fast = RunningService::start(counting.clone()).await;
+    let slow = RunningService::start(SlowCards { key: "slow", delay: Duration::from_secs(5) }).await;
+    let invalid = RunningService::start(InvalidCards).await;
+    let mut config = gateway_config(&[fast.endpoint(), slow.endpoint(), invalid.endpoint()]);
+    config.admin_token = Some(Secret::new(TOKEN));
+    let gw = RunningGateway::start_ready(config).await;
+    let keys = ["fast", "slow", "bad-url", "too-big", "no-such-card"];
+
+    let (status, first) = admin_post(&gw, "/admin/preview", Some(TOKEN), preview_body(&keys, false)).await;
+    assert_eq!(status, 200, "{first}");
+    let source =
+        |preview: &Value, key: &str| (entry(preview, key)["source"].clone(), entry(preview, key)["reason"].clone());
+    assert_eq!(source(&first, "fast"), (json!("fresh"), Value::Null));
+    assert_eq!(entry(&first, "fast")["service"], "counting");
+    assert!(entry(&first, "fast")["callLatencyMs"].as_f64().is_some_and(|ms| ms >= 0.0), "{first}");
+    assert_eq!(source(&first, "slow"), (json!("fallback"), json!("timeout")));
+    assert_eq!(source(&first, "bad-url"), (json!("fallback"), json!("invalid_card")));
+    let detail = entry(&first, "bad-url")["detail"].as_str().expect("detail");
+    assert!(detail.contains("componentLinkButton.linkButtonUrl"), "the JSON path: {detail}");
+    assert_eq!(source(&first, "too-big"), (json!("fallback"), json!("card_too_big")));
+    assert_eq!(source(&first, "no-such-card"), (json!("unknownKey"), Value::Null));
+    assert_eq!(entry(&first, "no-such-card")["service"], Value::Null);
+    assert_eq!(entry(&first, "slow")["ttlSeconds"], 30, "a fallback card's TTL");
+    assert_eq!(first["limits"]["maxCardBytes"], 32768);
+    for card in first["cards"].as_array().expect("cards") {
+        assert_eq!(card["bytes"].as_u64(), Some(card["card"].to_string().len() as u64), "{card}");
+    }
+    gw.flush_cache().await;
+
+    // What Plain gets for the same request is exactly the preview's `answer`, and carries no
+    // provenance at all.
+    let plain = gw.post_signed(&demo_body(&keys)).await;
+    assert_eq!(plain.status, 200, "{}", plain.json);
+    assert_eq!(plain.json, first["answer"], "the preview's answer is Plain's");
+    assert_eq!(plain.json.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()), Some(vec!["cards".to_owned()]));
+
+    // Again: the good card from the cache, without a call; with reload, drawn again.
+    let (_, second) = admin_post(&gw, "/admin/preview", Some(TOKEN), preview_body(&["fast"], false)).await;
+    assert_eq!(source(&second, "fast"), (json!("cacheHit"), Value::Null));
+    assert_eq!(entry(&second, "fast")["callLatencyMs"], Value::Null);
+    assert_eq!(counting.calls(), 1);
+    let (_, reloaded) = admin_post(&gw, "/admin/preview", Some(TOKEN), preview_body(&["fast"], true)).await;
+    assert_eq!(source(&reloaded, "fast"), (json!("fresh"), Value::Null));
+    assert_eq!(counting.calls(), 2, "reload bypasses the cache");
+}
+
+#[tokio::test]
+async fn a_card_over_the_answer_limit_is_a_fallback_for_that_reason() {
+    let services = ExampleServices::start().await;
+    let mut config = gateway_config(&services.endpoints());
+    config.admin_token = Some(Secret::new(TOKEN));
+    config.limits.max_card_bytes = 1024;
+    config.limits.max_response_bytes = 2000;
+    let gw = RunningGateway::start_ready(config).await;
+    let keys = ["subscription-status", "latest-invoice", "usage", "customer-details"];
+    let (status, preview) = admin_post(&gw, "/admin/preview", Some(TOKEN), preview_body(&keys, false)).await;
+    assert_eq!(status, 200, "{preview}");
+    let replaced: Vec<&str> =
+        keys.iter().copied().filter(|k| entry(&preview, k)["reason"] == "response_too_big").collect();
+    assert!(!replaced.is_empty(), "{preview}");
+    assert!(preview["answerBytes"].as_u64().is_some_and(|b| b <= 2000), "{preview}");
+}
+
+#[tokio::test]
+async fn the_preview_endpoints_need_the_admin_token_and_live_on_the_admin_listener_only() {
+    let services = ExampleServices::start().await;
+    let mut config = gateway_config(&services.endpoints());
+    config.admin_token = Some(Secret::new(TOKEN));
+    let gw = RunningGateway::start_ready(config).await;
+    for (path, body) in [("/admin/preview", preview_body(&["usage"], false)), ("/admin/validate", "{}".to_owned())] {
+        let (status, refused) = admin_post(&gw, path, None, body.clone()).await;
+        assert_eq!((status, refused["error"]["code"].as_str()), (401, Some("invalid_admin_token")), "{path}");
+        let (status, _) = admin_post(&gw, path, Some("wrong"), body.clone()).await;
+        assert_eq!(status, 401, "{path}");
+        let on_plain = gw.client().post(gw.url(path)).bearer_auth(TOKEN).body(body).send().await.expect("answer");
+        assert_eq!(on_plain.status(), 404, "{path} is not on Plain's listener");
+    }
+    let keys = gw
+        .client()
+        .get(format!("http://{}/admin/preview/keys", gw.admin_addr))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("answer");
+    let keys: Value = keys.json().await.expect("JSON");
+    assert_eq!(keys["cards"][0], json!({ "key": "latest-invoice", "title": "Latest invoice", "service": "billing" }));
+    assert_eq!(keys["cards"].as_array().map(Vec::len), Some(4));
+    // The page is static (no token) on the admin listener, never on Plain's.
+    let page = gw.client().get(format!("http://{}/preview", gw.admin_addr)).send().await.expect("answer");
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-security-policy"].to_str().is_ok_and(|csp| csp.contains("script-src 'self'")));
+    assert_eq!(gw.client().get(gw.url("/preview")).send().await.expect("answer").status(), 404);
+    for asset in ["app.js", "cards.js", "dom.js", "markdown.js", "render.js", "preview.css"] {
+        let response =
+            gw.client().get(format!("http://{}/preview/{asset}", gw.admin_addr)).send().await.expect("answer");
+        assert_eq!(response.status(), 200, "{asset}");
+    }
+    let missing = gw.client().get(format!("http://{}/preview/nope.js", gw.admin_addr)).send().await.expect("answer");
+    assert_eq!(missing.status(), 404);
+
+    // A bad preview request is refused as Plain's would be, naming the field.
+    let bad = json!({ "cardKeys": ["bad key"], "customer": { "id": "c" }, "workspaceId": "w" }).to_string();
+    let (status, refused) = admin_post(&gw, "/admin/preview", Some(TOKEN), bad).await;
+    assert_eq!(status, 400, "{refused}");
+    let typo = json!({ "cardKeys": ["usage"], "customer": { "id": "c" }, "workspace": "w" }).to_string();
+    let (status, refused) = admin_post(&gw, "/admin/preview", Some(TOKEN), typo).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (400, Some("invalid_body")), "{refused}");
+}
+
+#[tokio::test]
+async fn the_preview_endpoints_are_off_without_an_admin_token() {
+    let services = ExampleServices::start().await;
+    let gw = RunningGateway::start_ready(gateway_config(&services.endpoints())).await;
+    let (status, off) = admin_post(&gw, "/admin/preview", Some(TOKEN), preview_body(&["usage"], false)).await;
+    assert_eq!((status, off["error"]["code"].as_str()), (404, Some("not_found")));
+}
+
+#[tokio::test]
+async fn validate_reports_each_violation_with_its_json_path() {
+    let mut config = gateway_config(&[]);
+    config.admin_token = Some(Secret::new(TOKEN));
+    let gw = RunningGateway::start(config).await;
+    let doc = json!({ "cards": [{ "key": "k", "components": [{ "componentBadge": { "badgeLabel": "x", "badgeColor": "PINK" } }] }] });
+    let (status, answer) = admin_post(&gw, "/admin/validate", Some(TOKEN), doc.to_string()).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["valid"], false);
+    assert_eq!(answer["violations"][0]["path"], "cards[0].components[0].componentBadge.badgeColor");
+    let (_, answer) = admin_post(&gw, "/admin/validate", Some(TOKEN), "not json".to_owned()).await;
+    assert_eq!(answer["violations"][0]["path"], "$");
+    let valid = json!({ "cards": [{ "key": "k", "components": null }] });
+    let (_, answer) = admin_post(&gw, "/admin/validate", Some(TOKEN), valid.to_string()).await;
+    assert_eq!(answer, json!({ "valid": true, "violations": [] }));
+}
