@@ -18,7 +18,6 @@ pub mod wait;
 pub use plain::{signed_post, PlainBody};
 pub use wait::{wait_until, Wait};
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
