@@ -276,11 +276,14 @@ pub fn create(root: &Path, spec: &ServiceSpec) -> anyhow::Result<Created> {
     // `create_dir` (not `_all`) fails if the directory appeared in the meantime.
     std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
 
-    let written = write_files(&dir, &files).and_then(|()| match &updated {
-        Some(text) => std::fs::write(&manifest_path, text)
-            .with_context(|| format!("cannot write {}", manifest_path.display())),
-        None => Ok(()),
-    });
+    let written =
+        write_files(&dir, files.iter().map(|f| (f.path, f.text.as_str()))).and_then(|()| {
+            match &updated {
+                Some(text) => std::fs::write(&manifest_path, text)
+                    .with_context(|| format!("cannot write {}", manifest_path.display())),
+                None => Ok(()),
+            }
+        });
     if let Err(error) = written {
         let _ = std::fs::remove_dir_all(&dir);
         return Err(error);
@@ -313,15 +316,19 @@ fn format_rust(dir: &Path, files: &[File]) -> bool {
         .is_ok_and(|status| status.success())
 }
 
-fn write_files(dir: &Path, files: &[File]) -> anyhow::Result<()> {
-    for file in files {
-        let path = dir.join(file.path);
+/// Writes each `(path, text)` below `dir`, creating the folders on the way. Every language's
+/// scaffold writes its files through this.
+pub(crate) fn write_files<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> anyhow::Result<()> {
+    for (relative, text) in files {
+        let path = dir.join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&path, &file.text)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }

@@ -167,15 +167,10 @@ pub fn create(root: &Path, spec: &ServiceSpec) -> anyhow::Result<PythonCreated> 
     }
     std::fs::create_dir_all(root.join("services")).context("cannot create services/")?;
     std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let written = files.iter().try_for_each(|file| {
-        let path = dir.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        std::fs::write(&path, &file.text)
-            .with_context(|| format!("cannot write {}", path.display()))
-    });
+    let written = super::write_files(
+        &dir,
+        files.iter().map(|f| (f.path.as_str(), f.text.as_str())),
+    );
     if let Err(error) = written {
         let _ = std::fs::remove_dir_all(&dir);
         return Err(error);

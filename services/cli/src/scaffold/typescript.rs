@@ -186,15 +186,7 @@ pub fn create(root: &Path, spec: &ServiceSpec) -> anyhow::Result<Created> {
     std::fs::create_dir_all(root.join("services"))
         .with_context(|| format!("cannot create {}", root.join("services").display()))?;
     std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let written = files.iter().try_for_each(|file| {
-        let path = dir.join(file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        std::fs::write(&path, &file.text)
-            .with_context(|| format!("cannot write {}", path.display()))
-    });
+    let written = super::write_files(&dir, files.iter().map(|f| (f.path, f.text.as_str())));
     if let Err(error) = written {
         let _ = std::fs::remove_dir_all(&dir);
         return Err(error);
