@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
-use testcontainers::core::{ExecCommand, IntoContainerPort, WaitFor};
+use testcontainers::core::{AccessMode, ExecCommand, Host, IntoContainerPort, Mount, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, ContainerRequest, GenericImage, Healthcheck, ImageExt};
 
@@ -139,6 +139,20 @@ impl GatewayEnv {
     }
 }
 
+/// The host name under which the stack's containers reach the host (Docker's host gateway),
+/// e.g. a test's own servers bound on every interface.
+pub const HOST_ALIAS: &str = "host.docker.internal";
+
+/// Billing watching a fixture directory on the host and reporting its changes to the
+/// gateway, as in docker-compose.yml: `billing.json` in `dir` is mounted read-only, and the
+/// gateway's admin listener must be on port 9090 of every interface
+/// (`CARDMESH_ADMIN_LISTEN=0.0.0.0:9090`, with `CARDMESH_ADMIN_TOKEN` = `admin_token`).
+#[derive(Debug, Clone)]
+pub struct BillingWatch {
+    pub dir: std::path::PathBuf,
+    pub admin_token: String,
+}
+
 /// One container of a [`Stack`].
 pub struct Node {
     /// Container name, also its host name on the stack's network.
@@ -237,6 +251,11 @@ async fn start(what: &str, request: ContainerRequest<GenericImage>) -> Container
 impl Stack {
     /// Starts the stack and waits until the gateway's `/readyz` answers 200.
     pub async fn start(gateway_env: GatewayEnv) -> Self {
+        Self::start_with(gateway_env, None).await
+    }
+
+    /// The same, with billing watching its fixture file when `watch` is given.
+    pub async fn start_with(gateway_env: GatewayEnv, watch: Option<BillingWatch>) -> Self {
         require_images().await;
         let prefix = unique_prefix();
         let network = format!("{prefix}-net");
@@ -276,10 +295,19 @@ impl Stack {
         let (o, orders_image) = TYPESCRIPT_SERVICE_IMAGE;
         let (f, feedback_image) = PYTHON_SERVICE_IMAGE;
 
+        let mut billing = service(b, billing_image);
+        if let Some(watch) = watch {
+            billing = billing
+                .with_mount(Mount::bind_mount(watch.dir.display().to_string(), "/etc/cardmesh/billing").with_access_mode(AccessMode::ReadOnly))
+                .with_env_var("CARDMESH_FIXTURES", "/etc/cardmesh/billing/billing.json")
+                .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_URL", format!("http://{}:9090", name("gateway")))
+                .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN", watch.admin_token);
+        }
+
         // Redis and the services in parallel: each takes about a second.
         let (redis, billing, usage, accounts, orders, feedback) = futures::join!(
             start("redis", redis),
-            start(b, service(b, billing_image)),
+            start(b, billing),
             start(u, service(u, usage_image)),
             start(a, service(a, accounts_image)),
             start(o, service(o, orders_image)),
@@ -295,6 +323,7 @@ impl Stack {
             .with_env_var("CARDMESH_SERVICES", services)
             .with_env_var("CARDMESH_REDIS_URL", format!("redis://{redis_name}:6379/0"))
             .with_env_var("CARDMESH_SIGNING_SECRETS", E2E_SECRET)
+            .with_host(HOST_ALIAS, Host::HostGateway)
             .with_network(&network)
             .with_container_name(name("gateway"))
             .with_startup_timeout(Duration::from_secs(60));

@@ -78,7 +78,17 @@ pub struct PlainGraphQl {
 impl PlainGraphQl {
     /// Starts the stand-in with card configs `key → id`.
     pub async fn start(configs: &[(&str, &str)]) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind graphql");
+        Self::start_on("127.0.0.1:0", configs).await
+    }
+
+    /// The same on every interface, so that containers reach it through the host's bridge
+    /// gateway: use [`PlainGraphQl::url_for_containers`].
+    pub async fn start_for_containers(configs: &[(&str, &str)]) -> Self {
+        Self::start_on("0.0.0.0:0", configs).await
+    }
+
+    async fn start_on(addr: &str, configs: &[(&str, &str)]) -> Self {
+        let listener = TcpListener::bind(addr).await.expect("bind graphql");
         let addr = listener.local_addr().expect("addr");
         let (hold, held) = watch::channel(false);
         let shared = Shared {
@@ -97,6 +107,11 @@ impl PlainGraphQl {
     /// The endpoint, for `CARDMESH_PLAIN_API_URL`.
     pub fn url(&self) -> String {
         format!("http://{}/graphql/v1", self.addr)
+    }
+
+    /// The endpoint as containers started with [`crate::containers::HOST_ALIAS`] reach it.
+    pub fn url_for_containers(&self) -> String {
+        format!("http://{}:{}/graphql/v1", crate::containers::HOST_ALIAS, self.addr.port())
     }
 
     /// Everything received so far, in order.

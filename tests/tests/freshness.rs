@@ -78,6 +78,10 @@ async fn an_invalidation_reloads_the_cards_in_plain_and_reports_each_reload() {
     assert_eq!(answer.status, 200, "{}", answer.json);
     assert_eq!(answer.json["invalidated"]["customerId"], "c_test_1");
     assert_eq!(answer.json["reloads"][0]["customerCardConfigId"], "ccc_sub");
+    // The customer found is remembered: a second change costs no second lookup.
+    let answer = invalidate(&gw, json!({ "externalId": "cus_demo_1", "cardKeys": ["latest-invoice"] })).await;
+    assert_eq!(answer.json["invalidated"]["customerId"], "c_test_1", "{}", answer.json);
+    assert_eq!(server.requests().iter().filter(|r| r.operation() == "CustomerByExternalId").count(), 1);
     let answer = invalidate(&gw, json!({ "externalId": "cus_nobody" })).await;
     assert_eq!((answer.status, answer.error_code()), (404, "unknown_customer"));
     for bad in
@@ -90,7 +94,7 @@ async fn an_invalidation_reloads_the_cards_in_plain_and_reports_each_reload() {
     let metrics =
         gw.client().get(format!("http://{}/metrics", gw.admin_addr)).send().await.unwrap().text().await.unwrap();
     for line in
-        ["cardmesh_plain_reloads_total{outcome=\"reloaded\"} 2", "cardmesh_plain_reloads_total{outcome=\"timeout\"} 1"]
+        ["cardmesh_plain_reloads_total{outcome=\"reloaded\"} 3", "cardmesh_plain_reloads_total{outcome=\"timeout\"} 1"]
     {
         assert!(metrics.lines().any(|l| l == line), "{line} missing from:\n{metrics}");
     }

@@ -261,6 +261,16 @@ mod tests {
     }
 
     #[test]
+    fn the_development_secret_of_compose_yields_to_a_workspace_table() {
+        let config = load(&[
+            ("CARDMESH_SIGNING_SECRETS", crate::config::DEVELOPMENT_SECRET),
+            ("CARDMESH_WORKSPACE_SECRETS", "w_1=s1"),
+        ])
+        .unwrap();
+        assert_eq!(table(&config), [("w_1".to_owned(), vec!["s1".to_owned()])]);
+    }
+
+    #[test]
     fn bad_tables_say_how_to_fix_them() {
         let err = load_file("[signing_secrets]\n").unwrap_err().to_string();
         assert!(err.contains("workspace table is empty"), "{err}");

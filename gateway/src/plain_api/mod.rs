@@ -32,7 +32,14 @@ pub struct PlainApi {
     configs: Arc<configs::CardConfigs>,
     reloader: reload::Reloader,
     metrics: Arc<metrics::ReloadMetrics>,
+    /// External id → Plain customer id, for `plain_api.config_refresh`: a card service that
+    /// reports many changes for one customer costs one lookup. Only found customers are
+    /// kept, so a customer created in Plain since is found at once.
+    customers: moka::sync::Cache<String, String>,
 }
+
+/// Most external ids whose Plain customer is remembered.
+const REMEMBERED_CUSTOMERS: u64 = 10_000;
 
 /// One reload the invalidation asked for, and what came of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +60,11 @@ impl PlainApi {
         let metrics = Arc::new(metrics::ReloadMetrics::default());
         let reloader =
             reload::Reloader::new(client.clone(), configs.clone(), settings.max_concurrency, metrics.clone());
-        Some(Self { client, configs, reloader, metrics })
+        let customers = moka::sync::Cache::builder()
+            .max_capacity(REMEMBERED_CUSTOMERS)
+            .time_to_live(settings.config_refresh)
+            .build();
+        Some(Self { client, configs, reloader, metrics, customers })
     }
 
     /// Asks Plain to reload the cards of `customer_id` that an invalidation dropped:
@@ -106,8 +117,11 @@ impl PlainApi {
 
     /// Plain's id of the customer whose external id is `external_id`; `None` when Plain
     /// has no such customer. Lets a card service, which knows its own ids only, report a
-    /// change.
+    /// change. Found ids are remembered for `plain_api.config_refresh`.
     pub async fn customer_id_for_external(&self, external_id: &str) -> Result<Option<String>, CallError> {
+        if let Some(id) = self.customers.get(external_id) {
+            return Ok(Some(id));
+        }
         let data = self
             .client
             .run("CustomerByExternalId", CUSTOMER_BY_EXTERNAL_ID_QUERY, json!({ "externalId": external_id }))
@@ -115,7 +129,10 @@ impl PlainApi {
         match &data["customerByExternalId"] {
             Value::Null => Ok(None),
             customer => match customer["id"].as_str() {
-                Some(id) => Ok(Some(id.to_owned())),
+                Some(id) => {
+                    self.customers.insert(external_id.to_owned(), id.to_owned());
+                    Ok(Some(id.to_owned()))
+                }
                 None => Err(CallError::InvalidResponse("customerByExternalId has no id".into())),
             },
         }
