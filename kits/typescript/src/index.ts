@@ -19,6 +19,21 @@ export type { CardContext, Customer, PlainRef } from "./context.js";
 export { CardError, toComponents } from "./convert.js";
 export { CustomerIndex } from "./customer-index.js";
 export * from "./env.js";
+export {
+  DEFAULT_INVALIDATE_ATTEMPTS,
+  DEFAULT_INVALIDATE_BACKOFF_MS,
+  DEFAULT_INVALIDATE_TIMEOUT_MS,
+  GATEWAY_ADMIN_TOKEN_ENV,
+  GATEWAY_ADMIN_URL_ENV,
+  Invalidator,
+  describeInvalidateError,
+  type CustomerRef,
+  type InvalidateAnswer,
+  type InvalidateError,
+  type InvalidateResult,
+  type InvalidatorOptions,
+  type Reload,
+} from "./invalidate.js";
 export { Logger, scrubEmails, type Level } from "./log.js";
 export type { CardProvider } from "./provider.js";
 export { CARD_SERVICE_NAME, checkSpecs, serve, startService, type RunningService, type StartOptions } from "./serve.js";

@@ -53,6 +53,8 @@ export class Gateway {
   readonly output: string[] = [];
   private constructor(
     readonly url: string,
+    /** The admin listener (`/metrics`, `POST /admin/invalidate`). */
+    readonly adminUrl: string,
     private readonly child: ChildProcess,
   ) {
     child.stdout?.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
@@ -78,7 +80,7 @@ export class Gateway {
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const gateway = new Gateway(`http://127.0.0.1:${port}`, child);
+    const gateway = new Gateway(`http://127.0.0.1:${port}`, `http://127.0.0.1:${admin}`, child);
     try {
       await waitFor("the gateway's /readyz", 20_000, async () => {
         if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}: ${gateway.output.join("")}`);

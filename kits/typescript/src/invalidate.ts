@@ -1,0 +1,244 @@
+/**
+ * Reporting a change to the gateway: a card service whose data changed calls
+ * {@link Invalidator.invalidate}, and the gateway drops its cached copies of the customer's
+ * cards and, with its Plain API key, makes Plain reload them. The same contract as the Rust
+ * kit's `Invalidator` (services/kit/src/invalidate.rs).
+ *
+ * The call goes to `POST /admin/invalidate` on the gateway's admin listener, with the
+ * gateway's admin token. It is configured by:
+ * - `CARDMESH_SERVICE_GATEWAY_ADMIN_URL`: the admin listener, e.g. `http://gateway:9090`;
+ * - `CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN`: the gateway's `CARDMESH_ADMIN_TOKEN`.
+ *
+ * Each attempt has a timeout (default 15 s: the gateway answers once Plain has answered its
+ * reloads, each bounded by `plain_api.timeout`); network errors, timeouts, `429` and `5xx` are
+ * retried (default 3 attempts in all, 200 ms then 400 ms apart); other refusals (`401`, `400`,
+ * `404`, …) are not. Failures are logged and resolved as a result, never thrown: a gateway that
+ * is down does not break the service. The token is never logged.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { Logger } from "./log.js";
+
+/** Environment variable with the gateway's admin listener URL. */
+export const GATEWAY_ADMIN_URL_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_URL";
+/** Environment variable with the gateway's admin token. */
+export const GATEWAY_ADMIN_TOKEN_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN";
+
+/** Default timeout of one attempt: 15 s. */
+export const DEFAULT_INVALIDATE_TIMEOUT_MS = 15_000;
+/** Default number of attempts in all: 3. */
+export const DEFAULT_INVALIDATE_ATTEMPTS = 3;
+/** Default pause before the second attempt (doubled after each attempt): 200 ms. */
+export const DEFAULT_INVALIDATE_BACKOFF_MS = 200;
+
+/**
+ * The customer whose data changed, as the service knows them: Plain's customer id (`c_…`,
+ * as in `ctx.customer.id`), or the external id Plain stores for the customer (the service's
+ * own id), which the gateway looks up in Plain (it needs its Plain API key for that).
+ */
+export type CustomerRef = { customerId: string } | { externalId: string };
+
+/** One Plain reload the gateway asked for after the invalidation. */
+export interface Reload {
+  cardKey: string;
+  threadId: string | null;
+  /** `reloaded`, `mutation_error`, `unknown_card`, `timeout`, `http_error`, `network_error`, `graphql_error` or `invalid_response`. */
+  outcome: string;
+  coalesced?: boolean;
+  customerCardConfigId?: string;
+  [field: string]: unknown;
+}
+
+/** The gateway's answer: what it invalidated, and the Plain reloads (`[]` without a Plain API key). */
+export interface InvalidateAnswer {
+  invalidated: { customerId: string; cardKeys: string[] | "all" };
+  reloads: Reload[];
+}
+
+/**
+ * Why an invalidation did not go through (after the retries):
+ * - `refused`: the gateway answered a status that is not retried, with the `code` of its
+ *   `{"error":{"code":…}}` envelope (`unknown` without one): `401 invalid_admin_token`,
+ *   `400 invalid_body`, `404 not_found` (no admin token configured on the gateway),
+ *   `409 cache_disabled`; for an external id `400 external_id_needs_plain_api`,
+ *   `404 unknown_customer`;
+ * - `unreachable`: every attempt met a network error, a timeout (`cause` `"timeout"`), a
+ *   `429` or a `5xx` (`503 cache_unavailable`, `502 plain_unavailable`, …; `cause`
+ *   `"HTTP 503 cache_unavailable"`); `cause` is the last attempt's.
+ */
+export type InvalidateError =
+  | { kind: "refused"; status: number; code: string }
+  | { kind: "unreachable"; attempts: number; cause: string };
+
+/** What {@link Invalidator.invalidate} resolves to; it never rejects. */
+export type InvalidateResult = { ok: true; answer: InvalidateAnswer } | { ok: false; error: InvalidateError };
+
+/** Settings of an {@link Invalidator}; every one has a default. */
+export interface InvalidatorOptions {
+  /** Timeout of one attempt, connecting to reading the answer (default 15 000 ms). */
+  timeoutMs?: number;
+  /** Attempts in all, at least 1 (default 3). */
+  attempts?: number;
+  /** Pause before the second attempt, doubled after each attempt (default 200 ms). */
+  backoffMs?: number;
+  /** Where the outcome of every call is logged (default a {@link Logger} on stdout). */
+  logger?: Logger;
+}
+
+/** The message of an {@link InvalidateError}, as the Rust kit words it. */
+export function describeInvalidateError(error: InvalidateError): string {
+  return error.kind === "refused"
+    ? `the gateway refused the invalidation: HTTP ${error.status} ${error.code}`
+    : `the gateway could not be reached after ${error.attempts} attempts: ${error.cause}`;
+}
+
+/**
+ * Sends invalidations to one gateway. Build it with {@link Invalidator.fromEnv} (nothing while
+ * unconfigured) or `new Invalidator(adminUrl, token, options)`.
+ *
+ * ```ts
+ * const invalidator = Invalidator.fromEnv(); // undefined while unconfigured
+ * await invalidator?.invalidate({ externalId: "cus_demo_1" }, ["subscription-status"]);
+ * ```
+ */
+export class Invalidator {
+  readonly #url: string;
+  readonly #token: string;
+  readonly #timeoutMs: number;
+  readonly #attempts: number;
+  readonly #backoffMs: number;
+  readonly #logger: Logger;
+
+  /**
+   * An invalidator for the admin listener at `adminUrl` (e.g. `http://gateway:9090`),
+   * authenticated with `token`: 3 attempts of 15 s, 200 ms then 400 ms apart, unless
+   * `options` says otherwise.
+   */
+  constructor(adminUrl: string, token: string, options: InvalidatorOptions = {}) {
+    this.#url = `${adminUrl.trim().replace(/\/+$/, "")}/admin/invalidate`;
+    this.#token = token;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_INVALIDATE_TIMEOUT_MS;
+    this.#attempts = Math.max(1, Math.floor(options.attempts ?? DEFAULT_INVALIDATE_ATTEMPTS));
+    this.#backoffMs = options.backoffMs ?? DEFAULT_INVALIDATE_BACKOFF_MS;
+    this.#logger = options.logger ?? new Logger();
+  }
+
+  /**
+   * An invalidator from {@link GATEWAY_ADMIN_URL_ENV} and {@link GATEWAY_ADMIN_TOKEN_ENV} in
+   * `env`, or `undefined` (logged at info) when either is unset or blank: the service then
+   * reports nothing.
+   */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: InvalidatorOptions = {}): Invalidator | undefined {
+    const read = (name: string): string | undefined => {
+      const value = env[name]?.trim();
+      return value === undefined || value === "" ? undefined : value;
+    };
+    const url = read(GATEWAY_ADMIN_URL_ENV);
+    const token = read(GATEWAY_ADMIN_TOKEN_ENV);
+    if (url === undefined || token === undefined) {
+      (options.logger ?? new Logger()).info(`${GATEWAY_ADMIN_URL_ENV} or ${GATEWAY_ADMIN_TOKEN_ENV} is unset: changes are not reported to the gateway`);
+      return undefined;
+    }
+    return new Invalidator(url, token, options);
+  }
+
+  /** The endpoint called: `<adminUrl>/admin/invalidate`. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Never shows the token. */
+  toJSON(): { url: string; token: string } {
+    return { url: this.#url, token: "[redacted]" };
+  }
+
+  /**
+   * Tells the gateway that `customer`'s `cardKeys` changed (all of the customer's cards when
+   * left out). Resolves to `{ ok: true, answer }` with the gateway's answer (`invalidated`,
+   * and the Plain `reloads`), or `{ ok: false, error }` after the retries; the outcome is
+   * logged either way. Never rejects.
+   */
+  async invalidate(customer: CustomerRef, cardKeys?: readonly string[]): Promise<InvalidateResult> {
+    const body: Record<string, unknown> = "customerId" in customer ? { customerId: customer.customerId } : { externalId: customer.externalId };
+    if (cardKeys !== undefined) body.cardKeys = [...cardKeys];
+    let result: InvalidateResult;
+    try {
+      result = await this.#send(JSON.stringify(body));
+    } catch (error) {
+      result = { ok: false, error: { kind: "unreachable", attempts: this.#attempts, cause: causeOf(error) } };
+    }
+    try {
+      const fields = {
+        ...("customerId" in customer ? { customer_id: customer.customerId } : { external_id: customer.externalId }),
+        card_keys: cardKeys === undefined ? undefined : [...cardKeys],
+      };
+      if (result.ok) {
+        this.#logger.info("change reported to the gateway", fields);
+      } else {
+        const { error } = result;
+        this.#logger.warn("cannot report a change to the gateway", {
+          ...fields,
+          error: describeInvalidateError(error),
+          ...(error.kind === "refused" ? { status: error.status, code: error.code } : { attempts: error.attempts, cause: error.cause }),
+        });
+      }
+    } catch {
+      // A logger that fails must not break the service either.
+    }
+    return result;
+  }
+
+  async #send(body: string): Promise<InvalidateResult> {
+    let pause = this.#backoffMs;
+    let cause = "";
+    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+      if (attempt > 1) {
+        await sleep(pause);
+        pause *= 2;
+      }
+      const signal = AbortSignal.timeout(this.#timeoutMs);
+      let response: Response;
+      try {
+        response = await fetch(this.#url, {
+          method: "POST",
+          headers: { authorization: `Bearer ${this.#token}`, "content-type": "application/json", accept: "application/json" },
+          body,
+          signal,
+        });
+      } catch (error) {
+        cause = causeOf(error);
+        continue;
+      }
+      // Like the Rust kit: an answer that cannot be read (or is not JSON) counts as `null`.
+      const answer: unknown = await response.json().catch(() => null);
+      if (response.ok) return { ok: true, answer: answer as InvalidateAnswer };
+      const code = errorCode(answer);
+      if (response.status >= 500 || response.status === 429) {
+        cause = `HTTP ${response.status} ${code}`;
+        continue;
+      }
+      return { ok: false, error: { kind: "refused", status: response.status, code } };
+    }
+    return { ok: false, error: { kind: "unreachable", attempts: this.#attempts, cause } };
+  }
+}
+
+/** `answer.error.code`, or `unknown`. */
+function errorCode(answer: unknown): string {
+  const code = (answer as { error?: { code?: unknown } } | null)?.error?.code;
+  return typeof code === "string" ? code : "unknown";
+}
+
+/** A short cause for a failed fetch: `timeout`, or the error with its underlying cause. */
+function causeOf(error: unknown): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timeout";
+  if (error instanceof Error) {
+    const inner = (error as Error & { cause?: unknown }).cause;
+    if (inner instanceof Error) {
+      if (inner.name === "TimeoutError" || inner.name === "AbortError") return "timeout";
+      return `${error.message}: ${inner.message}`;
+    }
+    return error.message;
+  }
+  return String(error);
+}
