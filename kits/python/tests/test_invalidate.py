@@ -229,6 +229,16 @@ def test_at_least_one_attempt():
     assert Invalidator("http://gateway:9090", TOKEN, attempts=0).attempts == 1
 
 
+async def test_a_misused_argument_raises_before_any_request(recorder):
+    server = recorder((200, ANSWER))
+    invalidator = Invalidator(server.url, TOKEN)
+    with pytest.raises(TypeError, match="CustomerId or ExternalId"):
+        await invalidator.invalidate("c_ada")
+    with pytest.raises(TypeError, match="not one string"):
+        await invalidator.invalidate(CustomerId("c_ada"), "plan")
+    assert server.seen == []
+
+
 # --- against the real gateway, with Redis ---------------------------------------------------
 
 ADA = {"id": "c_ada", "email": "ada@example.com", "externalId": "cus_1"}

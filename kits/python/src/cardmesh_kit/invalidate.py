@@ -159,7 +159,13 @@ class Invalidator:
         """Tells the gateway that ``customer``'s ``card_keys`` changed (all of the customer's
         cards when ``None``). Returns :class:`Invalidated` with the gateway's answer, or, after
         the retries, :class:`Refused` or :class:`Unreachable`; a failure is logged at warning
-        and returned, never raised."""
+        and returned, never raised. Only a programming error raises ``TypeError``: a
+        ``customer`` that is neither :class:`CustomerId` nor :class:`ExternalId`, or a single
+        string as ``card_keys``."""
+        if not isinstance(customer, CustomerId | ExternalId):
+            raise TypeError(f"customer must be CustomerId or ExternalId, not {type(customer).__name__}")
+        if isinstance(card_keys, str):
+            raise TypeError("card_keys must be a sequence of card keys, not one string")
         body: dict[str, Any] = (
             {"customerId": customer.id} if isinstance(customer, CustomerId) else {"externalId": customer.id})
         if card_keys is not None:
