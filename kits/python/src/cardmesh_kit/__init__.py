@@ -4,7 +4,9 @@ A card service owns a few Plain customer cards. Its author writes one :class:`Ca
 (the service's name, its cards, and how to draw one card for one customer) and calls
 :func:`run` (or ``await serve(provider)``); the kit answers the gateway's
 ``cardmesh.v1.CardService`` gRPC calls, reports gRPC health, logs without emails, joins the
-gateway's traces, counts Prometheus metrics, and shuts down gracefully on SIGTERM.
+gateway's traces, counts Prometheus metrics, and shuts down gracefully on SIGTERM. When the
+service's data changes, it awaits :meth:`Invalidator.invalidate`: the gateway drops the cached
+cards and Plain reloads them.
 
     from cardmesh_kit import Card, CardContext, CardProvider, CardSpec, run
     from cardmesh_kit.build import badge, row, text, BadgeColor
@@ -30,6 +32,18 @@ from .card import DEFAULT_TTL, Card, CardSpec, Scope
 from .context import CardContext, Customer, Tenant, Thread
 from .fixture import FIXTURES_ENV, fixture_from_env
 from .index import CustomerIndex
+from .invalidate import (
+    GATEWAY_ADMIN_TOKEN_ENV,
+    GATEWAY_ADMIN_URL_ENV,
+    CustomerId,
+    CustomerRef,
+    ExternalId,
+    Invalidated,
+    InvalidateResult,
+    Invalidator,
+    Refused,
+    Unreachable,
+)
 from .metrics import ServiceMetrics
 from .provider import CardProvider
 from .serve import (
@@ -44,9 +58,10 @@ from .serve import (
 from .tls import TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV, ServerTls
 
 __all__ = [
-    "DEFAULT_LISTEN", "DEFAULT_TTL", "FIXTURES_ENV", "LISTEN_ENV", "METRICS_LISTEN_ENV",
-    "TLS_CERT_ENV", "TLS_CLIENT_CA_ENV", "TLS_KEY_ENV", "Card", "CardContext", "CardError",
-    "CardProvider", "CardSpec", "Customer", "CustomerIndex", "RunningService", "Scope",
-    "ServerTls", "ServiceMetrics", "Tenant", "Thread", "fixture_from_env", "run", "serve",
-    "start",
+    "DEFAULT_LISTEN", "DEFAULT_TTL", "FIXTURES_ENV", "GATEWAY_ADMIN_TOKEN_ENV", "GATEWAY_ADMIN_URL_ENV",
+    "LISTEN_ENV", "METRICS_LISTEN_ENV", "TLS_CERT_ENV", "TLS_CLIENT_CA_ENV", "TLS_KEY_ENV", "Card",
+    "CardContext", "CardError", "CardProvider", "CardSpec", "Customer", "CustomerId", "CustomerIndex",
+    "CustomerRef", "ExternalId", "InvalidateResult", "Invalidated", "Invalidator", "Refused",
+    "RunningService", "Scope", "ServerTls", "ServiceMetrics", "Tenant", "Thread", "Unreachable",
+    "fixture_from_env", "run", "serve", "start",
 ]
