@@ -36,6 +36,8 @@
 #   BENCH_ROUNDS       rounds of every scenario; the median is kept (3)
 #   BENCH_RUST_LOG     RUST_LOG of the gateways and the services    (info, as in production)
 #   BENCH_STRICT=1     exit 3 when a target is missed
+#   BENCH_ONLY         comma-separated scenarios to run (e.g. redis_anchor,redis_only for a
+#                      profile); the report then shows only those, and no ratios
 #   BENCH_NO_BUILD=1   use the existing release binaries
 #   KEEP_TMP=1         keep the temporary directory (logs, wrk script, answer file)
 #
@@ -213,6 +215,14 @@ scenarios=(
   "miss|gateway B, cache off (3 services)|$port_b|$pid_gateway_b $pid_billing $pid_usage $pid_accounts"
 )
 declare -A runs=() result_of=() label_of=()
+if [[ -n "${BENCH_ONLY:-}" ]]; then
+  kept=()
+  for scenario in "${scenarios[@]}"; do
+    [[ ",$BENCH_ONLY," == *",${scenario%%|*},"* ]] && kept+=("$scenario")
+  done
+  (( ${#kept[@]} > 0 )) || die "BENCH_ONLY=$BENCH_ONLY names no scenario (ceiling, redis_anchor, redis_only, hit, fanout_anchor, miss)"
+  scenarios=("${kept[@]}")
+fi
 
 echo "==> wrk -t$threads -c$connections -d$duration against each (after a $warmup warm-up), $rounds round(s); answer: $answer_bytes bytes"
 sets_before=$(redis_stat commandstats cmdstat_set)
@@ -272,6 +282,9 @@ echo
 printf '%-36s %9s %8s %8s %10s %8s %7s\n' scenario 'req/s' 'p50 ms' 'p99 ms' 'server' 'wrk' 'other'
 printf '%-36s %9s %8s %8s %10s %8s %7s\n' '' '' '' '' 'CPU us/req' 'us/req' 'load'
 for scenario in "${scenarios[@]}"; do row "${scenario%%|*}"; done
+if [[ -n "${BENCH_ONLY:-}" ]]; then
+  exit 0
+fi
 echo
 r_redis=$(ratio redis_only redis_anchor rps)
 r_near=$(ratio hit redis_anchor rps)

@@ -13,7 +13,7 @@ use cardmesh_proto::{
 use serde_json::{Map, Value};
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
-use crate::validate::path::{field, index};
+use crate::validate::path::Path;
 use crate::validate::{Rule, Violation};
 
 /// A component of any of the three oneofs, by reference.
@@ -93,13 +93,11 @@ impl<'a> From<&'a row_content::Content> for Node<'a> {
 /// every render error found (an erroneous entry renders as `null`).
 pub(super) fn render_all(components: &[Component], path: &str) -> (Value, Vec<Violation>) {
     let mut renderer = Renderer { errors: Vec::new() };
+    let root = Path::Root(path);
     let items = components
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let path = index(path, i);
-            renderer.node(c.component.as_ref().map(Node::from), &path, "component")
-        })
+        .map(|(i, c)| renderer.node(c.component.as_ref().map(Node::from), &root.index(i), "component"))
         .collect();
     (Value::Array(items), renderer.errors)
 }
@@ -110,7 +108,7 @@ struct Renderer {
 
 impl Renderer {
     /// `{ "<wrapperKey>": body }`, or `null` plus an error when the oneof is unset.
-    fn node(&mut self, node: Option<Node<'_>>, path: &str, what: &str) -> Value {
+    fn node(&mut self, node: Option<Node<'_>>, path: &Path<'_>, what: &str) -> Value {
         let Some(node) = node else {
             self.errors.push(Violation::new(
                 path,
@@ -120,18 +118,18 @@ impl Renderer {
             return Value::Null;
         };
         let (key, body) = match node {
-            Node::Text(x) => ("componentText", self.text(x, &field(path, "componentText"))),
-            Node::PlainText(x) => ("componentPlainText", self.plain_text(x, &field(path, "componentPlainText"))),
-            Node::Badge(x) => ("componentBadge", self.badge(x, &field(path, "componentBadge"))),
+            Node::Text(x) => ("componentText", self.text(x, &path.field("componentText"))),
+            Node::PlainText(x) => ("componentPlainText", self.plain_text(x, &path.field("componentPlainText"))),
+            Node::Badge(x) => ("componentBadge", self.badge(x, &path.field("componentBadge"))),
             Node::LinkButton(x) => ("componentLinkButton", link_button(x)),
             Node::CopyButton(x) => ("componentCopyButton", copy_button(x)),
-            Node::Divider(x) => ("componentDivider", self.divider(x, &field(path, "componentDivider"))),
-            Node::Spacer(x) => ("componentSpacer", self.spacer(x, &field(path, "componentSpacer"))),
+            Node::Divider(x) => ("componentDivider", self.divider(x, &path.field("componentDivider"))),
+            Node::Spacer(x) => ("componentSpacer", self.spacer(x, &path.field("componentSpacer"))),
             Node::WorkflowButton(x) => ("componentWorkflowButton", workflow(x)),
             Node::DateTime(x) => ("componentDateTime", date_time(x)),
             Node::User(x) => ("componentUser", user(x)),
-            Node::Row(x) => ("componentRow", self.row(x, &field(path, "componentRow"))),
-            Node::Container(x) => ("componentContainer", self.container(x, &field(path, "componentContainer"))),
+            Node::Row(x) => ("componentRow", self.row(x, &path.field("componentRow"))),
+            Node::Container(x) => ("componentContainer", self.container(x, &path.field("componentContainer"))),
         };
         let mut wrapper = Map::new();
         wrapper.insert(key.to_owned(), body);
@@ -139,14 +137,14 @@ impl Renderer {
     }
 
     /// Inserts `name` unless the value is UNSPECIFIED; records an error if it is unknown.
-    fn put_enum(&mut self, obj: &mut Map<String, Value>, name: &str, kind: EnumKind, value: i32, path: &str) {
+    fn put_enum(&mut self, obj: &mut Map<String, Value>, name: &str, kind: EnumKind, value: i32, path: &Path<'_>) {
         match kind.map(value) {
             EnumValue::Unspecified => {}
             EnumValue::Name(plain) => {
                 obj.insert(name.to_owned(), Value::from(plain));
             }
             EnumValue::Unknown => self.errors.push(Violation::new(
-                field(path, name),
+                path.field(name),
                 Rule::Enum,
                 format!(
                     "unknown {} value {value} (is the card service built from a newer proto?); \
@@ -157,7 +155,7 @@ impl Renderer {
         }
     }
 
-    fn text(&mut self, x: &Text, path: &str) -> Value {
+    fn text(&mut self, x: &Text, path: &Path<'_>) -> Value {
         let mut obj = Map::new();
         obj.insert("text".into(), Value::from(x.text.as_str()));
         self.put_enum(&mut obj, "textSize", TEXT_SIZE, x.text_size, path);
@@ -165,7 +163,7 @@ impl Renderer {
         Value::Object(obj)
     }
 
-    fn plain_text(&mut self, x: &PlainText, path: &str) -> Value {
+    fn plain_text(&mut self, x: &PlainText, path: &Path<'_>) -> Value {
         let mut obj = Map::new();
         obj.insert("plainText".into(), Value::from(x.plain_text.as_str()));
         self.put_enum(&mut obj, "plainTextSize", TEXT_SIZE, x.plain_text_size, path);
@@ -173,47 +171,47 @@ impl Renderer {
         Value::Object(obj)
     }
 
-    fn badge(&mut self, x: &Badge, path: &str) -> Value {
+    fn badge(&mut self, x: &Badge, path: &Path<'_>) -> Value {
         let mut obj = Map::new();
         obj.insert("badgeLabel".into(), Value::from(x.badge_label.as_str()));
         self.put_enum(&mut obj, "badgeColor", BADGE_COLOR, x.badge_color, path);
         Value::Object(obj)
     }
 
-    fn divider(&mut self, x: &Divider, path: &str) -> Value {
+    fn divider(&mut self, x: &Divider, path: &Path<'_>) -> Value {
         let mut obj = Map::new();
         self.put_enum(&mut obj, "dividerSpacingSize", SPACING_SIZE, x.divider_spacing_size, path);
         Value::Object(obj)
     }
 
     /// UNSPECIFIED renders without `spacerSize`; the validator then reports it as required.
-    fn spacer(&mut self, x: &Spacer, path: &str) -> Value {
+    fn spacer(&mut self, x: &Spacer, path: &Path<'_>) -> Value {
         let mut obj = Map::new();
         self.put_enum(&mut obj, "spacerSize", SPACING_SIZE, x.spacer_size, path);
         Value::Object(obj)
     }
 
-    fn row(&mut self, x: &Row, path: &str) -> Value {
+    fn row(&mut self, x: &Row, path: &Path<'_>) -> Value {
         let mut obj = Map::new();
         for (name, list) in [("rowMainContent", &x.row_main_content), ("rowAsideContent", &x.row_aside_content)] {
-            let list_path = field(path, name);
+            let list_path = path.field(name);
             obj.insert(name.to_owned(), self.row_content(list, &list_path));
         }
         Value::Object(obj)
     }
 
-    fn row_content(&mut self, list: &[RowContent], path: &str) -> Value {
+    fn row_content(&mut self, list: &[RowContent], path: &Path<'_>) -> Value {
         let items = list
             .iter()
             .enumerate()
-            .map(|(i, c)| self.node(c.content.as_ref().map(Node::from), &index(path, i), "row content"));
+            .map(|(i, c)| self.node(c.content.as_ref().map(Node::from), &path.index(i), "row content"));
         Value::Array(items.collect())
     }
 
-    fn container(&mut self, x: &Container, path: &str) -> Value {
-        let list_path = field(path, "containerContent");
+    fn container(&mut self, x: &Container, path: &Path<'_>) -> Value {
+        let list_path = path.field("containerContent");
         let items = x.container_content.iter().enumerate().map(|(i, c): (usize, &ContainerContent)| {
-            self.node(c.content.as_ref().map(Node::from), &index(&list_path, i), "container content")
+            self.node(c.content.as_ref().map(Node::from), &list_path.index(i), "container content")
         });
         let mut obj = Map::new();
         obj.insert("containerContent".into(), Value::Array(items.collect()));

@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::fields::validate_body;
-use super::path::{field, index, quote, type_name};
+use super::path::{quote, type_name, Path};
 use crate::catalogue::{ComponentKind, Level};
 use crate::finding::{Report, Rule};
 
@@ -33,7 +33,7 @@ fn nesting_message(kind: ComponentKind, level: Level) -> String {
 
 /// Validates one component object found at `level`, appending to `out`. A wrapper key set
 /// to `null` counts as absent.
-pub(super) fn validate_component(value: &Value, path: &str, level: Level, out: &mut Report) {
+pub(super) fn validate_component(value: &Value, path: &Path<'_>, level: Level, out: &mut Report) {
     let Value::Object(map) = value else {
         out.violation(
             path,
@@ -56,7 +56,7 @@ pub(super) fn validate_component(value: &Value, path: &str, level: Level, out: &
             None => {
                 unknown += 1;
                 out.violation(
-                    field(path, key),
+                    path.field(key),
                     Rule::UnknownComponent,
                     format!(
                         "unknown component key {}; {} must have exactly one of {}",
@@ -91,7 +91,7 @@ pub(super) fn validate_component(value: &Value, path: &str, level: Level, out: &
     }
 
     for (kind, body) in found {
-        let body_path = field(path, kind.key());
+        let body_path = path.field(kind.key());
         if kind.allowed_in(level) {
             validate_body(kind, body, &body_path, out);
         } else {
@@ -102,8 +102,8 @@ pub(super) fn validate_component(value: &Value, path: &str, level: Level, out: &
 
 /// Validates a list of components of `level` (e.g. a card's `components`), entry `i` at
 /// `{path}[i]`.
-pub(super) fn validate_list(items: &[Value], path: &str, level: Level, out: &mut Report) {
+pub(super) fn validate_list(items: &[Value], path: &Path<'_>, level: Level, out: &mut Report) {
     for (i, item) in items.iter().enumerate() {
-        validate_component(item, &index(path, i), level, out);
+        validate_component(item, &path.index(i), level, out);
     }
 }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::checks::{check_absent, check_list_len, check_one_of_count, check_str, expectation};
 use super::component::validate_component;
-use super::path::{describe, field, index, quote, type_name};
+use super::path::{describe, quote, type_name, Path};
 use crate::catalogue::{ComponentKind, ComponentSpec, FieldSpec, FieldType};
 use crate::finding::{Report, Rule};
 
@@ -18,7 +18,7 @@ fn set(value: Option<&Value>) -> Option<&Value> {
 /// A deprecated alias stands in for its current field when that is not set (a warning);
 /// both set is [`Rule::AliasConflict`]. Row and Container bodies recurse into their
 /// content; nothing else recurses.
-pub(super) fn validate_body(kind: ComponentKind, body: &Value, path: &str, out: &mut Report) {
+pub(super) fn validate_body(kind: ComponentKind, body: &Value, path: &Path<'_>, out: &mut Report) {
     let Value::Object(map) = body else {
         out.violation(path, Rule::Type, format!("must be an object; got {}", type_name(body)));
         return;
@@ -31,7 +31,7 @@ pub(super) fn validate_body(kind: ComponentKind, body: &Value, path: &str, out: 
         let (value, value_path) = match (current, by_alias) {
             (Some(value), Some((alias, _))) => {
                 out.violation(
-                    field(path, alias),
+                    path.field(alias),
                     Rule::AliasConflict,
                     format!(
                         "both the deprecated {} and \"{}\" are set; keep only \"{}\"",
@@ -40,11 +40,11 @@ pub(super) fn validate_body(kind: ComponentKind, body: &Value, path: &str, out: 
                         f.name
                     ),
                 );
-                (Some(value), field(path, f.name))
+                (Some(value), path.field(f.name))
             }
-            (Some(value), None) => (Some(value), field(path, f.name)),
-            (None, Some((alias, value))) => (Some(value), field(path, alias)),
-            (None, None) => (None, field(path, f.name)),
+            (Some(value), None) => (Some(value), path.field(f.name)),
+            (None, Some((alias, value))) => (Some(value), path.field(alias)),
+            (None, None) => (None, path.field(f.name)),
         };
         check_field(f, value, &value_path, out);
     }
@@ -52,7 +52,7 @@ pub(super) fn validate_body(kind: ComponentKind, body: &Value, path: &str, out: 
 }
 
 /// Aliases (warned about when set) and unknown fields (violations).
-fn check_other_keys(spec: &ComponentSpec, map: &Map<String, Value>, path: &str, out: &mut Report) {
+fn check_other_keys(spec: &ComponentSpec, map: &Map<String, Value>, path: &Path<'_>, out: &mut Report) {
     for (key, value) in map {
         if spec.field(key).is_some() {
             continue;
@@ -61,7 +61,7 @@ fn check_other_keys(spec: &ComponentSpec, map: &Map<String, Value>, path: &str, 
             Some(current) => {
                 if !value.is_null() {
                     out.push(crate::Violation::new(
-                        field(path, key),
+                        path.field(key),
                         Rule::Deprecated,
                         format!(
                             "deprecated field name {}; Plain still accepts it, but use \"{current}\" instead",
@@ -71,7 +71,7 @@ fn check_other_keys(spec: &ComponentSpec, map: &Map<String, Value>, path: &str, 
                 }
             }
             None => out.violation(
-                field(path, key),
+                path.field(key),
                 Rule::UnknownField,
                 unknown_field_message(key, spec.key, spec.fields, spec.aliases),
             ),
@@ -90,7 +90,7 @@ fn unknown_field_message(key: &str, owner: &str, fields: &[FieldSpec], aliases: 
 }
 
 /// Checks one field's value (`None`: absent or null) at `path`.
-pub(super) fn check_field(f: &FieldSpec, value: Option<&Value>, path: &str, out: &mut Report) {
+pub(super) fn check_field(f: &FieldSpec, value: Option<&Value>, path: &Path<'_>, out: &mut Report) {
     let Some(value) = value else {
         if let Some((rule, message)) = check_absent(f) {
             out.violation(path, rule, message);
@@ -104,7 +104,7 @@ pub(super) fn check_field(f: &FieldSpec, value: Option<&Value>, path: &str, out:
                 out.violation(path, rule, message);
             }
             for (i, item) in items.iter().enumerate() {
-                validate_component(item, &index(path, i), *level, out);
+                validate_component(item, &path.index(i), *level, out);
             }
         }
         (FieldType::OneOf(_) | FieldType::List { .. }, other) => {
@@ -124,23 +124,23 @@ pub(super) fn check_field(f: &FieldSpec, value: Option<&Value>, path: &str, out:
 
 /// An object with exactly one of `of` set (`null` counts as unset); each set member is
 /// checked as its own field; keys that are not members are unknown fields.
-fn check_one_of(spec: &FieldSpec, of: &[FieldSpec], map: &Map<String, Value>, path: &str, out: &mut Report) {
+fn check_one_of(spec: &FieldSpec, of: &[FieldSpec], map: &Map<String, Value>, path: &Path<'_>, out: &mut Report) {
     let name = spec.name;
-    let names: Vec<&str> = of.iter().map(|f| f.name).collect();
     let mut present = 0;
     for member in of {
         if let Some(value) = set(map.get(member.name)) {
             present += 1;
-            check_field(member, Some(value), &field(path, member.name), out);
+            check_field(member, Some(value), &path.field(member.name), out);
         }
     }
     if let Some((rule, message)) = check_one_of_count(spec, present) {
         out.violation(path, rule, message);
     }
     for key in map.keys() {
-        if !names.contains(&key.as_str()) {
+        if !of.iter().any(|f| f.name == key) {
+            let names: Vec<&str> = of.iter().map(|f| f.name).collect();
             out.violation(
-                field(path, key),
+                path.field(key),
                 Rule::UnknownField,
                 format!("unknown field {}; {name} allows only {}", quote(key), names.join(", ")),
             );

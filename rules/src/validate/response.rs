@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Number, Value};
 
 use super::component::validate_list;
-use super::path::{describe, field, index, quote, type_name};
+use super::path::{describe, field, index, quote, type_name, Path};
 use crate::catalogue::{Level, CATALOGUE};
 use crate::finding::{Report, Rule};
 use crate::key::{is_valid_card_key, CARD_KEY_RULE};
@@ -20,6 +20,10 @@ pub const ROOT: &str = "$";
 /// Checks a card's `components` at `path`: `null` (no data) or an array of top-level
 /// components.
 pub fn check_components(components: &Value, path: &str) -> Report {
+    components_at(components, &Path::Root(path))
+}
+
+fn components_at(components: &Value, path: &Path<'_>) -> Report {
     let mut out = Report::default();
     match components {
         Value::Null => {}
@@ -48,7 +52,8 @@ pub fn check_card(card: &Value, path: &str) -> Report {
         return out;
     };
 
-    let key_path = field(path, "key");
+    let root = Path::Root(path);
+    let key_path = root.field("key");
     match map.get("key") {
         None | Some(Value::Null) => out.violation(key_path, Rule::Required, "is required: the requested card key"),
         Some(Value::String(key)) if is_valid_card_key(key) => {}
@@ -60,7 +65,7 @@ pub fn check_card(card: &Value, path: &str) -> Report {
         Some(other) => out.violation(key_path, Rule::Type, format!("must be a string; got {}", type_name(other))),
     }
 
-    let ttl_path = field(path, "timeToLiveSeconds");
+    let ttl_path = root.field("timeToLiveSeconds");
     match map.get("timeToLiveSeconds") {
         None | Some(Value::Null) => {}
         Some(Value::Number(n)) => match ttl_seconds(n) {
@@ -85,12 +90,12 @@ pub fn check_card(card: &Value, path: &str) -> Report {
         ),
     }
 
-    let components_path = field(path, "components");
+    let components_path = root.field("components");
     match map.get("components") {
         None => {
             out.violation(components_path, Rule::Required, "is required: an array of components, or null for no data")
         }
-        Some(components) => out.extend(check_components(components, &components_path)),
+        Some(components) => out.extend(components_at(components, &components_path)),
     }
     out
 }
