@@ -97,7 +97,6 @@ struct Front {
     backends: Vec<Channel>,
 }
 
-
 async fn ask(channel: Channel) -> Result<Bytes, tonic::Status> {
     let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;

@@ -31,7 +31,6 @@ struct Anchor {
     secret: String,
 }
 
-
 async fn handle(State(anchor): State<Arc<Anchor>>, headers: HeaderMap, body: Bytes) -> Response {
     let signature = headers.get("plain-request-signature").map(|v| v.as_bytes());
     if !signature::signed(&anchor.secret, signature, &body) {

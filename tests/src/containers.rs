@@ -298,7 +298,10 @@ impl Stack {
         let mut billing = service(b, billing_image);
         if let Some(watch) = watch {
             billing = billing
-                .with_mount(Mount::bind_mount(watch.dir.display().to_string(), "/etc/cardmesh/billing").with_access_mode(AccessMode::ReadOnly))
+                .with_mount(
+                    Mount::bind_mount(watch.dir.display().to_string(), "/etc/cardmesh/billing")
+                        .with_access_mode(AccessMode::ReadOnly),
+                )
                 .with_env_var("CARDMESH_FIXTURES", "/etc/cardmesh/billing/billing.json")
                 .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_URL", format!("http://{}:9090", name("gateway")))
                 .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN", watch.admin_token);

@@ -31,7 +31,8 @@ async fn a_fixture_change_in_billing_reaches_the_next_answer_and_plain_reloads_t
 
     stack
         .run(async {
-            let body = plain_body(&["subscription-status", "latest-invoice"], "c_demo", "cus_demo_1", "ada@example.com");
+            let body =
+                plain_body(&["subscription-status", "latest-invoice"], "c_demo", "cus_demo_1", "ada@example.com");
             let before = stack.post_signed(&body).await;
             assert_eq!(before.status, 200, "{}", before.json);
             assert!(before.card("subscription-status").to_string().contains("Pro (annual)"), "{}", before.json);

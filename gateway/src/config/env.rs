@@ -101,9 +101,8 @@ impl EnvOverrides {
         // unless told otherwise; it yields to a workspace table rather than conflicting.
         let development_default =
             self.0.get("CARDMESH_SIGNING_SECRETS").is_some_and(|v| v.trim() == super::DEVELOPMENT_SECRET);
-        let yields = |name: &str| {
-            name == "CARDMESH_SIGNING_SECRETS" && development_default && set("CARDMESH_WORKSPACE_SECRETS")
-        };
+        let yields =
+            |name: &str| name == "CARDMESH_SIGNING_SECRETS" && development_default && set("CARDMESH_WORKSPACE_SECRETS");
         if set("CARDMESH_SIGNING_SECRETS") && set("CARDMESH_WORKSPACE_SECRETS") && !development_default {
             return Err(ConfigError::Env(
                 "CARDMESH_SIGNING_SECRETS and CARDMESH_WORKSPACE_SECRETS are both set; use one: \
