@@ -39,6 +39,9 @@ docker image inspect cardmesh/node-base:local >/dev/null 2>&1 \
 npm_quiet() { npm "$@" --no-audit --no-fund --loglevel=error; }
 
 T_START=$SECONDS
+# Hashed before the build: the image is labelled with the sources it was staged from; the
+# end-to-end tests refuse an image whose label is not the checkout's (scripts/source-hash.sh).
+source_hash=$(scripts/source-hash.sh)
 log "kits/typescript: npm ci (builds the kit)"
 (cd kits/typescript && npm_quiet ci)
 
@@ -64,7 +67,8 @@ for name in "${NAMES[@]}"; do
     [[ -L $stage/$dir/node_modules/@cardmesh/kit ]] || die "$stage/$dir: @cardmesh/kit is not linked to the kit"
 
     image=cardmesh/$name-service:${CARDMESH_IMAGE_TAG:-local}
-    out=$(docker build --build-arg "SERVICE=$name" -t "$image" -f docker/node.Dockerfile "$ROOT" 2>&1) \
+    out=$(docker build --build-arg "SERVICE=$name" --label "cardmesh.source-hash=$source_hash" \
+            -t "$image" -f docker/node.Dockerfile "$ROOT" 2>&1) \
         || { echo "$out" >&2; die "docker build of $image failed"; }
     docker run --rm --entrypoint cardmesh-healthcheck "$image" --help >/dev/null \
         || die "$image: cardmesh-healthcheck does not run"

@@ -42,6 +42,9 @@ fi
 [[ -x target/release/cardmesh-healthcheck ]] || die "target/release/cardmesh-healthcheck missing"
 
 T_START=$SECONDS
+# Hashed before the build: the image is labelled with the sources it was staged from; the
+# end-to-end tests refuse an image whose label is not the checkout's (scripts/source-hash.sh).
+source_hash=$(scripts/source-hash.sh)
 VENV=$(kits/python/venv.sh)
 "$VENV/bin/python" kits/python/tools/sync.py --check \
     || die "the kit's stubs or catalogue copy are stale; run: kits/python/.venv/bin/python kits/python/tools/sync.py"
@@ -69,7 +72,8 @@ for name in "${NAMES[@]}"; do
         --exclude=.ruff_cache -c . | tar -C "$context/service" -x
     image=cardmesh/$name-service:${CARDMESH_IMAGE_TAG:-local}
     t0=$SECONDS
-    out=$(docker build --build-arg "PACKAGE=$package" -t "$image" -f docker/python.Dockerfile \
+    out=$(docker build --build-arg "PACKAGE=$package" --label "cardmesh.source-hash=$source_hash" \
+        -t "$image" -f docker/python.Dockerfile \
         "$context" 2>&1) || { echo "$out" >&2; die "docker build of $image failed"; }
     docker run --rm --entrypoint python "$image" -c "import cardmesh_kit, $package" \
         || die "$image: cannot import cardmesh_kit and $package"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Prints the hash of the sources the project's Rust images are built from: the workspace
-# manifests and Cargo.lock, every file of the crates that go into the binaries (tests,
-# examples, snapshots and Markdown left out), docker/Dockerfile and certs/. Uncommitted
-# changes count.
+# Prints the hash of the sources the project's images are built from: the workspace
+# manifests and Cargo.lock, every file of the crates that go into the binaries, the
+# TypeScript and Python kits and services, the Dockerfiles and certs/ (tests, examples,
+# snapshots and Markdown left out). Uncommitted changes count.
 #
 # scripts/build-images.sh labels every image it builds with it (`cardmesh.source-hash`), and
 # the end-to-end tests (tests/src/containers.rs) run this script and refuse an image whose
@@ -13,9 +13,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PATHS=(Cargo.toml Cargo.lock proto telemetry gateway services docker/Dockerfile docker/missing-binary.sh certs)
-# Not in any image: the scaffolding CLI, test snapshots.
-SKIP='(^|/)(tests|examples|snapshots)/|\.md$|^services/cli/'
+PATHS=(Cargo.toml Cargo.lock proto rules telemetry gateway services kits certs
+       docker/Dockerfile docker/missing-binary.sh docker/node.Dockerfile docker/python.Dockerfile)
+# Not in any image: the scaffolding CLI, tests, test snapshots, installed packages.
+SKIP='(^|/)(tests|test|examples|snapshots|node_modules)/|\.md$|^services/cli/'
 
 files() {
     if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then

@@ -113,7 +113,8 @@ pub async fn require_images() {
     );
     let expected = source_hash();
     let mut stale = Vec::new();
-    for image in SERVICE_IMAGES.iter().map(|(_, image)| *image).chain([GATEWAY_IMAGE]) {
+    let images = [GATEWAY_IMAGE, TYPESCRIPT_SERVICE_IMAGE.1, PYTHON_SERVICE_IMAGE.1];
+    for image in SERVICE_IMAGES.iter().map(|(_, image)| *image).chain(images) {
         if let Err(e) = check_fresh(&docker, &format!("{image}:{tag}"), &expected).await {
             stale.push(e);
         }
