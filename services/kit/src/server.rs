@@ -219,7 +219,7 @@ mod tests {
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
 
-        let request = proto::GetCardsRequest {
+        let request = || proto::GetCardsRequest {
             card_keys: vec!["broken".into()],
             customer: Some(proto::Customer {
                 id: "c_42".into(),
@@ -228,8 +228,19 @@ mod tests {
             }),
             ..Default::default()
         };
-        let response = CardServer::new(Failing)
-            .get_cards(Request::new(request))
+        // Tests on other threads register the same callsites, and one that finishes
+        // registering after this subscriber appeared caches "nobody listens" for it. Once
+        // this thread has been through every callsite, asking again settles it.
+        let server = CardServer::new(Failing);
+        server
+            .get_cards(Request::new(request()))
+            .await
+            .expect("answered");
+        tracing::callsite::rebuild_interest_cache();
+        logs.0.lock().expect("logs").clear();
+
+        let response = server
+            .get_cards(Request::new(request()))
             .await
             .expect("answered");
         assert_eq!(response.into_inner().results.len(), 1);
