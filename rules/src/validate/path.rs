@@ -52,16 +52,6 @@ impl From<Path<'_>> for String {
     }
 }
 
-/// `parent.name`, or just `name` when `parent` is empty.
-pub fn field(parent: &str, name: &str) -> String {
-    Path::Root(parent).field(name).to_string()
-}
-
-/// `parent[i]`.
-pub fn index(parent: &str, i: usize) -> String {
-    Path::Root(parent).index(i).to_string()
-}
-
 /// Longest string excerpt quoted in a message, in characters.
 const PREVIEW_CHARS: usize = 60;
 
@@ -115,7 +105,6 @@ mod tests {
         assert_eq!(row.field("rowMainContent").index(0).to_string(), "components[2].componentRow.rowMainContent[0]");
         assert_eq!(Path::Root("").field("key").to_string(), "key");
         assert_eq!(String::from(Path::Root("cards[0]").field("key")), "cards[0].key");
-        assert_eq!(field("", "a"), "a");
-        assert_eq!(index("cards", 1), "cards[1]");
+        assert_eq!(Path::Root("cards").index(1).to_string(), "cards[1]");
     }
 }

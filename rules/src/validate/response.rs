@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Number, Value};
 
 use super::component::validate_list;
-use super::path::{describe, field, index, quote, type_name, Path};
+use super::path::{describe, quote, type_name, Path};
 use crate::catalogue::{Level, CATALOGUE};
 use crate::finding::{Report, Rule};
 use crate::key::{is_valid_card_key, CARD_KEY_RULE};
@@ -42,17 +42,20 @@ fn components_at(components: &Value, path: &Path<'_>) -> Report {
 /// at least 0 (outside Plain's 15 s .. 1 year settings range: a warning); `components` present,
 /// and null (no data) or a valid component array.
 pub fn check_card(card: &Value, path: &str) -> Report {
+    card_at(card, &Path::Root(path))
+}
+
+fn card_at(card: &Value, root: &Path<'_>) -> Report {
     let mut out = Report::default();
     let Value::Object(map) = card else {
         out.violation(
-            path,
+            root,
             Rule::Type,
             format!("must be a card object {{ key, timeToLiveSeconds?, components }}; got {}", type_name(card)),
         );
         return out;
     };
 
-    let root = Path::Root(path);
     let key_path = root.field("key");
     match map.get("key") {
         None | Some(Value::Null) => out.violation(key_path, Rule::Required, "is required: the requested card key"),
@@ -164,15 +167,16 @@ fn check_cards<'a>(doc: &'a Value, requested: Option<&[&str]>, out: &mut Report)
             return BTreeSet::new();
         }
     };
+    let root = Path::Root("cards");
     for (i, card) in cards.iter().enumerate() {
-        let path = index("cards", i);
-        out.extend(check_card(card, &path));
+        let path = root.index(i);
+        out.extend(card_at(card, &path));
         let Some(key) = card.get("key").and_then(Value::as_str) else {
             continue;
         };
         if let Some(first) = first_at.get(key) {
             out.violation(
-                field(&path, "key"),
+                path.field("key"),
                 Rule::DuplicateKey,
                 format!("duplicate key {} (first at cards[{first}]); send one card per key", quote(key)),
             );
@@ -181,7 +185,7 @@ fn check_cards<'a>(doc: &'a Value, requested: Option<&[&str]>, out: &mut Report)
         }
         if requested.is_some_and(|keys| !keys.contains(&key)) {
             out.push(crate::Violation::new(
-                field(&path, "key"),
+                path.field("key"),
                 Rule::IgnoredCard,
                 format!("key {} was not requested; Plain ignores this card", quote(key)),
             ));
