@@ -97,13 +97,12 @@ impl EnvOverrides {
     pub(super) fn to_dict(&self) -> Result<Dict, ConfigError> {
         let mut root = Dict::new();
         let set = |name: &str| self.0.get(name).is_some_and(|v| !v.trim().is_empty());
+        let both = set("CARDMESH_SIGNING_SECRETS") && set("CARDMESH_WORKSPACE_SECRETS");
         // docker-compose.yml passes the development secret as CARDMESH_SIGNING_SECRETS
-        // unless told otherwise; it yields to a workspace table rather than conflicting.
-        let development_default =
-            self.0.get("CARDMESH_SIGNING_SECRETS").is_some_and(|v| v.trim() == super::DEVELOPMENT_SECRET);
-        let yields =
-            |name: &str| name == "CARDMESH_SIGNING_SECRETS" && development_default && set("CARDMESH_WORKSPACE_SECRETS");
-        if set("CARDMESH_SIGNING_SECRETS") && set("CARDMESH_WORKSPACE_SECRETS") && !development_default {
+        // unless told otherwise; it gives way to a workspace table rather than conflicting.
+        let development_gives_way =
+            both && self.0.get("CARDMESH_SIGNING_SECRETS").is_some_and(|v| v.trim() == super::DEVELOPMENT_SECRET);
+        if both && !development_gives_way {
             return Err(ConfigError::Env(
                 "CARDMESH_SIGNING_SECRETS and CARDMESH_WORKSPACE_SECRETS are both set; use one: \
                  a shared list, or WORKSPACE_ID=SECRET|SECRET pairs"
@@ -112,7 +111,10 @@ impl EnvOverrides {
         }
         for (name, path) in ENV_VARS {
             // An empty variable counts as unset (compose passes `${VAR:-}` through).
-            let Some(raw) = self.0.get(*name).filter(|v| !v.trim().is_empty() && !yields(name)) else { continue };
+            let Some(raw) = self.0.get(*name).filter(|v| !v.trim().is_empty()) else { continue };
+            if development_gives_way && *name == "CARDMESH_SIGNING_SECRETS" {
+                continue;
+            }
             let value = parse(name, raw, kind_of(name, path))?;
             insert(&mut root, path, value);
         }
