@@ -107,7 +107,7 @@ rm -rf "$ctx_dir"
 # host; docker/python.Dockerfile, from wheels made on the host), unless only some binaries
 # were named.
 if [[ $# -eq 0 ]]; then
-    scripts/build-node-images.sh
-    CARDMESH_SKIP_CARGO=1 scripts/build-python-images.sh
+    CARDMESH_SOURCE_HASH=$source_hash scripts/build-node-images.sh
+    CARDMESH_SOURCE_HASH=$source_hash CARDMESH_SKIP_CARGO=1 scripts/build-python-images.sh
 fi
 log "done in $((SECONDS - T_START))s (images labelled cardmesh.source-hash=${source_hash:0:12}…)"

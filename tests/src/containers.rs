@@ -94,10 +94,13 @@ pub async fn require_images() {
     let docker = testcontainers::bollard::Docker::connect_with_local_defaults()
         .expect("connect to the Docker daemon (is it running? scripts/start-docker.sh)");
     let tag = tag();
-    let mut wanted: Vec<String> = SERVICE_IMAGES.iter().map(|(_, image)| format!("{image}:{tag}")).collect();
-    wanted.push(format!("{GATEWAY_IMAGE}:{tag}"));
-    wanted.push(format!("{}:{tag}", TYPESCRIPT_SERVICE_IMAGE.1));
-    wanted.push(format!("{}:{tag}", PYTHON_SERVICE_IMAGE.1));
+    // The project's own images, each labelled with the sources it was built from.
+    let project: Vec<&str> = SERVICE_IMAGES
+        .iter()
+        .map(|(_, image)| *image)
+        .chain([GATEWAY_IMAGE, TYPESCRIPT_SERVICE_IMAGE.1, PYTHON_SERVICE_IMAGE.1])
+        .collect();
+    let mut wanted: Vec<String> = project.iter().map(|image| format!("{image}:{tag}")).collect();
     wanted.push(format!("{}:{}", crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1));
     let mut missing = Vec::new();
     for image in wanted {
@@ -113,8 +116,7 @@ pub async fn require_images() {
     );
     let expected = source_hash();
     let mut stale = Vec::new();
-    let images = [GATEWAY_IMAGE, TYPESCRIPT_SERVICE_IMAGE.1, PYTHON_SERVICE_IMAGE.1];
-    for image in SERVICE_IMAGES.iter().map(|(_, image)| *image).chain(images) {
+    for image in project {
         if let Err(e) = check_fresh(&docker, &format!("{image}:{tag}"), &expected).await {
             stale.push(e);
         }
