@@ -4,15 +4,12 @@
 //!   unary method answers, as bytes, cards `first..first+count` of the gateway's rendered
 //!   answer (its `cards` array), joined by commas, whatever it is asked.
 //! - `fanout front <signing secret> <listen> <card server URL>...`: axum; checks Plain's
-//!   signature (401 otherwise), calls every card server at once (one unary call each, on one
+//!   signature with the gateway's own `SignatureVerifier` (401 otherwise), calls every card server at once (one unary call each, on one
 //!   tonic channel per server), and answers `{"cards":[` + their answers joined by commas +
 //!   `]}`: the gateway's exact bytes when the servers split the answer's cards in order.
 //!
 //! It does the least a fan-out needs, with the gateway's runtime flavour, HTTP stack and gRPC
 //! library at their defaults. Used by `scripts/bench.sh`.
-
-#[path = "support/signature.rs"]
-mod signature;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -27,6 +24,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use cardmesh_gateway::config::Secret;
+use cardmesh_gateway::verify::SignatureVerifier;
 use tonic::transport::{Channel, Endpoint, Server};
 
 /// The card servers' request: nothing.
@@ -93,7 +92,8 @@ fn slice_of(answer: &[u8], first: usize, count: usize) -> Result<Bytes, String> 
 }
 
 struct Front {
-    secret: String,
+    /// The gateway's own signature check, with the one secret.
+    verifier: SignatureVerifier,
     backends: Vec<Channel>,
 }
 
@@ -107,7 +107,7 @@ async fn ask(channel: Channel) -> Result<Bytes, tonic::Status> {
 
 async fn handle(State(front): State<Arc<Front>>, headers: HeaderMap, body: Bytes) -> Response {
     let signature = headers.get("plain-request-signature").map(|v| v.as_bytes());
-    if !signature::signed(&front.secret, signature, &body) {
+    if front.verifier.verify("", signature, &body).is_err() {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let answers = futures::future::join_all(front.backends.iter().cloned().map(ask)).await;
@@ -147,7 +147,10 @@ async fn run(args: &[String]) -> Result<(), String> {
             }
             let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("{listen}: {e}"))?;
             eprintln!("fanout: {} card servers behind http://{listen}/", backends.len());
-            let front = Arc::new(Front { secret: secret.clone(), backends });
+            let front = Arc::new(Front {
+                verifier: SignatureVerifier::new(vec![Secret::new(secret.as_str())], false),
+                backends,
+            });
             let app = Router::new().route("/", post(handle)).with_state(front);
             axum::serve(listener, app).await.map_err(|e| e.to_string())
         }

@@ -2,7 +2,8 @@
 //! Plain's signature, reads one Redis key holding the gateway's exact answer, and answers it.
 //!
 //! It does the least a Redis-backed answer needs: read the body, verify the HMAC-SHA256 of
-//! `Plain-Request-Signature` over it (401 otherwise), one `GET` on one multiplexed
+//! `Plain-Request-Signature` over it with the gateway's own `SignatureVerifier` (401
+//! otherwise), one `GET` on one multiplexed
 //! connection, `200` with `Content-Type: application/json`. Same runtime flavour and HTTP
 //! stack as the gateway. Used by `scripts/bench.sh`, which stores the answer under the key.
 //!
@@ -10,9 +11,6 @@
 //! cargo build --release -p cardmesh-gateway --example redis_lookup
 //! target/release/examples/redis_lookup redis://127.0.0.1:6379/0 bench:answer SECRET 127.0.0.1:18091
 //! ```
-
-#[path = "support/signature.rs"]
-mod signature;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -23,17 +21,20 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use cardmesh_gateway::config::Secret;
+use cardmesh_gateway::verify::SignatureVerifier;
 use redis::aio::MultiplexedConnection;
 
 struct Anchor {
     redis: MultiplexedConnection,
     key: String,
-    secret: String,
+    /// The gateway's own signature check, with the one secret.
+    verifier: SignatureVerifier,
 }
 
 async fn handle(State(anchor): State<Arc<Anchor>>, headers: HeaderMap, body: Bytes) -> Response {
     let signature = headers.get("plain-request-signature").map(|v| v.as_bytes());
-    if !signature::signed(&anchor.secret, signature, &body) {
+    if anchor.verifier.verify("", signature, &body).is_err() {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let mut redis = anchor.redis.clone();
@@ -77,7 +78,11 @@ fn main() -> ExitCode {
             }
         };
         eprintln!("redis_lookup: GET {key} on http://{listen}/");
-        let anchor = Arc::new(Anchor { redis, key: key.clone(), secret: secret.clone() });
+        let anchor = Arc::new(Anchor {
+            redis,
+            key: key.clone(),
+            verifier: SignatureVerifier::new(vec![Secret::new(secret.as_str())], false),
+        });
         let app = Router::new().route("/", post(handle)).with_state(anchor);
         match axum::serve(listener, app).await {
             Ok(()) => ExitCode::SUCCESS,
