@@ -2,6 +2,8 @@
 # Builds the images of the TypeScript card services without a registry and without npm in
 # containers: everything is installed and compiled on the host, staged in
 # target/node-images/<name>/, and copied into cardmesh/node-base:local (docker/node.Dockerfile).
+# That stage is the whole build context, so Docker is sent only what the image holds (no dev
+# node_modules, no cargo output).
 #
 #   scripts/build-node-images.sh            # every TypeScript service (services/*/package.json)
 #   scripts/build-node-images.sh orders     # -> cardmesh/orders-service:local
@@ -53,9 +55,11 @@ for name in "${NAMES[@]}"; do
     log "$dir: npm ci + build"
     (cd "$dir" && npm_quiet ci && npm run -s build)
 
-    stage=target/node-images/$name
-    rm -rf "$stage"
+    context=target/node-images/$name
+    stage=$context/app
+    rm -rf "$context"
     mkdir -p "$stage/kits/typescript" "$stage/$dir"
+    cp target/release/cardmesh-healthcheck certs/plain-mtls-ca.pem "$context/"
     cp kits/typescript/package.json kits/typescript/package-lock.json "$stage/kits/typescript/"
     cp -r kits/typescript/dist kits/typescript/assets "$stage/kits/typescript/"
     rm -rf "$stage/kits/typescript/dist/test"
@@ -69,11 +73,11 @@ for name in "${NAMES[@]}"; do
 
     image=cardmesh/$name-service:${CARDMESH_IMAGE_TAG:-local}
     out=$(docker build --build-arg "SERVICE=$name" --label "cardmesh.source-hash=$source_hash" \
-            -t "$image" -f docker/node.Dockerfile "$ROOT" 2>&1) \
+            -t "$image" -f docker/node.Dockerfile "$context" 2>&1) \
         || { echo "$out" >&2; die "docker build of $image failed"; }
     docker run --rm --entrypoint cardmesh-healthcheck "$image" --help >/dev/null \
         || die "$image: cardmesh-healthcheck does not run"
     size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
-    log "$image built in $((SECONDS - t0))s ($size)"
+    log "$image built in $((SECONDS - t0))s (context $(du -sh "$context" | cut -f1), image $size)"
 done
 log "done in $((SECONDS - T_START))s"

@@ -24,6 +24,9 @@ if [[ -d $CARGO_BIN && ":$PATH:" != *":$CARGO_BIN:"* ]]; then
     export PATH="$CARGO_BIN:$PATH"
 fi
 
+# A CI run builds once from scratch: incremental state would only add gigabytes to its disk.
+if [[ ${CI:-} == true ]]; then export CARGO_INCREMENTAL=0; fi
+
 only= skip= list=0
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -60,6 +63,15 @@ lint() {
     cargo clippy --workspace --all-targets --locked -- -D warnings
 }
 
+# disk_free: the space left where cargo and Docker write, for the step lines (a full disk is
+# the likeliest cause of a build failing for no reason of its own).
+disk_free() {
+    local docker_root
+    docker_root=$(docker info -f '{{.DockerRootDir}}' 2>/dev/null || true)
+    printf 'free: %s here' "$(df -h --output=avail . | tail -1 | tr -d ' ')"
+    [[ -z $docker_root || ! -d $docker_root ]] || printf ', %s in %s' "$(df -h --output=avail "$docker_root" | tail -1 | tr -d ' ')" "$docker_root"
+}
+
 T_START=$SECONDS
 CURRENT=
 SUMMARY=()
@@ -68,7 +80,7 @@ on_exit() {
     local rc=$?
     if [[ $rc -ne 0 && -n $CURRENT ]]; then
         summary
-        printf '\n==== TESTS FAILED (exit %s) in step %s, after %ss\n' "$rc" "$CURRENT" "$((SECONDS - T_START))" >&2
+        printf '\n==== TESTS FAILED (exit %s) in step %s, after %ss (%s)\n' "$rc" "$CURRENT" "$((SECONDS - T_START))" "$(disk_free)" >&2
     fi
 }
 trap on_exit EXIT
@@ -85,7 +97,7 @@ step() {
     t0=$SECONDS
     printf '\n==== [%s] %s: %s\n' "$(date -u +%H:%M:%S)" "$name" "$what"
     "$@"
-    printf '==== %s: done in %ss (total %ss)\n' "$name" "$((SECONDS - t0))" "$((SECONDS - T_START))"
+    printf '==== %s: done in %ss (total %ss; %s)\n' "$name" "$((SECONDS - t0))" "$((SECONDS - T_START))" "$(disk_free)"
     SUMMARY+=("$(printf '%-14s %5ss' "$name" "$((SECONDS - t0))")")
     CURRENT=
 }
