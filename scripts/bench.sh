@@ -15,7 +15,8 @@
 #
 # Then drives the same signed 4-card request at each with wrk, in rounds (each round runs
 # every scenario once, so anchors and gateways alternate), and prints the median round of
-# each: requests/s, p50/p99 latency, CPU per request; then each gateway's ratio against its
+# each: requests/s, p50/p99 latency, CPU per request (of the server with what it calls, and
+# of the front server alone); then each gateway's ratio against its
 # anchor with the targets:
 #
 #   gateway R (hits from Redis) / redis anchor     >= 0.85
@@ -258,8 +259,9 @@ rss_b=$(vmhwm "$pid_gateway_b")
 
 row() {
   local r="${result_of[$1]}"
-  printf '%-36s %9.0f %8s %8s %10s %8s %7s\n' "${label_of[$1]}" "$(field "$r" rps)" "$(ms "$(field "$r" p50_us)")" \
-    "$(ms "$(field "$r" p99_us)")" "$(field "$r" server_cpu_us)" "$(field "$r" wrk_cpu_us)" "$(field "$r" other_load_pct)%"
+  printf '%-36s %9.0f %8s %8s %10s %8s %8s %7s\n' "${label_of[$1]}" "$(field "$r" rps)" "$(ms "$(field "$r" p50_us)")" \
+    "$(ms "$(field "$r" p99_us)")" "$(field "$r" server_cpu_us)" "$(field "$r" front_cpu_us)" "$(field "$r" wrk_cpu_us)" \
+    "$(field "$r" other_load_pct)%"
 }
 # ratio A B KEY: A's KEY over B's, two decimals.
 ratio() { awk -v a="$(field "${result_of[$1]}" "$3")" -v b="$(field "${result_of[$2]}" "$3")" 'BEGIN { printf "%.2f", a / b }'; }
@@ -279,8 +281,8 @@ echo "cardmesh benchmark: $(nproc) CPUs ($(uname -m)), wrk -t$threads -c$connect
   "median of $rounds round(s), RUST_LOG=$log_level"
 echo "one run on one machine: wrk, Redis, the services and the servers share its CPUs"
 echo
-printf '%-36s %9s %8s %8s %10s %8s %7s\n' scenario 'req/s' 'p50 ms' 'p99 ms' 'server' 'wrk' 'other'
-printf '%-36s %9s %8s %8s %10s %8s %7s\n' '' '' '' '' 'CPU us/req' 'us/req' 'load'
+printf '%-36s %9s %8s %8s %10s %8s %8s %7s\n' scenario 'req/s' 'p50 ms' 'p99 ms' 'server' 'of which' 'wrk' 'other'
+printf '%-36s %9s %8s %8s %10s %8s %8s %7s\n' '' '' '' '' 'CPU us/req' 'front' 'us/req' 'load'
 for scenario in "${scenarios[@]}"; do row "${scenario%%|*}"; done
 if [[ -n "${BENCH_ONLY:-}" ]]; then
   exit 0
@@ -300,8 +302,9 @@ rss_hit=$(( rss_a > rss_r ? rss_a : rss_r ))
 target rss_hit "peak RSS, hit path (gateways A and R)" "$rss_hit" "$(mib "$rss_hit")" '<=' $((32 * 1024)) "32 MiB"
 target rss_miss "peak RSS, miss path (gateway B)" "$rss_b" "$(mib "$rss_b")" '<=' $((48 * 1024)) "48 MiB"
 echo "server CPU: per request in the measured run, of the server and what it calls (Redis, the"
-echo "  card servers). other load: share of the machine used by anything else meanwhile; above a"
-echo "  few % the figures are disturbed."
+echo "  card servers); of which front: the server alone (the gateway or the anchor's front)."
+echo "  other load: share of the machine used by anything else meanwhile; above a few % the"
+echo "  figures are disturbed."
 echo "cache-hit runs: Redis served $((hits_after - hits_before)) keys and stored none (all hits)"
 busy=0
 for scenario in "${scenarios[@]}"; do
@@ -314,7 +317,7 @@ echo
 figures=""
 for scenario in "${scenarios[@]}"; do
   name=${scenario%%|*}
-  for k in rps p50_us p99_us server_cpu_us wrk_cpu_us other_load_pct; do
+  for k in rps p50_us p99_us server_cpu_us front_cpu_us wrk_cpu_us other_load_pct; do
     figures+=" ${name}_$k=$(field "${result_of[$name]}" "$k")"
   done
 done

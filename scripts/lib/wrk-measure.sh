@@ -56,31 +56,34 @@ children_us() {
 }
 
 # measure VAR LABEL PORT PID...: the measured run (after a warm-up run in the first round).
-# Sets VAR to the BENCH line with the CPU time per request of the server side (PIDs) and of
-# wrk, and the share of the machine anything else used meanwhile (the figures are only
+# Sets VAR to the BENCH line with the CPU time per request of the server side (PIDs), of the
+# first of them alone (the front server, without what it calls) and of wrk, and the share of the machine anything else used meanwhile (the figures are only
 # trustworthy when it is near 0).
 measure() {
-  local var="$1" label="$2" port="$3" run_line server0 server1 wrk0 wrk1 busy0 total0 busy1 total1
+  local var="$1" label="$2" port="$3" run_line server0 server1 front0 front1 wrk0 wrk1 busy0 total0 busy1 total1
   shift 3
   if (( round == 1 )); then
     run_wrk "$label-warmup" "$port" "$warmup" run_line
   fi
   server0=$(cpu_ticks "$@")
+  front0=$(cpu_ticks "$1")
   children_us wrk0
   read -r busy0 total0 < <(machine_ticks)
   run_wrk "$label" "$port" "$duration" run_line
   read -r busy1 total1 < <(machine_ticks)
   children_us wrk1
   server1=$(cpu_ticks "$@")
-  local requests server_us wrk_us other_us
+  front1=$(cpu_ticks "$1")
+  local requests server_us front_us wrk_us other_us
   requests=$(field "$run_line" requests)
   server_us=$(( (server1 - server0) * tick_us ))
+  front_us=$(( (front1 - front0) * tick_us ))
   wrk_us=$((wrk1 - wrk0))
   other_us=$(( (busy1 - busy0) * tick_us - server_us - wrk_us ))
   (( other_us > 0 )) || other_us=0
   local other_pct=$(( 100 * other_us / ((total1 - total0) * tick_us) ))
-  printf -v "$var" '%s server_cpu_us=%d wrk_cpu_us=%d other_load_pct=%d' \
-    "$run_line" $((server_us / requests)) $((wrk_us / requests)) "$other_pct"
+  printf -v "$var" '%s server_cpu_us=%d front_cpu_us=%d wrk_cpu_us=%d other_load_pct=%d' \
+    "$run_line" $((server_us / requests)) $((front_us / requests)) $((wrk_us / requests)) "$other_pct"
 }
 
 # median LINE...: the BENCH line with the median requests/s (the lower middle of an even

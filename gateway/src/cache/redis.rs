@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;
-use tokio::sync::Mutex;
 
 use super::store::{CacheStore, StoreError, Write};
 use crate::breaker::Breaker;
@@ -16,7 +15,12 @@ use crate::config::CacheSettings;
 /// A Redis-backed store.
 pub struct RedisStore {
     client: redis::Client,
-    connection: Mutex<Option<MultiplexedConnection>>,
+    /// The shared connection, when one is open: read (and cloned) by every operation, so a
+    /// plain lock held for a clone only.
+    connection: std::sync::Mutex<Option<MultiplexedConnection>>,
+    /// Held while connecting, so concurrent operations wait for one connection attempt
+    /// instead of each making their own.
+    connecting: tokio::sync::Mutex<()>,
     breaker: Breaker,
     read_timeout: Duration,
     write_timeout: Duration,
@@ -28,7 +32,8 @@ impl RedisStore {
     pub fn new(url: &str, settings: &CacheSettings) -> Result<Self, redis::RedisError> {
         Ok(Self {
             client: redis::Client::open(url)?,
-            connection: Mutex::new(None),
+            connection: std::sync::Mutex::new(None),
+            connecting: tokio::sync::Mutex::new(()),
             breaker: Breaker::new(settings.failure_threshold, settings.cooldown),
             read_timeout: settings.read_timeout,
             write_timeout: settings.write_timeout,
@@ -39,9 +44,13 @@ impl RedisStore {
     /// The shared connection, connecting first when there is none; `true` when it was
     /// already open (and so may have been closed by Redis since).
     async fn connection(&self) -> Result<(MultiplexedConnection, bool), StoreError> {
-        let mut slot = self.connection.lock().await;
-        if let Some(conn) = slot.as_ref() {
-            return Ok((conn.clone(), true));
+        if let Some(conn) = self.open() {
+            return Ok((conn, true));
+        }
+        let _connecting = self.connecting.lock().await;
+        // Another operation may have connected while this one waited.
+        if let Some(conn) = self.open() {
+            return Ok((conn, true));
         }
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.connect_timeout))
@@ -54,8 +63,19 @@ impl RedisStore {
         .map_err(|_| StoreError::Timeout(self.connect_timeout))?
         .map_err(|e| StoreError::Backend(e.to_string()))?;
         tracing::info!("connected to Redis");
-        *slot = Some(conn.clone());
+        *self.slot() = Some(conn.clone());
         Ok((conn, false))
+    }
+
+    /// A clone of the open connection, if any.
+    fn open(&self) -> Option<MultiplexedConnection> {
+        self.slot().clone()
+    }
+
+    /// The connection slot. A panic while it was held cannot leave it inconsistent (it is
+    /// only ever read or replaced whole), so a poisoned lock is used as it is.
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<MultiplexedConnection>> {
+        self.connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs one operation under the breaker and `timeout`; an error drops the connection so
@@ -77,7 +97,7 @@ impl RedisStore {
         let mut result = self.attempt(timeout, &op).await;
         if let Err(Attempt::Dropped(error)) = &result {
             tracing::debug!(%error, "the Redis connection was closed; sending again on a new one");
-            *self.connection.lock().await = None;
+            *self.slot() = None;
             result = self.attempt(timeout, &op).await;
         }
         let result = result.map_err(StoreError::from);
@@ -85,7 +105,7 @@ impl RedisStore {
             Ok(_) => self.breaker.success(),
             Err(error) => {
                 if !matches!(error, StoreError::Timeout(_)) {
-                    *self.connection.lock().await = None;
+                    *self.slot() = None;
                 }
                 if self.breaker.failure() {
                     tracing::warn!(%error, "Redis is failing; skipping it for a cool-down");

@@ -34,30 +34,33 @@ pub struct ServiceAnswer {
 }
 
 /// Calls every service of `calls` in parallel, each through its own stack (deadline per
-/// attempt, limit, retry, breaker) and in its own `card_service_call` span, whose trace
-/// context goes along in the gRPC metadata. `budget` bounds everything: a call still
+/// attempt, limit, retry, breaker). While tracing is on, each call has its own
+/// `card_service_call` span, whose trace context goes along in the gRPC metadata; while it
+/// is off there is none (the stack's one log line names the service itself). `budget` bounds everything: a call still
 /// running then is abandoned and reported as [`CallFailure::Timeout`].
 pub async fn call_services(backends: &Backends, calls: Vec<ServiceCall>, budget: Duration) -> Vec<ServiceAnswer> {
     let budget_until = tokio::time::Instant::now() + budget;
     let futures = calls.into_iter().map(|ServiceCall { service, name, request }| {
-        let span = tracing::info_span!(
-            "card_service_call",
-            otel.kind = "client",
-            rpc.system = "grpc",
-            rpc.method = "cardmesh.v1.CardService/GetCards",
-            service = %name,
-            keys = request.card_keys.len(),
-            outcome = Empty,
-            rpc.grpc.status_code = Empty,
-            otel.status_code = Empty,
-        );
+        let span = cardmesh_telemetry::span_if_tracing(|| {
+            tracing::info_span!(
+                "card_service_call",
+                otel.kind = "client",
+                rpc.system = "grpc",
+                rpc.method = "cardmesh.v1.CardService/GetCards",
+                service = %name,
+                keys = request.card_keys.len(),
+                outcome = Empty,
+                rpc.grpc.status_code = Empty,
+                otel.status_code = Empty,
+            )
+        });
         let record = span.clone();
         async move {
             let started = tokio::time::Instant::now();
             let result = match backends.get(service) {
                 None => Err(CallFailure::Unreachable("no such service".into())),
                 Some(backend) => {
-                    let call = backend.stack().oneshot(CardCall { request, budget_until });
+                    let call = backend.stack().oneshot(CardCall { service: name.clone(), request, budget_until });
                     match tokio::time::timeout_at(budget_until, call).await {
                         Ok(result) => result,
                         Err(_) => Err(CallFailure::Timeout(budget)),

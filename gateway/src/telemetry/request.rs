@@ -8,15 +8,15 @@
 //! | `verify_signature`* | the handler | |
 //! | `cache_lookup`* | planning ([`crate::plan`]) | `cards`, `hits`, `misses` |
 //! | `draw_cards`* | the background draw of the missed cards | `services`, `cards` |
-//! | `card_service_call` | one per service called (a client span; the service's own spans are its children) | `service`, `keys`, `outcome`, `rpc.grpc.status_code` |
+//! | `card_service_call`* | one per service called (a client span; the service's own spans are its children) | `service`, `keys`, `outcome`, `rpc.grpc.status_code` |
 //! | `render_cards`* | validating and rendering the cards of one service's answer | `service`, `cards`, `failed` |
 //! | `cache_stale_lookup`* | assembly ([`crate::assemble`]): looking up stale copies, on the error path only | `cards`, `found` |
 //!
 //! The spans marked * exist only while tracing is on: they serve the traces alone, and the
-//! hot path does not pay for them otherwise. `plain_request` and `card_service_call` also
-//! exist while tracing is off, for the log lines inside them: `trace_id` is the
-//! OpenTelemetry trace id when tracing is on, a random id in the same format otherwise, and
-//! every log line inside the request shows it with the span's fields. While tracing is off,
+//! hot path does not pay for them otherwise. `plain_request` also exists while tracing is
+//! off, for the log lines inside it: `trace_id` is the OpenTelemetry trace id when tracing
+//! is on, a random id in the same format otherwise, and every log line inside the request
+//! shows it with the span's fields. While tracing is off,
 //! `plain_request` is made only when the request is about to log or call a card service
 //! ([`RequestSpanSlot`]): an answer straight from the cache logs nothing, and making and
 //! formatting a span it never shows cost about a tenth of that answer's CPU.

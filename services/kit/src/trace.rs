@@ -13,7 +13,9 @@ use tracing::Span;
 /// The only traced path: health checks and `Describe` would flood the traces.
 const GET_CARDS_PATH: &str = "/cardmesh.v1.CardService/GetCards";
 
-/// Makes the `card_service_request` span of a `GetCards` call.
+/// Makes the `card_service_request` span of a `GetCards` call. While tracing is off, the
+/// span only serves the call's log lines, so it carries only what they show (`service` and
+/// `trace_id`): every other field would be formatted on every call and never shown.
 #[derive(Clone)]
 pub(crate) struct ServerSpan {
     pub service: Arc<str>,
@@ -23,6 +25,11 @@ impl<B> MakeSpan<B> for ServerSpan {
     fn make_span(&mut self, request: &http::Request<B>) -> Span {
         if request.uri().path() != GET_CARDS_PATH {
             return Span::none();
+        }
+        if !cardmesh_telemetry::tracing_enabled() {
+            let span = tracing::info_span!("card_service_request", service = %self.service, trace_id = Empty);
+            cardmesh_telemetry::adopt_trace(&span, request.headers());
+            return span;
         }
         let span = tracing::info_span!(
             "card_service_request",
@@ -46,4 +53,74 @@ pub(crate) fn record_failure(class: GrpcFailureClass, _latency: Duration, span: 
         span.record("rpc.grpc.status_code", code.get());
     }
     span.record("otel.status_code", "ERROR");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Everything logged to it, for one test.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn with_tracing_off_the_span_carries_only_what_log_lines_show() {
+        assert!(
+            !cardmesh_telemetry::tracing_enabled(),
+            "no exporter in unit tests"
+        );
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let request = http::Request::post(GET_CARDS_PATH)
+                .body(())
+                .expect("request");
+            let span = ServerSpan {
+                service: "billing".into(),
+            }
+            .make_span(&request);
+            span.in_scope(|| tracing::info!("inside the call"));
+            let health = http::Request::post("/grpc.health.v1.Health/Check")
+                .body(())
+                .expect("request");
+            assert!(ServerSpan {
+                service: "billing".into()
+            }
+            .make_span(&health)
+            .is_none());
+        });
+        let text = String::from_utf8(logs.0.lock().expect("log buffer").clone()).expect("utf-8");
+        let fields = text
+            .split_once("card_service_request{")
+            .map(|(_, rest)| rest)
+            .expect(&text);
+        let fields = fields
+            .split_once('}')
+            .map(|(fields, _)| fields)
+            .expect(&text);
+        let (service, trace_id) = fields.split_once(' ').expect(&text);
+        assert_eq!(service, "service=billing", "{text}");
+        let id = trace_id.strip_prefix("trace_id=").expect(&text);
+        assert!(
+            id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{text}"
+        );
+    }
 }

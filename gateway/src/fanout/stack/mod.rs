@@ -32,9 +32,11 @@ use super::failure::CallFailure;
 use crate::breaker::Breaker;
 use crate::config::CallPolicy;
 
-/// One call: the request and the instant the whole Plain request's budget runs out.
+/// One call: the service's name (for the log lines of the stack), the request and the
+/// instant the whole Plain request's budget runs out.
 #[derive(Debug, Clone)]
 pub struct CardCall {
+    pub service: Arc<str>,
     pub request: GetCardsRequest,
     pub budget_until: Instant,
 }
@@ -148,6 +150,7 @@ where
             if !breaker.allow() {
                 return Err(CallFailure::CircuitOpen);
             }
+            let service = call.service.clone();
             let result = inner.oneshot(call).await;
             match &result {
                 Ok(_) => breaker.success(),
@@ -155,7 +158,7 @@ where
                 Err(CallFailure::Overloaded) => {}
                 Err(_) => {
                     if breaker.failure() {
-                        tracing::warn!("card service failing; circuit opened");
+                        tracing::warn!(%service, "card service failing; circuit opened");
                     }
                 }
             }

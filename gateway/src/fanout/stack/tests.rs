@@ -24,7 +24,7 @@ fn policy() -> CallPolicy {
 }
 
 fn call(budget: Duration) -> CardCall {
-    CardCall { request: GetCardsRequest::default(), budget_until: Instant::now() + budget }
+    CardCall { service: "svc".into(), request: GetCardsRequest::default(), budget_until: Instant::now() + budget }
 }
 
 /// A fake service: answers with `script[attempt]` (the last entry repeats), after `delay`.
@@ -146,4 +146,36 @@ async fn shed_calls_do_not_open_the_breaker() {
     let results = futures::future::join_all((0..3).map(|_| stack.clone().oneshot(call(Duration::from_secs(10))))).await;
     assert!(results.iter().any(|r| matches!(r, Err(CallFailure::Overloaded))));
     assert!(!breaker.is_open());
+}
+
+/// The log lines written while the guard lives, for one test.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_breaker_warning_names_the_service_without_a_span() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (svc, _) = fake(vec![Err(tonic::Code::Internal)], Duration::ZERO);
+    let stack = layered(
+        svc,
+        &CallPolicy { breaker_failures: 1, ..policy() },
+        Arc::new(Breaker::new(1, Duration::from_secs(10))),
+    );
+    let failed = CardCall { service: "billing".into(), ..call(Duration::from_secs(10)) };
+    assert!(stack.oneshot(failed).await.is_err());
+    let text = String::from_utf8(logs.0.lock().expect("log buffer").clone()).expect("utf-8");
+    assert!(text.contains("circuit opened") && text.contains("service=billing"), "{text}");
 }
