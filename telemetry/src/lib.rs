@@ -23,5 +23,5 @@ pub use init::{init, init_with_writer, InitError, Telemetry};
 pub use metrics::{encode, latency_buckets, metrics_router, serve_metrics, CONTENT_TYPE};
 pub use prometheus;
 pub use propagation::{
-    adopt_trace, inject_current, random_trace_id, record_trace_id, span_if_tracing, tracing_enabled,
+    adopt_trace, caller_trace_id, inject_current, random_trace_id, record_trace_id, span_if_tracing, tracing_enabled,
 };

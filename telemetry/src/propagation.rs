@@ -56,11 +56,7 @@ pub fn adopt_trace(span: &Span, headers: &http::HeaderMap) {
     if span.is_disabled() {
         return;
     }
-    let remote = if headers.contains_key("traceparent") {
-        TraceContextPropagator::new().extract(&HeaderExtractor(headers))
-    } else {
-        opentelemetry::Context::new()
-    };
+    let remote = caller_context(headers);
     let remote_trace = remote.span().span_context().trace_id();
     if tracing_enabled() {
         if remote_trace != TraceId::INVALID {
@@ -69,6 +65,27 @@ pub fn adopt_trace(span: &Span, headers: &http::HeaderMap) {
         record_trace_id(span);
     } else {
         record(span, remote_trace);
+    }
+}
+
+/// The trace id for a server span made while tracing is off: the caller's, from the
+/// `traceparent` in `headers`, or a fresh random one. Giving it to the span at creation
+/// (`trace_id = %id`) saves recording it afterwards, as [`adopt_trace`] does.
+pub fn caller_trace_id(headers: &http::HeaderMap) -> TraceId {
+    let remote = caller_context(headers).span().span_context().trace_id();
+    if remote == TraceId::INVALID {
+        random_trace_id()
+    } else {
+        remote
+    }
+}
+
+/// The caller's trace context (`traceparent`), or an empty one.
+fn caller_context(headers: &http::HeaderMap) -> opentelemetry::Context {
+    if headers.contains_key("traceparent") {
+        TraceContextPropagator::new().extract(&HeaderExtractor(headers))
+    } else {
+        opentelemetry::Context::new()
     }
 }
 
@@ -119,6 +136,17 @@ impl Extractor for HeaderExtractor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_caller_trace_id_comes_from_traceparent_or_is_fresh() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap());
+        assert_eq!(caller_trace_id(&headers).to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        let (a, b) = (caller_trace_id(&http::HeaderMap::new()), caller_trace_id(&http::HeaderMap::new()));
+        assert!(a != TraceId::INVALID && a != b, "a fresh id each time: {a} {b}");
+        headers.insert("traceparent", "not a trace context".parse().unwrap());
+        assert_ne!(caller_trace_id(&headers), TraceId::INVALID, "a bad traceparent gets a fresh id");
+    }
 
     #[test]
     fn nothing_is_injected_while_tracing_is_off() {

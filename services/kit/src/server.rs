@@ -92,7 +92,9 @@ impl<P: CardProvider> CardService for CardServer<P> {
     ) -> Result<Response<proto::GetCardsResponse>, Status> {
         let started = Instant::now();
         let request = request.into_inner();
-        tracing::Span::current().record("keys", request.card_keys.len());
+        if cardmesh_telemetry::tracing_enabled() {
+            tracing::Span::current().record("keys", request.card_keys.len());
+        }
         let ctx = CardContext::from_request(&request).map_err(|error| {
             self.metrics.invalid_get_cards();
             Status::invalid_argument(error.to_string())

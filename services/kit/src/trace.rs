@@ -27,9 +27,8 @@ impl<B> MakeSpan<B> for ServerSpan {
             return Span::none();
         }
         if !cardmesh_telemetry::tracing_enabled() {
-            let span = tracing::info_span!("card_service_request", service = %self.service, trace_id = Empty);
-            cardmesh_telemetry::adopt_trace(&span, request.headers());
-            return span;
+            let trace_id = cardmesh_telemetry::caller_trace_id(request.headers());
+            return tracing::info_span!("card_service_request", service = %self.service, trace_id = %trace_id);
         }
         let span = tracing::info_span!(
             "card_service_request",
@@ -122,5 +121,33 @@ mod tests {
             id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
             "{text}"
         );
+    }
+
+    #[test]
+    fn with_tracing_off_the_span_has_the_callers_trace_id() {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let request = http::Request::post(GET_CARDS_PATH)
+                .header(
+                    "traceparent",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                )
+                .body(())
+                .expect("request");
+            let span = ServerSpan {
+                service: "billing".into(),
+            }
+            .make_span(&request);
+            span.in_scope(|| tracing::info!("inside the call"));
+        });
+        let text = String::from_utf8(logs.0.lock().expect("log buffer").clone()).expect("utf-8");
+        let expected =
+            "card_service_request{service=billing trace_id=4bf92f3577b34da6a3ce929d0e0e4736}";
+        assert!(text.contains(expected), "{text}");
     }
 }
