@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::middleware::{from_fn_with_state, map_response};
+use axum::middleware::map_response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
@@ -28,8 +28,6 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
     let router = Router::new()
         .route("/", post(cards))
         .route("/cards", post(cards))
-        // Per-IP rate limit and required headers, before the body is read.
-        .route_layer(from_fn_with_state(gateway.clone(), super::guard::guard))
         // The limit applies while the body is read, before the signature check, so an
         // oversized body costs at most `max_body_bytes` of memory.
         .layer(DefaultBodyLimit::max(body_limit))

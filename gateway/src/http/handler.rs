@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -17,15 +17,19 @@ use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 /// Header telling how many cards came from the cache (for operators and tests).
 pub const CACHE_HEADER: &str = "cardmesh-cache";
 
-/// Size limit (applied while reading), then [`admit`] (content type, signature over the raw
-/// bytes, parsing), then the workspace's rate limit, then the cards. The per-IP limit and the required
-/// headers ran before the body was read ([`super::guard`]). A refusal is logged inside the
-/// request's span (by [`super::log_errors`]).
-pub async fn cards(
-    State(gateway): State<Arc<Gateway>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+/// The per-IP limit and the required headers, before the body is read
+/// ([`super::guard::refusal`]); then the size limit (applied while reading), [`admit`]
+/// (content type, signature over the raw bytes, parsing), the workspace's rate limit, and the
+/// cards. A refusal is logged inside the request's span (by [`super::log_errors`]).
+pub async fn cards(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    if let Some(refusal) = super::guard::refusal(&gateway, &request) {
+        return refusal;
+    }
+    // The headers are moved out, not cloned: reading the body needs only the extensions
+    // (where `DefaultBodyLimit` put the limit).
+    let (mut parts, body) = request.into_parts();
+    let headers = std::mem::take(&mut parts.headers);
+    let body = Bytes::from_request(Request::from_parts(parts, body), &()).await;
     let mut span = RequestSpanSlot::new(&headers);
     match answer(&gateway, &headers, body, &mut span).await {
         Ok(response) => response,
