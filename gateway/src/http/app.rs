@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::middleware::map_response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
+use tower::util::MapResponseLayer;
 
 use super::handler::cards;
 use crate::error::GatewayError;
@@ -38,7 +38,7 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
     super::routing::with_error_fallbacks(router)
         .with_state(gateway)
         // Logs every error answer, of the card routes and the others alike.
-        .layer(map_response(super::log_errors))
+        .layer(MapResponseLayer::new(super::log_errors))
 }
 
 /// `{"cardKeys": N, "servicesNotDescribed": 0}` once ready; before, the error envelope

@@ -8,8 +8,10 @@ use tracing::Span;
 
 use crate::error::{ErrorRecord, ErrorSpan, GatewayError};
 
-/// Logs the error a response carries, if any (for `axum::middleware::map_response`).
-pub async fn log_errors(response: Response) -> Response {
+/// Logs the error a response carries, if any: the one logging middleware, as
+/// `tower::util::MapResponseLayer::new(log_errors)` around a router (plain and synchronous,
+/// so the layer neither clones the router's service nor boxes a future per request).
+pub fn log_errors(response: Response) -> Response {
     if let Some(record) = response.extensions().get::<ErrorRecord>() {
         match response.extensions().get::<ErrorSpan>() {
             Some(ErrorSpan(span)) => span.in_scope(|| record.log()),

@@ -8,10 +8,10 @@ mod invalidate;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::middleware::map_response;
 use axum::routing::post;
 use axum::Router;
 use tokio::net::TcpListener;
+use tower::util::MapResponseLayer;
 
 use crate::gateway::Gateway;
 
@@ -34,7 +34,7 @@ pub fn admin_router(gateway: Arc<Gateway>) -> Router {
         .with_state(gateway.clone())
         .merge(crate::preview::preview_router(gateway))
         .merge(metrics);
-    super::routing::with_error_fallbacks(router).layer(map_response(super::log_errors))
+    super::routing::with_error_fallbacks(router).layer(MapResponseLayer::new(super::log_errors))
 }
 
 /// Serves [`admin_router`] on `listener` until `shutdown` completes.
