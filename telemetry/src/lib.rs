@@ -13,11 +13,13 @@
 //! - **Metrics**: a Prometheus registry per gateway or card service (no global state, so
 //!   several run side by side in one test process), served as text by [`serve_metrics`].
 
+mod capture;
 mod env;
 mod init;
 mod metrics;
 mod propagation;
 
+pub use capture::CapturedLogs;
 pub use env::{LogFormat, TelemetryEnv, ENV_VARS};
 pub use init::{init, init_with_writer, InitError, Telemetry};
 pub use metrics::{encode, latency_buckets, metrics_router, serve_metrics, CONTENT_TYPE};

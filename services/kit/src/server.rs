@@ -178,23 +178,6 @@ mod tests {
         assert_eq!(results[0], results[3]);
     }
 
-    /// Collects formatted log lines.
-    #[derive(Clone, Default)]
-    struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Logs {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .map_err(|_| std::io::Error::other("poisoned"))?
-                .extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     struct Failing;
 
     #[tonic::async_trait]
@@ -213,7 +196,7 @@ mod tests {
 
     #[tokio::test]
     async fn logs_keys_and_customer_id_but_never_the_email() {
-        let logs = Logs::default();
+        let logs = cardmesh_telemetry::CapturedLogs::default();
         let writer = logs.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
@@ -239,7 +222,7 @@ mod tests {
             .await
             .expect("answered");
         tracing::callsite::rebuild_interest_cache();
-        logs.0.lock().expect("logs").clear();
+        logs.clear();
 
         let response = server
             .get_cards(Request::new(request()))
@@ -247,7 +230,7 @@ mod tests {
             .expect("answered");
         assert_eq!(response.into_inner().results.len(), 1);
 
-        let text = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf-8");
+        let text = logs.text();
         assert!(text.contains("c_42") && text.contains("broken"), "{text}");
         assert!(text.contains("backend unavailable"), "{text}");
         assert!(!text.contains("ada@example.com"), "email leaked: {text}");

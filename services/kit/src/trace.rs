@@ -56,24 +56,9 @@ pub(crate) fn record_failure(class: GrpcFailureClass, _latency: Duration, span: 
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
+    use cardmesh_telemetry::CapturedLogs;
 
     use super::*;
-
-    /// Everything logged to it, for one test.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("log buffer").extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     /// What one log line inside the span made for `request` prints, with tracing off.
     fn logged_in_span(request: &http::Request<()>) -> String {
@@ -81,7 +66,7 @@ mod tests {
             !cardmesh_telemetry::tracing_enabled(),
             "no exporter in unit tests"
         );
-        let logs = Captured::default();
+        let logs = CapturedLogs::default();
         let writer = logs.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_ansi(false)
@@ -94,8 +79,7 @@ mod tests {
             .make_span(request);
             span.in_scope(|| tracing::info!("inside the call"));
         });
-        let text = logs.0.lock().expect("log buffer").clone();
-        String::from_utf8(text).expect("utf-8")
+        logs.text()
     }
 
     #[test]

@@ -148,23 +148,9 @@ async fn shed_calls_do_not_open_the_breaker() {
     assert!(!breaker.is_open());
 }
 
-/// The log lines written while the guard lives, for one test.
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_breaker_warning_names_the_service_without_a_span() {
-    let logs = Captured::default();
+    let logs = cardmesh_telemetry::CapturedLogs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -176,6 +162,6 @@ async fn the_breaker_warning_names_the_service_without_a_span() {
     );
     let failed = CardCall { service: "billing".into(), ..call(Duration::from_secs(10)) };
     assert!(stack.oneshot(failed).await.is_err());
-    let text = String::from_utf8(logs.0.lock().expect("log buffer").clone()).expect("utf-8");
+    let text = logs.text();
     assert!(text.contains("circuit opened") && text.contains("service=billing"), "{text}");
 }
