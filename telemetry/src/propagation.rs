@@ -72,12 +72,7 @@ pub fn adopt_trace(span: &Span, headers: &http::HeaderMap) {
 /// `traceparent` in `headers`, or a fresh random one. Giving it to the span at creation
 /// (`trace_id = %id`) saves recording it afterwards, as [`adopt_trace`] does.
 pub fn caller_trace_id(headers: &http::HeaderMap) -> TraceId {
-    let remote = caller_context(headers).span().span_context().trace_id();
-    if remote == TraceId::INVALID {
-        random_trace_id()
-    } else {
-        remote
-    }
+    or_fresh(caller_context(headers).span().span_context().trace_id())
 }
 
 /// The caller's trace context (`traceparent`), or an empty one.
@@ -101,8 +96,16 @@ pub fn record_trace_id(span: &Span) {
 }
 
 fn record(span: &Span, trace_id: TraceId) {
-    let trace_id = if trace_id == TraceId::INVALID { random_trace_id() } else { trace_id };
-    span.record(TRACE_ID_FIELD, tracing::field::display(trace_id));
+    span.record(TRACE_ID_FIELD, tracing::field::display(or_fresh(trace_id)));
+}
+
+/// `trace_id`, or a fresh random one when it is [`TraceId::INVALID`] (no trace).
+fn or_fresh(trace_id: TraceId) -> TraceId {
+    if trace_id == TraceId::INVALID {
+        random_trace_id()
+    } else {
+        trace_id
+    }
 }
 
 /// A fresh random trace id (32 hex digits when displayed), for a request span created while
