@@ -68,9 +68,10 @@ lint() {
 disk_free() {
     local docker_root
     docker_root=$(docker info -f '{{.DockerRootDir}}' 2>/dev/null || true)
-    printf 'free: %s here' "$(df -h --output=avail . | tail -1 | tr -d ' ')"
-    [[ -z $docker_root || ! -d $docker_root ]] || printf ', %s in %s' "$(df -h --output=avail "$docker_root" | tail -1 | tr -d ' ')" "$docker_root"
+    printf 'free: %s here' "$(avail .)"
+    [[ -z $docker_root || ! -d $docker_root ]] || printf ', %s in %s' "$(avail "$docker_root")" "$docker_root"
 }
+avail() { df -h --output=avail "$1" | tail -1 | tr -d ' '; }
 
 T_START=$SECONDS
 CURRENT=

@@ -4,8 +4,8 @@
 //!   unary method answers, as bytes, cards `first..first+count` of the gateway's rendered
 //!   answer (its `cards` array), joined by commas, whatever it is asked.
 //! - `fanout front <signing secret> <listen> <card server URL>...`: axum; checks Plain's
-//!   signature with the gateway's own `SignatureVerifier` (401 otherwise), calls every card server at once (one unary call each, on one
-//!   tonic channel per server), and answers `{"cards":[` + their answers joined by commas +
+//!   signature with the gateway's own `SignatureVerifier` (401 otherwise), calls every card
+//!   server at once (one unary call each, on one tonic channel per server), and answers `{"cards":[` + their answers joined by commas +
 //!   `]}`: the gateway's exact bytes when the servers split the answer's cards in order.
 //!
 //! It does the least a fan-out needs, with the gateway's runtime flavour, HTTP stack and gRPC

@@ -3,9 +3,8 @@
 //!
 //! It does the least a Redis-backed answer needs: read the body, verify the HMAC-SHA256 of
 //! `Plain-Request-Signature` over it with the gateway's own `SignatureVerifier` (401
-//! otherwise), one `GET` on one multiplexed
-//! connection, `200` with `Content-Type: application/json`. Same runtime flavour and HTTP
-//! stack as the gateway. Used by `scripts/bench.sh`, which stores the answer under the key.
+//! otherwise), one `GET` on one multiplexed connection, `200` with `Content-Type:
+//! application/json`. Same runtime flavour and HTTP stack as the gateway. Used by `scripts/bench.sh`, which stores the answer under the key.
 //!
 //! ```sh
 //! cargo build --release -p cardmesh-gateway --example redis_lookup

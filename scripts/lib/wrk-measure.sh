@@ -57,8 +57,9 @@ children_us() {
 
 # measure VAR LABEL PORT PID...: the measured run (after a warm-up run in the first round).
 # Sets VAR to the BENCH line with the CPU time per request of the server side (PIDs), of the
-# first of them alone (the front server, without what it calls) and of wrk, and the share of the machine anything else used meanwhile (the figures are only
-# trustworthy when it is near 0).
+# first of them alone (the front server, without what it calls) and of wrk, and the share of
+# the machine anything else used meanwhile (the figures are only trustworthy when it is near
+# 0).
 measure() {
   local var="$1" label="$2" port="$3" run_line server0 server1 front0 front1 wrk0 wrk1 busy0 total0 busy1 total1
   shift 3

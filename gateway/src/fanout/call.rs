@@ -36,8 +36,9 @@ pub struct ServiceAnswer {
 /// Calls every service of `calls` in parallel, each through its own stack (deadline per
 /// attempt, limit, retry, breaker). While tracing is on, each call has its own
 /// `card_service_call` span, whose trace context goes along in the gRPC metadata; while it
-/// is off there is none (the stack's one log line names the service itself). `budget` bounds everything: a call still
-/// running then is abandoned and reported as [`CallFailure::Timeout`].
+/// is off there is none (the stack's one log line names the service itself). `budget`
+/// bounds everything: a call still running then is abandoned and reported as
+/// [`CallFailure::Timeout`].
 pub async fn call_services(backends: &Backends, calls: Vec<ServiceCall>, budget: Duration) -> Vec<ServiceAnswer> {
     let budget_until = tokio::time::Instant::now() + budget;
     let futures = calls.into_iter().map(|ServiceCall { service, name, request }| {

@@ -16,10 +16,10 @@
 //! hot path does not pay for them otherwise. `plain_request` also exists while tracing is
 //! off, for the log lines inside it: `trace_id` is the OpenTelemetry trace id when tracing
 //! is on, a random id in the same format otherwise, and every log line inside the request
-//! shows it with the span's fields. While tracing is off,
-//! `plain_request` is made only when the request is about to log or call a card service
-//! ([`RequestSpanSlot`]): an answer straight from the cache logs nothing, and making and
-//! formatting a span it never shows cost about a tenth of that answer's CPU.
+//! shows it with the span's fields. While tracing is off, `plain_request` is made only when
+//! the request is about to log or call a card service ([`RequestSpanSlot`]): an answer
+//! straight from the cache logs nothing, and making and formatting a span it never shows
+//! cost about a tenth of that answer's CPU.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
