@@ -23,7 +23,8 @@
 #   gateway A (near cache hits) / redis anchor     >= 0.90
 #   gateway B (misses)          / fan-out anchor   >= 0.85, p99 <= 1.2x the anchor's
 #
-# and peak RSS against its budget (hit path 32 MiB, miss path 48 MiB). Everything, wrk
+# and peak RSS against its budget (hit path 32 MiB, miss path 48 MiB); then what rendering
+# the services' answers costs in process (gateway/examples/render_cost.rs). Everything, wrk
 # included, shares this machine's CPUs; the figures are only comparable within one run.
 #
 #   ./scripts/bench.sh
@@ -77,12 +78,13 @@ done
 stack_init
 
 if [[ "${BENCH_NO_BUILD:-}" != 1 ]]; then
-  echo "==> building (cargo build --release --bins, the examples static_answer, redis_lookup and fanout)"
+  echo "==> building (cargo build --release --bins, the examples static_answer, redis_lookup, fanout, render_cost)"
   cargo build --quiet --release --bins
-  cargo build --quiet --release -p cardmesh-gateway --example static_answer --example redis_lookup --example fanout
+  cargo build --quiet --release -p cardmesh-gateway --example static_answer --example redis_lookup --example fanout \
+    --example render_cost
 fi
 for b in cardmesh-gateway billing-service usage-service accounts-service examples/static_answer \
-  examples/redis_lookup examples/fanout; do
+  examples/redis_lookup examples/fanout examples/render_cost; do
   [[ -x "$bin/$b" ]] || die "$bin/$b is missing; run without BENCH_NO_BUILD"
 done
 
@@ -314,6 +316,10 @@ if (( busy )); then
   echo "WARNING: something else used over 10 % of the machine during a run; rerun on a quiet machine"
 fi
 echo
+# The miss path's rendering alone, in process, on the services' real answers (see the example).
+render=$("$bin/examples/render_cost" "${services[@]}") || die "render_cost failed"
+grep -v '^RESULT' <<<"$render"
+echo
 figures=""
 for scenario in "${scenarios[@]}"; do
   name=${scenario%%|*}
@@ -323,7 +329,7 @@ for scenario in "${scenarios[@]}"; do
 done
 echo "RESULT nproc=$(nproc) threads=$threads connections=$connections duration=$duration rounds=$rounds$figures" \
   "redis_only_ratio=$r_redis near_ratio=$r_near miss_ratio=$r_miss miss_p99_ratio=$r_p99" \
-  "peak_rss_hit_kb=$rss_hit peak_rss_miss_kb=$rss_b below=${verdicts# }"
+  "peak_rss_hit_kb=$rss_hit peak_rss_miss_kb=$rss_b $(sed -n 's/^RESULT //p' <<<"$render") below=${verdicts# }"
 
 if [[ -n "$verdicts" && "${BENCH_STRICT:-}" == 1 ]]; then
   exit 3

@@ -8,6 +8,8 @@
 //!   nothing wrong with it (what service tests check is what the gateway enforces);
 //! - `render_checked` is `render_components` followed by `validate_components`, and what it
 //!   returns is valid Plain JSON;
+//! - `render_card` (the proto tree judged, the card written straight from it) answers what
+//!   `render_checked` and `CardJson::new` do: the same text, or the same errors;
 //! - every card the gateway draws is valid JSON within the size limit, and the response
 //!   built from them passes the validator with every requested key answered.
 
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use cardmesh_gateway::config::Limits;
 use cardmesh_gateway::draw::{index_results, render_result};
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
-use cardmesh_gateway::render::{render_checked, render_components, COMPONENTS_PATH};
+use cardmesh_gateway::render::{render_card, render_checked, render_components, COMPONENTS_PATH};
 use cardmesh_gateway::route::{CardInfo, Scope};
 use cardmesh_gateway::validate::{validate_components, validate_response_for};
 use cardmesh_kit::build::problems;
@@ -92,6 +94,11 @@ fn check_tree(components: &[Component]) {
             panic!("render_checked accepted what render_components refused: {err}")
         }
     }
+    let written = render_card("fuzz-card", Some(60), components).map(|c| c.as_str().to_owned());
+    let by_value = checked
+        .clone()
+        .map(|v| CardJson::new("fuzz-card", Some(60), Some(&v)).as_str().to_owned());
+    assert_eq!(written, by_value, "render_card and the value route differ");
     for v in checked.as_ref().err().into_iter().flatten() {
         assert!(v.path.starts_with(COMPONENTS_PATH), "{v:?}");
     }

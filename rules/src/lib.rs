@@ -8,6 +8,8 @@
 //! - [`validate`]: the validator of Plain card JSON, driven by the catalogue. Findings carry
 //!   a path, a stable [`Rule`] code and a message; violations and warnings are kept apart in
 //!   a [`Report`].
+//! - `proto_tree` (feature `proto`): the validator of `cardmesh_proto` component trees,
+//!   with the same paths, rule codes and messages as the JSON validator.
 //! - [`key`]: the card-key rule and the key and TTL limits.
 //! - [`inline`]: the inline component markers Plain renders inside Text.
 //! - [`proto_enum`]: how a proto enum number maps to Plain's enum names.
@@ -21,6 +23,8 @@ mod finding;
 pub mod inline;
 pub mod key;
 pub mod proto_enum;
+#[cfg(feature = "proto")]
+pub mod proto_tree;
 pub mod validate;
 
 pub use catalogue::{ComponentKind, FieldSpec, FieldType, Level, CATALOGUE};

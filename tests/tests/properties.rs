@@ -7,11 +7,13 @@
 //! - For any tree the builders accept (empty and oversized strings, junk URLs, an unsized
 //!   spacer, empty rows and containers too, bad date-times and empty user identifiers), the
 //!   kit's proto-side `problems` and the gateway's JSON-side validator find exactly the same
-//!   (path, rule) pairs.
+//!   (path, rule) pairs, and the gateway's `render_card` (which judges the proto tree and
+//!   writes the card text straight from it) answers exactly what rendering to a JSON value
+//!   and validating that does: the same bytes, or the same errors.
 
 use cardmesh_gateway::cli::validate_document;
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
-use cardmesh_gateway::render::{render_checked, render_components};
+use cardmesh_gateway::render::{render_card, render_checked, render_components};
 use cardmesh_gateway::validate::{validate_response_for, Violation};
 use cardmesh_kit::build::limits::{COPY_VALUE_MAX, LABEL_MAX, TEXT_MAX};
 use cardmesh_kit::build::*;
@@ -295,7 +297,10 @@ proptest! {
         prop_assert_eq!(rendered.as_array().map(Vec::len), Some(tree.len()));
         prop_assert_eq!(&render_components(&tree).expect("renders"), &rendered);
 
+        // The card written straight from the proto tree is the rendered value's, byte for byte.
+        let card = render_card("prop-card", Some(60), &tree).map_err(|v| TestCaseError::fail(format!("{:?}", show(&v))))?;
         let body = answer(&rendered);
+        prop_assert_eq!(ResponseBody::build([&card]), body.clone());
         let doc: serde_json::Value = serde_json::from_str(&body).expect("the answer is JSON");
         prop_assert_eq!(show(&validate_response_for(&doc, &["prop-card"])), Vec::<String>::new());
         prop_assert_eq!(validate_document(body.as_bytes()), Vec::<String>::new());
@@ -325,6 +330,9 @@ proptest! {
         kit_pairs.sort();
         gateway_pairs.sort();
         prop_assert_eq!(kit_pairs, gateway_pairs);
+        // The gateway's own path judges the proto tree: the same verdict, the same errors.
+        let written = render_card("prop-card", Some(60), &tree).map(|card| ResponseBody::build([&card]));
+        prop_assert_eq!(written, gateway.clone().map(|rendered| answer(&rendered)));
         if let Ok(rendered) = gateway {
             prop_assert_eq!(validate_document(answer(&rendered).as_bytes()), Vec::<String>::new());
         }

@@ -39,14 +39,14 @@ fn render_unchecked(info: &CardInfo, result: Option<&CardResult>) -> Result<(Car
     let ttl = result.time_to_live_seconds;
     match &result.outcome {
         Some(Outcome::Components(card)) => {
-            let rendered = render::render_checked(&card.components).map_err(|violations| {
+            let card = render::render_card(&info.key, ttl, &card.components).map_err(|violations| {
                 let mut text = violations.iter().take(3).map(|v| v.to_string()).collect::<Vec<_>>().join("; ");
                 if violations.len() > 3 {
                     text.push_str(&format!(" (and {} more)", violations.len() - 3));
                 }
                 CardFailure::Invalid(text)
             })?;
-            Ok((CardJson::new(&info.key, ttl, Some(&rendered)), ttl))
+            Ok((card, ttl))
         }
         Some(Outcome::NoData(_)) => Ok((CardJson::new(&info.key, ttl, None), ttl)),
         Some(Outcome::Error(e)) => Err(CardFailure::Reported(e.reason.clone())),

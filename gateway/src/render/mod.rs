@@ -14,16 +14,24 @@
 //!   a WorkflowButton without identifier renders `"workflowButtonWorkflowIdentifier": {}`;
 //! - nothing here panics.
 //!
-//! The gateway calls [`render_checked`].
+//! The gateway calls [`render_card`]: it judges the proto tree with
+//! `cardmesh_rules::proto_tree` and writes a valid tree straight to the card's JSON text
+//! ([`write`]), with no JSON value in between. Only a tree that breaks a rule takes the
+//! longer way, [`render_checked`]: rendered to a JSON value and judged by the JSON validator,
+//! so its errors read exactly as the `validate` subcommand's would.
 
 mod enums;
 #[cfg(test)]
 mod tests;
 mod tree;
+mod write;
+#[cfg(test)]
+mod write_tests;
 
 use cardmesh_proto::Component;
 use serde_json::Value;
 
+use crate::plain::CardJson;
 use crate::validate::{validate_components, Rule, Violation};
 
 /// Root path of rendered components; violations read `components[0].componentText.text`.
@@ -76,4 +84,17 @@ pub fn render_checked(components: &[Component]) -> Result<Value, Vec<Violation>>
     } else {
         Err(violations)
     }
+}
+
+/// The card `{"key":…,"timeToLiveSeconds":…,"components":[…]}` of a valid `components`
+/// tree; otherwise the errors of [`render_checked`]. The text is byte for byte what
+/// `CardJson::new(key, ttl_seconds, Some(&render_checked(components)?))` writes.
+pub fn render_card(key: &str, ttl_seconds: Option<u32>, components: &[Component]) -> Result<CardJson, Vec<Violation>> {
+    if cardmesh_rules::proto_tree::is_valid(components) {
+        if let Ok(card) = CardJson::with_components(key, ttl_seconds, &write::Components(components)) {
+            return Ok(card);
+        }
+    }
+    let value = render_checked(components)?;
+    Ok(CardJson::new(key, ttl_seconds, Some(&value)))
 }

@@ -46,7 +46,7 @@ fn user_by(identifier: user::UserIdentifier) -> User {
 
 /// One card using all twelve components, every optional field set somewhere, DateTime and
 /// User at every level.
-fn rich_card() -> Vec<Component> {
+pub(super) fn rich_card() -> Vec<Component> {
     use component::Component as C;
     use container_content::Content as CC;
     use row_content::Content as RC;

@@ -7,87 +7,15 @@
 //! the validator, so there is one place that knows Plain's rules.
 
 use cardmesh_proto::{
-    component, container_content, row_content, user, workflow_button, Badge, Component, Container, ContainerContent,
-    CopyButton, DateTime, Divider, LinkButton, PlainText, Row, RowContent, Spacer, Text, User, WorkflowButton,
+    user, workflow_button, Badge, Component, Container, ContainerContent, CopyButton, DateTime, Divider, LinkButton,
+    PlainText, Row, RowContent, Spacer, Text, User, WorkflowButton,
 };
 use serde_json::{Map, Value};
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
 use crate::validate::path::Path;
 use crate::validate::{Rule, Violation};
-
-/// A component of any of the three oneofs, by reference.
-enum Node<'a> {
-    Text(&'a Text),
-    PlainText(&'a PlainText),
-    Badge(&'a Badge),
-    LinkButton(&'a LinkButton),
-    CopyButton(&'a CopyButton),
-    Divider(&'a Divider),
-    Spacer(&'a Spacer),
-    WorkflowButton(&'a WorkflowButton),
-    DateTime(&'a DateTime),
-    User(&'a User),
-    Row(&'a Row),
-    Container(&'a Container),
-}
-
-impl<'a> From<&'a component::Component> for Node<'a> {
-    fn from(c: &'a component::Component) -> Self {
-        use component::Component as C;
-        match c {
-            C::Text(x) => Node::Text(x),
-            C::PlainText(x) => Node::PlainText(x),
-            C::Badge(x) => Node::Badge(x),
-            C::LinkButton(x) => Node::LinkButton(x),
-            C::CopyButton(x) => Node::CopyButton(x),
-            C::Divider(x) => Node::Divider(x),
-            C::Spacer(x) => Node::Spacer(x),
-            C::WorkflowButton(x) => Node::WorkflowButton(x),
-            C::DateTime(x) => Node::DateTime(x),
-            C::User(x) => Node::User(x),
-            C::Row(x) => Node::Row(x),
-            C::Container(x) => Node::Container(x),
-        }
-    }
-}
-
-impl<'a> From<&'a container_content::Content> for Node<'a> {
-    fn from(c: &'a container_content::Content) -> Self {
-        use container_content::Content as C;
-        match c {
-            C::Text(x) => Node::Text(x),
-            C::PlainText(x) => Node::PlainText(x),
-            C::Badge(x) => Node::Badge(x),
-            C::LinkButton(x) => Node::LinkButton(x),
-            C::CopyButton(x) => Node::CopyButton(x),
-            C::Divider(x) => Node::Divider(x),
-            C::Spacer(x) => Node::Spacer(x),
-            C::WorkflowButton(x) => Node::WorkflowButton(x),
-            C::DateTime(x) => Node::DateTime(x),
-            C::User(x) => Node::User(x),
-            C::Row(x) => Node::Row(x),
-        }
-    }
-}
-
-impl<'a> From<&'a row_content::Content> for Node<'a> {
-    fn from(c: &'a row_content::Content) -> Self {
-        use row_content::Content as C;
-        match c {
-            C::Text(x) => Node::Text(x),
-            C::PlainText(x) => Node::PlainText(x),
-            C::Badge(x) => Node::Badge(x),
-            C::LinkButton(x) => Node::LinkButton(x),
-            C::CopyButton(x) => Node::CopyButton(x),
-            C::Divider(x) => Node::Divider(x),
-            C::Spacer(x) => Node::Spacer(x),
-            C::WorkflowButton(x) => Node::WorkflowButton(x),
-            C::DateTime(x) => Node::DateTime(x),
-            C::User(x) => Node::User(x),
-        }
-    }
-}
+use cardmesh_rules::proto_tree::Node;
 
 /// Renders a list of top-level components under `path`, returning the JSON array and
 /// every render error found (an erroneous entry renders as `null`).

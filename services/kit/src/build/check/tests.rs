@@ -75,48 +75,6 @@ fn reports_each_problem_with_its_json_path_and_rule() {
 }
 
 #[test]
-fn unset_identifiers_and_unknown_enum_numbers_are_reported() {
-    let user = Component {
-        component: Some(component::Component::User(proto::User::default())),
-    };
-    let workflow = Component {
-        component: Some(component::Component::WorkflowButton(
-            proto::WorkflowButton {
-                workflow_button_label: "Run".into(),
-                workflow_identifier: None,
-            },
-        )),
-    };
-    let badge = Component {
-        component: Some(component::Component::Badge(proto::Badge {
-            badge_label: "x".into(),
-            badge_color: 99,
-        })),
-    };
-    let found: Vec<(String, Rule)> = findings(&[user, workflow, badge])
-        .into_iter()
-        .map(|v| (v.path, v.rule))
-        .collect();
-    assert_eq!(
-        found,
-        vec![
-            (
-                "components[0].componentUser.userIdentifier".to_owned(),
-                Rule::OneOf
-            ),
-            (
-                "components[1].componentWorkflowButton.workflowButtonWorkflowIdentifier".to_owned(),
-                Rule::OneOf
-            ),
-            (
-                "components[2].componentBadge.badgeColor".to_owned(),
-                Rule::Enum
-            ),
-        ]
-    );
-}
-
-#[test]
 fn an_empty_aside_is_valid() {
     let components = [Component::from(row([text("a")], Vec::<RowContent>::new()))];
     assert_eq!(problems(&components), Vec::<String>::new());
