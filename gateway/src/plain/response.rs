@@ -2,10 +2,6 @@
 
 use serde_json::value::RawValue;
 
-/// The first buffer size of a card being written: the demo's cards are 0.2 to 1.5 KB, so
-/// most are written without growing it.
-const TYPICAL_CARD_BYTES: usize = 1024;
-
 /// One card of the answer, already serialised as Plain JSON:
 /// `{"key":…,"timeToLiveSeconds":…,"components":…}`. Stored as is in the cache and spliced
 /// into the response without being parsed again.
@@ -15,39 +11,18 @@ pub struct CardJson(std::sync::Arc<str>);
 impl CardJson {
     /// Serialises a card. `components` is `None` for "no data" (Plain hides the card).
     pub fn new(key: &str, ttl_seconds: Option<u32>, components: Option<&serde_json::Value>) -> Self {
-        // Serialising plain strings, numbers and a `Value` cannot fail.
-        Self::write(key, ttl_seconds, components).expect("a card always serialises")
-    }
-
-    /// Serialises a card whose `components` is anything that serialises to a JSON array
-    /// (for example a proto tree written straight to text), into one buffer sized for a
-    /// typical card. Fails only when `components` does.
-    pub fn with_components<T: serde::Serialize>(
-        key: &str,
-        ttl_seconds: Option<u32>,
-        components: &T,
-    ) -> Result<Self, serde_json::Error> {
-        Self::write(key, ttl_seconds, Some(components))
-    }
-
-    fn write<T: serde::Serialize>(
-        key: &str,
-        ttl_seconds: Option<u32>,
-        components: Option<&T>,
-    ) -> Result<Self, serde_json::Error> {
         #[derive(serde::Serialize)]
         #[serde(rename_all = "camelCase")]
-        struct Card<'a, T> {
+        struct Card<'a> {
             key: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
             time_to_live_seconds: Option<u32>,
-            components: Option<&'a T>,
+            components: Option<&'a serde_json::Value>,
         }
-        let mut json = Vec::with_capacity(TYPICAL_CARD_BYTES);
-        serde_json::to_writer(&mut json, &Card { key, time_to_live_seconds: ttl_seconds, components })?;
-        // serde_json writes UTF-8 only.
-        let json = String::from_utf8(json).map_err(serde::ser::Error::custom)?;
-        Ok(Self(json.into()))
+        let card = Card { key, time_to_live_seconds: ttl_seconds, components };
+        // Serialising plain strings, numbers and a `Value` cannot fail.
+        let json = serde_json::to_string(&card).expect("a card always serialises");
+        Self(json.into())
     }
 
     /// Wraps JSON text that is known to be one card object (for example from the cache).
@@ -55,7 +30,8 @@ impl CardJson {
         RawValue::from_string(json).map(|raw| Self(String::from(Box::<str>::from(raw)).into()))
     }
 
-    /// Wraps JSON text this gateway wrote itself (the cache), without parsing it again.
+    /// Wraps JSON text this gateway wrote itself (the cache, the renderer), without parsing
+    /// it again.
     pub fn from_trusted(json: &str) -> Self {
         Self(json.into())
     }

@@ -16,7 +16,7 @@
 //!
 //! The gateway calls [`render_card`]: it judges the proto tree with
 //! `cardmesh_rules::proto_tree` and writes a valid tree straight to the card's JSON text
-//! ([`write`]), with no JSON value in between. Only a tree that breaks a rule takes the
+//! ([`write`]), with no JSON value in between and no serialiser. Only a tree that breaks a rule takes the
 //! longer way, [`render_checked`]: rendered to a JSON value and judged by the JSON validator,
 //! so its errors read exactly as the `validate` subcommand's would.
 
@@ -91,8 +91,8 @@ pub fn render_checked(components: &[Component]) -> Result<Value, Vec<Violation>>
 /// `CardJson::new(key, ttl_seconds, Some(&render_checked(components)?))` writes.
 pub fn render_card(key: &str, ttl_seconds: Option<u32>, components: &[Component]) -> Result<CardJson, Vec<Violation>> {
     if cardmesh_rules::proto_tree::is_valid(components) {
-        if let Ok(card) = CardJson::with_components(key, ttl_seconds, &write::Components(components)) {
-            return Ok(card);
+        if let Some(text) = write::card(key, ttl_seconds, components) {
+            return Ok(CardJson::from_trusted(&text));
         }
     }
     let value = render_checked(components)?;

@@ -1,205 +1,197 @@
 //! Writes a proto component tree straight to Plain JSON text, for [`super::render_card`].
 //!
 //! The text is byte for byte what [`super::tree`] builds as a JSON value and serde_json then
-//! writes (`tests/tests/properties.rs` holds the two equal): the same fields, omitted under
-//! the same conditions, and every object's keys in sorted order (serde_json's map order).
-//! What JSON cannot express (an unset oneof, an unknown enum number) is a serialisation
-//! error; the caller has judged the tree before, so that is only a safety net.
+//! writes (`tests/tests/properties.rs` and the `card_proto` fuzz target hold the two equal):
+//! the same fields, omitted under the same conditions, every object's keys in sorted order
+//! (serde_json's map order), and strings escaped as serde_json escapes them. Keys are
+//! written as literals and a string with nothing to escape is copied as is, which is most of
+//! what makes this cheaper than serialising (see `gateway/examples/render_cost.rs`).
+//!
+//! What JSON cannot express (an unset oneof, an unknown enum number) makes [`card`] return
+//! `None`; the caller has judged the tree before, so that is only a safety net.
 
-use cardmesh_proto::{
-    user, workflow_button, Badge, Component, Container, CopyButton, DateTime, Divider, LinkButton, PlainText, Row,
-    RowContent, Spacer, Text, User, WorkflowButton,
-};
+use std::fmt::Write as _;
+
+use cardmesh_proto::{user, workflow_button, Component, Container, Row, RowContent};
 use cardmesh_rules::proto_tree::Node;
-use serde::ser::{Error as _, Serialize, SerializeMap, Serializer};
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
 
-/// A card's `components` array.
-pub(super) struct Components<'a>(pub &'a [Component]);
+/// The first buffer size of a card: the demo's cards are 0.2 to 1.5 KB, so most are written
+/// without growing it.
+const TYPICAL_CARD_BYTES: usize = 1024;
 
-impl Serialize for Components<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|c| Wrapped(c.component.as_ref().map(Node::from))))
+/// `{"key":…,"timeToLiveSeconds":…,"components":[…]}`, as `CardJson::new` writes it; `None`
+/// when the tree has an unset oneof or an unknown enum number.
+pub(super) fn card(key: &str, ttl_seconds: Option<u32>, components: &[Component]) -> Option<String> {
+    let mut out = String::with_capacity(TYPICAL_CARD_BYTES);
+    out.push_str("{\"key\":");
+    string(&mut out, key);
+    if let Some(ttl) = ttl_seconds {
+        // Writing to a String cannot fail.
+        let _ = write!(out, ",\"timeToLiveSeconds\":{ttl}");
+    }
+    out.push_str(",\"components\":");
+    list(&mut out, components.iter().map(|c| c.component.as_ref().map(Node::from)))?;
+    out.push('}');
+    Some(out)
+}
+
+/// A JSON string. Nothing to escape (the common case): copied between quotes. Otherwise
+/// serde_json escapes it, so the text is exactly serde_json's.
+fn string(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        // Serialising a string to JSON cannot fail.
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
     }
 }
 
-/// `{ "<wrapperKey>": body }`.
-struct Wrapped<'a>(Option<Node<'a>>);
-
-/// A string-keyed JSON object written entry by entry.
-type Obj<S> = <S as Serializer>::SerializeMap;
-
-impl Serialize for Wrapped<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let Some(node) = &self.0 else {
-            return Err(S::Error::custom("a component has no variant set"));
-        };
-        let mut wrapper = s.serialize_map(Some(1))?;
-        match node {
-            Node::Text(x) => wrapper.serialize_entry("componentText", &Body(*x))?,
-            Node::PlainText(x) => wrapper.serialize_entry("componentPlainText", &Body(*x))?,
-            Node::Badge(x) => wrapper.serialize_entry("componentBadge", &Body(*x))?,
-            Node::LinkButton(x) => wrapper.serialize_entry("componentLinkButton", &Body(*x))?,
-            Node::CopyButton(x) => wrapper.serialize_entry("componentCopyButton", &Body(*x))?,
-            Node::Divider(x) => wrapper.serialize_entry("componentDivider", &Body(*x))?,
-            Node::Spacer(x) => wrapper.serialize_entry("componentSpacer", &Body(*x))?,
-            Node::WorkflowButton(x) => wrapper.serialize_entry("componentWorkflowButton", &Body(*x))?,
-            Node::DateTime(x) => wrapper.serialize_entry("componentDateTime", &Body(*x))?,
-            Node::User(x) => wrapper.serialize_entry("componentUser", &Body(*x))?,
-            Node::Row(x) => wrapper.serialize_entry("componentRow", &Body(*x))?,
-            Node::Container(x) => wrapper.serialize_entry("componentContainer", &Body(*x))?,
-        }
-        wrapper.end()
-    }
+/// `"name":"value"` (a leading comma is the caller's).
+fn field(out: &mut String, name: &str, value: &str) {
+    out.push('"');
+    out.push_str(name);
+    out.push_str("\":");
+    string(out, value);
 }
 
-/// The body object of one component (the value under its wrapper key).
-struct Body<'a, T>(&'a T);
-
-/// Writes the body's entries, in sorted key order.
-trait Entries {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error>;
-}
-
-impl<T: Entries> Serialize for Body<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut obj = s.serialize_map(None)?;
-        self.0.entries::<S>(&mut obj)?;
-        obj.end()
-    }
-}
-
-/// Writes `name` unless `value` is UNSPECIFIED; an unknown number is an error.
-fn put_enum<S: Serializer>(obj: &mut Obj<S>, name: &str, kind: EnumKind, value: i32) -> Result<(), S::Error> {
+/// `,"name":"VALUE"` unless the value is UNSPECIFIED; `None` when it is unknown.
+fn enumeration(out: &mut String, name: &str, kind: EnumKind, value: i32) -> Option<()> {
     match kind.map(value) {
-        EnumValue::Unspecified => Ok(()),
-        EnumValue::Name(plain) => obj.serialize_entry(name, plain),
-        EnumValue::Unknown => Err(S::Error::custom(format_args!("unknown {} value {value}", kind.name))),
-    }
-}
-
-impl Entries for Text {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        obj.serialize_entry("text", &self.text)?;
-        put_enum::<S>(obj, "textColor", TEXT_COLOR, self.text_color)?;
-        put_enum::<S>(obj, "textSize", TEXT_SIZE, self.text_size)
-    }
-}
-
-impl Entries for PlainText {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        obj.serialize_entry("plainText", &self.plain_text)?;
-        put_enum::<S>(obj, "plainTextColor", TEXT_COLOR, self.plain_text_color)?;
-        put_enum::<S>(obj, "plainTextSize", TEXT_SIZE, self.plain_text_size)
-    }
-}
-
-impl Entries for Badge {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        put_enum::<S>(obj, "badgeColor", BADGE_COLOR, self.badge_color)?;
-        obj.serialize_entry("badgeLabel", &self.badge_label)
-    }
-}
-
-impl Entries for LinkButton {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        obj.serialize_entry("linkButtonLabel", &self.link_button_label)?;
-        obj.serialize_entry("linkButtonUrl", &self.link_button_url)
-    }
-}
-
-impl Entries for CopyButton {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        if let Some(label) = &self.copy_button_tooltip_label {
-            obj.serialize_entry("copyButtonTooltipLabel", label)?;
+        EnumValue::Unspecified => {}
+        EnumValue::Name(plain) => {
+            out.push(',');
+            field(out, name, plain);
         }
-        obj.serialize_entry("copyButtonValue", &self.copy_button_value)
+        EnumValue::Unknown => return None,
     }
+    Some(())
 }
 
-impl Entries for Divider {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        put_enum::<S>(obj, "dividerSpacingSize", SPACING_SIZE, self.divider_spacing_size)
-    }
-}
-
-impl Entries for Spacer {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        put_enum::<S>(obj, "spacerSize", SPACING_SIZE, self.spacer_size)
-    }
-}
-
-/// `{}` when no member is set, else `{"<member>": value}`.
-struct Identifier<'a>(Option<(&'static str, &'a str)>);
-
-impl Serialize for Identifier<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut obj = s.serialize_map(None)?;
-        if let Some((name, value)) = self.0 {
-            obj.serialize_entry(name, value)?;
+/// A JSON array of components.
+fn list<'a>(out: &mut String, items: impl Iterator<Item = Option<Node<'a>>>) -> Option<()> {
+    out.push('[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
         }
-        obj.end()
+        node(out, item?)?;
+    }
+    out.push(']');
+    Some(())
+}
+
+fn row_side(out: &mut String, side: &[RowContent]) -> Option<()> {
+    list(out, side.iter().map(|c| c.content.as_ref().map(Node::from)))
+}
+
+/// `{"<wrapperKey>":{…}}`, each body's keys in sorted order.
+fn node(out: &mut String, node: Node<'_>) -> Option<()> {
+    match node {
+        Node::Text(x) => {
+            out.push_str("{\"componentText\":{");
+            field(out, "text", &x.text);
+            enumeration(out, "textColor", TEXT_COLOR, x.text_color)?;
+            enumeration(out, "textSize", TEXT_SIZE, x.text_size)?;
+        }
+        Node::PlainText(x) => {
+            out.push_str("{\"componentPlainText\":{");
+            field(out, "plainText", &x.plain_text);
+            enumeration(out, "plainTextColor", TEXT_COLOR, x.plain_text_color)?;
+            enumeration(out, "plainTextSize", TEXT_SIZE, x.plain_text_size)?;
+        }
+        Node::Badge(x) => {
+            out.push_str("{\"componentBadge\":{");
+            if only_enum(out, "badgeColor", BADGE_COLOR, x.badge_color)? {
+                out.push(',');
+            }
+            field(out, "badgeLabel", &x.badge_label);
+        }
+        Node::LinkButton(x) => {
+            out.push_str("{\"componentLinkButton\":{");
+            field(out, "linkButtonLabel", &x.link_button_label);
+            out.push(',');
+            field(out, "linkButtonUrl", &x.link_button_url);
+        }
+        Node::CopyButton(x) => {
+            out.push_str("{\"componentCopyButton\":{");
+            if let Some(label) = &x.copy_button_tooltip_label {
+                field(out, "copyButtonTooltipLabel", label);
+                out.push(',');
+            }
+            field(out, "copyButtonValue", &x.copy_button_value);
+        }
+        Node::Divider(x) => {
+            out.push_str("{\"componentDivider\":{");
+            only_enum(out, "dividerSpacingSize", SPACING_SIZE, x.divider_spacing_size)?;
+        }
+        Node::Spacer(x) => {
+            out.push_str("{\"componentSpacer\":{");
+            only_enum(out, "spacerSize", SPACING_SIZE, x.spacer_size)?;
+        }
+        Node::WorkflowButton(x) => {
+            out.push_str("{\"componentWorkflowButton\":{");
+            field(out, "workflowButtonLabel", &x.workflow_button_label);
+            out.push_str(",\"workflowButtonWorkflowIdentifier\":");
+            identifier(
+                out,
+                x.workflow_identifier.as_ref().map(|id| match id {
+                    workflow_button::WorkflowIdentifier::WorkflowId(v) => ("workflowId", v.as_str()),
+                    workflow_button::WorkflowIdentifier::WorkflowKey(v) => ("workflowKey", v.as_str()),
+                }),
+            );
+        }
+        Node::DateTime(x) => {
+            out.push_str("{\"componentDateTime\":{");
+            field(out, "dateTimeIso8601", &x.date_time_iso8601);
+        }
+        Node::User(x) => {
+            out.push_str("{\"componentUser\":{\"userIdentifier\":");
+            identifier(
+                out,
+                x.user_identifier.as_ref().map(|id| match id {
+                    user::UserIdentifier::UserId(v) => ("userId", v.as_str()),
+                    user::UserIdentifier::EmailAddress(v) => ("emailAddress", v.as_str()),
+                    user::UserIdentifier::MachineUserId(v) => ("machineUserId", v.as_str()),
+                }),
+            );
+        }
+        Node::Row(Row { row_main_content, row_aside_content }) => {
+            out.push_str("{\"componentRow\":{\"rowAsideContent\":");
+            row_side(out, row_aside_content)?;
+            out.push_str(",\"rowMainContent\":");
+            row_side(out, row_main_content)?;
+        }
+        Node::Container(Container { container_content }) => {
+            out.push_str("{\"componentContainer\":{\"containerContent\":");
+            list(out, container_content.iter().map(|c| c.content.as_ref().map(Node::from)))?;
+        }
+    }
+    out.push_str("}}");
+    Some(())
+}
+
+/// An enum that comes first in its body: `"name":"VALUE"`, or nothing when UNSPECIFIED.
+/// `Some(true)` when it wrote something; `None` when the value is unknown.
+fn only_enum(out: &mut String, name: &str, kind: EnumKind, value: i32) -> Option<bool> {
+    match kind.map(value) {
+        EnumValue::Unspecified => Some(false),
+        EnumValue::Name(plain) => {
+            field(out, name, plain);
+            Some(true)
+        }
+        EnumValue::Unknown => None,
     }
 }
 
-impl Entries for WorkflowButton {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        use workflow_button::WorkflowIdentifier as W;
-        let set = self.workflow_identifier.as_ref().map(|id| match id {
-            W::WorkflowId(v) => ("workflowId", v.as_str()),
-            W::WorkflowKey(v) => ("workflowKey", v.as_str()),
-        });
-        obj.serialize_entry("workflowButtonLabel", &self.workflow_button_label)?;
-        obj.serialize_entry("workflowButtonWorkflowIdentifier", &Identifier(set))
+/// `{}` when no member is set, else `{"<member>":"value"}`.
+fn identifier(out: &mut String, set: Option<(&str, &str)>) {
+    out.push('{');
+    if let Some((name, value)) = set {
+        field(out, name, value);
     }
-}
-
-impl Entries for DateTime {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        obj.serialize_entry("dateTimeIso8601", &self.date_time_iso8601)
-    }
-}
-
-impl Entries for User {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        use user::UserIdentifier as U;
-        let set = self.user_identifier.as_ref().map(|id| match id {
-            U::UserId(v) => ("userId", v.as_str()),
-            U::EmailAddress(v) => ("emailAddress", v.as_str()),
-            U::MachineUserId(v) => ("machineUserId", v.as_str()),
-        });
-        obj.serialize_entry("userIdentifier", &Identifier(set))
-    }
-}
-
-/// One side of a row.
-struct RowSide<'a>(&'a [RowContent]);
-
-impl Serialize for RowSide<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|c| Wrapped(c.content.as_ref().map(Node::from))))
-    }
-}
-
-impl Entries for Row {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        obj.serialize_entry("rowAsideContent", &RowSide(&self.row_aside_content))?;
-        obj.serialize_entry("rowMainContent", &RowSide(&self.row_main_content))
-    }
-}
-
-/// A container's content.
-struct ContainerItems<'a>(&'a Container);
-
-impl Serialize for ContainerItems<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.container_content.iter().map(|c| Wrapped(c.content.as_ref().map(Node::from))))
-    }
-}
-
-impl Entries for Container {
-    fn entries<S: Serializer>(&self, obj: &mut Obj<S>) -> Result<(), S::Error> {
-        obj.serialize_entry("containerContent", &ContainerItems(self))
-    }
+    out.push('}');
 }
