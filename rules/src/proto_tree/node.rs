@@ -22,59 +22,31 @@ pub enum Node<'a> {
     Container(&'a Container),
 }
 
-impl<'a> From<&'a component::Component> for Node<'a> {
-    fn from(c: &'a component::Component) -> Self {
-        use component::Component as C;
-        match c {
-            C::Text(x) => Node::Text(x),
-            C::PlainText(x) => Node::PlainText(x),
-            C::Badge(x) => Node::Badge(x),
-            C::LinkButton(x) => Node::LinkButton(x),
-            C::CopyButton(x) => Node::CopyButton(x),
-            C::Divider(x) => Node::Divider(x),
-            C::Spacer(x) => Node::Spacer(x),
-            C::WorkflowButton(x) => Node::WorkflowButton(x),
-            C::DateTime(x) => Node::DateTime(x),
-            C::User(x) => Node::User(x),
-            C::Row(x) => Node::Row(x),
-            C::Container(x) => Node::Container(x),
+/// `From` for one of the generated oneof enums: the ten leaves, plus the listed variants
+/// that oneof also has (Row, Container).
+macro_rules! node_from {
+    ($oneof:ty $(, $extra:ident)*) => {
+        impl<'a> From<&'a $oneof> for Node<'a> {
+            fn from(c: &'a $oneof) -> Self {
+                type C = $oneof;
+                match c {
+                    C::Text(x) => Node::Text(x),
+                    C::PlainText(x) => Node::PlainText(x),
+                    C::Badge(x) => Node::Badge(x),
+                    C::LinkButton(x) => Node::LinkButton(x),
+                    C::CopyButton(x) => Node::CopyButton(x),
+                    C::Divider(x) => Node::Divider(x),
+                    C::Spacer(x) => Node::Spacer(x),
+                    C::WorkflowButton(x) => Node::WorkflowButton(x),
+                    C::DateTime(x) => Node::DateTime(x),
+                    C::User(x) => Node::User(x),
+                    $(C::$extra(x) => Node::$extra(x),)*
+                }
+            }
         }
-    }
+    };
 }
 
-impl<'a> From<&'a container_content::Content> for Node<'a> {
-    fn from(c: &'a container_content::Content) -> Self {
-        use container_content::Content as C;
-        match c {
-            C::Text(x) => Node::Text(x),
-            C::PlainText(x) => Node::PlainText(x),
-            C::Badge(x) => Node::Badge(x),
-            C::LinkButton(x) => Node::LinkButton(x),
-            C::CopyButton(x) => Node::CopyButton(x),
-            C::Divider(x) => Node::Divider(x),
-            C::Spacer(x) => Node::Spacer(x),
-            C::WorkflowButton(x) => Node::WorkflowButton(x),
-            C::DateTime(x) => Node::DateTime(x),
-            C::User(x) => Node::User(x),
-            C::Row(x) => Node::Row(x),
-        }
-    }
-}
-
-impl<'a> From<&'a row_content::Content> for Node<'a> {
-    fn from(c: &'a row_content::Content) -> Self {
-        use row_content::Content as C;
-        match c {
-            C::Text(x) => Node::Text(x),
-            C::PlainText(x) => Node::PlainText(x),
-            C::Badge(x) => Node::Badge(x),
-            C::LinkButton(x) => Node::LinkButton(x),
-            C::CopyButton(x) => Node::CopyButton(x),
-            C::Divider(x) => Node::Divider(x),
-            C::Spacer(x) => Node::Spacer(x),
-            C::WorkflowButton(x) => Node::WorkflowButton(x),
-            C::DateTime(x) => Node::DateTime(x),
-            C::User(x) => Node::User(x),
-        }
-    }
-}
+node_from!(component::Component, Row, Container);
+node_from!(container_content::Content, Row);
+node_from!(row_content::Content);
