@@ -9,16 +9,17 @@
 //! - render errors are only what JSON cannot express: a oneof with no variant set and an enum
 //!   integer this build does not know (e.g. 99 from a newer proto), each naming its path in
 //!   Plain's JSON names (`components[0].componentContainer.containerContent[1]...`);
-//! - everything else is rendered as given and judged by [`crate::validate`], the one place
-//!   that knows Plain's rules: a Spacer with an UNSPECIFIED size renders without `spacerSize`,
-//!   a WorkflowButton without identifier renders `"workflowButtonWorkflowIdentifier": {}`;
+//! - everything else is rendered as given and judged by the rules crate, the one place that
+//!   knows Plain's rules (its JSON validator, [`crate::validate`], and its proto-tree one):
+//!   a Spacer with an UNSPECIFIED size renders without `spacerSize`, a WorkflowButton without
+//!   identifier renders `"workflowButtonWorkflowIdentifier": {}`;
 //! - nothing here panics.
 //!
 //! The gateway calls [`render_card`]: it judges the proto tree with
 //! `cardmesh_rules::proto_tree` and writes a valid tree straight to the card's JSON text
-//! ([`write`]), with no JSON value in between and no serialiser. Only a tree that breaks a rule takes the
-//! longer way, [`render_checked`]: rendered to a JSON value and judged by the JSON validator,
-//! so its errors read exactly as the `validate` subcommand's would.
+//! ([`write`]), with no JSON value in between and no serialiser. Only a tree that breaks a
+//! rule takes the longer way, [`render_checked`]: rendered to a JSON value and judged by the
+//! JSON validator, so its errors read exactly as the `validate` subcommand's would.
 
 mod enums;
 #[cfg(test)]
