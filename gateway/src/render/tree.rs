@@ -7,15 +7,15 @@
 //! the validator, so there is one place that knows Plain's rules.
 
 use cardmesh_proto::{
-    user, workflow_button, Badge, Component, Container, ContainerContent, CopyButton, DateTime, Divider, LinkButton,
-    PlainText, Row, RowContent, Spacer, Text, User, WorkflowButton,
+    Badge, Component, Container, ContainerContent, CopyButton, DateTime, Divider, LinkButton, PlainText, Row,
+    RowContent, Spacer, Text, User, WorkflowButton,
 };
 use serde_json::{Map, Value};
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
 use crate::validate::path::Path;
 use crate::validate::{Rule, Violation};
-use cardmesh_rules::proto_tree::Node;
+use cardmesh_rules::proto_tree::{user_identifier, workflow_identifier, Node};
 
 /// Renders a list of top-level components under `path`, returning the JSON array and
 /// every render error found (an erroneous entry renders as `null`).
@@ -166,19 +166,9 @@ fn copy_button(x: &CopyButton) -> Value {
 
 /// An unset identifier renders as `{}`; the validator then reports "got neither".
 fn workflow(x: &WorkflowButton) -> Value {
-    let mut identifier = Map::new();
-    match &x.workflow_identifier {
-        Some(workflow_button::WorkflowIdentifier::WorkflowId(id)) => {
-            identifier.insert("workflowId".into(), Value::from(id.as_str()));
-        }
-        Some(workflow_button::WorkflowIdentifier::WorkflowKey(key)) => {
-            identifier.insert("workflowKey".into(), Value::from(key.as_str()));
-        }
-        None => {}
-    }
     let mut obj = Map::new();
     obj.insert("workflowButtonLabel".into(), Value::from(x.workflow_button_label.as_str()));
-    obj.insert("workflowButtonWorkflowIdentifier".into(), Value::Object(identifier));
+    obj.insert("workflowButtonWorkflowIdentifier".into(), identifier(workflow_identifier(x)));
     Value::Object(obj)
 }
 
@@ -190,17 +180,16 @@ fn date_time(x: &DateTime) -> Value {
 
 /// An unset identifier renders as `{}`; the validator then reports it (`oneOf`).
 fn user(x: &User) -> Value {
-    let mut identifier = Map::new();
-    let set = match &x.user_identifier {
-        Some(user::UserIdentifier::UserId(v)) => Some(("userId", v)),
-        Some(user::UserIdentifier::EmailAddress(v)) => Some(("emailAddress", v)),
-        Some(user::UserIdentifier::MachineUserId(v)) => Some(("machineUserId", v)),
-        None => None,
-    };
-    if let Some((name, value)) = set {
-        identifier.insert(name.into(), Value::from(value.as_str()));
-    }
     let mut obj = Map::new();
-    obj.insert("userIdentifier".into(), Value::Object(identifier));
+    obj.insert("userIdentifier".into(), identifier(user_identifier(x)));
     Value::Object(obj)
+}
+
+/// `{}` when no member is set, else `{"<member>": value}`.
+fn identifier(set: Option<(&str, &str)>) -> Value {
+    let mut identifier = Map::new();
+    if let Some((name, value)) = set {
+        identifier.insert(name.into(), Value::from(value));
+    }
+    Value::Object(identifier)
 }

@@ -12,8 +12,8 @@
 
 use std::fmt::Write as _;
 
-use cardmesh_proto::{user, workflow_button, Component, Container, Row, RowContent};
-use cardmesh_rules::proto_tree::Node;
+use cardmesh_proto::{Component, Container, Row, RowContent};
+use cardmesh_rules::proto_tree::{user_identifier, workflow_identifier, Node};
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
 
@@ -58,17 +58,21 @@ fn field(out: &mut String, name: &str, value: &str) {
     string(out, value);
 }
 
-/// `,"name":"VALUE"` unless the value is UNSPECIFIED; `None` when it is unknown.
-fn enumeration(out: &mut String, name: &str, kind: EnumKind, value: i32) -> Option<()> {
+/// `"name":"VALUE"`, after a comma when `after_another` (it follows another field), or
+/// nothing when the value is UNSPECIFIED. `Some(true)` when it wrote the field; `None` when
+/// the value is unknown.
+fn enumeration(out: &mut String, after_another: bool, name: &str, kind: EnumKind, value: i32) -> Option<bool> {
     match kind.map(value) {
-        EnumValue::Unspecified => {}
+        EnumValue::Unspecified => Some(false),
         EnumValue::Name(plain) => {
-            out.push(',');
+            if after_another {
+                out.push(',');
+            }
             field(out, name, plain);
+            Some(true)
         }
-        EnumValue::Unknown => return None,
+        EnumValue::Unknown => None,
     }
-    Some(())
 }
 
 /// A JSON array of components.
@@ -94,18 +98,18 @@ fn node(out: &mut String, node: Node<'_>) -> Option<()> {
         Node::Text(x) => {
             out.push_str("{\"componentText\":{");
             field(out, "text", &x.text);
-            enumeration(out, "textColor", TEXT_COLOR, x.text_color)?;
-            enumeration(out, "textSize", TEXT_SIZE, x.text_size)?;
+            enumeration(out, true, "textColor", TEXT_COLOR, x.text_color)?;
+            enumeration(out, true, "textSize", TEXT_SIZE, x.text_size)?;
         }
         Node::PlainText(x) => {
             out.push_str("{\"componentPlainText\":{");
             field(out, "plainText", &x.plain_text);
-            enumeration(out, "plainTextColor", TEXT_COLOR, x.plain_text_color)?;
-            enumeration(out, "plainTextSize", TEXT_SIZE, x.plain_text_size)?;
+            enumeration(out, true, "plainTextColor", TEXT_COLOR, x.plain_text_color)?;
+            enumeration(out, true, "plainTextSize", TEXT_SIZE, x.plain_text_size)?;
         }
         Node::Badge(x) => {
             out.push_str("{\"componentBadge\":{");
-            if only_enum(out, "badgeColor", BADGE_COLOR, x.badge_color)? {
+            if enumeration(out, false, "badgeColor", BADGE_COLOR, x.badge_color)? {
                 out.push(',');
             }
             field(out, "badgeLabel", &x.badge_label);
@@ -126,23 +130,17 @@ fn node(out: &mut String, node: Node<'_>) -> Option<()> {
         }
         Node::Divider(x) => {
             out.push_str("{\"componentDivider\":{");
-            only_enum(out, "dividerSpacingSize", SPACING_SIZE, x.divider_spacing_size)?;
+            enumeration(out, false, "dividerSpacingSize", SPACING_SIZE, x.divider_spacing_size)?;
         }
         Node::Spacer(x) => {
             out.push_str("{\"componentSpacer\":{");
-            only_enum(out, "spacerSize", SPACING_SIZE, x.spacer_size)?;
+            enumeration(out, false, "spacerSize", SPACING_SIZE, x.spacer_size)?;
         }
         Node::WorkflowButton(x) => {
             out.push_str("{\"componentWorkflowButton\":{");
             field(out, "workflowButtonLabel", &x.workflow_button_label);
             out.push_str(",\"workflowButtonWorkflowIdentifier\":");
-            identifier(
-                out,
-                x.workflow_identifier.as_ref().map(|id| match id {
-                    workflow_button::WorkflowIdentifier::WorkflowId(v) => ("workflowId", v.as_str()),
-                    workflow_button::WorkflowIdentifier::WorkflowKey(v) => ("workflowKey", v.as_str()),
-                }),
-            );
+            identifier(out, workflow_identifier(x));
         }
         Node::DateTime(x) => {
             out.push_str("{\"componentDateTime\":{");
@@ -150,14 +148,7 @@ fn node(out: &mut String, node: Node<'_>) -> Option<()> {
         }
         Node::User(x) => {
             out.push_str("{\"componentUser\":{\"userIdentifier\":");
-            identifier(
-                out,
-                x.user_identifier.as_ref().map(|id| match id {
-                    user::UserIdentifier::UserId(v) => ("userId", v.as_str()),
-                    user::UserIdentifier::EmailAddress(v) => ("emailAddress", v.as_str()),
-                    user::UserIdentifier::MachineUserId(v) => ("machineUserId", v.as_str()),
-                }),
-            );
+            identifier(out, user_identifier(x));
         }
         Node::Row(Row { row_main_content, row_aside_content }) => {
             out.push_str("{\"componentRow\":{\"rowAsideContent\":");
@@ -172,19 +163,6 @@ fn node(out: &mut String, node: Node<'_>) -> Option<()> {
     }
     out.push_str("}}");
     Some(())
-}
-
-/// An enum that comes first in its body: `"name":"VALUE"`, or nothing when UNSPECIFIED.
-/// `Some(true)` when it wrote something; `None` when the value is unknown.
-fn only_enum(out: &mut String, name: &str, kind: EnumKind, value: i32) -> Option<bool> {
-    match kind.map(value) {
-        EnumValue::Unspecified => Some(false),
-        EnumValue::Name(plain) => {
-            field(out, name, plain);
-            Some(true)
-        }
-        EnumValue::Unknown => None,
-    }
 }
 
 /// `{}` when no member is set, else `{"<member>":"value"}`.

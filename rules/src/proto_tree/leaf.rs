@@ -1,8 +1,6 @@
 //! The field checks of the ten leaf components.
 
-use cardmesh_proto::{user::UserIdentifier, workflow_button::WorkflowIdentifier};
-
-use super::{Node, Walk};
+use super::{user_identifier, workflow_identifier, Node, Walk};
 use crate::catalogue::field;
 use crate::validate::checks::{check_one_of_count, check_proto_enum, check_str};
 use crate::validate::path::Path;
@@ -72,21 +70,10 @@ impl Walk {
             Node::Spacer(x) => b.enumeration("spacerSize", x.spacer_size),
             Node::WorkflowButton(x) => {
                 b.str("workflowButtonLabel", Some(&x.workflow_button_label));
-                let set = x.workflow_identifier.as_ref().map(|id| match id {
-                    WorkflowIdentifier::WorkflowId(v) => ("workflowId", v.as_str()),
-                    WorkflowIdentifier::WorkflowKey(v) => ("workflowKey", v.as_str()),
-                });
-                b.one_of("workflowButtonWorkflowIdentifier", set);
+                b.one_of("workflowButtonWorkflowIdentifier", workflow_identifier(x));
             }
             Node::DateTime(x) => b.str("dateTimeIso8601", Some(&x.date_time_iso8601)),
-            Node::User(x) => {
-                let set = x.user_identifier.as_ref().map(|id| match id {
-                    UserIdentifier::UserId(v) => ("userId", v.as_str()),
-                    UserIdentifier::EmailAddress(v) => ("emailAddress", v.as_str()),
-                    UserIdentifier::MachineUserId(v) => ("machineUserId", v.as_str()),
-                });
-                b.one_of("userIdentifier", set);
-            }
+            Node::User(x) => b.one_of("userIdentifier", user_identifier(x)),
             Node::Row(_) | Node::Container(_) => {}
         }
     }

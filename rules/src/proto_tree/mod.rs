@@ -31,7 +31,7 @@ use crate::finding::Violation;
 use crate::validate::checks::{check_list_len, Problem};
 use crate::validate::path::Path;
 use crate::{ComponentKind as K, Rule};
-pub use node::Node;
+pub use node::{user_identifier, workflow_identifier, Node};
 
 /// Everything in `components` that Plain would reject, at paths under `components`. Empty
 /// when the tree is valid.

@@ -2,8 +2,8 @@
 //! tree (this validator, the gateway's renderers).
 
 use cardmesh_proto::{
-    component, container_content, row_content, Badge, Container, CopyButton, DateTime, Divider, LinkButton, PlainText,
-    Row, Spacer, Text, User, WorkflowButton,
+    component, container_content, row_content, user::UserIdentifier, workflow_button::WorkflowIdentifier, Badge,
+    Container, CopyButton, DateTime, Divider, LinkButton, PlainText, Row, Spacer, Text, User, WorkflowButton,
 };
 
 /// A component of any of the three oneofs, by reference.
@@ -50,3 +50,22 @@ macro_rules! node_from {
 node_from!(component::Component, Row, Container);
 node_from!(container_content::Content, Row);
 node_from!(row_content::Content);
+
+/// The member of `workflowButtonWorkflowIdentifier` a WorkflowButton sets, as Plain's field
+/// name and value (`None`: neither is set).
+pub fn workflow_identifier(x: &WorkflowButton) -> Option<(&'static str, &str)> {
+    x.workflow_identifier.as_ref().map(|id| match id {
+        WorkflowIdentifier::WorkflowId(v) => ("workflowId", v.as_str()),
+        WorkflowIdentifier::WorkflowKey(v) => ("workflowKey", v.as_str()),
+    })
+}
+
+/// The member of `userIdentifier` a User sets, as Plain's field name and value (`None`:
+/// none is set).
+pub fn user_identifier(x: &User) -> Option<(&'static str, &str)> {
+    x.user_identifier.as_ref().map(|id| match id {
+        UserIdentifier::UserId(v) => ("userId", v.as_str()),
+        UserIdentifier::EmailAddress(v) => ("emailAddress", v.as_str()),
+        UserIdentifier::MachineUserId(v) => ("machineUserId", v.as_str()),
+    })
+}
