@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for f in &files {
         println!("cargo:rerun-if-changed={f}");
     }
-    tonic_prost_build::configure().compile_protos(&files, &["proto"])?;
+    // The generated clients and servers decode each message from one slice (src/codec.rs).
+    tonic_prost_build::configure().codec_path("crate::codec::SliceCodec").compile_protos(&files, &["proto"])?;
     Ok(())
 }

@@ -7,4 +7,6 @@ pub mod v1 {
     tonic::include_proto!("cardmesh.v1");
 }
 
+pub mod codec;
+
 pub use v1::*;
