@@ -18,7 +18,7 @@ use sha2::Sha256;
 pub use replay::{check_age, BodyTimestamp, StaleReason};
 use workspace::Trust;
 
-use crate::config::SigningSecrets;
+use crate::config::{Secret, SigningSecrets};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -66,11 +66,11 @@ impl SignatureVerifier {
     /// `workspace` (the `Plain-Workspace-Id` header, empty when absent). With per-workspace
     /// secrets, the workspace is checked first: `UnknownWorkspace` unless it is listed.
     pub fn verify(&self, workspace: &str, signature: Option<&[u8]>, body: &[u8]) -> Result<(), VerifyError> {
-        let secrets = self.trust.secrets_for(workspace)?;
+        let keys = self.trust.keys_for(workspace)?;
         let Some(signature) = signature else {
             return if self.allow_unsigned { Ok(()) } else { Err(VerifyError::Missing) };
         };
-        if secrets.is_empty() && self.allow_unsigned {
+        if keys.is_empty() && self.allow_unsigned {
             return Ok(());
         }
         let signature = trim_ascii(signature);
@@ -80,8 +80,8 @@ impl SignatureVerifier {
         let expected = hex::decode(signature).map_err(|_| VerifyError::Malformed)?;
         // Every secret is tried, so the time taken does not say which one matched.
         let mut matched = false;
-        for secret in secrets {
-            matched |= mac(secret.expose()).chain_update(body).verify_slice(&expected).is_ok();
+        for key in keys {
+            matched |= key.mac().chain_update(body).verify_slice(&expected).is_ok();
         }
         if matched {
             Ok(())
@@ -103,6 +103,23 @@ impl SignatureVerifier {
 /// The signature Plain would send for `body` with `secret`: lowercase hex HMAC-SHA256.
 pub fn sign(secret: &str, body: &[u8]) -> String {
     hex::encode(mac(secret).chain_update(body).finalize().into_bytes())
+}
+
+/// A signing secret keyed into HMAC-SHA256 once, when the verifier is made: each check starts
+/// from a copy instead of hashing the key's two pad blocks again (a third of the work for a
+/// 200-byte body).
+#[derive(Clone)]
+struct Key(HmacSha256);
+
+impl Key {
+    fn new(secret: &Secret) -> Self {
+        Self(mac(secret.expose()))
+    }
+
+    /// A MAC keyed with this secret, with nothing hashed yet.
+    fn mac(&self) -> HmacSha256 {
+        self.0.clone()
+    }
 }
 
 fn mac(secret: &str) -> HmacSha256 {

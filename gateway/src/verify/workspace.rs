@@ -4,35 +4,38 @@ use std::collections::BTreeMap;
 
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
-use super::VerifyError;
-use crate::config::{Secret, SigningSecrets};
+use super::{Key, VerifyError};
+use crate::config::SigningSecrets;
 
 /// The configured secrets in the shape the lookup needs.
 #[derive(Clone)]
 pub(super) enum Trust {
     /// Any secret, whatever the workspace.
-    Shared(Vec<Secret>),
+    Shared(Vec<Key>),
     /// Workspace id to its secrets; a workspace not listed is refused.
-    PerWorkspace(Vec<(String, Vec<Secret>)>),
+    PerWorkspace(Vec<(String, Vec<Key>)>),
 }
 
 impl From<SigningSecrets> for Trust {
     fn from(secrets: SigningSecrets) -> Self {
+        let keys = |list: Vec<_>| list.iter().map(Key::new).collect();
         match secrets {
-            SigningSecrets::Shared(list) => Trust::Shared(list),
-            SigningSecrets::PerWorkspace(map) => Trust::PerWorkspace(BTreeMap::into_iter(map).collect()),
+            SigningSecrets::Shared(list) => Trust::Shared(keys(list)),
+            SigningSecrets::PerWorkspace(map) => {
+                Trust::PerWorkspace(BTreeMap::into_iter(map).map(|(id, list)| (id, keys(list))).collect())
+            }
         }
     }
 }
 
 impl Trust {
-    /// The secrets a request from `workspace` (the `Plain-Workspace-Id` header, empty when
-    /// absent) may be signed with.
+    /// The keys of the secrets a request from `workspace` (the `Plain-Workspace-Id` header,
+    /// empty when absent) may be signed with.
     ///
     /// Every listed workspace id is compared, in constant time, and no secret is read, so
     /// how long the lookup takes says nothing about the secrets nor about which entry
     /// matched.
-    pub(super) fn secrets_for(&self, workspace: &str) -> Result<&[Secret], VerifyError> {
+    pub(super) fn keys_for(&self, workspace: &str) -> Result<&[Key], VerifyError> {
         let table = match self {
             Trust::Shared(list) => return Ok(list),
             Trust::PerWorkspace(table) => table,
@@ -56,6 +59,8 @@ impl Trust {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Secret;
+    use hmac::Mac;
 
     fn table() -> Trust {
         let mut map = BTreeMap::new();
@@ -67,23 +72,28 @@ mod tests {
     #[test]
     fn each_workspace_gets_its_own_secrets() {
         let trust = table();
-        let names = |w| trust.secrets_for(w).unwrap().iter().map(|s| s.expose().to_owned()).collect::<Vec<_>>();
-        assert_eq!(names("w_1"), ["s1", "s2"]);
-        assert_eq!(names("w_2"), ["s3"]);
+        // Each key signs as its secret does.
+        let signatures = |w| {
+            let keys = trust.keys_for(w).unwrap();
+            keys.iter().map(|k| hex::encode(k.mac().chain_update(b"body").finalize().into_bytes())).collect::<Vec<_>>()
+        };
+        let signed = |secrets: &[&str]| secrets.iter().map(|s| super::super::sign(s, b"body")).collect::<Vec<_>>();
+        assert_eq!(signatures("w_1"), signed(&["s1", "s2"]));
+        assert_eq!(signatures("w_2"), signed(&["s3"]));
     }
 
     #[test]
     fn unknown_missing_and_prefix_workspaces_are_refused() {
         let trust = table();
         for workspace in ["", "w_3", "w_", "w_11", "W_1"] {
-            assert_eq!(trust.secrets_for(workspace).err(), Some(VerifyError::UnknownWorkspace), "{workspace:?}");
+            assert_eq!(trust.keys_for(workspace).err(), Some(VerifyError::UnknownWorkspace), "{workspace:?}");
         }
     }
 
     #[test]
     fn a_shared_list_ignores_the_workspace() {
         let trust = Trust::from(SigningSecrets::Shared(vec![Secret::new("s")]));
-        assert_eq!(trust.secrets_for("").unwrap().len(), 1);
-        assert_eq!(trust.secrets_for("w_anything").unwrap().len(), 1);
+        assert_eq!(trust.keys_for("").unwrap().len(), 1);
+        assert_eq!(trust.keys_for("w_anything").unwrap().len(), 1);
     }
 }
