@@ -49,14 +49,16 @@ pub fn card_call_stack(channel: Channel, policy: &CallPolicy, breaker: Arc<Break
     let deadline = policy.deadline;
     let grpc = tower::service_fn(move |call: CardCall| {
         let mut client = CardServiceClient::new(channel.clone());
-        async move {
+        // Boxed here, once: every layer above holds this future by value, and tonic's is
+        // large, so unboxed it would be copied again by each of them.
+        Box::pin(async move {
             let mut request = tonic::Request::new(call.request);
             // The service sees the deadline too (grpc-timeout) and can stop early.
             request.set_timeout(deadline);
             // The call's span becomes the parent of the service's spans (when tracing is on).
             cardmesh_telemetry::inject_current(request.metadata_mut());
             client.get_cards(request).await.map(tonic::Response::into_inner).map_err(BoxError::from)
-        }
+        }) as Pin<Box<dyn Future<Output = Result<GetCardsResponse, BoxError>> + Send>>
     });
     layered(grpc, policy, breaker)
 }
