@@ -16,6 +16,10 @@
 #   CARDMESH_SKIP_CARGO=1 scripts/build-images.sh   # binaries are already built
 #   CARDMESH_IMAGE_TAG=mine scripts/build-images.sh # tag cardmesh/<binary>:mine, not :local
 #                                               # (the e2e tests read the same variable)
+#   CARDMESH_IMAGE_PROFILE=debug scripts/build-images.sh
+#                                               # the debug binaries of `cargo build --workspace`
+#                                               # instead of a release build: the images for the
+#                                               # tests, without a second compile of the workspace
 #
 # Idempotent: cargo and the Docker layer cache skip what did not change.
 # Binaries are linked against the host's glibc, so build on Debian 12 (bookworm) or older.
@@ -54,15 +58,24 @@ if command -v cargo >/dev/null; then
         | head -n1 | sed 's/^"target_directory":"//; s/"$//')
 fi
 target=${target:-${CARGO_TARGET_DIR:-target}}
-release=$target/release
+# The cargo profile the binaries come from: release (the default), or debug, the binaries a
+# `cargo build --workspace` or `cargo test --workspace` already made.
+profile=${CARDMESH_IMAGE_PROFILE:-release}
+case $profile in
+    release) cargo_profile=(--release) ;;
+    debug) cargo_profile=() ;;
+    *) die "CARDMESH_IMAGE_PROFILE=$profile: use release (the default) or debug" ;;
+esac
+release=$target/$profile
+export CARDMESH_HEALTHCHECK_BIN=$release/cardmesh-healthcheck
 
 # Hashed before the build: an image is labelled with the sources cargo compiled.
 source_hash=$(scripts/source-hash.sh)
 if [[ ${CARDMESH_SKIP_CARGO:-0} != 1 ]]; then
     command -v cargo >/dev/null || die "cargo not found"
-    log "cargo build --release --locked --workspace --bins (into $target)"
+    log "cargo build ${cargo_profile[*]} --locked --workspace --bins (into $target)"
     t0=$SECONDS
-    cargo build --release --locked --workspace --bins
+    cargo build "${cargo_profile[@]}" --locked --workspace --bins
     log "cargo build took $((SECONDS - t0))s"
 fi
 
@@ -91,7 +104,7 @@ for bin in "${BINS[@]}"; do
     context=$(grep -o 'Sending build context to Docker daemon *[0-9.]*[kMG]*B' <<<"$out" | awk '{print $NF}' | tail -n1)
     size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
     rm -f "$ctx_dir/target/release/$bin"   # the next image's context holds only its own binary
-    log "$image built in $((SECONDS - t0))s (context ${context:-?}, image $size)"
+    log "$image built in $((SECONDS - t0))s ($profile binary, context ${context:-?}, image $size)"
 done
 
 # Smoke test: every image starts its binary and carries the health probe.

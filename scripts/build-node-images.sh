@@ -12,8 +12,9 @@
 # Steps: `npm ci` + build of kits/typescript (generated proto code, the rules catalogue copy),
 # `npm ci` + build of the service, then a stage holding only what runs: each package's dist/,
 # assets/ and fixtures/, and production node_modules (`npm ci --omit=dev`, from the same lock
-# files). Needs Node.js 20 and npm on the host, target/release/cardmesh-healthcheck
-# (scripts/build-images.sh builds it) and the base image (scripts/build-base-images.sh).
+# files). Needs Node.js 20 and npm on the host, the health probe (CARDMESH_HEALTHCHECK_BIN,
+# default target/release/cardmesh-healthcheck; scripts/build-images.sh builds it and sets the
+# variable) and the base image (scripts/build-base-images.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -35,8 +36,9 @@ command -v npm >/dev/null || die "npm not found (Node.js 20 and npm are needed o
 docker info >/dev/null 2>&1 || die "Docker daemon not answering; run scripts/start-docker.sh"
 docker image inspect cardmesh/node-base:local >/dev/null 2>&1 \
     || die "base image cardmesh/node-base:local missing; run scripts/build-base-images.sh"
-[[ -x target/release/cardmesh-healthcheck ]] \
-    || die "target/release/cardmesh-healthcheck missing; run cargo build --release -p cardmesh-healthcheck (or scripts/build-images.sh)"
+healthcheck=${CARDMESH_HEALTHCHECK_BIN:-target/release/cardmesh-healthcheck}
+[[ -x $healthcheck ]] \
+    || die "$healthcheck missing; run scripts/build-images.sh (it builds the probe first)"
 
 npm_quiet() { npm "$@" --no-audit --no-fund --loglevel=error; }
 
@@ -59,7 +61,8 @@ for name in "${NAMES[@]}"; do
     stage=$context/app
     rm -rf "$context"
     mkdir -p "$stage/kits/typescript" "$stage/$dir"
-    cp target/release/cardmesh-healthcheck certs/plain-mtls-ca.pem "$context/"
+    cp "$healthcheck" "$context/cardmesh-healthcheck"
+    cp certs/plain-mtls-ca.pem "$context/"
     cp kits/typescript/package.json kits/typescript/package-lock.json "$stage/kits/typescript/"
     cp -r kits/typescript/dist kits/typescript/assets "$stage/kits/typescript/"
     rm -rf "$stage/kits/typescript/dist/test"

@@ -8,7 +8,8 @@
 #   scripts/build-python-images.sh feedback     # only some (folder names)
 #
 # Each image is cardmesh/<name>-service:local, as docker-compose.yml and the end-to-end tests
-# name them. Needs target/release/cardmesh-healthcheck (scripts/build-images.sh builds it;
+# name them. Needs the health probe, CARDMESH_HEALTHCHECK_BIN (default
+# target/release/cardmesh-healthcheck; scripts/build-images.sh builds it and sets the variable,
 # CARDMESH_SKIP_CARGO=1 skips building it here) and Python 3.11 with PyPI on the host.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,13 +34,14 @@ fi
 docker info >/dev/null 2>&1 || die "Docker daemon not answering; run scripts/start-docker.sh"
 docker image inspect cardmesh/python-base:local >/dev/null 2>&1 \
     || die "base image cardmesh/python-base:local missing; run scripts/build-base-images.sh"
-if [[ ! -x target/release/cardmesh-healthcheck && ${CARDMESH_SKIP_CARGO:-0} != 1 ]]; then
+healthcheck=${CARDMESH_HEALTHCHECK_BIN:-target/release/cardmesh-healthcheck}
+if [[ ! -x $healthcheck && ${CARDMESH_SKIP_CARGO:-0} != 1 ]]; then
     CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
     [[ -d $CARGO_BIN ]] && export PATH="$CARGO_BIN:$PATH"
-    log "cargo build --release -p cardmesh-gateway --bin cardmesh-healthcheck"
-    cargo build --release --locked -p cardmesh-gateway --bin cardmesh-healthcheck
+    log "cargo build --release --workspace --bins (for the health probe)"
+    cargo build --release --locked --workspace --bins
 fi
-[[ -x target/release/cardmesh-healthcheck ]] || die "target/release/cardmesh-healthcheck missing"
+[[ -x $healthcheck ]] || die "$healthcheck missing"
 
 T_START=$SECONDS
 # Hashed before the build (or by scripts/build-images.sh, which runs this): the image is
@@ -67,7 +69,8 @@ for name in "${NAMES[@]}"; do
     context=target/python-images/$name
     rm -rf "$context"
     mkdir -p "$context/service"
-    cp kits/python/requirements.lock target/release/cardmesh-healthcheck "$context/"
+    cp kits/python/requirements.lock "$context/"
+    cp "$healthcheck" "$context/cardmesh-healthcheck"
     cp -r "$WHEELS" "$context/wheels"
     tar -C "$service" --exclude=tests --exclude=__pycache__ --exclude=.pytest_cache \
         --exclude=.ruff_cache -c . | tar -C "$context/service" -x
