@@ -3,16 +3,27 @@
 # development signing secret, all on 127.0.0.1. Prints a ready-to-paste signed curl, then
 # runs until Ctrl-C (which stops everything).
 #
-#   ./scripts/dev.sh                  # the gateway + every Rust and Python card service of the
-#                                     # workspace + the TypeScript example service (orders)
-#   ./scripts/dev.sh --with orders    # plus a service of another language (repeatable)
-#   ./scripts/dev.sh --all            # every card service `scripts/run-service.sh --list` names
+#   ./scripts/dev.sh                  # the gateway + every card service under services/
+#                                     # whose language can run here (see below)
+#   ./scripts/dev.sh --with orders    # a service that must run: fail if it cannot
+#   ./scripts/dev.sh --all            # every card service: fail if one cannot run
 #
-# Ports: the gateway on CARDMESH_DEV_PORT (8080), its metrics on CARDMESH_DEV_ADMIN_PORT (9090),
-# the services from CARDMESH_DEV_SERVICE_PORT (50051) on, one each, in the order `--list`
-# prints them. Every port is checked before anything starts; a taken one is refused by name.
+# Rust services always run. A TypeScript service needs Node.js 20 and npm, a Python one
+# Python 3.11; without them, dev.sh leaves those services out, says so and says what to
+# install (--with and --all insist instead).
+#
+# Ports: the gateway on CARDMESH_DEV_PORT (8080), its admin listener (metrics, preview page)
+# on CARDMESH_DEV_ADMIN_PORT (9090), the services from CARDMESH_DEV_SERVICE_PORT (50051) on,
+# one each, in the order `--list` prints them, then the example card endpoint behind
+# http-bridge. Every port is checked before anything starts; a taken one is refused by name.
+# A port of 0 lets each process pick a free one (read back from its "listening" log line).
 # Services start through scripts/run-service.sh. Each process logs to its own file in a
 # temporary directory (printed at start, streamed to the terminal once everything is up).
+#
+# http-bridge serves cards from an existing Plain-protocol endpoint, so dev.sh also starts the
+# example one (http-bridge-example-endpoint) and points the bridge at it, as
+# docker-compose.yml does. The admin listener needs a token: CARDMESH_ADMIN_TOKEN, or one made
+# up for this run and printed. The signed curl asks for every card key the gateway learned.
 #
 # A process that exits while starting (or later) stops everything: dev.sh names it, prints the
 # end of its log and exits non-zero. "cardmesh is up" is printed only after the gateway this
@@ -55,11 +66,23 @@ command -v cargo >/dev/null || die "cargo not found (install Rust: https://rustu
 command -v curl >/dev/null || die "curl not found (apt-get install curl)"
 
 known=$(scripts/run-service.sh --list)
-# The example services of the other languages run by default too (their cards are in the demo).
-for name in orders; do
-    if grep -qx -- "$name" <<<"$known"; then extra+=("$name"); fi
+# runnable KIND: the toolchain a service of KIND needs is here; else prints what is missing.
+runnable() {
+    case $1 in
+        node) command -v node >/dev/null && command -v npm >/dev/null || echo "Node.js 20 and npm" ;;
+        python) command -v python3.11 >/dev/null || { command -v python3 >/dev/null \
+            && [[ $(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])') == 3.11 ]]; } || echo "Python 3.11" ;;
+    esac
+}
+services=$(scripts/run-service.sh --list rust)
+for name in $(grep -vxF -f <(printf '%s\n' "$services") <<<"$known"); do
+    kind=$(scripts/run-service.sh --kind "$name")
+    missing=$(runnable "$kind")
+    if [[ -z $missing ]]; then services+=$'\n'"$name"
+    elif [[ $all == 1 ]]; then die "--all: $name ($kind) cannot run here: install $missing"
+    else echo "$me: leaving out $name ($kind): install $missing, and ./scripts/dev.sh starts it too" >&2
+    fi
 done
-if [[ $all == 1 ]]; then services=$known; else services=$(scripts/run-service.sh --list rust; scripts/run-service.sh --list python); fi
 for name in "${extra[@]}"; do
     grep -qx -- "$name" <<<"$known" || die "--with $name: no card service services/$name (card services: $(paste -sd' ' <<<"$known"))"
     grep -qx -- "$name" <<<"$services" || services+=$'\n'"$name"
@@ -69,17 +92,26 @@ mapfile -t services < <(grep -v '^$' <<<"$services")
 
 # --- ports -------------------------------------------------------------------------------------
 declare -A port_owner=()
-port_owner[$port]="the gateway (CARDMESH_DEV_PORT)"
-[[ -z ${port_owner[$admin_port]:-} ]] || die "CARDMESH_DEV_ADMIN_PORT $admin_port is the gateway's port"
-port_owner[$admin_port]="the gateway's metrics (CARDMESH_DEV_ADMIN_PORT)"
+# claim PORT OWNER: PORT is for OWNER; 0 (the process picks a free port) is never checked.
+claim() {
+    [[ $1 == 0 ]] && return
+    [[ -z ${port_owner[$1]:-} ]] || die "port $1 would serve both $2 and ${port_owner[$1]}; choose other ports"
+    port_owner[$1]=$2
+}
+claim "$port" "the gateway (CARDMESH_DEV_PORT)"
+claim "$admin_port" "the gateway's admin listener (CARDMESH_DEV_ADMIN_PORT)"
 service_port=()
 for i in "${!services[@]}"; do
-    p=$((base_port + i))
-    [[ -z ${port_owner[$p]:-} ]] \
-        || die "port $p would serve both ${services[$i]} and ${port_owner[$p]}; move CARDMESH_DEV_SERVICE_PORT"
-    port_owner[$p]="${services[$i]} (CARDMESH_DEV_SERVICE_PORT + $i)"
+    p=$((base_port == 0 ? 0 : base_port + i))
+    claim "$p" "${services[$i]} (CARDMESH_DEV_SERVICE_PORT + $i)"
     service_port+=("$p")
 done
+# The example endpoint behind http-bridge (docs/existing-card-api.md), after the services.
+bridge_endpoint_port=
+if printf '%s\n' "${services[@]}" | grep -qx http-bridge; then
+    bridge_endpoint_port=$((base_port == 0 ? 0 : base_port + ${#services[@]}))
+    claim "$bridge_endpoint_port" "http-bridge's example card endpoint (CARDMESH_DEV_SERVICE_PORT + ${#services[@]})"
+fi
 
 # What listens on a port, when ss can tell.
 holder_of() {
@@ -149,28 +181,65 @@ check_children() {
     done
 }
 
+# listen_addr NAME PATTERN: once process NAME (the last one started) has logged a line matching
+# PATTERN, prints the 127.0.0.1:PORT that line names. For ports of 0, which the process picks.
+listen_addr() {
+    local name=$1 pattern=$2 i=$((${#pids[@]} - 1)) line deadline=$((SECONDS + ready_timeout))
+    while :; do
+        line=$(grep -a -m1 -E "$pattern" "$logs/$name.log" 2>/dev/null || true)
+        if [[ $line =~ (127\.0\.0\.1:[0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; return; fi
+        kill -0 "${pids[$i]}" 2>/dev/null || report_death "$i"
+        (( SECONDS <= deadline )) || die "$name logged no address within $ready_timeout s ($logs/$name.log)"
+        sleep 0.1
+    done
+}
+# Every process writes plain log lines (no colours) to its file.
+export NO_COLOR=1
+
 check_ports   # again: the build took a while
 echo "==> logs: $logs"
+admin_token=${CARDMESH_ADMIN_TOKEN:-dev-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+bridge_secret=dev-bridge-secret-do-not-use-in-production
+if [[ -n $bridge_endpoint_port ]]; then
+    CARDMESH_EXAMPLE_ENDPOINT_LISTEN=127.0.0.1:$bridge_endpoint_port \
+    CARDMESH_EXAMPLE_ENDPOINT_SECRET=$bridge_secret \
+        "$bin/http-bridge-example-endpoint" >"$logs/card-endpoint.log" 2>&1 &
+    pids+=("$!")
+    names+=(card-endpoint)
+    bridge_endpoint=$(listen_addr card-endpoint 'example card endpoint listening')
+    echo "    card-endpoint (http-bridge's example card API) on $bridge_endpoint (pid $!)"
+fi
 endpoints=()
 for i in "${!services[@]}"; do
     name=${services[$i]}
     addr=127.0.0.1:${service_port[$i]}
-    CARDMESH_SERVICE_LISTEN=$addr scripts/run-service.sh --no-build "$name" >"$logs/$name.log" 2>&1 &
+    if [[ $name == http-bridge ]]; then
+        CARDMESH_BRIDGE_URL=http://$bridge_endpoint/ \
+        CARDMESH_BRIDGE_KEYS=legacy-orders,legacy-support-plan \
+        CARDMESH_BRIDGE_SECRET=$bridge_secret \
+        CARDMESH_SERVICE_LISTEN=$addr scripts/run-service.sh --no-build "$name" >"$logs/$name.log" 2>&1 &
+    else
+        CARDMESH_SERVICE_LISTEN=$addr scripts/run-service.sh --no-build "$name" >"$logs/$name.log" 2>&1 &
+    fi
     pids+=("$!")
     names+=("$name")
+    [[ ${service_port[$i]} != 0 ]] || addr=$(listen_addr "$name" 'card service listening')
     endpoints+=("http://$addr")
-    echo "    $name on $addr (pid $!)"
+    echo "    $name on $addr (pid ${pids[-1]})"
 done
 
 CARDMESH_LISTEN=127.0.0.1:$port \
 CARDMESH_ADMIN_LISTEN=127.0.0.1:$admin_port \
+CARDMESH_ADMIN_TOKEN=$admin_token \
 CARDMESH_SIGNING_SECRETS=$secret \
 CARDMESH_SERVICES=$(IFS=,; echo "${endpoints[*]}") \
     "$bin/cardmesh-gateway" >"$logs/gateway.log" 2>&1 &
 gateway_pid=$!
 pids+=("$gateway_pid")
 names+=(gateway)
-echo "    gateway on 127.0.0.1:$port, metrics on 127.0.0.1:$admin_port (pid $gateway_pid)"
+if [[ $port == 0 ]]; then port=$(listen_addr gateway 'cardmesh gateway listening'); port=${port##*:}; fi
+if [[ $admin_port == 0 ]]; then admin_port=$(listen_addr gateway 'admin listener serving'); admin_port=${admin_port##*:}; fi
+echo "    gateway on 127.0.0.1:$port, admin listener on 127.0.0.1:$admin_port (pid $gateway_pid)"
 
 # True when the socket listening on 127.0.0.1:PORT belongs to PID (Linux /proc). Without /proc
 # the pid being alive is all that can be checked.
@@ -207,18 +276,17 @@ while :; do
     sleep 0.2
 done
 
-keys='"subscription-status","latest-invoice","usage","customer-details"'
-for name in "${services[@]}"; do
-    case $name in
-        orders) keys+=',"last-order"' ;;
-        feedback) keys+=',"csat-score"' ;;
-    esac
-done
+# Every key the gateway learned, in its order (the preview page's list).
+discovered=$(curl -fsS -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$admin_port/admin/preview/keys") \
+    || die "the admin listener did not list the card keys (GET /admin/preview/keys)"
+keys=$(grep -o '"key":"[^"]*"' <<<"$discovered" | sed 's/^"key"://' | paste -sd, -)
+[[ -n $keys ]] || die "the gateway learned no card key: $discovered"
 body='{"cardKeys":['"$keys"'],"customer":{"id":"c_demo","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}'
 echo
 echo "==> cardmesh is up: gateway http://127.0.0.1:$port (pid $gateway_pid), secret: $secret"
-echo "==> cards: $(curl -sS "http://127.0.0.1:$port/readyz")"
+echo "==> cards: ${keys//\"/}"
 echo "==> metrics: http://127.0.0.1:$admin_port/metrics"
+echo "==> preview: http://127.0.0.1:$admin_port/preview (admin token: $admin_token)"
 echo "==> try it (signed request for the demo customer):"
 echo
 printf '%s' "$body" | "$bin/cardmesh-gateway" sign --secret "$secret" --curl "http://127.0.0.1:$port/"
