@@ -13,8 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { echo "test-typescript: $*"; }
 
 if [[ -z ${CARDMESH_GATEWAY_BIN:-} && ! -x target/debug/cardmesh-gateway ]]; then
-    log "cargo build -p cardmesh-gateway (the kit's tests run against it)"
-    cargo build --locked -q -p cardmesh-gateway
+    log "cargo build --workspace --bins (the kit's tests run against the gateway)"
+    cargo build --locked -q --workspace --bins
 fi
 
 run() {

@@ -16,7 +16,7 @@ VENV=$("$KIT/venv.sh")
 export CARDMESH_GATEWAY_BIN=${CARDMESH_GATEWAY_BIN:-$REPO/target/debug/cardmesh-gateway}
 if [[ ! -x $CARDMESH_GATEWAY_BIN ]]; then
     echo "run-tests: building the gateway ($CARDMESH_GATEWAY_BIN is missing)" >&2
-    (cd "$REPO" && cargo build -q -p cardmesh-gateway --locked)
+    (cd "$REPO" && cargo build -q --workspace --bins --locked)
 fi
 
 services=()

@@ -19,7 +19,7 @@ command -v node >/dev/null || { echo "browser tests: node (20) is missing" >&2; 
 
 if [[ -z "${CARDMESH_GATEWAY_BIN:-}" && -z "${CARDMESH_SERVICE_BIN_DIR:-}" ]]; then
   echo "==> building the gateway and the example services (debug)"
-  (cd "$root" && cargo build --locked --quiet -p cardmesh-gateway -p billing-service -p usage-service -p accounts-service --bins)
+  (cd "$root" && cargo build --locked --quiet --workspace --bins)
 fi
 
 cd "$here"

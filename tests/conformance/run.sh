@@ -8,8 +8,9 @@ ROOT=$(cd ../.. && pwd)
 
 # The binaries the suite calls, unless given (CARDMESH_GATEWAY, CARDMESH_CONFORMANCE_CARDS).
 if [[ -z ${CARDMESH_GATEWAY:-} || -z ${CARDMESH_CONFORMANCE_CARDS:-} ]]; then
-    (cd "$ROOT" && cargo build --locked -p cardmesh-gateway --bin cardmesh-gateway \
-        && cargo build --locked -p cardmesh-tests --example conformance_cards)
+    # A workspace build (not `-p`): dependencies resolve with the workspace's features, so the
+    # artifacts of `cargo build --workspace` and `cargo test --workspace` are reused.
+    (cd "$ROOT" && cargo build --locked --workspace --bin cardmesh-gateway --example conformance_cards)
 fi
 
 npm ci --no-audit --no-fund
