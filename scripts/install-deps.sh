@@ -2,6 +2,9 @@
 # Install the host tools cardmesh's build and end-to-end tests need (Debian 12, as root):
 #   docker.io (Engine 20.10), docker-compose (v1), debootstrap, redis-server, wrk, and
 #   chromium + chromium-driver (the preview page's browser tests, tests/browser/).
+# Where the Docker CLI has no `docker compose` (Compose v2 is not packaged for Debian 12), it
+# installs a CLI plugin that runs docker-compose v1 under that name, so the README's compose
+# commands run as written (docker-compose v1 reads the same compose file).
 # Idempotent: tools already on PATH are skipped; apt-get update runs at most once.
 set -euo pipefail
 
@@ -37,8 +40,30 @@ for pkg in "${PKGS[@]}"; do
     fi
 done
 
+# `docker compose` for a Docker CLI without the Compose v2 plugin: docker-compose v1 under
+# that name (a CLI plugin answers `docker-cli-plugin-metadata`, then gets its own name first).
+compose_plugin() {
+    local dir=/usr/local/lib/docker/cli-plugins
+    if docker compose version >/dev/null 2>&1; then return; fi
+    command -v docker-compose >/dev/null || return 0
+    mkdir -p "$dir"
+    cat >"$dir/docker-compose" <<'PLUGIN'
+#!/bin/sh
+# `docker compose` as docker-compose v1 (installed by cardmesh's scripts/install-deps.sh).
+if [ "$1" = docker-cli-plugin-metadata ]; then
+    echo '{"SchemaVersion":"0.1.0","Vendor":"cardmesh","Version":"v1","ShortDescription":"docker-compose v1 as docker compose"}'
+    exit 0
+fi
+shift
+exec docker-compose "$@"
+PLUGIN
+    chmod 755 "$dir/docker-compose"
+    echo "install-deps: \`docker compose\` runs docker-compose v1 ($dir/docker-compose)"
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
     echo "install-deps: nothing to install"
+    compose_plugin
     exit 0
 fi
 
@@ -72,3 +97,4 @@ for pkg in "${missing[@]}"; do
     fi
 done
 echo "install-deps: installed ${missing[*]}"
+compose_plugin
