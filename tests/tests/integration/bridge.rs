@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 const EMAIL: &str = "bridge.customer@example.com";
 const ENDPOINT_TOKEN: &str = "Bearer endpoint-token";
 
-/// One global subscriber for this test binary, its output kept.
+/// The global subscriber of this test's own process, its output kept.
 fn logs() -> &'static CapturedLogs {
     static LOGS: OnceLock<CapturedLogs> = OnceLock::new();
     LOGS.get_or_init(|| {
@@ -155,6 +155,13 @@ const FAILING: [&str; 9] =
 
 #[tokio::test]
 async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_endpoint() {
+    // The global subscriber sees every thread's logs: only this test's, in its own process.
+    if !own_process::in_own_process(
+        module_path!(),
+        "gateway_answers_validated_cards_and_per_card_failures_from_an_existing_endpoint",
+    ) {
+        return;
+    }
     let logs = logs();
     let mut endpoint = CardEndpoint::start(endpoint_cards()).await;
     let bridge = RunningBridge::start(bridge_config(&endpoint, closed_port().await)).await;

@@ -120,7 +120,7 @@ async fn billing_reports_a_fixture_change_and_the_next_answer_is_fresh() {
     let server = PlainGraphQl::start(CONFIGS).await;
     server.add_customer("cus_demo_1", "c_test_1");
     let fixture = std::env::temp_dir().join(format!("cardmesh-billing-{}.json", std::process::id()));
-    let original = include_str!("../../services/billing/fixtures/billing.json");
+    let original = include_str!("../../../services/billing/fixtures/billing.json");
     std::fs::write(&fixture, original).unwrap();
     let cards = billing_service::BillingCards::from_fixture_json(original).unwrap();
     let billing = RunningService::start(cards.clone()).await;
