@@ -44,6 +44,9 @@ pub const TYPESCRIPT_SERVICE_IMAGE: (&str, &str) = ("orders", "cardmesh/orders-s
 /// The example Python card service (`services/feedback`): its role and image, built by
 /// `scripts/build-python-images.sh`.
 pub const PYTHON_SERVICE_IMAGE: (&str, &str) = ("feedback", "cardmesh/feedback-service");
+/// The Redis image of the stacks; `scripts/build-base-images.sh` builds it locally where
+/// nothing can be pulled, and elsewhere it is the official image.
+pub const REDIS_IMAGE: (&str, &str) = ("redis", "7");
 /// The signing secret of the containerised gateway.
 pub const E2E_SECRET: &str = "e2e-secret";
 /// The port card services listen on inside their containers.
@@ -101,7 +104,7 @@ pub async fn require_images() {
         .chain([GATEWAY_IMAGE, TYPESCRIPT_SERVICE_IMAGE.1, PYTHON_SERVICE_IMAGE.1])
         .collect();
     let mut wanted: Vec<String> = project.iter().map(|image| format!("{image}:{tag}")).collect();
-    wanted.push(format!("{}:{}", crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1));
+    wanted.push(format!("{}:{}", REDIS_IMAGE.0, REDIS_IMAGE.1));
     let mut missing = Vec::new();
     for image in wanted {
         if docker.inspect_image(&image).await.is_err() {
@@ -122,6 +125,18 @@ pub async fn require_images() {
         }
     }
     assert!(stale.is_empty(), "refusing to test images built from other sources:\n  {}", stale.join("\n  "));
+}
+
+/// Redis in a container named `name` (its host name) on `network`, without persistence: the
+/// one Redis definition of every Docker stack.
+pub fn redis_container(network: &str, name: &str) -> ContainerRequest<GenericImage> {
+    GenericImage::new(REDIS_IMAGE.0, REDIS_IMAGE.1)
+        .with_exposed_port(6379.tcp())
+        .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
+        .with_cmd(["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"])
+        .with_network(network)
+        .with_container_name(name)
+        .with_startup_timeout(Duration::from_secs(60))
 }
 
 /// Settings of the containerised gateway beyond the wiring.
@@ -265,23 +280,7 @@ impl Stack {
         let name = |role: &str| format!("{prefix}-{role}");
 
         let redis_name = name("redis");
-        let redis = GenericImage::new(crate::redis::REDIS_IMAGE.0, crate::redis::REDIS_IMAGE.1)
-            .with_exposed_port(6379.tcp())
-            .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
-            .with_cmd([
-                "redis-server",
-                "--bind",
-                "0.0.0.0",
-                "--protected-mode",
-                "no",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .with_network(&network)
-            .with_container_name(&redis_name)
-            .with_startup_timeout(Duration::from_secs(60));
+        let redis = redis_container(&network, &redis_name);
 
         let service = |role: &str, image: &str| {
             GenericImage::new(image, tag().as_str())

@@ -1,4 +1,4 @@
-//! The response cache, with the in-process store and with real Redis in a container:
+//! The response cache, with the in-process store and with a real `redis-server` process:
 //! hits, TTLs, scopes, stale-if-error, invalidation, coalescing, and Redis outages.
 
 use std::time::Duration;
@@ -8,7 +8,7 @@ use cardmesh_gateway::config::{Config, Secret};
 use cardmesh_gateway::plain::parse_request;
 use cardmesh_gateway::route::Scope;
 use cardmesh_tests::providers::ScopedCards;
-use cardmesh_tests::redis::{free_port, RedisContainer};
+use cardmesh_tests::redis::RedisServer;
 use cardmesh_tests::telemetry::Metrics;
 use cardmesh_tests::*;
 use serde_json::json;
@@ -19,12 +19,12 @@ const CUSTOMER: &str = "c_cache_1";
 /// Where the gateway under test caches.
 enum Store {
     Memory,
-    Redis(Box<RedisContainer>),
+    Redis(Box<RedisServer>),
 }
 
 impl Store {
     async fn redis() -> Self {
-        Store::Redis(Box::new(RedisContainer::start().await))
+        Store::Redis(Box::new(RedisServer::start().await))
     }
 }
 
@@ -339,7 +339,7 @@ async fn gateway_starts_and_serves_while_redis_is_unreachable() {
     let cards = ScopedCards::default();
     let service = RunningService::start(cards.clone()).await;
     let mut config = config(&Store::Memory, &service);
-    config.cache.redis_url = Some(Secret::new(format!("redis://127.0.0.1:{}/0", free_port())));
+    config.cache.redis_url = Some(Secret::new(format!("redis://127.0.0.1:{}/0", closed_port())));
     let gw = RunningGateway::start_ready(config).await;
     for _ in 0..3 {
         let answer = gw.post_signed(&body(&["account"], "th_1")).await;

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use cardmesh_tests::containers::{
-    plain_body, probe, unique_prefix, Node, E2E_SECRET, GATEWAY_IMAGE, GATEWAY_PORT, SERVICE_PORT, TAG,
+    plain_body, probe, redis_container, unique_prefix, Node, E2E_SECRET, GATEWAY_IMAGE, GATEWAY_PORT, SERVICE_PORT, TAG,
 };
 use cardmesh_tests::{is_fallback, Answer};
 use serde_json::json;
@@ -52,14 +52,7 @@ async fn an_existing_endpoints_cards_reach_plain_through_the_bridge_and_stay_whe
     let network = format!("{prefix}-net");
     let name = |role: &str| format!("{prefix}-{role}");
 
-    let redis = Node::run(
-        name("redis"),
-        GenericImage::new(cardmesh_tests::redis::REDIS_IMAGE.0, cardmesh_tests::redis::REDIS_IMAGE.1)
-            .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
-            .with_cmd(["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", ""])
-            .with_network(&network)
-            .with_container_name(name("redis")),
-    );
+    let redis = Node::run(name("redis"), redis_container(&network, &name("redis")));
     let endpoint = Node::run(
         name("card-endpoint"),
         container(ENDPOINT_IMAGE, ENDPOINT_PORT, &network, &name("card-endpoint"))
