@@ -9,9 +9,10 @@
 use std::time::Duration;
 
 use cardmesh_tests::containers::{
-    plain_body, probe, redis_container, unique_prefix, Node, E2E_SECRET, GATEWAY_IMAGE, GATEWAY_PORT, SERVICE_PORT, TAG,
+    plain_body, probe, redis_container, tag, unique_prefix, Node, E2E_SECRET, GATEWAY_IMAGE, GATEWAY_PORT, REDIS_IMAGE,
+    SERVICE_PORT,
 };
-use cardmesh_tests::{is_fallback, Answer};
+use cardmesh_tests::{is_fallback, require, Answer};
 use serde_json::json;
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::{GenericImage, ImageExt};
@@ -23,7 +24,7 @@ const BRIDGE_SECRET: &str = "e2e-bridge-secret";
 const KEYS: [&str; 2] = ["legacy-orders", "legacy-support-plan"];
 
 fn container(image: &str, port: u16, network: &str, name: &str) -> testcontainers::ContainerRequest<GenericImage> {
-    GenericImage::new(image, TAG)
+    GenericImage::new(image, tag().as_str())
         .with_exposed_port(port.tcp())
         .with_wait_for(WaitFor::healthcheck())
         .with_env_var("RUST_LOG", "info")
@@ -48,6 +49,8 @@ async fn post(client: &reqwest::Client, gateway: &Node, body: &str) -> Answer {
 
 #[tokio::test]
 async fn an_existing_endpoints_cards_reach_plain_through_the_bridge_and_stay_when_it_stops() {
+    let redis_image = format!("{}:{}", REDIS_IMAGE.0, REDIS_IMAGE.1);
+    require::images(&[ENDPOINT_IMAGE, BRIDGE_IMAGE, GATEWAY_IMAGE], &[&redis_image]).await;
     let prefix = unique_prefix();
     let network = format!("{prefix}-net");
     let name = |role: &str| format!("{prefix}-{role}");
