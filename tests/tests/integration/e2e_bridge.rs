@@ -12,7 +12,7 @@ use cardmesh_tests::containers::{
     plain_body, probe, redis_container, tag, unique_prefix, Node, E2E_SECRET, GATEWAY_IMAGE, GATEWAY_PORT, REDIS_IMAGE,
     SERVICE_PORT,
 };
-use cardmesh_tests::{is_fallback, require, Answer};
+use cardmesh_tests::{is_fallback, require, Answer, Wait};
 use serde_json::json;
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::{GenericImage, ImageExt};
@@ -133,18 +133,15 @@ async fn post_until(
     what: &str,
     done: impl Fn(&Answer) -> bool,
 ) -> Answer {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let answer = post(client, gateway, body).await;
-        if done(&answer) {
-            return answer;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}: {} {}",
-            answer.status,
-            answer.json
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    Wait::new(what, Duration::from_secs(30))
+        .every(Duration::from_millis(100))
+        .until(|| async {
+            let answer = post(client, gateway, body).await;
+            if done(&answer) {
+                Ok(answer)
+            } else {
+                Err(format!("{} {}", answer.status, answer.json))
+            }
+        })
+        .await
 }

@@ -189,7 +189,7 @@ async fn the_kit_retries_gateway_errors_and_never_panics() {
     assert_eq!(attempts.load(Ordering::SeqCst), 3);
 
     // Nothing listening: an error after every attempt, no panic.
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let closed = format!("127.0.0.1:{}", closed_port());
     let invalidator = Invalidator::new(&format!("http://{closed}"), "t").with_retries(2, Duration::from_millis(10));
     let error = invalidator.invalidate(&CustomerRef::ExternalId("cus_1".into()), Some(&["usage"])).await.unwrap_err();
     assert!(matches!(error, InvalidateError::Unreachable { attempts: 2, .. }), "{error:?}");
