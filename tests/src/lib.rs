@@ -6,12 +6,14 @@ pub mod capture;
 pub mod card_endpoint;
 pub mod containers;
 pub mod otlp;
+pub mod own_process;
 pub mod pki;
 pub mod plain;
 pub mod plain_graphql;
 pub mod process;
 pub mod providers;
 pub mod redis;
+pub mod require;
 pub mod telemetry;
 pub mod wait;
 
@@ -113,6 +115,13 @@ impl Drop for RunningService {
             task.abort();
         }
     }
+}
+
+/// A loopback port nothing listens on: bound on port 0 and closed again at once. Only for
+/// tests of refused connections: a server under test binds port 0 itself and reports its
+/// port (see [`process`]), since any process may take this one meanwhile.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind 127.0.0.1:0").port()
 }
 
 /// A config for a test gateway in front of `endpoints`: two secrets, short deadlines.

@@ -1,7 +1,7 @@
 //! Writes a proto component tree straight to Plain JSON text, for [`super::render_card`].
 //!
 //! The text is byte for byte what [`super::tree`] builds as a JSON value and serde_json then
-//! writes (`tests/tests/properties.rs` and the `card_proto` fuzz target hold the two equal):
+//! writes (`tests/tests/integration/properties.rs` and the `card_proto` fuzz target hold the two equal):
 //! the same fields, omitted under the same conditions, every object's keys in sorted order
 //! (serde_json's map order), and strings escaped as serde_json escapes them. Keys are
 //! written as literals and a string with nothing to escape is copied as is, which is most of

@@ -5,7 +5,7 @@
 //! required fields, one-of identifiers, list sizes) and every message comes from the
 //! [catalogue](crate::catalogue) through [`crate::validate::checks`], so it reports exactly
 //! the paths and rule codes the JSON validator reports for the same tree rendered to Plain
-//! JSON (`tests/tests/properties.rs` holds the two equal).
+//! JSON (`tests/tests/integration/properties.rs` holds the two equal).
 //!
 //! Contract:
 //! - paths are in Plain's JSON names

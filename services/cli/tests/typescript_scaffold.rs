@@ -3,7 +3,8 @@
 //! the exact test command it prints runs there: `npm install` and the service's own tests,
 //! which start it and call it over real gRPC.
 //!
-//! Needs Node.js 20 and npm with the registry reachable (as for the kit itself). The kit's
+//! Needs Node.js 20 and npm with the registry reachable (as for the kit itself), hence the
+//! `node` feature of this crate (`cargo test -p cardmesh-cli --features node`). The kit's
 //! own dependencies are installed first (`npm ci` in kits/typescript) when missing.
 //! On failure the scratch repository stays in `target/tmp/ts-scaffold-<pid>/`.
 
@@ -42,6 +43,7 @@ fn bash(dir: &Path, script: &str) -> String {
 
 #[test]
 fn a_typescript_scaffold_passes_its_own_tests_with_the_printed_command() {
+    cardmesh_tests::require::node();
     let root = repo_root();
     let kit = root.join("kits/typescript");
     if !kit.join("node_modules/.bin/tsc").exists() {

@@ -1,12 +1,12 @@
 //! The `http-bridge` binary as a process: it refuses a bad configuration naming the field,
 //! and with a good one it serves `Describe` over real gRPC.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use cardmesh_kit::proto::card_service_client::CardServiceClient;
 use cardmesh_kit::proto::{CardScope, DescribeRequest};
+use cardmesh_tests::process::ServiceProcess;
 
 const BRIDGE: &str = env!("CARGO_BIN_EXE_http-bridge");
 
@@ -61,34 +61,19 @@ fn refuses_to_start_on_a_bad_configuration_naming_the_field() {
 
 #[tokio::test]
 async fn serves_describe_from_the_environment() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut child = Command::new(BRIDGE)
-        .env("CARDMESH_SERVICE_LISTEN", addr.to_string())
-        .env("CARDMESH_BRIDGE_URL", "http://127.0.0.1:9/cards")
-        .env("CARDMESH_BRIDGE_KEYS", "legacy-orders,legacy-plan")
-        .env("CARDMESH_BRIDGE_SECRET", "secret-not-in-describe")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run http-bridge");
-    let started = Instant::now();
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(
-            child.try_wait().expect("poll").is_none(),
-            "the bridge exited"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the bridge does not listen"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let mut client = CardServiceClient::connect(format!("http://{addr}"))
+    let logs = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("http-bridge-binary-{}", std::process::id()));
+    let bridge = ServiceProcess::start(
+        BRIDGE,
+        "http-bridge",
+        &logs,
+        &[
+            ("CARDMESH_BRIDGE_URL", "http://127.0.0.1:9/cards".into()),
+            ("CARDMESH_BRIDGE_KEYS", "legacy-orders,legacy-plan".into()),
+            ("CARDMESH_BRIDGE_SECRET", "secret-not-in-describe".into()),
+        ],
+    );
+    let mut client = CardServiceClient::connect(bridge.endpoint())
         .await
         .expect("connect");
     let described = client
@@ -96,8 +81,8 @@ async fn serves_describe_from_the_environment() {
         .await
         .expect("describe")
         .into_inner();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(bridge);
+    let _ = std::fs::remove_dir_all(logs);
     assert_eq!(described.service_name, "http-bridge");
     let keys: Vec<(&str, u32, i32)> = described
         .cards

@@ -3,7 +3,7 @@
 //! The judgement is `cardmesh_rules::proto_tree`: it walks the generated messages directly
 //! (no JSON), with every rule and message from the rules catalogue, so it reports exactly
 //! the paths and rule codes the gateway's JSON validator reports for the rendered card
-//! (`tests/tests/properties.rs` holds the two equal). The gateway judges every card with it.
+//! (`tests/tests/integration/properties.rs` holds the two equal). The gateway judges every card with it.
 
 pub use cardmesh_rules::proto_tree::findings;
 

@@ -48,6 +48,13 @@ fn trace_ids(logs: &str, message: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn log_lines_of_a_request_share_its_trace_id_and_cache_hits_make_no_span() {
+    // The global subscriber sees every thread's spans: only this test's, in its own process.
+    if !own_process::in_own_process(
+        module_path!(),
+        "log_lines_of_a_request_share_its_trace_id_and_cache_hits_make_no_span",
+    ) {
+        return;
+    }
     let captured = CapturedLogs::default();
     let writer = captured.clone();
     let spans = RequestSpans::default();

@@ -11,7 +11,7 @@ use cardmesh_tests::wait_until;
 
 const ADMIN_TOKEN: &str = "e2e-admin-token";
 const CONFIGS: &[(&str, &str)] = &[("subscription-status", "ccc_sub"), ("latest-invoice", "ccc_inv")];
-const FIXTURE: &str = include_str!("../../services/billing/fixtures/billing.json");
+const FIXTURE: &str = include_str!("../../../services/billing/fixtures/billing.json");
 
 #[tokio::test]
 async fn a_fixture_change_in_billing_reaches_the_next_answer_and_plain_reloads_the_card() {

@@ -1,6 +1,6 @@
 //! `rules/catalogue.json` is exactly what the crate exports.
 //!
-//! Regenerate it with `UPDATE_CATALOGUE=1 cargo test -p cardmesh-rules --test catalogue`
+//! Regenerate it with `UPDATE_CATALOGUE=1 cargo test -p cardmesh-rules --test integration catalogue::`
 //! (or `cargo run -p cardmesh-rules --bin cardmesh-rules-export > rules/catalogue.json`).
 
 use std::path::Path;
@@ -19,7 +19,7 @@ fn committed_catalogue_json_matches_the_crate() {
     assert!(
         committed == generated,
         "rules/catalogue.json differs from the catalogue in the cardmesh-rules crate; \
-         regenerate it with `UPDATE_CATALOGUE=1 cargo test -p cardmesh-rules --test catalogue` \
+         regenerate it with `UPDATE_CATALOGUE=1 cargo test -p cardmesh-rules --test integration catalogue::` \
          (or `cargo run -p cardmesh-rules --bin cardmesh-rules-export > rules/catalogue.json`) \
          and commit it"
     );

@@ -1,12 +1,9 @@
 //! The end-to-end suite refuses images built from other sources than the checkout's, and
 //! says which script rebuilds them (see `cardmesh_tests::containers::check_fresh`).
 
-use cardmesh_tests::containers::{check_fresh, source_hash, tag, BUILD_IMAGES, GATEWAY_IMAGE, SOURCE_HASH_LABEL};
-
-fn docker() -> testcontainers::bollard::Docker {
-    testcontainers::bollard::Docker::connect_with_local_defaults()
-        .expect("connect to the Docker daemon (scripts/start-docker.sh)")
-}
+use cardmesh_tests::containers::source_hash;
+#[cfg(feature = "docker")]
+use cardmesh_tests::containers::{check_fresh, tag, BUILD_IMAGES, GATEWAY_IMAGE, SOURCE_HASH_LABEL};
 
 #[test]
 fn the_source_hash_is_stable_and_covers_the_gateway_sources() {
@@ -41,15 +38,17 @@ fn the_source_hash_is_stable_and_covers_the_gateway_sources() {
     );
 }
 
+#[cfg(feature = "docker")]
 #[tokio::test]
 async fn an_image_without_the_label_or_with_another_hash_is_refused_naming_the_rebuild_script() {
-    let docker = docker();
+    let docker = cardmesh_tests::require::docker().await;
+    let gateway = format!("{GATEWAY_IMAGE}:{}", tag());
+    cardmesh_tests::require::present(&docker, &[gateway.clone(), "debian:bookworm-slim".into()]).await;
     // A base image: it carries no source label at all.
     let err = check_fresh(&docker, "debian:bookworm-slim", &source_hash()).await.expect_err("no label");
     assert!(err.contains(SOURCE_HASH_LABEL) && err.contains(BUILD_IMAGES), "{err}");
 
     // The gateway image, against the hash of other sources.
-    let gateway = format!("{GATEWAY_IMAGE}:{}", tag());
     let other = "0".repeat(64);
     let err = check_fresh(&docker, &gateway, &other).await.expect_err("another checkout");
     assert!(err.contains("is stale") && err.contains(BUILD_IMAGES) && err.contains(&gateway), "{err}");

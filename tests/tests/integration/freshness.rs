@@ -120,7 +120,7 @@ async fn billing_reports_a_fixture_change_and_the_next_answer_is_fresh() {
     let server = PlainGraphQl::start(CONFIGS).await;
     server.add_customer("cus_demo_1", "c_test_1");
     let fixture = std::env::temp_dir().join(format!("cardmesh-billing-{}.json", std::process::id()));
-    let original = include_str!("../../services/billing/fixtures/billing.json");
+    let original = include_str!("../../../services/billing/fixtures/billing.json");
     std::fs::write(&fixture, original).unwrap();
     let cards = billing_service::BillingCards::from_fixture_json(original).unwrap();
     let billing = RunningService::start(cards.clone()).await;
@@ -189,7 +189,7 @@ async fn the_kit_retries_gateway_errors_and_never_panics() {
     assert_eq!(attempts.load(Ordering::SeqCst), 3);
 
     // Nothing listening: an error after every attempt, no panic.
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let closed = format!("127.0.0.1:{}", closed_port());
     let invalidator = Invalidator::new(&format!("http://{closed}"), "t").with_retries(2, Duration::from_millis(10));
     let error = invalidator.invalidate(&CustomerRef::ExternalId("cus_1".into()), Some(&["usage"])).await.unwrap_err();
     assert!(matches!(error, InvalidateError::Unreachable { attempts: 2, .. }), "{error:?}");

@@ -12,12 +12,11 @@ use cardmesh_tests::*;
 use http_bridge::config::{RawConfig, RawEndpoint};
 use http_bridge::BridgeConfig;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 
 const EMAIL: &str = "bridge.customer@example.com";
 const ENDPOINT_TOKEN: &str = "Bearer endpoint-token";
 
-/// One global subscriber for this test binary, its output kept.
+/// The global subscriber of this test's own process, its output kept.
 fn logs() -> &'static CapturedLogs {
     static LOGS: OnceLock<CapturedLogs> = OnceLock::new();
     LOGS.get_or_init(|| {
@@ -144,20 +143,21 @@ fn endpoint_cards() -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// A port nothing listens on.
-async fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    listener.local_addr().expect("addr").port()
-}
-
 const FAILING: [&str; 9] =
     ["missing", "wrong-signature", "fails-500", "fails-401", "slow", "not-json", "huge", "redirected", "refused"];
 
 #[tokio::test]
 async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_endpoint() {
+    // The global subscriber sees every thread's logs: only this test's, in its own process.
+    if !own_process::in_own_process(
+        module_path!(),
+        "gateway_answers_validated_cards_and_per_card_failures_from_an_existing_endpoint",
+    ) {
+        return;
+    }
     let logs = logs();
     let mut endpoint = CardEndpoint::start(endpoint_cards()).await;
-    let bridge = RunningBridge::start(bridge_config(&endpoint, closed_port().await)).await;
+    let bridge = RunningBridge::start(bridge_config(&endpoint, closed_port())).await;
     let gw = RunningGateway::start_ready(gateway_config(&[bridge.endpoint()])).await;
 
     let good = ["all-kinds", "aliases", "nulls", "no-data", "short-lived"];
@@ -245,15 +245,17 @@ async fn gateway_answers_validated_cards_and_per_card_failures_from_an_existing_
     gw.flush_cache().await;
     endpoint.stop().await;
     let again = ["short-lived", "all-kinds"];
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let stale = loop {
-        let answer = gw.post_signed(&body(&again, "c_bridge_1")).await;
-        if answer.cache_count("stale") == 1 {
-            break answer;
-        }
-        assert!(std::time::Instant::now() < deadline, "short-lived was never served stale: {}", answer.json);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let stale = Wait::new("short-lived served stale", Duration::from_secs(10))
+        .every(Duration::from_millis(50))
+        .until(|| async {
+            let answer = gw.post_signed(&body(&again, "c_bridge_1")).await;
+            if answer.cache_count("stale") == 1 {
+                Ok(answer)
+            } else {
+                Err(answer.json.to_string())
+            }
+        })
+        .await;
     assert!(!is_fallback(stale.card("short-lived")), "{}", stale.json);
     assert_eq!(stale.card("short-lived")["components"], answer.card("short-lived")["components"]);
     assert_eq!(stale.card("all-kinds")["components"], all_kinds(), "still fresh in the cache");

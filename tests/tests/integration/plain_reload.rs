@@ -1,6 +1,6 @@
 //! The Plain GraphQL client (card reloads) against a GraphQL server on a real socket.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cardmesh_gateway::config::{PlainApiSettings, Secret};
 use cardmesh_gateway::plain_api::{CallError, PlainApi, ReloadOutcome, ReloadReport};
@@ -128,10 +128,9 @@ async fn plains_errors_are_reported_counted_and_never_fail() {
     );
     assert_eq!(failed.to_json()["error"]["status"], 500);
 
-    let started = Instant::now();
+    // The server never answers this customer: only the client's timeout ends the call.
     let timed_out = reload(&api, TIMEOUT_CUSTOMER, &["usage"], None).await.remove(0);
     assert_eq!(timed_out.outcome, ReloadOutcome::Failed(CallError::Timeout(timeout)));
-    assert!(started.elapsed() < timeout * 4, "took {:?}", started.elapsed());
 
     let unknown = reload(&api, "c_1", &["not-in-plain"], None).await.remove(0);
     assert_eq!(unknown.outcome, ReloadOutcome::UnknownCard);

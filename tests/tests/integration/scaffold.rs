@@ -10,18 +10,18 @@
 //!    per build, so `cargo test --workspace` leaves tokio, hyper, tonic and friends with more
 //!    features than the kit alone asks for. About 35 to 50 crates are then compiled once more
 //!    with the kit's own features (under a minute on 2 cores). Later runs reuse them.
-//! 3. The new binary runs on a free port, and a gateway pointed at it answers a signed Plain
-//!    request with the new card. The gateway learns the card through `Describe` alone.
+//! 3. The new binary runs on port 0 (it logs the port it got), and a gateway pointed at it
+//!    answers a signed Plain request with the new card. The gateway learns the card through `Describe` alone.
 //!
 //! On failure, the scratch workspace and the logs stay in `target/tmp/scaffold-test-<pid>/`.
 //! Set `CARDMESH_KEEP_SCAFFOLD=1` to keep them after a pass too.
 
 use std::fs::File;
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use cardmesh_tests::process::ServiceProcess;
 use cardmesh_tests::{body_for, gateway_config, is_fallback, RunningGateway, Wait};
 
 /// The scaffolded service. Not `shipping`, the guide's example, so that the binary this test
@@ -71,23 +71,12 @@ fn a_scaffolded_service_builds_passes_its_tests_and_serves_its_card_through_the_
     assert!(tested.contains("describe_lists_the_cards ... ok"), "{tested}");
     assert!(tested.contains("get_cards_answers_every_key_with_components ... ok"), "{tested}");
 
-    // 3. Run it and put a gateway in front of it.
-    let port = free_port();
-    let log = scratch.path.join("service.log");
-    let child = Command::new(target.join("debug").join(CRATE))
-        .env("CARDMESH_SERVICE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(File::create(&log).expect("service log"))
-        .stderr(File::create(scratch.path.join("service.err.log")).expect("service log"))
-        .spawn()
-        .expect("start the scaffolded service");
-    let mut service = KillOnDrop(child);
-    service.wait_listening(SocketAddr::from(([127, 0, 0, 1], port)), &scratch.path);
+    // 3. Run it (its logs in <scratch>/service.out and .err) and put a gateway in front of it.
+    let service = ServiceProcess::start(target.join("debug").join(CRATE), "service", &scratch.path, &[]);
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     runtime.block_on(async {
-        let gw = RunningGateway::start_ready(gateway_config(&[format!("http://127.0.0.1:{port}")])).await;
+        let gw = RunningGateway::start_ready(gateway_config(&[service.endpoint()])).await;
 
         let answer = gw.post_signed(&body_for(&[KEY], Some("cus_demo_1"), "ada@example.com")).await;
         assert_eq!(answer.status, 200, "{}", answer.json);
@@ -119,11 +108,6 @@ fn workspace_root() -> PathBuf {
 /// The target directory this test was built into (`CARGO_TARGET_TMPDIR` is `<target>/tmp`).
 fn target_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/tmp has a parent").to_path_buf()
-}
-
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
 }
 
 /// The scratch workspace: removed when the test passes, kept (with its logs) when it fails.
@@ -216,29 +200,4 @@ fn scratch_manifest(manifest: &str, root: &Path) -> String {
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(60)..].join("\n")
-}
-
-/// A child process that is killed when the test ends, passed or not.
-struct KillOnDrop(Child);
-
-impl KillOnDrop {
-    /// Waits (30 s) until the service accepts connections on `addr`.
-    fn wait_listening(&mut self, addr: SocketAddr, logs: &Path) {
-        let what = format!("the scaffolded service to listen on {addr}");
-        Wait::new(&what, Duration::from_secs(30)).every(Duration::from_millis(50)).until_blocking(|| {
-            if let Some(status) = self.0.try_wait().expect("poll the service") {
-                let log = std::fs::read_to_string(logs.join("service.err.log")).unwrap_or_default()
-                    + &std::fs::read_to_string(logs.join("service.log")).unwrap_or_default();
-                panic!("the scaffolded service exited ({status}):\n{}", tail(&log));
-            }
-            TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
-        });
-    }
-}
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

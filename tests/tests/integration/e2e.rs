@@ -91,11 +91,11 @@ async fn scenario(stack: &Stack) {
     // (b) Billing stops. Once the fresh copies expired (MAX_TTL), its cards come from the stale
     // copies in Redis, with the short fallback TTL; the other services' cards stay real.
     stack.billing.stop().await;
-    let t = Instant::now();
     let (code, out) =
         stack.gateway.exec(&["cardmesh-healthcheck", "grpc", &format!("{}:{SERVICE_PORT}", stack.billing.name)]).await;
     assert_eq!(code, 1, "grpc probe of a stopped service: {out}");
-    assert!(t.elapsed() < Duration::from_secs(6), "the probe gave up within its 3 s deadline: {:?}", t.elapsed());
+    // The probe gave up by itself (its 3 s deadline covers connecting too) with its verdict.
+    assert!(out.starts_with("unhealthy: "), "the probe's own verdict: {out}");
 
     let stale = stack
         .post_until("billing cards served stale", &ada(), MAX_TTL + Duration::from_secs(10), |a| {

@@ -147,7 +147,7 @@ async fn plain_ca_file_parses_and_is_the_plain_ca() {
 
 #[tokio::test]
 async fn plain_ca_is_plains_published_certificate() {
-    let pem = include_str!("../../certs/plain-mtls-ca.pem");
+    let pem = include_str!("../../../certs/plain-mtls-ca.pem");
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     // Subject and issuer CN=PlainMtlsCA, in the DER (base64 of "PlainMtlsCA" at this offset).
     assert!(body.contains("MBYxFDASBgNVBAMMC1BsYWluTXRsc0NB"), "subject CN=PlainMtlsCA");

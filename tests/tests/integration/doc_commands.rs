@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cardmesh_gateway::config::{Secret, DEVELOPMENT_SECRET};
-use cardmesh_tests::{gateway_config, ExampleServices, RunningGateway};
+use cardmesh_tests::{gateway_config, ExampleServices, RunningGateway, Wait};
 
 /// The documents whose commands are run.
 const DOCS: [&str; 2] = ["README.md", "docs/adding-a-card-service.md"];
@@ -165,17 +165,14 @@ fn run(root: &Path, target: &PathBuf, command: &DocCommand, gateway_url: &str) -
         .stderr(File::create(&stderr_path).expect("stderr file"))
         .spawn()
         .expect("run bash");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the command") {
-            break status;
-        }
-        if started.elapsed() > COMMAND_DEADLINE {
+    let status = Wait::new(&command.place, COMMAND_DEADLINE)
+        .every(Duration::from_millis(50))
+        .try_until_blocking(|| child.try_wait().expect("wait for the command"))
+        .unwrap_or_else(|timeout| {
             let _ = child.kill();
-            panic!("{}: `{}` took longer than {COMMAND_DEADLINE:?}", command.place, command.text);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+            let _ = child.wait();
+            panic!("{}: `{}` took longer than {COMMAND_DEADLINE:?} ({timeout})", command.place, command.text)
+        });
     let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
     let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&logs);

@@ -9,9 +9,10 @@
 use std::time::Duration;
 
 use cardmesh_tests::containers::{
-    plain_body, probe, unique_prefix, Node, E2E_SECRET, GATEWAY_IMAGE, GATEWAY_PORT, SERVICE_PORT, TAG,
+    plain_body, probe, redis_container, tag, unique_prefix, Node, E2E_SECRET, GATEWAY_IMAGE, GATEWAY_PORT, REDIS_IMAGE,
+    SERVICE_PORT,
 };
-use cardmesh_tests::{is_fallback, Answer};
+use cardmesh_tests::{is_fallback, require, Answer, Wait};
 use serde_json::json;
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::{GenericImage, ImageExt};
@@ -23,7 +24,7 @@ const BRIDGE_SECRET: &str = "e2e-bridge-secret";
 const KEYS: [&str; 2] = ["legacy-orders", "legacy-support-plan"];
 
 fn container(image: &str, port: u16, network: &str, name: &str) -> testcontainers::ContainerRequest<GenericImage> {
-    GenericImage::new(image, TAG)
+    GenericImage::new(image, tag().as_str())
         .with_exposed_port(port.tcp())
         .with_wait_for(WaitFor::healthcheck())
         .with_env_var("RUST_LOG", "info")
@@ -48,18 +49,13 @@ async fn post(client: &reqwest::Client, gateway: &Node, body: &str) -> Answer {
 
 #[tokio::test]
 async fn an_existing_endpoints_cards_reach_plain_through_the_bridge_and_stay_when_it_stops() {
+    let redis_image = format!("{}:{}", REDIS_IMAGE.0, REDIS_IMAGE.1);
+    require::images(&[ENDPOINT_IMAGE, BRIDGE_IMAGE, GATEWAY_IMAGE], &[&redis_image]).await;
     let prefix = unique_prefix();
     let network = format!("{prefix}-net");
     let name = |role: &str| format!("{prefix}-{role}");
 
-    let redis = Node::run(
-        name("redis"),
-        GenericImage::new(cardmesh_tests::redis::REDIS_IMAGE.0, cardmesh_tests::redis::REDIS_IMAGE.1)
-            .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
-            .with_cmd(["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", ""])
-            .with_network(&network)
-            .with_container_name(name("redis")),
-    );
+    let redis = Node::run(name("redis"), redis_container(&network, &name("redis")));
     let endpoint = Node::run(
         name("card-endpoint"),
         container(ENDPOINT_IMAGE, ENDPOINT_PORT, &network, &name("card-endpoint"))
@@ -137,18 +133,15 @@ async fn post_until(
     what: &str,
     done: impl Fn(&Answer) -> bool,
 ) -> Answer {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let answer = post(client, gateway, body).await;
-        if done(&answer) {
-            return answer;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}: {} {}",
-            answer.status,
-            answer.json
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    Wait::new(what, Duration::from_secs(30))
+        .every(Duration::from_millis(100))
+        .until(|| async {
+            let answer = post(client, gateway, body).await;
+            if done(&answer) {
+                Ok(answer)
+            } else {
+                Err(format!("{} {}", answer.status, answer.json))
+            }
+        })
+        .await
 }

@@ -36,6 +36,11 @@ fn lines_with(text: &str, message: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_plain_request_is_one_trace_across_gateway_and_service() {
+    // The gateway's telemetry is process-wide: the global subscriber, the tracer and the
+    // gateway's tracing switch.
+    if !own_process::in_own_process(module_path!(), "one_plain_request_is_one_trace_across_gateway_and_service") {
+        return;
+    }
     let receiver = OtlpReceiver::start().await;
 
     // This process is the gateway: its telemetry, JSON logs captured, spans to the receiver.

@@ -1,0 +1,4 @@
+//! The rules' integration tests: one test binary, one module per suite.
+
+mod catalogue;
+mod fixtures;

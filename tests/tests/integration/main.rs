@@ -1,0 +1,36 @@
+//! The integration tests of cardmesh: one test binary, one module per suite (the layout of
+//! Apollo Router's `tests/integration/`). One binary links the gateway once instead of once
+//! per suite, and `cargo test -p cardmesh-tests --test integration -- cache::` runs one suite.
+//!
+//! The shared harness is the `cardmesh-tests` library (`tests/src/`). Suites that need more
+//! than cargo are compiled in by features of this crate: `redis` (a `redis-server` binary),
+//! `docker` (a Docker daemon and the project's images), `external` (both).
+
+mod access;
+mod bridge;
+mod bridge_guide;
+mod bridge_routing;
+mod cache;
+mod dev_script;
+mod doc_commands;
+#[cfg(feature = "docker")]
+mod e2e;
+#[cfg(feature = "docker")]
+mod e2e_bridge;
+#[cfg(feature = "docker")]
+mod e2e_freshness;
+mod freshness;
+mod gateway;
+mod images;
+mod logs;
+mod metrics;
+mod plain_reload;
+mod plain_requests;
+mod preview;
+mod properties;
+mod request_span;
+mod routes;
+mod scaffold;
+mod signing;
+mod telemetry;
+mod tls;
