@@ -1,8 +1,8 @@
 //! What the feature-gated suites need besides cargo, checked before a test starts anything.
 //!
 //! `cargo test --workspace` needs nothing but a Rust toolchain: the suites that need more are
-//! behind cargo features (`redis`, `docker` and `external` for both, on this crate; `node` on
-//! cardmesh-cli). With a feature on and its part missing, these checks fail the test at once
+//! behind cargo features (`redis`, `docker`, `node`, `python`, and `external` for all of them, on
+//! this crate; `node` on cardmesh-cli). With a feature on and its part missing, these checks fail the test at once
 //! with a message naming the part, the command that provides it, and the feature to leave
 //! out instead.
 
@@ -30,6 +30,21 @@ pub fn node() {
         "{} not on PATH: install Node.js 20 with npm (https://nodejs.org/en/download, or Debian's nodejs and \
          npm packages), or run without --features node",
         missing.join(" and ")
+    );
+}
+
+/// Python 3.11 on `PATH` (feature `python`), as `python3.11` or `python3`.
+pub fn python() {
+    let is_311 = |python: &str| {
+        std::process::Command::new(python)
+            .args(["-c", "import sys; assert sys.version_info[:2] == (3, 11)"])
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    assert!(
+        is_311("python3.11") || is_311("python3"),
+        "Python 3.11 is not on PATH (as python3.11 or python3): install it (Debian 12's python3 is 3.11), \
+         or run without --features python"
     );
 }
 

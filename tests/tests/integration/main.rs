@@ -4,7 +4,8 @@
 //!
 //! The shared harness is the `cardmesh-tests` library (`tests/src/`). Suites that need more
 //! than cargo are compiled in by features of this crate: `redis` (a `redis-server` binary),
-//! `docker` (a Docker daemon and the project's images), `external` (both).
+//! `docker` (a Docker daemon and the project's images), `node` and `python` (the
+//! README's run command, whose services include TypeScript and Python ones), `external` (all).
 
 mod access;
 mod bridge;
@@ -19,6 +20,8 @@ mod e2e;
 mod e2e_bridge;
 #[cfg(feature = "docker")]
 mod e2e_freshness;
+#[cfg(any(feature = "docker", all(feature = "node", feature = "python")))]
+mod first_run;
 mod freshness;
 mod gateway;
 mod images;
