@@ -11,6 +11,16 @@
 # existing base images are skipped, and cargo and Docker rebuild only what changed. Installing
 # system packages and starting dockerd need root (sudo is used when available).
 #
+# One compile serves every step. The `build` step compiles the whole workspace once (dev
+# profile, every target, the features of every suite) with clippy as the compiler of the
+# workspace's own crates, so that compile is also the lint. Every later step reuses it: the
+# images are made from those debug binaries, the Node, Python and browser suites run them,
+# and `cargo test` finds its test binaries built. That is why the clippy wrapper stays set for
+# the whole run: cargo counts the wrapper in its fingerprints, and a build without it would
+# compile the workspace's crates again. Steps marked "(background)" run beside the build:
+# they wait on the network or the disk, the build on the CPU. A background step's output is
+# printed, whole, when it is awaited.
+#
 # A suite is one `step` line at the end of this file: a name, what it does, the command, e.g.
 #   step conformance "the Node conformance suite" tests/conformance/run.sh
 # Steps run in the order of those lines; the first failure stops the run and is named.
@@ -26,6 +36,12 @@ fi
 
 # A CI run builds once from scratch: incremental state would only add gigabytes to its disk.
 if [[ ${CI:-} == true ]]; then export CARGO_INCREMENTAL=0; fi
+
+# The features that turn on the suites needing parts beyond cargo (Docker, Redis, Node,
+# Python); see the README's Tests section. Every cargo command of the run uses them.
+FEATURES=cardmesh-tests/external,cardmesh-cli/node
+# The images the tests run are made from the debug binaries of the `build` step.
+export CARDMESH_IMAGE_PROFILE=debug
 
 only= skip= list=0
 while [[ $# -gt 0 ]]; do
@@ -49,18 +65,53 @@ unless_done() {
     else echo "test.sh: $1 needs root (no sudo here); run scripts/test.sh as root" >&2; return 1
     fi
 }
-have_tools() { local c; for c in dockerd docker-compose debootstrap redis-server wrk; do command -v "$c" >/dev/null || return 1; done; }
-toolchain() { command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs)" >&2; return 1; }; cargo --version; rustc --version; }
+have_tools() { local c; for c in dockerd docker-compose debootstrap redis-server wrk; do command -v "$c" >/dev/null || return 1; done; docker compose version >/dev/null 2>&1; }
+have_base_images() { docker image inspect debian:bookworm-slim redis:7 cardmesh/node-base:local cardmesh/python-base:local >/dev/null 2>&1; }
 
-# Formatting (rustfmt.toml) and every clippy warning of the workspace, tests and examples
-# included, as errors. Adds the two rustup components when the toolchain lacks them.
-lint() {
+# The machine's set-up, in order: packages, the Docker daemon, the base images.
+system() {
+    unless_done have_tools scripts/install-deps.sh
+    unless_done 'docker info >/dev/null 2>&1' scripts/start-docker.sh
+    unless_done have_base_images scripts/build-base-images.sh
+}
+
+# The packages of the Node and Python suites, from their lock files (network and disk).
+packages() {
+    local dir
+    for dir in kits/typescript services/*/ tests/conformance tests/browser; do
+        dir=${dir%/}
+        [[ -f $dir/package-lock.json ]] || continue
+        echo "npm ci in $dir"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    done
+    echo "Python environment (kits/python/venv.sh)"
+    kits/python/venv.sh
+}
+
+toolchain() {
+    command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs)" >&2; return 1; }
     if command -v rustup >/dev/null; then
         rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
         rustup component list --installed | grep -q '^clippy' || rustup component add clippy
     fi
+    cargo --version; rustc --version
+}
+
+# clippy-driver compiles the workspace's own crates from here on (see the top of this file);
+# CLIPPY_ARGS is how `cargo clippy -- -D warnings` passes its flags to it.
+use_clippy() {
+    local driver
+    driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver) \
+        || { echo "clippy-driver not found (rustup component add clippy)" >&2; return 1; }
+    export RUSTC_WORKSPACE_WRAPPER=$driver
+    export CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+}
+
+# Formatting (rustfmt.toml), then the one compile of the workspace: every target, every
+# suite's features, clippy's warnings as errors.
+build() {
     cargo fmt --all --check
-    cargo clippy --workspace --all-targets --locked -- -D warnings
+    cargo build --locked --workspace --all-targets --features "$FEATURES"
 }
 
 # disk_free: the space left where cargo and Docker write, for the step lines (a full disk is
@@ -76,48 +127,78 @@ avail() { df -h --output=avail "$1" | tail -1 | tr -d ' '; }
 T_START=$SECONDS
 CURRENT=
 SUMMARY=()
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/cardmesh-test.XXXXXX")
+declare -A BG_PID=() BG_T0=()
 summary() { [[ ${#SUMMARY[@]} -eq 0 ]] || { printf '\n==== steps:\n'; printf '  %s\n' "${SUMMARY[@]}"; }; }
 on_exit() {
-    local rc=$?
+    local rc=$? name
+    for name in "${!BG_PID[@]}"; do kill -- "${BG_PID[$name]}" 2>/dev/null || true; done
     if [[ $rc -ne 0 && -n $CURRENT ]]; then
         summary
         printf '\n==== TESTS FAILED (exit %s) in step %s, after %ss (%s)\n' "$rc" "$CURRENT" "$((SECONDS - T_START))" "$(disk_free)" >&2
     fi
+    rm -rf "$LOGS"
 }
 trap on_exit EXIT
+
+selected() { ! { [[ -n $only && $only != *",$1,"* ]] || [[ $skip == *",$1,"* ]]; }; }
+done_line() {
+    printf '==== %s: done in %ss (total %ss; %s)\n' "$1" "$((SECONDS - $2))" "$((SECONDS - T_START))" "$(disk_free)"
+    SUMMARY+=("$(printf '%-14s %5ss%s' "$1" "$((SECONDS - $2))" "${3:-}")")
+}
 
 # step NAME DESCRIPTION COMMAND...: runs COMMAND (unless filtered out) with its timing.
 step() {
     local name=$1 what=$2 t0
     shift 2
     if [[ $list == 1 ]]; then printf '%-14s %s\n' "$name" "$what"; return; fi
-    if [[ -n $only && $only != *",$name,"* ]] || [[ $skip == *",$name,"* ]]; then
-        SUMMARY+=("$(printf '%-14s skipped' "$name")"); return
-    fi
+    if ! selected "$name"; then SUMMARY+=("$(printf '%-14s skipped' "$name")"); return; fi
     CURRENT=$name
     t0=$SECONDS
     printf '\n==== [%s] %s: %s\n' "$(date -u +%H:%M:%S)" "$name" "$what"
     "$@"
-    printf '==== %s: done in %ss (total %ss; %s)\n' "$name" "$((SECONDS - t0))" "$((SECONDS - T_START))" "$(disk_free)"
-    SUMMARY+=("$(printf '%-14s %5ss' "$name" "$((SECONDS - t0))")")
+    done_line "$name" "$t0"
+    CURRENT=
+}
+
+# background NAME DESCRIPTION COMMAND...: starts COMMAND now, its output into a log; `await
+# NAME` waits for it, prints the log and fails the run if it failed.
+background() {
+    local name=$1 what=$2
+    shift 2
+    if [[ $list == 1 ]]; then printf '%-14s %s (background)\n' "$name" "$what"; return; fi
+    if ! selected "$name"; then SUMMARY+=("$(printf '%-14s skipped' "$name")"); return; fi
+    printf '\n==== [%s] %s: %s (background; output when awaited)\n' "$(date -u +%H:%M:%S)" "$name" "$what"
+    BG_T0[$name]=$SECONDS
+    "$@" >"$LOGS/$name.log" 2>&1 &
+    BG_PID[$name]=$!
+}
+await() {
+    local name=$1 rc=0
+    [[ -n ${BG_PID[$name]:-} ]] || return 0
+    CURRENT=$name
+    wait "${BG_PID[$name]}" || rc=$?
+    unset 'BG_PID[$name]'
+    printf '\n==== %s: output\n' "$name"
+    cat "$LOGS/$name.log"
+    [[ $rc == 0 ]] || return "$rc"
+    done_line "$name" "${BG_T0[$name]}" " (background)"
     CURRENT=
 }
 
 # --- the steps, in order: set-up first, then the suites (add a suite as one line here) -------
-step deps        "install Docker, docker-compose, debootstrap, redis-server, wrk when missing" \
-    unless_done have_tools scripts/install-deps.sh
-step docker      "start the Docker daemon when it is not running" \
-    unless_done 'docker info >/dev/null 2>&1' scripts/start-docker.sh
-step base-images "base images debian:bookworm-slim, redis:7 (debootstrap, no registry needed)" \
-    unless_done 'docker image inspect debian:bookworm-slim redis:7 cardmesh/node-base:local cardmesh/python-base:local >/dev/null 2>&1' scripts/build-base-images.sh
-step toolchain   "cargo and rustc versions"                         toolchain
-step lint        "cargo fmt --all --check; cargo clippy --workspace --all-targets -D warnings" lint
+background system  "install Docker, docker-compose, debootstrap, redis-server, wrk, Chromium; start dockerd; base images (debootstrap, no registry needed)" system
+background packages "npm ci for every package-lock.json; the Python environment (kits/python/venv.sh)" packages
+step toolchain   "cargo and rustc versions; rustfmt and clippy"     toolchain
+[[ $list == 1 ]] || use_clippy
+step build       "cargo fmt --check; one compile of the workspace (all targets, $FEATURES) with clippy -D warnings" build
+[[ $list == 1 ]] || { await system; await packages; }
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
-step images      "the project's images (scripts/build-images.sh), labelled with their sources" scripts/build-images.sh
+step images      "the project's images from the debug binaries (scripts/build-images.sh), labelled with their sources" scripts/build-images.sh
+step cargo-test  "cargo test --workspace --features $FEATURES"  cargo test --locked --workspace --features "$FEATURES"
 step fuzz        "fuzz smoke run (scripts/fuzz-smoke.sh, 60 s)"     scripts/fuzz-smoke.sh
 step conformance "Plain's own builders against the validator and the kit (Node 20)" tests/conformance/run.sh
 step browser     "the card preview page in headless Chromium against the real gateway and services" tests/browser/run.sh
-step cargo-test  "cargo test --workspace --locked"                  cargo test --workspace --locked
 step typescript  "TypeScript kit and services (npm ci, tsc --noEmit, node --test)" scripts/test-typescript.sh
 step python      "Python kit and services: ruff, mypy, pytest against the gateway" kits/python/run-tests.sh
 
