@@ -9,7 +9,7 @@
 #   cardmesh/http-bridge:local        cardmesh/http-bridge-example-endpoint:local
 #
 # These are the images docker-compose.yml names (run it with CARDMESH_BUILD_TARGET=prebuilt)
-# and the ones the end-to-end tests (tests/tests/e2e.rs) start.
+# and the ones the end-to-end tests (tests/tests/integration/e2e.rs) start.
 #
 #   scripts/build-images.sh                     # all four images
 #   scripts/build-images.sh billing-service     # only some of them (binary names)
