@@ -182,12 +182,13 @@ check_children() {
 }
 
 # listen_addr NAME PATTERN: once process NAME (the last one started) has logged a line matching
-# PATTERN, prints the 127.0.0.1:PORT that line names. For ports of 0, which the process picks.
+# PATTERN, sets `addr` to the 127.0.0.1:PORT that line names. For ports of 0, which the process
+# picks. Not in a subshell: a death it sees is reported (and waited for) by this shell.
 listen_addr() {
     local name=$1 pattern=$2 i=$((${#pids[@]} - 1)) line deadline=$((SECONDS + ready_timeout))
     while :; do
         line=$(grep -a -m1 -E "$pattern" "$logs/$name.log" 2>/dev/null || true)
-        if [[ $line =~ (127\.0\.0\.1:[0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; return; fi
+        if [[ $line =~ (127\.0\.0\.1:[0-9]+) ]]; then addr=${BASH_REMATCH[1]}; return; fi
         kill -0 "${pids[$i]}" 2>/dev/null || report_death "$i"
         (( SECONDS <= deadline )) || die "$name logged no address within $ready_timeout s ($logs/$name.log)"
         sleep 0.1
@@ -206,7 +207,8 @@ if [[ -n $bridge_endpoint_port ]]; then
         "$bin/http-bridge-example-endpoint" >"$logs/card-endpoint.log" 2>&1 &
     pids+=("$!")
     names+=(card-endpoint)
-    bridge_endpoint=$(listen_addr card-endpoint 'example card endpoint listening')
+    listen_addr card-endpoint 'example card endpoint listening'
+    bridge_endpoint=$addr
     echo "    card-endpoint (http-bridge's example card API) on $bridge_endpoint (pid $!)"
 fi
 endpoints=()
@@ -223,7 +225,7 @@ for i in "${!services[@]}"; do
     fi
     pids+=("$!")
     names+=("$name")
-    [[ ${service_port[$i]} != 0 ]] || addr=$(listen_addr "$name" 'card service listening')
+    [[ ${service_port[$i]} != 0 ]] || listen_addr "$name" 'card service listening'
     endpoints+=("http://$addr")
     echo "    $name on $addr (pid ${pids[-1]})"
 done
@@ -237,8 +239,8 @@ CARDMESH_SERVICES=$(IFS=,; echo "${endpoints[*]}") \
 gateway_pid=$!
 pids+=("$gateway_pid")
 names+=(gateway)
-if [[ $port == 0 ]]; then port=$(listen_addr gateway 'cardmesh gateway listening'); port=${port##*:}; fi
-if [[ $admin_port == 0 ]]; then admin_port=$(listen_addr gateway 'admin listener serving'); admin_port=${admin_port##*:}; fi
+if [[ $port == 0 ]]; then listen_addr gateway 'cardmesh gateway listening'; port=${addr##*:}; fi
+if [[ $admin_port == 0 ]]; then listen_addr gateway 'admin listener serving'; admin_port=${addr##*:}; fi
 echo "    gateway on 127.0.0.1:$port, admin listener on 127.0.0.1:$admin_port (pid $gateway_pid)"
 
 # True when the socket listening on 127.0.0.1:PORT belongs to PID (Linux /proc). Without /proc

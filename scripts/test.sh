@@ -144,7 +144,7 @@ trap on_exit EXIT
 selected() { ! { [[ -n $only && $only != *",$1,"* ]] || [[ $skip == *",$1,"* ]]; }; }
 done_line() {
     printf '==== %s: done in %ss (total %ss; %s)\n' "$1" "$((SECONDS - $2))" "$((SECONDS - T_START))" "$(disk_free)"
-    SUMMARY+=("$(printf '%-14s %5ss%s' "$1" "$((SECONDS - $2))" "${3:-}")")
+    SUMMARY+=("$(printf '%-14s %5ss' "$1" "$((SECONDS - $2))")")
 }
 
 # step NAME DESCRIPTION COMMAND...: runs COMMAND (unless filtered out) with its timing.
@@ -170,7 +170,8 @@ background() {
     if ! selected "$name"; then SUMMARY+=("$(printf '%-14s skipped' "$name")"); return; fi
     printf '\n==== [%s] %s: %s (background; output when awaited)\n' "$(date -u +%H:%M:%S)" "$name" "$what"
     BG_T0[$name]=$SECONDS
-    "$@" >"$LOGS/$name.log" 2>&1 &
+    # The step's own end, for its time: it may finish long before it is awaited.
+    ( rc=0; "$@" || rc=$?; echo "$SECONDS" >"$LOGS/$name.end"; exit "$rc" ) >"$LOGS/$name.log" 2>&1 &
     BG_PID[$name]=$!
 }
 await() {
@@ -182,7 +183,9 @@ await() {
     printf '\n==== %s: output\n' "$name"
     cat "$LOGS/$name.log"
     [[ $rc == 0 ]] || return "$rc"
-    done_line "$name" "${BG_T0[$name]}" " (background)"
+    local took=$(($(cat "$LOGS/$name.end") - BG_T0[$name]))
+    printf '==== %s: done in %ss, beside the steps above (total %ss; %s)\n' "$name" "$took" "$((SECONDS - T_START))" "$(disk_free)"
+    SUMMARY+=("$(printf '%-14s %5ss (background)' "$name" "$took")")
     CURRENT=
 }
 
