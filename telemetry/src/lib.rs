@@ -12,12 +12,16 @@
 //!   on the client side, [`adopt_trace`] on the server side.
 //! - **Metrics**: a Prometheus registry per gateway or card service (no global state, so
 //!   several run side by side in one test process), served as text by [`serve_metrics`].
+//! - **Scrubbing**: what other processes say (service errors, Plain's messages) is clipped,
+//!   escaped and stripped of emails by [`scrub::service_text`] before it reaches a log line;
+//!   names that become metric labels go through [`scrub::label`].
 
 mod capture;
 mod env;
 mod init;
 mod metrics;
 mod propagation;
+pub mod scrub;
 
 pub use capture::CapturedLogs;
 pub use env::{LogFormat, TelemetryEnv, ENV_VARS};
