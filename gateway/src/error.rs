@@ -33,8 +33,9 @@ pub enum GatewayError {
     #[error("no requested card could be produced: every card service involved is unreachable")]
     AllServicesUnavailable,
     /// `GET /readyz` before every configured card service has described its cards.
+    /// `conflicts` are the keys one service claims while another owns them.
     #[error("{services_not_described} card service(s) have not described their cards yet")]
-    NotReady { card_keys: usize, services_not_described: usize },
+    NotReady { card_keys: usize, services_not_described: usize, conflicts: serde_json::Value },
     /// An admin route while `admin_token` is not set.
     #[error("the admin endpoint is off (no admin token)")]
     AdminOff,
@@ -197,9 +198,10 @@ impl IntoResponse for GatewayError {
             GatewayError::Access(AccessError::RateLimited { retry_after: wait, .. }) => {
                 retry_after = Some(crate::access::retry_after_secs(*wait));
             }
-            GatewayError::NotReady { card_keys, services_not_described } => {
+            GatewayError::NotReady { card_keys, services_not_described, conflicts } => {
                 error["cardKeys"] = json!(card_keys);
                 error["servicesNotDescribed"] = json!(services_not_described);
+                error["conflicts"] = conflicts.clone();
             }
             _ => {}
         }

@@ -244,6 +244,16 @@ impl RunningGateway {
             .as_u16()
     }
 
+    /// The name the gateway knows the card service at `endpoint` by: its metric label, and the
+    /// `service` of its log lines, `/readyz` and the preview (the configured endpoint's host,
+    /// with the port when several services share the host, as they do in tests).
+    pub fn service_name(&self, endpoint: &str) -> String {
+        let router = self.gateway.router();
+        let index = router.backends().iter().position(|b| b.endpoint() == endpoint);
+        let index = index.unwrap_or_else(|| panic!("{endpoint} is not a configured service"));
+        router.service_names()[index].to_string()
+    }
+
     /// The HTTP client used for requests (for custom ones).
     pub fn client(&self) -> &reqwest::Client {
         &self.client

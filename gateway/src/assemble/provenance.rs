@@ -32,8 +32,8 @@ pub struct CardProvenance {
     /// The requested key.
     pub key: String,
     pub source: Source,
-    /// The owning service's name (from `Describe`); `None` for an unknown or not yet
-    /// routable key.
+    /// The owning service's configured name ([`crate::route::service_names`]); `None` for an
+    /// unknown or not yet routable key.
     pub service: Option<Arc<str>>,
     /// How long the `GetCards` call that drew the card took, retries included (near zero
     /// when its circuit was open); `None` for a cache hit, an unknown key, or a card whose

@@ -17,7 +17,7 @@ use super::Backends;
 pub struct ServiceCall {
     /// Index of the service in [`Backends`].
     pub service: usize,
-    /// The service's name (from `Describe`), for spans and metrics.
+    /// The service's configured name ([`crate::route::service_names`]), for spans and metrics.
     pub name: Arc<str>,
     pub request: GetCardsRequest,
 }
@@ -26,7 +26,7 @@ pub struct ServiceCall {
 pub struct ServiceAnswer {
     /// Index of the service in [`Backends`].
     pub service: usize,
-    /// The service's name (from `Describe`).
+    /// The service's configured name.
     pub name: Arc<str>,
     pub result: Result<GetCardsResponse, CallFailure>,
     /// How long the call took, retries included.

@@ -17,7 +17,8 @@ use crate::gateway::Gateway;
 ///   [`crate::telemetry::request`]);
 /// - `GET /healthz`: 200 while the gateway serves;
 /// - `GET /readyz`: 200 once every configured card service has described its cards,
-///   503 `not_ready` (with the number still missing) before;
+///   503 `not_ready` (with the number still missing) before; both list the keys two
+///   services claim (`conflicts`);
 ///
 /// `POST /admin/invalidate` is on the admin listener ([`super::admin_router`]); here it
 /// answers 404 like any other unknown path. Any other path is `404 not_found`, another
@@ -41,14 +42,17 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         .layer(MapResponseLayer::new(super::log_errors))
 }
 
-/// `{"cardKeys": N, "servicesNotDescribed": 0}` once ready; before, the error envelope
-/// (`not_ready`, 503) with the same two figures.
+/// `{"cardKeys": N, "servicesNotDescribed": 0, "conflicts": [...]}` once ready; before, the
+/// error envelope (`not_ready`, 503) with the same figures. `conflicts` lists every key a
+/// service claims while another owns it, as `{"key", "owner", "claimedBy"}` (configured
+/// service names); a conflict does not make the gateway unready, the owner serves the key.
 async fn ready(State(gateway): State<Arc<Gateway>>) -> Result<Json<serde_json::Value>, GatewayError> {
     let table = gateway.router().table();
     let (card_keys, services_not_described) = (table.len(), table.undescribed());
+    let conflicts = json!(table.conflicts());
     if services_not_described == 0 {
-        Ok(Json(json!({ "cardKeys": card_keys, "servicesNotDescribed": 0 })))
+        Ok(Json(json!({ "cardKeys": card_keys, "servicesNotDescribed": 0, "conflicts": conflicts })))
     } else {
-        Err(GatewayError::NotReady { card_keys, services_not_described })
+        Err(GatewayError::NotReady { card_keys, services_not_described, conflicts })
     }
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use cardmesh_proto::DescribeRequest;
 use tokio::task::JoinHandle;
 
+use super::names::service_names;
 use super::table::{Described, RoutingTable, TableProblem};
 use crate::config::Discovery;
 use crate::fanout::Backends;
@@ -12,6 +13,8 @@ use crate::fanout::Backends;
 /// The current routing table plus the task that refreshes it.
 pub struct CardRouter {
     backends: Backends,
+    /// The services' configured names, in configured order.
+    names: Vec<Arc<str>>,
     settings: Discovery,
     described: Mutex<Vec<Option<Described>>>,
     table: RwLock<Arc<RoutingTable>>,
@@ -22,17 +25,26 @@ impl CardRouter {
     /// [`CardRouter::spawn_discovery`]).
     pub fn new(backends: Backends, settings: Discovery) -> Arc<Self> {
         let n = backends.len();
+        let names = service_names(&backends.iter().map(|b| b.endpoint()).collect::<Vec<_>>());
+        let table = RoutingTable::build(&names, &vec![None; n], &RoutingTable::default()).0;
         Arc::new(Self {
             backends,
+            names,
             settings,
             described: Mutex::new(vec![None; n]),
-            table: RwLock::new(Arc::new(RoutingTable::build(&vec![None; n]).0)),
+            table: RwLock::new(Arc::new(table)),
         })
     }
 
     /// The card services.
     pub fn backends(&self) -> &Backends {
         &self.backends
+    }
+
+    /// The configured name of each service, in configured order (see
+    /// [`super::service_names`]).
+    pub fn service_names(&self) -> &[Arc<str>] {
+        &self.names
     }
 
     /// The routing table now.
@@ -50,7 +62,9 @@ impl CardRouter {
             request.set_timeout(timeout);
             match tokio::time::timeout(timeout, client.describe(request)).await {
                 Ok(Ok(resp)) => Ok(resp.into_inner()),
-                Ok(Err(status)) => Err(format!("{}: {}", status.code(), status.message())),
+                Ok(Err(status)) => {
+                    Err(format!("{}: {}", status.code(), cardmesh_telemetry::scrub::service_text(status.message())))
+                }
                 Err(_) => Err(format!("no answer within {timeout:?}")),
             }
         }))
@@ -58,22 +72,21 @@ impl CardRouter {
 
         let mut described = self.described.lock().unwrap_or_else(|e| e.into_inner());
         let mut changed = false;
-        for ((slot, backend), answer) in described.iter_mut().zip(self.backends.iter()).zip(answers) {
+        for (((slot, backend), name), answer) in
+            described.iter_mut().zip(self.backends.iter()).zip(&self.names).zip(answers)
+        {
             match answer {
                 Ok(resp) => {
-                    let name: Arc<str> = if resp.service_name.is_empty() {
-                        backend.endpoint().into()
-                    } else {
-                        resp.service_name.as_str().into()
-                    };
-                    let same = slot.as_ref().is_some_and(|old| old.cards == resp.cards && *old.service_name == *name);
-                    if !same {
+                    if slot.as_ref().is_none_or(|old| old.cards != resp.cards) {
+                        // The name the service gives itself is logged (cleaned), never used:
+                        // the gateway knows a service by its configured endpoint.
                         tracing::info!(
                             service = %name, endpoint = backend.endpoint(),
-                            cards = ?resp.cards.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(),
+                            described_as = %cardmesh_telemetry::scrub::label(&resp.service_name),
+                            cards = ?resp.cards.iter().map(|c| cardmesh_telemetry::scrub::label(&c.key)).collect::<Vec<_>>(),
                             "card service described"
                         );
-                        *slot = Some(Described { service_name: name, cards: resp.cards });
+                        *slot = Some(Described { cards: resp.cards });
                         changed = true;
                     }
                 }
@@ -89,18 +102,20 @@ impl CardRouter {
             }
         }
         if changed {
-            let (table, problems) = RoutingTable::build(&described);
+            let (table, problems) = RoutingTable::build(&self.names, &described, &self.table());
             for problem in problems {
                 match problem {
-                    TableProblem::Conflict { key, kept, dropped } => tracing::error!(
-                        %key, %kept, %dropped,
-                        "two card services claim the same card key; the first configured keeps it"
-                    ),
                     TableProblem::InvalidKey { key, service } => tracing::error!(
                         %key, %service,
                         "card service describes a key that is not [a-zA-Z0-9_-]+; ignored"
                     ),
                 }
+            }
+            for conflict in table.conflicts() {
+                tracing::error!(
+                    key = %conflict.key, owner = %conflict.owner, claimed_by = %conflict.claimed_by,
+                    "a card service claims a key another service owns; the owner keeps it (see /readyz)"
+                );
             }
             tracing::info!(keys = table.len(), undescribed = table.undescribed(), "routing table updated");
             *self.table.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(table);

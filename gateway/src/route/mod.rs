@@ -3,10 +3,16 @@
 //! The table is built from each service's `Describe` answer, never from gateway config:
 //! adding a card to a service is picked up at the next refresh. A service that has not
 //! answered yet is asked again every `discovery.retry_interval`; a service that stops
-//! answering keeps its last known cards.
+//! answering keeps its last known cards, and with them its keys (see [`RoutingTable`] for
+//! who owns a key two services claim).
+//!
+//! A service is known by its configured endpoint ([`service_names`]); the name it gives
+//! itself in `Describe` is logged, cleaned, and used for nothing else.
 
 mod discovery;
+mod names;
 mod table;
 
 pub use discovery::CardRouter;
-pub use table::{CardInfo, Lookup, RoutingTable, Scope};
+pub use names::service_names;
+pub use table::{CardInfo, Conflict, Lookup, RoutingTable, Scope};

@@ -1,9 +1,22 @@
 //! The routing table: card key -> service and card definition.
+//!
+//! Who owns a key:
+//! - a key's owner keeps it as long as its last known `Describe` answer claims it, whether
+//!   the service answers now or not (a service that stops answering keeps its last known
+//!   cards), and whoever else claims it meanwhile;
+//! - a key nobody owns yet goes to the first configured service that claims it;
+//! - an owner is *settled* once every service listed before it has described itself. Until
+//!   then (a service listed earlier was down when the gateway started, so its claims are not
+//!   known) the ownership is provisional: when that earlier service turns out to claim the
+//!   key, it gets it, as it would have at a start with every service up.
+//!
+//! Every other claim on an owned key is a [`Conflict`]: logged, and shown by `/readyz`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use cardmesh_proto::{CardDefinition, CardScope};
+use serde::Serialize;
 
 /// What a card's data depends on (from `Describe`); decides what its cache key contains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,7 +46,8 @@ pub struct CardInfo {
     pub scope: Scope,
     /// Index of the owning service in the configured service list.
     pub service: usize,
-    /// The owning service's name, for logs.
+    /// The owning service's configured name ([`super::service_names`]), for logs, spans,
+    /// metric labels and the preview.
     pub service_name: Arc<str>,
 }
 
@@ -48,63 +62,103 @@ pub enum Lookup<'a> {
     Undiscovered,
 }
 
+/// A key that one service owns and another claims too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conflict {
+    pub key: String,
+    /// The configured name of the service that keeps the key.
+    pub owner: String,
+    /// The configured name of the service whose claim is ignored.
+    pub claimed_by: String,
+}
+
 /// The routing table at one moment. Cheap to share: readers hold an `Arc` of it.
 #[derive(Debug, Default)]
 pub struct RoutingTable {
     routes: HashMap<String, CardInfo>,
+    /// Keys whose owner is not settled yet (a service listed before it is undescribed).
+    provisional: HashSet<String>,
+    conflicts: Vec<Conflict>,
     undescribed: usize,
 }
 
-/// A `Describe` answer of one service.
+/// A `Describe` answer of one service: the cards it claims.
 #[derive(Debug, Clone)]
 pub struct Described {
-    pub service_name: Arc<str>,
     pub cards: Vec<CardDefinition>,
 }
 
-/// A problem found while building the table (logged by the caller).
+/// A claim that was ignored while building the table (logged by the caller).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableProblem {
-    Conflict { key: String, kept: Arc<str>, dropped: Arc<str> },
     InvalidKey { key: String, service: Arc<str> },
 }
 
 impl RoutingTable {
     /// Builds the table from the services' last answers, in configured order (`None`: the
-    /// service has not answered yet). The first service to claim a key keeps it.
-    pub fn build(described: &[Option<Described>]) -> (Self, Vec<TableProblem>) {
-        let mut routes: HashMap<String, CardInfo> = HashMap::new();
+    /// service has not answered yet), keeping the owners of `previous` as the module's rules
+    /// say. `names` are the services' configured names, one per service.
+    pub fn build(
+        names: &[Arc<str>],
+        described: &[Option<Described>],
+        previous: &RoutingTable,
+    ) -> (Self, Vec<TableProblem>) {
         let mut problems = Vec::new();
+        // Every valid claim, in configured order of the claimants.
+        let mut claims: Vec<(&CardDefinition, usize)> = Vec::new();
+        let mut claimants: HashMap<&str, Vec<usize>> = HashMap::new();
         for (service, d) in described.iter().enumerate() {
             let Some(d) = d else { continue };
             for card in &d.cards {
                 if !crate::plain::is_valid_key(&card.key) {
-                    problems.push(TableProblem::InvalidKey { key: card.key.clone(), service: d.service_name.clone() });
-                    continue;
-                }
-                if let Some(existing) = routes.get(&card.key) {
-                    problems.push(TableProblem::Conflict {
-                        key: card.key.clone(),
-                        kept: existing.service_name.clone(),
-                        dropped: d.service_name.clone(),
+                    problems.push(TableProblem::InvalidKey {
+                        key: cardmesh_telemetry::scrub::service_text(&card.key),
+                        service: names[service].clone(),
                     });
                     continue;
                 }
-                routes.insert(
-                    card.key.clone(),
-                    CardInfo {
-                        key: card.key.clone(),
-                        title: card.title.clone(),
-                        default_ttl_seconds: Some(card.default_ttl_seconds).filter(|t| *t > 0),
-                        scope: Scope::from_proto(card.scope),
-                        service,
-                        service_name: d.service_name.clone(),
-                    },
-                );
+                let services = claimants.entry(card.key.as_str()).or_default();
+                if !services.contains(&service) {
+                    services.push(service);
+                    claims.push((card, service));
+                }
             }
         }
-        let undescribed = described.iter().filter(|d| d.is_none()).count();
-        (Self { routes, undescribed }, problems)
+        let described_before = |service: usize| described[..service].iter().all(Option::is_some);
+        let mut table = Self { undescribed: described.iter().filter(|d| d.is_none()).count(), ..Self::default() };
+        for (key, services) in &claimants {
+            let incumbent = previous
+                .routes
+                .get(*key)
+                .map(|info| info.service)
+                .filter(|owner| services.contains(owner) && !previous.provisional.contains(*key));
+            let owner = incumbent.unwrap_or(services[0]);
+            let (card, _) = claims.iter().find(|(card, s)| card.key == *key && *s == owner).expect("the owner's claim");
+            table.routes.insert(
+                (*key).to_owned(),
+                CardInfo {
+                    key: card.key.clone(),
+                    title: card.title.clone(),
+                    default_ttl_seconds: Some(card.default_ttl_seconds).filter(|t| *t > 0),
+                    scope: Scope::from_proto(card.scope),
+                    service: owner,
+                    service_name: names[owner].clone(),
+                },
+            );
+            if !described_before(owner) {
+                table.provisional.insert((*key).to_owned());
+            }
+            for other in services.iter().filter(|s| **s != owner) {
+                table.conflicts.push(Conflict {
+                    key: (*key).to_owned(),
+                    owner: names[owner].to_string(),
+                    claimed_by: names[*other].to_string(),
+                });
+            }
+        }
+        table.conflicts.sort_by(|a, b| (&a.key, &a.claimed_by).cmp(&(&b.key, &b.claimed_by)));
+        (table, problems)
     }
 
     /// Where `key` goes.
@@ -121,6 +175,11 @@ impl RoutingTable {
         let mut cards: Vec<&CardInfo> = self.routes.values().collect();
         cards.sort_by(|a, b| (a.service, &a.key).cmp(&(b.service, &b.key)));
         cards
+    }
+
+    /// The keys claimed by a service other than their owner, by key.
+    pub fn conflicts(&self) -> &[Conflict] {
+        &self.conflicts
     }
 
     /// Number of routable keys.
@@ -147,30 +206,74 @@ mod tests {
         CardDefinition { key: key.into(), title: key.into(), default_ttl_seconds: 60, scope: scope as i32 }
     }
 
+    fn claims(keys: &[&str]) -> Option<Described> {
+        Some(Described { cards: keys.iter().map(|k| def(k, CardScope::Customer)).collect() })
+    }
+
+    fn names(n: usize) -> Vec<Arc<str>> {
+        ["a", "b", "c"].iter().take(n).map(|s| Arc::from(*s)).collect()
+    }
+
+    fn owner(table: &RoutingTable, key: &str) -> usize {
+        match table.lookup(key) {
+            Lookup::Routed(info) => info.service,
+            other => panic!("{key} is not routed: {other:?}"),
+        }
+    }
+
     #[test]
     fn first_service_keeps_a_conflicting_key() {
-        let a = Described { service_name: "a".into(), cards: vec![def("x", CardScope::Customer)] };
+        let a = Described { cards: vec![def("x", CardScope::Customer)] };
         let b = Described {
-            service_name: "b".into(),
             cards: vec![def("x", CardScope::Thread), def("y", CardScope::Thread), def("bad key", CardScope::Customer)],
         };
-        let (table, problems) = RoutingTable::build(&[Some(a), Some(b)]);
+        let (table, problems) = RoutingTable::build(&names(2), &[Some(a), Some(b)], &RoutingTable::default());
         let Lookup::Routed(x) = table.lookup("x") else { panic!("x routed") };
-        assert_eq!((x.service, x.scope), (0, Scope::Customer));
+        assert_eq!((x.service, x.scope, &*x.service_name), (0, Scope::Customer, "a"));
         let Lookup::Routed(y) = table.lookup("y") else { panic!("y routed") };
         assert_eq!((y.service, y.scope), (1, Scope::Thread));
         assert_eq!(table.lookup("z"), Lookup::Unknown);
-        assert_eq!(problems.len(), 2);
-        assert!(matches!(&problems[0], TableProblem::Conflict { key, kept, .. } if key == "x" && &**kept == "a"));
+        assert_eq!(problems, [TableProblem::InvalidKey { key: "bad key".into(), service: "b".into() }]);
+        assert_eq!(table.conflicts(), [Conflict { key: "x".into(), owner: "a".into(), claimed_by: "b".into() }]);
     }
 
     #[test]
     fn unknown_keys_are_undiscovered_while_a_service_is_silent() {
-        let a = Described { service_name: "a".into(), cards: vec![def("x", CardScope::Unspecified)] };
-        let (table, _) = RoutingTable::build(&[Some(a), None]);
+        let a = Described { cards: vec![def("x", CardScope::Unspecified)] };
+        let (table, _) = RoutingTable::build(&names(2), &[Some(a), None], &RoutingTable::default());
         assert_eq!(table.lookup("nope"), Lookup::Undiscovered);
         let Lookup::Routed(x) = table.lookup("x") else { panic!() };
         assert_eq!(x.scope, Scope::Customer);
         assert_eq!(table.undescribed(), 1);
+    }
+
+    /// `b` owns `x`; `a`, listed first, starts claiming it too: `b` keeps it, down or not.
+    #[test]
+    fn an_owner_keeps_its_key_against_a_later_claim_even_from_a_service_listed_first() {
+        let (start, _) =
+            RoutingTable::build(&names(2), &[claims(&["own-a"]), claims(&["x"])], &RoutingTable::default());
+        assert_eq!(owner(&start, "x"), 1);
+        // `b` stops answering (its last known claims stay), and `a` claims `x`.
+        let (later, _) = RoutingTable::build(&names(2), &[claims(&["own-a", "x"]), claims(&["x"])], &start);
+        assert_eq!(owner(&later, "x"), 1);
+        assert_eq!(later.conflicts(), [Conflict { key: "x".into(), owner: "b".into(), claimed_by: "a".into() }]);
+        // Once `b` itself no longer describes `x`, the key is free for `a`.
+        let (released, _) = RoutingTable::build(&names(2), &[claims(&["own-a", "x"]), claims(&[])], &later);
+        assert_eq!(owner(&released, "x"), 0);
+        assert!(released.conflicts().is_empty());
+    }
+
+    /// `a`, listed first, is down when the gateway starts: `b`'s claim on `x` is provisional
+    /// until `a` describes itself, and `a` gets `x` as it would have with both up.
+    #[test]
+    fn a_claim_made_while_an_earlier_service_is_undescribed_is_provisional() {
+        let (start, _) = RoutingTable::build(&names(2), &[None, claims(&["x", "own-b"])], &RoutingTable::default());
+        assert_eq!(owner(&start, "x"), 1);
+        let (up, _) = RoutingTable::build(&names(2), &[claims(&["x"]), claims(&["x", "own-b"])], &start);
+        assert_eq!((owner(&up, "x"), owner(&up, "own-b")), (0, 1));
+        assert_eq!(up.conflicts(), [Conflict { key: "x".into(), owner: "a".into(), claimed_by: "b".into() }]);
+        // Settled now: `a` keeps `x` from here on.
+        let (again, _) = RoutingTable::build(&names(2), &[claims(&["x"]), claims(&["x", "own-b"])], &up);
+        assert_eq!(owner(&again, "x"), 0);
     }
 }

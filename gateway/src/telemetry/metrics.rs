@@ -10,6 +10,10 @@
 //! | `cardmesh_service_cards_total` | counter | `service`, `outcome`: `ok`, `invalid_card`, `card_too_big`, `service_error`, `missing_result` |
 //! | `cardmesh_fallback_cards_total` | counter | `reason`: why the card failed (`timeout`, `invalid_card`, …) |
 //! | `cardmesh_cache_{hits,misses,stale,errors,dropped_writes}_total` | counter | |
+//!
+//! `service` is the service's configured name ([`crate::route::service_names`]: the host of
+//! its endpoint, cleaned and at most 64 characters), never the name a service gives itself in
+//! `Describe`, so a service can neither blow up the label's cardinality nor pass for another.
 
 use std::time::Duration;
 

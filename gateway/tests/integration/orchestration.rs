@@ -276,7 +276,8 @@ async fn provenance_says_where_each_card_came_from() {
         sources,
         [Source::Fresh, Source::Fallback { reason: "service_error" }, Source::NoData, Source::UnknownKey]
     );
-    assert_eq!(provenance[0].service.as_deref(), Some("billing"));
+    // Named by its configured endpoint (http://billing.test), not by what it says it is.
+    assert_eq!(provenance[0].service.as_deref(), Some("billing.test"));
     assert_eq!(provenance[3].service, None);
     assert!(provenance[0].call_latency.is_some() && provenance[3].call_latency.is_none());
     let body: serde_json::Value = serde_json::from_str(&answer.body).unwrap();

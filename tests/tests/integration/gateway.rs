@@ -176,7 +176,8 @@ async fn slow_service_is_cut_at_its_deadline() {
     assert!(!is_fallback(answer.card("usage")));
     // The service answers after 30 s: the gateway cut the call at its deadline, and says so.
     let metrics = gw.metrics().await;
-    let timeouts = metrics.value("cardmesh_service_calls_total", &[("service", "slow"), ("outcome", "timeout")]);
+    let slow_name = gw.service_name(&slow.endpoint());
+    let timeouts = metrics.value("cardmesh_service_calls_total", &[("service", &slow_name), ("outcome", "timeout")]);
     assert_eq!(timeouts, 1.0, "{}", metrics.text);
     assert_eq!(metrics.value("cardmesh_fallback_cards_total", &[("reason", "timeout")]), 1.0, "{}", metrics.text);
 }

@@ -41,28 +41,39 @@ async fn metrics_follow_requests_timeouts_invalid_cards_and_cache_hits() {
 
     let m = gw.metrics().await;
     let v = |name: &str, labels: &[(&str, &str)]| m.value(name, labels);
+    // Services are labelled by their configured endpoints, not by the names they give.
+    let names = [&fast, &slow, &invalid].map(|service| gw.service_name(&service.endpoint()));
+    let [counting_name, slow_name, invalid_name] = names.each_ref().map(String::as_str);
     let text = &m.text;
     assert_eq!(v("cardmesh_requests_total", &[("status", "200")]), 3.0, "{text}");
     assert_eq!(v("cardmesh_requests_total", &[("status", "401")]), 1.0, "{text}");
     assert_eq!(v("cardmesh_request_duration_seconds_count", &[]), 4.0, "{text}");
 
-    assert_eq!(v("cardmesh_service_calls_total", &[("service", "counting"), ("outcome", "ok")]), 1.0, "{text}");
-    assert_eq!(v("cardmesh_service_calls_total", &[("service", "slow"), ("outcome", "timeout")]), 1.0, "{text}");
-    assert_eq!(v("cardmesh_service_calls_total", &[("service", "slow"), ("outcome", "circuit_open")]), 1.0, "{text}");
-    assert_eq!(v("cardmesh_service_calls_total", &[("service", "invalid"), ("outcome", "ok")]), 1.0, "{text}");
-    // The timed-out call took at least its deadline (800 ms), and fell in a bucket above it.
-    assert_eq!(v("cardmesh_service_call_duration_seconds_count", &[("service", "slow")]), 2.0, "{text}");
-    assert!(v("cardmesh_service_call_duration_seconds_sum", &[("service", "slow")]) >= 0.8, "{text}");
+    assert_eq!(v("cardmesh_service_calls_total", &[("service", counting_name), ("outcome", "ok")]), 1.0, "{text}");
+    assert_eq!(v("cardmesh_service_calls_total", &[("service", slow_name), ("outcome", "timeout")]), 1.0, "{text}");
     assert_eq!(
-        v("cardmesh_service_call_duration_seconds_bucket", &[("service", "slow"), ("le", "0.5")]),
+        v("cardmesh_service_calls_total", &[("service", slow_name), ("outcome", "circuit_open")]),
         1.0,
         "{text}"
     );
-    assert_eq!(v("cardmesh_service_call_duration_seconds_bucket", &[("service", "slow"), ("le", "1")]), 2.0, "{text}");
-
-    assert_eq!(v("cardmesh_service_cards_total", &[("service", "counting"), ("outcome", "ok")]), 1.0, "{text}");
+    assert_eq!(v("cardmesh_service_calls_total", &[("service", invalid_name), ("outcome", "ok")]), 1.0, "{text}");
+    // The timed-out call took at least its deadline (800 ms), and fell in a bucket above it.
+    assert_eq!(v("cardmesh_service_call_duration_seconds_count", &[("service", slow_name)]), 2.0, "{text}");
+    assert!(v("cardmesh_service_call_duration_seconds_sum", &[("service", slow_name)]) >= 0.8, "{text}");
     assert_eq!(
-        v("cardmesh_service_cards_total", &[("service", "invalid"), ("outcome", "invalid_card")]),
+        v("cardmesh_service_call_duration_seconds_bucket", &[("service", slow_name), ("le", "0.5")]),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        v("cardmesh_service_call_duration_seconds_bucket", &[("service", slow_name), ("le", "1")]),
+        2.0,
+        "{text}"
+    );
+
+    assert_eq!(v("cardmesh_service_cards_total", &[("service", counting_name), ("outcome", "ok")]), 1.0, "{text}");
+    assert_eq!(
+        v("cardmesh_service_cards_total", &[("service", invalid_name), ("outcome", "invalid_card")]),
         1.0,
         "{text}"
     );

@@ -60,7 +60,7 @@ async fn the_preview_says_where_each_card_came_from_and_plain_gets_the_same_answ
     let source =
         |preview: &Value, key: &str| (entry(preview, key)["source"].clone(), entry(preview, key)["reason"].clone());
     assert_eq!(source(&first, "fast"), (json!("fresh"), Value::Null));
-    assert_eq!(entry(&first, "fast")["service"], "counting");
+    assert_eq!(entry(&first, "fast")["service"], gw.service_name(&fast.endpoint()));
     assert!(entry(&first, "fast")["callLatencyMs"].as_f64().is_some_and(|ms| ms >= 0.0), "{first}");
     assert_eq!(source(&first, "slow"), (json!("fallback"), json!("timeout")));
     assert_eq!(source(&first, "bad-url"), (json!("fallback"), json!("invalid_card")));
@@ -132,7 +132,8 @@ async fn the_preview_endpoints_need_the_admin_token_and_live_on_the_admin_listen
         .await
         .expect("answer");
     let keys: Value = keys.json().await.expect("JSON");
-    assert_eq!(keys["cards"][0], json!({ "key": "latest-invoice", "title": "Latest invoice", "service": "billing" }));
+    let billing = gw.service_name(&services.billing.endpoint());
+    assert_eq!(keys["cards"][0], json!({ "key": "latest-invoice", "title": "Latest invoice", "service": billing }));
     assert_eq!(keys["cards"].as_array().map(Vec::len), Some(4));
     // The page is static (no token) on the admin listener, never on Plain's.
     let page = gw.client().get(format!("http://{}/preview", gw.admin_addr)).send().await.expect("answer");

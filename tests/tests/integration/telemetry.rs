@@ -79,6 +79,8 @@ async fn one_plain_request_is_one_trace_across_gateway_and_service() {
     // A service whose card breaks Plain's rules, for a fallback card (and its log line).
     let invalid = RunningService::start(InvalidCards).await;
     let gw = RunningGateway::start_ready(gateway_config(&[billing.endpoint(), invalid.endpoint()])).await;
+    // The gateway names services by their configured endpoints.
+    let (billing_name, invalid_name) = (gw.service_name(&billing.endpoint()), gw.service_name(&invalid.endpoint()));
 
     let answer = gw.post_signed(&demo_body(&["subscription-status", "bad-url"])).await;
     assert_eq!(answer.status, 200, "{}", answer.json);
@@ -91,12 +93,13 @@ async fn one_plain_request_is_one_trace_across_gateway_and_service() {
     wait_until("the spans of the request from both processes", Duration::from_secs(20), || {
         let telemetry = telemetry.clone();
         let spans = receiver.spans();
+        let (billing_name, invalid_name) = (billing_name.clone(), invalid_name.clone());
         async move {
             let _ = tokio::task::spawn_blocking(move || telemetry.force_flush()).await;
             find(&spans, "billing-test", "card_service_request", &[]).is_some()
                 && find(&spans, gateway, "plain_request", &[]).is_some()
-                && find(&spans, gateway, "render_cards", &[("service", "invalid")]).is_some()
-                && find(&spans, gateway, "render_cards", &[("service", "billing")]).is_some()
+                && find(&spans, gateway, "render_cards", &[("service", &invalid_name)]).is_some()
+                && find(&spans, gateway, "render_cards", &[("service", &billing_name)]).is_some()
         }
     })
     .await;
@@ -122,7 +125,7 @@ async fn one_plain_request_is_one_trace_across_gateway_and_service() {
     assert_eq!((lookup.attr("hits"), lookup.attr("misses")), ("0", "2"), "{lookup:?}");
 
     // The gateway's call to billing: a client span under the request span.
-    let call = find(&spans, gateway, "card_service_call", &[("service", "billing")])
+    let call = find(&spans, gateway, "card_service_call", &[("service", &billing_name)])
         .unwrap_or_else(|| panic!("no call to billing:\n{}", dump()));
     assert_eq!(
         (call.attr("keys"), call.attr("outcome"), call.attr("rpc.grpc.status_code")),
@@ -144,7 +147,7 @@ async fn one_plain_request_is_one_trace_across_gateway_and_service() {
     assert_eq!((served.attr("keys"), served.attr("service")), ("1", "billing"), "{served:?}");
 
     // The invalid card: rendered under its own call, one failure.
-    let invalid_render = find(&spans, gateway, "render_cards", &[("service", "invalid")]).expect("render_cards");
+    let invalid_render = find(&spans, gateway, "render_cards", &[("service", &invalid_name)]).expect("render_cards");
     assert_eq!(invalid_render.attr("failed"), "1", "{invalid_render:?}");
 
     // Every log line of the request, in both processes, names the trace.
