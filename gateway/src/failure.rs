@@ -12,7 +12,8 @@ pub enum CardFailure {
     /// The service answered, but not for this key.
     #[error("the service's answer has no result for this key")]
     MissingResult,
-    /// The service reported an error for this card.
+    /// The service reported an error for this card; its reason, scrubbed
+    /// ([`cardmesh_telemetry::scrub::service_text`]).
     #[error("the service reported: {0}")]
     Reported(String),
     /// The card's components break Plain's rules.

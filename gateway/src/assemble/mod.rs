@@ -183,7 +183,8 @@ impl Assembler<'_> {
         if failed.failure.is_circuit_open() {
             tracing::debug!(card_key = %failed.key, service, reason, "serving stale card");
         } else {
-            tracing::warn!(card_key = %failed.key, service, reason, detail = %failed.failure, "serving stale card");
+            let detail = cardmesh_telemetry::scrub::service_text(&failed.failure.to_string());
+            tracing::warn!(card_key = %failed.key, service, reason, %detail, "serving stale card");
         }
         Got {
             card: with_ttl(&copy, self.stale_ttl_seconds),
@@ -202,7 +203,8 @@ impl Assembler<'_> {
             // One line per skipped card would flood the logs for the whole outage.
             tracing::debug!(card_key = %failed.key, service, reason, "serving fallback card");
         } else {
-            tracing::warn!(card_key = %failed.key, service, reason, detail = %failed.failure, "serving fallback card");
+            let detail = cardmesh_telemetry::scrub::service_text(&failed.failure.to_string());
+            tracing::warn!(card_key = %failed.key, service, reason, %detail, "serving fallback card");
         }
         Got {
             card: self.fallback.card(&failed.key),

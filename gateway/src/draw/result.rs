@@ -49,7 +49,7 @@ fn render_unchecked(info: &CardInfo, result: Option<&CardResult>) -> Result<(Car
             Ok((card, ttl))
         }
         Some(Outcome::NoData(_)) => Ok((CardJson::new(&info.key, ttl, None), ttl)),
-        Some(Outcome::Error(e)) => Err(CardFailure::Reported(e.reason.clone())),
+        Some(Outcome::Error(e)) => Err(CardFailure::Reported(cardmesh_telemetry::scrub::service_text(&e.reason))),
         None => Err(CardFailure::Invalid("the result has no outcome set".into())),
     }
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use cardmesh_telemetry::scrub::service_text as scrub;
 use tonic::Code;
 
 /// The message of tonic's server-side `grpc-timeout` expiry (`tonic::TimeoutExpired`).
@@ -10,13 +11,15 @@ const TONIC_TIMEOUT_EXPIRED: &str = "Timeout expired";
 /// Why a service produced no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallFailure {
-    /// The service could not be reached (connection refused, reset, `UNAVAILABLE`).
+    /// The service could not be reached (connection refused, reset, `UNAVAILABLE`). Text
+    /// from elsewhere is kept as [`cardmesh_telemetry::scrub::service_text`] makes it.
     #[error("unreachable: {0}")]
     Unreachable(String),
     /// No answer within the deadline.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
-    /// The service answered with another gRPC error.
+    /// The service answered with another gRPC error; `message` is the service's, scrubbed
+    /// ([`cardmesh_telemetry::scrub::service_text`]).
     #[error("gRPC {code:?}: {message}")]
     Status { code: Code, message: String },
     /// Shed: the service already has `max_concurrency` calls in flight from this gateway.
@@ -49,7 +52,7 @@ impl CallFailure {
         }
         match error.downcast::<tonic::Status>() {
             Ok(status) => CallFailure::from_status(*status, deadline),
-            Err(other) => CallFailure::Unreachable(other.to_string()),
+            Err(other) => CallFailure::Unreachable(scrub(&other.to_string())),
         }
     }
 
@@ -66,12 +69,12 @@ impl CallFailure {
 
     fn from_status(status: tonic::Status, deadline: Duration) -> Self {
         match status.code() {
-            Code::Unavailable => CallFailure::Unreachable(status.message().to_owned()),
+            Code::Unavailable => CallFailure::Unreachable(scrub(status.message())),
             Code::DeadlineExceeded => CallFailure::Timeout(deadline),
             // A tonic service enforcing our grpc-timeout answers CANCELLED "Timeout expired",
             // possibly a moment before our own timer fires.
             Code::Cancelled if status.message() == TONIC_TIMEOUT_EXPIRED => CallFailure::Timeout(deadline),
-            code => CallFailure::Status { code, message: status.message().to_owned() },
+            code => CallFailure::Status { code, message: scrub(status.message()) },
         }
     }
 }
@@ -93,5 +96,17 @@ mod tests {
         let other = CallFailure::classify(Box::new(tonic::Status::cancelled("shutting down")), d);
         assert_eq!(other.code(), "error");
         assert_eq!(other.grpc_code(), Some(Code::Cancelled));
+    }
+
+    #[test]
+    fn what_a_service_says_is_scrubbed() {
+        let d = Duration::from_secs(2);
+        let said = format!("no row for ada@example.com\nINFO forged line {}", "x".repeat(500));
+        let failure = CallFailure::classify(Box::new(tonic::Status::internal(said.clone())), d);
+        let CallFailure::Status { message, .. } = &failure else { panic!("{failure:?}") };
+        assert!(message.starts_with("no row for [email]\\nINFO forged line"), "{message}");
+        assert!(message.chars().count() <= cardmesh_telemetry::scrub::MAX_SERVICE_TEXT_CHARS + 1);
+        let unreachable = CallFailure::classify(Box::new(tonic::Status::unavailable(said)), d);
+        assert!(!unreachable.to_string().contains('\n') && !unreachable.to_string().contains("ada@"));
     }
 }

@@ -174,12 +174,10 @@ impl GraphQlClient {
     }
 }
 
-/// At most 200 characters of a message from Plain, for a log line.
+/// A message from Plain, fit for a log line: clipped to 200 characters, escaped, emails
+/// replaced ([`cardmesh_telemetry::scrub::service_text`]).
 fn clip(message: &str) -> String {
-    match message.char_indices().nth(200) {
-        Some((end, _)) => format!("{}…", &message[..end]),
-        None => message.to_owned(),
-    }
+    cardmesh_telemetry::scrub::service_text(message)
 }
 
 #[cfg(test)]

@@ -34,7 +34,8 @@ pub async fn customer_for_external(api: Option<&PlainApi>, external_id: &str) ->
         Ok(Some(id)) => Ok(id),
         Ok(None) => Err(CustomerLookupError::Unknown(external_id.to_owned())),
         Err(e) => {
-            tracing::warn!(external_id, outcome = e.code(), error = %e, "cannot look the customer up in Plain");
+            let error = cardmesh_telemetry::scrub::service_text(&e.to_string());
+            tracing::warn!(external_id, outcome = e.code(), %error, "cannot look the customer up in Plain");
             Err(CustomerLookupError::Failed(e))
         }
     }

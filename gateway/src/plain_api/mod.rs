@@ -82,7 +82,8 @@ impl PlainApi {
                 Ok(all) => all.into_iter().map(|(key, _)| key).collect(),
                 Err(e) => {
                     self.metrics.record(e.code());
-                    tracing::warn!(customer_id, outcome = e.code(), error = %e, "cannot list the cards to reload");
+                    let error = cardmesh_telemetry::scrub::service_text(&e.to_string());
+                    tracing::warn!(customer_id, outcome = e.code(), %error, "cannot list the cards to reload");
                     let outcome = ReloadOutcome::Failed(e);
                     return vec![ReloadReport {
                         card_key: None,

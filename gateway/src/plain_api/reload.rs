@@ -171,11 +171,14 @@ fn log(key: &ReloadKey, outcome: &ReloadOutcome) {
             "no enabled card config in Plain has this key; nothing to reload"
         ),
         ReloadOutcome::Refused { config_id, error } => {
+            use cardmesh_telemetry::scrub::{label, service_text};
+            let (code, kind, message) = (label(&error.code), label(&error.kind), service_text(&error.message));
             tracing::warn!(customer_id, card_key, thread_id, config_id,
-            outcome = outcome.code(), code = %error.code, kind = %error.kind, message = %error.message, "Plain refused the card reload")
+            outcome = outcome.code(), %code, %kind, %message, "Plain refused the card reload")
         }
         ReloadOutcome::Failed(e) => {
-            tracing::warn!(customer_id, card_key, thread_id, outcome = outcome.code(), error = %e, "card reload failed")
+            let error = cardmesh_telemetry::scrub::service_text(&e.to_string());
+            tracing::warn!(customer_id, card_key, thread_id, outcome = outcome.code(), %error, "card reload failed")
         }
         ReloadOutcome::Abandoned => {}
     }
