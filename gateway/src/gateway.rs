@@ -159,10 +159,14 @@ impl Gateway {
         self.answer_as(request, keys, workspace_id, request_span, None).await
     }
 
-    /// [`Self::answer`], with the [`CardProvenance`] of every card in
-    /// [`Answer::provenance`]: the same answer, plus where each card came from. With
-    /// `bypass_cache`, fresh cached cards are not used: every routed card is drawn again
-    /// (and cached again), but stale copies still stand in for failed cards.
+    /// [`Self::answer`] for the [card preview](crate::preview), with the [`CardProvenance`]
+    /// of every card in [`Answer::provenance`]: the same answer, plus where each card came
+    /// from. With `bypass_cache`, fresh cached cards are not used: every routed card is drawn
+    /// again, and stale copies still stand in for failed cards.
+    ///
+    /// The preview only ever reads the cache Plain's answers are served from: the cards it
+    /// draws are never stored, and it draws them on its own, never sharing a draw with Plain's
+    /// requests (whose customer, email or workspace it could otherwise have chosen).
     pub async fn answer_with_provenance(
         &self,
         request: &CardRequest,
@@ -191,6 +195,7 @@ impl Gateway {
             cache: self.cache.as_ref(),
             flights: &self.flights,
             bypass_cache: provenance == Some(true),
+            alone: with_provenance,
         };
         let plan = planner.plan(request, keys.as_slice(), workspace_id).await;
         let (hits, misses) = (plan.hits, plan.misses);
@@ -211,7 +216,9 @@ impl Gateway {
         } else {
             let span = request_span.get();
             if !plan.assignments.is_empty() {
-                self.spawn_draw(request, workspace_id, plan.assignments, span);
+                // The preview's cards are never stored (see `answer_with_provenance`).
+                let store = if with_provenance { None } else { self.cache.clone() };
+                self.spawn_draw(request, workspace_id, plan.assignments, store, span);
             }
             assembler.wait(plan.cards, with_provenance).instrument(span.clone()).await?
         };
@@ -220,8 +227,15 @@ impl Gateway {
     }
 
     /// Draws the cards this request leads in the background, so that a client going away
-    /// does not cancel a call other requests wait for.
-    fn spawn_draw(&self, request: &CardRequest, workspace_id: &str, assignments: Vec<Assignment>, span: &Span) {
+    /// does not cancel a call other requests wait for. Good cards go to `store`.
+    fn spawn_draw(
+        &self,
+        request: &CardRequest,
+        workspace_id: &str,
+        assignments: Vec<Assignment>,
+        store: Option<Arc<CardCache>>,
+        span: &Span,
+    ) {
         // Without tracing the draw runs in the request's span: its log lines keep the
         // request's trace id.
         let draw_span = if cardmesh_telemetry::tracing_enabled() {
@@ -232,7 +246,7 @@ impl Gateway {
         };
         let job = DrawJob {
             backends: self.router.backends().clone(),
-            cache: self.cache.clone(),
+            cache: store,
             settings: DrawSettings {
                 default_ttl: self.config.cache.default_ttl,
                 max_card_bytes: self.config.limits.max_card_bytes,

@@ -72,10 +72,14 @@ pub struct Planner<'a> {
     /// cards (no flight is shared).
     pub cache: Option<&'a Arc<CardCache>>,
     pub flights: &'a Arc<Flights>,
-    /// Ignore fresh cached copies: every routed card is drawn again (and cached again);
-    /// stale copies still stand in for failed cards. Default off; only the
-    /// [card preview](crate::preview)'s Reload sets it.
+    /// Ignore fresh cached copies: every routed card is drawn again; stale copies still stand
+    /// in for failed cards. Default off; only the [card preview](crate::preview)'s Reload
+    /// sets it.
     pub bypass_cache: bool,
+    /// Draw every missed card alone, neither joining nor leading a flight other requests
+    /// share. Only the [card preview](crate::preview) sets it: its cards must never reach
+    /// Plain's answers.
+    pub alone: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -136,8 +140,8 @@ impl<'a> Planner<'a> {
         }
         plan.misses += 1;
         let join = match self.cache {
-            Some(_) => self.flights.join(&keys.fresh),
-            None => Join::Leader(Flights::solo(&keys.fresh)),
+            Some(_) if !self.alone => self.flights.join(&keys.fresh),
+            _ => Join::Leader(Flights::solo(&keys.fresh)),
         };
         let waiter = match join {
             Join::Follower(waiter) => waiter,

@@ -77,20 +77,23 @@ async fn the_preview_says_where_each_card_came_from_and_plain_gets_the_same_answ
     gw.flush_cache().await;
 
     // What Plain gets for the same request is exactly the preview's `answer`, and carries no
-    // provenance at all.
+    // provenance at all. The preview stored nothing, so Plain's request draws the card again.
     let plain = gw.post_signed(&demo_body(&keys)).await;
     assert_eq!(plain.status, 200, "{}", plain.json);
     assert_eq!(plain.json, first["answer"], "the preview's answer is Plain's");
     assert_eq!(plain.json.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()), Some(vec!["cards".to_owned()]));
+    assert_eq!(counting.calls(), 2, "the preview's card was not cached");
+    gw.flush_cache().await;
 
-    // Again: the good card from the cache, without a call; with reload, drawn again.
+    // Again: the good card from the cache Plain's request filled, without a call; with
+    // reload, drawn again.
     let (_, second) = admin_post(&gw, "/admin/preview", Some(TOKEN), preview_body(&["fast"], false)).await;
     assert_eq!(source(&second, "fast"), (json!("cacheHit"), Value::Null));
     assert_eq!(entry(&second, "fast")["callLatencyMs"], Value::Null);
-    assert_eq!(counting.calls(), 1);
+    assert_eq!(counting.calls(), 2);
     let (_, reloaded) = admin_post(&gw, "/admin/preview", Some(TOKEN), preview_body(&["fast"], true)).await;
     assert_eq!(source(&reloaded, "fast"), (json!("fresh"), Value::Null));
-    assert_eq!(counting.calls(), 2, "reload bypasses the cache");
+    assert_eq!(counting.calls(), 3, "reload bypasses the cache");
 }
 
 #[tokio::test]
