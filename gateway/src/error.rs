@@ -36,14 +36,25 @@ pub enum GatewayError {
     /// `conflicts` are the keys one service claims while another owns them.
     #[error("{services_not_described} card service(s) have not described their cards yet")]
     NotReady { card_keys: usize, services_not_described: usize, conflicts: serde_json::Value },
-    /// An admin route while `admin_token` is not set.
-    #[error("the admin endpoint is off (no admin token)")]
+    /// A token-protected admin route while no token that opens it is configured.
+    #[error("this admin route is off: no token that opens it is configured")]
     AdminOff,
-    #[error("Authorization: Bearer <admin token> is missing or wrong")]
-    InvalidAdminToken,
+    /// `needs` names the token(s) the route takes.
+    #[error("Authorization: Bearer <token> is missing or wrong; this route takes {needs}")]
+    InvalidAdminToken { needs: &'static str },
+    /// The service token, on a route only the operator token opens.
+    #[error("this route needs the operator token (admin.operator_token); the service token only opens POST /admin/invalidate")]
+    OperatorTokenRequired,
+    /// A request to the admin listener under a `Host` it does not answer to (already clipped
+    /// and escaped).
+    #[error("the admin listener does not answer to Host {host:?}; use its address or a loopback name, or add the name to admin.allowed_hosts (CARDMESH_ADMIN_ALLOWED_HOSTS)")]
+    MisdirectedRequest { host: String },
     /// The body of an admin request is not what the route expects.
     #[error("{0}")]
     InvalidAdminBody(String),
+    /// One field of an admin request's body is refused; `field` names it (JSON path).
+    #[error("{field}: {message}")]
+    InvalidAdminField { field: String, message: String },
     /// No route has this path.
     #[error("no such route; the card endpoint is POST / (also GET /healthz, GET /readyz)")]
     NotFound,
@@ -64,7 +75,8 @@ impl From<crate::access::AdminRefusal> for GatewayError {
     fn from(refusal: crate::access::AdminRefusal) -> Self {
         match refusal {
             crate::access::AdminRefusal::Off => GatewayError::AdminOff,
-            crate::access::AdminRefusal::InvalidToken => GatewayError::InvalidAdminToken,
+            crate::access::AdminRefusal::InvalidToken { needs } => GatewayError::InvalidAdminToken { needs },
+            crate::access::AdminRefusal::OperatorTokenRequired => GatewayError::OperatorTokenRequired,
         }
     }
 }
@@ -87,8 +99,10 @@ impl GatewayError {
             GatewayError::NotReady { .. } | GatewayError::CacheUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             GatewayError::AdminOff | GatewayError::NotFound => StatusCode::NOT_FOUND,
             GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            GatewayError::InvalidAdminToken => StatusCode::UNAUTHORIZED,
-            GatewayError::InvalidAdminBody(_) => StatusCode::BAD_REQUEST,
+            GatewayError::InvalidAdminToken { .. } => StatusCode::UNAUTHORIZED,
+            GatewayError::OperatorTokenRequired => StatusCode::FORBIDDEN,
+            GatewayError::MisdirectedRequest { .. } => StatusCode::MISDIRECTED_REQUEST,
+            GatewayError::InvalidAdminBody(_) | GatewayError::InvalidAdminField { .. } => StatusCode::BAD_REQUEST,
             GatewayError::CacheDisabled => StatusCode::CONFLICT,
             GatewayError::CustomerLookup(e) => match e {
                 crate::plain_api::CustomerLookupError::PlainApiOff => StatusCode::BAD_REQUEST,
@@ -118,8 +132,11 @@ impl GatewayError {
             GatewayError::NotReady { .. } => "not_ready",
             GatewayError::AdminOff | GatewayError::NotFound => "not_found",
             GatewayError::MethodNotAllowed { .. } => "method_not_allowed",
-            GatewayError::InvalidAdminToken => "invalid_admin_token",
+            GatewayError::InvalidAdminToken { .. } => "invalid_admin_token",
+            GatewayError::OperatorTokenRequired => "operator_token_required",
+            GatewayError::MisdirectedRequest { .. } => "misdirected_request",
             GatewayError::InvalidAdminBody(_) => "invalid_body",
+            GatewayError::InvalidAdminField { .. } => "invalid_field",
             GatewayError::CacheDisabled => "cache_disabled",
             GatewayError::CacheUnavailable { .. } => "cache_unavailable",
             GatewayError::CustomerLookup(e) => e.code(),
@@ -202,6 +219,9 @@ impl IntoResponse for GatewayError {
                 error["cardKeys"] = json!(card_keys);
                 error["servicesNotDescribed"] = json!(services_not_described);
                 error["conflicts"] = conflicts.clone();
+            }
+            GatewayError::InvalidAdminField { field, .. } => {
+                error["field"] = json!(field);
             }
             _ => {}
         }

@@ -137,11 +137,12 @@ pub const HOST_ALIAS: &str = "host.docker.internal";
 /// Billing watching a fixture directory on the host and reporting its changes to the
 /// gateway, as in docker-compose.yml: `billing.json` in `dir` is mounted read-only, and the
 /// gateway's admin listener must be on port 9090 of every interface
-/// (`CARDMESH_ADMIN_LISTEN=0.0.0.0:9090`, with `CARDMESH_ADMIN_TOKEN` = `admin_token`).
+/// (`CARDMESH_ADMIN_LISTEN=0.0.0.0:9090`, with `CARDMESH_SERVICE_TOKEN` = `service_token`,
+/// the card services' token, which only invalidates).
 #[derive(Debug, Clone)]
 pub struct BillingWatch {
     pub dir: std::path::PathBuf,
-    pub admin_token: String,
+    pub service_token: String,
 }
 
 /// One container of a [`Stack`].
@@ -279,7 +280,7 @@ impl Stack {
                 )
                 .with_env_var("CARDMESH_FIXTURES", "/etc/cardmesh/billing/billing.json")
                 .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_URL", format!("http://{}:9090", name("gateway")))
-                .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN", watch.admin_token);
+                .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN", watch.service_token);
         }
 
         // Redis and the services in parallel: each takes about a second.
@@ -301,6 +302,8 @@ impl Stack {
             .with_env_var("CARDMESH_SERVICES", services)
             .with_env_var("CARDMESH_REDIS_URL", format!("redis://{redis_name}:6379/0"))
             .with_env_var("CARDMESH_SIGNING_SECRETS", E2E_SECRET)
+            // The name the services reach the admin listener by, as compose allows `gateway:9090`.
+            .with_env_var("CARDMESH_ADMIN_ALLOWED_HOSTS", format!("{}:9090", name("gateway")))
             .with_host(HOST_ALIAS, Host::HostGateway)
             .with_network(&network)
             .with_container_name(name("gateway"))

@@ -1,12 +1,16 @@
-//! Who may call the card endpoint, and how often:
+//! Who may call the gateway, and how often:
 //! - required headers (e.g. the `Authorization` header configured in Plain's card
 //!   settings), compared in constant time;
-//! - token-bucket rate limits per client IP address and per Plain workspace.
+//! - token-bucket rate limits per client IP address and per Plain workspace;
+//! - on the admin listener, the `Host` names it answers to and the two admin tokens (a
+//!   service token that only invalidates, an operator token for everything).
 //!
-//! Both are off unless configured. Refusals name the header or the limit, never a value.
+//! Headers and rate limits are off unless configured. Refusals name the header, the limit or
+//! the token a route needs, never a value.
 
 mod admin;
 mod headers;
+mod host;
 mod rate;
 
 use std::net::IpAddr;
@@ -15,8 +19,9 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 
-pub use admin::{require_admin_token, AdminRefusal};
+pub use admin::{AdminRefusal, AdminRole, AdminTokens};
 pub use headers::HeaderCheck;
+pub use host::AdminHosts;
 pub use rate::KeyedLimiter;
 
 use crate::config::Config;
@@ -61,6 +66,8 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
 pub struct Access {
     headers: HeaderCheck,
     limiters: Arc<Limiters>,
+    admin_tokens: AdminTokens,
+    admin_hosts: AdminHosts,
 }
 
 struct Limiters {
@@ -93,7 +100,22 @@ impl Access {
                 runtime.spawn(forget_idle(Arc::downgrade(&limiters)));
             }
         }
-        Self { headers: HeaderCheck::new(&config.required_headers), limiters }
+        Self {
+            headers: HeaderCheck::new(&config.required_headers),
+            limiters,
+            admin_tokens: AdminTokens::new(&config.admin),
+            admin_hosts: AdminHosts::new(config.admin_listen, &config.admin),
+        }
+    }
+
+    /// The admin tokens (which route takes which token).
+    pub fn admin_tokens(&self) -> &AdminTokens {
+        &self.admin_tokens
+    }
+
+    /// The `Host` names the admin listener answers to.
+    pub fn admin_hosts(&self) -> &AdminHosts {
+        &self.admin_hosts
     }
 
     /// Before the body is read: the per-IP limit (when the address is known), then the

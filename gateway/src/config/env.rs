@@ -41,7 +41,9 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_STALE_WINDOW", "cache.stale_window"),
     ("CARDMESH_CACHE_MAX_TTL", "cache.max_ttl"),
     ("CARDMESH_CACHE_NEAR_TTL", "cache.near_ttl"),
-    ("CARDMESH_ADMIN_TOKEN", "admin_token"),
+    ("CARDMESH_SERVICE_TOKEN", "admin.service_token"),
+    ("CARDMESH_OPERATOR_TOKEN", "admin.operator_token"),
+    ("CARDMESH_ADMIN_ALLOWED_HOSTS", "admin.allowed_hosts"),
     ("CARDMESH_PLAIN_API_KEY", "plain_api.api_key"),
     ("CARDMESH_PLAIN_API_URL", "plain_api.api_url"),
     ("CARDMESH_TLS_CERT_FILE", "tls.cert_file"),
@@ -51,6 +53,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_RATE_LIMIT_PER_IP", "rate_limits.per_client_ip.requests"),
     ("CARDMESH_RATE_LIMIT_PER_WORKSPACE", "rate_limits.per_workspace.requests"),
 ];
+
+/// The one admin token's variable, replaced by [`ENV_VARS`]' `CARDMESH_SERVICE_TOKEN` and
+/// `CARDMESH_OPERATOR_TOKEN`. Still read, so that a gateway upgraded with it set refuses to
+/// start and says why instead of silently turning the admin routes off.
+pub const RETIRED_ADMIN_TOKEN_ENV: &str = "CARDMESH_ADMIN_TOKEN";
+
+/// What replaced the one admin token (the start of the startup error when it is set).
+pub(super) const RETIRED_ADMIN_TOKEN: &str = "the one admin token is gone: card services and operators now \
+     have a token each. Set admin.service_token (CARDMESH_SERVICE_TOKEN) for the card services, which \
+     may only POST /admin/invalidate (they send it as CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN), and \
+     admin.operator_token (CARDMESH_OPERATOR_TOKEN) for the preview and the validator; make each \
+     with `openssl rand -hex 32`, then remove the old setting";
 
 /// The logging and tracing variables (`RUST_LOG`, `CARDMESH_LOG_FORMAT`, the OTLP endpoint
 /// and the switches that turn tracing off), with what each does. They are not part of the
@@ -69,7 +83,7 @@ fn kind_of(name: &str, path: &str) -> Kind {
     }
     match path {
         "allow_unsigned" | "cache.enabled" => Kind::Bool,
-        "signing_secrets" | "services" => Kind::List,
+        "signing_secrets" | "services" | "admin.allowed_hosts" => Kind::List,
         "limits.max_body_bytes" | "fallback.ttl_seconds" | "cache.memory_capacity" => Kind::Integer,
         "rate_limits.per_client_ip.requests" | "rate_limits.per_workspace.requests" => Kind::Integer,
         _ => Kind::Text,
@@ -84,7 +98,12 @@ impl EnvOverrides {
     /// Captures the variables of [`ENV_VARS`] from the process environment.
     pub fn from_process() -> Self {
         Self(
-            ENV_VARS.iter().filter_map(|(name, _)| std::env::var(name).ok().map(|v| ((*name).to_owned(), v))).collect(),
+            ENV_VARS
+                .iter()
+                .map(|(name, _)| *name)
+                .chain([RETIRED_ADMIN_TOKEN_ENV])
+                .filter_map(|name| std::env::var(name).ok().map(|v| (name.to_owned(), v)))
+                .collect(),
         )
     }
 
@@ -108,6 +127,9 @@ impl EnvOverrides {
                  a shared list, or WORKSPACE_ID=SECRET|SECRET pairs"
                     .into(),
             ));
+        }
+        if set(RETIRED_ADMIN_TOKEN_ENV) {
+            return Err(ConfigError::Env(format!("{RETIRED_ADMIN_TOKEN_ENV}: {RETIRED_ADMIN_TOKEN}")));
         }
         for (name, path) in ENV_VARS {
             // An empty variable counts as unset (compose passes `${VAR:-}` through).

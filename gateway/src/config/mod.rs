@@ -4,6 +4,7 @@
 //! environment variables listed in [`env`]. [`Config::validate`] runs before anything starts
 //! and every error names the field and how to fix it.
 
+mod admin;
 mod defaults;
 mod env;
 mod exposure;
@@ -22,7 +23,8 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-pub use env::{telemetry_env, EnvOverrides, ENV_VARS, TELEMETRY_ENV_VARS};
+pub use admin::{parse_allowed_host, AdminSettings, MIN_TOKEN_CHARS};
+pub use env::{telemetry_env, EnvOverrides, ENV_VARS, RETIRED_ADMIN_TOKEN_ENV, TELEMETRY_ENV_VARS};
 pub use exposure::DEVELOPMENT_SECRET;
 pub use plain_api::{PlainApiSettings, PLAIN_API_URL};
 pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
@@ -39,8 +41,9 @@ pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
     pub listen: SocketAddr,
-    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text) and
-    /// `POST /admin/invalidate`; keep it off the public network (default: `127.0.0.1:9090`).
+    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text),
+    /// `POST /admin/invalidate` and the preview; keep it off the public network (default:
+    /// `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
     /// The host address `listen` is reachable on from outside, when something in front of
     /// the gateway publishes it, e.g. Docker's port publishing (`CARDMESH_PUBLISH_ADDR` in
@@ -72,9 +75,10 @@ pub struct Config {
     pub fallback: Fallback,
     /// The response cache.
     pub cache: CacheSettings,
-    /// Bearer token of `POST /admin/invalidate` on the admin listener; the endpoint answers
-    /// 404 without it (default: none).
-    pub admin_token: Option<Secret>,
+    /// The admin listener's tokens (a service token that only invalidates, an operator token
+    /// for the preview and the validator) and the `Host` names it answers to (default: no
+    /// tokens, so its token-protected routes answer 404; loopback names only).
+    pub admin: AdminSettings,
     /// TLS termination of the Plain endpoint, optionally requiring client certificates.
     pub tls: TlsSettings,
     /// Headers every card request must carry, name to exact value, compared in constant
@@ -159,7 +163,7 @@ impl Default for Config {
             discovery: Discovery::default(),
             fallback: Fallback::default(),
             cache: CacheSettings::default(),
-            admin_token: None,
+            admin: AdminSettings::default(),
             tls: TlsSettings::default(),
             required_headers: RequiredHeaders::new(),
             rate_limits: RateLimits::default(),
@@ -216,6 +220,9 @@ pub struct CacheSettings {
     pub near_capacity: u64,
 }
 
+/// The file key of the one admin token, replaced by `[admin]`'s two tokens.
+const RETIRED_ADMIN_TOKEN_KEY: &str = "admin_token";
+
 /// A configuration that cannot be used; the message names the field and the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -239,6 +246,13 @@ impl Config {
                 )));
             }
             figment = figment.merge(Toml::file(path));
+            if figment.find_value(RETIRED_ADMIN_TOKEN_KEY).is_ok() {
+                return Err(ConfigError::Env(format!(
+                    "{RETIRED_ADMIN_TOKEN_KEY} (in {}): {}",
+                    path.display(),
+                    env::RETIRED_ADMIN_TOKEN
+                )));
+            }
         }
         figment = figment.merge(Serialized::globals(env.to_dict()?));
         let config: Config = figment.extract().map_err(|e| ConfigError::Load(Box::new(e)))?;

@@ -71,6 +71,17 @@ fn unknown_fields_in_the_file_are_errors() {
 }
 
 #[test]
+fn the_retired_admin_token_in_the_file_names_its_successors() {
+    let mut file = tempfile();
+    writeln!(file.1, "allow_unsigned = true\nadmin_token = \"a-token-that-is-never-shown-0123456789\"\n").unwrap();
+    let err = Config::load(Some(&file.0), &EnvOverrides::default()).unwrap_err().to_string();
+    assert!(err.starts_with("admin_token (in "), "{err}");
+    assert!(err.contains("admin.service_token") && err.contains("admin.operator_token"), "{err}");
+    assert!(!err.contains("never-shown"), "{err}");
+    std::fs::remove_file(&file.0).ok();
+}
+
+#[test]
 fn validation_reports_every_broken_field() {
     let err = load(&[
         ("CARDMESH_ALLOW_UNSIGNED", "true"),
@@ -107,12 +118,12 @@ fn tempfile() -> (std::path::PathBuf, std::fs::File) {
 fn empty_variables_count_as_unset() {
     let config = load(&[
         ("CARDMESH_ALLOW_UNSIGNED", "true"),
-        ("CARDMESH_ADMIN_TOKEN", ""),
+        ("CARDMESH_SERVICE_TOKEN", ""),
         ("CARDMESH_REDIS_URL", " "),
         ("CARDMESH_CACHE_MAX_TTL", "2s"),
     ])
     .unwrap();
-    assert!(config.admin_token.is_none());
+    assert!(config.admin.service_token.is_none());
     assert!(config.cache.redis_url.is_none());
     assert_eq!(config.cache.max_ttl, Duration::from_secs(2));
 }

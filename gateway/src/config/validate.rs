@@ -100,9 +100,7 @@ impl Config {
                 humantime::format_duration(c.near_ttl)
             ));
         }
-        if self.admin_token.as_ref().is_some_and(|t| t.expose().trim().is_empty()) {
-            errors.push("admin_token: must not be empty; unset it to turn the admin endpoint off".into());
-        }
+        super::admin::validate(&self.admin, &mut errors);
         super::security::validate(self, &mut errors);
         super::exposure::validate(self, &mut errors);
         if self.fallback.text.trim().is_empty() {

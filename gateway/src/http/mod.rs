@@ -10,7 +10,7 @@ mod peer;
 mod routing;
 mod server;
 
-pub use admin::{admin_router, serve_admin};
+pub use admin::{admin_router, serve_admin, MAX_IDENTIFIER_CHARS, MAX_INVALIDATE_KEYS};
 pub use app::app;
 pub use handler::{admit, CACHE_HEADER};
 pub use log::log_errors;

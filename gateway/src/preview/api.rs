@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::auth::require_admin;
+use super::auth::require_operator;
 use crate::assemble::{CardProvenance, Source};
+use crate::config::SigningSecrets;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::plain::parse_request;
@@ -22,7 +23,7 @@ use crate::telemetry::RequestSpanSlot;
 /// `{"cards": [{"key", "title", "service"}], "servicesNotDescribed": n}`: every routable
 /// key, by owning service (configured order), then key.
 pub(super) async fn keys(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Result<Response, GatewayError> {
-    require_admin(&gateway, &headers)?;
+    require_operator(&gateway, &headers)?;
     let table = gateway.router().table();
     let cards: Vec<Value> = table
         .cards()
@@ -32,9 +33,40 @@ pub(super) async fn keys(State(gateway): State<Arc<Gateway>>, headers: HeaderMap
     Ok(Json(json!({ "cards": cards, "servicesNotDescribed": table.undescribed() })).into_response())
 }
 
+/// Most characters of a preview's `workspaceId` (Plain's ids are about 30): the cap of the
+/// identifiers of `POST /admin/invalidate` (`crate::http::MAX_IDENTIFIER_CHARS`).
+const MAX_WORKSPACE_ID_CHARS: usize = 256;
+
+/// The preview draws only for a workspace the gateway serves. With per-workspace secrets
+/// that is one of the configured workspaces; with one shared list (or unsigned requests) the
+/// gateway cannot tell its workspaces apart, so any well-formed id is taken: 1 to 256
+/// characters of `[A-Za-z0-9_-]`. Anything else is 400 `invalid_field` for `workspaceId`.
+fn check_workspace(secrets: &SigningSecrets, workspace_id: &str) -> Result<(), GatewayError> {
+    let refuse = |message: &str| {
+        Err(GatewayError::InvalidAdminField { field: "workspaceId".into(), message: message.to_owned() })
+    };
+    match secrets {
+        SigningSecrets::PerWorkspace(table) if !table.contains_key(workspace_id) => {
+            refuse("not a workspace this gateway serves; use one of the workspaces in signing_secrets")
+        }
+        SigningSecrets::PerWorkspace(_) => Ok(()),
+        SigningSecrets::Shared(_) => {
+            let well_formed = !workspace_id.is_empty()
+                && workspace_id.chars().count() <= MAX_WORKSPACE_ID_CHARS
+                && workspace_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if well_formed {
+                Ok(())
+            } else {
+                refuse("not a Plain workspace id: 1 to 256 characters of [A-Za-z0-9_-], e.g. w_01H...")
+            }
+        }
+    }
+}
+
 /// The body of `POST /admin/preview`: a Plain card request (`cardKeys`, `customer`,
 /// `thread`, `tenant`, checked exactly as Plain's are), plus the workspace Plain would name
-/// in `Plain-Workspace-Id` and whether to bypass the cache.
+/// in `Plain-Workspace-Id` ([`check_workspace`]) and whether to bypass the cache's fresh
+/// copies. Nothing the preview draws is ever stored.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PreviewRequest {
@@ -45,7 +77,8 @@ struct PreviewRequest {
     #[serde(default)]
     tenant: Value,
     workspace_id: String,
-    /// Draw every card again instead of using fresh cached copies (default: false).
+    /// Draw every card again instead of using fresh cached copies (default: false). The
+    /// drawn cards are not stored either way.
     #[serde(default)]
     reload: bool,
 }
@@ -59,12 +92,10 @@ pub(super) async fn preview(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, GatewayError> {
-    require_admin(&gateway, &headers)?;
+    require_operator(&gateway, &headers)?;
     let preview: PreviewRequest = serde_json::from_slice(&body)
         .map_err(|e| GatewayError::InvalidAdminBody(format!("POST /admin/preview: {e}")))?;
-    if preview.workspace_id.trim().is_empty() {
-        return Err(GatewayError::InvalidAdminBody("workspaceId must not be empty".into()));
-    }
+    check_workspace(&gateway.config().signing_secrets, &preview.workspace_id)?;
     let plain_body = json!({
         "cardKeys": preview.card_keys,
         "customer": preview.customer,
@@ -164,5 +195,34 @@ impl<'a> CardEntry<'a> {
             bytes: provenance.bytes,
             card,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::config::Secret;
+
+    fn refused(secrets: &SigningSecrets, id: &str) -> bool {
+        matches!(check_workspace(secrets, id), Err(GatewayError::InvalidAdminField { field, .. }) if field == "workspaceId")
+    }
+
+    #[test]
+    fn with_per_workspace_secrets_only_configured_workspaces() {
+        let secrets = SigningSecrets::PerWorkspace(BTreeMap::from([("w_1".to_owned(), vec![Secret::new("s")])]));
+        assert!(check_workspace(&secrets, "w_1").is_ok());
+        assert!(refused(&secrets, "w_2") && refused(&secrets, ""));
+    }
+
+    #[test]
+    fn with_a_shared_list_any_well_formed_id() {
+        let secrets = SigningSecrets::Shared(vec![Secret::new("s")]);
+        assert!(check_workspace(&secrets, "w_01HXYZ-any").is_ok());
+        for bad in ["", " ", "w 1", "w_1\n", "w/1"] {
+            assert!(refused(&secrets, bad), "{bad:?}");
+        }
+        assert!(refused(&secrets, &"w".repeat(MAX_WORKSPACE_ID_CHARS + 1)));
     }
 }

@@ -1,14 +1,15 @@
-//! The admin token check of the preview's JSON endpoints: the one shared with
-//! `POST /admin/invalidate` ([`crate::access::require_admin_token`]).
+//! The token check of the preview's JSON endpoints and the validator: the operator token
+//! only ([`crate::access::AdminTokens::require_operator`]).
 
 use axum::http::HeaderMap;
 
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 
-/// Passes when `Authorization: Bearer <admin_token>` matches; [`GatewayError::AdminOff`]
-/// (404) while no admin token is configured, [`GatewayError::InvalidAdminToken`] (401)
-/// otherwise.
-pub(super) fn require_admin(gateway: &Gateway, headers: &HeaderMap) -> Result<(), GatewayError> {
-    Ok(crate::access::require_admin_token(gateway.config(), headers)?)
+/// Passes when `Authorization: Bearer <admin.operator_token>` matches;
+/// [`GatewayError::AdminOff`] (404) while no operator token is configured,
+/// [`GatewayError::OperatorTokenRequired`] (403) for the service token,
+/// [`GatewayError::InvalidAdminToken`] (401) otherwise.
+pub(super) fn require_operator(gateway: &Gateway, headers: &HeaderMap) -> Result<(), GatewayError> {
+    Ok(gateway.access().admin_tokens().require_operator(headers)?)
 }

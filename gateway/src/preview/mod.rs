@@ -6,17 +6,20 @@
 //! Routes:
 //! - `GET /preview` and its assets (`/preview/*.js`, `/preview/preview.css`): static files
 //!   embedded in the binary. They hold no data, so they need no token; the page asks for the
-//!   admin token and keeps it in memory only.
+//!   operator token and keeps it in memory only.
 //! - `GET /admin/preview/keys`: the discovered card keys with their owning service.
 //! - `POST /admin/preview`: runs the normal request path for a customer
 //!   ([`crate::Gateway::answer_with_provenance`]) and returns the answer Plain would get plus
-//!   each card's provenance.
+//!   each card's provenance. It reads the cache but never writes it, and only draws for a
+//!   workspace the gateway serves.
 //! - `POST /admin/validate`: the violations of a pasted card-API response, from the
 //!   gateway's validator (the rules are not restated in the page).
 //!
-//! The JSON endpoints are protected like `POST /admin/invalidate`: `Authorization: Bearer
-//! <admin_token>`, compared in constant time; 401 with a wrong or missing token, 404 while no
-//! `admin_token` is configured.
+//! The JSON endpoints take the operator token only: `Authorization: Bearer
+//! <admin.operator_token>`, compared as SHA-256 digests in constant time; 401 with a wrong or
+//! missing token, 403 `operator_token_required` with the service token, 404 while no operator
+//! token is configured. The page's "Invalidate this customer" sends the same operator token
+//! to `POST /admin/invalidate`, which takes either token.
 
 mod api;
 mod assets;

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::auth::require_admin;
+use super::auth::require_operator;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::validate::{validate_response, Rule, Violation};
@@ -21,7 +21,7 @@ pub(super) async fn validate(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, GatewayError> {
-    require_admin(&gateway, &headers)?;
+    require_operator(&gateway, &headers)?;
     let violations = violations_of(&body);
     Ok(Json(json!({ "valid": violations.is_empty(), "violations": violations })))
 }

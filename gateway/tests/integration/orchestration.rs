@@ -122,14 +122,14 @@ fn in_memory_channel(service: FakeService) -> tonic::transport::Channel {
     Endpoint::from_static("http://in-memory.test").connect_with_connector_lazy(connector)
 }
 
-/// A gateway (memory cache, admin token `admin`) in front of `services`, with its routing
-/// table learned.
+/// The service token of the [`gateway`]s here (card services: invalidation only).
+const SERVICE_TOKEN: &str = "service-token-for-orchestration-tests";
+
+/// A gateway (memory cache, service token [`SERVICE_TOKEN`]) in front of `services`, with
+/// its routing table learned.
 async fn gateway(services: Vec<FakeService>) -> Arc<Gateway> {
-    let mut config = Config {
-        signing_secrets: vec![Secret::new(SECRET)].into(),
-        admin_token: Some(Secret::new("admin")),
-        ..Config::default()
-    };
+    let mut config = Config { signing_secrets: vec![Secret::new(SECRET)].into(), ..Config::default() };
+    config.admin.service_token = Some(Secret::new(SERVICE_TOKEN));
     config.fanout.service_deadline = Duration::from_secs(2);
     let backends = services
         .into_iter()
@@ -248,16 +248,17 @@ async fn invalidation_is_on_the_admin_router_only() {
     let gateway = gateway(vec![billing()]).await;
     let invalidate = |token: &str| {
         Request::post("/admin/invalidate")
+            .header("host", "127.0.0.1")
             .header("authorization", format!("Bearer {token}"))
             .header("content-type", "application/json")
             .body(Body::from(r#"{"customerId":"c_1"}"#))
             .unwrap()
     };
-    let on_plain = app(gateway.clone()).oneshot(invalidate("admin")).await.unwrap();
+    let on_plain = app(gateway.clone()).oneshot(invalidate(SERVICE_TOKEN)).await.unwrap();
     assert_eq!(on_plain.status(), StatusCode::NOT_FOUND);
     let (status, _, json) = send(admin_router(gateway.clone()), invalidate("wrong")).await;
     assert_eq!((status, json["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_admin_token")));
-    let (status, _, json) = send(admin_router(gateway), invalidate("admin")).await;
+    let (status, _, json) = send(admin_router(gateway), invalidate(SERVICE_TOKEN)).await;
     assert_eq!(status, StatusCode::OK, "{json}");
     assert_eq!(json["invalidated"]["cardKeys"], "all");
 }

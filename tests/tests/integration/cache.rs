@@ -14,7 +14,8 @@ use {
     cardmesh_tests::redis::RedisServer, cardmesh_tests::telemetry::Metrics,
 };
 
-const ADMIN_TOKEN: &str = "admin-token-for-tests";
+/// The card services' token of the test gateways (invalidation only).
+const ADMIN_TOKEN: &str = "service-token-for-cache-tests-0123456789";
 const CUSTOMER: &str = "c_cache_1";
 
 /// Where the gateway under test caches.
@@ -50,7 +51,7 @@ fn body(keys: &[&str], thread: &str) -> String {
 
 fn config(store: &Store, service: &RunningService) -> Config {
     let mut config = gateway_config(&[service.endpoint()]);
-    config.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    config.admin.service_token = Some(Secret::new(ADMIN_TOKEN));
     config.cache.cooldown = Duration::from_millis(300);
     if let Some(url) = store.redis_url() {
         config.cache.redis_url = Some(Secret::new(url));
@@ -374,7 +375,7 @@ async fn gateway_starts_and_serves_while_redis_is_unreachable() {
 async fn admin_endpoint_is_off_without_a_token() {
     let service = RunningService::start(ScopedCards::default()).await;
     let mut config = config(&Store::Memory, &service);
-    config.admin_token = None;
+    config.admin.service_token = None;
     let gw = RunningGateway::start_ready(config).await;
     assert_eq!(gw.invalidate("anything", json!({ "customerId": CUSTOMER })).await, 404);
 }

@@ -9,7 +9,8 @@ use cardmesh_tests::containers::{plain_body, BillingWatch, GatewayEnv, Stack};
 use cardmesh_tests::plain_graphql::{PlainGraphQl, PLAIN_API_KEY};
 use cardmesh_tests::wait_until;
 
-const ADMIN_TOKEN: &str = "e2e-admin-token";
+/// The card services' token (billing reports its changes with it).
+const SERVICE_TOKEN: &str = "e2e-service-token-0123456789abcdef";
 const CONFIGS: &[(&str, &str)] = &[("subscription-status", "ccc_sub"), ("latest-invoice", "ccc_inv")];
 const FIXTURE: &str = include_str!("../../../services/billing/fixtures/billing.json");
 
@@ -23,10 +24,10 @@ async fn a_fixture_change_in_billing_reaches_the_next_answer_and_plain_reloads_t
 
     let env = GatewayEnv::for_tests()
         .set("CARDMESH_ADMIN_LISTEN", "0.0.0.0:9090")
-        .set("CARDMESH_ADMIN_TOKEN", ADMIN_TOKEN)
+        .set("CARDMESH_SERVICE_TOKEN", SERVICE_TOKEN)
         .set("CARDMESH_PLAIN_API_KEY", PLAIN_API_KEY)
         .set("CARDMESH_PLAIN_API_URL", &plain.url_for_containers());
-    let watch = BillingWatch { dir: dir.clone(), admin_token: ADMIN_TOKEN.into() };
+    let watch = BillingWatch { dir: dir.clone(), service_token: SERVICE_TOKEN.into() };
     let stack = Stack::start_with(env, Some(watch)).await;
 
     stack

@@ -11,12 +11,13 @@ use cardmesh_tests::plain_graphql::*;
 use cardmesh_tests::*;
 use serde_json::{json, Value};
 
-const ADMIN_TOKEN: &str = "admin-token-for-tests";
+/// The card services' token of the test gateways (invalidation only).
+const ADMIN_TOKEN: &str = "service-token-for-freshness-tests-0123";
 const CONFIGS: &[(&str, &str)] =
     &[("usage", "ccc_usage"), ("subscription-status", "ccc_sub"), ("latest-invoice", "ccc_inv")];
 
 fn with_plain_api(mut config: Config, server: &PlainGraphQl) -> Config {
-    config.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    config.admin.service_token = Some(Secret::new(ADMIN_TOKEN));
     config.plain_api = PlainApiSettings {
         api_key: Some(Secret::new(PLAIN_API_KEY)),
         api_url: server.url(),
@@ -105,7 +106,7 @@ async fn an_invalidation_reloads_the_cards_in_plain_and_reports_each_reload() {
 async fn without_an_api_key_nothing_is_sent_to_plain() {
     let server = PlainGraphQl::start(CONFIGS).await;
     let mut config = gateway_config(&[]);
-    config.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    config.admin.service_token = Some(Secret::new(ADMIN_TOKEN));
     let gw = RunningGateway::start(config).await;
     let answer = invalidate(&gw, json!({ "customerId": "c_1", "cardKeys": ["usage"] })).await;
     assert_eq!((answer.status, &answer.json["reloads"]), (200, &json!([])));
@@ -196,7 +197,7 @@ async fn the_kit_retries_gateway_errors_and_never_panics() {
 
     // A refusal (wrong token) is not retried.
     let mut config = gateway_config(&[]);
-    config.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    config.admin.service_token = Some(Secret::new(ADMIN_TOKEN));
     let gw = RunningGateway::start(config).await;
     let error =
         Invalidator::new(&admin_base(&gw), "wrong").invalidate(&CustomerRef::Id("c_1".into()), None).await.unwrap_err();

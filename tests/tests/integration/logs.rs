@@ -24,7 +24,7 @@ async fn logs_never_contain_secrets_tokens_or_emails() {
         .init();
 
     const EMAIL: &str = "very.private.person@example.com";
-    const ADMIN: &str = "admin-token-must-not-leak";
+    const ADMIN: &str = "service-token-must-not-leak-0123456789";
     const AUTH: &str = "Bearer auth-header-must-not-leak";
     const WRONG_AUTH: &str = "Bearer wrong-auth-must-not-leak";
     let mut services = ExampleServices::start().await;
@@ -44,7 +44,7 @@ async fn logs_never_contain_secrets_tokens_or_emails() {
     endpoints.retain(|e| *e != services.accounts.endpoint());
     endpoints.push(mtls_service.endpoint());
     let mut config = gateway_config(&endpoints);
-    config.admin_token = Some(Secret::new(ADMIN));
+    config.admin.service_token = Some(Secret::new(ADMIN));
     config.required_headers.insert("Authorization".into(), Secret::new(AUTH));
     config.rate_limits.per_workspace =
         Some(RateLimit { requests: 20, period: std::time::Duration::from_secs(3600), burst: None });

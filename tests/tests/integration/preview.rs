@@ -1,7 +1,8 @@
 //! The preview's JSON endpoints over real sockets: `POST /admin/preview` runs the normal
-//! request path and says where each card came from, without changing what Plain gets;
-//! `POST /admin/validate` reports a pasted response's violations; all of it only on the admin
-//! listener, behind the admin token. (The page itself is tested in a browser: tests/browser.)
+//! request path and says where each card came from, without changing what Plain gets (it
+//! reads the cache, never writes it); `POST /admin/validate` reports a pasted response's
+//! violations; all of it only on the admin listener, behind the operator token. (The page
+//! itself is tested in a browser: tests/browser.)
 
 use std::time::Duration;
 
@@ -10,7 +11,10 @@ use cardmesh_tests::providers::{CountingCards, InvalidCards, SlowCards};
 use cardmesh_tests::*;
 use serde_json::{json, Value};
 
-const TOKEN: &str = "preview-admin-token";
+/// The operator token of the test gateways.
+const TOKEN: &str = "preview-operator-token-0123456789abcdef";
+/// The card services' token: invalidation only.
+const SERVICE_TOKEN: &str = "preview-service-token-0123456789abcdef";
 
 /// POSTs `body` to `path` on the admin listener with `token`; returns status and JSON.
 async fn admin_post(gw: &RunningGateway, path: &str, token: Option<&str>, body: String) -> (u16, Value) {
@@ -51,7 +55,7 @@ async fn the_preview_says_where_each_card_came_from_and_plain_gets_the_same_answ
     let slow = RunningService::start(SlowCards { key: "slow", delay: Duration::from_secs(5) }).await;
     let invalid = RunningService::start(InvalidCards).await;
     let mut config = gateway_config(&[fast.endpoint(), slow.endpoint(), invalid.endpoint()]);
-    config.admin_token = Some(Secret::new(TOKEN));
+    config.admin.operator_token = Some(Secret::new(TOKEN));
     let gw = RunningGateway::start_ready(config).await;
     let keys = ["fast", "slow", "bad-url", "too-big", "no-such-card"];
 
@@ -100,7 +104,7 @@ async fn the_preview_says_where_each_card_came_from_and_plain_gets_the_same_answ
 async fn a_card_over_the_answer_limit_is_a_fallback_for_that_reason() {
     let services = ExampleServices::start().await;
     let mut config = gateway_config(&services.endpoints());
-    config.admin_token = Some(Secret::new(TOKEN));
+    config.admin.operator_token = Some(Secret::new(TOKEN));
     config.limits.max_card_bytes = 1024;
     config.limits.max_response_bytes = 2000;
     let gw = RunningGateway::start_ready(config).await;
@@ -114,16 +118,19 @@ async fn a_card_over_the_answer_limit_is_a_fallback_for_that_reason() {
 }
 
 #[tokio::test]
-async fn the_preview_endpoints_need_the_admin_token_and_live_on_the_admin_listener_only() {
+async fn the_preview_endpoints_need_the_operator_token_and_live_on_the_admin_listener_only() {
     let services = ExampleServices::start().await;
     let mut config = gateway_config(&services.endpoints());
-    config.admin_token = Some(Secret::new(TOKEN));
+    config.admin.operator_token = Some(Secret::new(TOKEN));
+    config.admin.service_token = Some(Secret::new(SERVICE_TOKEN));
     let gw = RunningGateway::start_ready(config).await;
     for (path, body) in [("/admin/preview", preview_body(&["usage"], false)), ("/admin/validate", "{}".to_owned())] {
         let (status, refused) = admin_post(&gw, path, None, body.clone()).await;
         assert_eq!((status, refused["error"]["code"].as_str()), (401, Some("invalid_admin_token")), "{path}");
         let (status, _) = admin_post(&gw, path, Some("wrong"), body.clone()).await;
         assert_eq!(status, 401, "{path}");
+        let (status, refused) = admin_post(&gw, path, Some(SERVICE_TOKEN), body.clone()).await;
+        assert_eq!((status, refused["error"]["code"].as_str()), (403, Some("operator_token_required")), "{path}");
         let on_plain = gw.client().post(gw.url(path)).bearer_auth(TOKEN).body(body).send().await.expect("answer");
         assert_eq!(on_plain.status(), 404, "{path} is not on Plain's listener");
     }
@@ -161,17 +168,21 @@ async fn the_preview_endpoints_need_the_admin_token_and_live_on_the_admin_listen
 }
 
 #[tokio::test]
-async fn the_preview_endpoints_are_off_without_an_admin_token() {
+async fn the_preview_endpoints_are_off_without_an_operator_token() {
     let services = ExampleServices::start().await;
-    let gw = RunningGateway::start_ready(gateway_config(&services.endpoints())).await;
-    let (status, off) = admin_post(&gw, "/admin/preview", Some(TOKEN), preview_body(&["usage"], false)).await;
-    assert_eq!((status, off["error"]["code"].as_str()), (404, Some("not_found")));
+    let mut config = gateway_config(&services.endpoints());
+    config.admin.service_token = Some(Secret::new(SERVICE_TOKEN));
+    let gw = RunningGateway::start_ready(config).await;
+    for token in [TOKEN, SERVICE_TOKEN] {
+        let (status, off) = admin_post(&gw, "/admin/preview", Some(token), preview_body(&["usage"], false)).await;
+        assert_eq!((status, off["error"]["code"].as_str()), (404, Some("not_found")));
+    }
 }
 
 #[tokio::test]
 async fn validate_reports_each_violation_with_its_json_path() {
     let mut config = gateway_config(&[]);
-    config.admin_token = Some(Secret::new(TOKEN));
+    config.admin.operator_token = Some(Secret::new(TOKEN));
     let gw = RunningGateway::start(config).await;
     let doc = json!({ "cards": [{ "key": "k", "components": [{ "componentBadge": { "badgeLabel": "x", "badgeColor": "PINK" } }] }] });
     let (status, answer) = admin_post(&gw, "/admin/validate", Some(TOKEN), doc.to_string()).await;
