@@ -92,7 +92,9 @@ pub enum Card {
     /// This customer has no data for this card: Plain hides the card.
     NoData,
     /// The card could not be drawn; the gateway serves a cached or fallback card and logs
-    /// the reason. Keep customer data such as emails out of the reason.
+    /// the reason. Keep customer data such as emails out of the reason: as a second guard,
+    /// the kit sends and logs it scrubbed ([`cardmesh_telemetry::scrub::service_text`]:
+    /// emails become `[email]`, control characters are escaped, at most 200 characters).
     Error(String),
 }
 
@@ -136,7 +138,12 @@ impl Card {
                 Outcome::Components(proto::CardComponents { components }),
             ),
             Card::NoData => (None, Outcome::NoData(proto::NoData {})),
-            Card::Error(reason) => (None, Outcome::Error(proto::CardError { reason })),
+            Card::Error(reason) => (
+                None,
+                Outcome::Error(proto::CardError {
+                    reason: cardmesh_telemetry::scrub::service_text(&reason),
+                }),
+            ),
         };
         proto::CardResult {
             key,
@@ -200,6 +207,29 @@ mod tests {
             Some(Outcome::Error(proto::CardError {
                 reason: "backend down".into()
             }))
+        );
+    }
+
+    #[test]
+    fn a_card_error_goes_out_scrubbed() {
+        let reason = format!(
+            "no account for ada@example.com\nFAKE log line{}",
+            "!".repeat(300)
+        );
+        let Some(Outcome::Error(error)) = Card::error(reason).into_proto("k".into()).outcome else {
+            panic!("an error outcome")
+        };
+        assert!(
+            error
+                .reason
+                .starts_with("no account for [email]\\nFAKE log line!!!"),
+            "{}",
+            error.reason
+        );
+        assert_eq!(
+            error.reason.chars().count(),
+            201,
+            "200 characters and the mark"
         );
     }
 }

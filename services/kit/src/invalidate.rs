@@ -125,7 +125,9 @@ impl Invalidator {
                 tracing::info!(customer = ?customer, card_keys = ?keys, "change reported to the gateway")
             }
             Err(e) => {
-                tracing::warn!(customer = ?customer, card_keys = ?keys, error = %e, "cannot report a change to the gateway")
+                // The gateway's answer is text from elsewhere: logged scrubbed.
+                let error = cardmesh_telemetry::scrub::service_text(&e.to_string());
+                tracing::warn!(customer = ?customer, card_keys = ?keys, %error, "cannot report a change to the gateway")
             }
         }
         result

@@ -64,15 +64,17 @@ impl EndpointClient {
         match outcome {
             Ok(cards) => cards,
             Err(error) => {
+                // What the endpoint said (status text, body excerpts) is text from elsewhere:
+                // logged and passed on scrubbed (emails, control characters, length).
+                let reason = cardmesh_telemetry::scrub::service_text(&error.to_string());
                 tracing::warn!(
                     endpoint = %self.config.name,
                     keys = ?keys,
                     customer_id = %ctx.customer.id,
                     code = error.code(),
-                    %error,
+                    error = %reason,
                     "endpoint request failed; its cards are card errors"
                 );
-                let reason = error.to_string();
                 keys.iter()
                     .map(|key| (key.clone(), Card::error(reason.clone())))
                     .collect()
