@@ -34,7 +34,8 @@ export {
   type InvalidatorOptions,
   type Reload,
 } from "./invalidate.js";
-export { Logger, scrubEmails, type Level } from "./log.js";
+export { Logger, type Level } from "./log.js";
+export { CLIPPED_MARK, EMAIL_PLACEHOLDER, MAX_SERVICE_TEXT_CHARS, scrubEmails, scrubServiceText } from "./scrub.js";
 export type { CardProvider } from "./provider.js";
 export { CARD_SERVICE_NAME, checkSpecs, serve, startService, type RunningService, type StartOptions } from "./serve.js";
 export { toResult } from "./server.js";

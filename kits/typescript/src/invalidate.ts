@@ -5,9 +5,10 @@
  * kit's `Invalidator` (services/kit/src/invalidate.rs).
  *
  * The call goes to `POST /admin/invalidate` on the gateway's admin listener, with the
- * gateway's admin token. It is configured by:
+ * gateway's service token. It is configured by:
  * - `CARDMESH_SERVICE_GATEWAY_ADMIN_URL`: the admin listener, e.g. `http://gateway:9090`;
- * - `CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN`: the gateway's `CARDMESH_ADMIN_TOKEN`.
+ * - `CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN`: the gateway's service token
+ *   (`CARDMESH_SERVICE_TOKEN`), which opens `POST /admin/invalidate` and nothing else.
  *
  * Each attempt has a timeout (default 15 s: the gateway answers once Plain has answered its
  * reloads, each bounded by `plain_api.timeout`); network errors, timeouts, `429` and `5xx` are
@@ -18,10 +19,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { Logger } from "./log.js";
+import { scrubServiceText } from "./scrub.js";
 
 /** Environment variable with the gateway's admin listener URL. */
 export const GATEWAY_ADMIN_URL_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_URL";
-/** Environment variable with the gateway's admin token. */
+/** Environment variable with the gateway's service token (`CARDMESH_SERVICE_TOKEN`). */
 export const GATEWAY_ADMIN_TOKEN_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN";
 
 /** Default timeout of one attempt: 15 s. */
@@ -59,7 +61,9 @@ export interface InvalidateAnswer {
  * Why an invalidation did not go through (after the retries):
  * - `refused`: the gateway answered a status that is not retried, with the `code` of its
  *   `{"error":{"code":…}}` envelope (`unknown` without one): `401 invalid_admin_token`,
- *   `400 invalid_body`, `404 not_found` (no admin token configured on the gateway),
+ *   `400 invalid_body`, `400 invalid_field` (over 25 keys, an id over 256 characters),
+ *   `404 not_found` (no service token configured on the gateway), `421
+ *   misdirected_request` (the URL's host is not one the admin listener answers to),
  *   `409 cache_disabled`; for an external id `400 external_id_needs_plain_api`,
  *   `404 unknown_customer`;
  * - `unreachable`: every attempt met a network error, a timeout (`cause` `"timeout"`), a
@@ -176,10 +180,13 @@ export class Invalidator {
         this.#logger.info("change reported to the gateway", fields);
       } else {
         const { error } = result;
+        // The gateway's code and a network error's text come from elsewhere: logged scrubbed.
         this.#logger.warn("cannot report a change to the gateway", {
           ...fields,
-          error: describeInvalidateError(error),
-          ...(error.kind === "refused" ? { status: error.status, code: error.code } : { attempts: error.attempts, cause: error.cause }),
+          error: scrubServiceText(describeInvalidateError(error)),
+          ...(error.kind === "refused"
+            ? { status: error.status, code: scrubServiceText(error.code) }
+            : { attempts: error.attempts, cause: scrubServiceText(error.cause) }),
         });
       }
     } catch {

@@ -4,23 +4,18 @@
  *
  * The level comes from `CARDMESH_LOG_LEVEL` (`error`, `warn`, `info`, `debug`; default
  * `info`), or from `RUST_LOG` when that is a bare level, so one setting serves every service
- * of a stack. Customer emails never reach a line: the kit never logs one, and every string
- * is scrubbed of anything shaped like an email address as a second line of defence.
+ * of a stack. Customer emails never reach a line: the kit never logs one, and every line is
+ * scrubbed of anything shaped like an email address as a second line of defence
+ * ({@link scrubEmails}: it becomes `[email]`). Text from elsewhere in a field (error
+ * messages, card error reasons) is passed through {@link scrubServiceText} first.
  */
+
+import { scrubEmails } from "./scrub.js";
 
 /** Log levels, most severe first. */
 export type Level = "error" | "warn" | "info" | "debug";
 
 const ORDER: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
-
-/** What stands in for an email address in a log line. */
-export const EMAIL_REDACTED = "[email redacted]";
-const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
-
-/** `text` with anything shaped like an email address replaced. */
-export function scrubEmails(text: string): string {
-  return text.replace(EMAIL, EMAIL_REDACTED);
-}
 
 /** The level from `env`: `CARDMESH_LOG_LEVEL`, else a bare-level `RUST_LOG`, else `info`. */
 export function levelFromEnv(env: NodeJS.ProcessEnv = process.env): Level {

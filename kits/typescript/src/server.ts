@@ -19,6 +19,7 @@ import type {
 import type { Logger } from "./log.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { type CardProvider, drawCards } from "./provider.js";
+import { scrubServiceText } from "./scrub.js";
 import type { Tracing } from "./trace.js";
 
 /** What the handlers need besides the provider. */
@@ -45,7 +46,7 @@ export function cardService(provider: CardProvider, parts: ServerParts): CardSer
       getCards(provider, parts, call).then(
         (response) => callback(null, response),
         (error: GrpcError | Error) =>
-          callback("code" in error ? error : { code: status.INTERNAL, details: `card service failed: ${error.message}` }),
+          callback("code" in error ? error : { code: status.INTERNAL, details: scrubServiceText(`card service failed: ${error.message}`) }),
       );
     },
   };
@@ -99,7 +100,8 @@ async function getCards(
 /** The proto result of one answer. Components are validated and converted here, so a tree
  * Plain would refuse becomes a card error naming its JSON path. */
 export function toResult(key: string, answer: CardAnswer | undefined): CardResult {
-  const error = (reason: string): CardResult => ({ key, outcome: { $case: "error", error: { reason } } });
+  // A reason is often a thrown error's message: sent (and logged) scrubbed.
+  const error = (reason: string): CardResult => ({ key, outcome: { $case: "error", error: { reason: scrubServiceText(reason) } } });
   if (answer === undefined) return error("the provider returned no answer for this key");
   switch (answer.kind) {
     case "noData":

@@ -101,7 +101,9 @@ test("no data hides the card; a refused tree and a failing card get the fallback
   assert.ok(invalid, logs.join(""));
   assert.equal(invalid.level, "WARN");
   assert.match(invalid.reason ?? "", /components\[0\]\.componentContainer\.containerContent\[0\]\.componentText\.text: .*maxChars/);
-  assert.match(invalid.reason ?? "", /components\[0\]\.componentContainer\.containerContent\[1\]\.componentRow\.rowMainContent: .*minItems/);
+  // The second violation is beyond the 200 characters a reason keeps (validateComponents
+  // lists them all).
+  assert.ok(invalid.reason?.endsWith("…") && [...invalid.reason].length === 201, invalid.reason);
   assert.equal(invalid.customer_id, "c_test_1");
   assert.match(invalid.trace_id ?? "", /^[0-9a-f]{32}$/);
 });
@@ -110,7 +112,7 @@ test("logs name the customer id but never the email", async () => {
   await gateway.post(body(["throws", "who"], { id: "c_logs", email: "grace.hopper@example.com" }));
   const text = logs.join("");
   assert.ok(text.includes("c_logs"), text);
-  assert.ok(text.includes("backend down for [email redacted]"), text);
+  assert.ok(text.includes("backend down for [email]"), text);
   assert.ok(!text.includes("grace.hopper@example.com"), "an email reached the logs");
   assert.ok(!/[a-z0-9.]+@example\.com/.test(text), text);
 });

@@ -13,7 +13,7 @@ import { Tracing } from "../src/trace.js";
 import { Gateway, body, cardOf, waitFor } from "./support/gateway.js";
 import { Redis } from "./support/redis.js";
 
-const ADMIN_TOKEN = "kit-test-admin-token";
+const ADMIN_TOKEN = "kit-test-service-token-0123456789abcdef";
 const logs: string[] = [];
 const logger = new Logger("debug", (line) => logs.push(line));
 
@@ -45,7 +45,7 @@ before(async () => {
     logger,
     tracing: new Tracing("kit-invalidate-test", {}),
   });
-  gateway = await Gateway.start([`http://127.0.0.1:${service.port}`], { CARDMESH_REDIS_URL: redis.url, CARDMESH_ADMIN_TOKEN: ADMIN_TOKEN });
+  gateway = await Gateway.start([`http://127.0.0.1:${service.port}`], { CARDMESH_REDIS_URL: redis.url, CARDMESH_SERVICE_TOKEN: ADMIN_TOKEN });
 });
 
 after(async () => {
