@@ -32,7 +32,7 @@ from cardmesh_kit.build import text
 from cardmesh_kit.logs import JsonFormatter, TextFormatter
 from cardmesh_kit.testing import Gateway, Process, free_port, wait_until
 
-TOKEN = "s3cret-admin-token-never-logged"
+TOKEN = "s3cret-service-token-never-logged-0123"
 ANSWER = {"invalidated": {"customerId": "c_ada", "cardKeys": ["plan"]}, "reloads": []}
 
 
@@ -301,7 +301,7 @@ async def cached_gateway(redis):
     service = await start(provider)
     admin_port = free_port()
     gateway = Gateway([f"http://127.0.0.1:{service.port}"], {
-        "CARDMESH_REDIS_URL": redis.url, "CARDMESH_ADMIN_TOKEN": TOKEN,
+        "CARDMESH_REDIS_URL": redis.url, "CARDMESH_SERVICE_TOKEN": TOKEN,
         "CARDMESH_ADMIN_LISTEN": f"127.0.0.1:{admin_port}"})
     try:
         await asyncio.to_thread(gateway.wait_ready)

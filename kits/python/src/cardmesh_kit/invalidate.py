@@ -3,10 +3,11 @@
 cards and, with its Plain API key, makes Plain reload them.
 
 The call goes to ``POST /admin/invalidate`` on the gateway's admin listener, with the
-gateway's admin token (``Authorization: Bearer <token>``). :meth:`Invalidator.from_env` reads:
+gateway's service token (``Authorization: Bearer <token>``). :meth:`Invalidator.from_env` reads:
 
 - ``CARDMESH_SERVICE_GATEWAY_ADMIN_URL``: the admin listener, e.g. ``http://gateway:9090``;
-- ``CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN``: the gateway's ``CARDMESH_ADMIN_TOKEN``.
+- ``CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN``: the gateway's service token
+  (``CARDMESH_SERVICE_TOKEN``), which opens ``POST /admin/invalidate`` and nothing else.
 
 Each attempt has a timeout (default 15 s: the gateway answers once Plain has answered its
 reloads, each bounded by ``plain_api.timeout``); network errors, timeouts, ``429`` and ``5xx``
@@ -20,7 +21,9 @@ The HTTP client is the standard library's ``urllib.request``, run in a worker th
 elsewhere).
 
 The gateway's refusals, by status and ``error.code``: ``401 invalid_admin_token``,
-``400 invalid_body``, ``404 not_found`` (the gateway has no admin token configured),
+``400 invalid_body``, ``400 invalid_field`` (over 25 keys, an id over 256 characters),
+``404 not_found`` (the gateway has no service token configured), ``421 misdirected_request``
+(the URL's host is not a name the admin listener answers to),
 ``409 cache_disabled``, ``503 cache_unavailable`` (retried); and for an :class:`ExternalId`,
 ``400 external_id_needs_plain_api``, ``404 unknown_customer``, ``502 plain_unavailable``
 (retried).
@@ -39,11 +42,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .scrub import service_text
+
 log = logging.getLogger("cardmesh_kit")
 
 #: Environment variable with the gateway's admin listener URL.
 GATEWAY_ADMIN_URL_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_URL"
-#: Environment variable with the gateway's admin token.
+#: Environment variable with the gateway's service token (``CARDMESH_SERVICE_TOKEN``).
 GATEWAY_ADMIN_TOKEN_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN"
 #: Default timeout of one attempt, in seconds.
 DEFAULT_TIMEOUT = 15.0
@@ -177,7 +182,9 @@ class Invalidator:
         if isinstance(result, Invalidated):
             log.info("change reported to the gateway", extra=fields)
         else:
-            log.warning("cannot report a change to the gateway", extra={**fields, "error": str(result)})
+            # The gateway's code and a network error's text come from elsewhere: logged scrubbed.
+            log.warning("cannot report a change to the gateway",
+                        extra={**fields, "error": service_text(str(result))})
         return result
 
     async def _send(self, body: bytes) -> InvalidateResult:

@@ -5,7 +5,9 @@ standard output, as the Rust kit does: ``key=value`` text by default, JSON with
 ``CARDMESH_LOG_FORMAT=json``. The level comes
 from ``CARDMESH_LOG_LEVEL`` (default ``INFO``). Every line of a ``GetCards`` call carries the
 caller's ``trace_id``. The kit never passes a customer's email to a log call, and as a second
-guard every line is scrubbed of anything shaped like an email address.
+guard every line is scrubbed of anything shaped like an email address (it becomes ``[email]``,
+:func:`cardmesh_kit.scrub.scrub_emails`). Text from elsewhere in a field (a card error's
+reason, the gateway's answer) goes through :func:`cardmesh_kit.scrub.service_text` first.
 """
 
 from __future__ import annotations
@@ -13,23 +15,18 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
 from datetime import UTC, datetime
 
 from opentelemetry import trace
 
+from .scrub import scrub_emails
+
 LOG_FORMAT_ENV = "CARDMESH_LOG_FORMAT"
 LOG_LEVEL_ENV = "CARDMESH_LOG_LEVEL"
 
-_EMAIL = re.compile(r"[^\s@\"'<>(),;:]+@[^\s@\"'<>(),;:]+\.[A-Za-z]{2,}")
 #: Attributes every ``LogRecord`` has; anything else was passed in ``extra=``.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
-
-
-def redact(text: str) -> str:
-    """``text`` with every email-shaped substring replaced by ``<redacted>``."""
-    return _EMAIL.sub("<redacted>", text)
 
 
 def _fields(record: logging.LogRecord) -> dict[str, object]:
@@ -54,7 +51,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: timestamp, level, target, message, the ``extra`` fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(json.dumps(_fields(record), default=str, ensure_ascii=False))
+        return scrub_emails(json.dumps(_fields(record), default=str, ensure_ascii=False))
 
 
 class TextFormatter(logging.Formatter):
@@ -65,7 +62,7 @@ class TextFormatter(logging.Formatter):
         head = f"{fields.pop('timestamp')} {fields.pop('level'):>5} {fields.pop('target')}: "
         head += str(fields.pop("message"))
         rest = " ".join(f"{name}={json.dumps(value, default=str)}" for name, value in fields.items())
-        return redact(f"{head} {rest}".rstrip())
+        return scrub_emails(f"{head} {rest}".rstrip())
 
 
 def setup_logging() -> None:

@@ -19,29 +19,35 @@ from .context import MissingCustomerError, context_from_request
 from .metrics import ServiceMetrics
 from .provider import CardProvider
 from .rules.validate import validate_components
+from .scrub import service_text
 from .trace import get_cards_span
 
 log = logging.getLogger("cardmesh_kit")
 
 
+def _error(key: str, reason: str) -> pb.CardResult:
+    """A card error. The reason is the provider's text: sent (and logged) scrubbed."""
+    return pb.CardResult(key=key, error=pb.CardError(reason=service_text(reason)))
+
+
 def card_to_result(key: str, card: object) -> pb.CardResult:
     """The ``CardResult`` of ``card``. A card that breaks Plain's rules (checked against the
-    catalogue) becomes a card error naming each JSON path and rule, so it never leaves."""
+    catalogue) becomes a card error naming each JSON path and rule, so it never leaves. Every
+    error reason is scrubbed (:func:`cardmesh_kit.scrub.service_text`)."""
     if not isinstance(card, Card):
-        return pb.CardResult(key=key, error=pb.CardError(
-            reason=f"the provider answered a {type(card).__name__}, not a Card"))
+        return _error(key, f"the provider answered a {type(card).__name__}, not a Card")
     if card.kind == "no_data":
         return pb.CardResult(key=key, no_data=pb.NoData())
     if card.kind == "error":
-        return pb.CardResult(key=key, error=pb.CardError(reason=card.error_reason or ""))
+        return _error(key, card.error_reason or "")
     report = validate_components(card.to_plain())
     if not report.ok:
         found = "; ".join(f"{issue.path}: {issue.rule}" for issue in report.violations)
-        return pb.CardResult(key=key, error=pb.CardError(reason=f"the card breaks Plain's rules: {found}"))
+        return _error(key, f"the card breaks Plain's rules: {found}")
     try:
         components = to_proto(card.components)
     except CardError as error:
-        return pb.CardResult(key=key, error=pb.CardError(reason=f"the card cannot be encoded: {error}"))
+        return _error(key, f"the card cannot be encoded: {error}")
     result = pb.CardResult(key=key, components=pb.CardComponents(components=components))
     if card.ttl is not None:
         result.time_to_live_seconds = _whole_seconds(card.ttl)
