@@ -22,8 +22,10 @@
 #
 # http-bridge serves cards from an existing Plain-protocol endpoint, so dev.sh also starts the
 # example one (http-bridge-example-endpoint) and points the bridge at it, as
-# docker-compose.yml does. The admin listener needs a token: CARDMESH_ADMIN_TOKEN, or one made
-# up for this run and printed. The signed curl asks for every card key the gateway learned.
+# docker-compose.yml does. The admin listener has two tokens: CARDMESH_OPERATOR_TOKEN (the
+# preview page, and the key list below) and CARDMESH_SERVICE_TOKEN (card services may only
+# invalidate with it); each one not given is made up for this run, and both are printed. The
+# signed curl asks for every card key the gateway learned.
 #
 # A process that exits while starting (or later) stops everything: dev.sh names it, prints the
 # end of its log and exits non-zero. "cardmesh is up" is printed only after the gateway this
@@ -199,7 +201,12 @@ export NO_COLOR=1
 
 check_ports   # again: the build took a while
 echo "==> logs: $logs"
-admin_token=${CARDMESH_ADMIN_TOKEN:-dev-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+[[ -z ${CARDMESH_ADMIN_TOKEN:-} ]] \
+    || die "CARDMESH_ADMIN_TOKEN is retired: set CARDMESH_OPERATOR_TOKEN (preview) and CARDMESH_SERVICE_TOKEN (card services) instead, or neither"
+# 32 random bytes in hex: the gateway takes tokens of at least 32 characters.
+random_token() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
+operator_token=${CARDMESH_OPERATOR_TOKEN:-$(random_token)}
+service_token=${CARDMESH_SERVICE_TOKEN:-$(random_token)}
 bridge_secret=dev-bridge-secret-do-not-use-in-production
 if [[ -n $bridge_endpoint_port ]]; then
     CARDMESH_EXAMPLE_ENDPOINT_LISTEN=127.0.0.1:$bridge_endpoint_port \
@@ -232,7 +239,8 @@ done
 
 CARDMESH_LISTEN=127.0.0.1:$port \
 CARDMESH_ADMIN_LISTEN=127.0.0.1:$admin_port \
-CARDMESH_ADMIN_TOKEN=$admin_token \
+CARDMESH_OPERATOR_TOKEN=$operator_token \
+CARDMESH_SERVICE_TOKEN=$service_token \
 CARDMESH_SIGNING_SECRETS=$secret \
 CARDMESH_SERVICES=$(IFS=,; echo "${endpoints[*]}") \
     "$bin/cardmesh-gateway" >"$logs/gateway.log" 2>&1 &
@@ -279,7 +287,7 @@ while :; do
 done
 
 # Every key the gateway learned, in its order (the preview page's list).
-discovered=$(curl -fsS -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$admin_port/admin/preview/keys") \
+discovered=$(curl -fsS -H "Authorization: Bearer $operator_token" "http://127.0.0.1:$admin_port/admin/preview/keys") \
     || die "the admin listener did not list the card keys (GET /admin/preview/keys)"
 keys=$(grep -o '"key":"[^"]*"' <<<"$discovered" | sed 's/^"key"://' | paste -sd, -)
 [[ -n $keys ]] || die "the gateway learned no card key: $discovered"
@@ -288,7 +296,8 @@ echo
 echo "==> cardmesh is up: gateway http://127.0.0.1:$port (pid $gateway_pid), secret: $secret"
 echo "==> cards: ${keys//\"/}"
 echo "==> metrics: http://127.0.0.1:$admin_port/metrics"
-echo "==> preview: http://127.0.0.1:$admin_port/preview (admin token: $admin_token)"
+echo "==> preview: http://127.0.0.1:$admin_port/preview (operator token: $operator_token)"
+echo "==> service token (a card service's CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN; invalidation only): $service_token"
 echo "==> try it (signed request for the demo customer):"
 echo
 printf '%s' "$body" | "$bin/cardmesh-gateway" sign --secret "$secret" --curl "http://127.0.0.1:$port/"

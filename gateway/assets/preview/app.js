@@ -1,20 +1,22 @@
 // The preview page: the form, the two tabs and the calls to the admin listener's JSON
-// endpoints. The admin token lives in this module's memory only (never in storage, cookies
-// or the URL); every JSON endpoint needs it as `Authorization: Bearer <token>`.
+// endpoints. The operator token lives in this module's memory only (never in storage,
+// cookies or the URL); every JSON endpoint needs it as `Authorization: Bearer <token>`,
+// "Invalidate this customer" included (POST /admin/invalidate takes it as well as the card
+// services' token).
 
 import { el } from './render.js';
 import { rawJson, resultItem, sidebarCard } from './cards.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** The admin token, as typed into the page. */
-let adminToken = '';
+/** The operator token, as typed into the page. */
+let operatorToken = '';
 /** The discovered keys, as last listed: `[{key, title, service}]`. */
 let discovered = [];
 
 /** Calls a JSON endpoint of the admin listener; resolves to `{status, body}`. */
 async function call(method, path, payload, raw = false) {
-  const headers = { Authorization: `Bearer ${adminToken}` };
+  const headers = { Authorization: `Bearer ${operatorToken}` };
   let body;
   if (payload !== undefined) {
     headers['Content-Type'] = raw ? 'text/plain' : 'application/json';
@@ -41,8 +43,9 @@ function say(target, text, state = 'done') {
 
 /** The error message of a failed call, for the status line. */
 function failure(result) {
-  if (result.status === 401) return 'The admin token is missing or wrong: enter it at the top right.';
-  if (result.status === 404 && result.body?.error?.code === 'not_found') return 'The admin endpoints are off: the gateway has no admin token configured.';
+  if (result.status === 401) return 'The operator token is missing or wrong: enter it at the top right.';
+  if (result.status === 403) return 'That is the card services\' token, which only invalidates: enter the operator token.';
+  if (result.status === 404 && result.body?.error?.code === 'not_found') return 'The preview is off: the gateway has no operator token configured (CARDMESH_OPERATOR_TOKEN).';
   const message = result.body?.error?.message || `HTTP ${result.status}`;
   return `${result.body?.error?.code || 'error'}: ${message}`;
 }
@@ -187,8 +190,8 @@ function selectTab(name) {
 }
 
 function wire() {
-  $('admin-token').addEventListener('change', (e) => {
-    adminToken = /** @type {HTMLInputElement} */ (e.target).value.trim();
+  $('operator-token').addEventListener('change', (e) => {
+    operatorToken = /** @type {HTMLInputElement} */ (e.target).value.trim();
     listKeys();
   });
   $('tab-customer').addEventListener('click', () => selectTab('customer'));

@@ -2,11 +2,11 @@
 
 import assert from 'node:assert/strict';
 
-import { ADMIN_TOKEN } from './stack.js';
+import { OPERATOR_TOKEN } from './stack.js';
 
 /**
  * Opens `${adminUrl}/preview`, records every dialog, page error and console error, types the
- * admin token and waits until the discovered keys are listed.
+ * operator token and waits until the discovered keys are listed.
  * @param {import('playwright-core').BrowserContext} context
  * @param {string} adminUrl
  */
@@ -22,8 +22,8 @@ export async function openPreview(context, adminUrl) {
   page.on('pageerror', (error) => seen.errors.push(error.message));
   await page.goto(`${adminUrl}/preview`);
   await page.waitForSelector('body[data-ready="true"]');
-  await page.fill('#admin-token', ADMIN_TOKEN);
-  await page.press('#admin-token', 'Tab');
+  await page.fill('#operator-token', OPERATOR_TOKEN);
+  await page.press('#operator-token', 'Tab');
   await page.waitForSelector('#card-keys input[name="cardKey"]');
   return { page, seen };
 }

@@ -3,7 +3,9 @@
 // them again. Binaries come from target/debug unless CARDMESH_GATEWAY_BIN /
 // CARDMESH_SERVICE_BIN_DIR say otherwise.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -12,8 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const ADMIN_TOKEN = 'browser-test-admin-token';
+/** The operator token: the preview page and its JSON endpoints. */
+export const OPERATOR_TOKEN = 'browser-test-operator-token-0123456789abcdef';
+/** The card services' token: POST /admin/invalidate only. */
+export const SERVICE_TOKEN = 'browser-test-service-token-0123456789abcdef';
 const SIGNING_SECRET = 'browser-test-signing-secret';
+/** The workspace the preview page names by default (its form's `workspaceId`). */
+const WORKSPACE = 'w_demo';
 
 /** The gateway binary (default: target/debug/cardmesh-gateway). */
 const GATEWAY_BIN = resolve(REPO_ROOT, process.env.CARDMESH_GATEWAY_BIN || 'target/debug/cardmesh-gateway');
@@ -107,7 +114,8 @@ export async function startStack({ fixtures = {} } = {}) {
   const gateway = new Proc('cardmesh-gateway', GATEWAY_BIN, {
     CARDMESH_LISTEN: `127.0.0.1:${plainPort}`,
     CARDMESH_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
-    CARDMESH_ADMIN_TOKEN: ADMIN_TOKEN,
+    CARDMESH_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    CARDMESH_SERVICE_TOKEN: SERVICE_TOKEN,
     CARDMESH_SIGNING_SECRETS: SIGNING_SECRET,
     CARDMESH_SERVICES: endpoints.join(','),
     RUST_LOG: 'info',
@@ -130,6 +138,29 @@ export async function startStack({ fixtures = {} } = {}) {
     adminUrl,
     services,
     gateway,
+    /** The name the gateway knows service `name` by: its configured endpoint's host:port. */
+    serviceName: (name) => `127.0.0.1:${services[name].port}`,
+    /**
+     * Asks for `keys` of the demo customer as Plain does (signed, from the page's default
+     * workspace), so that the answer's cards are cached: the preview never stores a card.
+     * @param {string[]} keys
+     */
+    async plainRequest(keys) {
+      const body = JSON.stringify({
+        cardKeys: keys,
+        customer: { id: 'c_demo', email: 'ada@example.com', externalId: 'cus_demo_1' },
+        thread: null,
+      });
+      const signature = createHmac('sha256', SIGNING_SECRET).update(body).digest('hex');
+      const response = await fetch(`${plainUrl}/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Plain-Workspace-Id': WORKSPACE, 'Plain-Request-Signature': signature },
+        body,
+      });
+      const text = await response.text();
+      assert.equal(response.status, 200, text);
+      return JSON.parse(text);
+    },
     async stop() {
       await Promise.all([gateway.stop(), ...Object.values(services).map((s) => s.proc.stop())]);
     },

@@ -1,6 +1,7 @@
 // The preview page against the real gateway and example services: cus_demo_1's cards drawn
 // as Plain draws them, where each came from (fresh, cache hit, stale copy, unknown key, no
-// data), Reload, Invalidate, presets, and a screenshot for the README.
+// data), Reload, Invalidate, presets, and a screenshot for the README. The preview reads the
+// cache Plain's answers come from but never writes it: cards are cached by Plain's requests.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { after, before, test } from 'node:test';
 
 import { launch } from '../support/browser.js';
 import { loadCards, openPreview, settle, shownCards } from '../support/page.js';
-import { ADMIN_TOKEN, REPO_ROOT, startStack } from '../support/stack.js';
+import { OPERATOR_TOKEN, REPO_ROOT, SERVICE_TOKEN, startStack } from '../support/stack.js';
 
 const SCREENSHOT = join(REPO_ROOT, 'target/browser/preview.png');
 const DEMO_KEYS = ['latest-invoice', 'subscription-status', 'usage', 'customer-details'];
@@ -31,7 +32,7 @@ after(async () => {
   await stack?.stop();
 });
 
-test('the page and its JSON endpoints are on the admin listener only, the JSON ones behind the admin token', async () => {
+test('the page and its JSON endpoints are on the admin listener only, the JSON ones behind the operator token', async () => {
   assert.equal((await fetch(`${stack.plainUrl}/preview`)).status, 404);
   assert.equal((await fetch(`${stack.plainUrl}/admin/preview`, { method: 'POST', body: '{}' })).status, 404);
   const pageResponse = await fetch(`${stack.adminUrl}/preview`);
@@ -42,7 +43,10 @@ test('the page and its JSON endpoints are on the admin listener only, the JSON o
   const noToken = await fetch(`${stack.adminUrl}/admin/preview/keys`);
   assert.equal(noToken.status, 401);
   assert.equal((await noToken.json()).error.code, 'invalid_admin_token');
-  const withToken = await fetch(`${stack.adminUrl}/admin/preview/keys`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const serviceToken = await fetch(`${stack.adminUrl}/admin/preview/keys`, { headers: { Authorization: `Bearer ${SERVICE_TOKEN}` } });
+  assert.equal(serviceToken.status, 403, 'the card services\' token only invalidates');
+  assert.equal((await serviceToken.json()).error.code, 'operator_token_required');
+  const withToken = await fetch(`${stack.adminUrl}/admin/preview/keys`, { headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` } });
   assert.equal(withToken.status, 200);
 });
 
@@ -50,11 +54,13 @@ test('the discovered keys are listed with their owning service, all selected', a
   const keys = await page.$$eval('#card-keys label', (labels) =>
     labels.map((l) => [l.querySelector('input')?.value, l.querySelector('.service')?.textContent, l.querySelector('input')?.checked]),
   );
+  // Services are named by their configured endpoints (all on 127.0.0.1 here, so host:port).
+  const [billing, usage, accounts] = ['billing', 'usage', 'accounts'].map(stack.serviceName);
   assert.deepEqual(keys, [
-    ['latest-invoice', 'billing', true],
-    ['subscription-status', 'billing', true],
-    ['usage', 'usage', true],
-    ['customer-details', 'accounts', true],
+    ['latest-invoice', billing, true],
+    ['subscription-status', billing, true],
+    ['usage', usage, true],
+    ['customer-details', accounts, true],
   ]);
 });
 
@@ -67,9 +73,9 @@ test("cus_demo_1's cards are drawn as Plain draws them, fresh from their service
     assert.match(cards[key].details['call latency'], /^\d+\.\d ms$/);
     assert.match(cards[key].details.size, /^[\d,]+ B of 32,768 B$/);
   }
-  assert.equal(cards['latest-invoice'].details.service, 'billing');
-  assert.equal(cards.usage.details.service, 'usage');
-  assert.equal(cards['customer-details'].details.service, 'accounts');
+  assert.equal(cards['latest-invoice'].details.service, stack.serviceName('billing'));
+  assert.equal(cards.usage.details.service, stack.serviceName('usage'));
+  assert.equal(cards['customer-details'].details.service, stack.serviceName('accounts'));
 
   const card = (key) => page.locator(`#result .sidebar-card[data-key="${key}"]`);
   const badge = async (key, label) => (await card(key).locator('.c-badge', { hasText: label }).getAttribute('class')) || '';
@@ -133,7 +139,10 @@ test("cus_demo_1's cards are drawn as Plain draws them, fresh from their service
   assert.deepEqual(seen, { dialogs: [], errors: [] });
 });
 
-test('loaded again, every card is a cache hit', async () => {
+test('loaded again, the cards are drawn again (the preview stores nothing); once Plain asked, every card is a cache hit', async () => {
+  await loadCards(page);
+  for (const [key, card] of Object.entries(await shownCards(page))) assert.equal(card.source, 'fresh', key);
+  await stack.plainRequest(DEMO_KEYS);
   await loadCards(page);
   const cards = await shownCards(page);
   for (const key of DEMO_KEYS) {
@@ -142,9 +151,10 @@ test('loaded again, every card is a cache hit', async () => {
   }
 });
 
-test('Reload bypasses the cache; Invalidate drops the customer so the next load draws again', async () => {
+test('Reload bypasses the cache without writing it; Invalidate (operator token) drops the customer', async () => {
   await loadCards(page, '#reload');
   for (const [key, card] of Object.entries(await shownCards(page))) assert.equal(card.source, 'fresh', key);
+  // What Plain's request cached is still there: the reload replaced nothing.
   await loadCards(page);
   for (const [key, card] of Object.entries(await shownCards(page))) assert.equal(card.source, 'cache hit', key);
   await settle(page, '#status', () => page.click('#invalidate'));
@@ -190,7 +200,8 @@ test('presets: without email and external id the services find nobody (no data);
 });
 
 test('with billing stopped, its cards are served as stale copies; a screenshot is saved', async () => {
-  await loadCards(page);
+  // Plain's request caches the cards whose last good copies stand in below.
+  await stack.plainRequest(DEMO_KEYS);
   await stack.services.billing.proc.stop();
   await loadCards(page, '#reload');
   const cards = await shownCards(page);
