@@ -3,9 +3,13 @@
 //! cards and, with its Plain API key, makes Plain reload them.
 //!
 //! The call goes to `POST /admin/invalidate` on the gateway's admin listener, with the
-//! gateway's admin token. It is configured by:
+//! gateway's service token. It is configured by:
 //! - `CARDMESH_SERVICE_GATEWAY_ADMIN_URL`: the admin listener, e.g. `http://gateway:9090`;
-//! - `CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN`: the gateway's `CARDMESH_ADMIN_TOKEN`.
+//! - `CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN`: the gateway's service token
+//!   (`CARDMESH_SERVICE_TOKEN`), which opens `POST /admin/invalidate` and nothing else.
+//!
+//! A failure is logged with the gateway's answer scrubbed
+//! ([`cardmesh_telemetry::scrub::service_text`]).
 //!
 //! Each attempt has a timeout (default 15 s: the gateway answers once Plain has answered its
 //! reloads, each bounded by `plain_api.timeout`); network errors, timeouts, `429` and `5xx` are
@@ -18,7 +22,7 @@ use serde_json::{json, Value};
 
 /// Environment variable with the gateway's admin listener URL.
 pub const GATEWAY_ADMIN_URL_ENV: &str = "CARDMESH_SERVICE_GATEWAY_ADMIN_URL";
-/// Environment variable with the gateway's admin token.
+/// Environment variable with the gateway's service token (`CARDMESH_SERVICE_TOKEN`).
 pub const GATEWAY_ADMIN_TOKEN_ENV: &str = "CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN";
 
 /// The customer whose data changed, as the service knows them.

@@ -73,8 +73,8 @@ impl Invalidate {
 }
 
 /// `{"invalidated":{"customerId":…,"cardKeys":[…] | "all"},"reloads":[…]}` (the Plain
-/// reloads, [`crate::plain_api`]), or the error envelope: 404 `not_found` (no admin token
-/// configured), 401 `invalid_admin_token`, 400 `invalid_body`, 400 `invalid_field` (a field
+/// reloads, [`crate::plain_api`]), or the error envelope: 404 `not_found` (neither admin
+/// token configured), 401 `invalid_admin_token`, 400 `invalid_body`, 400 `invalid_field` (a field
 /// over its cap, named in `field`), 409 `cache_disabled`, 503 `cache_unavailable`; for an
 /// `externalId`, 400 `external_id_needs_plain_api`, 404 `unknown_customer`, 502
 /// `plain_unavailable`.
