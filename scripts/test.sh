@@ -192,11 +192,14 @@ await() {
 # --- the steps, in order: set-up first, then the suites (add a suite as one line here) -------
 background system  "install Docker, docker-compose, debootstrap, redis-server, wrk, Chromium; start dockerd; base images (debootstrap, no registry needed)" system
 background packages "npm ci for every package-lock.json; the Python environment (kits/python/venv.sh)" packages
+background kube-tools "kubernetes-validate and checkov (deploy/kubernetes/requirements.lock) into target/kubernetes-tools" scripts/check-kubernetes.sh --install
 step toolchain   "cargo and rustc versions; rustfmt and clippy"     toolchain
 [[ $list == 1 ]] || use_clippy
 step build       "cargo fmt --check; one compile of the workspace (all targets, $FEATURES) with clippy -D warnings" build
 [[ $list == 1 ]] || { await system; await packages; }
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
+[[ $list == 1 ]] || await kube-tools
+step kubernetes  "the Kubernetes manifests, offline: kubectl kustomize, kubernetes-validate, checkov" scripts/check-kubernetes.sh
 step images      "the project's images from the debug binaries (scripts/build-images.sh), labelled with their sources" scripts/build-images.sh
 step cargo-test  "cargo test --workspace --features $FEATURES"  cargo test --locked --workspace --features "$FEATURES"
 step fuzz        "fuzz smoke run (scripts/fuzz-smoke.sh, 60 s)"     scripts/fuzz-smoke.sh

@@ -5,6 +5,8 @@ pub mod bridge;
 pub mod capture;
 pub mod card_endpoint;
 pub mod containers;
+pub mod kubernetes;
+pub mod network_policy;
 pub mod otlp;
 pub mod own_process;
 pub mod pki;

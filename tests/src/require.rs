@@ -1,7 +1,7 @@
 //! What the feature-gated suites need besides cargo, checked before a test starts anything.
 //!
 //! `cargo test --workspace` needs nothing but a Rust toolchain: the suites that need more are
-//! behind cargo features (`redis`, `docker`, `node`, `python`, and `external` for all of them, on
+//! behind cargo features (`redis`, `docker`, `node`, `python`, `kubernetes`, and `external` for all of them, on
 //! this crate; `node` on cardmesh-cli). With a feature on and its part missing, these checks fail the test at once
 //! with a message naming the part, the command that provides it, and the feature to leave
 //! out instead.
@@ -20,6 +20,16 @@ pub fn redis_server() -> PathBuf {
              or run without --features redis"
         )
     })
+}
+
+/// `kubectl` on `PATH` (feature `kubernetes`): `kubectl kustomize` renders the manifests
+/// offline, without a cluster.
+pub fn kubectl() {
+    assert!(
+        on_path("kubectl").is_some(),
+        "kubectl is not on PATH: install it, 1.27 or later (https://kubernetes.io/docs/tasks/tools/; it has \
+         kustomize built in and needs no cluster here), or run without --features kubernetes"
+    );
 }
 
 /// `node` and `npm` on `PATH` (feature `node` of cardmesh-cli).

@@ -130,7 +130,7 @@ pub struct File {
 }
 
 /// The templates, embedded at build time: (path in the new crate, template).
-const SERVICE_TEMPLATES: [(&str, &str); 5] = [
+const SERVICE_TEMPLATES: [(&str, &str); 8] = [
     (
         "Cargo.toml",
         include_str!("../templates/service/Cargo.toml.tmpl"),
@@ -151,7 +151,19 @@ const SERVICE_TEMPLATES: [(&str, &str); 5] = [
         "compose.snippet.yml",
         include_str!("../templates/service/compose.snippet.yml.tmpl"),
     ),
+    (
+        "kubernetes/deployment.yaml",
+        include_str!("../templates/service/kubernetes/deployment.yaml.tmpl"),
+    ),
+    ("kubernetes/service.yaml", KUBERNETES_SERVICE),
+    ("kubernetes/kustomization.yaml", KUBERNETES_KUSTOMIZATION),
 ];
+/// The Kubernetes Service of a card service, the same for every language (`{{name}}`).
+pub(crate) const KUBERNETES_SERVICE: &str =
+    include_str!("../templates/kubernetes/service.yaml.tmpl");
+/// The kustomization listing a card service's two manifests (`{{name}}`).
+pub(crate) const KUBERNETES_KUSTOMIZATION: &str =
+    include_str!("../templates/kubernetes/kustomization.yaml.tmpl");
 const CARD_CONST: &str = include_str!("../templates/card/const.rs.tmpl");
 const CARD_SPEC: &str = include_str!("../templates/card/spec.rs.tmpl");
 const CARD_ARM: &str = include_str!("../templates/card/arm.rs.tmpl");
@@ -354,6 +366,7 @@ pub fn next_steps(spec: &ServiceSpec, created: &Created, snippet: &str) -> Strin
         .filter(|line| !line.starts_with('#'))
         .map(|line| format!("{line}\n"))
         .collect();
+    let kubernetes = kubernetes_step(5, name, &dir, &crate_name);
     format!(
         "Created {dir}/ (crate {crate_name}, cards: {cards}):
 {files}{member}
@@ -382,12 +395,30 @@ Next steps:
 
    Without a registry, build its image from host binaries first:
      scripts/build-images.sh {crate_name}
+
+{kubernetes}"
+    )
+}
+
+/// The step that puts a new service on Kubernetes (its manifests are in
+/// `<dir>/kubernetes/`); every language's next steps end with it.
+pub(crate) fn kubernetes_step(step: u32, name: &str, dir: &str, image: &str) -> String {
+    format!(
+        "{step}. Deploy it on Kubernetes (docs/kubernetes.md). Its Deployment and Service are in
+   {dir}/kubernetes/. Add the folder to `resources:` in deploy/kubernetes/base/kustomization.yaml:
+     - ../../../{dir}/kubernetes
+   append it to CARDMESH_SERVICES in deploy/kubernetes/base/gateway/deployment.yaml:
+     value: http://billing:50051,...,http://{name}:50051
+   give the overlay its image (`images:` in deploy/kubernetes/overlays/production):
+     - name: cardmesh/{image}
+       newName: registry.example.com/cardmesh/{image}
+   and check the result: scripts/check-kubernetes.sh
 "
     )
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn spec(cards: &[&str]) -> ServiceSpec {
@@ -427,7 +458,10 @@ mod tests {
                 "src/lib.rs",
                 "src/main.rs",
                 "tests/grpc.rs",
-                "compose.snippet.yml"
+                "compose.snippet.yml",
+                "kubernetes/deployment.yaml",
+                "kubernetes/service.yaml",
+                "kubernetes/kustomization.yaml"
             ]
         );
         for file in &files {
@@ -531,6 +565,60 @@ mod tests {
         );
         assert!(snippet.contains("cardmesh-healthcheck"), "{snippet}");
         assert!(snippet.contains("http://order-history:50051"), "{snippet}");
+
+        assert_kubernetes_manifests(
+            files.iter().map(|f| (f.path, f.text.as_str())),
+            "order-history",
+            "order-history-service",
+        );
+        assert!(file(&files, "kubernetes/deployment.yaml").contains("- name: RUST_LOG"));
+    }
+
+    /// The Deployment, Service and kustomization every language's scaffold writes: named
+    /// for the service, its image, the hardening and probes of the example services.
+    pub(crate) fn assert_kubernetes_manifests<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+        name: &str,
+        image: &str,
+    ) {
+        let files: HashMap<&str, &str> = files.into_iter().collect();
+        let file = |path: &str| files.get(path).copied().unwrap_or_default();
+        let deployment = file("kubernetes/deployment.yaml");
+        for line in [
+            "kind: Deployment".to_owned(),
+            format!("  name: {name}\n"),
+            format!("      app.kubernetes.io/name: {name}\n"),
+            format!("        - name: {name}\n          image: cardmesh/{image}:local\n"),
+            "              value: 0.0.0.0:50051".to_owned(),
+            "runAsNonRoot: true".to_owned(),
+            "runAsUser: 10001".to_owned(),
+            "readOnlyRootFilesystem: true".to_owned(),
+            "allowPrivilegeEscalation: false".to_owned(),
+            "drop: [ALL]".to_owned(),
+            "type: RuntimeDefault".to_owned(),
+            "automountServiceAccountToken: false".to_owned(),
+            "grpc:\n              port: 50051".to_owned(),
+        ] {
+            assert!(
+                deployment.contains(&line),
+                "{line:?} missing:\n{deployment}"
+            );
+        }
+        let service = file("kubernetes/service.yaml");
+        assert!(
+            service.contains(&format!("kind: Service\nmetadata:\n  name: {name}\n")),
+            "{service}"
+        );
+        assert!(service.contains("port: 50051"), "{service}");
+        let kustomization = file("kubernetes/kustomization.yaml");
+        assert!(
+            kustomization.contains("  - deployment.yaml\n  - service.yaml\n"),
+            "{kustomization}"
+        );
+        assert!(
+            kustomization.contains(&format!("../../../services/{name}/kubernetes")),
+            "{kustomization}"
+        );
     }
 
     #[test]
@@ -563,6 +651,9 @@ mod tests {
             "src/main.rs",
             "tests/grpc.rs",
             "compose.snippet.yml",
+            "kubernetes/deployment.yaml",
+            "kubernetes/service.yaml",
+            "kubernetes/kustomization.yaml",
         ] {
             assert!(created.dir.join(path).is_file(), "{path}");
         }
@@ -586,6 +677,18 @@ mod tests {
         assert!(steps.contains("condition: service_healthy"), "{steps}");
         assert!(
             steps.contains("scripts/build-images.sh order-history-service"),
+            "{steps}"
+        );
+        assert!(
+            steps.contains("     - ../../../services/order-history/kubernetes\n"),
+            "{steps}"
+        );
+        assert!(
+            steps.contains("http://billing:50051,...,http://order-history:50051"),
+            "{steps}"
+        );
+        assert!(
+            steps.contains("newName: registry.example.com/cardmesh/order-history-service"),
             "{steps}"
         );
         assert!(

@@ -85,6 +85,9 @@ fn a_typescript_scaffold_passes_its_own_tests_with_the_printed_command() {
         "src/main.ts",
         "test/grpc.test.ts",
         "compose.snippet.yml",
+        "kubernetes/deployment.yaml",
+        "kubernetes/service.yaml",
+        "kubernetes/kustomization.yaml",
     ] {
         assert!(dir.join(file).is_file(), "the scaffold wrote {file}");
     }

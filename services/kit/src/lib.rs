@@ -48,6 +48,7 @@ pub use time;
 pub mod build;
 mod card;
 mod context;
+mod env;
 mod fixture;
 mod index;
 mod invalidate;
@@ -61,6 +62,7 @@ mod trace;
 
 pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
+pub use env::ENV_VARS;
 pub use fixture::{ensure_filled, fixture_from_env, load_fixture, FixtureRecord, FIXTURES_ENV};
 pub use index::CustomerIndex;
 pub use invalidate::{

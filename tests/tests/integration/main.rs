@@ -5,7 +5,8 @@
 //! The shared harness is the `cardmesh-tests` library (`tests/src/`). Suites that need more
 //! than cargo are compiled in by features of this crate: `redis` (a `redis-server` binary),
 //! `docker` (a Docker daemon and the project's images), `node` and `python` (the
-//! README's run command, whose services include TypeScript and Python ones), `external` (all).
+//! README's run command, whose services include TypeScript and Python ones), `kubernetes`
+//! (kubectl, to render the Kubernetes manifests), `external` (all).
 
 mod access;
 mod bridge;
@@ -25,6 +26,8 @@ mod first_run;
 mod freshness;
 mod gateway;
 mod images;
+#[cfg(feature = "kubernetes")]
+mod kubernetes;
 mod logs;
 mod metrics;
 mod plain_reload;

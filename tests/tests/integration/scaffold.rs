@@ -54,10 +54,23 @@ fn a_scaffolded_service_builds_passes_its_tests_and_serves_its_card_through_the_
     eprintln!("scaffold: {:.1?}", started.elapsed());
     assert!(scaffold.contains(&format!("cargo test -p {CRATE}")), "{scaffold}");
     assert!(scaffold.contains(&format!("http://{NAME}:50051")), "{scaffold}");
+    assert!(scaffold.contains(&format!("- ../../../services/{NAME}/kubernetes")), "{scaffold}");
     let service_dir = scratch.path.join("services").join(NAME);
-    for file in ["Cargo.toml", "src/lib.rs", "src/main.rs", "tests/grpc.rs", "compose.snippet.yml"] {
+    for file in [
+        "Cargo.toml",
+        "src/lib.rs",
+        "src/main.rs",
+        "tests/grpc.rs",
+        "compose.snippet.yml",
+        "kubernetes/deployment.yaml",
+        "kubernetes/service.yaml",
+        "kubernetes/kustomization.yaml",
+    ] {
         assert!(service_dir.join(file).is_file(), "the scaffold wrote {file}");
     }
+    let deployment = std::fs::read_to_string(service_dir.join("kubernetes/deployment.yaml")).expect("deployment");
+    assert!(deployment.contains(&format!("image: cardmesh/{CRATE}:local")), "{deployment}");
+    assert!(!deployment.contains("{{"), "rendered without placeholders: {deployment}");
     let manifest = std::fs::read_to_string(scratch.path.join("Cargo.toml")).expect("scratch manifest");
     assert!(manifest.contains(&format!("members = [\"services/{NAME}\"]")), "{manifest}");
 

@@ -12,7 +12,7 @@ use crate::template::render;
 
 /// The templates: (path in the new service, with `{{package}}` for the package folder;
 /// template).
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 10] = [
     (
         "pyproject.toml",
         include_str!("../../templates/python/pyproject.toml.tmpl"),
@@ -40,6 +40,15 @@ const TEMPLATES: [(&str, &str); 7] = [
     (
         "compose.snippet.yml",
         include_str!("../../templates/python/compose.snippet.yml.tmpl"),
+    ),
+    (
+        "kubernetes/deployment.yaml",
+        include_str!("../../templates/python/kubernetes/deployment.yaml.tmpl"),
+    ),
+    ("kubernetes/service.yaml", super::KUBERNETES_SERVICE),
+    (
+        "kubernetes/kustomization.yaml",
+        super::KUBERNETES_KUSTOMIZATION,
     ),
 ];
 const CARD_CONST: &str = include_str!("../../templates/python/card/const.py.tmpl");
@@ -197,6 +206,7 @@ pub fn next_steps(spec: &ServiceSpec, created: &PythonCreated, snippet: &str) ->
         .filter(|line| !line.starts_with('#'))
         .map(|line| format!("{line}\n"))
         .collect();
+    let kubernetes = super::kubernetes_step(5, name, &dir, &format!("{name}-service"));
     format!(
         "Created {dir}/ (Python package {package}, cards: {cards}):
 {files}
@@ -226,7 +236,8 @@ Next steps:
 
    Build its image offline first:
      scripts/build-python-images.sh {name}
-"
+
+{kubernetes}"
     )
 }
 

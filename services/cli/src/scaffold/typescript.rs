@@ -12,7 +12,7 @@ use crate::names;
 use crate::template::render;
 
 /// The templates: (path in the new service, template).
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 10] = [
     (
         "package.json",
         include_str!("../../templates/typescript/package.json.tmpl"),
@@ -40,6 +40,15 @@ const TEMPLATES: [(&str, &str); 7] = [
     (
         "compose.snippet.yml",
         include_str!("../../templates/typescript/compose.snippet.yml.tmpl"),
+    ),
+    (
+        "kubernetes/deployment.yaml",
+        include_str!("../../templates/typescript/kubernetes/deployment.yaml.tmpl"),
+    ),
+    ("kubernetes/service.yaml", super::KUBERNETES_SERVICE),
+    (
+        "kubernetes/kustomization.yaml",
+        super::KUBERNETES_KUSTOMIZATION,
     ),
 ];
 const CARD_CONST: &str = include_str!("../../templates/typescript/card/const.ts.tmpl");
@@ -213,6 +222,7 @@ pub fn next_steps(spec: &ServiceSpec, created: &Created, snippet: &str) -> Strin
         .filter(|line| !line.starts_with('#'))
         .map(|line| format!("{line}\n"))
         .collect();
+    let kubernetes = super::kubernetes_step(5, name, &dir, &package);
     format!(
         "Created {dir}/ (TypeScript package {package}, cards: {cards}):
 {files}
@@ -242,7 +252,8 @@ Next steps:
 
    Build its image on the host (npm is not needed inside containers):
      scripts/build-node-images.sh {name}
-"
+
+{kubernetes}"
     )
 }
 

@@ -26,7 +26,10 @@ fn renders_every_file_with_names_cards_ttl_and_scope() {
             "src/cards.ts",
             "src/main.ts",
             "test/grpc.test.ts",
-            "compose.snippet.yml"
+            "compose.snippet.yml",
+            "kubernetes/deployment.yaml",
+            "kubernetes/service.yaml",
+            "kubernetes/kustomization.yaml"
         ]
     );
     let file = |path: &str| {
@@ -84,6 +87,12 @@ fn renders_every_file_with_names_cards_ttl_and_scope() {
         snippet.contains("\n  order-history:\n    image: cardmesh/order-history-service:local\n"),
         "{snippet}"
     );
+    crate::scaffold::tests::assert_kubernetes_manifests(
+        files.iter().map(|f| (f.path, f.text.as_str())),
+        "order-history",
+        "order-history-service",
+    );
+    assert!(file("kubernetes/deployment.yaml").contains("- name: CARDMESH_LOG_LEVEL"));
 }
 
 #[test]
@@ -108,4 +117,12 @@ fn next_steps_name_the_exact_commands() {
     );
     assert!(text.contains("http://order-history:50051"), "{text}");
     assert!(!text.contains("# comment"), "{text}");
+    assert!(
+        text.contains("     - ../../../services/order-history/kubernetes\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("newName: registry.example.com/cardmesh/order-history-service"),
+        "{text}"
+    );
 }

@@ -26,7 +26,10 @@ fn renders_a_python_package_without_leftover_placeholders() {
             "order_history_service/__main__.py",
             "order_history_service/cards.py",
             "tests/test_grpc.py",
-            "compose.snippet.yml"
+            "compose.snippet.yml",
+            "kubernetes/deployment.yaml",
+            "kubernetes/service.yaml",
+            "kubernetes/kustomization.yaml"
         ]
     );
     for file in &files {
@@ -53,6 +56,19 @@ fn renders_a_python_package_without_leftover_placeholders() {
     assert!(files[6]
         .text
         .contains("image: cardmesh/order-history-service:local"));
+    let file = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.text.as_str())
+            .unwrap_or_default()
+    };
+    crate::scaffold::tests::assert_kubernetes_manifests(
+        files.iter().map(|f| (f.path.as_str(), f.text.as_str())),
+        "order-history",
+        "order-history-service",
+    );
+    assert!(file("kubernetes/deployment.yaml").contains("- name: CARDMESH_LOG_LEVEL"));
 }
 
 #[test]
@@ -82,6 +98,11 @@ fn refuses_an_existing_folder_and_a_root_without_the_kit() {
     );
     assert!(
         steps.contains("scripts/run-service.sh order-history"),
+        "{steps}"
+    );
+    assert!(created.dir.join("kubernetes/deployment.yaml").is_file());
+    assert!(
+        steps.contains("     - ../../../services/order-history/kubernetes\n"),
         "{steps}"
     );
     std::fs::remove_dir_all(&root).unwrap();
