@@ -82,9 +82,14 @@ pub(super) fn validate(settings: &AdminSettings, errors: &mut Vec<String>) {
     }
 }
 
-/// `host` or `host:port` as the host (lowercase) and the port when one is given.
+/// `host` or `host:port` as the host (lowercase) and the port when one is given. A bare IPv6
+/// address (a Kubernetes pod's `status.podIP`, say) counts as that address, any port.
 pub fn parse_allowed_host(entry: &str) -> Option<(String, Option<u16>)> {
-    let authority = Authority::from_str(entry.trim()).ok()?;
+    let entry = entry.trim();
+    if let Ok(ip) = entry.parse::<std::net::Ipv6Addr>() {
+        return Some((format!("[{ip}]"), None));
+    }
+    let authority = Authority::from_str(entry).ok()?;
     if authority.as_str().contains('@') || authority.host().is_empty() {
         return None;
     }
@@ -94,6 +99,17 @@ pub fn parse_allowed_host(entry: &str) -> Option<(String, Option<u16>)> {
 #[cfg(test)]
 mod tests {
     use super::super::{Config, ConfigError, EnvOverrides};
+    use super::parse_allowed_host;
+
+    #[test]
+    fn an_allowed_host_is_a_name_or_address_with_or_without_a_port() {
+        assert_eq!(parse_allowed_host("Gateway-Admin:9090"), Some(("gateway-admin".into(), Some(9090))));
+        assert_eq!(parse_allowed_host("10.1.2.3"), Some(("10.1.2.3".into(), None)));
+        assert_eq!(parse_allowed_host("fd00::1"), Some(("[fd00::1]".into(), None)));
+        assert_eq!(parse_allowed_host("[fd00::1]:9090"), Some(("[fd00::1]".into(), Some(9090))));
+        assert_eq!(parse_allowed_host("user@gateway"), None);
+        assert_eq!(parse_allowed_host(""), None);
+    }
 
     const SERVICE: &str = "service-token-0123456789abcdef0123";
     const OPERATOR: &str = "operator-token-0123456789abcdef012";

@@ -222,7 +222,12 @@ fn unknown_variables(rendered: &Rendered, services_dir: &Path) -> (Vec<String>, 
             match container_variables(rendered, object, container) {
                 Err(problem) => problems.push(problem),
                 Ok(names) => {
-                    for name in names.into_iter().filter(|name| !reads.contains(name)) {
+                    // A variable another one's value names as `$(NAME)` is read by Kubernetes
+                    // itself, which expands it (the gateway's POD_IP in its allowed hosts).
+                    let values: Vec<&str> =
+                        container["env"].as_vec().into_iter().flatten().filter_map(|e| e["value"].as_str()).collect();
+                    let expanded = |name: &str| values.iter().any(|v| v.contains(&format!("$({name})")));
+                    for name in names.into_iter().filter(|name| !reads.contains(name) && !expanded(name)) {
                         problems.push(format!(
                             "{}: {} (container {}, image {image}) sets {name}, which {program:?} never reads; \
                              it comes from {}",
