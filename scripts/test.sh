@@ -66,7 +66,12 @@ unless_done() {
     fi
 }
 have_tools() { local c; for c in dockerd docker-compose debootstrap redis-server wrk; do command -v "$c" >/dev/null || return 1; done; docker compose version >/dev/null 2>&1; }
-have_base_images() { docker image inspect debian:bookworm-slim redis:7 cardmesh/node-base:local cardmesh/python-base:local >/dev/null 2>&1; }
+# redis:7 and the exact tag docker-compose.yml pins (scripts/build-base-images.sh adds it).
+redis_pin() { sed -n 's/^ *image: *\(redis:[0-9][^ ]*\) *$/\1/p' docker-compose.yml | head -n 1; }
+have_base_images() {
+    docker image inspect debian:bookworm-slim redis:7 "$(redis_pin | grep . || echo redis:7)" \
+        cardmesh/node-base:local cardmesh/python-base:local >/dev/null 2>&1
+}
 
 # The machine's set-up, in order: packages, the Docker daemon, the base images.
 system() {
