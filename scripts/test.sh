@@ -197,10 +197,15 @@ await() {
 # --- the steps, in order: set-up first, then the suites (add a suite as one line here) -------
 background system  "install Docker, docker-compose, debootstrap, redis-server, wrk, Chromium; start dockerd; base images (debootstrap, no registry needed)" system
 background packages "npm ci for every package-lock.json; the Python environment (kits/python/venv.sh)" packages
+# Niced: it builds in the CPU the workspace's build leaves idle (its single-crate stretches, links).
+background audit-tools "the pinned cargo-deny (cargo install, a few minutes) and pip-audit, into target/tools" \
+    nice -n 10 scripts/audit.sh --install
 step toolchain   "cargo and rustc versions; rustfmt and clippy"     toolchain
 [[ $list == 1 ]] || use_clippy
 step build       "cargo fmt --check; one compile of the workspace (all targets, $FEATURES) with clippy -D warnings" build
 [[ $list == 1 ]] || { await system; await packages; }
+[[ $list == 1 ]] || await audit-tools
+step audit       "dependency checks: cargo deny (licences, bans, sources, RustSec advisories), npm audit, pip-audit (scripts/audit.sh)" scripts/audit.sh
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
 step images      "the project's images from the debug binaries (scripts/build-images.sh), labelled with their sources" scripts/build-images.sh
 step cargo-test  "cargo test --workspace --features $FEATURES"  cargo test --locked --workspace --features "$FEATURES"
