@@ -7,11 +7,15 @@
 #                          Debian 12 minbase + Debian's python3 (3.11) and python3-venv: the
 #                          base of the Python card services' images (docker/python.Dockerfile;
 #                          the kit and its dependencies come in as wheels made on the host).
-#   redis:7 (+ redis:5.0)  minbase + Debian's redis-server 7.0, started like the official
+#   redis:7 (+ redis:5.0, redis:<exact version>)
+#                          minbase + Debian's redis-server 7.0, started like the official
 #                          image (listens on 0.0.0.0:6379, no protected mode, logs to stdout).
 #                          redis:5.0 is the default image of testcontainers-modules 0.15's
 #                          `redis::Redis`, so that module works unchanged (it waits for
 #                          "Ready to accept connections" on stdout, which 7.0 prints).
+#                          docker-compose.yml pins Redis to an exact version (redis:7.0.15):
+#                          the image gets that tag too, and only when its redis-server is
+#                          that very version.
 #   cardmesh/node-base:local
 #                          Debian 12 minbase + Debian's nodejs (18.x): the base of the
 #                          TypeScript card services' images (docker/node.Dockerfile; the kit,
@@ -248,13 +252,26 @@ build_image redis:7 "redis:5.0" "redis-server" 'mkdir -p "$ROOTFS/data"' \
     'WORKDIR /data' \
     'CMD ["redis-server","--bind","0.0.0.0","--protected-mode","no"]'
 
+# The exact version docker-compose.yml pins (`image: redis:X.Y.Z`): a tag of this image, so
+# that compose finds it locally, but never one that names another version than the image holds.
+REDIS_PIN=$(sed -n 's/^ *image: *\(redis:[0-9][^ ]*\) *$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../docker-compose.yml" | head -n 1)
+if [[ -n $REDIS_PIN ]]; then
+    redis_version=$(docker run --rm --entrypoint redis-server redis:7 --version | sed -n 's/.* v=\([0-9.]*\) .*/\1/p')
+    [[ ${REDIS_PIN#redis:} == "$redis_version" ]] \
+        || die "docker-compose.yml pins $REDIS_PIN, but Debian's redis-server in redis:7 is ${redis_version:-unknown}: pin redis:$redis_version there"
+    if ! image_exists "$REDIS_PIN" || [[ $(docker image inspect -f '{{.Id}}' "$REDIS_PIN") != $(docker image inspect -f '{{.Id}}' redis:7) ]]; then
+        docker tag redis:7 "$REDIS_PIN"
+        log "tagged redis:7 as $REDIS_PIN (redis-server $redis_version, docker-compose.yml's pin)"
+    fi
+fi
+
 build_image cardmesh/node-base:local "" "ca-certificates nodejs" "" \
     "ENV $DEFAULT_PATH" \
     'CMD ["node"]'
 
 log "images:"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}' \
-    | grep -E '^(debian:bookworm-slim|redis:|cardmesh/python-base:)' | sed 's/^/  /' || true
+    | grep -E '^(debian:bookworm-slim|redis:|cardmesh/(python|node)-base:)' | sed 's/^/  /' || true
 
 # ---------------------------------------------------------------------------------------------
 # Smoke test: redis:7 answers PING on a localhost-mapped port.

@@ -66,7 +66,12 @@ unless_done() {
     fi
 }
 have_tools() { local c; for c in dockerd docker-compose debootstrap redis-server wrk; do command -v "$c" >/dev/null || return 1; done; docker compose version >/dev/null 2>&1; }
-have_base_images() { docker image inspect debian:bookworm-slim redis:7 cardmesh/node-base:local cardmesh/python-base:local >/dev/null 2>&1; }
+# redis:7 and the exact tag docker-compose.yml pins (scripts/build-base-images.sh adds it).
+redis_pin() { sed -n 's/^ *image: *\(redis:[0-9][^ ]*\) *$/\1/p' docker-compose.yml | head -n 1; }
+have_base_images() {
+    docker image inspect debian:bookworm-slim redis:7 "$(redis_pin | grep . || echo redis:7)" \
+        cardmesh/node-base:local cardmesh/python-base:local >/dev/null 2>&1
+}
 
 # The machine's set-up, in order: packages, the Docker daemon, the base images.
 system() {
@@ -193,10 +198,15 @@ await() {
 background system  "install Docker, docker-compose, debootstrap, redis-server, wrk, Chromium; start dockerd; base images (debootstrap, no registry needed)" system
 background packages "npm ci for every package-lock.json; the Python environment (kits/python/venv.sh)" packages
 background kube-tools "kubernetes-validate and checkov (deploy/kubernetes/requirements.lock) into target/kubernetes-tools" scripts/check-kubernetes.sh --install
+# Niced: it builds in the CPU the workspace's build leaves idle (its single-crate stretches, links).
+background audit-tools "the pinned cargo-deny (cargo install, a few minutes) and pip-audit, into target/tools" \
+    nice -n 10 scripts/audit.sh --install
 step toolchain   "cargo and rustc versions; rustfmt and clippy"     toolchain
 [[ $list == 1 ]] || use_clippy
 step build       "cargo fmt --check; one compile of the workspace (all targets, $FEATURES) with clippy -D warnings" build
 [[ $list == 1 ]] || { await system; await packages; }
+[[ $list == 1 ]] || await audit-tools
+step audit       "dependency checks: cargo deny (licences, bans, sources, RustSec advisories), npm audit, pip-audit (scripts/audit.sh)" scripts/audit.sh
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
 [[ $list == 1 ]] || await kube-tools
 step kubernetes  "the Kubernetes manifests, offline: kubectl kustomize, kubernetes-validate, checkov" scripts/check-kubernetes.sh

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the Python environment (venv.sh) and runs the Python checks: ruff over the kit and
-# every Python card service, mypy over the kit, then pytest for the kit (kits/python/tests)
-# and for each Python service under services/ (a folder with a pyproject.toml), each from
-# its own folder.
+# every Python card service, mypy over the kit (both also over scripts/lib/audit_report.py,
+# the audit's report reader), then pytest for the kit (kits/python/tests) and for each Python
+# service under services/ (a folder with a pyproject.toml), each from its own folder.
 #
 # The tests start the real gateway binary: $CARDMESH_GATEWAY_BIN, by default this checkout's
 # target/debug/cardmesh-gateway, built here with cargo when it is missing.
@@ -29,6 +29,11 @@ echo "run-tests: ruff check kits/python ${services[*]/#$REPO\//}"
 
 echo "run-tests: mypy kits/python"
 (cd "$KIT" && "$VENV/bin/mypy" --no-error-summary)
+
+# scripts/audit.sh reads the npm and pip-audit reports with this script: the kit's rules too.
+echo "run-tests: ruff check and mypy --strict scripts/lib/audit_report.py"
+"$VENV/bin/ruff" check --config "$KIT/pyproject.toml" "$REPO/scripts/lib/audit_report.py"
+(cd "$KIT" && "$VENV/bin/mypy" --strict --no-error-summary "$REPO/scripts/lib/audit_report.py")
 
 echo "run-tests: pytest kits/python"
 (cd "$KIT" && "$VENV/bin/python" -m pytest -q "$@")
