@@ -32,6 +32,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_ALLOW_UNSIGNED", "allow_unsigned"),
     ("CARDMESH_SERVICES", "services"),
     ("CARDMESH_MAX_BODY_BYTES", "limits.max_body_bytes"),
+    ("CARDMESH_HEADER_READ_TIMEOUT", "server.header_read_timeout"),
+    ("CARDMESH_BODY_READ_TIMEOUT", "server.body_read_timeout"),
+    ("CARDMESH_IDLE_TIMEOUT", "server.idle_timeout"),
+    ("CARDMESH_MAX_CONNECTIONS", "server.max_connections"),
     ("CARDMESH_SERVICE_DEADLINE", "fanout.service_deadline"),
     ("CARDMESH_OVERALL_BUDGET", "fanout.overall_budget"),
     ("CARDMESH_FALLBACK_TTL_SECONDS", "fallback.ttl_seconds"),
@@ -71,6 +75,7 @@ fn kind_of(name: &str, path: &str) -> Kind {
         "allow_unsigned" | "cache.enabled" => Kind::Bool,
         "signing_secrets" | "services" => Kind::List,
         "limits.max_body_bytes" | "fallback.ttl_seconds" | "cache.memory_capacity" => Kind::Integer,
+        "server.max_connections" => Kind::Integer,
         "rate_limits.per_client_ip.requests" | "rate_limits.per_workspace.requests" => Kind::Integer,
         _ => Kind::Text,
     }

@@ -11,6 +11,7 @@ mod plain_api;
 mod policy;
 mod secret;
 mod security;
+mod server;
 mod signing;
 mod validate;
 
@@ -28,6 +29,7 @@ pub use plain_api::{PlainApiSettings, PLAIN_API_URL};
 pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
+pub use server::{ServerSettings, MAX_CONNECTIONS_LIMIT};
 pub use signing::{SignatureSettings, SigningSecrets};
 
 /// Plain gives up on a card request after 15 s; the overall budget must stay below it.
@@ -62,6 +64,9 @@ pub struct Config {
     pub services: Vec<String>,
     /// Request limits.
     pub limits: Limits,
+    /// Connection limits of both listeners: header, body and idle timeouts, and the most
+    /// open connections.
+    pub server: ServerSettings,
     /// Deadlines of the calls to card services.
     pub fanout: Fanout,
     /// Per-service call settings: `[card_services.all]` plus `[card_services.<host>]`.
@@ -90,7 +95,8 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Largest accepted request body in bytes; larger bodies get 413 (default: 65536).
+    /// Largest accepted request body in bytes; larger bodies get 413, and a `Content-Length`
+    /// over it is refused before the body is read (default: 65536).
     pub max_body_bytes: usize,
     /// Most distinct card keys in one request; Plain allows 25 per workspace (default: 25).
     pub max_card_keys: usize,
@@ -154,6 +160,7 @@ impl Default for Config {
             allow_unsigned: false,
             services: Vec::new(),
             limits: Limits::default(),
+            server: ServerSettings::default(),
             fanout: Fanout::default(),
             card_services: Default::default(),
             discovery: Discovery::default(),

@@ -10,6 +10,8 @@
 //! | `cardmesh_service_cards_total` | counter | `service`, `outcome`: `ok`, `invalid_card`, `card_too_big`, `service_error`, `missing_result` |
 //! | `cardmesh_fallback_cards_total` | counter | `reason`: why the card failed (`timeout`, `invalid_card`, …) |
 //! | `cardmesh_cache_{hits,misses,stale,errors,dropped_writes}_total` | counter | |
+//!
+//! The connection metrics of both listeners are in [`super::connections`].
 
 use std::time::Duration;
 
@@ -19,6 +21,7 @@ use cardmesh_telemetry::prometheus::{
 };
 use http::StatusCode;
 
+use super::connections::{ConnectionMetrics, ListenerMetrics};
 use crate::cache::StatsSnapshot;
 
 /// The statuses a Plain request usually ends with: their counters are looked up once.
@@ -41,6 +44,7 @@ pub struct GatewayMetrics {
     service_call_duration: HistogramVec,
     service_cards: IntCounterVec,
     fallback_cards: IntCounterVec,
+    connections: ConnectionMetrics,
 }
 
 impl Default for GatewayMetrics {
@@ -87,6 +91,7 @@ impl GatewayMetrics {
                 "Fallback cards served in place of a card that failed, by reason.",
                 &["reason"],
             ),
+            connections: ConnectionMetrics::default(),
         };
         let collectors: [Box<dyn Collector>; 6] = [
             Box::new(metrics.requests.clone()),
@@ -96,7 +101,7 @@ impl GatewayMetrics {
             Box::new(metrics.service_cards.clone()),
             Box::new(metrics.fallback_cards.clone()),
         ];
-        for collector in collectors {
+        for collector in collectors.into_iter().chain(metrics.connections.collectors()) {
             metrics.registry.register(collector).expect("metric names are unique");
         }
         metrics
@@ -120,6 +125,11 @@ impl GatewayMetrics {
     /// One card of `service`'s answer, validated and rendered with `outcome`.
     pub fn service_card(&self, service: &str, outcome: &str) {
         self.service_cards.with_label_values(&[service, outcome]).inc();
+    }
+
+    /// The connection metrics of the listener named `listener` (`plain` or `admin`).
+    pub fn listener(&self, listener: &'static str) -> ListenerMetrics {
+        self.connections.listener(listener)
     }
 
     /// One fallback card served because of `reason`.
