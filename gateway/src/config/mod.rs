@@ -57,7 +57,9 @@ pub struct Config {
     /// Checks of signed requests beyond the signature: the replay window (default: off).
     pub signature: SignatureSettings,
     /// Accept requests without a `Plain-Request-Signature` header. Local development only
-    /// (default: false). A signature that is present is still checked against the secrets.
+    /// (default: false): refused at startup unless the gateway is reachable on loopback only
+    /// (`listen`, or `publish_address` when set). A signature that is present is still checked
+    /// against the secrets.
     pub allow_unsigned: bool,
     /// gRPC endpoints of the card services, e.g. `http://127.0.0.1:50051` (default: none).
     /// Their order decides who keeps a card key that two services claim: the first.

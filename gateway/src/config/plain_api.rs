@@ -81,12 +81,13 @@ mod tests {
 
     #[test]
     fn off_by_default_on_with_a_key_that_never_prints() {
-        let base = [("CARDMESH_ALLOW_UNSIGNED", "true")];
+        let base = [("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_LISTEN", "127.0.0.1:8080")];
         let config = Config::load(None, &EnvOverrides::from_pairs(base)).unwrap();
         assert!(!config.plain_api.enabled());
         assert_eq!(config.plain_api.api_url, PLAIN_API_URL);
         let env = EnvOverrides::from_pairs([
-            ("CARDMESH_ALLOW_UNSIGNED", "true"),
+            base[0],
+            base[1],
             ("CARDMESH_PLAIN_API_KEY", "plainApiKey_hunter2"),
             ("CARDMESH_PLAIN_API_URL", "http://127.0.0.1:4000/graphql"),
         ]);
