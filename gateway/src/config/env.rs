@@ -48,6 +48,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_ADMIN_TOKEN", "admin_token"),
     ("CARDMESH_PLAIN_API_KEY", "plain_api.api_key"),
     ("CARDMESH_PLAIN_API_URL", "plain_api.api_url"),
+    ("CARDMESH_PLAIN_API_ALLOW_HTTP", "plain_api.allow_http"),
     ("CARDMESH_TLS_CERT_FILE", "tls.cert_file"),
     ("CARDMESH_TLS_KEY_FILE", "tls.key_file"),
     ("CARDMESH_TLS_CLIENT_CA_FILE", "tls.client_ca_file"),
@@ -72,7 +73,7 @@ fn kind_of(name: &str, path: &str) -> Kind {
         return Kind::WorkspaceTable;
     }
     match path {
-        "allow_unsigned" | "cache.enabled" => Kind::Bool,
+        "allow_unsigned" | "cache.enabled" | "plain_api.allow_http" => Kind::Bool,
         "signing_secrets" | "services" => Kind::List,
         "limits.max_body_bytes" | "fallback.ttl_seconds" | "cache.memory_capacity" => Kind::Integer,
         "server.max_connections" => Kind::Integer,
