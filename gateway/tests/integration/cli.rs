@@ -359,3 +359,14 @@ fn url_reports_a_missing_key_and_a_bad_status() {
     assert!(text.contains("[response] status 500"), "{text}");
     assert_eq!(header(&seen.head, "plain-request-signature"), None, "no secret: unsigned");
 }
+
+#[test]
+fn url_never_signs_with_the_gateways_own_secret() {
+    let (url, server) = one_shot_server(200, r#"{"cards":[{"key":"usage","components":null}]}"#);
+    let mut cmd = bin();
+    cmd.args(["validate", "--url", &url, "--keys", "usage"]).env("CARDMESH_SIGNING_SECRETS", "production-secret");
+    let out = run_with_stdin(cmd, b"");
+    let seen = server.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(header(&seen.head, "plain-request-signature"), None, "only --secret signs a probe");
+}
