@@ -6,6 +6,7 @@ pub mod capture;
 pub mod card_endpoint;
 pub mod containers;
 pub mod otlp;
+pub mod outbound;
 pub mod own_process;
 pub mod pki;
 pub mod plain;
