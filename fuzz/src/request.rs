@@ -11,13 +11,19 @@
 //!   outcome is exactly `parse_request`'s; changing one byte of it makes the signature fail;
 //! - an accepted request has a non-blank customer id and its keys are valid, distinct, in
 //!   first-seen order, at most the limit, and cover every requested key;
+//! - every identifier of an accepted request is within its cap: ids (customer, thread,
+//!   tenant) and card keys `MAX_ID_BYTES`/`MAX_CARD_KEY_BYTES`, external ids
+//!   `MAX_EXTERNAL_ID_BYTES`, the email `MAX_EMAIL_BYTES`;
 //! - a lower key limit only adds the "too many keys" refusal.
 
 use axum::response::IntoResponse;
 use cardmesh_gateway::config::{Limits, Secret};
 use cardmesh_gateway::error::GatewayError;
 use cardmesh_gateway::http::admit;
-use cardmesh_gateway::plain::{is_valid_key, parse_request, CardKeys, CardRequest};
+use cardmesh_gateway::plain::{
+    is_valid_key, parse_request, CardKeys, CardRequest, MAX_CARD_KEY_BYTES, MAX_EMAIL_BYTES, MAX_EXTERNAL_ID_BYTES,
+    MAX_ID_BYTES,
+};
 use cardmesh_gateway::verify::{sign, SignatureVerifier, VerifyError, SIGNATURE_HEADER};
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 
@@ -132,10 +138,12 @@ fn check_outcome(outcome: &Result<(CardRequest, CardKeys), GatewayError>, max_ke
 
 fn check_accepted(request: &CardRequest, keys: &CardKeys, max_keys: usize) {
     assert!(!request.customer.id.trim().is_empty());
+    check_caps(request);
     let keys = keys.as_slice();
     assert!(keys.len() <= max_keys);
     for (i, key) in keys.iter().enumerate() {
         assert!(is_valid_key(key), "{key:?}");
+        assert!(key.len() <= MAX_CARD_KEY_BYTES, "a key of {} bytes", key.len());
         assert!(!keys[..i].contains(key), "duplicate {key:?}");
     }
     let mut first_seen: Vec<&String> = Vec::new();
@@ -145,4 +153,19 @@ fn check_accepted(request: &CardRequest, keys: &CardKeys, max_keys: usize) {
         }
     }
     assert!(first_seen.iter().copied().eq(keys.iter()), "{first_seen:?} vs {keys:?}");
+}
+
+/// Every identifier of an accepted request is within its cap.
+fn check_caps(request: &CardRequest) {
+    let customer = &request.customer;
+    let within = |value: Option<&String>, cap: usize| value.is_none_or(|v| v.len() <= cap);
+    assert!(within(Some(&customer.id), MAX_ID_BYTES), "customer.id of {} bytes", customer.id.len());
+    assert!(within(customer.email.as_ref(), MAX_EMAIL_BYTES), "an email over the cap");
+    assert!(within(customer.external_id.as_ref(), MAX_EXTERNAL_ID_BYTES));
+    if let Some(thread) = &request.thread {
+        assert!(within(Some(&thread.id), MAX_ID_BYTES) && within(thread.external_id.as_ref(), MAX_EXTERNAL_ID_BYTES));
+    }
+    if let Some(tenant) = &request.tenant {
+        assert!(within(Some(&tenant.id), MAX_ID_BYTES) && within(tenant.external_id.as_ref(), MAX_EXTERNAL_ID_BYTES));
+    }
 }

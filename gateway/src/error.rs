@@ -22,6 +22,9 @@ pub enum GatewayError {
     PayloadTooLarge { limit: usize },
     #[error("the request body could not be read: {0}")]
     BodyRead(String),
+    /// The body did not arrive within `server.body_read_timeout`.
+    #[error("the request body did not arrive within {}", humantime::format_duration(*.limit))]
+    BodyTimeout { limit: std::time::Duration },
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
     #[error(transparent)]
@@ -86,6 +89,7 @@ impl GatewayError {
     pub fn status(&self) -> StatusCode {
         match self {
             GatewayError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            GatewayError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             GatewayError::BodyRead(_) | GatewayError::InvalidBody(_) => StatusCode::BAD_REQUEST,
             GatewayError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             GatewayError::Signature(_) => StatusCode::UNAUTHORIZED,
@@ -117,6 +121,7 @@ impl GatewayError {
         match self {
             GatewayError::PayloadTooLarge { .. } => "payload_too_large",
             GatewayError::BodyRead(_) => "unreadable_body",
+            GatewayError::BodyTimeout { .. } => "request_timeout",
             GatewayError::UnsupportedMediaType => "unsupported_media_type",
             GatewayError::Access(AccessError::MissingHeader { .. }) => "missing_required_header",
             GatewayError::Access(AccessError::WrongHeader { .. }) => "invalid_required_header",

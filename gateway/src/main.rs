@@ -124,7 +124,8 @@ fn sign(secret: Option<String>, curl: Option<String>, file: Option<std::path::Pa
 fn validate(args: ValidateArgs) -> ExitCode {
     let judgement = match &args.url {
         Some(url) => {
-            let secret = args.secret.clone().or_else(first_signing_secret);
+            // Only --secret signs: a probe never borrows the gateway's own signing secret.
+            let secret = args.secret.clone();
             let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -152,7 +153,7 @@ fn validate(args: ValidateArgs) -> ExitCode {
     ExitCode::from(judgement.exit_code(args.strict))
 }
 
-/// The first of CARDMESH_SIGNING_SECRETS, if any.
+/// The first of CARDMESH_SIGNING_SECRETS, if any (`sign` only).
 fn first_signing_secret() -> Option<String> {
     std::env::var("CARDMESH_SIGNING_SECRETS")
         .ok()

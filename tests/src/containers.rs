@@ -280,7 +280,9 @@ impl Stack {
                 )
                 .with_env_var("CARDMESH_FIXTURES", "/etc/cardmesh/billing/billing.json")
                 .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_URL", format!("http://{}:9090", name("gateway")))
-                .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN", watch.service_token);
+                .with_env_var("CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN", watch.service_token)
+                // As in docker-compose.yml: the admin listener is plain HTTP on a private network.
+                .with_env_var("CARDMESH_SERVICE_GATEWAY_ALLOW_HTTP", "true");
         }
 
         // Redis and the services in parallel: each takes about a second.

@@ -8,6 +8,7 @@ pub mod containers;
 pub mod kubernetes;
 pub mod network_policy;
 pub mod otlp;
+pub mod outbound;
 pub mod own_process;
 pub mod pki;
 pub mod plain;

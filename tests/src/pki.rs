@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
@@ -65,6 +66,27 @@ impl TestCa {
         let key = KeyPair::generate().expect("key");
         let cert = params.signed_by(&key, &self.issuer).expect("certificate");
         CertAndKey { cert_pem: cert.pem(), key_pem: key.serialize_pem() }
+    }
+
+    /// A raw TLS connection to `addr` (a server certificate of this CA, for `localhost`), for
+    /// tests that write requests byte by byte.
+    pub async fn tls_connect(
+        &self,
+        addr: std::net::SocketAddr,
+    ) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(rustls::pki_types::CertificateDer::from_pem_slice(self.cert_pem().as_bytes()).expect("CA PEM"))
+            .expect("CA certificate");
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let tcp = tokio::net::TcpStream::connect(addr).await?;
+        let name = rustls::pki_types::ServerName::try_from("localhost").expect("a server name");
+        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await
     }
 
     /// An HTTPS client that trusts only this CA, presenting `identity` when given.

@@ -38,8 +38,9 @@ pub struct ValidateArgs {
     /// its answer: status, time against Plain's 15 s, keys and components.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
-    /// HMAC secret to sign the request with (default: the first of
-    /// CARDMESH_SIGNING_SECRETS; none: the request is sent unsigned).
+    /// HMAC secret to sign the request with; without it the request is sent unsigned. Only
+    /// this flag is read, never CARDMESH_SIGNING_SECRETS: a probe of someone else's endpoint
+    /// must not be signed with the gateway's production secret.
     #[arg(long, requires = "url")]
     pub secret: Option<String>,
     /// Plain customer id sent with --url.

@@ -32,6 +32,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_ALLOW_UNSIGNED", "allow_unsigned"),
     ("CARDMESH_SERVICES", "services"),
     ("CARDMESH_MAX_BODY_BYTES", "limits.max_body_bytes"),
+    ("CARDMESH_HEADER_READ_TIMEOUT", "server.header_read_timeout"),
+    ("CARDMESH_BODY_READ_TIMEOUT", "server.body_read_timeout"),
+    ("CARDMESH_IDLE_TIMEOUT", "server.idle_timeout"),
+    ("CARDMESH_MAX_CONNECTIONS", "server.max_connections"),
     ("CARDMESH_SERVICE_DEADLINE", "fanout.service_deadline"),
     ("CARDMESH_OVERALL_BUDGET", "fanout.overall_budget"),
     ("CARDMESH_FALLBACK_TTL_SECONDS", "fallback.ttl_seconds"),
@@ -46,6 +50,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_ADMIN_ALLOWED_HOSTS", "admin.allowed_hosts"),
     ("CARDMESH_PLAIN_API_KEY", "plain_api.api_key"),
     ("CARDMESH_PLAIN_API_URL", "plain_api.api_url"),
+    ("CARDMESH_PLAIN_API_ALLOW_HTTP", "plain_api.allow_http"),
     ("CARDMESH_TLS_CERT_FILE", "tls.cert_file"),
     ("CARDMESH_TLS_KEY_FILE", "tls.key_file"),
     ("CARDMESH_TLS_CLIENT_CA_FILE", "tls.client_ca_file"),
@@ -82,9 +87,10 @@ fn kind_of(name: &str, path: &str) -> Kind {
         return Kind::WorkspaceTable;
     }
     match path {
-        "allow_unsigned" | "cache.enabled" => Kind::Bool,
+        "allow_unsigned" | "cache.enabled" | "plain_api.allow_http" => Kind::Bool,
         "signing_secrets" | "services" | "admin.allowed_hosts" => Kind::List,
         "limits.max_body_bytes" | "fallback.ttl_seconds" | "cache.memory_capacity" => Kind::Integer,
+        "server.max_connections" => Kind::Integer,
         "rate_limits.per_client_ip.requests" | "rate_limits.per_workspace.requests" => Kind::Integer,
         _ => Kind::Text,
     }

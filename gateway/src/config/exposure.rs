@@ -1,5 +1,5 @@
-//! The one startup rule about where the gateway is reachable: the public development secret
-//! never signs requests for a gateway that other machines can reach.
+//! The startup rules about where the gateway is reachable: neither the public development
+//! secret nor unsigned mode (`allow_unsigned`) serves a gateway that other machines can reach.
 
 use std::net::IpAddr;
 
@@ -15,17 +15,34 @@ fn exposed_address(config: &Config) -> IpAddr {
     config.publish_address.unwrap_or(config.listen.ip())
 }
 
-/// Adds an error when [`DEVELOPMENT_SECRET`] is a signing secret and the gateway is reachable
-/// from anywhere but this host.
+/// The setting [`exposed_address`] comes from, for messages.
+fn exposed_source(config: &Config) -> &'static str {
+    if config.publish_address.is_some() {
+        "publish_address / CARDMESH_PUBLISH_ADDR"
+    } else {
+        "listen / CARDMESH_LISTEN"
+    }
+}
+
+/// Adds an error when the gateway is reachable from anywhere but this host while
+/// [`DEVELOPMENT_SECRET`] is a signing secret, or while unsigned requests are allowed.
 pub(super) fn validate(config: &Config, errors: &mut Vec<String>) {
     let address = exposed_address(config);
+    if address.is_loopback() {
+        return;
+    }
+    let source = exposed_source(config);
+    if config.allow_unsigned {
+        errors.push(format!(
+            "allow_unsigned: unsigned requests are accepted, so anyone could ask this gateway for \
+             any customer's cards, and it is reachable on {address} ({source}), not only on this \
+             host. Unset CARDMESH_ALLOW_UNSIGNED and set CARDMESH_SIGNING_SECRETS to the secret \
+             from Plain, or keep the gateway on 127.0.0.1 (CARDMESH_LISTEN=127.0.0.1:8080, or \
+             CARDMESH_PUBLISH_ADDR=127.0.0.1 where a container publishes it)"
+        ));
+    }
     let dev_secret = config.signing_secrets.iter().any(|s| s.expose() == DEVELOPMENT_SECRET);
-    if dev_secret && !address.is_loopback() {
-        let source = if config.publish_address.is_some() {
-            "publish_address / CARDMESH_PUBLISH_ADDR"
-        } else {
-            "listen / CARDMESH_LISTEN"
-        };
+    if dev_secret {
         errors.push(format!(
             "signing_secrets: the development secret {DEVELOPMENT_SECRET:?} is published in the \
              README, so anyone could sign requests to this gateway, and it is reachable on \
@@ -75,6 +92,32 @@ mod tests {
         load(&[DEV, ("CARDMESH_PUBLISH_ADDR", "::1")]).expect("IPv6 loopback");
         load(&[("CARDMESH_SIGNING_SECRETS", "from-plain"), ("CARDMESH_PUBLISH_ADDR", "0.0.0.0")])
             .expect("a real secret");
+    }
+
+    const UNSIGNED: (&str, &str) = ("CARDMESH_ALLOW_UNSIGNED", "true");
+
+    #[test]
+    fn unsigned_mode_is_refused_on_a_public_address_naming_the_field_and_the_fix() {
+        // listen defaults to 0.0.0.0:8080.
+        let err = load(&[UNSIGNED]).unwrap_err();
+        assert!(err.contains("allow_unsigned:"), "{err}");
+        assert!(err.contains("0.0.0.0 (listen / CARDMESH_LISTEN)"), "{err}");
+        assert!(err.contains("Unset CARDMESH_ALLOW_UNSIGNED"), "{err}");
+        let err = load(&[UNSIGNED, ("CARDMESH_LISTEN", "127.0.0.1:8080"), ("CARDMESH_PUBLISH_ADDR", "10.0.0.7")])
+            .unwrap_err();
+        assert!(err.contains("10.0.0.7 (publish_address / CARDMESH_PUBLISH_ADDR)"), "{err}");
+        let err = load(&[UNSIGNED, ("CARDMESH_LISTEN", "[::]:8080")]).unwrap_err();
+        assert!(err.contains("allow_unsigned"), "{err}");
+    }
+
+    #[test]
+    fn unsigned_mode_starts_on_loopback_only() {
+        let config = load(&[UNSIGNED, ("CARDMESH_LISTEN", "127.0.0.1:8080")]).expect("loopback listen");
+        assert!(config.allow_unsigned);
+        load(&[UNSIGNED, ("CARDMESH_LISTEN", "[::1]:0")]).expect("IPv6 loopback");
+        // Inside a container that the host publishes on loopback only.
+        load(&[UNSIGNED, ("CARDMESH_LISTEN", "0.0.0.0:8080"), ("CARDMESH_PUBLISH_ADDR", "127.0.0.1")])
+            .expect("published on loopback");
     }
 
     #[test]

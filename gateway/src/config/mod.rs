@@ -12,6 +12,7 @@ mod plain_api;
 mod policy;
 mod secret;
 mod security;
+mod server;
 mod signing;
 mod validate;
 
@@ -30,6 +31,7 @@ pub use plain_api::{PlainApiSettings, PLAIN_API_URL};
 pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePolicies, PolicyOverride, ServiceTls};
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
+pub use server::{ServerSettings, MAX_CONNECTIONS_LIMIT};
 pub use signing::{SignatureSettings, SigningSecrets};
 
 /// Plain gives up on a card request after 15 s; the overall budget must stay below it.
@@ -58,13 +60,18 @@ pub struct Config {
     /// Checks of signed requests beyond the signature: the replay window (default: off).
     pub signature: SignatureSettings,
     /// Accept requests without a `Plain-Request-Signature` header. Local development only
-    /// (default: false). A signature that is present is still checked against the secrets.
+    /// (default: false): refused at startup unless the gateway is reachable on loopback only
+    /// (`listen`, or `publish_address` when set). A signature that is present is still checked
+    /// against the secrets.
     pub allow_unsigned: bool,
     /// gRPC endpoints of the card services, e.g. `http://127.0.0.1:50051` (default: none).
     /// Their order decides who keeps a card key that two services claim: the first.
     pub services: Vec<String>,
     /// Request limits.
     pub limits: Limits,
+    /// Connection limits of both listeners: header, body and idle timeouts, and the most
+    /// open connections.
+    pub server: ServerSettings,
     /// Deadlines of the calls to card services.
     pub fanout: Fanout,
     /// Per-service call settings: `[card_services.all]` plus `[card_services.<host>]`.
@@ -94,7 +101,8 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Largest accepted request body in bytes; larger bodies get 413 (default: 65536).
+    /// Largest accepted request body in bytes; larger bodies get 413, and a `Content-Length`
+    /// over it is refused before the body is read (default: 65536).
     pub max_body_bytes: usize,
     /// Most distinct card keys in one request; Plain allows 25 per workspace (default: 25).
     pub max_card_keys: usize,
@@ -158,6 +166,7 @@ impl Default for Config {
             allow_unsigned: false,
             services: Vec::new(),
             limits: Limits::default(),
+            server: ServerSettings::default(),
             fanout: Fanout::default(),
             card_services: Default::default(),
             discovery: Discovery::default(),

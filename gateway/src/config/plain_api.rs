@@ -17,8 +17,13 @@ pub struct PlainApiSettings {
     /// A Plain machine-user API key allowed to read customer card configs and reload
     /// customer cards; the reloads are off without it (default: none).
     pub api_key: Option<Secret>,
-    /// The GraphQL endpoint (default: [`PLAIN_API_URL`]).
+    /// The GraphQL endpoint (default: [`PLAIN_API_URL`]). Must be `https://`; plain
+    /// `http://` only on loopback (`127.0.0.1`, `[::1]`, `localhost`), or with `allow_http`.
     pub api_url: String,
+    /// Accept an `http://` `api_url` on another host: only for a stand-in for Plain on a
+    /// private network, such as the containers of the end-to-end tests; the API key would
+    /// cross that network in clear text (default: false).
+    pub allow_http: bool,
     /// Deadline of one call to Plain, connecting included (default: 5s).
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
@@ -36,6 +41,7 @@ impl Default for PlainApiSettings {
         Self {
             api_key: None,
             api_url: PLAIN_API_URL.to_owned(),
+            allow_http: false,
             timeout: Duration::from_secs(5),
             max_concurrency: 4,
             config_refresh: Duration::from_secs(300),
@@ -56,9 +62,18 @@ pub(super) fn validate(settings: &PlainApiSettings, errors: &mut Vec<String>) {
         errors.push("plain_api.api_key: must not be empty; unset CARDMESH_PLAIN_API_KEY to turn reloads off".into());
     }
     match url::Url::parse(&settings.api_url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        Ok(u) if u.scheme() == "https" && u.host().is_some() => {}
+        Ok(u) if u.scheme() == "http" && (is_loopback(&u) || settings.allow_http) => {}
+        Ok(u) if u.scheme() == "http" && u.host().is_some() => errors.push(format!(
+            "plain_api.api_url: {:?} is plain http:// to another host, so the API key would cross the \
+             network in clear text; use https:// (leave CARDMESH_PLAIN_API_URL unset for Plain's \
+             endpoint, {PLAIN_API_URL}). http:// is accepted on 127.0.0.1, [::1] and localhost, or \
+             for a stand-in for Plain on a private network with plain_api.allow_http = true \
+             (CARDMESH_PLAIN_API_ALLOW_HTTP)",
+            settings.api_url
+        )),
         _ => errors.push(format!(
-            "plain_api.api_url: {:?} is not an http(s) URL; leave it unset for Plain's endpoint \
+            "plain_api.api_url: {:?} is not an https:// URL; leave it unset for Plain's endpoint \
              ({PLAIN_API_URL}) or set CARDMESH_PLAIN_API_URL",
             settings.api_url
         )),
@@ -74,6 +89,16 @@ pub(super) fn validate(settings: &PlainApiSettings, errors: &mut Vec<String>) {
     }
 }
 
+/// True when `url`'s host is this machine: a loopback address or `localhost`.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{Config, EnvOverrides};
@@ -81,12 +106,13 @@ mod tests {
 
     #[test]
     fn off_by_default_on_with_a_key_that_never_prints() {
-        let base = [("CARDMESH_ALLOW_UNSIGNED", "true")];
+        let base = [("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_LISTEN", "127.0.0.1:8080")];
         let config = Config::load(None, &EnvOverrides::from_pairs(base)).unwrap();
         assert!(!config.plain_api.enabled());
         assert_eq!(config.plain_api.api_url, PLAIN_API_URL);
         let env = EnvOverrides::from_pairs([
-            ("CARDMESH_ALLOW_UNSIGNED", "true"),
+            base[0],
+            base[1],
             ("CARDMESH_PLAIN_API_KEY", "plainApiKey_hunter2"),
             ("CARDMESH_PLAIN_API_URL", "http://127.0.0.1:4000/graphql"),
         ]);
@@ -94,6 +120,31 @@ mod tests {
         assert!(config.plain_api.enabled());
         assert_eq!(config.plain_api.api_url, "http://127.0.0.1:4000/graphql");
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_on_loopback_or_when_allowed() {
+        let check = |url: &str, allow_http: bool| {
+            let settings = PlainApiSettings { api_url: url.into(), allow_http, ..Default::default() };
+            let mut errors = Vec::new();
+            validate(&settings, &mut errors);
+            errors.join("\n")
+        };
+        for ok in [PLAIN_API_URL, "http://127.0.0.1:4000/graphql", "http://[::1]:4000/", "http://LOCALHOST:1/"] {
+            assert_eq!(check(ok, false), "", "{ok}");
+        }
+        let err = check("http://core-api.uk.plain.com/graphql/v1", false);
+        assert!(err.contains("plain_api.api_url") && err.contains("clear text"), "{err}");
+        assert!(err.contains("use https://") && err.contains("CARDMESH_PLAIN_API_ALLOW_HTTP"), "{err}");
+        assert_eq!(check("http://plain-stand-in:4000/graphql", true), "");
+        assert!(check("ftp://plain.com/", true).contains("not an https:// URL"));
+        // The variable turns it on.
+        let env = EnvOverrides::from_pairs([
+            ("CARDMESH_SIGNING_SECRETS", "s"),
+            ("CARDMESH_PLAIN_API_URL", "http://10.0.0.9:4000/graphql"),
+            ("CARDMESH_PLAIN_API_ALLOW_HTTP", "true"),
+        ]);
+        assert!(Config::load(None, &env).unwrap().plain_api.allow_http);
     }
 
     #[test]

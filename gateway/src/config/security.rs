@@ -184,7 +184,7 @@ mod tests {
     use super::super::{Config, ConfigError, EnvOverrides};
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let mut all = vec![("CARDMESH_ALLOW_UNSIGNED", "true")];
+        let mut all = vec![("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_LISTEN", "127.0.0.1:8080")];
         all.extend_from_slice(pairs);
         Config::load(None, &EnvOverrides::from_pairs(all))
     }

@@ -118,8 +118,8 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
                     "signing_secrets: no signing secret is set, so Plain's requests cannot be \
                      verified. Set CARDMESH_SIGNING_SECRETS to the HMAC secret from Plain \
                      (Settings -> Request signing), or CARDMESH_WORKSPACE_SECRETS to \
-                     WORKSPACE_ID=SECRET pairs, or, for local development only, set \
-                     CARDMESH_ALLOW_UNSIGNED=true"
+                     WORKSPACE_ID=SECRET pairs, or, for local development on 127.0.0.1 only, \
+                     set CARDMESH_ALLOW_UNSIGNED=true"
                         .to_owned(),
                 );
             }

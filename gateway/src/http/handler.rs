@@ -8,6 +8,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::BodyTimeout;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::plain::{parse_request, workspace_header, CardKeys, CardRequest};
@@ -18,7 +19,8 @@ use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 pub const CACHE_HEADER: &str = "cardmesh-cache";
 
 /// The per-IP limit and the required headers, before the body is read
-/// ([`super::guard::refusal`]); then the size limit (applied while reading), [`admit`]
+/// ([`super::guard::refusal`]); then the size limit (applied while reading) and the body's
+/// deadline (`408 request_timeout`, set by the listener), [`admit`]
 /// (content type, signature over the raw bytes, parsing), the workspace's rate limit, and the
 /// cards. A refusal is logged inside the request's span (by [`super::log_errors`]).
 pub async fn cards(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
@@ -46,6 +48,8 @@ async fn answer(
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             GatewayError::PayloadTooLarge { limit: gateway.config().limits.max_body_bytes }
+        } else if let Some(BodyTimeout(limit)) = BodyTimeout::find(&rejection) {
+            GatewayError::BodyTimeout { limit }
         } else {
             GatewayError::BodyRead(rejection.body_text())
         }

@@ -7,21 +7,15 @@ use axum::extract::connect_info::Connected;
 use axum::serve::IncomingStream;
 use tokio::net::TcpListener;
 
-use crate::tls::TlsListener;
-
 /// The TCP peer address of a request's connection (a request extension, as
-/// `ConnectInfo<ClientAddr>`).
+/// `ConnectInfo<ClientAddr>`): the gateway's listeners insert it into every request
+/// ([`super::listener`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub SocketAddr);
 
+/// For serving [`super::app`] with `axum::serve` and `into_make_service_with_connect_info`.
 impl Connected<IncomingStream<'_, TcpListener>> for ClientAddr {
     fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
-        Self(*stream.remote_addr())
-    }
-}
-
-impl Connected<IncomingStream<'_, TlsListener>> for ClientAddr {
-    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
         Self(*stream.remote_addr())
     }
 }

@@ -5,5 +5,8 @@ mod request;
 mod response;
 
 pub use headers::{workspace_header, WORKSPACE_HEADER};
-pub use request::{is_valid_key, parse_request, CardKeys, CardRequest, Customer, RequestError, Tenant, Thread};
+pub use request::{
+    is_valid_key, parse_request, CardKeys, CardRequest, Customer, RequestError, Tenant, Thread, MAX_CARD_KEY_BYTES,
+    MAX_EMAIL_BYTES, MAX_EXTERNAL_ID_BYTES, MAX_ID_BYTES,
+};
 pub use response::{CardJson, ResponseBody};

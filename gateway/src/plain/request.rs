@@ -93,7 +93,22 @@ impl CardKeys {
     }
 }
 
-/// Parses and checks a Plain request body. `max_keys` bounds the distinct keys.
+/// The longest Plain id accepted (`customer.id`, `thread.id`, `tenant.id`), in bytes. Plain's
+/// ids are about 30 characters (`c_01H…`, a prefix and a ULID); the cap only keeps a forged
+/// request from sending kilobytes into cache keys, logs and card services.
+pub const MAX_ID_BYTES: usize = 256;
+/// The longest `externalId` accepted, in bytes: set by the customer's own systems, so more room
+/// than Plain's ids.
+pub const MAX_EXTERNAL_ID_BYTES: usize = 512;
+/// The longest `customer.email` accepted, in bytes: a 64-byte local part, `@` and a 255-byte
+/// domain (RFC 3696, section 3).
+pub const MAX_EMAIL_BYTES: usize = 320;
+/// The longest card key accepted, in bytes. Keys are names typed into Plain's card settings
+/// (`usage`, `subscription-status`).
+pub const MAX_CARD_KEY_BYTES: usize = 256;
+
+/// Parses and checks a Plain request body. `max_keys` bounds the distinct keys; every
+/// identifier is bounded by the caps above.
 pub fn parse_request(body: &[u8], max_keys: usize) -> Result<(CardRequest, CardKeys), RequestError> {
     // Fast path: a well-formed body parses once, without tracking where the parser is.
     let request: CardRequest = match serde_json::from_slice(body) {
@@ -103,8 +118,35 @@ pub fn parse_request(body: &[u8], max_keys: usize) -> Result<(CardRequest, CardK
     if request.customer.id.trim().is_empty() {
         return Err(RequestError::Field { field: "customer.id".into(), message: "must not be empty".into() });
     }
+    check_lengths(&request)?;
     let keys = check_keys(&request.card_keys, max_keys)?;
     Ok((request, keys))
+}
+
+/// Every identifier of `request` within its cap; the first one over it is named.
+fn check_lengths(request: &CardRequest) -> Result<(), RequestError> {
+    let Customer { id, email, external_id } = &request.customer;
+    let thread = request.thread.as_ref().map(|t| (&t.id, &t.external_id));
+    let tenant = request.tenant.as_ref().map(|t| (&t.id, &t.external_id));
+    let fields = [
+        ("customer.id", Some(id), MAX_ID_BYTES),
+        ("customer.email", email.as_ref(), MAX_EMAIL_BYTES),
+        ("customer.externalId", external_id.as_ref(), MAX_EXTERNAL_ID_BYTES),
+        ("thread.id", thread.map(|t| t.0), MAX_ID_BYTES),
+        ("thread.externalId", thread.and_then(|t| t.1.as_ref()), MAX_EXTERNAL_ID_BYTES),
+        ("tenant.id", tenant.map(|t| t.0), MAX_ID_BYTES),
+        ("tenant.externalId", tenant.and_then(|t| t.1.as_ref()), MAX_EXTERNAL_ID_BYTES),
+    ];
+    for (field, value, cap) in fields {
+        if let Some(value) = value.filter(|v| v.len() > cap) {
+            return Err(too_long(field.to_owned(), value.len(), cap));
+        }
+    }
+    Ok(())
+}
+
+fn too_long(field: String, len: usize, cap: usize) -> RequestError {
+    RequestError::Field { field, message: format!("is {len} bytes long; at most {cap} are accepted") }
 }
 
 /// Parses again, tracking the JSON path, for an error that names the bad field.
@@ -137,6 +179,9 @@ fn parse_with_path(body: &[u8]) -> Result<CardRequest, RequestError> {
 fn check_keys(raw: &[String], max_keys: usize) -> Result<CardKeys, RequestError> {
     let mut keys: Vec<String> = Vec::with_capacity(raw.len().min(max_keys));
     for (i, key) in raw.iter().enumerate() {
+        if key.len() > MAX_CARD_KEY_BYTES {
+            return Err(too_long(format!("cardKeys[{i}]"), key.len(), MAX_CARD_KEY_BYTES));
+        }
         if !is_valid_key(key) {
             return Err(RequestError::Field {
                 field: format!("cardKeys[{i}]"),
@@ -229,6 +274,59 @@ mod tests {
         assert!(matches!(err, RequestError::Syntax { .. }), "{err:?}");
         assert!(err.to_string().contains("trailing"), "{err}");
         parse("{\"cardKeys\":[],\"customer\":{\"id\":\"c\"}}\n").expect("trailing whitespace is fine");
+    }
+
+    #[test]
+    fn identifiers_over_their_cap_are_refused_naming_the_field() {
+        let body = |customer: &str, rest: &str| format!(r#"{{"cardKeys":["a"],"customer":{customer}{rest}}}"#);
+        let long = |n: usize| "x".repeat(n);
+        let cases = [
+            (body(&format!(r#"{{"id":"{}"}}"#, long(MAX_ID_BYTES + 1)), ""), "customer.id"),
+            (body(&format!(r#"{{"id":"c","email":"{}@e.com"}}"#, long(MAX_EMAIL_BYTES)), ""), "customer.email"),
+            (
+                body(&format!(r#"{{"id":"c","externalId":"{}"}}"#, long(MAX_EXTERNAL_ID_BYTES + 1)), ""),
+                "customer.externalId",
+            ),
+            (body(r#"{"id":"c"}"#, &format!(r#","thread":{{"id":"{}"}}"#, long(MAX_ID_BYTES + 1))), "thread.id"),
+            (
+                body(
+                    r#"{"id":"c"}"#,
+                    &format!(r#","thread":{{"id":"t","externalId":"{}"}}"#, long(MAX_EXTERNAL_ID_BYTES + 1)),
+                ),
+                "thread.externalId",
+            ),
+            (body(r#"{"id":"c"}"#, &format!(r#","tenant":{{"id":"{}"}}"#, long(MAX_ID_BYTES + 1))), "tenant.id"),
+            (
+                body(
+                    r#"{"id":"c"}"#,
+                    &format!(r#","tenant":{{"id":"t","externalId":"{}"}}"#, long(MAX_EXTERNAL_ID_BYTES + 1)),
+                ),
+                "tenant.externalId",
+            ),
+        ];
+        for (body, field) in cases {
+            let err = parse(&body).unwrap_err();
+            assert_eq!(err.field(), Some(field), "{err}");
+            assert!(err.to_string().contains("at most"), "{err}");
+        }
+        let key = long(MAX_CARD_KEY_BYTES + 1);
+        let err = parse(&format!(r#"{{"cardKeys":["ok","{key}"],"customer":{{"id":"c"}}}}"#)).unwrap_err();
+        assert_eq!(err.field(), Some("cardKeys[1]"));
+        // At the caps everything is accepted.
+        let (req, keys) = parse(&format!(
+            r#"{{"cardKeys":["{}"],"customer":{{"id":"{}","email":"{}","externalId":"{}"}},
+                "thread":{{"id":"{}","externalId":"{}"}},"tenant":{{"id":"{}","externalId":"{}"}}}}"#,
+            long(MAX_CARD_KEY_BYTES),
+            long(MAX_ID_BYTES),
+            long(MAX_EMAIL_BYTES),
+            long(MAX_EXTERNAL_ID_BYTES),
+            long(MAX_ID_BYTES),
+            long(MAX_EXTERNAL_ID_BYTES),
+            long(MAX_ID_BYTES),
+            long(MAX_EXTERNAL_ID_BYTES),
+        ))
+        .unwrap();
+        assert_eq!((req.customer.id.len(), keys.as_slice()[0].len()), (MAX_ID_BYTES, MAX_CARD_KEY_BYTES));
     }
 
     #[test]

@@ -110,7 +110,14 @@ impl CallError {
     }
 }
 
-/// Sends GraphQL operations to Plain with the API key as `Authorization: Bearer`.
+/// The largest answer read from Plain, in bytes. Plain's answers to these operations are a few
+/// hundred bytes (a card config list of at most 25 entries is a few KiB); a bigger one is
+/// refused as `invalid_response` rather than read into memory.
+pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
+
+/// Sends GraphQL operations to Plain with the API key as `Authorization: Bearer`. Redirects
+/// are not followed (the key is sent to the configured endpoint only), and answers are read
+/// up to [`MAX_ANSWER_BYTES`].
 pub struct GraphQlClient {
     http: reqwest::Client,
     url: String,
@@ -125,6 +132,7 @@ impl GraphQlClient {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("cardmesh-gateway/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| tracing::error!(error = %e, "cannot build the Plain API client; card reloads are off"))
@@ -144,8 +152,18 @@ impl GraphQlClient {
             .await
             .map_err(|e| self.transport_error(e))?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| self.transport_error(e))?;
-        let answer: Option<Value> = serde_json::from_str(&text).ok();
+        if status.is_redirection() {
+            let location = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok());
+            return Err(CallError::Http {
+                status: status.as_u16(),
+                message: clip(&format!(
+                    "a redirect to {}, not followed; set plain_api.api_url to the endpoint itself",
+                    location.unwrap_or("nowhere (no Location)")
+                )),
+            });
+        }
+        let text = self.read_capped(response).await?;
+        let answer: Option<Value> = serde_json::from_slice(&text).ok();
         let first_error = answer.as_ref().and_then(|a| a["errors"].as_array()).and_then(|e| e.first()).cloned();
         if !status.is_success() {
             let message = first_error.as_ref().and_then(|e| e["message"].as_str()).unwrap_or("no message");
@@ -162,6 +180,23 @@ impl GraphQlClient {
             Some(data) if !data.is_null() => Ok(data.clone()),
             _ => Err(CallError::InvalidResponse("no data".into())),
         }
+    }
+
+    /// The answer's body, at most [`MAX_ANSWER_BYTES`] of it: a longer one is refused
+    /// before more is read.
+    async fn read_capped(&self, mut response: reqwest::Response) -> Result<Vec<u8>, CallError> {
+        let too_large = || CallError::InvalidResponse(format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"));
+        if response.content_length().is_some_and(|length| length > MAX_ANSWER_BYTES as u64) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_error(e))? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn transport_error(&self, error: reqwest::Error) -> CallError {

@@ -19,7 +19,8 @@ use futures::future::join_all;
 use serde_json::{json, Value};
 
 pub use graphql::{
-    CallError, MutationError, MutationFieldError, CARD_CONFIGS_QUERY, CUSTOMER_BY_EXTERNAL_ID_QUERY, RELOAD_MUTATION,
+    CallError, MutationError, MutationFieldError, CARD_CONFIGS_QUERY, CUSTOMER_BY_EXTERNAL_ID_QUERY, MAX_ANSWER_BYTES,
+    RELOAD_MUTATION,
 };
 pub use invalidation::{customer_for_external, reloads_after_invalidation, CustomerLookupError};
 pub use reload::{ReloadKey, ReloadOutcome};

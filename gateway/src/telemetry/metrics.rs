@@ -14,6 +14,7 @@
 //! `service` is the service's configured name ([`crate::route::service_names`]: the host of
 //! its endpoint, cleaned and at most 64 characters), never the name a service gives itself in
 //! `Describe`, so a service can neither blow up the label's cardinality nor pass for another.
+//! The connection metrics of both listeners are in [`super::connections`].
 
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ use cardmesh_telemetry::prometheus::{
 };
 use http::StatusCode;
 
+use super::connections::{ConnectionMetrics, ListenerMetrics};
 use crate::cache::StatsSnapshot;
 
 /// The statuses a Plain request usually ends with: their counters are looked up once.
@@ -45,6 +47,7 @@ pub struct GatewayMetrics {
     service_call_duration: HistogramVec,
     service_cards: IntCounterVec,
     fallback_cards: IntCounterVec,
+    connections: ConnectionMetrics,
 }
 
 impl Default for GatewayMetrics {
@@ -91,6 +94,7 @@ impl GatewayMetrics {
                 "Fallback cards served in place of a card that failed, by reason.",
                 &["reason"],
             ),
+            connections: ConnectionMetrics::default(),
         };
         let collectors: [Box<dyn Collector>; 6] = [
             Box::new(metrics.requests.clone()),
@@ -100,7 +104,7 @@ impl GatewayMetrics {
             Box::new(metrics.service_cards.clone()),
             Box::new(metrics.fallback_cards.clone()),
         ];
-        for collector in collectors {
+        for collector in collectors.into_iter().chain(metrics.connections.collectors()) {
             metrics.registry.register(collector).expect("metric names are unique");
         }
         metrics
@@ -124,6 +128,11 @@ impl GatewayMetrics {
     /// One card of `service`'s answer, validated and rendered with `outcome`.
     pub fn service_card(&self, service: &str, outcome: &str) {
         self.service_cards.with_label_values(&[service, outcome]).inc();
+    }
+
+    /// The connection metrics of the listener named `listener` (`plain` or `admin`).
+    pub fn listener(&self, listener: &'static str) -> ListenerMetrics {
+        self.connections.listener(listener)
     }
 
     /// One fallback card served because of `reason`.

@@ -10,10 +10,12 @@
 //! - metrics: [`GatewayMetrics`], served as Prometheus text on `GET /metrics` of the admin
 //!   listener (`admin_listen`, [`crate::http::serve_admin`]).
 
+mod connections;
 mod metrics;
 pub mod request;
 
 pub use cardmesh_telemetry::{InitError, LogFormat, Telemetry, TelemetryEnv};
+pub use connections::{ConnectionMetrics, ListenerMetrics};
 pub use metrics::GatewayMetrics;
 pub use request::{request_layer, RequestLayer, RequestSpanSlot};
 

@@ -1,21 +1,19 @@
 //! TLS, all of it rustls with the ring provider:
 //! - [`server_config`]: the gateway's own endpoint, optionally requiring client
 //!   certificates that chain to a configured CA (mutual TLS, e.g. Plain's CA);
-//! - [`TlsListener`]: accepts connections and runs their handshakes concurrently, under a
-//!   deadline, for `axum::serve`;
+//! - the handshakes of the gateway's own endpoint run in each connection's task, under
+//!   `tls.handshake_timeout` (`crate::http::listener`);
 //! - [`client_config`]: the gateway's calls to `https://` card services.
 //!
 //! Every error names the file and the problem; file contents never reach a message.
 
 mod client;
 mod files;
-mod listener;
 mod server;
 
 use std::path::PathBuf;
 
 pub use client::client_config;
-pub use listener::TlsListener;
 pub use server::server_config;
 
 /// A TLS file or setting that cannot be used.

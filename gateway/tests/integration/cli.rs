@@ -99,6 +99,22 @@ fn serve_names_the_admin_listener_it_cannot_bind() {
 }
 
 #[test]
+fn serve_refuses_unsigned_mode_on_a_public_address() {
+    let out = bin()
+        .arg("serve")
+        .env("CARDMESH_ALLOW_UNSIGNED", "true")
+        .env("CARDMESH_LISTEN", "0.0.0.0:0")
+        .env("CARDMESH_ADMIN_LISTEN", "127.0.0.1:0")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("allow_unsigned:") && err.contains("(listen / CARDMESH_LISTEN)"), "{err}");
+    assert!(err.contains("Unset CARDMESH_ALLOW_UNSIGNED"), "{err}");
+}
+
+#[test]
 fn validate_accepts_a_good_response_and_lists_violations_of_a_bad_one() {
     let mut cmd = bin();
     cmd.arg("validate");
@@ -342,4 +358,15 @@ fn url_reports_a_missing_key_and_a_bad_status() {
     assert!(text.contains("answered 500"), "{text}");
     assert!(text.contains("[response] status 500"), "{text}");
     assert_eq!(header(&seen.head, "plain-request-signature"), None, "no secret: unsigned");
+}
+
+#[test]
+fn url_never_signs_with_the_gateways_own_secret() {
+    let (url, server) = one_shot_server(200, r#"{"cards":[{"key":"usage","components":null}]}"#);
+    let mut cmd = bin();
+    cmd.args(["validate", "--url", &url, "--keys", "usage"]).env("CARDMESH_SIGNING_SECRETS", "production-secret");
+    let out = run_with_stdin(cmd, b"");
+    let seen = server.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(header(&seen.head, "plain-request-signature"), None, "only --secret signs a probe");
 }

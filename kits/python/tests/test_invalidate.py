@@ -4,6 +4,7 @@ this process; then against the real gateway binary with a real Redis."""
 import asyncio
 import json
 import logging
+import re
 import shutil
 import socket
 import threading
@@ -17,6 +18,8 @@ import pytest
 from cardmesh_kit import (
     GATEWAY_ADMIN_TOKEN_ENV,
     GATEWAY_ADMIN_URL_ENV,
+    GATEWAY_ALLOW_HTTP_ENV,
+    MAX_ANSWER_BYTES,
     Card,
     CardProvider,
     CardSpec,
@@ -26,6 +29,7 @@ from cardmesh_kit import (
     Invalidator,
     Refused,
     Unreachable,
+    Unusable,
     start,
 )
 from cardmesh_kit.build import text
@@ -217,16 +221,80 @@ def test_from_env_needs_both_variables(caplog):
                                  GATEWAY_ADMIN_TOKEN_ENV: "  "}) is None
     assert [record.levelname for record in caplog.records] == ["INFO", "INFO"]
     assert "changes are not reported to the gateway" in caplog.records[0].getMessage()
-    invalidator = Invalidator.from_env({GATEWAY_ADMIN_URL_ENV: " http://gateway:9090/ ",
+    invalidator = Invalidator.from_env({GATEWAY_ADMIN_URL_ENV: " https://gateway:9090/ ",
                                         GATEWAY_ADMIN_TOKEN_ENV: f" {TOKEN} "})
     assert invalidator is not None
     assert (invalidator.url, invalidator.timeout, invalidator.attempts, invalidator.backoff) == (
-        "http://gateway:9090/admin/invalidate", 15.0, 3, 0.2)
+        "https://gateway:9090/admin/invalidate", 15.0, 3, 0.2)
     assert len(caplog.records) == 2
 
 
 def test_at_least_one_attempt():
-    assert Invalidator("http://gateway:9090", TOKEN, attempts=0).attempts == 1
+    assert Invalidator("https://gateway:9090", TOKEN, attempts=0).attempts == 1
+
+
+def test_the_token_goes_to_https_or_loopback_only(caplog):
+    for ok in ("https://gateway:9090", "http://127.0.0.1:9090", "http://[::1]:9090/", "http://localhost:9090"):
+        Invalidator(ok, TOKEN)
+    with pytest.raises(ValueError, match=r"clear text.*CARDMESH_SERVICE_GATEWAY_ALLOW_HTTP=true"):
+        Invalidator("http://gateway:9090", TOKEN)
+    with pytest.raises(ValueError, match=re.escape("https://HOST:PORT")):
+        Invalidator("ftp://gateway/", TOKEN)
+    assert Invalidator("http://gateway:9090", TOKEN, allow_http=True).url == "http://gateway:9090/admin/invalidate"
+
+    caplog.set_level(logging.INFO, "cardmesh_kit")
+    remote = {GATEWAY_ADMIN_URL_ENV: "http://gateway:9090", GATEWAY_ADMIN_TOKEN_ENV: TOKEN}
+    assert Invalidator.from_env(remote) is None
+    [record] = caplog.records
+    assert record.levelname == "ERROR"
+    assert "clear text" in record.error
+    assert TOKEN not in logged(caplog)
+    allowed = Invalidator.from_env({**remote, GATEWAY_ALLOW_HTTP_ENV: "true"})
+    assert allowed is not None and allowed.url == "http://gateway:9090/admin/invalidate"
+
+
+async def test_a_redirect_is_not_followed_and_its_target_never_sees_a_request(recorder):
+    target = recorder((200, ANSWER))
+    redirect = Redirect(f"{target.url}/admin/invalidate")
+    result = await Invalidator(redirect.url, TOKEN, backoff=0.01).invalidate(CustomerId("c_ada"))
+    assert isinstance(result, Unusable), result
+    assert result.status == 302
+    assert f"a redirect to {target.url}/admin/invalidate, not followed" in result.reason
+    assert redirect.hits == 1, "a redirect is not retried"
+    assert target.seen == [], "the redirect was followed"
+
+
+async def test_an_answer_over_the_cap_is_not_read(recorder):
+    big = recorder((200, "x" * MAX_ANSWER_BYTES))
+    result = await Invalidator(big.url, TOKEN, backoff=0.01).invalidate(CustomerId("c_ada"))
+    assert result == Unusable(200, f"the answer is larger than {MAX_ANSWER_BYTES} bytes")
+    assert len(big.seen) == 1
+
+
+class Redirect:
+    """An HTTP server on a free port answering every request ``302`` to ``location``."""
+
+    def __init__(self, location: str):
+        self.hits = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                outer.hits += 1
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
 
 async def test_a_misused_argument_raises_before_any_request(recorder):

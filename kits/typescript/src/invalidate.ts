@@ -8,7 +8,13 @@
  * gateway's service token. It is configured by:
  * - `CARDMESH_SERVICE_GATEWAY_ADMIN_URL`: the admin listener, e.g. `http://gateway:9090`;
  * - `CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN`: the gateway's service token
- *   (`CARDMESH_SERVICE_TOKEN`), which opens `POST /admin/invalidate` and nothing else.
+ *   (`CARDMESH_SERVICE_TOKEN`), which opens `POST /admin/invalidate` and nothing else;
+ * - `CARDMESH_SERVICE_GATEWAY_ALLOW_HTTP`: `true` to accept a plain `http://` URL on another
+ *   host, for a private network only (Docker Compose's `internal` network).
+ *
+ * The token is sent to that URL only: it must be `https://` (plain `http://` is accepted on
+ * loopback, or with the variable above), redirects are not followed, and the gateway's answer
+ * is read up to {@link MAX_ANSWER_BYTES}.
  *
  * Each attempt has a timeout (default 15 s: the gateway answers once Plain has answered its
  * reloads, each bounded by `plain_api.timeout`); network errors, timeouts, `429` and `5xx` are
@@ -25,6 +31,10 @@ import { scrubServiceText } from "./scrub.js";
 export const GATEWAY_ADMIN_URL_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_URL";
 /** Environment variable with the gateway's service token (`CARDMESH_SERVICE_TOKEN`). */
 export const GATEWAY_ADMIN_TOKEN_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN";
+/** Environment variable that accepts a plain `http://` admin URL on another host (`true`). */
+export const GATEWAY_ALLOW_HTTP_ENV = "CARDMESH_SERVICE_GATEWAY_ALLOW_HTTP";
+/** The largest answer of the gateway read, in bytes (256 KiB): an invalidation's answer lists one reload per card. */
+export const MAX_ANSWER_BYTES = 256 * 1024;
 
 /** Default timeout of one attempt: 15 s. */
 export const DEFAULT_INVALIDATE_TIMEOUT_MS = 15_000;
@@ -68,11 +78,15 @@ export interface InvalidateAnswer {
  *   `404 unknown_customer`;
  * - `unreachable`: every attempt met a network error, a timeout (`cause` `"timeout"`), a
  *   `429` or a `5xx` (`503 cache_unavailable`, `502 plain_unavailable`, …; `cause`
- *   `"HTTP 503 cache_unavailable"`); `cause` is the last attempt's.
+ *   `"HTTP 503 cache_unavailable"`); `cause` is the last attempt's;
+ * - `unusable`: the URL answered something that is not the gateway's answer: a redirect (not
+ *   followed, so the token goes nowhere else; `reason` names where to) or an answer over
+ *   {@link MAX_ANSWER_BYTES}. Not retried.
  */
 export type InvalidateError =
   | { kind: "refused"; status: number; code: string }
-  | { kind: "unreachable"; attempts: number; cause: string };
+  | { kind: "unreachable"; attempts: number; cause: string }
+  | { kind: "unusable"; status: number; reason: string };
 
 /** What {@link Invalidator.invalidate} resolves to; it never rejects. */
 export type InvalidateResult = { ok: true; answer: InvalidateAnswer } | { ok: false; error: InvalidateError };
@@ -87,13 +101,43 @@ export interface InvalidatorOptions {
   backoffMs?: number;
   /** Where the outcome of every call is logged (default a {@link Logger} on stdout). */
   logger?: Logger;
+  /**
+   * Accept a plain `http://` URL on another host: only on a private network, where the token
+   * may cross in clear text (default false; `fromEnv` reads {@link GATEWAY_ALLOW_HTTP_ENV}).
+   */
+  allowHttp?: boolean;
 }
 
 /** The message of an {@link InvalidateError}, as the Rust kit words it. */
 export function describeInvalidateError(error: InvalidateError): string {
-  return error.kind === "refused"
-    ? `the gateway refused the invalidation: HTTP ${error.status} ${error.code}`
-    : `the gateway could not be reached after ${error.attempts} attempts: ${error.cause}`;
+  switch (error.kind) {
+    case "refused":
+      return `the gateway refused the invalidation: HTTP ${error.status} ${error.code}`;
+    case "unreachable":
+      return `the gateway could not be reached after ${error.attempts} attempts: ${error.cause}`;
+    case "unusable":
+      return `the gateway's answer cannot be used: HTTP ${error.status}, ${error.reason}`;
+  }
+}
+
+/**
+ * Why the token must not be sent to `adminUrl`, or `undefined` when it may: `https://`, or
+ * `http://` on loopback (`127.0.0.1`, `[::1]`, `localhost`), or `http://` anywhere with
+ * `allowHttp`. A string that is not a URL is left to fail when called, as before.
+ */
+export function adminUrlRefusal(adminUrl: string, allowHttp = false): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(adminUrl.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol === "https:") return undefined;
+  if (url.protocol !== "http:") return `${JSON.stringify(adminUrl)} cannot be the gateway's admin URL (${GATEWAY_ADMIN_URL_ENV}): the scheme ${url.protocol}// is neither https:// nor http://`;
+  const host = url.hostname.toLowerCase();
+  const loopback = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  if (loopback || allowHttp) return undefined;
+  return `${JSON.stringify(adminUrl)} cannot be the gateway's admin URL (${GATEWAY_ADMIN_URL_ENV}): plain http:// to another host would send the admin token in clear text; use https://, or set ${GATEWAY_ALLOW_HTTP_ENV}=true on a private network`;
 }
 
 /**
@@ -114,11 +158,14 @@ export class Invalidator {
   readonly #logger: Logger;
 
   /**
-   * An invalidator for the admin listener at `adminUrl` (e.g. `http://gateway:9090`),
-   * authenticated with `token`: 3 attempts of 15 s, 200 ms then 400 ms apart, unless
-   * `options` says otherwise.
+   * An invalidator for the admin listener at `adminUrl` (e.g. `https://gateway:9090`, or
+   * `http://127.0.0.1:9090`), authenticated with `token`: 3 attempts of 15 s, 200 ms then
+   * 400 ms apart, unless `options` says otherwise. Throws a `TypeError` for a URL the token
+   * must not go to ({@link adminUrlRefusal}): a configuration mistake, found at start.
    */
   constructor(adminUrl: string, token: string, options: InvalidatorOptions = {}) {
+    const refusal = adminUrlRefusal(adminUrl, options.allowHttp ?? false);
+    if (refusal !== undefined) throw new TypeError(refusal);
     this.#url = `${adminUrl.trim().replace(/\/+$/, "")}/admin/invalidate`;
     this.#token = token;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_INVALIDATE_TIMEOUT_MS;
@@ -128,9 +175,10 @@ export class Invalidator {
   }
 
   /**
-   * An invalidator from {@link GATEWAY_ADMIN_URL_ENV} and {@link GATEWAY_ADMIN_TOKEN_ENV} in
-   * `env`, or `undefined` (logged at info) when either is unset or blank: the service then
-   * reports nothing.
+   * An invalidator from {@link GATEWAY_ADMIN_URL_ENV}, {@link GATEWAY_ADMIN_TOKEN_ENV} and
+   * {@link GATEWAY_ALLOW_HTTP_ENV} in `env`, or `undefined` when either of the first two is
+   * unset or blank (logged at info) or the URL is refused (logged at error, with the reason):
+   * the service then reports nothing.
    */
   static fromEnv(env: NodeJS.ProcessEnv = process.env, options: InvalidatorOptions = {}): Invalidator | undefined {
     const read = (name: string): string | undefined => {
@@ -139,11 +187,18 @@ export class Invalidator {
     };
     const url = read(GATEWAY_ADMIN_URL_ENV);
     const token = read(GATEWAY_ADMIN_TOKEN_ENV);
+    const logger = options.logger ?? new Logger();
     if (url === undefined || token === undefined) {
-      (options.logger ?? new Logger()).info(`${GATEWAY_ADMIN_URL_ENV} or ${GATEWAY_ADMIN_TOKEN_ENV} is unset: changes are not reported to the gateway`);
+      logger.info(`${GATEWAY_ADMIN_URL_ENV} or ${GATEWAY_ADMIN_TOKEN_ENV} is unset: changes are not reported to the gateway`);
       return undefined;
     }
-    return new Invalidator(url, token, options);
+    const allowHttp = options.allowHttp ?? ["true", "1", "yes", "on"].includes(read(GATEWAY_ALLOW_HTTP_ENV)?.toLowerCase() ?? "");
+    const refusal = adminUrlRefusal(url, allowHttp);
+    if (refusal !== undefined) {
+      logger.error("changes are not reported to the gateway", { error: refusal });
+      return undefined;
+    }
+    return new Invalidator(url, token, { ...options, allowHttp });
   }
 
   /** The endpoint called: `<adminUrl>/admin/invalidate`. */
@@ -186,7 +241,9 @@ export class Invalidator {
           error: scrubServiceText(describeInvalidateError(error)),
           ...(error.kind === "refused"
             ? { status: error.status, code: scrubServiceText(error.code) }
-            : { attempts: error.attempts, cause: scrubServiceText(error.cause) }),
+            : error.kind === "unusable"
+              ? { status: error.status, reason: scrubServiceText(error.reason) }
+              : { attempts: error.attempts, cause: scrubServiceText(error.cause) }),
         });
       }
     } catch {
@@ -211,13 +268,25 @@ export class Invalidator {
           headers: { authorization: `Bearer ${this.#token}`, "content-type": "application/json", accept: "application/json" },
           body,
           signal,
+          // A redirect is answered as it is, never followed: the token goes to this URL only.
+          redirect: "manual",
         });
       } catch (error) {
         cause = causeOf(error);
         continue;
       }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel().catch(() => undefined);
+        const location = response.headers.get("location") ?? "nowhere (no Location)";
+        const reason = `a redirect to ${location}, not followed: point ${GATEWAY_ADMIN_URL_ENV} at the admin listener itself`;
+        return { ok: false, error: { kind: "unusable", status: response.status, reason } };
+      }
+      const text = await readCapped(response);
+      if (text === TOO_LARGE) {
+        return { ok: false, error: { kind: "unusable", status: response.status, reason: `the answer is larger than ${MAX_ANSWER_BYTES} bytes` } };
+      }
       // Like the Rust kit: an answer that cannot be read (or is not JSON) counts as `null`.
-      const answer: unknown = await response.json().catch(() => null);
+      const answer = parseJson(text);
       if (response.ok) return { ok: true, answer: answer as InvalidateAnswer };
       const code = errorCode(answer);
       if (response.status >= 500 || response.status === 429) {
@@ -227,6 +296,47 @@ export class Invalidator {
       return { ok: false, error: { kind: "refused", status: response.status, code } };
     }
     return { ok: false, error: { kind: "unreachable", attempts: this.#attempts, cause } };
+  }
+}
+
+/** What {@link readCapped} gives for an answer over {@link MAX_ANSWER_BYTES}. */
+const TOO_LARGE = Symbol("too large");
+
+/**
+ * The body of `response` as text, or {@link TOO_LARGE} once it passes {@link MAX_ANSWER_BYTES}
+ * (reading stops there); `undefined` when it cannot be read.
+ */
+async function readCapped(response: Response): Promise<string | undefined | typeof TOO_LARGE> {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > MAX_ANSWER_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    return TOO_LARGE;
+  }
+  if (response.body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body) {
+      size += chunk.byteLength;
+      if (size > MAX_ANSWER_BYTES) {
+        await response.body.cancel().catch(() => undefined);
+        return TOO_LARGE;
+      }
+      chunks.push(chunk);
+    }
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** `text` parsed as JSON, or `null`. */
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
   }
 }
 

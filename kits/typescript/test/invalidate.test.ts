@@ -8,7 +8,15 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { after, test } from "node:test";
 import { inspect } from "node:util";
 
-import { GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV, Invalidator, type InvalidatorOptions, Logger } from "../src/index.js";
+import {
+  GATEWAY_ADMIN_TOKEN_ENV,
+  GATEWAY_ADMIN_URL_ENV,
+  GATEWAY_ALLOW_HTTP_ENV,
+  Invalidator,
+  type InvalidatorOptions,
+  Logger,
+  MAX_ANSWER_BYTES,
+} from "../src/index.js";
 import { freePort, waitFor } from "./support/gateway.js";
 
 const TOKEN = "s3cret-admin-token-do-not-log";
@@ -162,6 +170,57 @@ test("fromEnv: undefined, with one info line, unless both variables are set; val
   assert.equal(invalidator.url, `${server.url}/admin/invalidate`);
   assert.equal((await invalidator.invalidate({ customerId: "c_7" })).ok, true);
   assert.equal(server.seen[0]?.headers.authorization, `Bearer ${TOKEN}`);
+});
+
+test("the token goes to https:// or loopback only: plain http:// to another host is refused at start unless allowed", () => {
+  for (const ok of ["https://gateway:9090", "http://127.0.0.1:9090", "http://[::1]:9090/", "http://localhost:9090"]) {
+    assert.doesNotThrow(() => new Invalidator(ok, TOKEN, fast), ok);
+  }
+  assert.throws(() => new Invalidator("http://gateway:9090", TOKEN, fast), (error: Error) => {
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /clear text/);
+    assert.match(error.message, /CARDMESH_SERVICE_GATEWAY_ALLOW_HTTP=true/);
+    return true;
+  });
+  assert.throws(() => new Invalidator("ftp://gateway/", TOKEN, fast), /neither https:\/\/ nor http:\/\//);
+  assert.doesNotThrow(() => new Invalidator("http://gateway:9090", TOKEN, { ...fast, allowHttp: true }));
+
+  const lines: string[] = [];
+  const quiet = { logger: new Logger("info", (line) => lines.push(line)) };
+  const remote = { [GATEWAY_ADMIN_URL_ENV]: "http://gateway:9090", [GATEWAY_ADMIN_TOKEN_ENV]: TOKEN };
+  assert.equal(Invalidator.fromEnv(remote, quiet), undefined);
+  const line = JSON.parse(lines.at(-1) ?? "{}") as Record<string, string>;
+  assert.equal(line.level, "ERROR");
+  assert.match(line.error ?? "", /http:\/\/gateway:9090.*clear text/);
+  assert.ok(!lines.join("").includes(TOKEN));
+  const allowed = Invalidator.fromEnv({ ...remote, [GATEWAY_ALLOW_HTTP_ENV]: "true" }, quiet);
+  assert.equal(allowed?.url, "http://gateway:9090/admin/invalidate");
+});
+
+test("a redirect is not followed: the error names it and its target never sees a request", async () => {
+  const target = await recorder((_n, res) => json(res, 200, { invalidated: {}, reloads: [] }));
+  const redirect = await recorder((_n, res) => res.writeHead(302, { location: `${target.url}/admin/invalidate` }).end());
+  const result = await new Invalidator(redirect.url, TOKEN, fast).invalidate({ customerId: "c_8" });
+  assert.ok(!result.ok && result.error.kind === "unusable", JSON.stringify(result));
+  assert.equal(result.error.status, 302);
+  assert.match(result.error.reason, new RegExp(`a redirect to ${target.url}/admin/invalidate, not followed`));
+  assert.equal(redirect.seen.length, 1, "a redirect is not retried");
+  assert.equal(target.seen.length, 0, "the redirect was followed");
+});
+
+test("an answer over MAX_ANSWER_BYTES is not read: declared or streamed, the call fails", async () => {
+  const big = `"${"x".repeat(MAX_ANSWER_BYTES)}"`;
+  const declared = await recorder((_n, res) => res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(big) }).end(big));
+  const streamed = await recorder((_n, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    for (let at = 0; at < big.length; at += 16 * 1024) res.write(big.slice(at, at + 16 * 1024));
+    res.end();
+  });
+  for (const server of [declared, streamed]) {
+    const result = await new Invalidator(server.url, TOKEN, fast).invalidate({ customerId: "c_9" });
+    assert.deepEqual(result, { ok: false, error: { kind: "unusable", status: 200, reason: `the answer is larger than ${MAX_ANSWER_BYTES} bytes` } });
+    assert.equal(server.seen.length, 1);
+  }
 });
 
 test("logs: one line per call with the outcome, never the token", () => {

@@ -66,7 +66,8 @@ pub use env::ENV_VARS;
 pub use fixture::{ensure_filled, fixture_from_env, load_fixture, FixtureRecord, FIXTURES_ENV};
 pub use index::CustomerIndex;
 pub use invalidate::{
-    CustomerRef, InvalidateError, Invalidator, GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV,
+    check_admin_url, AdminUrlError, CustomerRef, InvalidateError, Invalidator,
+    GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV, GATEWAY_ALLOW_HTTP_ENV, MAX_ANSWER_BYTES,
 };
 pub use metrics::ServiceMetrics;
 pub use provider::CardProvider;

@@ -26,7 +26,9 @@ async fn a_fixture_change_in_billing_reaches_the_next_answer_and_plain_reloads_t
         .set("CARDMESH_ADMIN_LISTEN", "0.0.0.0:9090")
         .set("CARDMESH_SERVICE_TOKEN", SERVICE_TOKEN)
         .set("CARDMESH_PLAIN_API_KEY", PLAIN_API_KEY)
-        .set("CARDMESH_PLAIN_API_URL", &plain.url_for_containers());
+        .set("CARDMESH_PLAIN_API_URL", &plain.url_for_containers())
+        // The stand-in for Plain is plain HTTP on the host, outside the gateway's container.
+        .set("CARDMESH_PLAIN_API_ALLOW_HTTP", "true");
     let watch = BillingWatch { dir: dir.clone(), service_token: SERVICE_TOKEN.into() };
     let stack = Stack::start_with(env, Some(watch)).await;
 

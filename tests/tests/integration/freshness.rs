@@ -126,7 +126,7 @@ async fn billing_reports_a_fixture_change_and_the_next_answer_is_fresh() {
     let cards = billing_service::BillingCards::from_fixture_json(original).unwrap();
     let billing = RunningService::start(cards.clone()).await;
     let gw = RunningGateway::start_ready(with_plain_api(gateway_config(&[billing.endpoint()]), &server)).await;
-    let invalidator = Invalidator::new(&admin_base(&gw), ADMIN_TOKEN);
+    let invalidator = Invalidator::new(&admin_base(&gw), ADMIN_TOKEN).expect("a loopback URL");
     let watch = tokio::spawn(billing_service::watch_fixture(
         cards,
         fixture.clone(),
@@ -185,13 +185,15 @@ async fn the_kit_retries_gateway_errors_and_never_panics() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let flaky = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let invalidator = Invalidator::new(&flaky, "t").with_retries(3, Duration::from_millis(10));
+    let invalidator = Invalidator::new(&flaky, "t").expect("loopback").with_retries(3, Duration::from_millis(10));
     assert_eq!(invalidator.invalidate(&CustomerRef::Id("c_1".into()), None).await, Ok(json!({ "invalidated": {} })));
     assert_eq!(attempts.load(Ordering::SeqCst), 3);
 
     // Nothing listening: an error after every attempt, no panic.
     let closed = format!("127.0.0.1:{}", closed_port());
-    let invalidator = Invalidator::new(&format!("http://{closed}"), "t").with_retries(2, Duration::from_millis(10));
+    let invalidator = Invalidator::new(&format!("http://{closed}"), "t")
+        .expect("loopback")
+        .with_retries(2, Duration::from_millis(10));
     let error = invalidator.invalidate(&CustomerRef::ExternalId("cus_1".into()), Some(&["usage"])).await.unwrap_err();
     assert!(matches!(error, InvalidateError::Unreachable { attempts: 2, .. }), "{error:?}");
 
@@ -199,8 +201,8 @@ async fn the_kit_retries_gateway_errors_and_never_panics() {
     let mut config = gateway_config(&[]);
     config.admin.service_token = Some(Secret::new(ADMIN_TOKEN));
     let gw = RunningGateway::start(config).await;
-    let error =
-        Invalidator::new(&admin_base(&gw), "wrong").invalidate(&CustomerRef::Id("c_1".into()), None).await.unwrap_err();
+    let wrong = Invalidator::new(&admin_base(&gw), "wrong").expect("loopback");
+    let error = wrong.invalidate(&CustomerRef::Id("c_1".into()), None).await.unwrap_err();
     assert_eq!(error, InvalidateError::Refused { status: 401, code: "invalid_admin_token".into() });
     gw.stop().await;
 }

@@ -69,5 +69,6 @@ pub async fn serve_admin(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "admin listener serving GET /metrics, POST /admin/invalidate and GET /preview");
     }
-    axum::serve(listener, admin_router(gateway)).with_graceful_shutdown(shutdown).await
+    let router = admin_router(gateway.clone());
+    super::serve_admin_router(&gateway, listener, router, shutdown).await
 }

@@ -35,6 +35,8 @@ from .index import CustomerIndex
 from .invalidate import (
     GATEWAY_ADMIN_TOKEN_ENV,
     GATEWAY_ADMIN_URL_ENV,
+    GATEWAY_ALLOW_HTTP_ENV,
+    MAX_ANSWER_BYTES,
     CustomerId,
     CustomerRef,
     ExternalId,
@@ -43,6 +45,8 @@ from .invalidate import (
     Invalidator,
     Refused,
     Unreachable,
+    Unusable,
+    admin_url_refusal,
 )
 from .metrics import ServiceMetrics
 from .provider import CardProvider
@@ -59,9 +63,10 @@ from .tls import TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV, ServerTls
 
 __all__ = [
     "DEFAULT_LISTEN", "DEFAULT_TTL", "FIXTURES_ENV", "GATEWAY_ADMIN_TOKEN_ENV", "GATEWAY_ADMIN_URL_ENV",
-    "LISTEN_ENV", "METRICS_LISTEN_ENV", "TLS_CERT_ENV", "TLS_CLIENT_CA_ENV", "TLS_KEY_ENV", "Card",
+    "GATEWAY_ALLOW_HTTP_ENV", "LISTEN_ENV", "MAX_ANSWER_BYTES", "METRICS_LISTEN_ENV", "TLS_CERT_ENV",
+    "TLS_CLIENT_CA_ENV", "TLS_KEY_ENV", "Card",
     "CardContext", "CardError", "CardProvider", "CardSpec", "Customer", "CustomerId", "CustomerIndex",
     "CustomerRef", "ExternalId", "InvalidateResult", "Invalidated", "Invalidator", "Refused",
     "RunningService", "Scope", "ServerTls", "ServiceMetrics", "Tenant", "Thread", "Unreachable",
-    "fixture_from_env", "run", "serve", "start",
+    "Unusable", "admin_url_refusal", "fixture_from_env", "run", "serve", "start",
 ]

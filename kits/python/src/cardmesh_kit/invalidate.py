@@ -7,7 +7,13 @@ gateway's service token (``Authorization: Bearer <token>``). :meth:`Invalidator.
 
 - ``CARDMESH_SERVICE_GATEWAY_ADMIN_URL``: the admin listener, e.g. ``http://gateway:9090``;
 - ``CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN``: the gateway's service token
-  (``CARDMESH_SERVICE_TOKEN``), which opens ``POST /admin/invalidate`` and nothing else.
+  (``CARDMESH_SERVICE_TOKEN``), which opens ``POST /admin/invalidate`` and nothing else;
+- ``CARDMESH_SERVICE_GATEWAY_ALLOW_HTTP``: ``true`` to accept a plain ``http://`` URL on another
+  host, for a private network only (Docker Compose's ``internal`` network).
+
+The token is sent to that URL only: it must be ``https://`` (plain ``http://`` is accepted on
+loopback, or with the variable above), redirects are not followed, and the gateway's answer is
+read up to :data:`MAX_ANSWER_BYTES`.
 
 Each attempt has a timeout (default 15 s: the gateway answers once Plain has answered its
 reloads, each bounded by ``plain_api.timeout``); network errors, timeouts, ``429`` and ``5xx``
@@ -17,8 +23,8 @@ are retried (default 3 attempts in all, 0.2 s then 0.4 s apart). Other refusals 
 
 The HTTP client is the standard library's ``urllib.request``, run in a worker thread
 (``asyncio.to_thread``), so the kit needs no other dependency. Proxies come from the usual
-``HTTP_PROXY``/``NO_PROXY`` variables; redirects are not followed (the token is never sent
-elsewhere).
+``HTTP_PROXY``/``NO_PROXY`` variables; a redirect is answered as :class:`Unusable`, never
+followed (the token is never sent elsewhere).
 
 The gateway's refusals, by status and ``error.code``: ``401 invalid_admin_token``,
 ``400 invalid_body``, ``400 invalid_field`` (over 25 keys, an id over 256 characters),
@@ -33,10 +39,12 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import ipaddress
 import json
 import logging
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +58,11 @@ log = logging.getLogger("cardmesh_kit")
 GATEWAY_ADMIN_URL_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_URL"
 #: Environment variable with the gateway's service token (``CARDMESH_SERVICE_TOKEN``).
 GATEWAY_ADMIN_TOKEN_ENV = "CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN"
+#: Environment variable that accepts a plain ``http://`` admin URL on another host (``true``).
+GATEWAY_ALLOW_HTTP_ENV = "CARDMESH_SERVICE_GATEWAY_ALLOW_HTTP"
+#: The largest answer of the gateway read, in bytes (256 KiB): an invalidation's answer lists
+#: one reload per card.
+MAX_ANSWER_BYTES = 256 * 1024
 #: Default timeout of one attempt, in seconds.
 DEFAULT_TIMEOUT = 15.0
 #: Default number of attempts in all.
@@ -111,8 +124,21 @@ class Unreachable:
         return f"the gateway could not be reached after {self.attempts} attempts: {self.cause}"
 
 
+@dataclass(frozen=True)
+class Unusable:
+    """The URL answered something that is not the gateway's answer: a redirect (not followed,
+    so the token goes nowhere else; ``reason`` names where to) or an answer over
+    :data:`MAX_ANSWER_BYTES`. Not retried."""
+
+    status: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"the gateway's answer cannot be used: HTTP {self.status}, {self.reason}"
+
+
 #: What :meth:`Invalidator.invalidate` returns.
-InvalidateResult = Invalidated | Refused | Unreachable
+InvalidateResult = Invalidated | Refused | Unreachable | Unusable
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -123,18 +149,53 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _TooLargeError(Exception):
+    """An answer over :data:`MAX_ANSWER_BYTES`."""
+
+
+def admin_url_refusal(admin_url: str, allow_http: bool = False) -> str | None:
+    """Why the token must not be sent to ``admin_url``, or ``None`` when it may: ``https://``,
+    or ``http://`` on loopback (``127.0.0.1``, ``[::1]``, ``localhost``), or ``http://`` anywhere
+    with ``allow_http``."""
+    url = urllib.parse.urlsplit(admin_url.strip())
+    prefix = f"{admin_url!r} cannot be the gateway's admin URL ({GATEWAY_ADMIN_URL_ENV})"
+    if url.scheme == "https":
+        return None
+    if url.scheme != "http" or not url.hostname:
+        return f"{prefix}: write it as https://HOST:PORT (http:// on loopback)"
+    if allow_http or _is_loopback(url.hostname):
+        return None
+    return (f"{prefix}: plain http:// to another host would send the admin token in clear text; "
+            f"use https://, or set {GATEWAY_ALLOW_HTTP_ENV}=true on a private network")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Invalidator:
     """Sends invalidations to one gateway's admin listener at ``admin_url`` (e.g.
-    ``http://gateway:9090``), authenticated with ``token``.
+    ``https://gateway:9090``, or ``http://127.0.0.1:9090``), authenticated with ``token``.
 
     ``timeout`` bounds each attempt (default 15 s); ``attempts`` is the number of attempts in
     all (default 3, at least 1); ``backoff`` is the pause before the second attempt (default
-    0.2 s), doubled after each attempt. ``repr()`` never shows the token.
+    0.2 s), doubled after each attempt; ``allow_http`` accepts a plain ``http://`` URL on
+    another host, for a private network only. Raises ``ValueError`` for a URL the token must
+    not go to (:func:`admin_url_refusal`). ``repr()`` never shows the token.
     """
 
     def __init__(self, admin_url: str, token: str, *, timeout: float = DEFAULT_TIMEOUT,
-                 attempts: int = DEFAULT_ATTEMPTS, backoff: float = DEFAULT_BACKOFF) -> None:
-        self.url = f"{admin_url.rstrip('/')}/admin/invalidate"
+                 attempts: int = DEFAULT_ATTEMPTS, backoff: float = DEFAULT_BACKOFF,
+                 allow_http: bool = False) -> None:
+        refusal = admin_url_refusal(admin_url, allow_http)
+        if refusal is not None:
+            raise ValueError(refusal)
+        self.url = f"{admin_url.strip().rstrip('/')}/admin/invalidate"
         self._token = token
         self.timeout = timeout
         self.attempts = max(attempts, 1)
@@ -146,18 +207,24 @@ class Invalidator:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Invalidator | None:
-        """An invalidator from :data:`GATEWAY_ADMIN_URL_ENV` and :data:`GATEWAY_ADMIN_TOKEN_ENV`
-        (of ``environ``, default ``os.environ``), with the default timeout and retries; or
-        ``None`` when either is unset or blank, logged at info: the service then reports
-        nothing."""
+        """An invalidator from :data:`GATEWAY_ADMIN_URL_ENV`, :data:`GATEWAY_ADMIN_TOKEN_ENV`
+        and :data:`GATEWAY_ALLOW_HTTP_ENV` (of ``environ``, default ``os.environ``), with the
+        default timeout and retries; or ``None`` when either of the first two is unset or blank
+        (logged at info) or the URL is refused (logged at error, with the reason): the service
+        then reports nothing."""
         env = os.environ if environ is None else environ
         url = env.get(GATEWAY_ADMIN_URL_ENV, "").strip()
         token = env.get(GATEWAY_ADMIN_TOKEN_ENV, "").strip()
-        if url and token:
-            return cls(url, token)
-        log.info(f"{GATEWAY_ADMIN_URL_ENV} or {GATEWAY_ADMIN_TOKEN_ENV} is unset: "
-                 "changes are not reported to the gateway")
-        return None
+        allow_http = env.get(GATEWAY_ALLOW_HTTP_ENV, "").strip().lower() in ("true", "1", "yes", "on")
+        if not (url and token):
+            log.info(f"{GATEWAY_ADMIN_URL_ENV} or {GATEWAY_ADMIN_TOKEN_ENV} is unset: "
+                     "changes are not reported to the gateway")
+            return None
+        refusal = admin_url_refusal(url, allow_http)
+        if refusal is not None:
+            log.error("changes are not reported to the gateway", extra={"error": refusal})
+            return None
+        return cls(url, token, allow_http=allow_http)
 
     async def invalidate(self, customer: CustomerRef,
                          card_keys: Sequence[str] | None = None) -> InvalidateResult:
@@ -195,7 +262,10 @@ class Invalidator:
                 await asyncio.sleep(pause)
                 pause *= 2
             try:
-                status, raw = await asyncio.wait_for(asyncio.to_thread(self._post, body), self.timeout)
+                status, raw, location = await asyncio.wait_for(asyncio.to_thread(self._post, body),
+                                                               self.timeout)
+            except _TooLargeError as too_large:
+                return Unusable(int(str(too_large)), f"the answer is larger than {MAX_ANSWER_BYTES} bytes")
             except TimeoutError:
                 cause = "timeout"
                 continue
@@ -206,6 +276,10 @@ class Invalidator:
             except (OSError, http.client.HTTPException, ValueError) as error:
                 cause = _describe(error)
                 continue
+            if 300 <= status < 400:
+                return Unusable(status, f"a redirect to {location or 'nowhere (no Location)'}, not "
+                                        f"followed: point {GATEWAY_ADMIN_URL_ENV} at the admin "
+                                        "listener itself")
             try:
                 answer = json.loads(raw)
             except ValueError:
@@ -221,9 +295,10 @@ class Invalidator:
             return Refused(status, code)
         return Unreachable(self.attempts, cause)
 
-    def _post(self, body: bytes) -> tuple[int, bytes]:
-        """One attempt, in a worker thread: the status and the body (empty when it cannot be
-        read). Raises on a network error or timeout."""
+    def _post(self, body: bytes) -> tuple[int, bytes, str | None]:
+        """One attempt, in a worker thread: the status, the body (empty when it cannot be
+        read) and the ``Location`` header. Raises on a network error or timeout, and
+        :class:`_TooLargeError` (with the status) for an answer over :data:`MAX_ANSWER_BYTES`."""
         request = urllib.request.Request(self.url, data=body, method="POST", headers={
             "Authorization": f"Bearer {self._token}", "Content-Type": "application/json",
             "Accept": "application/json"})
@@ -231,16 +306,20 @@ class Invalidator:
             response = self._opener.open(request, timeout=self.timeout)
         except urllib.error.HTTPError as refusal:
             with refusal:
-                return refusal.code, _read(refusal)
+                return refusal.code, _read(refusal, refusal.code), refusal.headers.get("Location")
         with response:
-            return response.status, _read(response)
+            return response.status, _read(response, response.status), response.headers.get("Location")
 
 
-def _read(response: Any) -> bytes:
+def _read(response: Any, status: int) -> bytes:
+    """At most :data:`MAX_ANSWER_BYTES` of ``response``; raises :class:`_TooLargeError` beyond."""
     try:
-        return bytes(response.read())
+        data = bytes(response.read(MAX_ANSWER_BYTES + 1))
     except (OSError, http.client.HTTPException):
         return b""
+    if len(data) > MAX_ANSWER_BYTES:
+        raise _TooLargeError(status)
+    return data
 
 
 def _describe(error: object) -> str:

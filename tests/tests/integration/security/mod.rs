@@ -7,5 +7,6 @@ mod compose;
 // The real npm audit and pip-audit, and audit.sh's reading of their reports, which is Python.
 #[cfg(any(feature = "node", feature = "python"))]
 mod dependencies;
+mod edges;
 #[cfg(feature = "kubernetes")]
 mod kubernetes;
