@@ -199,11 +199,11 @@ async fn a_declared_body_over_the_limit_gets_413_before_any_of_it_is_sent() {
 async fn the_admin_listener_has_the_same_limits() {
     let gw = RunningGateway::start(limits(SHORT, LONG, LONG)).await;
     let mut half = TcpStream::connect(gw.admin_addr).await.unwrap();
-    assert_eq!(send_and_wait_for_close(&mut half, b"POST /admin/invalidate HTTP/1.1\r\nHost: x\r\nAuthor").await, "");
+    assert_eq!(send_and_wait_for_close(&mut half, b"POST /admin/invalidate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor").await, "");
     wait_for_metric(&gw, r#"cardmesh_connections_cut_total{listener="admin",reason="header_timeout"}"#, 1.0).await;
 
     let mut huge = TcpStream::connect(gw.admin_addr).await.unwrap();
-    let request = b"POST /admin/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+    let request = b"POST /admin/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
         Content-Length: 10000000000\r\n\r\n";
     let answer = send_and_wait_for_close(&mut huge, request).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
@@ -212,7 +212,7 @@ async fn the_admin_listener_has_the_same_limits() {
 
     let gw = RunningGateway::start(limits(LONG, LONG, SHORT)).await;
     let mut idle = TcpStream::connect(gw.admin_addr).await.unwrap();
-    let answer = send_and_wait_for_close(&mut idle, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let answer = send_and_wait_for_close(&mut idle, b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     wait_for_metric(&gw, r#"cardmesh_connections_cut_total{listener="admin",reason="idle_timeout"}"#, 1.0).await;
     gw.stop().await;
