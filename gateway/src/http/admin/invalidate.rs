@@ -30,9 +30,13 @@ struct Invalidate {
     /// The thread the cards are shown in, passed on to Plain's reload.
     #[serde(default)]
     thread_id: Option<String>,
+    /// The Plain workspace the customer belongs to (`Plain-Workspace-Id`); every workspace
+    /// the gateway knows when absent (see [`crate::cache::CardCache::invalidate`]).
+    #[serde(default)]
+    workspace_id: Option<String>,
 }
 
-/// `{"invalidated":{"customerId":…,"cardKeys":[…] | "all"},"reloads":[…]}` (the Plain
+/// `{"invalidated":{"customerId":…,"cardKeys":[…] | "all","workspaces":[…]},"reloads":[…]}` (the Plain
 /// reloads, [`crate::plain_api`]), or the error envelope: 404 `not_found` (no admin token
 /// configured), 401 `invalid_admin_token`, 400 `invalid_body`, 409 `cache_disabled`, 503
 /// `cache_unavailable`; for an `externalId`, 400 `external_id_needs_plain_api`, 404
@@ -45,7 +49,8 @@ pub async fn invalidate(
     crate::access::require_admin_token(gateway.config(), &headers)?;
     let request: Invalidate = serde_json::from_slice(&body).map_err(|e| {
         GatewayError::InvalidAdminBody(format!(
-            "expected {{\"customerId\" or \"externalId\": \"…\", \"cardKeys\": [\"…\"]?, \"threadId\": \"…\"?}}: {e}"
+            "expected {{\"customerId\" or \"externalId\": \"…\", \"cardKeys\": [\"…\"]?, \"threadId\": \"…\"?, \
+             \"workspaceId\": \"…\"?}}: {e}"
         ))
     })?;
     let filled = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
@@ -59,6 +64,9 @@ pub async fn invalidate(
     if let Some(bad) = request.card_keys.iter().flatten().find(|k| !is_valid_key(k)) {
         return Err(GatewayError::InvalidAdminBody(format!("card key {bad:?} is not [a-zA-Z0-9_-]+")));
     }
+    if let Some(workspace) = &request.workspace_id {
+        check_workspace(gateway.config(), workspace)?;
+    }
     let plain_api = gateway.plain_api().map(|api| &**api);
     let customer_id = match (&request.customer_id, &request.external_id) {
         (Some(id), _) if filled(&request.customer_id) => id.clone(),
@@ -67,16 +75,36 @@ pub async fn invalidate(
         }
     };
     let cache = gateway.cache().ok_or(GatewayError::CacheDisabled)?;
-    cache
-        .invalidate(&customer_id, request.card_keys.as_deref())
+    let workspaces = cache
+        .invalidate(request.workspace_id.as_deref(), &customer_id, request.card_keys.as_deref())
         .await
         .map_err(|e| GatewayError::CacheUnavailable { cause: e.to_string() })?;
-    tracing::info!(customer_id = %customer_id, card_keys = ?request.card_keys, "cache invalidated");
+    tracing::info!(customer_id = %customer_id, card_keys = ?request.card_keys, ?workspaces, "cache invalidated");
     let cards = match &request.card_keys {
         Some(keys) => json!(keys),
         None => json!("all"),
     };
     let (keys, thread) = (request.card_keys.as_deref(), request.thread_id.as_deref());
     let reloads = crate::plain_api::reloads_after_invalidation(plain_api, &customer_id, keys, thread).await;
-    Ok(Json(json!({ "invalidated": { "customerId": customer_id, "cardKeys": cards }, "reloads": reloads })))
+    Ok(Json(json!({
+        "invalidated": { "customerId": customer_id, "cardKeys": cards, "workspaces": workspaces },
+        "reloads": reloads,
+    })))
+}
+
+/// A `workspaceId` must not be empty, and with per-workspace signing secrets it must be one
+/// of theirs.
+fn check_workspace(config: &crate::config::Config, workspace: &str) -> Result<(), GatewayError> {
+    if workspace.trim().is_empty() {
+        return Err(GatewayError::InvalidAdminBody("workspaceId, when given, must not be empty".into()));
+    }
+    match &config.signing_secrets {
+        crate::config::SigningSecrets::PerWorkspace(table) if !table.contains_key(workspace) => {
+            Err(GatewayError::InvalidAdminBody(format!(
+                "workspaceId {workspace:?} is not one of the workspaces in signing_secrets \
+                 (CARDMESH_WORKSPACE_SECRETS); leave it out to invalidate in all of them"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
