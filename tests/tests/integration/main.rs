@@ -34,6 +34,7 @@ mod properties;
 mod request_span;
 mod routes;
 mod scaffold;
+mod security;
 mod signing;
 mod telemetry;
 mod tls;
