@@ -26,13 +26,6 @@ pub struct Generations {
     pub new_card: bool,
 }
 
-impl Generations {
-    /// True when an entry stored under `stored` is current for these generations.
-    fn admit(&self, stored: (u64, u64)) -> bool {
-        stored == (self.customer, self.card)
-    }
-}
-
 /// Highest value a new counter starts from: Redis `INCR` works on signed 64-bit integers,
 /// so a counter keeps room for 2^62 invalidations.
 const NEW_GENERATION_BITS: u32 = 62;
@@ -53,16 +46,19 @@ pub fn encode(generations: Generations, card: &CardJson) -> String {
     format!("{}:{}|{}", generations.customer, generations.card, card.as_str())
 }
 
-/// Decodes an entry, returning the card only when it was stored under `current`.
-pub fn decode(value: &str, current: Generations) -> Option<CardJson> {
-    let (head, json) = value.split_once('|')?;
-    let (customer, card) = head.split_once(':')?;
-    if !current.admit((customer.parse().ok()?, card.parse().ok()?)) {
-        return None;
-    }
+/// Decodes an entry, returning the card only when it was stored under the generations
+/// whose decimal values are `customer` and `card` (as read from the counters: no number is
+/// parsed on a hit).
+pub fn decode(value: &str, customer: &str, card: &str) -> Option<CardJson> {
+    let json = value.strip_prefix(customer)?.strip_prefix(':')?.strip_prefix(card)?.strip_prefix('|')?;
     // Only entries this gateway (or another holding the entry key) wrote get here: memory
     // and the near cache hold this gateway's own writes and what it opened from Redis.
     (json.starts_with('{') && json.ends_with('}')).then(|| CardJson::from_trusted(json))
+}
+
+/// [`decode`] for `current`.
+pub fn decode_for(value: &str, current: Generations) -> Option<CardJson> {
+    decode(value, &current.customer.to_string(), &current.card.to_string())
 }
 
 /// Parses a generation counter; `None` when it is absent or not a counter.
@@ -83,12 +79,16 @@ mod tests {
         let card = CardJson::new("k", Some(5), None);
         let g = at(2, 7);
         let v = encode(g, &card);
-        assert_eq!(decode(&v, g), Some(card.clone()));
-        assert_eq!(decode(&v, Generations { new_customer: true, ..g }), Some(card), "flags are not compared");
-        assert_eq!(decode(&v, at(3, 7)), None);
-        assert_eq!(decode(&v, at(2, 8)), None);
-        assert_eq!(decode("garbage", g), None);
-        assert_eq!(decode("2:7|{not json", g), None);
+        assert_eq!(decode(&v, "2", "7"), Some(card.clone()));
+        assert_eq!(decode_for(&v, g), Some(card.clone()));
+        assert_eq!(decode_for(&v, Generations { new_customer: true, ..g }), Some(card), "flags are not compared");
+        assert_eq!(decode_for(&v, at(3, 7)), None);
+        assert_eq!(decode_for(&v, at(2, 8)), None);
+        assert_eq!(decode(&v, "2", "77"), None);
+        assert_eq!(decode(&v, "", "7"), None);
+        assert_eq!(decode(&encode(at(12, 7), &CardJson::new("k", None, None)), "1", "2:7"), None);
+        assert_eq!(decode("garbage", "2", "7"), None);
+        assert_eq!(decode("2:7|{not json", "2", "7"), None);
         assert_eq!(generation(Some("7")), Some(7));
         assert_eq!(generation(Some("seven")), None);
         assert_eq!(generation(None), None);
@@ -108,6 +108,6 @@ mod tests {
         let entry = encode(first, &CardJson::new("k", None, None));
         // The counters are evicted; the next lookup finds them absent again.
         let after_eviction = at(new_generation(), new_generation());
-        assert_eq!(decode(&entry, after_eviction), None);
+        assert_eq!(decode_for(&entry, after_eviction), None);
     }
 }

@@ -148,7 +148,11 @@ impl CardCache {
                     new_customer: customer.is_none(),
                     new_card: card.is_none(),
                 };
-                let fresh = values[1 + n + i].as_deref().and_then(|v| entry::decode(v, generations));
+                // Compared with the counters as read; an absent counter matches no entry.
+                let fresh = match (values[0].as_deref(), values[1 + i].as_deref(), values[1 + n + i].as_deref()) {
+                    (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card),
+                    _ => None,
+                };
                 if fresh.is_some() {
                     self.stats.record_hits(1);
                 } else {
@@ -216,9 +220,11 @@ impl CardCache {
         }
         let keys: Vec<String> = cards.iter().map(|(k, _)| k.stale()).collect();
         match self.store.get_many(&keys).await {
-            Ok(values) if values.len() == keys.len() => {
-                values.iter().zip(cards).map(|(v, (_, g))| v.as_deref().and_then(|v| entry::decode(v, *g))).collect()
-            }
+            Ok(values) if values.len() == keys.len() => values
+                .iter()
+                .zip(cards)
+                .map(|(v, (_, g))| v.as_deref().and_then(|v| entry::decode_for(v, *g)))
+                .collect(),
             _ => {
                 self.stats.record_error();
                 vec![None; cards.len()]
