@@ -50,14 +50,12 @@ impl Invalidate {
     /// and no identifier over [`MAX_IDENTIFIER_CHARS`]. The error names the field.
     fn check_caps(&self) -> Result<(), GatewayError> {
         let refuse = |field: String, message: String| Err(GatewayError::InvalidAdminField { field, message });
-        for (field, value) in
-            [
-                ("customerId", &self.customer_id),
-                ("externalId", &self.external_id),
-                ("threadId", &self.thread_id),
-                ("workspaceId", &self.workspace_id),
-            ]
-        {
+        for (field, value) in [
+            ("customerId", &self.customer_id),
+            ("externalId", &self.external_id),
+            ("threadId", &self.thread_id),
+            ("workspaceId", &self.workspace_id),
+        ] {
             if value.as_ref().is_some_and(|v| v.chars().count() > MAX_IDENTIFIER_CHARS) {
                 return refuse(field.into(), format!("longer than {MAX_IDENTIFIER_CHARS} characters"));
             }
