@@ -28,7 +28,7 @@ use {
     cardmesh_tests::redis::RedisServer,
 };
 
-const ADMIN_TOKEN: &str = "admin-token-for-security-tests";
+const ADMIN_TOKEN: &str = "service-token-for-the-cache-security-tests";
 const ADA: &str = "ada@example.com";
 const EVE: &str = "eve@example.com";
 
@@ -103,7 +103,7 @@ impl Store {
 async fn gateway(store: &Store, services: &[&RunningService], secrets: Option<SigningSecrets>) -> RunningGateway {
     let endpoints: Vec<String> = services.iter().map(|s| s.endpoint()).collect();
     let mut config: Config = gateway_config(&endpoints);
-    config.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    config.admin.service_token = Some(Secret::new(ADMIN_TOKEN));
     // It listens on loopback, as the development Redis password of the compose test needs.
     config.publish_address = Some([127, 0, 0, 1].into());
     config.cache.near_ttl = Duration::ZERO;
