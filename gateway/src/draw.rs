@@ -118,7 +118,7 @@ pub async fn draw_cards(job: DrawJob) {
                     let ttl = ttl
                         .or(a.info.default_ttl_seconds)
                         .map_or(settings.default_ttl, |s| Duration::from_secs(u64::from(s)));
-                    cache.store(&a.keys, a.generations, &card, ttl);
+                    cache.store(&a.keys, &workspace_id, a.generations, &card, ttl);
                 }
                 card
             });

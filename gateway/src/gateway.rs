@@ -80,7 +80,7 @@ impl Gateway {
     /// `config.services` (e.g. in-memory transports in tests).
     pub fn with_backends(config: Config, backends: Backends) -> Result<Arc<Self>, StartupError> {
         let router = CardRouter::new(backends, config.discovery.clone());
-        let cache = CardCache::from_settings(&config.cache)?.map(Arc::new);
+        let cache = CardCache::from_config(&config)?.map(Arc::new);
         let tls = config.tls.server_config()?;
         Ok(Arc::new(Self {
             access: Access::new(&config),

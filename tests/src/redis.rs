@@ -32,9 +32,24 @@ const PORT_ATTEMPTS: usize = 20;
 #[derive(Debug, Clone, Default)]
 pub struct RedisBuilder {
     args: Vec<String>,
+    password: Option<String>,
 }
 
 impl RedisBuilder {
+    /// Makes the server require `password` (`--requirepass`); [`RedisServer::url`] and
+    /// [`RedisServer::client`] then carry it.
+    pub fn password(self, password: impl Into<String>) -> Self {
+        let password = password.into();
+        self.arg("--requirepass").arg(password.clone()).client_password(password)
+    }
+
+    /// Makes [`RedisServer::url`] and [`RedisServer::client`] carry `password`, which the
+    /// server's own arguments require (for a command line taken from elsewhere as it is).
+    pub fn client_password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
     /// Adds `arg` after the defaults (`--port`, `--bind 127.0.0.1`, no persistence, `--dir`
     /// the server's temporary directory); a later setting overrides an earlier one.
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
@@ -59,7 +74,14 @@ impl RedisBuilder {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
-        let mut server = RedisServer { port: pick_port(), binary, args: self.args, dir, child: None.into() };
+        let mut server = RedisServer {
+            port: pick_port(),
+            binary,
+            args: self.args,
+            password: self.password,
+            dir,
+            child: None.into(),
+        };
         let mut taken = Vec::new();
         for _ in 0..PORT_ATTEMPTS {
             match server.run().await {
@@ -89,6 +111,8 @@ pub struct RedisServer {
     pub port: u16,
     binary: PathBuf,
     args: Vec<String>,
+    /// The password the server requires, if any.
+    password: Option<String>,
     dir: PathBuf,
     /// The process while it runs; `stop` and `restart` take `&self`.
     child: Mutex<Option<Child>>,
@@ -105,8 +129,17 @@ impl RedisServer {
         Self::builder().start().await
     }
 
-    /// `redis://127.0.0.1:PORT/0`.
+    /// `redis://127.0.0.1:PORT/0`, or `redis://:PASSWORD@127.0.0.1:PORT/0` when the server
+    /// requires a password.
     pub fn url(&self) -> String {
+        match &self.password {
+            Some(password) => format!("redis://:{password}@127.0.0.1:{}/0", self.port),
+            None => self.url_without_password(),
+        }
+    }
+
+    /// `redis://127.0.0.1:PORT/0`, whatever the server requires.
+    pub fn url_without_password(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 

@@ -1,18 +1,29 @@
-//! Cache keys: versioned, namespaced, grouped per customer.
+//! Cache keys: versioned, namespaced, grouped per workspace and customer.
 //!
 //! ```text
-//! cardmesh:v1:{c:<customer id>}:gen                              customer generation
-//! cardmesh:v1:{c:<customer id>}:gen:<card key>                   card generation
-//! cardmesh:v1:{c:<customer id>}:card:<workspace>:<card key>:<h>  fresh card, TTL = card TTL
-//! cardmesh:v1:{c:<customer id>}:stale:<workspace>:<card key>:<h> last good copy, TTL + stale window
+//! cardmesh:v2:{w:<workspace>:c:<customer id>}:gen                        customer generation
+//! cardmesh:v2:{w:<workspace>:c:<customer id>}:gen:<card key>             card generation
+//! cardmesh:v2:{w:<workspace>:c:<customer id>}:card:<card key>:<h>        fresh card, TTL = card TTL
+//! cardmesh:v2:{w:<workspace>:c:<customer id>}:stale:<card key>:<h>       last good copy, TTL + stale window
+//! cardmesh:v2:workspaces                                                 sorted set: workspace id → when a card was last stored for it
 //! ```
 //!
-//! `<h>` hashes exactly the context the card's scope depends on, so the email never appears
-//! in a key. The `{…}` hash tag keeps one customer's keys in one Redis Cluster slot, so one
-//! MGET reads them all.
+//! - `<workspace>` (the `Plain-Workspace-Id` header, empty when absent) and `<customer id>`
+//!   are percent-encoded: every byte outside `[A-Za-z0-9._-]` is written `%XX`. The encoding
+//!   is injective, so `w.ws9`, `wws9` and `w ws9!` never share a key, and it leaves no `{`,
+//!   `}` or `:` inside the hash tag.
+//! - A customer id belongs to one Plain workspace: its generation counters and its cards are
+//!   kept per workspace.
+//! - `<h>` hashes every identifier the card service is sent that the card's scope covers
+//!   (see [`scope_hash`]): for every scope the customer's id, email and external id; plus the
+//!   thread's id and external id for thread scope, or the tenant's for tenant scope. The
+//!   email is part of the hash, never of the key's text.
+//! - The `{…}` hash tag keeps one workspace's customer in one Redis Cluster slot, so one
+//!   MGET reads a request's cards and counters from one node in one round trip.
 
 use std::fmt::Write as _;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
 use crate::plain::CardRequest;
@@ -20,19 +31,24 @@ use crate::route::Scope;
 
 /// Bump when the key layout or the stored value format changes: old entries are then
 /// simply never read again and expire on their own.
-pub const CACHE_FORMAT_VERSION: u32 = 1;
+pub const CACHE_FORMAT_VERSION: u32 = 2;
 
 /// Prefix of every key.
 pub const NAMESPACE: &str = "cardmesh";
 
+/// Bytes written as `%XX` in keys: all but ASCII letters, digits, `.`, `_` and `-`. `%`
+/// itself is encoded, which makes the encoding injective.
+const ENCODED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_').remove(b'-');
+
 /// The keys of one card for one request context.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CardCacheKeys {
-    /// The customer's generation counter.
+    /// The customer's generation counter (in the request's workspace).
     pub customer_generation: String,
     /// The card's generation counter for this customer.
     pub card_generation: String,
-    /// The fresh copy.
+    /// The fresh copy. Also the card's single-flight key: concurrent requests share a draw
+    /// exactly when they would share the cached card.
     pub fresh: String,
 }
 
@@ -40,28 +56,62 @@ impl CardCacheKeys {
     /// The stale (last good) copy: the fresh copy's key with `stale` for `card`. Only
     /// drawing and failing cards need it, so it is not built for every lookup.
     pub fn stale(&self) -> String {
-        // The customer id inside `{c:…}` has no braces, so the first `}:card:` is the one.
+        // The encoded ids inside `{…}` hold no `}`, so the first `}:card:` is the one.
         self.fresh.replacen("}:card:", "}:stale:", 1)
     }
 }
 
-fn customer_prefix(customer_id: &str) -> String {
-    let mut prefix = String::with_capacity(NAMESPACE.len() + customer_id.len() + 10);
-    let _ = write!(prefix, "{NAMESPACE}:v{CACHE_FORMAT_VERSION}:{{c:");
-    // Braces would end the hash tag early; customer ids never contain them, but be safe.
-    prefix.extend(customer_id.chars().filter(|c| *c != '{' && *c != '}'));
+/// The key of the sorted set of workspaces cards were stored for (see
+/// [`crate::cache::CardCache::invalidate`]).
+pub fn workspaces_key() -> String {
+    format!("{NAMESPACE}:v{CACHE_FORMAT_VERSION}:workspaces")
+}
+
+/// `{NAMESPACE}:v{VERSION}:{w:<workspace>:c:<customer>`, up to the closing brace.
+fn customer_prefix(workspace_id: &str, customer_id: &str) -> String {
+    let mut prefix = String::with_capacity(NAMESPACE.len() + workspace_id.len() + customer_id.len() + 16);
+    let _ = write!(prefix, "{NAMESPACE}:v{CACHE_FORMAT_VERSION}:{{w:");
+    push_encoded(&mut prefix, workspace_id);
+    prefix.push_str(":c:");
+    push_encoded(&mut prefix, customer_id);
     prefix.push('}');
     prefix
 }
 
-/// The customer's generation key (bumped to invalidate all the customer's cards).
-pub fn customer_generation_key(customer_id: &str) -> String {
-    customer_generation_of(&customer_prefix(customer_id))
+/// Appends `id` percent-encoded (see [`ENCODED`]); ids that need no encoding, the usual
+/// case, are copied as they are.
+fn push_encoded(out: &mut String, id: &str) {
+    if id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
+        out.push_str(id);
+    } else {
+        out.extend(percent_encoding::utf8_percent_encode(id, ENCODED));
+    }
 }
 
-/// The card's generation key for this customer (bumped to invalidate one card).
-pub fn card_generation_key(customer_id: &str, card_key: &str) -> String {
-    card_generation_of(&customer_prefix(customer_id), card_key)
+/// The customer's generation key in `workspace_id` (bumped to invalidate all the
+/// customer's cards there).
+pub fn customer_generation_key(workspace_id: &str, customer_id: &str) -> String {
+    customer_generation_of(&customer_prefix(workspace_id, customer_id))
+}
+
+/// The card's generation key for this customer in `workspace_id` (bumped to invalidate one
+/// card).
+pub fn card_generation_key(workspace_id: &str, customer_id: &str, card_key: &str) -> String {
+    card_generation_of(&customer_prefix(workspace_id, customer_id), card_key)
+}
+
+/// True for a generation counter's key (`…}:gen` or `…}:gen:<card key>`).
+pub fn is_generation(key: &str) -> bool {
+    // The encoded ids hold no `}`: the first one closes the hash tag.
+    key.split_once('}').is_some_and(|(_, rest)| rest == ":gen" || rest.starts_with(":gen:"))
+}
+
+/// The card key of a card entry's or a card counter's key, for logs (the rest of the key
+/// names the customer).
+pub fn card_key_of(key: &str) -> Option<&str> {
+    let (_, rest) = key.split_once('}')?;
+    let rest = ["card:", "stale:", "gen:"].iter().find_map(|kind| rest.strip_prefix(':')?.strip_prefix(kind))?;
+    Some(rest.split(':').next().unwrap_or(rest))
 }
 
 fn customer_generation_of(prefix: &str) -> String {
@@ -77,12 +127,11 @@ pub fn card_cache_keys(workspace_id: &str, card_key: &str, scope: Scope, request
     RequestKeys::new(workspace_id, request).card(card_key, scope)
 }
 
-/// The keys of the cards of one request: what all of them share (the customer prefix, the
-/// workspace, one hash per scope) is worked out once.
+/// The keys of the cards of one request: what all of them share (the workspace and
+/// customer prefix, one hash per scope) is worked out once.
 pub struct RequestKeys<'r> {
     request: &'r CardRequest,
     prefix: String,
-    workspace: String,
     customer_generation: String,
     /// The scope hashes computed so far, by [`Scope`].
     hashes: [Option<String>; 3],
@@ -90,27 +139,19 @@ pub struct RequestKeys<'r> {
 
 impl<'r> RequestKeys<'r> {
     pub fn new(workspace_id: &str, request: &'r CardRequest) -> Self {
-        let prefix = customer_prefix(&request.customer.id);
-        let mut workspace = String::with_capacity(workspace_id.len());
-        workspace.extend(workspace_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
-        Self {
-            request,
-            customer_generation: customer_generation_of(&prefix),
-            prefix,
-            workspace,
-            hashes: Default::default(),
-        }
+        let prefix = customer_prefix(workspace_id, &request.customer.id);
+        Self { request, customer_generation: customer_generation_of(&prefix), prefix, hashes: Default::default() }
     }
 
     /// The keys of `card_key` with `scope`.
     pub fn card(&mut self, card_key: &str, scope: Scope) -> CardCacheKeys {
         let request = self.request;
         let hash = self.hashes[scope_index(scope)].get_or_insert_with(|| scope_hash(scope, request));
-        let (prefix, ws) = (&self.prefix, &self.workspace);
+        let prefix = &self.prefix;
         CardCacheKeys {
             customer_generation: self.customer_generation.clone(),
             card_generation: card_generation_of(prefix, card_key),
-            fresh: cat(&[prefix, ":card:", ws, ":", card_key, ":", hash]),
+            fresh: cat(&[prefix, ":card:", card_key, ":", hash]),
         }
     }
 }
@@ -132,27 +173,46 @@ fn cat(parts: &[&str]) -> String {
     s
 }
 
-/// Hash of what the scope depends on: customer id + external id, plus the thread id for
-/// thread scope, plus the tenant id for tenant scope.
+/// Hash (SHA-256, first 96 bits, hex) of the identifiers a card of `scope` may depend on,
+/// each tagged and length-prefixed so that no two contexts hash the same input:
+///
+/// - every scope: the customer's id, email and external id (the services find customers by
+///   email, so a customer id seen with another email is another card);
+/// - thread scope: plus the thread's id and external id;
+/// - tenant scope: plus the tenant's id and external id.
+///
+/// The workspace is in the key's prefix. A customer-scoped card is shared across threads
+/// and tenants: its service declared (in `Describe`) that it does not depend on them.
+///
+/// Each part is one tag byte, then `0` when absent, or `1`, the length (4 bytes) and the
+/// bytes: a typical customer (ids of about 10 bytes, an email of about 20) fits one SHA-256
+/// block.
 fn scope_hash(scope: Scope, request: &CardRequest) -> String {
     let mut h = Sha256::new();
-    let mut part = |label: &str, value: Option<&str>| {
-        h.update(label.as_bytes());
-        match value {
-            Some(v) => {
-                h.update([1u8]);
-                h.update((v.len() as u64).to_be_bytes());
-                h.update(v.as_bytes());
-            }
-            None => h.update([0u8]),
+    let mut part = |tag: u8, value: Option<&str>| match value {
+        Some(v) => {
+            h.update([tag, 1]);
+            h.update(u32::try_from(v.len()).unwrap_or(u32::MAX).to_be_bytes());
+            h.update(v.as_bytes());
         }
+        None => h.update([tag, 0]),
     };
-    part("customer", Some(&request.customer.id));
-    part("external", request.customer.external_id.as_deref());
+    let customer = &request.customer;
+    part(b'c', Some(&customer.id));
+    part(b'e', customer.email.as_deref());
+    part(b'x', customer.external_id.as_deref());
     match scope {
         Scope::Customer => {}
-        Scope::Thread => part("thread", request.thread.as_ref().map(|t| t.id.as_str())),
-        Scope::Tenant => part("tenant", request.tenant.as_ref().map(|t| t.id.as_str())),
+        Scope::Thread => {
+            let thread = request.thread.as_ref();
+            part(b't', thread.map(|t| t.id.as_str()));
+            part(b'T', thread.and_then(|t| t.external_id.as_deref()));
+        }
+        Scope::Tenant => {
+            let tenant = request.tenant.as_ref();
+            part(b'n', tenant.map(|t| t.id.as_str()));
+            part(b'N', tenant.and_then(|t| t.external_id.as_deref()));
+        }
     }
     hex::encode(&h.finalize()[..12])
 }
@@ -166,22 +226,55 @@ mod tests {
         parse_request(json.as_bytes(), 25).unwrap().0
     }
 
+    fn customer(id: &str, email: Option<&str>) -> CardRequest {
+        let email = email.map_or("null".to_owned(), |e| format!("{e:?}"));
+        request(&format!(r#"{{"cardKeys":[],"customer":{{"id":{id:?},"email":{email},"externalId":"e"}}}}"#))
+    }
+
     #[test]
     fn layout_is_versioned_namespaced_and_has_no_email() {
         let r =
             request(r#"{"cardKeys":["usage"],"customer":{"id":"c_1","email":"ada@example.com","externalId":"cus_1"}}"#);
         let k = card_cache_keys("w_1", "usage", Scope::Customer, &r);
-        assert!(k.fresh.starts_with("cardmesh:v1:{c:c_1}:card:w_1:usage:"), "{}", k.fresh);
-        assert!(k.stale().starts_with("cardmesh:v1:{c:c_1}:stale:w_1:usage:"));
+        assert!(k.fresh.starts_with("cardmesh:v2:{w:w_1:c:c_1}:card:usage:"), "{}", k.fresh);
+        assert!(k.stale().starts_with("cardmesh:v2:{w:w_1:c:c_1}:stale:usage:"));
         assert_eq!(
-            k.stale().strip_prefix("cardmesh:v1:{c:c_1}:stale:"),
-            k.fresh.strip_prefix("cardmesh:v1:{c:c_1}:card:")
+            k.stale().strip_prefix("cardmesh:v2:{w:w_1:c:c_1}:stale:"),
+            k.fresh.strip_prefix("cardmesh:v2:{w:w_1:c:c_1}:card:")
         );
-        assert_eq!(k.customer_generation, "cardmesh:v1:{c:c_1}:gen");
-        assert_eq!(k.card_generation, "cardmesh:v1:{c:c_1}:gen:usage");
+        assert_eq!(k.customer_generation, "cardmesh:v2:{w:w_1:c:c_1}:gen");
+        assert_eq!(k.card_generation, "cardmesh:v2:{w:w_1:c:c_1}:gen:usage");
+        assert_eq!(customer_generation_key("w_1", "c_1"), k.customer_generation);
+        assert_eq!(card_generation_key("w_1", "c_1", "usage"), k.card_generation);
         for key in [&k.fresh, &k.stale()] {
             assert!(!key.contains("ada") && !key.contains("example.com"));
         }
+        assert_eq!(workspaces_key(), "cardmesh:v2:workspaces");
+        assert!(is_generation(&k.customer_generation) && is_generation(&k.card_generation));
+        assert!(!is_generation(&k.fresh) && !is_generation(&k.stale()) && !is_generation(&workspaces_key()));
+        assert_eq!(card_key_of(&k.fresh), Some("usage"));
+        assert_eq!(card_key_of(&k.stale()), Some("usage"));
+        assert_eq!(card_key_of(&k.card_generation), Some("usage"));
+        assert_eq!(card_key_of(&k.customer_generation), None);
+    }
+
+    #[test]
+    fn workspace_and_customer_ids_are_encoded_injectively_inside_one_hash_tag() {
+        let r = customer("c{1}:x", None);
+        let mut seen = std::collections::HashSet::new();
+        for workspace in ["w.ws9", "wws9", "w ws9!", "w%20ws9!", "w:ws9", "w}ws9", ""] {
+            let k = card_cache_keys(workspace, "a", Scope::Customer, &r);
+            for key in [&k.customer_generation, &k.card_generation, &k.fresh] {
+                let tag = &key[key.find('{').unwrap() + 1..key.find('}').unwrap()];
+                assert!(!tag.contains('{'), "{key}");
+                assert_eq!(tag.matches(':').count(), 3, "w:<ws>:c:<customer> only: {key}");
+            }
+            assert!(seen.insert(k.customer_generation.clone()), "{workspace:?} shares counters");
+            assert!(seen.insert(k.fresh), "{workspace:?} shares cards");
+        }
+        assert_eq!(customer_generation_key("w ws9!", "c{1}:x"), "cardmesh:v2:{w:w%20ws9%21:c:c%7B1%7D%3Ax}:gen");
+        assert_ne!(customer_generation_key("a:c:b", "x"), customer_generation_key("a", "b:c:x"));
+        assert_ne!(customer_generation_key("w", "c{1}"), customer_generation_key("w", "c1"));
     }
 
     #[test]
@@ -195,15 +288,34 @@ mod tests {
                 assert_eq!(keys.card(card, scope), card_cache_keys("w 1", card, scope, &r));
             }
         }
-        assert_eq!(customer_generation_key("c{1}"), "cardmesh:v1:{c:c1}:gen");
-        assert_eq!(card_generation_key("c{1}", "a"), "cardmesh:v1:{c:c1}:gen:a");
-        assert!(keys.card("a", Scope::Customer).fresh.starts_with("cardmesh:v1:{c:c1}:card:w1:a:"));
+        assert_eq!(card_generation_key("w 1", "c{1}", "a"), "cardmesh:v2:{w:w%201:c:c%7B1%7D}:gen:a");
+        assert!(keys.card("a", Scope::Customer).fresh.starts_with("cardmesh:v2:{w:w%201:c:c%7B1%7D}:card:a:"));
+    }
+
+    #[test]
+    fn the_email_is_part_of_every_scope_but_never_of_the_counters() {
+        let ada = customer("c", Some("ada@example.com"));
+        let eve = customer("c", Some("eve@example.com"));
+        let none = customer("c", None);
+        let empty = customer("c", Some(""));
+        for scope in [Scope::Customer, Scope::Thread, Scope::Tenant] {
+            let keys: Vec<_> = [&ada, &eve, &none, &empty].map(|r| card_cache_keys("w", "k", scope, r)).into();
+            for (i, a) in keys.iter().enumerate() {
+                for b in &keys[i + 1..] {
+                    assert_ne!(a.fresh, b.fresh, "{scope:?}");
+                    assert_eq!(
+                        (&a.customer_generation, &a.card_generation),
+                        (&b.customer_generation, &b.card_generation)
+                    );
+                }
+            }
+        }
     }
 
     #[test]
     fn thread_scope_separates_threads_customer_scope_does_not() {
         let a = request(r#"{"cardKeys":[],"customer":{"id":"c","email":"x"},"thread":{"id":"th_a"}}"#);
-        let b = request(r#"{"cardKeys":[],"customer":{"id":"c","email":"y"},"thread":{"id":"th_b"}}"#);
+        let b = request(r#"{"cardKeys":[],"customer":{"id":"c","email":"x"},"thread":{"id":"th_b"}}"#);
         assert_eq!(card_cache_keys("w", "k", Scope::Customer, &a), card_cache_keys("w", "k", Scope::Customer, &b));
         assert_ne!(
             card_cache_keys("w", "k", Scope::Thread, &a).fresh,
@@ -213,10 +325,17 @@ mod tests {
             card_cache_keys("w", "k", Scope::Tenant, &a).fresh,
             card_cache_keys("w", "k", Scope::Tenant, &b).fresh
         );
+        let renamed =
+            request(r#"{"cardKeys":[],"customer":{"id":"c","email":"x"},"thread":{"id":"th_a","externalId":"T-1"}}"#);
+        assert_ne!(
+            card_cache_keys("w", "k", Scope::Thread, &a).fresh,
+            card_cache_keys("w", "k", Scope::Thread, &renamed).fresh,
+            "the thread's external id is sent to the service, so it is part of a thread card's key"
+        );
     }
 
     #[test]
-    fn external_id_and_tenant_are_part_of_the_hash() {
+    fn external_ids_and_tenant_are_part_of_the_hash() {
         let a = request(r#"{"cardKeys":[],"customer":{"id":"c","externalId":"e1"},"tenant":{"id":"t1"}}"#);
         let b = request(r#"{"cardKeys":[],"customer":{"id":"c","externalId":"e2"},"tenant":{"id":"t2"}}"#);
         assert_ne!(
@@ -231,6 +350,13 @@ mod tests {
         assert_eq!(
             card_cache_keys("w", "k", Scope::Customer, &a).fresh,
             card_cache_keys("w", "k", Scope::Customer, &c).fresh
+        );
+        let d = request(
+            r#"{"cardKeys":[],"customer":{"id":"c","externalId":"e1"},"tenant":{"id":"t1","externalId":"acme"}}"#,
+        );
+        assert_ne!(
+            card_cache_keys("w", "k", Scope::Tenant, &a).fresh,
+            card_cache_keys("w", "k", Scope::Tenant, &d).fresh
         );
     }
 }

@@ -5,13 +5,18 @@
 //!   that make invalidation O(1);
 //! - writes leave the request path: they are queued and pipelined by a background writer;
 //! - every store error is a miss, never a failed request;
-//! - a last good copy outlives the fresh one by the stale window, for stale-if-error.
+//! - a last good copy outlives the fresh one by the stale window, for stale-if-error;
+//! - keys cover every identifier the card's service is sent ([`key`]), and each workspace's
+//!   customers have their own counters and cards;
+//! - a lost generation counter is a miss, never a revived card ([`entry`]);
+//! - entries in Redis are sealed and every value read from it is checked ([`seal`]).
 
 mod entry;
 mod key;
 mod memory;
 mod near;
 mod redis;
+mod seal;
 mod stats;
 mod store;
 mod writer;
@@ -24,10 +29,11 @@ pub use entry::Generations;
 pub use key::{card_cache_keys, CardCacheKeys, RequestKeys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
 pub use near::NearStore;
+pub use seal::{EntrySeal, KeySource, Rejection, SealedStore};
 pub use stats::{CacheStats, StatsSnapshot};
-pub use store::{CacheStore, StoreError, Write};
+pub use store::{CacheStore, StoreError, Write, WriteKind};
 
-use crate::config::CacheSettings;
+use crate::config::{CacheSettings, Config, SigningSecrets};
 use crate::plain::CardJson;
 
 /// What the cache holds for one card at lookup time.
@@ -45,36 +51,61 @@ pub struct CardCache {
     writer: writer::WriteQueue,
     settings: CacheSettings,
     stats: Arc<CacheStats>,
+    /// The workspaces of the signing secrets' table (none with a shared list).
+    configured_workspaces: Vec<String>,
 }
 
 impl CardCache {
-    /// The cache the settings ask for: Redis (behind the near cache unless `near_ttl` is 0)
-    /// when `redis_url` is set, memory otherwise, none when disabled. Must run inside a
-    /// tokio runtime (it starts the writer).
-    pub fn from_settings(settings: &CacheSettings) -> Result<Option<Self>, ::redis::RedisError> {
+    /// The cache `config.cache` asks for: Redis (sealed, see [`seal`], behind the near cache
+    /// unless `near_ttl` is 0) when `redis_url` is set, memory otherwise, none when
+    /// disabled. Must run inside a tokio runtime (it starts the writer).
+    pub fn from_config(config: &Config) -> Result<Option<Self>, ::redis::RedisError> {
+        let settings = &config.cache;
         if !settings.enabled {
             return Ok(None);
         }
+        let stats = Arc::new(CacheStats::default());
         let store: Arc<dyn CacheStore> = match &settings.redis_url {
             Some(url) => {
-                let redis: Arc<dyn CacheStore> = Arc::new(RedisStore::new(url.expose(), settings)?);
+                let (seal, source) = EntrySeal::for_gateway(settings, &config.signing_secrets);
+                if source == KeySource::Random {
+                    tracing::warn!(
+                        "no cache.entry_key and no signing secret: this gateway seals its Redis entries with a key of \
+                         its own, so other replicas cannot use them; set CARDMESH_CACHE_ENTRY_KEY on every replica"
+                    );
+                }
+                let redis = Arc::new(RedisStore::new(url.expose(), settings)?);
+                let sealed: Arc<dyn CacheStore> =
+                    Arc::new(SealedStore::new(redis, seal, config.limits.max_card_bytes, stats.clone()));
                 if settings.near_ttl.is_zero() {
-                    redis
+                    sealed
                 } else {
-                    Arc::new(NearStore::new(redis, settings.near_ttl, settings.near_capacity))
+                    Arc::new(NearStore::new(sealed, settings.near_ttl, settings.near_capacity))
                 }
             }
             None => Arc::new(MemoryStore::new(settings.memory_capacity)),
         };
-        Ok(Some(Self::with_store(store, settings.clone())))
+        let mut cache = Self::with_stats(store, settings.clone(), stats);
+        if let SigningSecrets::PerWorkspace(table) = &config.signing_secrets {
+            cache.configured_workspaces = table.keys().cloned().collect();
+        }
+        Ok(Some(cache))
     }
 
     /// A cache over any store (tests use this with their own).
     pub fn with_store(store: Arc<dyn CacheStore>, settings: CacheSettings) -> Self {
-        let stats = Arc::new(CacheStats::default());
+        Self::with_stats(store, settings, Arc::new(CacheStats::default()))
+    }
+
+    fn with_stats(store: Arc<dyn CacheStore>, settings: CacheSettings, stats: Arc<CacheStats>) -> Self {
         let writer = writer::WriteQueue::spawn(store.clone(), stats.clone(), settings.write_queue);
         tracing::info!(store = store.kind(), "response cache enabled");
-        Self { store, writer, settings, stats }
+        Self { store, writer, settings, stats, configured_workspaces: Vec::new() }
+    }
+
+    /// How long a generation counter is kept: longer than any entry written under it.
+    fn counter_ttl(&self) -> Duration {
+        self.settings.max_ttl + self.settings.stale_window + Duration::from_secs(60)
     }
 
     /// Counters of hits, misses, stale copies served and errors.
@@ -104,11 +135,24 @@ impl CardCache {
                 return vec![Slot { generations: Generations::default(), fresh: None }; n];
             }
         };
+        // An absent counter gets a new random value (one for all the cards, for the
+        // customer's), created when a card is stored under it: see `entry`.
         let customer = entry::generation(values[0].as_deref());
+        let customer_value = customer.unwrap_or_else(entry::new_generation);
         (0..n)
             .map(|i| {
-                let generations = Generations { customer, card: entry::generation(values[1 + i].as_deref()) };
-                let fresh = values[1 + n + i].as_deref().and_then(|v| entry::decode(v, generations));
+                let card = entry::generation(values[1 + i].as_deref());
+                let generations = Generations {
+                    customer: customer_value,
+                    card: card.unwrap_or_else(entry::new_generation),
+                    new_customer: customer.is_none(),
+                    new_card: card.is_none(),
+                };
+                // Compared with the counters as read; an absent counter matches no entry.
+                let fresh = match (values[0].as_deref(), values[1 + i].as_deref(), values[1 + n + i].as_deref()) {
+                    (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card),
+                    _ => None,
+                };
                 if fresh.is_some() {
                     self.stats.record_hits(1);
                 } else {
@@ -119,18 +163,53 @@ impl CardCache {
             .collect()
     }
 
-    /// Queues a freshly drawn card for storage (fresh copy for `ttl`, stale copy for `ttl`
-    /// plus the stale window). Returns at once; a full queue drops the write.
-    pub fn store(&self, keys: &CardCacheKeys, generations: Generations, card: &CardJson, ttl: Duration) {
+    /// Queues a freshly drawn card of `workspace_id` for storage (fresh copy for `ttl`, stale
+    /// copy for `ttl` plus the stale window), after the generation counters that were absent
+    /// at lookup (each created only if still absent: if another gateway created it or an
+    /// invalidation moved it meanwhile, this card is simply never read). Returns at once; a
+    /// full queue drops the write.
+    pub fn store(
+        &self,
+        keys: &CardCacheKeys,
+        workspace_id: &str,
+        generations: Generations,
+        card: &CardJson,
+        ttl: Duration,
+    ) {
         let ttl = ttl.min(self.settings.max_ttl);
         if ttl.is_zero() {
             return;
         }
-        let value = entry::encode(generations, card);
-        self.writer.push(Write { key: keys.fresh.clone(), value: value.clone(), ttl });
-        if !self.settings.stale_window.is_zero() {
-            self.writer.push(Write { key: keys.stale(), value, ttl: ttl + self.settings.stale_window });
+        let new_counters = [
+            (generations.new_customer, &keys.customer_generation, generations.customer),
+            (generations.new_card, &keys.card_generation, generations.card),
+        ];
+        for (_, key, value) in new_counters.into_iter().filter(|(new, _, _)| *new) {
+            let ttl = self.counter_ttl();
+            self.writer.push(Write { key: key.clone(), value: value.to_string(), ttl, kind: WriteKind::NewCounter });
         }
+        if generations.new_customer {
+            // The customer's counter starts its life: its workspace is in the list at least
+            // as long as the counter lives, so an invalidation without a workspace finds it.
+            self.record_workspace(workspace_id);
+        }
+        let value = entry::encode(generations, card);
+        self.writer.push(Write::entry(keys.fresh.clone(), value.clone(), ttl));
+        if !self.settings.stale_window.is_zero() {
+            self.writer.push(Write::entry(keys.stale(), value, ttl + self.settings.stale_window));
+        }
+    }
+
+    /// Records `workspace_id` as active now in the store's list of workspaces (see
+    /// [`Self::invalidate`]), whenever a customer counter of that workspace is created or
+    /// moved, so the list keeps a workspace at least as long as any of its counters lives.
+    fn record_workspace(&self, workspace_id: &str) {
+        self.writer.push(Write {
+            key: key::workspaces_key(),
+            value: workspace_id.to_owned(),
+            ttl: Duration::ZERO,
+            kind: WriteKind::Member,
+        });
     }
 
     /// The last good copies of cards whose service failed, when still valid for their
@@ -141,9 +220,11 @@ impl CardCache {
         }
         let keys: Vec<String> = cards.iter().map(|(k, _)| k.stale()).collect();
         match self.store.get_many(&keys).await {
-            Ok(values) if values.len() == keys.len() => {
-                values.iter().zip(cards).map(|(v, (_, g))| v.as_deref().and_then(|v| entry::decode(v, *g))).collect()
-            }
+            Ok(values) if values.len() == keys.len() => values
+                .iter()
+                .zip(cards)
+                .map(|(v, (_, g))| v.as_deref().and_then(|v| entry::decode_for(v, *g)))
+                .collect(),
             _ => {
                 self.stats.record_error();
                 vec![None; cards.len()]
@@ -152,15 +233,46 @@ impl CardCache {
     }
 
     /// Invalidates all of a customer's cards (`card_keys` = `None`) or only the named ones,
-    /// in O(1) per key: the generation counters move, so old entries are never read again.
-    pub async fn invalidate(&self, customer_id: &str, card_keys: Option<&[String]>) -> Result<(), StoreError> {
-        let keys: Vec<String> = match card_keys {
-            None => vec![key::customer_generation_key(customer_id)],
-            Some(cards) => cards.iter().map(|c| key::card_generation_key(customer_id, c)).collect(),
+    /// in O(1) per key and workspace: the generation counters move, so old entries are never
+    /// read again.
+    ///
+    /// A customer id belongs to one Plain workspace. With `workspace_id`, only that
+    /// workspace's cards are invalidated. Without it, every workspace the gateway knows: those
+    /// of the signing secrets' table, and those where any gateway of the fleet created or
+    /// moved a customer counter within the counters' lifetime (a sorted set in the store, see
+    /// [`key::workspaces_key`]). A card is read only while its customer counter lives, so no
+    /// card that can still be served is left out. Returns the workspaces invalidated, sorted.
+    pub async fn invalidate(
+        &self,
+        workspace_id: Option<&str>,
+        customer_id: &str,
+        card_keys: Option<&[String]>,
+    ) -> Result<Vec<String>, StoreError> {
+        let keep = self.counter_ttl();
+        let mut workspaces = match workspace_id {
+            Some(workspace) => vec![workspace.to_owned()],
+            None => {
+                let mut known = self.store.recent_members(&key::workspaces_key(), keep).await?;
+                known.extend(self.configured_workspaces.iter().cloned());
+                known
+            }
         };
-        // Counters must outlive every entry written before them.
-        let keep = self.settings.max_ttl + self.settings.stale_window + Duration::from_secs(60);
-        self.store.increment(&keys, keep).await
+        workspaces.sort();
+        workspaces.dedup();
+        let keys: Vec<String> = workspaces
+            .iter()
+            .flat_map(|workspace| match card_keys {
+                None => vec![key::customer_generation_key(workspace, customer_id)],
+                Some(cards) => cards.iter().map(|c| key::card_generation_key(workspace, customer_id, c)).collect(),
+            })
+            .collect();
+        if !keys.is_empty() {
+            self.store.increment(&keys, keep).await?;
+        }
+        for workspace in &workspaces {
+            self.record_workspace(workspace);
+        }
+        Ok(workspaces)
     }
 
     /// Waits until every queued write has been attempted (for tests and shutdown).

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
 
-use super::store::{CacheStore, StoreError, Write};
+use super::store::{CacheStore, StoreError, Write, WriteKind};
 
 /// One remembered read: the value, or `None` for a key the store did not have. Checked
 /// against the clock on every read (the map itself has no expiry, only a size bound: it is on
@@ -72,12 +72,14 @@ impl CacheStore for NearStore {
     async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError> {
         let result = self.inner.set_many(writes).await;
         for w in writes {
-            match result {
-                Ok(()) => self.remember(&w.key, Some(Arc::from(w.value.as_str())), w.ttl),
-                // The store may or may not hold it now: forget, read it again next time.
-                Err(_) => {
+            match (w.kind, &result) {
+                (WriteKind::Entry, Ok(())) => self.remember(&w.key, Some(Arc::from(w.value.as_str())), w.ttl),
+                // A new counter may have lost to one that already existed, and after an error
+                // the store may or may not hold the write: forget, read it again next time.
+                (WriteKind::Entry | WriteKind::NewCounter, _) => {
                     self.entries.remove(w.key.as_str());
                 }
+                (WriteKind::Member, _) => {}
             }
         }
         result
@@ -90,6 +92,10 @@ impl CacheStore for NearStore {
             self.entries.remove(key.as_str());
         }
         result
+    }
+
+    async fn recent_members(&self, key: &str, max_age: Duration) -> Result<Vec<String>, StoreError> {
+        self.inner.recent_members(key, max_age).await
     }
 
     fn kind(&self) -> &'static str {
@@ -142,6 +148,9 @@ mod tests {
         async fn increment(&self, keys: &[String], ttl: Duration) -> Result<(), StoreError> {
             self.store.increment(keys, ttl).await
         }
+        async fn recent_members(&self, key: &str, max_age: Duration) -> Result<Vec<String>, StoreError> {
+            self.store.recent_members(key, max_age).await
+        }
         fn kind(&self) -> &'static str {
             "counted"
         }
@@ -152,7 +161,7 @@ mod tests {
     }
 
     fn write(key: &str, value: &str) -> Write {
-        Write { key: key.into(), value: value.into(), ttl: Duration::from_secs(60) }
+        Write::entry(key.into(), value.into(), Duration::from_secs(60))
     }
 
     #[tokio::test]
@@ -188,16 +197,28 @@ mod tests {
         let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
         assert_eq!(near.get_many(&keys(&["card", "gen"])).await.unwrap(), vec![None, None]);
 
-        near.set_many(&[write("card", "v")]).await.unwrap();
+        near.set_many(&[write("card", "v"), write("gen", "4")]).await.unwrap();
         near.increment(&keys(&["gen"]), Duration::from_secs(60)).await.unwrap();
 
         let after = near.get_many(&keys(&["card", "gen"])).await.unwrap();
-        assert_eq!(after, vec![Some("v".to_owned()), Some("1".to_owned())]);
+        assert_eq!(after, vec![Some("v".to_owned()), Some("5".to_owned())]);
         assert_eq!(
             inner.reads.load(Ordering::SeqCst),
             2,
             "the written card came from memory, the counter from the store"
         );
+    }
+
+    #[tokio::test]
+    async fn a_new_counter_is_read_from_the_store_again_since_another_may_have_won() {
+        let inner = Counted::new();
+        let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
+        inner.store.set_many(&[write("gen", "7")]).await.unwrap();
+        assert_eq!(near.get_many(&keys(&["gen"])).await.unwrap(), vec![Some("7".to_owned())]);
+        let mine = Write { kind: WriteKind::NewCounter, ..write("gen", "9") };
+        near.set_many(&[mine]).await.unwrap();
+        assert_eq!(near.get_many(&keys(&["gen"])).await.unwrap(), vec![Some("7".to_owned())], "the existing counter");
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 2, "read from the store again");
     }
 
     #[tokio::test]

@@ -1,14 +1,22 @@
 //! The Redis store: short per-operation timeouts, reconnects on demand, and a breaker that
 //! skips Redis for a cool-down after repeated errors. The gateway starts while Redis is
 //! down and connects when it comes up.
+//!
+//! On its first connection it reads Redis's `maxmemory-policy` (where `CONFIG GET` is
+//! allowed) and warns about a policy that may evict keys without a TTL (`allkeys-*`): the
+//! list of workspaces that invalidations without a `workspaceId` use has none. Everything
+//! else the gateway stores is safe to lose (a miss). `volatile-lru` is the documented
+//! setting (docker-compose.yml uses it).
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
 
 use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;
 
-use super::store::{CacheStore, StoreError, Write};
+use super::entry::new_generation;
+use super::store::{CacheStore, StoreError, Write, WriteKind};
 use crate::breaker::Breaker;
 use crate::config::CacheSettings;
 
@@ -25,6 +33,8 @@ pub struct RedisStore {
     read_timeout: Duration,
     write_timeout: Duration,
     connect_timeout: Duration,
+    /// Set once the eviction policy has been looked at.
+    policy_checked: AtomicBool,
 }
 
 impl RedisStore {
@@ -38,6 +48,7 @@ impl RedisStore {
             read_timeout: settings.read_timeout,
             write_timeout: settings.write_timeout,
             connect_timeout: settings.connect_timeout,
+            policy_checked: AtomicBool::new(false),
         })
     }
 
@@ -64,6 +75,9 @@ impl RedisStore {
         .map_err(|e| StoreError::Backend(e.to_string()))?;
         tracing::info!("connected to Redis");
         *self.slot() = Some(conn.clone());
+        if !self.policy_checked.swap(true, Ordering::Relaxed) {
+            tokio::spawn(check_eviction_policy(conn.clone(), self.read_timeout.max(self.connect_timeout)));
+        }
         Ok((conn, false))
     }
 
@@ -163,7 +177,17 @@ impl CacheStore for RedisStore {
         }
         let mut pipe = redis::pipe();
         for w in writes {
-            pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(w.ttl.as_millis().max(1) as u64).ignore();
+            match w.kind {
+                WriteKind::Entry => {
+                    pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(millis(w.ttl)).ignore();
+                }
+                WriteKind::NewCounter => {
+                    pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("NX").arg("PX").arg(millis(w.ttl)).ignore();
+                }
+                WriteKind::Member => {
+                    pipe.cmd("ZADD").arg(&w.key).arg(unix_seconds()).arg(&w.value).ignore();
+                }
+            }
         }
         let pipe = &pipe;
         self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await }).await
@@ -173,14 +197,89 @@ impl CacheStore for RedisStore {
         let mut pipe = redis::pipe();
         pipe.atomic();
         for key in keys {
+            // An absent counter starts from a random value, never from 0: a counter that was
+            // evicted does not come back with a value cards were once stored under.
+            pipe.cmd("SET").arg(key).arg(new_generation()).arg("NX").arg("PX").arg(millis(ttl)).ignore();
             pipe.cmd("INCR").arg(key).ignore();
-            pipe.cmd("PEXPIRE").arg(key).arg(ttl.as_millis().max(1) as u64).ignore();
+            pipe.cmd("PEXPIRE").arg(key).arg(millis(ttl)).ignore();
         }
         let pipe = &pipe;
         self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await }).await
     }
 
+    async fn recent_members(&self, key: &str, max_age: Duration) -> Result<Vec<String>, StoreError> {
+        let since = unix_seconds().saturating_sub(max_age.as_secs());
+        let mut pipe = redis::pipe();
+        pipe.cmd("ZREMRANGEBYSCORE").arg(key).arg("-inf").arg(format!("({since}")).ignore();
+        pipe.cmd("ZRANGEBYSCORE").arg(key).arg(since).arg("+inf");
+        let pipe = &pipe;
+        let (members,): (Vec<String>,) =
+            self.run(self.write_timeout, |mut conn| async move { pipe.query_async(&mut conn).await }).await?;
+        Ok(members)
+    }
+
     fn kind(&self) -> &'static str {
         "redis"
+    }
+}
+
+/// A duration in whole milliseconds for `PX` and `PEXPIRE` (at least 1).
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// Seconds since the Unix epoch (0 before it).
+fn unix_seconds() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Reads `maxmemory-policy` and logs what it means for the cache (see the module comment).
+async fn check_eviction_policy(mut conn: MultiplexedConnection, timeout: Duration) {
+    let mut get = redis::cmd("CONFIG");
+    get.arg("GET").arg("maxmemory-policy");
+    match tokio::time::timeout(timeout, get.query_async::<Vec<String>>(&mut conn)).await {
+        Ok(Ok(pair)) if pair.len() == 2 => match eviction_warning(&pair[1]) {
+            Some(warning) => tracing::warn!(policy = %pair[1], "{warning}"),
+            None => tracing::debug!(policy = %pair[1], "Redis's eviction policy keeps keys without a TTL"),
+        },
+        Ok(Ok(_)) | Ok(Err(_)) | Err(_) => tracing::debug!(
+            "could not read Redis's maxmemory-policy (CONFIG GET is not allowed here); \
+             make sure it never evicts keys without a TTL, e.g. volatile-lru"
+        ),
+    }
+}
+
+/// The warning a `maxmemory-policy` deserves, if any.
+fn eviction_warning(policy: &str) -> Option<String> {
+    policy.starts_with("allkeys-").then(|| {
+        format!(
+            "Redis's maxmemory-policy is {policy}: it may evict keys without a TTL, such as the list of \
+             workspaces that an invalidation without a workspaceId reaches, and such an invalidation would \
+             then miss a workspace. Set maxmemory-policy volatile-lru (docker-compose.yml does): cards and \
+             generation counters have TTLs and are safe to evict, they only become misses"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_policies_that_evict_keys_without_a_ttl_are_warned_about() {
+        for policy in ["allkeys-lru", "allkeys-lfu", "allkeys-random"] {
+            let warning = eviction_warning(policy).expect(policy);
+            assert!(warning.contains(policy) && warning.contains("volatile-lru"), "{warning}");
+        }
+        for policy in ["volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random", "noeviction"] {
+            assert_eq!(eviction_warning(policy), None, "{policy}");
+        }
+    }
+
+    #[test]
+    fn ttls_are_whole_milliseconds_of_at_least_one() {
+        assert_eq!(millis(Duration::from_micros(10)), 1);
+        assert_eq!(millis(Duration::from_secs(2)), 2000);
+        assert!(unix_seconds() > 1_700_000_000);
     }
 }

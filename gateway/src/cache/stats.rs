@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::seal::Rejection;
+
 /// Counters of cache outcomes since start.
 #[derive(Debug, Default)]
 pub struct CacheStats {
@@ -10,6 +12,8 @@ pub struct CacheStats {
     stale: AtomicU64,
     errors: AtomicU64,
     dropped_writes: AtomicU64,
+    /// Values read from Redis that failed their check, by [`Rejection::index`].
+    rejected: [AtomicU64; Rejection::ALL.len()],
 }
 
 /// A copy of the counters.
@@ -20,6 +24,8 @@ pub struct StatsSnapshot {
     pub stale: u64,
     pub errors: u64,
     pub dropped_writes: u64,
+    /// By [`Rejection::index`]; labelled with [`Rejection::code`].
+    pub rejected: [u64; Rejection::ALL.len()],
 }
 
 impl CacheStats {
@@ -38,6 +44,9 @@ impl CacheStats {
     pub fn record_dropped_write(&self) {
         self.dropped_writes.fetch_add(1, Ordering::Relaxed);
     }
+    pub fn record_rejected(&self, reason: Rejection) {
+        self.rejected[reason.index()].fetch_add(1, Ordering::Relaxed);
+    }
     pub fn snapshot(&self) -> StatsSnapshot {
         StatsSnapshot {
             hits: self.hits.load(Ordering::Relaxed),
@@ -45,6 +54,7 @@ impl CacheStats {
             stale: self.stale.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
             dropped_writes: self.dropped_writes.load(Ordering::Relaxed),
+            rejected: std::array::from_fn(|i| self.rejected[i].load(Ordering::Relaxed)),
         }
     }
 }

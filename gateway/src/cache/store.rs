@@ -1,5 +1,5 @@
 //! Where cache entries live: Redis (shared by a fleet of gateways) or memory (one gateway).
-//! Both offer the same three operations, so the cache logic above them is written once.
+//! Both offer the same operations, so the cache logic above them is written once.
 
 use std::time::Duration;
 
@@ -14,23 +14,50 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// One write: key, value, time to live.
+/// What a [`Write`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    /// Stores a card entry (sealed in Redis), replacing any value.
+    Entry,
+    /// Creates a generation counter with this value, only when it does not exist (Redis
+    /// `SET NX`); an existing counter is left as it is.
+    NewCounter,
+    /// Records `value` (a workspace id) as active now in the sorted set `key`; `ttl` is
+    /// unused.
+    Member,
+}
+
+/// One write: key, value, time to live, and what kind of write it is.
 #[derive(Debug, Clone)]
 pub struct Write {
     pub key: String,
     pub value: String,
     pub ttl: Duration,
+    pub kind: WriteKind,
+}
+
+impl Write {
+    /// A card entry.
+    pub fn entry(key: String, value: String, ttl: Duration) -> Self {
+        Self { key, value, ttl, kind: WriteKind::Entry }
+    }
 }
 
 /// The operations the card cache needs.
 #[async_trait::async_trait]
 pub trait CacheStore: Send + Sync + 'static {
-    /// Reads many keys in one round trip; `None` for a missing key.
+    /// Reads many keys in one round trip; `None` for a missing key (or, in Redis, for a
+    /// value that failed its check: see [`super::seal`]).
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError>;
-    /// Writes many entries in one round trip.
+    /// Writes many entries in one round trip, in order.
     async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError>;
-    /// Increments counters (creating them at 1) and keeps them for at least `ttl`.
+    /// Increments counters and keeps them for at least `ttl`. An absent counter is first
+    /// created with a new random value (see [`super::entry::new_generation`]), so a counter
+    /// that was evicted never comes back with a value it had before.
     async fn increment(&self, keys: &[String], ttl: Duration) -> Result<(), StoreError>;
+    /// The members of the sorted set `key` recorded (by [`WriteKind::Member`]) within
+    /// `max_age`; older members are dropped.
+    async fn recent_members(&self, key: &str, max_age: Duration) -> Result<Vec<String>, StoreError>;
     /// A short name for logs: `redis` or `memory`.
     fn kind(&self) -> &'static str;
 }

@@ -9,6 +9,7 @@ impl Default for CacheSettings {
         Self {
             enabled: true,
             redis_url: None,
+            entry_key: None,
             memory_capacity: 10_000,
             default_ttl: Duration::from_secs(300),
             max_ttl: Duration::from_secs(24 * 3600),

@@ -42,6 +42,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_OVERALL_BUDGET", "fanout.overall_budget"),
     ("CARDMESH_FALLBACK_TTL_SECONDS", "fallback.ttl_seconds"),
     ("CARDMESH_REDIS_URL", "cache.redis_url"),
+    ("CARDMESH_CACHE_ENTRY_KEY", "cache.entry_key"),
     ("CARDMESH_CACHE", "cache.enabled"),
     ("CARDMESH_CACHE_CAPACITY", "cache.memory_capacity"),
     ("CARDMESH_STALE_WINDOW", "cache.stale_window"),

@@ -11,7 +11,7 @@ pub const DEVELOPMENT_SECRET: &str = "dev-secret-do-not-use-in-production";
 
 /// The address other machines would reach the gateway on: `publish_address` when set
 /// (docker-compose.yml passes the host address it publishes the port on), else `listen`'s.
-fn exposed_address(config: &Config) -> IpAddr {
+pub(super) fn exposed_address(config: &Config) -> IpAddr {
     config.publish_address.unwrap_or(config.listen.ip())
 }
 

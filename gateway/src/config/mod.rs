@@ -5,6 +5,7 @@
 //! and every error names the field and how to fix it.
 
 mod admin;
+mod cache;
 mod defaults;
 mod env;
 mod exposure;
@@ -26,6 +27,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use admin::{parse_allowed_host, AdminSettings, MIN_TOKEN_CHARS};
+pub use cache::DEVELOPMENT_REDIS_PASSWORD;
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, RETIRED_ADMIN_TOKEN_ENV, TELEMETRY_ENV_VARS};
 pub use exposure::DEVELOPMENT_SECRET;
 pub use plain_api::{PlainApiSettings, PLAIN_API_URL};
@@ -193,9 +195,16 @@ impl Default for Config {
 pub struct CacheSettings {
     /// Cache rendered cards at all (default: true).
     pub enabled: bool,
-    /// Redis URL, e.g. `redis://127.0.0.1:6379/0`; without it an in-process cache serves
-    /// this gateway alone (default: none).
+    /// Redis URL, e.g. `redis://127.0.0.1:6379/0`, with the password when Redis requires
+    /// one: `redis://:PASSWORD@redis:6379/0`; without it an in-process cache serves this
+    /// gateway alone (default: none).
     pub redis_url: Option<Secret>,
+    /// The key that seals card entries in Redis (HMAC-SHA256, bound to each entry's key),
+    /// so that only gateways write entries a gateway will serve; every replica needs the
+    /// same, and no card service may have it. At least 32 characters (default: derived
+    /// from all the signing secrets, so a change of them empties the cache once; without
+    /// any, a random key of this process alone).
+    pub entry_key: Option<Secret>,
     /// Most entries of the in-process cache (default: 10000).
     pub memory_capacity: u64,
     /// TTL of a card whose service set none, neither per answer nor in `Describe`

@@ -105,6 +105,7 @@ impl Config {
         super::admin::validate(&self.admin, &mut errors);
         super::security::validate(self, &mut errors);
         super::exposure::validate(self, &mut errors);
+        super::cache::validate(self, &mut errors);
         if self.fallback.text.trim().is_empty() {
             errors.push("fallback.text: must not be empty".into());
         }

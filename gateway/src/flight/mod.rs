@@ -1,6 +1,11 @@
 //! In-process single flight: concurrent requests that miss on the same cache key share one
 //! service call. The first becomes the leader and draws the card; the others wait for its
 //! result.
+//!
+//! A flight's key is the card's fresh cache key ([`crate::cache::CardCacheKeys::fresh`]), so
+//! it covers exactly what the cache key covers: the workspace, the customer's id, email and
+//! external id, and the thread or tenant of the card's scope. Two requests share a draw only
+//! when they would share the cached card.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -10,6 +10,7 @@
 //! | `cardmesh_service_cards_total` | counter | `service`, `outcome`: `ok`, `invalid_card`, `card_too_big`, `service_error`, `missing_result` |
 //! | `cardmesh_fallback_cards_total` | counter | `reason`: why the card failed (`timeout`, `invalid_card`, …) |
 //! | `cardmesh_cache_{hits,misses,stale,errors,dropped_writes}_total` | counter | |
+//! | `cardmesh_cache_rejected_total` | counter | `reason`: `too_large`, `malformed`, `other_key`, `forged` (values read from Redis that failed their check) |
 //!
 //! `service` is the service's configured name ([`crate::route::service_names`]: the host of
 //! its endpoint, cleaned and at most 64 characters), never the name a service gives itself in
@@ -25,7 +26,7 @@ use cardmesh_telemetry::prometheus::{
 use http::StatusCode;
 
 use super::connections::{ConnectionMetrics, ListenerMetrics};
-use crate::cache::StatsSnapshot;
+use crate::cache::{Rejection, StatsSnapshot};
 
 /// The statuses a Plain request usually ends with: their counters are looked up once.
 const USUAL_STATUSES: [StatusCode; 6] = [
@@ -160,6 +161,18 @@ impl GatewayMetrics {
                 counter.inc_by(value);
                 families.extend(counter.collect());
             }
+            let rejected = IntCounterVec::new(
+                Opts::new(
+                    "cardmesh_cache_rejected_total",
+                    "Values read from Redis that failed their check and were ignored (misses), by reason.",
+                ),
+                &["reason"],
+            )
+            .expect("valid counter");
+            for reason in Rejection::ALL {
+                rejected.with_label_values(&[reason.code()]).inc_by(stats.rejected[reason.index()]);
+            }
+            families.extend(rejected.collect());
         }
         cardmesh_telemetry::encode(&families)
     }
@@ -177,7 +190,7 @@ mod tests {
         metrics.request(StatusCode::TOO_MANY_REQUESTS, Duration::from_millis(1));
         metrics.service_call("billing", "timeout", Duration::from_millis(800));
         metrics.fallback("timeout");
-        let text = metrics.render(Some(StatsSnapshot { hits: 7, ..Default::default() }));
+        let text = metrics.render(Some(StatsSnapshot { hits: 7, rejected: [0, 0, 0, 2], ..Default::default() }));
         for line in [
             "cardmesh_requests_total{status=\"200\"} 1",
             "cardmesh_requests_total{status=\"401\"} 1",
@@ -189,6 +202,8 @@ mod tests {
             "cardmesh_fallback_cards_total{reason=\"timeout\"} 1",
             "cardmesh_cache_hits_total 7",
             "cardmesh_cache_misses_total 0",
+            "cardmesh_cache_rejected_total{reason=\"forged\"} 2",
+            "cardmesh_cache_rejected_total{reason=\"too_large\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line:?} missing from:\n{text}");
         }

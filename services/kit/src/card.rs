@@ -8,7 +8,7 @@ use crate::proto;
 /// scope, so a card must not read anything outside it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Scope {
-    /// Depends on the customer only (id and external id). Shared across threads.
+    /// Depends on the customer only (id, email and external id). Shared across threads.
     #[default]
     Customer,
     /// Depends on the customer and the thread the card is shown in.

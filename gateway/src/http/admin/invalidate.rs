@@ -39,6 +39,10 @@ struct Invalidate {
     /// The thread the cards are shown in, passed on to Plain's reload.
     #[serde(default)]
     thread_id: Option<String>,
+    /// The Plain workspace the customer belongs to (`Plain-Workspace-Id`); every workspace
+    /// the gateway knows when absent (see [`crate::cache::CardCache::invalidate`]).
+    #[serde(default)]
+    workspace_id: Option<String>,
 }
 
 impl Invalidate {
@@ -46,9 +50,12 @@ impl Invalidate {
     /// and no identifier over [`MAX_IDENTIFIER_CHARS`]. The error names the field.
     fn check_caps(&self) -> Result<(), GatewayError> {
         let refuse = |field: String, message: String| Err(GatewayError::InvalidAdminField { field, message });
-        for (field, value) in
-            [("customerId", &self.customer_id), ("externalId", &self.external_id), ("threadId", &self.thread_id)]
-        {
+        for (field, value) in [
+            ("customerId", &self.customer_id),
+            ("externalId", &self.external_id),
+            ("threadId", &self.thread_id),
+            ("workspaceId", &self.workspace_id),
+        ] {
             if value.as_ref().is_some_and(|v| v.chars().count() > MAX_IDENTIFIER_CHARS) {
                 return refuse(field.into(), format!("longer than {MAX_IDENTIFIER_CHARS} characters"));
             }
@@ -72,7 +79,7 @@ impl Invalidate {
     }
 }
 
-/// `{"invalidated":{"customerId":…,"cardKeys":[…] | "all"},"reloads":[…]}` (the Plain
+/// `{"invalidated":{"customerId":…,"cardKeys":[…] | "all","workspaces":[…]},"reloads":[…]}` (the Plain
 /// reloads, [`crate::plain_api`]), or the error envelope: 404 `not_found` (neither admin
 /// token configured), 401 `invalid_admin_token`, 400 `invalid_body`, 400 `invalid_field` (a field
 /// over its cap, named in `field`), 409 `cache_disabled`, 503 `cache_unavailable`; for an
@@ -86,7 +93,8 @@ pub async fn invalidate(
     let role = gateway.access().admin_tokens().require_invalidate(&headers)?;
     let request: Invalidate = serde_json::from_slice(&body).map_err(|e| {
         GatewayError::InvalidAdminBody(format!(
-            "expected {{\"customerId\" or \"externalId\": \"…\", \"cardKeys\": [\"…\"]?, \"threadId\": \"…\"?}}: {e}"
+            "expected {{\"customerId\" or \"externalId\": \"…\", \"cardKeys\": [\"…\"]?, \"threadId\": \"…\"?, \
+             \"workspaceId\": \"…\"?}}: {e}"
         ))
     })?;
     request.check_caps()?;
@@ -98,6 +106,9 @@ pub async fn invalidate(
             "give exactly one of customerId and externalId, not empty; threadId, when given, must not be empty".into(),
         ));
     }
+    if let Some(workspace) = &request.workspace_id {
+        check_workspace(gateway.config(), workspace)?;
+    }
     let plain_api = gateway.plain_api().map(|api| &**api);
     let customer_id = match (&request.customer_id, &request.external_id) {
         (Some(id), _) if filled(&request.customer_id) => id.clone(),
@@ -106,22 +117,42 @@ pub async fn invalidate(
         }
     };
     let cache = gateway.cache().ok_or(GatewayError::CacheDisabled)?;
-    cache
-        .invalidate(&customer_id, request.card_keys.as_deref())
+    let workspaces = cache
+        .invalidate(request.workspace_id.as_deref(), &customer_id, request.card_keys.as_deref())
         .await
         .map_err(|e| GatewayError::CacheUnavailable { cause: e.to_string() })?;
     let by = match role {
         crate::access::AdminRole::Service => "service token",
         crate::access::AdminRole::Operator => "operator token",
     };
-    tracing::info!(customer_id = %customer_id, card_keys = ?request.card_keys, by, "cache invalidated");
+    tracing::info!(customer_id = %customer_id, card_keys = ?request.card_keys, ?workspaces, by, "cache invalidated");
     let cards = match &request.card_keys {
         Some(keys) => json!(keys),
         None => json!("all"),
     };
     let (keys, thread) = (request.card_keys.as_deref(), request.thread_id.as_deref());
     let reloads = crate::plain_api::reloads_after_invalidation(plain_api, &customer_id, keys, thread).await;
-    Ok(Json(json!({ "invalidated": { "customerId": customer_id, "cardKeys": cards }, "reloads": reloads })))
+    Ok(Json(json!({
+        "invalidated": { "customerId": customer_id, "cardKeys": cards, "workspaces": workspaces },
+        "reloads": reloads,
+    })))
+}
+
+/// A `workspaceId` must not be empty, and with per-workspace signing secrets it must be one
+/// of theirs.
+fn check_workspace(config: &crate::config::Config, workspace: &str) -> Result<(), GatewayError> {
+    if workspace.trim().is_empty() {
+        return Err(GatewayError::InvalidAdminBody("workspaceId, when given, must not be empty".into()));
+    }
+    match &config.signing_secrets {
+        crate::config::SigningSecrets::PerWorkspace(table) if !table.contains_key(workspace) => {
+            Err(GatewayError::InvalidAdminBody(format!(
+                "workspaceId {workspace:?} is not one of the workspaces in signing_secrets \
+                 (CARDMESH_WORKSPACE_SECRETS); leave it out to invalidate in all of them"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -199,7 +199,10 @@ async fn a_declared_body_over_the_limit_gets_413_before_any_of_it_is_sent() {
 async fn the_admin_listener_has_the_same_limits() {
     let gw = RunningGateway::start(limits(SHORT, LONG, LONG)).await;
     let mut half = TcpStream::connect(gw.admin_addr).await.unwrap();
-    assert_eq!(send_and_wait_for_close(&mut half, b"POST /admin/invalidate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor").await, "");
+    assert_eq!(
+        send_and_wait_for_close(&mut half, b"POST /admin/invalidate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor").await,
+        ""
+    );
     wait_for_metric(&gw, r#"cardmesh_connections_cut_total{listener="admin",reason="header_timeout"}"#, 1.0).await;
 
     let mut huge = TcpStream::connect(gw.admin_addr).await.unwrap();

@@ -3,6 +3,7 @@
 //! (README, Security: "what we defend against, and how it is tested").
 
 mod admin;
+mod cache;
 mod compose;
 // The real npm audit and pip-audit, and audit.sh's reading of their reports, which is Python.
 #[cfg(any(feature = "node", feature = "python"))]

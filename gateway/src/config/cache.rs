@@ -1,0 +1,75 @@
+//! The cache settings' rules beyond their types: the entry key's length, and the public
+//! development Redis password never guarding a gateway that other machines can reach.
+
+use super::Config;
+
+/// The development Redis password that docker-compose.yml uses unless
+/// `CARDMESH_REDIS_PASSWORD` is set. It is published, so it keeps nobody out.
+pub const DEVELOPMENT_REDIS_PASSWORD: &str = "dev-redis-password-do-not-use-in-production";
+
+/// Shortest `cache.entry_key` accepted.
+const MIN_ENTRY_KEY_CHARS: usize = 32;
+
+/// Adds an error for a short `cache.entry_key`, and for [`DEVELOPMENT_REDIS_PASSWORD`] in
+/// `cache.redis_url` while the gateway is reachable from anywhere but this host.
+pub(super) fn validate(config: &Config, errors: &mut Vec<String>) {
+    let cache = &config.cache;
+    if cache.entry_key.as_ref().is_some_and(|key| key.expose().chars().count() < MIN_ENTRY_KEY_CHARS) {
+        errors.push(format!(
+            "cache.entry_key: must be at least {MIN_ENTRY_KEY_CHARS} characters; generate one with \
+             `openssl rand -hex 32` and give every replica the same (CARDMESH_CACHE_ENTRY_KEY), or unset it \
+             to derive it from the signing secrets"
+        ));
+    }
+    let address = super::exposure::exposed_address(config);
+    let dev_password = cache
+        .redis_url
+        .as_ref()
+        .and_then(|url| url::Url::parse(url.expose()).ok())
+        .and_then(|url| {
+            url.password().map(|p| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned())
+        })
+        .is_some_and(|password| password == DEVELOPMENT_REDIS_PASSWORD);
+    if dev_password && !address.is_loopback() {
+        errors.push(format!(
+            "cache.redis_url: carries the development Redis password {DEVELOPMENT_REDIS_PASSWORD:?}, which is \
+             published in the README, and the gateway is reachable on {address}, not only on this host. Set \
+             CARDMESH_REDIS_PASSWORD (with docker compose, in .env) to a password of your own, e.g. \
+             `openssl rand -hex 32`, or keep the gateway on 127.0.0.1 (CARDMESH_PUBLISH_ADDR=127.0.0.1)"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DEVELOPMENT_REDIS_PASSWORD;
+    use crate::config::{Config, EnvOverrides};
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        let mut pairs = pairs.to_vec();
+        pairs.push(("CARDMESH_SIGNING_SECRETS", "from-plain"));
+        Config::load(None, &EnvOverrides::from_pairs(pairs.iter().copied())).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_entry_key_is_read_from_the_environment_and_must_be_long() {
+        let key = "0123456789abcdef0123456789abcdef";
+        let config = load(&[("CARDMESH_CACHE_ENTRY_KEY", key)]).unwrap();
+        assert_eq!(config.cache.entry_key.unwrap().expose(), key);
+        let err = load(&[("CARDMESH_CACHE_ENTRY_KEY", "short-key")]).unwrap_err();
+        assert!(err.contains("cache.entry_key") && err.contains("CARDMESH_CACHE_ENTRY_KEY"), "{err}");
+        assert!(!err.contains("short-key"), "the key is never echoed: {err}");
+        assert!(load(&[]).unwrap().cache.entry_key.is_none(), "derived from the signing secrets by default");
+    }
+
+    #[test]
+    fn the_development_redis_password_is_refused_on_a_published_address() {
+        let url = format!("redis://:{DEVELOPMENT_REDIS_PASSWORD}@redis:6379/0");
+        let err = load(&[("CARDMESH_REDIS_URL", &url), ("CARDMESH_PUBLISH_ADDR", "0.0.0.0")]).unwrap_err();
+        assert!(err.contains("cache.redis_url") && err.contains("CARDMESH_REDIS_PASSWORD"), "{err}");
+        assert!(err.contains("0.0.0.0"), "{err}");
+        load(&[("CARDMESH_REDIS_URL", &url), ("CARDMESH_PUBLISH_ADDR", "127.0.0.1")]).expect("loopback");
+        load(&[("CARDMESH_REDIS_URL", "redis://:mine@redis:6379/0"), ("CARDMESH_PUBLISH_ADDR", "0.0.0.0")])
+            .expect("a password of one's own");
+    }
+}
