@@ -20,6 +20,7 @@ use std::time::SystemTime;
 
 use futures::{Stream, StreamExt};
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::admin::serve_admin_controlled;
@@ -69,13 +70,14 @@ pub async fn run(
 ) -> io::Result<Stopped> {
     let settings = gateway.config().shutdown.clone();
     let (plain_control, admin_control) = (ListenerControl::new(), ListenerControl::new());
-    let mut admin_served = tokio::spawn(serve_admin_controlled(gateway.clone(), admin, admin_control.clone()));
-    let served = serve_controlled(gateway.clone(), plain, plain_control.clone());
-    tokio::pin!(served);
+    // Both listeners run as tasks of their own, so that they keep accepting while this one
+    // waits out the phases; dropping `run` stops them.
+    let mut admin_served = Listener(tokio::spawn(serve_admin_controlled(gateway.clone(), admin, admin_control.clone())));
+    let mut served = Listener(tokio::spawn(serve_controlled(gateway.clone(), plain, plain_control.clone())));
 
     // 1. Serving, until the first signal.
     let signal = tokio::select! {
-        result = &mut served => {
+        result = served.finished() => {
             // The listener never stops by itself; this is a failure to report.
             admin_control.cut();
             result?;
@@ -117,7 +119,7 @@ pub async fn run(
         "stopped accepting connections: new ones are refused; the requests in flight are finishing"
     );
     let finished = tokio::select! {
-        result = &mut served => Ok(result),
+        result = served.finished() => Ok(result),
         () = tokio::time::sleep_until(deadline) => Err("the grace period (shutdown.grace_period) is over"),
         _ = next_signal(&mut signals) => Err("another shutdown signal"),
     };
@@ -127,28 +129,44 @@ pub async fn run(
             let requests_cut = plain_control.requests().in_flight();
             tracing::warn!(requests_cut, "{reason}: closing the connections still open");
             plain_control.cut();
-            (served.await, requests_cut)
+            (served.finished().await, requests_cut)
         }
     };
 
     // 4. The admin listener last, so that /metrics was readable until now; then exit.
     admin_control.stop_accepting();
     let admin_result = tokio::select! {
-        result = &mut admin_served => result,
+        result = admin_served.finished() => result,
         () = tokio::time::sleep_until(deadline) => {
             admin_control.cut();
-            admin_served.await
+            admin_served.finished().await
         }
     };
     let after = plain_control.requests();
     let requests_completed = (after.finished - before.finished).saturating_sub(requests_cut);
     tracing::info!(requests_completed, requests_cut, "shutdown complete, exiting");
     result?;
-    match admin_result {
-        Ok(result) => result?,
-        Err(error) => tracing::error!(%error, "the admin listener failed"),
-    }
+    admin_result?;
     Ok(Stopped { requests_completed, requests_cut })
+}
+
+/// A listener's task; aborted when dropped (when `run` returns early or is dropped).
+struct Listener(JoinHandle<io::Result<()>>);
+
+impl Listener {
+    /// Waits until the listener returns; a panic of its task is an error.
+    async fn finished(&mut self) -> io::Result<()> {
+        match (&mut self.0).await {
+            Ok(result) => result,
+            Err(error) => Err(io::Error::other(format!("the listener's task failed: {error}"))),
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The next signal; never, once the stream has ended.
