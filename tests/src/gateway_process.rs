@@ -13,8 +13,10 @@ use crate::process::{wait_listening, Listening};
 use crate::Wait;
 
 /// The line the admin listener logs once it listens.
-const ADMIN: Listening =
-    Listening { message: "admin listener serving GET /metrics, POST /admin/invalidate and GET /preview", field: "addr" };
+const ADMIN: Listening = Listening {
+    message: "admin listener serving GET /metrics, POST /admin/invalidate and GET /preview",
+    field: "addr",
+};
 
 /// A running gateway process.
 pub struct GatewayProcess {

@@ -114,10 +114,7 @@ mod tests {
     #[test]
     fn periods_that_outlast_kubernetes_grace_are_refused_naming_both_fields() {
         let err = load(&[("CARDMESH_SHUTDOWN_DRAIN", "20s")]).unwrap_err();
-        assert!(
-            err.contains("shutdown.drain_period (20s) + shutdown.grace_period (15s) = 35s is over 25s"),
-            "{err}"
-        );
+        assert!(err.contains("shutdown.drain_period (20s) + shutdown.grace_period (15s) = 35s is over 25s"), "{err}");
         assert!(err.contains("CARDMESH_SHUTDOWN_DRAIN, CARDMESH_SHUTDOWN_GRACE"), "{err}");
         assert!(err.contains("terminationGracePeriodSeconds"), "{err}");
         let err = load(&[("CARDMESH_SHUTDOWN_GRACE", "0s")]).unwrap_err();

@@ -56,7 +56,9 @@ pub fn os_signals() -> io::Result<impl Stream<Item = &'static str> + Send + Unpi
 /// Ctrl-C as a stream (no SIGTERM outside Unix).
 #[cfg(not(unix))]
 pub fn os_signals() -> io::Result<impl Stream<Item = &'static str> + Send + Unpin> {
-    Ok(Box::pin(futures::stream::unfold((), |()| async { tokio::signal::ctrl_c().await.ok().map(|()| ("Ctrl-C", ())) })))
+    Ok(Box::pin(futures::stream::unfold((), |()| async {
+        tokio::signal::ctrl_c().await.ok().map(|()| ("Ctrl-C", ()))
+    })))
 }
 
 /// Serves `gateway` on `plain` (Plain's requests) and `admin` (the admin listener) until the
@@ -72,7 +74,8 @@ pub async fn run(
     let (plain_control, admin_control) = (ListenerControl::new(), ListenerControl::new());
     // Both listeners run as tasks of their own, so that they keep accepting while this one
     // waits out the phases; dropping `run` stops them.
-    let mut admin_served = Listener(tokio::spawn(serve_admin_controlled(gateway.clone(), admin, admin_control.clone())));
+    let mut admin_served =
+        Listener(tokio::spawn(serve_admin_controlled(gateway.clone(), admin, admin_control.clone())));
     let mut served = Listener(tokio::spawn(serve_controlled(gateway.clone(), plain, plain_control.clone())));
 
     // 1. Serving, until the first signal.

@@ -22,7 +22,9 @@ use cardmesh_gateway::Gateway;
 use cardmesh_kit::build::text;
 use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec};
 use cardmesh_tests::gateway_process::GatewayProcess;
-use cardmesh_tests::{demo_body, gateway_config, is_fallback, signed_post, wait_until, ExampleServices, RunningService, SECRET};
+use cardmesh_tests::{
+    demo_body, gateway_config, is_fallback, signed_post, wait_until, ExampleServices, RunningService, SECRET,
+};
 use reqwest::header::CONNECTION;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -392,6 +394,8 @@ enum Outcome {
 #[derive(Debug, Clone)]
 struct Sent {
     at: Instant,
+    /// When its outcome was known (a refusal happened before this).
+    done: Instant,
     kept_alive: bool,
     outcome: Outcome,
 }
@@ -446,7 +450,7 @@ async fn load_client(addr: SocketAddr, kept_alive: bool, stop: Arc<AtomicBool>, 
             Err(error) => Outcome::Failed(chain(&error)),
         };
         let refused = matches!(outcome, Outcome::Refused);
-        log.lock().unwrap().push(Sent { at, kept_alive, outcome });
+        log.lock().unwrap().push(Sent { at, done: Instant::now(), kept_alive, outcome });
         if refused {
             return;
         }
@@ -526,10 +530,9 @@ async fn the_gateway_binary_drains_through_sigterm_under_load_without_failing_a_
 
     // After the drain, new connections are refused, while the held request is still in
     // flight and the admin listener still answers.
-    let refused_at = wait_until("new connections to be refused", DEADLINE, || async {
-        refused(addr).await.then(Instant::now)
-    })
-    .await;
+    let refused_at =
+        wait_until("new connections to be refused", DEADLINE, || async { refused(addr).await.then(Instant::now) })
+            .await;
     assert!(refused_at - signalled >= drain, "refused only after the drain period ({drain:?})");
     assert!(gateway.try_status().is_none(), "the gateway waits for the request in flight");
     let (status, _) = get(gateway.admin_addr, "/metrics").await;
@@ -552,13 +555,15 @@ async fn the_gateway_binary_drains_through_sigterm_under_load_without_failing_a_
     let failed: Vec<String> = sent
         .iter()
         .filter_map(|s| match &s.outcome {
-            Outcome::Failed(why) => Some(format!("{:?} after the start, kept alive {}: {why}", s.at - started, s.kept_alive)),
+            Outcome::Failed(why) => {
+                Some(format!("{:?} after the start, kept alive {}: {why}", s.at - started, s.kept_alive))
+            }
             _ => None,
         })
         .collect();
     assert!(failed.is_empty(), "{} of {} requests failed: {failed:#?}\n{}", failed.len(), sent.len(), gateway.output());
     let early: Vec<_> =
-        sent.iter().filter(|s| matches!(s.outcome, Outcome::Refused) && s.at < signalled + drain).collect();
+        sent.iter().filter(|s| matches!(s.outcome, Outcome::Refused) && s.done < signalled + drain).collect();
     assert!(early.is_empty(), "refused before the drain period ended: {early:?}");
     let answered = sent.iter().filter(|s| matches!(s.outcome, Outcome::Answered)).count();
     let during_drain = sent.iter().filter(|s| matches!(s.outcome, Outcome::Answered) && s.at >= signalled).count();
