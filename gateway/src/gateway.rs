@@ -1,6 +1,7 @@
 //! The gateway's shared state, and the path of one Plain request: [planning](crate::plan),
 //! the background [draw](crate::draw), then [assembly](crate::assemble).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +33,8 @@ pub struct Gateway {
     tls: Option<Arc<rustls::ServerConfig>>,
     metrics: Arc<GatewayMetrics>,
     plain_api: Option<Arc<crate::plain_api::PlainApi>>,
+    /// Set once a shutdown signal has arrived: `/readyz` then answers 503 `shutting_down`.
+    shutting_down: AtomicBool,
 }
 
 /// A setting that cannot be used at startup.
@@ -90,12 +93,25 @@ impl Gateway {
             flights: Arc::new(Flights::default()),
             metrics: Arc::new(GatewayMetrics::new()),
             plain_api: crate::plain_api::PlainApi::new(&config.plain_api).map(Arc::new),
+            shutting_down: AtomicBool::new(false),
             config,
         }))
     }
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Marks the gateway as shutting down, for good: `/readyz` answers 503 `shutting_down`
+    /// from now on, while the listeners keep serving ([`crate::http::run`] decides how long).
+    /// True the first time only.
+    pub fn begin_shutdown(&self) -> bool {
+        !self.shutting_down.swap(true, Ordering::Relaxed)
+    }
+
+    /// True once [`Self::begin_shutdown`] has been called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Relaxed)
     }
 
     pub fn verifier(&self) -> &SignatureVerifier {

@@ -5,6 +5,7 @@ pub mod bridge;
 pub mod capture;
 pub mod card_endpoint;
 pub mod containers;
+pub mod gateway_process;
 pub mod kubernetes;
 pub mod network_policy;
 pub mod otlp;

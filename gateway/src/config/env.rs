@@ -36,6 +36,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_BODY_READ_TIMEOUT", "server.body_read_timeout"),
     ("CARDMESH_IDLE_TIMEOUT", "server.idle_timeout"),
     ("CARDMESH_MAX_CONNECTIONS", "server.max_connections"),
+    ("CARDMESH_SHUTDOWN_DRAIN", "shutdown.drain_period"),
+    ("CARDMESH_SHUTDOWN_GRACE", "shutdown.grace_period"),
     ("CARDMESH_SERVICE_DEADLINE", "fanout.service_deadline"),
     ("CARDMESH_OVERALL_BUDGET", "fanout.overall_budget"),
     ("CARDMESH_FALLBACK_TTL_SECONDS", "fallback.ttl_seconds"),

@@ -14,6 +14,7 @@ mod policy;
 mod secret;
 mod security;
 mod server;
+mod shutdown;
 mod signing;
 mod validate;
 
@@ -34,6 +35,7 @@ pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePo
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 pub use server::{ServerSettings, MAX_CONNECTIONS_LIMIT};
+pub use shutdown::{ShutdownSettings, EXIT_MARGIN, KUBERNETES_TERMINATION_GRACE, MAX_SHUTDOWN};
 pub use signing::{SignatureSettings, SigningSecrets};
 
 /// Plain gives up on a card request after 15 s; the overall budget must stay below it.
@@ -74,6 +76,9 @@ pub struct Config {
     /// Connection limits of both listeners: header, body and idle timeouts, and the most
     /// open connections.
     pub server: ServerSettings,
+    /// How the gateway stops on SIGTERM or Ctrl-C: the drain period (default 5s), then the
+    /// grace period of the requests in flight (default 15s).
+    pub shutdown: ShutdownSettings,
     /// Deadlines of the calls to card services.
     pub fanout: Fanout,
     /// Per-service call settings: `[card_services.all]` plus `[card_services.<host>]`.
@@ -169,6 +174,7 @@ impl Default for Config {
             services: Vec::new(),
             limits: Limits::default(),
             server: ServerSettings::default(),
+            shutdown: ShutdownSettings::default(),
             fanout: Fanout::default(),
             card_services: Default::default(),
             discovery: Discovery::default(),

@@ -13,6 +13,7 @@ impl Config {
         super::signing::validate(self, &mut errors);
         super::plain_api::validate(&self.plain_api, &mut errors);
         super::server::validate(&self.server, &mut errors);
+        super::shutdown::validate(&self.shutdown, &mut errors);
         for (i, service) in self.services.iter().enumerate() {
             match url::Url::parse(service) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}

@@ -38,6 +38,7 @@ mod request_span;
 mod routes;
 mod scaffold;
 mod security;
+mod shutdown;
 mod signing;
 mod telemetry;
 mod tls;

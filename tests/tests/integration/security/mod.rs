@@ -11,3 +11,4 @@ mod dependencies;
 mod edges;
 #[cfg(feature = "kubernetes")]
 mod kubernetes;
+mod shutdown;
