@@ -19,13 +19,12 @@ use std::time::Duration;
 use cardmesh_gateway::config::{Config, Secret, SigningSecrets};
 use cardmesh_kit::build::{link_button, text};
 use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec};
-use cardmesh_tests::providers::CountingCards;
 use cardmesh_tests::*;
 use serde_json::json;
 #[cfg(feature = "redis")]
 use {
     cardmesh_gateway::cache::card_cache_keys, cardmesh_gateway::plain::parse_request, cardmesh_gateway::route::Scope,
-    cardmesh_tests::redis::RedisServer,
+    cardmesh_tests::providers::CountingCards, cardmesh_tests::redis::RedisServer,
 };
 
 const ADMIN_TOKEN: &str = "service-token-for-the-cache-security-tests";
@@ -56,6 +55,7 @@ impl ByEmail {
     }
 
     /// From now on every card says `edition N`.
+    #[cfg(feature = "redis")]
     fn set_edition(&self, edition: usize) {
         self.edition.store(edition, Ordering::SeqCst);
     }
