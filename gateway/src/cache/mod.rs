@@ -11,12 +11,14 @@
 //! - a lost generation counter is a miss, never a revived card ([`entry`]);
 //! - entries in Redis are sealed and every value read from it is checked ([`seal`]).
 
+mod clock;
 mod entry;
 mod key;
 mod memory;
 mod near;
 mod redis;
 mod seal;
+mod served;
 mod stats;
 mod store;
 mod writer;
