@@ -13,7 +13,7 @@ mod server;
 
 pub use admin::{admin_router, serve_admin, MAX_IDENTIFIER_CHARS, MAX_INVALIDATE_KEYS};
 pub use app::app;
-pub use handler::{admit, CACHE_HEADER};
+pub use handler::{admit, CACHE_HEADER, PROBE_HEADER};
 pub use listener::BodyTimeout;
 pub use log::log_errors;
 pub use peer::ClientAddr;

@@ -47,6 +47,11 @@ impl CardJson {
         self.0.ends_with(r#""components":null}"#)
     }
 
+    /// The card's key, when the card is shaped as this gateway writes it (every card is).
+    pub fn key(&self) -> Option<&str> {
+        split_ttl(&self.0).map(|(head, _, _)| &head[KEY_OPENING.len()..head.len() - 2])
+    }
+
     /// The card's `timeToLiveSeconds`, when it has one (every card a service drew does).
     pub fn ttl_seconds(&self) -> Option<u32> {
         split_ttl(&self.0).and_then(|(_, ttl, _)| ttl)
@@ -153,6 +158,7 @@ mod tests {
         let components = serde_json::json!([{"componentText":{"text":"\"timeToLiveSeconds\":1,"}}]);
         let card = CardJson::new("usage", Some(300), Some(&components));
         assert_eq!(card.ttl_seconds(), Some(300));
+        assert_eq!(card.key(), Some("usage"));
         let shorter = card.with_ttl(42);
         assert_eq!(shorter.ttl_seconds(), Some(42));
         let value: serde_json::Value = serde_json::from_str(shorter.as_str()).unwrap();

@@ -14,7 +14,7 @@ use cardmesh_gateway::config::{Config, Secret};
 use cardmesh_gateway::fanout::{Backend, Backends};
 use cardmesh_gateway::plain::parse_request;
 use cardmesh_gateway::telemetry::RequestSpanSlot;
-use cardmesh_gateway::{app, http::admin_router, Gateway};
+use cardmesh_gateway::{app, http::admin_router, Asker, Gateway};
 use cardmesh_proto as proto;
 use cardmesh_proto::card_result::Outcome;
 use cardmesh_proto::card_service_server::{CardService, CardServiceServer};
@@ -296,7 +296,7 @@ async fn provenance_says_where_each_card_came_from() {
     flush().await;
     let again = gateway.answer_with_provenance(&request, &keys, "w_1", &span, false).await.unwrap();
     assert_eq!(again.provenance.unwrap()[0].source, Source::Fresh);
-    assert!(gateway.answer(&request, &keys, "w_1", &span).await.unwrap().provenance.is_none());
+    assert!(gateway.answer(&request, &keys, "w_1", &span, Asker::Plain).await.unwrap().provenance.is_none());
     flush().await;
     let cached = gateway.answer_with_provenance(&request, &keys, "w_1", &span, false).await.unwrap();
     assert_eq!(cached.provenance.unwrap()[0].source, Source::CacheHit);
