@@ -13,6 +13,7 @@ pub mod own_process;
 pub mod pki;
 pub mod plain;
 pub mod plain_graphql;
+pub mod plain_sim;
 pub mod process;
 pub mod providers;
 pub mod redis;

@@ -56,14 +56,7 @@ pub struct Stamp {
 
 /// Encodes a card drawn under `generations` at `stamp`.
 pub fn encode(generations: Generations, stamp: Stamp, card: &CardJson) -> String {
-    format!(
-        "{}:{}:{}:{}|{}",
-        generations.customer,
-        generations.card,
-        stamp.drawn_ms,
-        stamp.ttl_seconds,
-        card.as_str()
-    )
+    format!("{}:{}:{}:{}|{}", generations.customer, generations.card, stamp.drawn_ms, stamp.ttl_seconds, card.as_str())
 }
 
 /// A card found fresh in the cache.

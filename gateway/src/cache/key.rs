@@ -121,9 +121,8 @@ pub fn is_generation(key: &str) -> bool {
 /// names the customer).
 pub fn card_key_of(key: &str) -> Option<&str> {
     let (_, rest) = key.split_once('}')?;
-    let rest = ["card:", "stale:", "gen:", "served:"]
-        .iter()
-        .find_map(|kind| rest.strip_prefix(':')?.strip_prefix(kind))?;
+    let rest =
+        ["card:", "stale:", "gen:", "served:"].iter().find_map(|kind| rest.strip_prefix(':')?.strip_prefix(kind))?;
     Some(rest.split(':').next().unwrap_or(rest))
 }
 
@@ -381,7 +380,9 @@ mod tests {
     #[test]
     fn the_ledger_is_per_exact_context_thread_and_tenant_included_email_not() {
         let served = |json: &str| RequestKeys::new("w", &request(json)).served("k");
-        let base = served(r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_1"},"tenant":{"id":"te_1"}}"#);
+        let base = served(
+            r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_1"},"tenant":{"id":"te_1"}}"#,
+        );
         assert_eq!(base, "cardmesh:v3:{w:w:c:c}:served:k:=th_1:=te_1");
         let variants = [
             r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_2"},"tenant":{"id":"te_1"}}"#,

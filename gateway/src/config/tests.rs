@@ -157,8 +157,7 @@ fn near_ttl_is_read_from_the_environment_and_bounded() {
 fn duplicate_window_is_read_from_the_environment_and_bounded() {
     let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true")]).unwrap();
     assert_eq!(config.cache.duplicate_window, Duration::from_secs(2));
-    let config =
-        load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_DUPLICATE_WINDOW", "500ms")]).unwrap();
+    let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_DUPLICATE_WINDOW", "500ms")]).unwrap();
     assert_eq!(config.cache.duplicate_window, Duration::from_millis(500));
     let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_DUPLICATE_WINDOW", "1m")])
         .unwrap_err()

@@ -155,7 +155,8 @@ impl<'a> Planner<'a> {
                                 Asked::Duplicate => self.metrics.duplicate(),
                                 Asked::First => {}
                             }
-                            let note = LedgerNote { card_key: info.key.clone(), key: ledger_key, last: slot.served, asked };
+                            let note =
+                                LedgerNote { card_key: info.key.clone(), key: ledger_key, last: slot.served, asked };
                             plan.ledger.push(note);
                             asked
                         }
