@@ -23,6 +23,8 @@ mod seal;
 mod served;
 mod stats;
 mod store;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 use std::sync::Arc;

@@ -360,4 +360,24 @@ mod tests {
         }
         assert_eq!(stats.snapshot().rejected[Rejection::Malformed.index()], 4, "3 counters and 1 entry");
     }
+
+    #[tokio::test]
+    async fn ledger_entries_are_stored_as_they_are_and_read_only_in_their_form() {
+        let raw = Arc::new(MemoryStore::new(100));
+        let stats = Arc::new(CacheStats::default());
+        let store = SealedStore::new(raw.clone(), seal(), 64, stats.clone());
+        let key = "cardmesh:v3:{w:w_1:c:c_1}:served:usage:=th_1:".to_owned();
+        let ledger = |value: &str| Write {
+            key: key.clone(),
+            value: value.into(),
+            ttl: Duration::from_secs(60),
+            kind: WriteKind::Ledger,
+        };
+        store.set_many(&[ledger("1000:61000")]).await.unwrap();
+        assert_eq!(raw.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![Some("1000:61000".to_owned())]);
+        assert_eq!(store.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![Some("1000:61000".to_owned())]);
+        raw.set_many(&[ledger("forged")]).await.unwrap();
+        assert_eq!(store.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![None]);
+        assert_eq!(stats.snapshot().rejected[Rejection::Malformed.index()], 1);
+    }
 }
