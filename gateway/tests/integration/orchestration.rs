@@ -195,7 +195,22 @@ async fn one_card_per_key_in_request_order_then_from_the_cache() {
     }
     let (status, cache, again) = send(app(gateway), signed("/cards", &body(&keys))).await;
     assert_eq!((status, cache.as_str()), (StatusCode::OK, "hits=3, misses=0, stale=0"));
-    assert_eq!(again, json);
+    // The same cards, each carrying the lifetime it has left: never more than its TTL.
+    let without_ttl = |mut answer: serde_json::Value| {
+        let ttls: Vec<Option<u64>> = answer["cards"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .map(|card| card.as_object_mut().unwrap().remove("timeToLiveSeconds").and_then(|t| t.as_u64()))
+            .collect();
+        (answer, ttls)
+    };
+    let ((again, left), (first, ttls)) = (without_ttl(again), without_ttl(json));
+    assert_eq!(again, first);
+    for (left, ttl) in left.iter().zip(&ttls) {
+        assert_eq!(left.is_some(), ttl.is_some(), "{left:?} / {ttl:?}");
+        assert!(left <= ttl && *left != Some(0), "{left:?} left of {ttl:?}");
+    }
 }
 
 #[tokio::test]
