@@ -56,12 +56,15 @@ pub struct Slot {
     /// What the gateway last answered Plain in the request's context for this card, when the
     /// lookup read the served ledger and found an entry.
     pub served: Option<Served>,
+    /// Why Plain asks, by the ledger ([`Asked::First`] when it was not read). On a reload the
+    /// fresh copy is left out (and counted a miss): the card is drawn from its service.
+    pub asked: Asked,
 }
 
 impl Slot {
     /// Nothing cached, nothing served.
     pub fn empty() -> Self {
-        Self { generations: Generations::default(), fresh: None, age_ms: 0, served: None }
+        Self { generations: Generations::default(), fresh: None, age_ms: 0, served: None, asked: Asked::First }
     }
 }
 
@@ -158,7 +161,8 @@ impl CardCache {
 
     /// Reads the fresh copies of `cards` (all of one customer), and with `ledger` (empty, or
     /// one served-ledger key per card, see [`RequestKeys::served`]) what was last answered
-    /// for each in the request's context, in one round trip. A store error counts as a miss
+    /// for each in the request's context, in one round trip; a card Plain reloads has no
+    /// fresh copy ([`Slot::asked`]). A store error counts as a miss
     /// for every card, with nothing served.
     pub async fn lookup(&self, cards: &[&CardCacheKeys], ledger: &[String]) -> Vec<Slot> {
         let Some(first) = cards.first() else { return Vec::new() };
@@ -195,14 +199,19 @@ impl CardCache {
                     (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card, now_ms),
                     _ => None,
                 };
+                let served = ledger.get(i).and_then(|_| values[1 + 2 * n + i].as_deref()).and_then(Served::decode);
+                let asked = match ledger.is_empty() {
+                    true => Asked::First,
+                    false => served::asked(served, now_ms, self.settings.duplicate_window),
+                };
+                let fresh = fresh.filter(|_| asked != Asked::Reload);
                 if fresh.is_some() {
                     self.stats.record_hits(1);
                 } else {
                     self.stats.record_misses(1);
                 }
-                let served = ledger.get(i).and_then(|_| values[1 + 2 * n + i].as_deref()).and_then(Served::decode);
                 let (fresh, age_ms) = fresh.map_or((None, 0), |f| (Some(f.card), f.age_ms));
-                Slot { generations, fresh, age_ms, served }
+                Slot { generations, fresh, age_ms, served, asked }
             })
             .collect()
     }

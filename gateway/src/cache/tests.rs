@@ -30,7 +30,7 @@ async fn a_hit_carries_the_lifetime_it_has_left_and_the_ledger_tells_a_reload_fr
 
     let miss = cache.lookup(&[&card_keys], &ledger).await.remove(0);
     assert_eq!((miss.fresh.clone(), miss.served), (None, None));
-    assert_eq!(served::asked(miss.served, cache.now_ms(), WINDOW), Asked::First);
+    assert_eq!((served::asked(miss.served, cache.now_ms(), WINDOW), miss.asked), (Asked::First, Asked::First));
     let card = CardJson::new("k", Some(60), None);
     cache.store(&card_keys, "w", miss.generations, &card, Duration::from_secs(60), T);
     cache.record_served(ledger[0].clone(), Served::answered(T, 60));
@@ -40,14 +40,19 @@ async fn a_hit_carries_the_lifetime_it_has_left_and_the_ledger_tells_a_reload_fr
     clock.advance(Duration::from_millis(1_000));
     let retry = cache.lookup(&[&card_keys], &ledger).await.remove(0);
     assert_eq!(served::asked(retry.served, cache.now_ms(), WINDOW), Asked::Duplicate);
+    assert_eq!(retry.asked, Asked::Duplicate);
     assert_eq!(retry.fresh.as_ref().and_then(CardJson::ttl_seconds), Some(59));
 
-    // 50 s later: the copy has 10 s left, and says so; Plain still holds its answer: a reload.
+    // 50 s later: the copy has 10 s left, and says so.
     clock.advance(Duration::from_millis(49_000));
+    let unledgered = cache.lookup(&[&card_keys], &[]).await.remove(0);
+    assert_eq!(unledgered.age_ms, 50_000);
+    assert_eq!(unledgered.fresh.as_ref().and_then(CardJson::ttl_seconds), Some(10));
+    // Plain still holds its answer: a reload, which gets no fresh copy, and counts as a miss.
+    let misses = cache.stats().snapshot().misses;
     let reload = cache.lookup(&[&card_keys], &ledger).await.remove(0);
-    assert_eq!(reload.age_ms, 50_000);
-    assert_eq!(reload.fresh.as_ref().and_then(CardJson::ttl_seconds), Some(10));
-    assert_eq!(served::asked(reload.served, cache.now_ms(), WINDOW), Asked::Reload);
+    assert_eq!((reload.asked, reload.fresh), (Asked::Reload, None));
+    assert_eq!(cache.stats().snapshot().misses, misses + 1);
 
     // Another thread of the customer: the same copy, but Plain holds nothing there.
     let th_2 = request("th_2");
@@ -55,7 +60,7 @@ async fn a_hit_carries_the_lifetime_it_has_left_and_the_ledger_tells_a_reload_fr
     assert_eq!(other.card("k", Scope::Customer), card_keys, "one copy per customer");
     let other_thread = cache.lookup(&[&card_keys], &[other.served("k")]).await.remove(0);
     assert!(other_thread.fresh.is_some());
-    assert_eq!(served::asked(other_thread.served, cache.now_ms(), WINDOW), Asked::First);
+    assert_eq!(other_thread.asked, Asked::First);
 
     // Past its TTL by the clock that drew it, the copy is a miss, wherever it is still stored.
     clock.advance(Duration::from_millis(9_500));

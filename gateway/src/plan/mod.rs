@@ -130,7 +130,6 @@ impl<'a> Planner<'a> {
             })
             .collect();
         let slots = self.lookup(&routed, &ledger_keys).await;
-        let now_ms = self.cache.filter(|_| with_ledger).map_or(0, |cache| cache.now_ms());
 
         let mut plan = Plan {
             cards: Vec::with_capacity(keys.len()),
@@ -147,22 +146,16 @@ impl<'a> Planner<'a> {
                 Lookup::Undiscovered => CardPlan::Undiscovered(key.clone()),
                 Lookup::Routed(info) => {
                     let (cache_keys, slot) = routed.next().expect("one slot per routed key");
-                    let asked = match (ledger_keys.next(), self.cache) {
-                        (Some(ledger_key), Some(cache)) => {
-                            let asked = cache::asked(slot.served, now_ms, cache.duplicate_window());
-                            match asked {
-                                Asked::Reload => self.metrics.reload(),
-                                Asked::Duplicate => self.metrics.duplicate(),
-                                Asked::First => {}
-                            }
-                            let note =
-                                LedgerNote { card_key: info.key.clone(), key: ledger_key, last: slot.served, asked };
-                            plan.ledger.push(note);
-                            asked
+                    if let Some(ledger_key) = ledger_keys.next() {
+                        match slot.asked {
+                            Asked::Reload => self.metrics.reload(),
+                            Asked::Duplicate => self.metrics.duplicate(),
+                            Asked::First => {}
                         }
-                        _ => Asked::First,
-                    };
-                    self.routed(&mut plan, info, cache_keys, slot, asked)
+                        let (last, asked) = (slot.served, slot.asked);
+                        plan.ledger.push(LedgerNote { card_key: info.key.clone(), key: ledger_key, last, asked });
+                    }
+                    self.routed(&mut plan, info, cache_keys, slot)
                 }
             };
             plan.cards.push(card);
@@ -188,15 +181,9 @@ impl<'a> Planner<'a> {
 
     /// The plan of a routed card: its fresh copy (unless Plain reloads it), else a wait on
     /// its flight (leading it when nobody draws the card yet).
-    fn routed(
-        &self,
-        plan: &mut Plan<'a>,
-        info: &'a CardInfo,
-        keys: CardCacheKeys,
-        slot: cache::Slot,
-        asked: Asked,
-    ) -> CardPlan<'a> {
-        if let Some(card) = slot.fresh.filter(|_| !self.bypass_cache && asked != Asked::Reload) {
+    fn routed(&self, plan: &mut Plan<'a>, info: &'a CardInfo, keys: CardCacheKeys, slot: cache::Slot) -> CardPlan<'a> {
+        // A card Plain reloads has no fresh copy (see `CardCache::lookup`).
+        if let Some(card) = slot.fresh.filter(|_| !self.bypass_cache) {
             plan.hits += 1;
             self.metrics.cache_hit_age(slot.age_ms);
             return CardPlan::Cached { card, info };
