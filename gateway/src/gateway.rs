@@ -48,6 +48,17 @@ pub enum StartupError {
     Redis(#[from] redis::RedisError),
 }
 
+/// Who sent a card request on Plain's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    /// Plain: kept in the served ledger, so its reloads reach the services.
+    Plain,
+    /// `cardmesh validate --url` (a signed request with `Cardmesh-Probe: validate`): answered
+    /// exactly as Plain would be, but not counted: it holds no copy, so its asks are neither
+    /// reloads nor recorded as answers Plain holds.
+    Probe,
+}
+
 /// The answer to one Plain request.
 #[derive(Debug)]
 pub struct Answer {
@@ -171,8 +182,9 @@ impl Gateway {
         keys: &CardKeys,
         workspace_id: &str,
         request_span: &RequestSpanSlot<'_>,
+        asker: Asker,
     ) -> Result<Answer, GatewayError> {
-        self.answer_as(request, keys, workspace_id, request_span, None).await
+        self.answer_as(request, keys, workspace_id, request_span, None, asker).await
     }
 
     /// [`Self::answer`] for the [card preview](crate::preview), with the [`CardProvenance`]
@@ -191,11 +203,12 @@ impl Gateway {
         request_span: &RequestSpanSlot<'_>,
         bypass_cache: bool,
     ) -> Result<Answer, GatewayError> {
-        self.answer_as(request, keys, workspace_id, request_span, Some(bypass_cache)).await
+        self.answer_as(request, keys, workspace_id, request_span, Some(bypass_cache), Asker::Probe).await
     }
 
     /// `provenance`: `None` on Plain's path (nothing extra collected, the cache used),
-    /// `Some(bypass_cache)` to collect provenance.
+    /// `Some(bypass_cache)` to collect provenance. Only [`Asker::Plain`] is kept in the served
+    /// ledger.
     async fn answer_as(
         &self,
         request: &CardRequest,
@@ -203,6 +216,7 @@ impl Gateway {
         workspace_id: &str,
         request_span: &RequestSpanSlot<'_>,
         provenance: Option<bool>,
+        asker: Asker,
     ) -> Result<Answer, GatewayError> {
         let with_provenance = provenance.is_some();
         let table = self.router.table();
@@ -212,9 +226,12 @@ impl Gateway {
             flights: &self.flights,
             bypass_cache: provenance == Some(true),
             alone: with_provenance,
+            ledger: asker == Asker::Plain && !with_provenance,
+            metrics: &self.metrics,
         };
-        let plan = planner.plan(request, keys.as_slice(), workspace_id).await;
+        let mut plan = planner.plan(request, keys.as_slice(), workspace_id).await;
         let (hits, misses) = (plan.hits, plan.misses);
+        let ledger = std::mem::take(&mut plan.ledger);
         let assembler = Assembler {
             cache: self.cache.as_deref(),
             fallback: &self.fallback,
@@ -239,6 +256,9 @@ impl Gateway {
             assembler.wait(plan.cards, with_provenance).instrument(span.clone()).await?
         };
         let Assembled { cards, stale, provenance } = assembled;
+        if let (Some(cache), false) = (&self.cache, ledger.is_empty()) {
+            record_served(cache, ledger, &cards);
+        }
         Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale, provenance })
     }
 
@@ -280,5 +300,20 @@ impl Gateway {
     /// deadline in its service's stack).
     fn deadline(&self) -> Duration {
         self.config.fanout.overall_budget
+    }
+}
+
+/// Records in the served ledger what Plain was answered for each routed card, with the TTL
+/// the answer carries (so Plain keeps it that long); written off the request path.
+fn record_served(cache: &CardCache, ledger: Vec<crate::plan::LedgerNote>, cards: &[crate::plain::CardJson]) {
+    let now_ms = cache.now_ms();
+    for note in ledger {
+        let Some(ttl) = cards.iter().find(|c| c.key() == Some(note.card_key.as_str())).and_then(|c| c.ttl_seconds())
+        else {
+            continue;
+        };
+        if let Some(served) = crate::cache::record(note.last, note.asked, now_ms, ttl) {
+            cache.record_served(note.key, served);
+        }
     }
 }

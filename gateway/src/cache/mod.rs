@@ -9,27 +9,35 @@
 //! - keys cover every identifier the card's service is sent ([`key`]), and each workspace's
 //!   customers have their own counters and cards;
 //! - a lost generation counter is a miss, never a revived card ([`entry`]);
-//! - entries in Redis are sealed and every value read from it is checked ([`seal`]).
+//! - entries in Redis are sealed and every value read from it is checked ([`seal`]);
+//! - a hit carries the lifetime it has left, never more ([`entry`]), and the served ledger
+//!   tells Plain's reloads from its first asks and its duplicates ([`served`]).
 
+mod clock;
 mod entry;
 mod key;
 mod memory;
 mod near;
 mod redis;
 mod seal;
+mod served;
 mod stats;
 mod store;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::redis::RedisStore;
+pub use clock::{Clock, ManualClock};
 pub use entry::Generations;
 pub use key::{card_cache_keys, CardCacheKeys, RequestKeys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
 pub use near::NearStore;
 pub use seal::{EntrySeal, KeySource, Rejection, SealedStore};
+pub use served::{asked, record, Asked, Served};
 pub use stats::{CacheStats, StatsSnapshot};
 pub use store::{CacheStore, StoreError, Write, WriteKind};
 
@@ -41,8 +49,23 @@ use crate::plain::CardJson;
 pub struct Slot {
     /// The generations to store a freshly drawn card under.
     pub generations: Generations,
-    /// The fresh copy, when there is one.
+    /// The fresh copy, when there is one, with the lifetime it has left as its TTL.
     pub fresh: Option<CardJson>,
+    /// How long ago the fresh copy was drawn, in milliseconds.
+    pub age_ms: u64,
+    /// What the gateway last answered Plain in the request's context for this card, when the
+    /// lookup read the served ledger and found an entry.
+    pub served: Option<Served>,
+    /// Why Plain asks, by the ledger ([`Asked::First`] when it was not read). On a reload the
+    /// fresh copy is left out (and counted a miss): the card is drawn from its service.
+    pub asked: Asked,
+}
+
+impl Slot {
+    /// Nothing cached, nothing served.
+    pub fn empty() -> Self {
+        Self { generations: Generations::default(), fresh: None, age_ms: 0, served: None, asked: Asked::First }
+    }
 }
 
 /// The card cache in front of a store.
@@ -53,6 +76,8 @@ pub struct CardCache {
     stats: Arc<CacheStats>,
     /// The workspaces of the signing secrets' table (none with a shared list).
     configured_workspaces: Vec<String>,
+    /// When cards were drawn and answers given (shared by replicas: wall-clock time).
+    clock: Clock,
 }
 
 impl CardCache {
@@ -100,7 +125,23 @@ impl CardCache {
     fn with_stats(store: Arc<dyn CacheStore>, settings: CacheSettings, stats: Arc<CacheStats>) -> Self {
         let writer = writer::WriteQueue::spawn(store.clone(), stats.clone(), settings.write_queue);
         tracing::info!(store = store.kind(), "response cache enabled");
-        Self { store, writer, settings, stats, configured_workspaces: Vec::new() }
+        Self { store, writer, settings, stats, configured_workspaces: Vec::new(), clock: Clock::System }
+    }
+
+    /// The same cache reading the time from `clock` (tests move a [`ManualClock`]).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The cache's time, in Unix milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// `cache.duplicate_window`.
+    pub fn duplicate_window(&self) -> Duration {
+        self.settings.duplicate_window
     }
 
     /// How long a generation counter is kept: longer than any entry written under it.
@@ -118,23 +159,28 @@ impl CardCache {
         self.store.kind()
     }
 
-    /// Reads the fresh copies of `cards` (all of one customer) in one round trip. A store
-    /// error counts as a miss for every card.
-    pub async fn lookup(&self, cards: &[&CardCacheKeys]) -> Vec<Slot> {
+    /// Reads the fresh copies of `cards` (all of one customer), and with `ledger` (empty, or
+    /// one served-ledger key per card, see [`RequestKeys::served`]) what was last answered
+    /// for each in the request's context, in one round trip; a card Plain reloads has no
+    /// fresh copy ([`Slot::asked`]). A store error counts as a miss
+    /// for every card, with nothing served.
+    pub async fn lookup(&self, cards: &[&CardCacheKeys], ledger: &[String]) -> Vec<Slot> {
         let Some(first) = cards.first() else { return Vec::new() };
         let n = cards.len();
-        let mut keys = Vec::with_capacity(1 + 2 * n);
+        let mut keys = Vec::with_capacity(1 + 2 * n + ledger.len());
         keys.push(first.customer_generation.clone());
         keys.extend(cards.iter().map(|c| c.card_generation.clone()));
         keys.extend(cards.iter().map(|c| c.fresh.clone()));
+        keys.extend(ledger.iter().cloned());
         let values = match self.store.get_many(&keys).await {
             Ok(values) if values.len() == keys.len() => values,
             Ok(_) | Err(_) => {
                 self.stats.record_error();
                 self.stats.record_misses(n);
-                return vec![Slot { generations: Generations::default(), fresh: None }; n];
+                return vec![Slot::empty(); n];
             }
         };
+        let now_ms = self.clock.now_ms();
         // An absent counter gets a new random value (one for all the cards, for the
         // customer's), created when a card is stored under it: see `entry`.
         let customer = entry::generation(values[0].as_deref());
@@ -150,20 +196,28 @@ impl CardCache {
                 };
                 // Compared with the counters as read; an absent counter matches no entry.
                 let fresh = match (values[0].as_deref(), values[1 + i].as_deref(), values[1 + n + i].as_deref()) {
-                    (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card),
+                    (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card, now_ms),
                     _ => None,
                 };
+                let served = ledger.get(i).and_then(|_| values[1 + 2 * n + i].as_deref()).and_then(Served::decode);
+                let asked = match ledger.is_empty() {
+                    true => Asked::First,
+                    false => served::asked(served, now_ms, self.settings.duplicate_window),
+                };
+                let fresh = fresh.filter(|_| asked != Asked::Reload);
                 if fresh.is_some() {
                     self.stats.record_hits(1);
                 } else {
                     self.stats.record_misses(1);
                 }
-                Slot { generations, fresh }
+                let (fresh, age_ms) = fresh.map_or((None, 0), |f| (Some(f.card), f.age_ms));
+                Slot { generations, fresh, age_ms, served, asked }
             })
             .collect()
     }
 
-    /// Queues a freshly drawn card of `workspace_id` for storage (fresh copy for `ttl`, stale
+    /// Queues a card of `workspace_id` drawn at `drawn_ms` ([`Self::now_ms`] when its service
+    /// was asked) for storage (fresh copy for `ttl`, stale
     /// copy for `ttl` plus the stale window), after the generation counters that were absent
     /// at lookup (each created only if still absent: if another gateway created it or an
     /// invalidation moved it meanwhile, this card is simply never read). Returns at once; a
@@ -175,6 +229,7 @@ impl CardCache {
         generations: Generations,
         card: &CardJson,
         ttl: Duration,
+        drawn_ms: u64,
     ) {
         let ttl = ttl.min(self.settings.max_ttl);
         if ttl.is_zero() {
@@ -193,11 +248,22 @@ impl CardCache {
             // as long as the counter lives, so an invalidation without a workspace finds it.
             self.record_workspace(workspace_id);
         }
-        let value = entry::encode(generations, card);
+        let stamp = entry::Stamp { drawn_ms, ttl_seconds: u32::try_from(ttl.as_secs()).unwrap_or(u32::MAX) };
+        let value = entry::encode(generations, stamp, card);
         self.writer.push(Write::entry(keys.fresh.clone(), value.clone(), ttl));
         if !self.settings.stale_window.is_zero() {
             self.writer.push(Write::entry(keys.stale(), value, ttl + self.settings.stale_window));
         }
+    }
+
+    /// Records in the served ledger, at `key` (see [`RequestKeys::served`]), what was answered
+    /// to Plain: kept until Plain's copy expires. Returns at once; a full queue drops it.
+    pub fn record_served(&self, key: String, served: Served) {
+        let ttl = Duration::from_millis(served.expires_ms.saturating_sub(self.clock.now_ms()));
+        if ttl.is_zero() {
+            return;
+        }
+        self.writer.push(Write { key, value: served.encode(), ttl, kind: WriteKind::Ledger });
     }
 
     /// Records `workspace_id` as active now in the store's list of workspaces (see

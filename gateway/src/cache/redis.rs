@@ -178,7 +178,7 @@ impl CacheStore for RedisStore {
         let mut pipe = redis::pipe();
         for w in writes {
             match w.kind {
-                WriteKind::Entry => {
+                WriteKind::Entry | WriteKind::Ledger => {
                     pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(millis(w.ttl)).ignore();
                 }
                 WriteKind::NewCounter => {

@@ -21,6 +21,7 @@ impl Default for CacheSettings {
             cooldown: Duration::from_secs(5),
             write_queue: 10_000,
             near_ttl: Duration::from_secs(1),
+            duplicate_window: Duration::from_secs(2),
             near_capacity: 10_000,
         }
     }

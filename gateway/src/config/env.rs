@@ -48,6 +48,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_STALE_WINDOW", "cache.stale_window"),
     ("CARDMESH_CACHE_MAX_TTL", "cache.max_ttl"),
     ("CARDMESH_CACHE_NEAR_TTL", "cache.near_ttl"),
+    ("CARDMESH_CACHE_DUPLICATE_WINDOW", "cache.duplicate_window"),
     ("CARDMESH_SERVICE_TOKEN", "admin.service_token"),
     ("CARDMESH_OPERATOR_TOKEN", "admin.operator_token"),
     ("CARDMESH_ADMIN_ALLOWED_HOSTS", "admin.allowed_hosts"),

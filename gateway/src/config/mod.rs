@@ -242,6 +242,13 @@ pub struct CacheSettings {
     pub near_ttl: Duration,
     /// Most entries of that in-memory copy (default: 10000).
     pub near_capacity: u64,
+    /// A card asked for again in the same context (workspace, customer, thread, tenant)
+    /// within this long of the gateway's answer is a duplicate (Plain's retry, which comes
+    /// after 1s, or two of Plain's workers at once) and shares the flight or the copy just
+    /// drawn; asked for later while Plain still holds the answer, it is a reload and is drawn
+    /// from its service. 0 makes every repeat a reload (default: 2s).
+    #[serde(with = "humantime_serde")]
+    pub duplicate_window: Duration,
 }
 
 /// The file key of the one admin token, replaced by `[admin]`'s two tokens.

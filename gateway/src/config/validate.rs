@@ -102,6 +102,14 @@ impl Config {
                 humantime::format_duration(c.near_ttl)
             ));
         }
+        if c.duplicate_window > Duration::from_secs(30) {
+            errors.push(format!(
+                "cache.duplicate_window: {} is too long: an agent's reload within it is answered with the copy \
+                 just drawn; use at most 30s, a few seconds cover Plain's retry (default 2s, 0s: every repeat is a \
+                 reload; CARDMESH_CACHE_DUPLICATE_WINDOW)",
+                humantime::format_duration(c.duplicate_window)
+            ));
+        }
         super::admin::validate(&self.admin, &mut errors);
         super::security::validate(self, &mut errors);
         super::exposure::validate(self, &mut errors);

@@ -14,7 +14,7 @@ mod shutdown;
 
 pub use admin::{admin_router, serve_admin, serve_admin_controlled, MAX_IDENTIFIER_CHARS, MAX_INVALIDATE_KEYS};
 pub use app::app;
-pub use handler::{admit, CACHE_HEADER};
+pub use handler::{admit, CACHE_HEADER, PROBE_HEADER};
 pub use listener::{BodyTimeout, ListenerControl, Phase, RequestCount};
 pub use log::log_errors;
 pub use peer::ClientAddr;

@@ -30,6 +30,8 @@ mod images;
 mod kubernetes;
 mod logs;
 mod metrics;
+#[cfg(feature = "redis")]
+mod plain_promises;
 mod plain_reload;
 mod plain_requests;
 mod preview;
