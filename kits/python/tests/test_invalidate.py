@@ -394,13 +394,15 @@ async def test_the_gateway_drops_the_cached_card_and_it_is_drawn_afresh(cached_g
     assert await shown(gateway) == "version 1", "the card is served from the cache"
 
     result = await Invalidator(admin_url, TOKEN).invalidate(CustomerId("c_ada"), ["plan"])
-    assert result == Invalidated({"invalidated": {"customerId": "c_ada", "cardKeys": ["plan"]},
+    assert result == Invalidated({"invalidated": {"customerId": "c_ada", "cardKeys": ["plan"],
+                                                  "workspaces": ["w_test"]},
                                   "reloads": []})
     assert await shown(gateway) == "version 2"
 
     provider.version = 3
     result = await Invalidator(admin_url, TOKEN).invalidate(CustomerId("c_ada"))
-    assert result == Invalidated({"invalidated": {"customerId": "c_ada", "cardKeys": "all"},
+    assert result == Invalidated({"invalidated": {"customerId": "c_ada", "cardKeys": "all",
+                                                  "workspaces": ["w_test"]},
                                   "reloads": []})
     assert await shown(gateway) == "version 3"
     assert "cache invalidated" in gateway.output()

@@ -61,9 +61,12 @@ export interface Reload {
   [field: string]: unknown;
 }
 
-/** The gateway's answer: what it invalidated, and the Plain reloads (`[]` without a Plain API key). */
+/**
+ * The gateway's answer: what it invalidated (in which Plain workspaces the customer's cards
+ * were cached; `[]` when none were), and the Plain reloads (`[]` without a Plain API key).
+ */
 export interface InvalidateAnswer {
-  invalidated: { customerId: string; cardKeys: string[] | "all" };
+  invalidated: { customerId: string; cardKeys: string[] | "all"; workspaces: string[] };
   reloads: Reload[];
 }
 

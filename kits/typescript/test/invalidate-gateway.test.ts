@@ -65,10 +65,10 @@ async function counter(customerId: string): Promise<string> {
 test("invalidate by customer id: the gateway's answer names the keys, with no reloads (no Plain API key)", async () => {
   const invalidator = new Invalidator(gateway.adminUrl, ADMIN_TOKEN, { logger });
   const result = await invalidator.invalidate({ customerId: "c_inv_1" }, ["counter", "other"]);
-  assert.deepEqual(result, { ok: true, answer: { invalidated: { customerId: "c_inv_1", cardKeys: ["counter", "other"] }, reloads: [] } });
+  assert.deepEqual(result, { ok: true, answer: { invalidated: { customerId: "c_inv_1", cardKeys: ["counter", "other"], workspaces: [] }, reloads: [] } });
 
   const all = await invalidator.invalidate({ customerId: "c_inv_1" });
-  assert.deepEqual(all, { ok: true, answer: { invalidated: { customerId: "c_inv_1", cardKeys: "all" }, reloads: [] } });
+  assert.deepEqual(all, { ok: true, answer: { invalidated: { customerId: "c_inv_1", cardKeys: "all", workspaces: [] }, reloads: [] } });
 });
 
 test("a wrong token is refused with 401 invalid_admin_token", async () => {
@@ -85,7 +85,7 @@ test("a cached card is drawn afresh after the invalidation", async () => {
   const customer = "c_inv_fresh";
   assert.equal(await counter(customer), "draw 1");
   // The entry reaches Redis through the gateway's write queue; wait for it, not for a while.
-  const fresh = `KEYS cardmesh:v1:{c:${customer}}:card:*`;
+  const fresh = `KEYS cardmesh:v2:{w:*:c:${customer}}:card:*`;
   await waitFor("the card to be cached in Redis", 10_000, async () => (await redis.command(fresh)) === "*1" || undefined);
   assert.equal(await counter(customer), "draw 1", "the second request was not served from the cache");
   assert.equal(draws.get(customer), 1);

@@ -93,7 +93,7 @@ CustomerRef = CustomerId | ExternalId
 @dataclass(frozen=True)
 class Invalidated:
     """The gateway dropped the cards. ``answer`` is its JSON answer,
-    ``{"invalidated": {"customerId": ..., "cardKeys": [...] | "all"}, "reloads": [...]}``
+    ``{"invalidated": {"customerId": ..., "cardKeys": [...] | "all", "workspaces": [...]}, "reloads": [...]}``
     (``reloads`` is ``[]`` while the gateway has no Plain API key)."""
 
     answer: Any
