@@ -11,3 +11,5 @@ mod dependencies;
 mod edges;
 #[cfg(feature = "kubernetes")]
 mod kubernetes;
+#[cfg(feature = "redis")]
+mod redis;
