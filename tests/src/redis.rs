@@ -40,6 +40,8 @@ pub struct RedisBuilder {
     username: Option<String>,
     password: Option<String>,
     tls: Option<Arc<RedisTlsFiles>>,
+    /// A Redis Sentinel instead of a server: the monitored primary's name and port.
+    sentinel: Option<(String, u16)>,
 }
 
 /// A CA, Redis's server certificate (for 127.0.0.1) and a client certificate, as PEM files.
@@ -128,6 +130,14 @@ impl RedisBuilder {
         self
     }
 
+    /// Makes this a Redis Sentinel (`redis-server SENTINEL.CONF --sentinel`) that monitors
+    /// the primary `name` on 127.0.0.1:`primary_port`, alone (quorum 1), calling it down after
+    /// one second.
+    pub fn sentinel(mut self, name: &str, primary_port: u16) -> Self {
+        self.sentinel = Some((name.to_owned(), primary_port));
+        self
+    }
+
     /// True when [`Self::tls`] was called.
     pub fn has_tls(&self) -> bool {
         self.tls.is_some()
@@ -190,6 +200,7 @@ impl RedisBuilder {
             username: self.username,
             password: self.password,
             tls: self.tls,
+            sentinel: self.sentinel,
             dir,
             child: None.into(),
         };
@@ -227,6 +238,7 @@ pub struct RedisServer {
     /// The password the server requires, if any.
     password: Option<String>,
     tls: Option<Arc<RedisTlsFiles>>,
+    sentinel: Option<(String, u16)>,
     dir: PathBuf,
     /// The process while it runs; `stop` and `restart` take `&self`.
     child: Mutex<Option<Child>>,
@@ -348,8 +360,35 @@ impl RedisServer {
             .append(true)
             .open(&log_path)
             .unwrap_or_else(|e| panic!("open {}: {e}", log_path.display()));
-        let child = Command::new(&self.binary)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        let mut command = Command::new(&self.binary);
+        match &self.sentinel {
+            // Sentinel rewrites its configuration file: one of its own, kept across restarts.
+            Some((name, primary_port)) => {
+                let conf = self.dir.join("sentinel.conf");
+                if !conf.exists() {
+                    let text = format!(
+                        "sentinel monitor {name} 127.0.0.1 {primary_port} 1\n\
+                         sentinel down-after-milliseconds {name} 1000\n\
+                         sentinel failover-timeout {name} 10000\n"
+                    );
+                    std::fs::write(&conf, text).unwrap_or_else(|e| panic!("write {}: {e}", conf.display()));
+                }
+                command.arg(&conf).arg("--sentinel").args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"]);
+            }
+            None => {
+                command.args([
+                    "--port",
+                    &self.port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ]);
+            }
+        }
+        let child = command
             .arg("--dir")
             .arg(&self.dir)
             .args(self.tls.as_ref().map(|tls| tls.server_args(self.port)).unwrap_or_default())

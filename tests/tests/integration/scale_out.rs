@@ -5,7 +5,8 @@
 //! - a card drawn through one replica is a hit on the others, and an invalidation through
 //!   one replica is seen by all once their near copies expire;
 //! - a primary killed under steady load costs no answer and no card, and hits come back
-//!   after the cluster has failed it over.
+//!   after the cluster has failed it over;
+//! - the same with Redis Sentinel (cleartext): two replicas follow the sentinel's failover.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -160,12 +161,75 @@ struct Seen {
     keys: Vec<String>,
 }
 
-async fn a_primary_killed_under_load_costs_no_answer(cluster: Cluster) {
-    const CUSTOMERS: usize = 6;
-    let cards = ScopedCards::default();
-    let service = RunningService::start(cards.clone()).await;
-    // No near cache: every lookup goes to Redis, so the failover is seen by every request.
-    let replicas = cluster.replicas(&service, Duration::ZERO).await;
+/// Steady load: one task per replica, going round the customers, recording every answer.
+struct Load {
+    stop: Arc<AtomicBool>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    replicas: usize,
+}
+
+impl Load {
+    async fn start(replicas: &[Arc<RunningGateway>]) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
+        let tasks = replicas
+            .iter()
+            .enumerate()
+            .map(|(replica, gateway)| {
+                let (gateway, stop, seen) = (gateway.clone(), stop.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let mut customer_index = replica;
+                    while !stop.load(Ordering::Relaxed) {
+                        let c = customer_index % CUSTOMERS;
+                        let answer = gateway.post_signed(&body(&customer(c))).await;
+                        let keys = if answer.status == 200 { answer.keys() } else { Vec::new() };
+                        seen.lock().unwrap().push(Seen { replica, customer: c, status: answer.status, keys });
+                        customer_index += 1;
+                    }
+                })
+            })
+            .collect();
+        let load = Self { stop, seen, tasks, replicas: replicas.len() };
+        load.wait_for_more(30, "the load is running").await;
+        load
+    }
+
+    fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+
+    /// Waits until `more` requests more have been answered.
+    async fn wait_for_more(&self, more: usize, what: &str) {
+        let target = self.count() + more;
+        wait_until(what, Duration::from_secs(30), || async { self.count() >= target }).await;
+    }
+
+    /// Stops the load and asserts that every answer was a 200 with every card, and that every
+    /// replica answered every customer.
+    async fn finish(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for task in self.tasks {
+            task.await.expect("load task");
+        }
+        let seen = self.seen.lock().unwrap();
+        let wrong: Vec<&Seen> = seen.iter().filter(|s| s.status != 200 || s.keys != KEYS).collect();
+        assert!(wrong.is_empty(), "{} of {} answers failed or lacked a card: {wrong:?}", wrong.len(), seen.len());
+        for replica in 0..self.replicas {
+            for c in 0..CUSTOMERS {
+                assert!(
+                    seen.iter().any(|s| s.replica == replica && s.customer == c),
+                    "replica {replica} answered customer {c}"
+                );
+            }
+        }
+    }
+}
+
+const CUSTOMERS: usize = 6;
+
+/// Draws every customer's cards through the first replica; checks they are hits on the second.
+async fn warm(replicas: &[Arc<RunningGateway>]) {
     for c in 0..CUSTOMERS {
         assert_eq!(replicas[0].post_signed(&body(&customer(c))).await.status, 200);
     }
@@ -173,39 +237,10 @@ async fn a_primary_killed_under_load_costs_no_answer(cluster: Cluster) {
     for c in 0..CUSTOMERS {
         assert_eq!(replicas[1].post_signed(&body(&customer(c))).await.cache_count("hits"), 2, "customer {c} warm");
     }
+}
 
-    // Steady load: one task per replica, going round the customers.
-    let stop = Arc::new(AtomicBool::new(false));
-    let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
-    let load: Vec<_> = replicas
-        .iter()
-        .enumerate()
-        .map(|(replica, gateway)| {
-            let (gateway, stop, seen) = (gateway.clone(), stop.clone(), seen.clone());
-            tokio::spawn(async move {
-                let mut customer_index = replica;
-                while !stop.load(Ordering::Relaxed) {
-                    let c = customer_index % CUSTOMERS;
-                    let answer = gateway.post_signed(&body(&customer(c))).await;
-                    let keys = if answer.status == 200 { answer.keys() } else { Vec::new() };
-                    seen.lock().unwrap().push(Seen { replica, customer: c, status: answer.status, keys });
-                    customer_index += 1;
-                }
-            })
-        })
-        .collect();
-    let count = || seen.lock().unwrap().len();
-    wait_until("the load is running", Duration::from_secs(20), || async { count() >= 30 }).await;
-
-    let request = parse_request(body(&customer(0)).as_bytes(), 25).expect("a Plain request").0;
-    let victim_key = card_cache_keys("w_test", "account", Scope::Customer, &request).fresh;
-    let victim = cluster.redis.kill_primary_of(&victim_key).await;
-    let before_failover = count();
-    cluster.redis.wait_failover().await;
-    let promoted = cluster.redis.primary_of(&victim_key).await;
-    assert_ne!(promoted, victim, "a replica took over customer 0's slot");
-
-    // Hits come back through every replica for the customer whose primary was killed.
+/// Waits until every replica hits customer 0 again.
+async fn wait_for_hits(replicas: &[Arc<RunningGateway>]) {
     for (i, replica) in replicas.iter().enumerate() {
         wait_until(&format!("replica {i} hits customer 0 again"), Duration::from_secs(30), || async {
             let answer = replica.post_signed(&body(&customer(0))).await;
@@ -214,23 +249,69 @@ async fn a_primary_killed_under_load_costs_no_answer(cluster: Cluster) {
         })
         .await;
     }
-    let after = count();
-    wait_until("the load ran on after the failover", Duration::from_secs(20), || async { count() >= after + 30 }).await;
-    stop.store(true, Ordering::Relaxed);
-    for task in load {
-        task.await.expect("load task");
-    }
+}
 
-    let seen = seen.lock().unwrap();
-    assert!(seen.len() > before_failover, "requests were answered during the failover");
-    let wrong: Vec<&Seen> = seen.iter().filter(|s| s.status != 200 || s.keys != KEYS).collect();
-    assert!(wrong.is_empty(), "{} of {} answers failed or lacked a card: {wrong:?}", wrong.len(), seen.len());
-    for replica in 0..3 {
-        for c in 0..CUSTOMERS {
-            assert!(
-                seen.iter().any(|s| s.replica == replica && s.customer == c),
-                "replica {replica} answered customer {c}"
-            );
-        }
+async fn a_primary_killed_under_load_costs_no_answer(cluster: Cluster) {
+    let cards = ScopedCards::default();
+    let service = RunningService::start(cards.clone()).await;
+    // No near cache: every lookup goes to Redis, so the failover is seen by every request.
+    let replicas = cluster.replicas(&service, Duration::ZERO).await;
+    warm(&replicas).await;
+    let load = Load::start(&replicas).await;
+
+    let request = parse_request(body(&customer(0)).as_bytes(), 25).expect("a Plain request").0;
+    let victim_key = card_cache_keys("w_test", "account", Scope::Customer, &request).fresh;
+    let victim = cluster.redis.kill_primary_of(&victim_key).await;
+    load.wait_for_more(10, "answers while the primary is down").await;
+    cluster.redis.wait_failover().await;
+    let promoted = cluster.redis.primary_of(&victim_key).await;
+    assert_ne!(promoted, victim, "a replica took over customer 0's slot");
+
+    wait_for_hits(&replicas).await;
+    load.wait_for_more(30, "the load ran on after the failover").await;
+    load.finish().await;
+}
+
+/// Redis Sentinel: a primary, its replica and a sentinel; two gateway replicas find the
+/// primary through the sentinel, and find the new one after the sentinel has failed the old
+/// one over, without a failed answer meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sentinel_failover_under_load_costs_no_answer_and_hits_return() {
+    let primary = RedisServer::start().await;
+    let replica = RedisServer::builder().args(["--replicaof", "127.0.0.1", &primary.port.to_string()]).start().await;
+    let sentinel = RedisServer::builder().sentinel("cache", primary.port).start().await;
+    wait_until("the replica is in sync and known to the sentinel", Duration::from_secs(30), || async {
+        replica.cli(&["INFO", "replication"]).await.contains("master_link_status:up")
+            && sentinel.cli(&["SENTINEL", "REPLICAS", "cache"]).await.contains(&replica.port.to_string())
+    })
+    .await;
+
+    let cards = ScopedCards::default();
+    let service = RunningService::start(cards.clone()).await;
+    let url = format!("redis-sentinel://{}/0?sentinelServiceName=cache", sentinel.address());
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let mut config = gateway_config(&[service.endpoint()]);
+        config.cache.redis_url = Some(Secret::new(url.clone()));
+        config.cache.near_ttl = Duration::ZERO;
+        config.cache.cooldown = Duration::from_millis(300);
+        config.cache.read_timeout = Duration::from_secs(2);
+        config.cache.write_timeout = Duration::from_secs(2);
+        config.cache.required_to_start = true;
+        replicas.push(Arc::new(RunningGateway::start_ready(config).await));
     }
+    warm(&replicas).await;
+    let load = Load::start(&replicas).await;
+
+    primary.stop().await;
+    load.wait_for_more(10, "answers while the primary is down").await;
+    wait_until("the sentinel names the replica as the primary", Duration::from_secs(60), || async {
+        let address = sentinel.cli(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "cache"]).await;
+        address.lines().nth(1).map(str::trim) == Some(&replica.port.to_string())
+    })
+    .await;
+
+    wait_for_hits(&replicas).await;
+    load.wait_for_more(30, "the load ran on after the failover").await;
+    load.finish().await;
 }
