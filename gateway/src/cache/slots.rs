@@ -30,7 +30,7 @@ pub fn assert_one_slot(keys: &[String]) {
 
 /// `items` grouped by the slot of `key(item)`, each group in the items' order, groups in the
 /// order of their first item. With `split` false (one server), one group.
-pub fn by_slot<'a, T>(items: &'a [T], key: impl Fn(&T) -> &str, split: bool) -> Vec<Vec<&'a T>> {
+pub fn by_slot<T>(items: &[T], key: impl Fn(&T) -> &str, split: bool) -> Vec<Vec<&T>> {
     if !split {
         return if items.is_empty() { Vec::new() } else { vec![items.iter().collect()] };
     }
