@@ -112,7 +112,7 @@ impl CardCache {
                          its own, so other replicas cannot use them; set CARDMESH_CACHE_ENTRY_KEY on every replica"
                     );
                 }
-                let pem = crate::tls::redis_pem(&settings.redis_tls)?;
+                let pem = settings.redis_tls.pem()?;
                 let redis = Arc::new(RedisStore::new(&target, &pem, settings)?);
                 redis_store = Some(redis.clone());
                 let mut store: Arc<dyn CacheStore> =

@@ -52,6 +52,11 @@ impl RedisTls {
     fn is_set(&self) -> bool {
         self.ca_file.is_some() || self.cert_file.is_some() || self.key_file.is_some()
     }
+
+    /// The files, read and checked (see [`crate::tls::redis_pem`]).
+    pub fn pem(&self) -> Result<crate::tls::RedisPem, crate::tls::TlsError> {
+        crate::tls::redis_pem(self.ca_file.as_deref(), self.cert_file.as_deref(), self.key_file.as_deref())
+    }
 }
 
 /// How Redis is deployed, from `cache.redis_url`'s scheme.
@@ -210,7 +215,7 @@ impl CacheSettings {
                  CARDMESH_REDIS_KEY_FILE) or neither"
                     .into(),
             );
-        } else if let Err(e) = crate::tls::redis_pem(tls) {
+        } else if let Err(e) = tls.pem() {
             errors.push(format!("cache.redis_tls: {e}"));
         }
         if errors.is_empty() {

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use super::files::{certificates_in, private_key_in, read};
 use super::TlsError;
-use crate::config::RedisTls;
 
 /// Redis's TLS files as PEM bytes, each checked to hold what it should.
 #[derive(Clone, Default)]
@@ -32,10 +31,15 @@ impl RedisPem {
     }
 }
 
-/// Reads `tls`'s files. `cert_file` and `key_file` go together (checked by the config).
-pub fn redis_pem(tls: &RedisTls) -> Result<RedisPem, TlsError> {
-    let ca = tls.ca_file.as_deref().map(certificates_file).transpose()?;
-    let identity = match (&tls.cert_file, &tls.key_file) {
+/// Reads the files of `cache.redis_tls`: the CA, and the client certificate with its key
+/// (which go together: checked by the config).
+pub fn redis_pem(
+    ca_file: Option<&Path>,
+    cert_file: Option<&Path>,
+    key_file: Option<&Path>,
+) -> Result<RedisPem, TlsError> {
+    let ca = ca_file.map(certificates_file).transpose()?;
+    let identity = match (cert_file, key_file) {
         (Some(cert), Some(key)) => {
             let cert = certificates_file(cert)?;
             let key_pem = read(key)?;
