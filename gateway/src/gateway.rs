@@ -44,8 +44,10 @@ pub enum StartupError {
     Backend(#[from] BackendError),
     #[error("tls: {0}")]
     Tls(#[from] crate::tls::TlsError),
-    #[error("cache.redis_url: {0}")]
-    Redis(#[from] redis::RedisError),
+    #[error("{0}")]
+    Cache(#[from] crate::cache::CacheSetupError),
+    #[error("{0}")]
+    RedisUnavailable(#[from] crate::cache::RedisUnavailable),
 }
 
 /// Who sent a card request on Plain's path.
@@ -107,6 +109,18 @@ impl Gateway {
             shutting_down: AtomicBool::new(false),
             config,
         }))
+    }
+
+    /// With `cache.required_to_start`, waits until Redis answers (at most
+    /// `cache.start_timeout`) and fails naming Redis and the problem; else returns at once
+    /// (Redis is connected to on first use). Call it after [`Self::new`], before listening.
+    pub async fn connect_cache(&self) -> Result<(), StartupError> {
+        let settings = &self.config.cache;
+        if let (true, Some(cache)) = (settings.required_to_start, &self.cache) {
+            cache.wait_for_redis(settings.start_timeout).await?;
+            tracing::info!("Redis answered (cache.required_to_start)");
+        }
+        Ok(())
     }
 
     pub fn config(&self) -> &Config {

@@ -66,6 +66,10 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        if let Err(e) = gateway.connect_cache().await {
+            eprintln!("cardmesh-gateway: {e}");
+            return ExitCode::from(2);
+        }
         let listener = match tokio::net::TcpListener::bind(listen).await {
             Ok(l) => l,
             Err(e) => {

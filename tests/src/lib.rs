@@ -18,6 +18,7 @@ pub mod plain_sim;
 pub mod process;
 pub mod providers;
 pub mod redis;
+pub mod redis_cluster;
 pub mod require;
 pub mod telemetry;
 pub mod wait;
@@ -167,6 +168,7 @@ impl RunningGateway {
     pub async fn start_with_client(config: Config, client: reqwest::Client) -> Self {
         config.validate().expect("test config is valid");
         let gateway = Gateway::new(config).expect("gateway");
+        gateway.connect_cache().await.expect("Redis answers (cache.required_to_start)");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
         let addr = listener.local_addr().expect("local addr");
         let admin = TcpListener::bind("127.0.0.1:0").await.expect("bind admin");

@@ -11,16 +11,21 @@
 //! - a lost generation counter is a miss, never a revived card ([`entry`]);
 //! - entries in Redis are sealed and every value read from it is checked ([`seal`]);
 //! - a hit carries the lifetime it has left, never more ([`entry`]), and the served ledger
-//!   tells Plain's reloads from its first asks and its duplicates ([`served`]).
+//!   tells Plain's reloads from its first asks and its duplicates ([`served`]);
+//! - Redis may be one server, a Redis Cluster or Sentinel's primary, over TLS, with an ACL
+//!   user ([`connection`]); every key may carry a namespace ([`namespace`]).
 
 mod clock;
+mod connection;
 mod entry;
 mod key;
 mod memory;
+mod namespace;
 mod near;
 mod redis;
 mod seal;
 mod served;
+mod slots;
 mod stats;
 mod store;
 #[cfg(test)]
@@ -35,6 +40,7 @@ pub use clock::{Clock, ManualClock};
 pub use entry::Generations;
 pub use key::{card_cache_keys, CardCacheKeys, RequestKeys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
+pub use namespace::NamespacedStore;
 pub use near::NearStore;
 pub use seal::{EntrySeal, KeySource, Rejection, SealedStore};
 pub use served::{asked, record, Asked, Served};
@@ -68,9 +74,39 @@ impl Slot {
     }
 }
 
+/// Why the cache cannot be set up from the settings (which [`Config::validate`] checks, so
+/// only for a config that was not validated).
+#[derive(Debug, thiserror::Error)]
+pub enum CacheSetupError {
+    #[error("{}", .0.join("; "))]
+    Settings(Vec<String>),
+    #[error("cache.redis_tls: {0}")]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("cache.redis_url: {0}")]
+    Redis(#[from] ::redis::RedisError),
+}
+
+/// Redis did not answer at start-up, with `cache.required_to_start`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cache.required_to_start: {redis} did not answer within {}: {error}. Check CARDMESH_REDIS_URL, the \
+     Redis user, password and TLS settings, and that Redis is reachable from here; or unset \
+     CARDMESH_CACHE_REQUIRED_TO_START to start without it (every card is a miss until Redis answers)",
+    humantime::format_duration(*.waited)
+)]
+pub struct RedisUnavailable {
+    /// Where Redis is (no credential).
+    pub redis: String,
+    pub waited: Duration,
+    /// The last attempt's error.
+    pub error: StoreError,
+}
+
 /// The card cache in front of a store.
 pub struct CardCache {
     store: Arc<dyn CacheStore>,
+    /// The Redis store below the other layers, when Redis is used (for the start-up check).
+    redis: Option<Arc<RedisStore>>,
     writer: writer::WriteQueue,
     settings: CacheSettings,
     stats: Arc<CacheStats>,
@@ -81,17 +117,19 @@ pub struct CardCache {
 }
 
 impl CardCache {
-    /// The cache `config.cache` asks for: Redis (sealed, see [`seal`], behind the near cache
-    /// unless `near_ttl` is 0) when `redis_url` is set, memory otherwise, none when
-    /// disabled. Must run inside a tokio runtime (it starts the writer).
-    pub fn from_config(config: &Config) -> Result<Option<Self>, ::redis::RedisError> {
+    /// The cache `config.cache` asks for: Redis (sealed, see [`seal`], namespaced with
+    /// `namespace`, behind the near cache unless `near_ttl` is 0) when `redis_url` is set,
+    /// memory otherwise, none when disabled. Must run inside a tokio runtime (it starts the
+    /// writer). Connects to nothing yet.
+    pub fn from_config(config: &Config) -> Result<Option<Self>, CacheSetupError> {
         let settings = &config.cache;
         if !settings.enabled {
             return Ok(None);
         }
         let stats = Arc::new(CacheStats::default());
-        let store: Arc<dyn CacheStore> = match &settings.redis_url {
-            Some(url) => {
+        let mut redis_store = None;
+        let store: Arc<dyn CacheStore> = match settings.redis_target().map_err(CacheSetupError::Settings)? {
+            Some(target) => {
                 let (seal, source) = EntrySeal::for_gateway(settings, &config.signing_secrets);
                 if source == KeySource::Random {
                     tracing::warn!(
@@ -99,22 +137,48 @@ impl CardCache {
                          its own, so other replicas cannot use them; set CARDMESH_CACHE_ENTRY_KEY on every replica"
                     );
                 }
-                let redis = Arc::new(RedisStore::new(url.expose(), settings)?);
-                let sealed: Arc<dyn CacheStore> =
+                let pem = settings.redis_tls.pem()?;
+                let redis = Arc::new(RedisStore::new(&target, &pem, settings)?);
+                redis_store = Some(redis.clone());
+                let mut store: Arc<dyn CacheStore> =
                     Arc::new(SealedStore::new(redis, seal, config.limits.max_card_bytes, stats.clone()));
-                if settings.near_ttl.is_zero() {
-                    sealed
-                } else {
-                    Arc::new(NearStore::new(sealed, settings.near_ttl, settings.near_capacity))
+                if let Some(namespace) = &settings.namespace {
+                    store = Arc::new(NamespacedStore::new(store, namespace));
                 }
+                if !settings.near_ttl.is_zero() {
+                    store = Arc::new(NearStore::new(store, settings.near_ttl, settings.near_capacity));
+                }
+                store
             }
             None => Arc::new(MemoryStore::new(settings.memory_capacity)),
         };
         let mut cache = Self::with_stats(store, settings.clone(), stats);
+        cache.redis = redis_store;
         if let SigningSecrets::PerWorkspace(table) = &config.signing_secrets {
             cache.configured_workspaces = table.keys().cloned().collect();
         }
         Ok(Some(cache))
+    }
+
+    /// Waits until Redis answers `PING`, trying again every 200 ms for at most `wait` (for
+    /// `cache.required_to_start`). Without Redis, at once.
+    pub async fn wait_for_redis(&self, wait: Duration) -> Result<(), RedisUnavailable> {
+        let Some(redis) = &self.redis else { return Ok(()) };
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let attempt = tokio::time::timeout_at(deadline, redis.check()).await;
+            let error = match attempt {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(error)) => error,
+                Err(_) => StoreError::Timeout(wait),
+            };
+            let retry = tokio::time::Instant::now() + Duration::from_millis(200);
+            if retry >= deadline {
+                return Err(RedisUnavailable { redis: redis.describe().to_owned(), waited: wait, error });
+            }
+            tracing::info!(redis = %redis.describe(), %error, "waiting for Redis (cache.required_to_start)");
+            tokio::time::sleep_until(retry).await;
+        }
     }
 
     /// A cache over any store (tests use this with their own).
@@ -125,7 +189,7 @@ impl CardCache {
     fn with_stats(store: Arc<dyn CacheStore>, settings: CacheSettings, stats: Arc<CacheStats>) -> Self {
         let writer = writer::WriteQueue::spawn(store.clone(), stats.clone(), settings.write_queue);
         tracing::info!(store = store.kind(), "response cache enabled");
-        Self { store, writer, settings, stats, configured_workspaces: Vec::new(), clock: Clock::System }
+        Self { store, redis: None, writer, settings, stats, configured_workspaces: Vec::new(), clock: Clock::System }
     }
 
     /// The same cache reading the time from `clock` (tests move a [`ManualClock`]).

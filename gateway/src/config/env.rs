@@ -42,6 +42,15 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_OVERALL_BUDGET", "fanout.overall_budget"),
     ("CARDMESH_FALLBACK_TTL_SECONDS", "fallback.ttl_seconds"),
     ("CARDMESH_REDIS_URL", "cache.redis_url"),
+    ("CARDMESH_REDIS_USERNAME", "cache.redis_username"),
+    ("CARDMESH_REDIS_PASSWORD", "cache.redis_password"),
+    ("CARDMESH_REDIS_PASSWORD_FILE", "cache.redis_password_file"),
+    ("CARDMESH_REDIS_CA_FILE", "cache.redis_tls.ca_file"),
+    ("CARDMESH_REDIS_CERT_FILE", "cache.redis_tls.cert_file"),
+    ("CARDMESH_REDIS_KEY_FILE", "cache.redis_tls.key_file"),
+    ("CARDMESH_CACHE_NAMESPACE", "cache.namespace"),
+    ("CARDMESH_CACHE_REQUIRED_TO_START", "cache.required_to_start"),
+    ("CARDMESH_CACHE_START_TIMEOUT", "cache.start_timeout"),
     ("CARDMESH_CACHE_ENTRY_KEY", "cache.entry_key"),
     ("CARDMESH_CACHE", "cache.enabled"),
     ("CARDMESH_CACHE_CAPACITY", "cache.memory_capacity"),
@@ -91,7 +100,7 @@ fn kind_of(name: &str, path: &str) -> Kind {
         return Kind::WorkspaceTable;
     }
     match path {
-        "allow_unsigned" | "cache.enabled" | "plain_api.allow_http" => Kind::Bool,
+        "allow_unsigned" | "cache.enabled" | "cache.required_to_start" | "plain_api.allow_http" => Kind::Bool,
         "signing_secrets" | "services" | "admin.allowed_hosts" => Kind::List,
         "limits.max_body_bytes" | "fallback.ttl_seconds" | "cache.memory_capacity" => Kind::Integer,
         "server.max_connections" => Kind::Integer,

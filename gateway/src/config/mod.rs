@@ -11,6 +11,7 @@ mod env;
 mod exposure;
 mod plain_api;
 mod policy;
+mod redis;
 mod secret;
 mod security;
 mod server;
@@ -19,13 +20,14 @@ mod signing;
 mod validate;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+pub use self::redis::{NodeAddress, RedisTarget, RedisTls, RedisTopology, MAX_NAMESPACE_CHARS};
 pub use admin::{parse_allowed_host, AdminSettings, MIN_TOKEN_CHARS};
 pub use cache::DEVELOPMENT_REDIS_PASSWORD;
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, RETIRED_ADMIN_TOKEN_ENV, TELEMETRY_ENV_VARS};
@@ -196,9 +198,34 @@ pub struct CacheSettings {
     /// Cache rendered cards at all (default: true).
     pub enabled: bool,
     /// Redis URL, e.g. `redis://127.0.0.1:6379/0`, with the password when Redis requires
-    /// one: `redis://:PASSWORD@redis:6379/0`; without it an in-process cache serves this
-    /// gateway alone (default: none).
+    /// one: `redis://:PASSWORD@redis:6379/0`; `rediss://` for TLS, `redis-cluster://` and
+    /// `redis-sentinel://` (`rediss-…` over TLS) for Redis Cluster and Sentinel (the forms are
+    /// in [`RedisTarget`]'s module). Without it an in-process cache serves this gateway alone
+    /// (default: none).
     pub redis_url: Option<Secret>,
+    /// The Redis ACL user; overrides the URL's (default: none, the URL's, else Redis's
+    /// `default` user).
+    pub redis_username: Option<String>,
+    /// The Redis password; overrides the URL's, so that it can come from a secret of its own
+    /// (default: none, the URL's).
+    pub redis_password: Option<Secret>,
+    /// A file whose first line is the Redis password (a mounted secret); overrides the URL's.
+    /// Not together with `redis_password` (default: none).
+    pub redis_password_file: Option<PathBuf>,
+    /// TLS files for a `rediss` URL: `ca_file`, and `cert_file` with `key_file` for mutual
+    /// TLS (default: none: the system's roots, no client certificate).
+    pub redis_tls: RedisTls,
+    /// A prefix of every key (`<namespace>:cardmesh:v3:…`), so that gateways of several
+    /// environments can share one Redis without seeing each other's cards: 1 to 64 letters,
+    /// digits, `.`, `_` or `-` (default: none, keys start with `cardmesh:`).
+    pub namespace: Option<String>,
+    /// Refuse to start until Redis answers: start-up waits up to `start_timeout`, then the
+    /// gateway exits with an error naming Redis's address and the problem (default: false:
+    /// the gateway starts without Redis, every card a miss until Redis answers).
+    pub required_to_start: bool,
+    /// How long start-up waits for Redis with `required_to_start` (default: 10s).
+    #[serde(with = "humantime_serde")]
+    pub start_timeout: Duration,
     /// The key that seals card entries in Redis (HMAC-SHA256, bound to each entry's key),
     /// so that only gateways write entries a gateway will serve; every replica needs the
     /// same, and no card service may have it. At least 32 characters (default: derived

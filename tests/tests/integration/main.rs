@@ -39,6 +39,8 @@ mod properties;
 mod request_span;
 mod routes;
 mod scaffold;
+#[cfg(feature = "redis")]
+mod scale_out;
 mod security;
 mod shutdown;
 mod signing;

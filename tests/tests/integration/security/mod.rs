@@ -12,4 +12,6 @@ mod dependencies;
 mod edges;
 #[cfg(feature = "kubernetes")]
 mod kubernetes;
+#[cfg(feature = "redis")]
+mod redis;
 mod shutdown;
