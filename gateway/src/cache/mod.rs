@@ -11,8 +11,11 @@
 //! - a lost generation counter is a miss, never a revived card ([`entry`]);
 //! - entries in Redis are sealed and every value read from it is checked ([`seal`]);
 //! - a hit carries the lifetime it has left, never more ([`entry`]), and the served ledger
-//!   tells Plain's reloads from its first asks and its duplicates ([`served`]).
+//!   tells Plain's reloads from its first asks and its duplicates ([`served`]);
+//! - with a store replicas share, a missed card is drawn by one replica: the others wait for
+//!   its copy ([`claim`]).
 
+mod claim;
 mod clock;
 mod entry;
 mod key;
@@ -31,6 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::redis::RedisStore;
+pub use claim::{Claimed, DrawMarks, DrawWait, FIRST_POLL, MARK_MARGIN, MAX_POLL};
 pub use clock::{Clock, ManualClock};
 pub use entry::Generations;
 pub use key::{card_cache_keys, CardCacheKeys, RequestKeys, CACHE_FORMAT_VERSION};
@@ -78,6 +82,8 @@ pub struct CardCache {
     configured_workspaces: Vec<String>,
     /// When cards were drawn and answers given (shared by replicas: wall-clock time).
     clock: Clock,
+    /// This gateway's token in the draw marks it sets ([`claim`]).
+    replica: String,
 }
 
 impl CardCache {
@@ -125,7 +131,15 @@ impl CardCache {
     fn with_stats(store: Arc<dyn CacheStore>, settings: CacheSettings, stats: Arc<CacheStats>) -> Self {
         let writer = writer::WriteQueue::spawn(store.clone(), stats.clone(), settings.write_queue);
         tracing::info!(store = store.kind(), "response cache enabled");
-        Self { store, writer, settings, stats, configured_workspaces: Vec::new(), clock: Clock::System }
+        Self {
+            store,
+            writer,
+            settings,
+            stats,
+            configured_workspaces: Vec::new(),
+            clock: Clock::System,
+            replica: claim::replica_token(),
+        }
     }
 
     /// The same cache reading the time from `clock` (tests move a [`ManualClock`]).
