@@ -12,4 +12,5 @@ mod dependencies;
 mod edges;
 #[cfg(feature = "kubernetes")]
 mod kubernetes;
+mod shared_flight;
 mod shutdown;
