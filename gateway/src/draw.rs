@@ -1,5 +1,7 @@
 //! Drawing the cards a request leads: one `GetCards` call per service, in parallel, then
-//! render, cache, and publish each card to everyone waiting for it.
+//! render, cache, and publish each card to everyone waiting for it. With Redis, each draw
+//! is claimed first, so that a card another replica is drawing is awaited rather than drawn
+//! twice ([`crate::cache::CardCache::claim_draws`]).
 
 use std::collections::{BTreeMap, HashMap};
 mod result;
@@ -11,9 +13,11 @@ use cardmesh_proto as proto;
 
 pub use result::{index_results, render_result};
 
-use crate::cache::{self, CardCache, Generations};
+use tokio::time::Instant;
+
+use crate::cache::{self, CardCache, Claimed, DrawWait, Generations};
 use crate::failure::CardFailure;
-use crate::fanout::{call_services, Backends, ServiceCall};
+use crate::fanout::{call_services, Backends, CallFailure, ServiceCall};
 use crate::flight::{Leader, Published};
 use crate::plain::CardRequest;
 use crate::route::CardInfo;
@@ -60,8 +64,68 @@ pub struct DrawJob {
 /// `job.deadline`), renders every card, queues the good ones for the cache and publishes
 /// every outcome, with the call's latency. Counts the calls and the cards' outcomes in
 /// `job.metrics`.
-pub async fn draw_cards(job: DrawJob) {
-    let DrawJob { backends, cache, settings, request, workspace_id, assignments, deadline, metrics } = job;
+///
+/// With a cache replicas share, the draws are claimed first ([`crate::cache::CardCache::claim_draws`],
+/// one round trip): a card another replica is drawing is not drawn here, its copy is awaited
+/// (until `job.deadline`) and published as this draw's outcome; when that replica's mark
+/// goes away without a copy, the card is drawn here with the budget left.
+pub async fn draw_cards(mut job: DrawJob) {
+    let until = Instant::now() + job.deadline;
+    let assignments = std::mem::take(&mut job.assignments);
+    let Some(cache) = job.cache.clone() else {
+        draw_here(&job, assignments, job.deadline).await;
+        return;
+    };
+    let keys: Vec<&cache::CardCacheKeys> = assignments.iter().map(|a| &a.keys).collect();
+    let (claimed, marks) = cache.claim_draws(&keys, job.deadline).await;
+    let (mut here, mut joins) = (Vec::new(), Vec::new());
+    for (assignment, claimed) in assignments.into_iter().zip(claimed) {
+        match claimed {
+            Claimed::Won => here.push(assignment),
+            Claimed::Error => {
+                job.metrics.shared_draw_claim_error();
+                here.push(assignment);
+            }
+            Claimed::Lost { since_ms } => joins.push(join_draw(&job, &cache, assignment, since_ms, until)),
+        }
+    }
+    let drawn_here = async {
+        if !here.is_empty() {
+            draw_here(&job, here, until.saturating_duration_since(Instant::now())).await;
+        }
+        if let Some(marks) = marks {
+            cache.release_draws(marks).await;
+        }
+    };
+    futures::join!(drawn_here, futures::future::join_all(joins));
+}
+
+/// Waits for the copy of a card another replica draws and publishes it; draws the card here
+/// (with the budget left) when that replica's mark goes away without one or the store fails;
+/// publishes a timeout at `until`.
+async fn join_draw(job: &DrawJob, cache: &CardCache, assignment: Assignment, since_ms: u64, until: Instant) {
+    let waited = cache.wait_for_draw(&assignment.keys, since_ms, until).await;
+    match waited {
+        DrawWait::Copy(card) => {
+            job.metrics.shared_draw_joined();
+            assignment.leader.finish_with(Published { drawn: Ok(card), call_latency: None });
+        }
+        DrawWait::Deadline => {
+            job.metrics.shared_draw_unjoined(waited.reason());
+            assignment.leader.finish(Err(CardFailure::Call(CallFailure::Timeout(job.deadline))));
+        }
+        DrawWait::MarkGone | DrawWait::StoreError => {
+            job.metrics.shared_draw_unjoined(waited.reason());
+            draw_here(job, vec![assignment], until.saturating_duration_since(Instant::now())).await;
+        }
+    }
+}
+
+/// Draws `assignments` here: one call per service under `deadline`, then render, store and
+/// publish (see [`draw_cards`]).
+async fn draw_here(job: &DrawJob, assignments: Vec<Assignment>, deadline: Duration) {
+    let DrawJob { backends, cache, settings, request, workspace_id, metrics, .. } = job;
+    let (settings, workspace_id) = (*settings, workspace_id.as_str());
     // The cards' age counts from when their services were asked.
     let drawn_ms = cache.as_ref().map_or(0, |cache| cache.now_ms());
     let mut by_service: BTreeMap<usize, Vec<Assignment>> = BTreeMap::new();
@@ -75,11 +139,11 @@ pub async fn draw_cards(job: DrawJob) {
             ServiceCall {
                 service: *service,
                 name: cards[0].info.service_name.clone(),
-                request: get_cards_request(&request, keys, &workspace_id),
+                request: get_cards_request(request, keys, workspace_id),
             }
         })
         .collect();
-    let answers = call_services(&backends, calls, deadline).await;
+    let answers = call_services(backends, calls, deadline).await;
     let mut results: HashMap<usize, _> = answers
         .into_iter()
         .map(|a| {
@@ -122,7 +186,7 @@ pub async fn draw_cards(job: DrawJob) {
                 let card = if card.ttl_seconds() == Some(ttl_seconds) { card } else { card.with_ttl(ttl_seconds) };
                 if let Some(cache) = &cache {
                     let ttl = Duration::from_secs(u64::from(ttl_seconds));
-                    cache.store(&a.keys, &workspace_id, a.generations, &card, ttl, drawn_ms);
+                    cache.store(&a.keys, workspace_id, a.generations, &card, ttl, drawn_ms);
                 }
                 card
             });

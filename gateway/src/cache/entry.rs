@@ -66,6 +66,8 @@ pub struct Fresh {
     pub card: CardJson,
     /// How long ago it was drawn, in milliseconds.
     pub age_ms: u64,
+    /// When its service was asked, in Unix milliseconds of the drawing replica's clock.
+    pub drawn_ms: u64,
     /// The whole seconds it has left: its TTL less its age, rounded down, so never more.
     pub left_seconds: u32,
 }
@@ -82,7 +84,7 @@ pub fn decode(value: &str, customer: &str, card: &str, now_ms: u64) -> Option<Fr
     let left_ms = (u64::from(stamp.ttl_seconds) * 1000).checked_sub(age_ms)?;
     let left_seconds = u32::try_from(left_ms / 1000).ok().filter(|s| *s > 0)?;
     let text = crate::plain::with_ttl_text(json, left_seconds)?;
-    Some(Fresh { card: CardJson::from_trusted(&text), age_ms, left_seconds })
+    Some(Fresh { card: CardJson::from_trusted(&text), age_ms, drawn_ms: stamp.drawn_ms, left_seconds })
 }
 
 /// The card of an entry stored under `current`, as it was drawn (with its whole TTL), for a

@@ -5,6 +5,7 @@
 //! cardmesh:v3:{w:<workspace>:c:<customer id>}:gen:<card key>             card generation
 //! cardmesh:v3:{w:<workspace>:c:<customer id>}:card:<card key>:<h>        fresh card, TTL = card TTL
 //! cardmesh:v3:{w:<workspace>:c:<customer id>}:stale:<card key>:<h>       last good copy, TTL + stale window
+//! cardmesh:v3:{w:<workspace>:c:<customer id>}:drawing:<card key>:<h>     draw mark: the replica drawing the card, TTL = the draw's budget
 //! cardmesh:v3:{w:<workspace>:c:<customer id>}:served:<card key>:<t>:<n>  served ledger: what Plain holds, TTL = its lifetime
 //! cardmesh:v3:workspaces                                                 sorted set: workspace id → when a card was last stored for it
 //! ```
@@ -23,6 +24,9 @@
 //!   ([`super::served`]): the thread's id and the tenant's id, each `=` and the encoded id,
 //!   or empty when absent. The ledger is per context, the cards per scope: a customer-scoped
 //!   card has one cached copy for all of a customer's threads, and one ledger entry per thread.
+//! - A draw mark (`drawing`) is set (`SET NX`) by the one replica that draws a missed card
+//!   and removed once its copy is written; other replicas wait for that copy instead of
+//!   calling the service again ([`super::claim`]).
 //! - The `{…}` hash tag keeps one workspace's customer in one Redis Cluster slot, so one
 //!   MGET reads a request's cards, counters and ledger entries from one node in one round
 //!   trip.
@@ -64,6 +68,12 @@ impl CardCacheKeys {
     pub fn stale(&self) -> String {
         // The encoded ids inside `{…}` hold no `}`, so the first `}:card:` is the one.
         self.fresh.replacen("}:card:", "}:stale:", 1)
+    }
+
+    /// The draw mark (see [`super::claim`]): the fresh copy's key with `drawing` for `card`,
+    /// in the same hash tag (the same Redis Cluster slot).
+    pub fn drawing(&self) -> String {
+        self.fresh.replacen("}:card:", "}:drawing:", 1)
     }
 }
 
@@ -121,8 +131,9 @@ pub fn is_generation(key: &str) -> bool {
 /// names the customer).
 pub fn card_key_of(key: &str) -> Option<&str> {
     let (_, rest) = key.split_once('}')?;
-    let rest =
-        ["card:", "stale:", "gen:", "served:"].iter().find_map(|kind| rest.strip_prefix(':')?.strip_prefix(kind))?;
+    let rest = ["card:", "stale:", "drawing:", "gen:", "served:"]
+        .iter()
+        .find_map(|kind| rest.strip_prefix(':')?.strip_prefix(kind))?;
     Some(rest.split(':').next().unwrap_or(rest))
 }
 
@@ -297,6 +308,13 @@ mod tests {
         assert!(!is_generation(&k.fresh) && !is_generation(&k.stale()) && !is_generation(&workspaces_key()));
         assert_eq!(card_key_of(&k.fresh), Some("usage"));
         assert_eq!(card_key_of(&k.stale()), Some("usage"));
+        // The draw mark: the fresh copy's key, `drawing` for `card`, in the same hash tag.
+        assert_eq!(
+            k.drawing().strip_prefix("cardmesh:v3:{w:w_1:c:c_1}:drawing:"),
+            k.fresh.strip_prefix("cardmesh:v3:{w:w_1:c:c_1}:card:")
+        );
+        assert_eq!(card_key_of(&k.drawing()), Some("usage"));
+        assert!(!is_served(&k.drawing()) && !is_generation(&k.drawing()));
         assert_eq!(card_key_of(&k.card_generation), Some("usage"));
         assert_eq!(card_key_of(&k.customer_generation), None);
     }

@@ -13,8 +13,11 @@
 //! - a hit carries the lifetime it has left, never more ([`entry`]), and the served ledger
 //!   tells Plain's reloads from its first asks and its duplicates ([`served`]);
 //! - Redis may be one server, a Redis Cluster or Sentinel's primary, over TLS, with an ACL
-//!   user ([`connection`]); every key may carry a namespace ([`namespace`]).
+//!   user ([`connection`]); every key may carry a namespace ([`namespace`]);
+//! - with a store replicas share, a missed card is drawn by one replica: the others wait for
+//!   its copy ([`claim`]).
 
+mod claim;
 mod clock;
 mod connection;
 mod entry;
@@ -36,6 +39,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::redis::RedisStore;
+pub use claim::{Claimed, DrawMarks, DrawWait, FIRST_POLL, MARK_MARGIN, MAX_POLL};
 pub use clock::{Clock, ManualClock};
 pub use entry::Generations;
 pub use key::{card_cache_keys, CardCacheKeys, RequestKeys, CACHE_FORMAT_VERSION};
@@ -114,6 +118,8 @@ pub struct CardCache {
     configured_workspaces: Vec<String>,
     /// When cards were drawn and answers given (shared by replicas: wall-clock time).
     clock: Clock,
+    /// This gateway's token in the draw marks it sets ([`claim`]).
+    replica: String,
 }
 
 impl CardCache {
@@ -189,7 +195,16 @@ impl CardCache {
     fn with_stats(store: Arc<dyn CacheStore>, settings: CacheSettings, stats: Arc<CacheStats>) -> Self {
         let writer = writer::WriteQueue::spawn(store.clone(), stats.clone(), settings.write_queue);
         tracing::info!(store = store.kind(), "response cache enabled");
-        Self { store, redis: None, writer, settings, stats, configured_workspaces: Vec::new(), clock: Clock::System }
+        Self {
+            store,
+            redis: None,
+            writer,
+            settings,
+            stats,
+            configured_workspaces: Vec::new(),
+            clock: Clock::System,
+            replica: claim::replica_token(),
+        }
     }
 
     /// The same cache reading the time from `clock` (tests move a [`ManualClock`]).

@@ -60,12 +60,80 @@ impl CacheStore for NamespacedStore {
     fn kind(&self) -> &'static str {
         self.inner.kind()
     }
+
+    fn shares_draws(&self) -> bool {
+        self.inner.shares_draws()
+    }
+
+    async fn claim(&self, marks: &[String], value: &str, ttl: Duration) -> Result<Vec<Option<String>>, StoreError> {
+        self.inner.claim(&self.keys(marks), value, ttl).await
+    }
+
+    async fn peek(&self, keys: &[String], mark: &str) -> Result<(Vec<Option<String>>, bool), StoreError> {
+        self.inner.peek(&self.keys(keys), &self.key(mark)).await
+    }
+
+    async fn release(&self, marks: &[String], value: &str) -> Result<(), StoreError> {
+        self.inner.release(&self.keys(marks), value).await
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
     use crate::cache::{MemoryStore, WriteKind};
+
+    /// A store shared by replicas that records the keys of the draw-mark calls.
+    #[derive(Default)]
+    struct Marks(Mutex<Vec<String>>);
+
+    #[async_trait::async_trait]
+    impl CacheStore for Marks {
+        async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+            Ok(vec![None; keys.len()])
+        }
+        async fn set_many(&self, _: &[Write]) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn increment(&self, _: &[String], _: Duration) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn recent_members(&self, _: &str, _: Duration) -> Result<Vec<String>, StoreError> {
+            Ok(Vec::new())
+        }
+        fn kind(&self) -> &'static str {
+            "marks"
+        }
+        fn shares_draws(&self) -> bool {
+            true
+        }
+        async fn claim(&self, marks: &[String], _: &str, _: Duration) -> Result<Vec<Option<String>>, StoreError> {
+            self.0.lock().unwrap().extend(marks.iter().cloned());
+            Ok(vec![None; marks.len()])
+        }
+        async fn peek(&self, keys: &[String], mark: &str) -> Result<(Vec<Option<String>>, bool), StoreError> {
+            self.0.lock().unwrap().extend(keys.iter().cloned().chain([mark.to_owned()]));
+            Ok((vec![None; keys.len()], false))
+        }
+        async fn release(&self, marks: &[String], _: &str) -> Result<(), StoreError> {
+            self.0.lock().unwrap().extend(marks.iter().cloned());
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn draw_marks_are_shared_and_prefixed_too() {
+        let shared = Arc::new(Marks::default());
+        let staging = NamespacedStore::new(shared.clone(), "staging");
+        assert!(staging.shares_draws(), "a namespace must not turn shared draws off");
+        let ttl = Duration::from_secs(1);
+        staging.claim(&["m".into()], "r", ttl).await.unwrap();
+        staging.peek(&["k".into()], "m").await.unwrap();
+        staging.release(&["m".into()], "r").await.unwrap();
+        assert_eq!(*shared.0.lock().unwrap(), ["staging:m", "staging:k", "staging:m", "staging:m"]);
+    }
 
     #[tokio::test]
     async fn every_operation_reads_and_writes_prefixed_keys_only() {

@@ -105,6 +105,28 @@ impl CacheStore for NearStore {
     fn kind(&self) -> &'static str {
         self.inner.kind()
     }
+
+    fn shares_draws(&self) -> bool {
+        self.inner.shares_draws()
+    }
+
+    async fn claim(&self, marks: &[String], value: &str, ttl: Duration) -> Result<Vec<Option<String>>, StoreError> {
+        self.inner.claim(marks, value, ttl).await
+    }
+
+    /// Always reads the store (a copy another replica just wrote must be seen at once), and
+    /// remembers what it read, so the next lookup here sees that copy too.
+    async fn peek(&self, keys: &[String], mark: &str) -> Result<(Vec<Option<String>>, bool), StoreError> {
+        let (values, marked) = self.inner.peek(keys, mark).await?;
+        for (key, value) in keys.iter().zip(&values) {
+            self.remember(key, value.as_deref().map(Arc::from), self.ttl);
+        }
+        Ok((values, marked))
+    }
+
+    async fn release(&self, marks: &[String], value: &str) -> Result<(), StoreError> {
+        self.inner.release(marks, value).await
+    }
 }
 
 #[cfg(test)]

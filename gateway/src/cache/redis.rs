@@ -142,7 +142,7 @@ impl RedisStore {
     /// Redis Cluster's client keeps its own connections to the nodes, reconnects them and
     /// follows the cluster's failovers itself: its connection is dropped only when the
     /// breaker opens, so that the probe after the cool-down starts from the seed nodes again.
-    async fn run<T, F, Fut>(&self, timeout: Duration, op: F) -> Result<T, StoreError>
+    pub(super) async fn run<T, F, Fut>(&self, timeout: Duration, op: F) -> Result<T, StoreError>
     where
         F: Fn(Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
@@ -299,10 +299,26 @@ impl CacheStore for RedisStore {
     fn kind(&self) -> &'static str {
         "redis"
     }
+
+    fn shares_draws(&self) -> bool {
+        true
+    }
+
+    async fn claim(&self, marks: &[String], value: &str, ttl: Duration) -> Result<Vec<Option<String>>, StoreError> {
+        super::claim::redis_claim(self, self.write_timeout, marks, value, ttl).await
+    }
+
+    async fn peek(&self, keys: &[String], mark: &str) -> Result<(Vec<Option<String>>, bool), StoreError> {
+        super::claim::redis_peek(self, self.read_timeout, keys, mark).await
+    }
+
+    async fn release(&self, marks: &[String], value: &str) -> Result<(), StoreError> {
+        super::claim::redis_release(self, self.write_timeout, marks, value).await
+    }
 }
 
 /// A duration in whole milliseconds for `PX` and `PEXPIRE` (at least 1).
-fn millis(ttl: Duration) -> u64 {
+pub(super) fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 

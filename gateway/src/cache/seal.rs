@@ -271,6 +271,29 @@ impl CacheStore for SealedStore {
     fn kind(&self) -> &'static str {
         self.inner.kind()
     }
+
+    fn shares_draws(&self) -> bool {
+        self.inner.shares_draws()
+    }
+
+    async fn claim(&self, marks: &[String], value: &str, ttl: Duration) -> Result<Vec<Option<String>>, StoreError> {
+        // Marks are not sealed: only their presence is trusted (see `super::claim`).
+        self.inner.claim(marks, value, ttl).await
+    }
+
+    async fn peek(&self, keys: &[String], mark: &str) -> Result<(Vec<Option<String>>, bool), StoreError> {
+        let (values, marked) = self.inner.peek(keys, mark).await?;
+        let values = keys
+            .iter()
+            .zip(values)
+            .map(|(key, value)| self.check(key, value?).map_err(|reason| self.rejected(key, reason)).ok())
+            .collect();
+        Ok((values, marked))
+    }
+
+    async fn release(&self, marks: &[String], value: &str) -> Result<(), StoreError> {
+        self.inner.release(marks, value).await
+    }
 }
 
 #[cfg(test)]

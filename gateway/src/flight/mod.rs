@@ -6,6 +6,10 @@
 //! it covers exactly what the cache key covers: the workspace, the customer's id, email and
 //! external id, and the thread or tenant of the card's scope. Two requests share a draw only
 //! when they would share the cached card.
+//!
+//! Across gateways that share Redis, a leader's draw is claimed there first
+//! ([`crate::cache::CardCache::claim_draws`]): when another gateway already draws the card,
+//! the leader publishes that gateway's copy instead of calling the service.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -12,6 +12,9 @@
 //! | `cardmesh_cache_{hits,misses,stale,errors,dropped_writes}_total` | counter | |
 //! | `cardmesh_plain_reloads_total` | counter | cards Plain asked for again while it still held the gateway's answer (an agent's reload, a discarded instance): drawn from their service |
 //! | `cardmesh_plain_duplicates_total` | counter | cards asked for again within `cache.duplicate_window` of the answer (Plain's retry, two workers at once): shared the flight or the copy just drawn |
+//! | `cardmesh_shared_draws_joined_total` | counter | missed cards another replica was drawing (its draw mark was set): served its copy instead of calling the service |
+//! | `cardmesh_shared_draw_waits_unjoined_total` | counter | `reason`: `mark_gone` (the drawing replica failed or died: drawn here), `deadline` (stale copy or fallback), `store_error` (drawn here) |
+//! | `cardmesh_shared_draw_claim_errors_total` | counter | draws claimed while the cache store failed: drawn anyway |
 //! | `cardmesh_cached_card_age_seconds` | histogram | age of the cards served from the cache, from when their service was asked |
 //! | `cardmesh_cache_rejected_total` | counter | `reason`: `too_large`, `malformed`, `other_key`, `forged` (values read from Redis that failed their check) |
 //!
@@ -53,6 +56,9 @@ pub struct GatewayMetrics {
     fallback_cards: IntCounterVec,
     plain_reloads: IntCounter,
     plain_duplicates: IntCounter,
+    shared_draws_joined: IntCounter,
+    shared_draw_waits_unjoined: IntCounterVec,
+    shared_draw_claim_errors: IntCounter,
     cached_card_age: Histogram,
     connections: ConnectionMetrics,
 }
@@ -114,6 +120,21 @@ impl GatewayMetrics {
                 "Cards Plain asked for again within cache.duplicate_window of the answer: served as one.",
             )
             .expect("valid counter"),
+            shared_draws_joined: IntCounter::new(
+                "cardmesh_shared_draws_joined_total",
+                "Missed cards another replica was drawing: served its copy instead of calling the service.",
+            )
+            .expect("valid counter"),
+            shared_draw_waits_unjoined: counter(
+                "cardmesh_shared_draw_waits_unjoined_total",
+                "Waits for another replica's draw that ended without its copy, by reason.",
+                &["reason"],
+            ),
+            shared_draw_claim_errors: IntCounter::new(
+                "cardmesh_shared_draw_claim_errors_total",
+                "Draws claimed while the cache store failed: drawn anyway.",
+            )
+            .expect("valid counter"),
             cached_card_age: Histogram::with_opts(
                 HistogramOpts::new(
                     "cardmesh_cached_card_age_seconds",
@@ -124,7 +145,7 @@ impl GatewayMetrics {
             .expect("valid histogram"),
             connections: ConnectionMetrics::default(),
         };
-        let collectors: [Box<dyn Collector>; 9] = [
+        let collectors: [Box<dyn Collector>; 12] = [
             Box::new(metrics.requests.clone()),
             Box::new(metrics.request_duration.clone()),
             Box::new(metrics.service_calls.clone()),
@@ -133,6 +154,9 @@ impl GatewayMetrics {
             Box::new(metrics.fallback_cards.clone()),
             Box::new(metrics.plain_reloads.clone()),
             Box::new(metrics.plain_duplicates.clone()),
+            Box::new(metrics.shared_draws_joined.clone()),
+            Box::new(metrics.shared_draw_waits_unjoined.clone()),
+            Box::new(metrics.shared_draw_claim_errors.clone()),
             Box::new(metrics.cached_card_age.clone()),
         ];
         for collector in collectors.into_iter().chain(metrics.connections.collectors()) {
@@ -179,6 +203,22 @@ impl GatewayMetrics {
     /// One card Plain asked for twice within the duplicate window.
     pub fn duplicate(&self) {
         self.plain_duplicates.inc();
+    }
+
+    /// One missed card served as the copy another replica drew (see `crate::cache::claim`).
+    pub fn shared_draw_joined(&self) {
+        self.shared_draws_joined.inc();
+    }
+
+    /// One wait for another replica's draw that ended without its copy, for `reason`
+    /// (`mark_gone`, `deadline` or `store_error`).
+    pub fn shared_draw_unjoined(&self, reason: &str) {
+        self.shared_draw_waits_unjoined.with_label_values(&[reason]).inc();
+    }
+
+    /// One draw claimed while the cache store failed (drawn anyway).
+    pub fn shared_draw_claim_error(&self) {
+        self.shared_draw_claim_errors.inc();
     }
 
     /// One card served from the cache, drawn `age_ms` milliseconds ago.

@@ -3,7 +3,7 @@
 //! `redis-server`, with a real card service: a reload reaches the service, a customer-scoped
 //! card opened in a new thread comes from the cache, no agent is shown a card older than its
 //! TTL (but for a stale copy during an outage, counted as such), and a retry after a timeout
-//! does not draw the card twice.
+//! does not draw the card twice, whichever replica it lands on.
 
 use std::time::Duration;
 
@@ -57,10 +57,15 @@ impl Stack {
 
     /// The sum of a metric over both replicas.
     async fn metric(&self, name: &str) -> f64 {
+        self.metric_with(name, &[]).await
+    }
+
+    /// The sum of a metric with `labels` over both replicas.
+    async fn metric_with(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         let mut sum = 0.0;
         for gateway in &self.gateways {
             let text = gateway.client().get(gateway.admin_url("/metrics")).send().await.unwrap().text().await.unwrap();
-            sum += Metrics::parse(&text).value(name, &[]);
+            sum += Metrics::parse(&text).value(name, labels);
         }
         sum
     }
@@ -234,19 +239,108 @@ async fn in_a_scripted_day_no_agent_sees_a_card_older_than_its_ttl_but_a_stale_c
 
 #[tokio::test]
 async fn a_retry_after_a_timeout_joins_the_draw_in_progress() {
-    // Each draw takes 3 s; Plain gives up after 1.5 s and retries 1 s later, while the first
-    // request's draw still runs (until 3 s), and the retry's answer comes within its own 1.5 s.
+    // Each draw takes 3 s; Plain gives up after 1.5 s and retries 1 s later, on the other
+    // replica (as a load balancer would send it), while the first request's draw still runs
+    // (until 3 s); the retry's answer comes within its own 1.5 s.
     let mut stack = Stack::start(DatedCards::new(Duration::from_secs(60)).with_delay(Duration::from_secs(3))).await;
     stack.plain.timeout = Duration::from_millis(1_500);
     let agent = Context::new("c_retry", "th_1");
 
-    let shown = stack.plain.view_via(Some(0), &agent, &["profile"]).await;
+    let shown = stack.plain.view_via(None, &agent, &["profile"]).await;
     assert_eq!(shown.len(), 1, "the retry got the card");
+    assert!(!shown[0].stale, "the drawn card, not a stale copy: {:?}", shown[0]);
     let sent = stack.plain.sent();
     assert_eq!(sent.len(), 2, "one timeout, one retry: {sent:?}");
     assert_eq!((sent[0].status, sent[1].status), (None, Some(200)));
-    assert_eq!(stack.cards.calls("profile"), 1, "the retry shared the draw in progress");
+    assert_ne!(sent[0].gateway, sent[1].gateway, "the retry went to the other replica: {sent:?}");
+    assert_eq!(stack.cards.calls("profile"), 1, "the retry shared the draw in progress on the other replica");
+    assert_eq!(stack.metric("cardmesh_shared_draws_joined_total").await, 1.0);
     assert!(stack.plain.integration_errors().is_empty());
+}
+
+/// The first text of `card` (a dated card's says its version and when it was drawn).
+fn text_of(card: &serde_json::Value) -> &str {
+    card["components"][0]["componentText"]["text"].as_str().unwrap_or_default()
+}
+
+/// The draw mark (README, Caching) of a customer-scoped card of `context`, in `w_test`.
+fn drawing_key(context: &Context, card_key: &str) -> String {
+    let body = PlainBody::new(&[card_key]).customer(&context.customer_id, &context.email, None).build();
+    let request: cardmesh_gateway::plain::CardRequest = serde_json::from_str(&body).unwrap();
+    let scope = cardmesh_gateway::route::Scope::Customer;
+    cardmesh_gateway::cache::card_cache_keys("w_test", card_key, scope, &request).drawing()
+}
+
+#[tokio::test]
+async fn a_replica_that_died_mid_draw_leaves_a_mark_that_expires_and_the_card_is_drawn_after_it() {
+    let stack = Stack::start(DatedCards::new(Duration::from_secs(60))).await;
+    let agent = Context::new("c_died", "th_1");
+    // A replica claimed the draw and died: its mark expires on its own.
+    let mut conn = stack._redis.client().await;
+    let mark = drawing_key(&agent, "profile");
+    let _: () = ::redis::cmd("SET")
+        .arg(&mark)
+        .arg(format!("dead:{}", unix_ms()))
+        .arg("PX")
+        .arg(1_500)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
+    let shown = stack.plain.view_via(Some(1), &agent, &["profile"]).await;
+    assert_eq!(shown.len(), 1, "the card was shown");
+    assert!(!shown[0].stale, "drawn, not a stale copy: {:?}", shown[0]);
+    assert_eq!(version(&shown[0]), 1);
+    assert_eq!(stack.plain.sent().len(), 1, "answered within Plain's timeout, no retry");
+    assert_eq!(stack.cards.calls("profile"), 1, "drawn by the replica that waited");
+    let gone = [("reason", "mark_gone")];
+    assert_eq!(stack.metric_with("cardmesh_shared_draw_waits_unjoined_total", &gone).await, 1.0);
+    assert_eq!(stack.metric("cardmesh_shared_draws_joined_total").await, 0.0);
+}
+
+#[tokio::test]
+async fn a_failed_draw_removes_its_mark_and_the_waiting_replica_draws_the_card_itself() {
+    // The service takes 3 s. Replica 0 gives its calls 1.5 s, so its draw fails; replica 1,
+    // asked while replica 0 holds the draw, waits on the mark, finds it gone with no copy,
+    // and draws the card itself within its own budget.
+    let redis = RedisServer::start().await;
+    let cards = DatedCards::new(Duration::from_secs(60)).with_delay(Duration::from_secs(3));
+    let service = RunningService::start(cards.clone()).await;
+    let config = |deadline: Duration| {
+        let mut config = gateway_config(&[service.endpoint()]);
+        config.cache.redis_url = Some(Secret::new(redis.url()));
+        config.fanout.service_deadline = deadline;
+        config.fanout.overall_budget = deadline + Duration::from_millis(500);
+        config
+    };
+    let hasty = RunningGateway::start_ready(config(Duration::from_millis(1_500))).await;
+    let patient = RunningGateway::start_ready(config(Duration::from_secs(6))).await;
+    let agent = Context::new("c_failed", "th_1");
+    let body = PlainBody::new(&["profile"]).customer(&agent.customer_id, &agent.email, None).build();
+    let mark = drawing_key(&agent, "profile");
+    let conn = redis.client().await;
+
+    let first = hasty.post_signed(&body);
+    let second = async {
+        Wait::new("replica 0 claims the draw", Duration::from_secs(10))
+            .until(|| {
+                let (mut conn, mark) = (conn.clone(), mark.clone());
+                async move { ::redis::cmd("EXISTS").arg(&mark).query_async::<bool>(&mut conn).await.unwrap() }
+            })
+            .await;
+        patient.post_signed(&body).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!(first.cache, "hits=0, misses=1, stale=0");
+    assert_eq!(DatedCards::drawn(text_of(first.card("profile"))), None, "replica 0 served its fallback card");
+    assert_eq!(second.status, 200);
+    let text = text_of(second.card("profile"));
+    assert_eq!(DatedCards::drawn(text).map(|(version, _)| version), Some(1), "drawn by replica 1: {text}");
+    assert_eq!(cards.calls("profile"), 2, "replica 0's failed call, and replica 1's own");
+    let metrics = Metrics::parse(
+        &patient.client().get(patient.admin_url("/metrics")).send().await.unwrap().text().await.unwrap(),
+    );
+    assert_eq!(metrics.value("cardmesh_shared_draw_waits_unjoined_total", &[("reason", "mark_gone")]), 1.0);
 }
 
 #[tokio::test]

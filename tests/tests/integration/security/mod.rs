@@ -14,4 +14,5 @@ mod edges;
 mod kubernetes;
 #[cfg(feature = "redis")]
 mod redis;
+mod shared_flight;
 mod shutdown;
