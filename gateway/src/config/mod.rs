@@ -11,6 +11,7 @@ mod env;
 mod exposure;
 mod plain_api;
 mod policy;
+pub mod reference;
 mod secret;
 mod security;
 mod server;
@@ -40,7 +41,7 @@ pub use signing::{SignatureSettings, SigningSecrets};
 pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The whole gateway configuration.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
@@ -100,7 +101,7 @@ pub struct Config {
 }
 
 /// Request limits.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest accepted request body in bytes; larger bodies get 413, and a `Content-Length`
@@ -117,38 +118,44 @@ pub struct Limits {
 }
 
 /// Deadlines of the calls to card services.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Fanout {
     /// Deadline for one card service call (default: 2s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub service_deadline: Duration,
     /// Budget for all the work on one Plain request; must stay below Plain's 15 s
     /// (default: 10s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub overall_budget: Duration,
     /// Deadline for opening a connection to a card service (default: 1s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub connect_timeout: Duration,
 }
 
 /// How the routing table is learned.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Discovery {
     /// How often every service is asked to `Describe` itself again (default: 30s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub refresh_interval: Duration,
     /// How soon a service that has not answered `Describe` yet is asked again (default: 1s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub retry_interval: Duration,
     /// Deadline of one `Describe` call (default: 2s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub describe_timeout: Duration,
 }
 
 /// The card served when a card's service failed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Fallback {
     /// `timeToLiveSeconds` of a fallback card, so Plain asks again soon (default: 30).
@@ -184,7 +191,7 @@ impl Default for Config {
 }
 
 /// The response cache.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheSettings {
     /// Cache rendered cards at all (default: true).
@@ -204,27 +211,34 @@ pub struct CacheSettings {
     /// TTL of a card whose service set none, neither per answer nor in `Describe`
     /// (default: 5m).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub default_ttl: Duration,
     /// Longest time a card is cached, whatever the service asks (default: 1day).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub max_ttl: Duration,
     /// How long a card's last good copy is kept after it expires, to be served when its
     /// service fails; 0 turns stale-if-error off (default: 24h).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub stale_window: Duration,
     /// Deadline of one cache read; a slower read is a miss (default: 100ms).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub read_timeout: Duration,
     /// Deadline of one batch of cache writes (default: 500ms).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub write_timeout: Duration,
     /// Deadline of connecting to Redis (default: 500ms).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub connect_timeout: Duration,
     /// Consecutive Redis errors after which Redis is skipped for `cooldown` (default: 3).
     pub failure_threshold: u32,
     /// How long Redis is skipped before one probe (default: 5s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub cooldown: Duration,
     /// Cache writes waiting to be sent; beyond it writes are dropped (default: 10000).
     pub write_queue: usize,
@@ -233,6 +247,7 @@ pub struct CacheSettings {
     /// invalidations are seen after at most this long. 0 turns it off; unused without Redis
     /// (default: 1s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub near_ttl: Duration,
     /// Most entries of that in-memory copy (default: 10000).
     pub near_capacity: u64,
