@@ -16,6 +16,7 @@ pub mod plain_graphql;
 pub mod process;
 pub mod providers;
 pub mod redis;
+pub mod reference;
 pub mod require;
 pub mod telemetry;
 pub mod wait;
