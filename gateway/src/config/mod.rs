@@ -47,8 +47,8 @@ pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
     pub listen: SocketAddr,
     /// Address of the admin listener, which serves `GET /metrics` (Prometheus text),
-    /// `POST /admin/invalidate` and the preview; keep it off the public network (default:
-    /// `127.0.0.1:9090`).
+    /// `POST /admin/invalidate` and the preview; keep it off the public network. It must not
+    /// share `listen`'s port (default: `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
     /// The host address `listen` is reachable on from outside, when something in front of
     /// the gateway publishes it, e.g. Docker's port publishing (`CARDMESH_PUBLISH_ADDR` in
@@ -56,7 +56,7 @@ pub struct Config {
     /// `listen`'s) is not loopback while [`DEVELOPMENT_SECRET`] is a signing secret
     /// (default: none, `listen`'s address counts).
     pub publish_address: Option<IpAddr>,
-    /// HMAC-SHA256 secrets Plain signs with: a list (any one may match, so a secret can be
+    /// HMAC-SHA256 secrets Plain signs with (Plain: Settings → Request signing): a list (any one may match, so a secret can be
     /// rotated without downtime), or a table of workspace id to that workspace's list
     /// (default: none). See [`SigningSecrets`].
     pub signing_secrets: SigningSecrets,
@@ -109,7 +109,7 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most distinct card keys in one request; Plain allows 25 per workspace (default: 25).
     pub max_card_keys: usize,
-    /// Largest rendered card in bytes; a bigger one is replaced by the fallback card
+    /// Largest rendered card in bytes; a bigger one is replaced by the fallback card and logged
     /// (default: 32768).
     pub max_card_bytes: usize,
     /// Largest answer in bytes; beyond it the biggest cards are replaced by fallback cards
@@ -194,11 +194,13 @@ impl Default for Config {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheSettings {
-    /// Cache rendered cards at all (default: true).
+    /// Cache rendered cards at all; `false` turns request coalescing off too (default: true).
     pub enabled: bool,
     /// Redis URL, e.g. `redis://127.0.0.1:6379/0`, with the password when Redis requires
     /// one: `redis://:PASSWORD@redis:6379/0`; without it an in-process cache serves this
-    /// gateway alone (default: none).
+    /// gateway alone. The gateway refuses to start with the development password
+    /// `dev-redis-password-do-not-use-in-production` unless it is published on loopback
+    /// (default: none).
     pub redis_url: Option<Secret>,
     /// The key that seals card entries in Redis (HMAC-SHA256, bound to each entry's key),
     /// so that only gateways write entries a gateway will serve; every replica needs the
@@ -244,7 +246,7 @@ pub struct CacheSettings {
     pub write_queue: usize,
     /// How long this gateway keeps what it read from or wrote to Redis in memory, so a
     /// customer opened again meanwhile costs no round trip; other replicas' writes and
-    /// invalidations are seen after at most this long. 0 turns it off; unused without Redis
+    /// invalidations are seen after at most this long. At most 60s; 0 turns it off; unused without Redis
     /// (default: 1s).
     #[serde(with = "humantime_serde")]
     #[schemars(with = "String")]

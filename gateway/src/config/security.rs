@@ -14,7 +14,8 @@ use crate::tls::TlsError;
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsSettings {
-    /// PEM certificate chain the gateway presents, leaf first (default: none, plain HTTP).
+    /// PEM certificate chain the gateway presents, leaf first; with `key_file` it turns TLS
+    /// on (default: none, plain HTTP).
     pub cert_file: Option<PathBuf>,
     /// PEM private key of `cert_file`: PKCS#8, PKCS#1 or SEC1 (default: none).
     pub key_file: Option<PathBuf>,
