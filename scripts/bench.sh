@@ -3,8 +3,9 @@
 #
 # Starts Redis, the three example card services, gateway A (Redis cache with its near cache,
 # the default), gateway R (Redis only: CARDMESH_CACHE_NEAR_TTL=0s) and gateway B
-# (CARDMESH_CACHE=false), all on 127.0.0.1 with free ports, and three minimal programs that
-# answer gateway A's exact response bytes:
+# (CARDMESH_CACHE=false), all on 127.0.0.1 with free ports; a Redis Cluster (three primaries,
+# three replicas) with gateway K on it, and a TLS Redis with gateway T on it (both Redis only,
+# like R); and three minimal programs that answer gateway A's exact response bytes:
 #
 #   ceiling        gateway/examples/static_answer.rs: axum, the bytes, nothing else
 #   redis anchor   gateway/examples/redis_lookup.rs: axum, the HMAC check, one Redis GET of
@@ -22,6 +23,8 @@
 #   gateway R (hits from Redis) / redis anchor     >= 0.85
 #   gateway A (near cache hits) / redis anchor     >= 0.90
 #   gateway B (misses)          / fan-out anchor   >= 0.85, p99 <= 1.2x the anchor's
+#   gateway K (Redis Cluster)   / gateway R        >= 0.90
+#   gateway T (TLS Redis)       / gateway R        >= 0.80
 #
 # and peak RSS against its budget (hit path 32 MiB, miss path 48 MiB); then what rendering
 # the services' answers costs in process (gateway/examples/render_cost.rs). Everything, wrk
@@ -43,7 +46,7 @@
 #   BENCH_NO_BUILD=1   use the existing release binaries
 #   KEEP_TMP=1         keep the temporary directory (logs, wrk script, answer file)
 #
-# Needs cargo, curl, redis-server and wrk (scripts/install-deps.sh installs the last two).
+# Needs cargo, curl, openssl, redis-server, redis-cli and wrk (scripts/install-deps.sh installs the last two).
 # The last line is machine-readable: `RESULT key=value ...`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +74,7 @@ warmup_s=$(seconds_of "$warmup")
 (( rounds >= 1 && rounds <= 10 )) || die "BENCH_ROUNDS must be between 1 and 10"
 (( threads >= 1 && connections >= threads )) || die "need BENCH_THREADS >= 1 and BENCH_CONNECTIONS >= BENCH_THREADS"
 
-for tool in cargo curl redis-server redis-cli wrk; do
+for tool in cargo curl openssl redis-server redis-cli wrk; do
   command -v "$tool" >/dev/null || die "$tool not found (scripts/install-deps.sh installs redis and wrk)"
 done
 
@@ -95,6 +98,57 @@ redis() { redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
 redis_up() { [[ "$(redis ping)" == PONG ]]; }
 wait_until 10 "redis-server on 127.0.0.1:$redis_port" "$pid_redis" redis_up
 
+echo "==> starting a Redis Cluster (3 primaries, 3 replicas) and a TLS Redis"
+# cluster_port VAR: a free port whose cluster bus port (+10000) is free too.
+cluster_port() {
+  while :; do
+    free_port "$1"
+    (( ${!1} + 10000 < 65536 )) && ! (exec 3<>"/dev/tcp/127.0.0.1/$(( ${!1} + 10000 ))") 2>/dev/null && return
+  done
+}
+cluster_nodes=()
+cluster_pids=()
+cluster_clis=()
+for i in 0 1 2 3 4 5; do
+  cluster_port port
+  mkdir -p "$tmp/cluster-$i"
+  start "redis-cluster-$i" redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+    --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 --dir "$tmp/cluster-$i"
+  cluster_nodes+=("127.0.0.1:$port")
+  pid_var="pid_redis_cluster_$i"
+  cluster_pids+=("${!pid_var}")
+  eval "cluster_cli_$i() { redis-cli -h 127.0.0.1 -p $port \"\$@\"; }"
+  cluster_clis+=("cluster_cli_$i")
+  wait_until 10 "Redis Cluster node 127.0.0.1:$port" "${!pid_var}" eval "[[ \"\$(cluster_cli_$i ping)\" == PONG ]]"
+done
+redis-cli --cluster create "${cluster_nodes[@]}" --cluster-replicas 1 --cluster-yes >"$tmp/cluster-create.log" 2>&1 ||
+  die "redis-cli --cluster create failed: $(cat "$tmp/cluster-create.log")"
+cluster_ok() {
+  local cli
+  for cli in "${cluster_clis[@]}"; do
+    "$cli" cluster info | tr -d '\r' | grep -qx 'cluster_state:ok' || return 1
+  done
+}
+wait_until 30 "the Redis Cluster (cluster_state:ok on every node)" "${cluster_pids[0]}" cluster_ok
+cluster_url="redis-cluster://${cluster_nodes[0]}?node=${cluster_nodes[1]}&node=${cluster_nodes[2]}"
+
+# A CA and a certificate for 127.0.0.1; the TLS Redis asks for no client certificate.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=cardmesh-bench-ca \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+  -keyout "$tmp/redis-ca.key" -out "$tmp/redis-ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+  -keyout "$tmp/redis-tls.key" -out "$tmp/redis-tls.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$tmp/redis-tls.ext"
+openssl x509 -req -in "$tmp/redis-tls.csr" -CA "$tmp/redis-ca.pem" -CAkey "$tmp/redis-ca.key" -CAcreateserial \
+  -days 2 -extfile "$tmp/redis-tls.ext" -out "$tmp/redis-tls.pem" 2>/dev/null
+free_port tls_port
+start redis-tls redis-server --bind 127.0.0.1 --port 0 --tls-port "$tls_port" --save '' --appendonly no \
+  --tls-cert-file "$tmp/redis-tls.pem" --tls-key-file "$tmp/redis-tls.key" --tls-ca-cert-file "$tmp/redis-ca.pem" \
+  --tls-auth-clients no
+tls_redis() { redis-cli --tls --cacert "$tmp/redis-ca.pem" -h 127.0.0.1 -p "$tls_port" "$@"; }
+tls_redis_up() { [[ "$(tls_redis ping)" == PONG ]]; }
+wait_until 10 "TLS redis-server on 127.0.0.1:$tls_port" "$pid_redis_tls" tls_redis_up
+
 services=()
 for svc in billing usage accounts; do
   free_port port
@@ -106,6 +160,10 @@ service_list="$(IFS=,; echo "${services[*]}")"
 free_port port_a
 free_port port_r
 free_port port_b
+free_port port_k
+free_port port_t
+free_port admin_k
+free_port admin_t
 free_port admin_a
 free_port admin_r
 free_port admin_b
@@ -119,7 +177,16 @@ start gateway-r RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_r" CARDME
 start gateway-b RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_b" CARDMESH_SIGNING_SECRETS="$secret" \
   CARDMESH_ADMIN_LISTEN="127.0.0.1:$admin_b" \
   CARDMESH_SERVICES="$service_list" CARDMESH_CACHE=false "$bin/cardmesh-gateway"
+start gateway-k RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_k" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_ADMIN_LISTEN="127.0.0.1:$admin_k" CARDMESH_SERVICES="$service_list" CARDMESH_REDIS_URL="$cluster_url" \
+  CARDMESH_CACHE_NEAR_TTL=0s CARDMESH_CACHE_REQUIRED_TO_START=true "$bin/cardmesh-gateway"
+start gateway-t RUST_LOG="$log_level" CARDMESH_LISTEN="127.0.0.1:$port_t" CARDMESH_SIGNING_SECRETS="$secret" \
+  CARDMESH_ADMIN_LISTEN="127.0.0.1:$admin_t" CARDMESH_SERVICES="$service_list" \
+  CARDMESH_REDIS_URL="rediss://127.0.0.1:$tls_port/0" CARDMESH_REDIS_CA_FILE="$tmp/redis-ca.pem" \
+  CARDMESH_CACHE_NEAR_TTL=0s CARDMESH_CACHE_REQUIRED_TO_START=true "$bin/cardmesh-gateway"
 wait_until 30 "gateway A on 127.0.0.1:$port_a (/readyz)" "$pid_gateway_a" ready "$port_a"
+wait_until 30 "gateway K on 127.0.0.1:$port_k (/readyz)" "$pid_gateway_k" ready "$port_k"
+wait_until 30 "gateway T on 127.0.0.1:$port_t (/readyz)" "$pid_gateway_t" ready "$port_t"
 wait_until 30 "gateway R on 127.0.0.1:$port_r (/readyz)" "$pid_gateway_r" ready "$port_r"
 wait_until 30 "gateway B on 127.0.0.1:$port_b (/readyz)" "$pid_gateway_b" ready "$port_b"
 
@@ -137,10 +204,19 @@ cache_header() { tr -d '\r' <"$1.headers" | sed -n 's/^cardmesh-cache: //Ip'; }
 echo "==> warming the cache of gateway A"
 status=$(post "$port_a" "$tmp/first.json")
 [[ "$status" == 200 ]] || die "first request to gateway A answered $status: $(cat "$tmp/first.json")"
+# all_hits PORT OUT: the gateway on PORT answers with every card from its cache.
 all_hits() {
-  [[ "$(post "$port_a" "$tmp/answer.json")" == 200 ]] && [[ "$(cache_header "$tmp/answer.json")" == "hits=4, misses=0, stale=0" ]]
+  [[ "$(post "$1" "$2")" == 200 ]] && [[ "$(cache_header "$2")" == "hits=4, misses=0, stale=0" ]]
 }
-wait_until 10 "gateway A answering from its cache (hits=4)" "$pid_gateway_a" all_hits
+wait_until 10 "gateway A answering from its cache (hits=4)" "$pid_gateway_a" all_hits "$port_a" "$tmp/answer.json"
+for k in k t; do
+  port_var="port_$k"
+  pid_var="pid_gateway_$k"
+  # The first request draws the cards and queues their writes; later ones hit.
+  post "${!port_var}" "$tmp/first-$k.json" >/dev/null
+  wait_until 10 "gateway ${k^^} answering from its Redis (hits=4)" "${!pid_var}" all_hits "${!port_var}" "$tmp/answer-$k.json"
+  cmp -s "$tmp/answer.json" "$tmp/answer-$k.json" || die "gateways A and ${k^^} answered different bodies"
+done
 [[ "$(post "$port_r" "$tmp/redis-only.json")" == 200 && "$(cache_header "$tmp/redis-only.json")" == "hits=4, misses=0, stale=0" ]] ||
   die "gateway R should hit every card that gateway A stored: $(cache_header "$tmp/redis-only.json")"
 cmp -s "$tmp/answer.json" "$tmp/redis-only.json" || die "gateways A and R answered different bodies"
@@ -206,6 +282,15 @@ LUA
 
 redis_stat() { redis info "$1" | tr -d '\r' | sed -n "s/^$2:\(calls=\)\{0,1\}\([0-9]*\).*/\2/p"; }
 
+# all_sets: SET commands run so far by the plain Redis, the TLS Redis and the cluster's nodes.
+all_sets() {
+  local total=0 cli calls
+  for cli in redis tls_redis "${cluster_clis[@]}"; do
+    calls=$("$cli" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_set:calls=\([0-9]*\).*/\1/p')
+    total=$((total + ${calls:-0}))
+  done
+  echo "$total"
+}
 
 # Scenarios, in the order each round runs them: NAME LABEL PORT PIDS (the server side whose
 # CPU is counted).
@@ -213,6 +298,8 @@ scenarios=(
   "ceiling|ceiling: static axum, same bytes|$port_c|$pid_ceiling"
   "redis_anchor|anchor: HMAC + one Redis GET|$port_rl|$pid_redis_anchor $pid_redis"
   "redis_only|gateway R, hits from Redis only|$port_r|$pid_gateway_r $pid_redis"
+  "cluster_only|gateway K, hits from Redis Cluster|$port_k|$pid_gateway_k ${cluster_pids[*]}"
+  "tls_only|gateway T, hits from TLS Redis|$port_t|$pid_gateway_t $pid_redis_tls"
   "hit|gateway A, near-cache hits|$port_a|$pid_gateway_a $pid_redis"
   "fanout_anchor|anchor: HMAC + 3 tonic calls|$port_fo|$pid_fanout_anchor ${card_pids[*]}"
   "miss|gateway B, cache off (3 services)|$port_b|$pid_gateway_b $pid_billing $pid_usage $pid_accounts"
@@ -223,12 +310,12 @@ if [[ -n "${BENCH_ONLY:-}" ]]; then
   for scenario in "${scenarios[@]}"; do
     [[ ",$BENCH_ONLY," == *",${scenario%%|*},"* ]] && kept+=("$scenario")
   done
-  (( ${#kept[@]} > 0 )) || die "BENCH_ONLY=$BENCH_ONLY names no scenario (ceiling, redis_anchor, redis_only, hit, fanout_anchor, miss)"
+  (( ${#kept[@]} > 0 )) || die "BENCH_ONLY=$BENCH_ONLY names no scenario (ceiling, redis_anchor, redis_only, cluster_only, tls_only, hit, fanout_anchor, miss)"
   scenarios=("${kept[@]}")
 fi
 
 echo "==> wrk -t$threads -c$connections -d$duration against each (after a $warmup warm-up), $rounds round(s); answer: $answer_bytes bytes"
-sets_before=$(redis_stat commandstats cmdstat_set)
+sets_before=$(all_sets)
 hits_before=$(redis_stat stats keyspace_hits)
 for (( round = 1; round <= rounds; round++ )); do
   for scenario in "${scenarios[@]}"; do
@@ -240,12 +327,12 @@ for (( round = 1; round <= rounds; round++ )); do
     runs[$name]+="$result"$'\n'
   done
 done
-sets_after=$(redis_stat commandstats cmdstat_set)
+sets_after=$(all_sets)
 hits_after=$(redis_stat stats keyspace_hits)
 # Every miss of A or R draws the card and queues a cache write: no SET means all were hits.
 (( ${sets_after:-0} == ${sets_before:-0} )) ||
   die "the cache-hit runs were not all hits: Redis saw $((${sets_after:-0} - ${sets_before:-0})) SETs"
-for port in "$port_a" "$port_r"; do
+for port in "$port_a" "$port_r" "$port_k" "$port_t"; do
   [[ "$(post "$port" "$tmp/after.json")" == 200 && "$(cache_header "$tmp/after.json")" == "hits=4, misses=0, stale=0" ]] ||
     die "gateway on port $port after its runs: $(cache_header "$tmp/after.json")"
 done
@@ -257,6 +344,8 @@ done
 
 rss_a=$(vmhwm "$pid_gateway_a")
 rss_r=$(vmhwm "$pid_gateway_r")
+rss_k=$(vmhwm "$pid_gateway_k")
+rss_t=$(vmhwm "$pid_gateway_t")
 rss_b=$(vmhwm "$pid_gateway_b")
 
 row() {
@@ -295,13 +384,17 @@ r_near=$(ratio hit redis_anchor rps)
 r_miss=$(ratio miss fanout_anchor rps)
 r_p99=$(ratio miss fanout_anchor p99_us)
 r_ceiling=$(ratio hit ceiling rps)
+r_cluster=$(ratio cluster_only redis_only rps)
+r_tls=$(ratio tls_only redis_only rps)
 target redis_only "hits from Redis only / redis anchor, req/s" "$r_redis" "${r_redis}x" '>=' 0.85 0.85x
 target near "near-cache hits / redis anchor, req/s" "$r_near" "${r_near}x" '>=' 0.90 0.90x
 target miss "misses / fan-out anchor, req/s" "$r_miss" "${r_miss}x" '>=' 0.85 0.85x
 target miss_p99 "misses / fan-out anchor, p99" "$r_p99" "${r_p99}x" '<=' 1.20 1.20x
+target cluster "Redis Cluster hits / plain Redis hits, req/s" "$r_cluster" "${r_cluster}x" '>=' 0.90 0.90x
+target tls "TLS Redis hits / plain Redis hits, req/s" "$r_tls" "${r_tls}x" '>=' 0.80 0.80x
 printf '%-48s %9s\n' "near-cache hits / ceiling, req/s" "${r_ceiling}x"
-rss_hit=$(( rss_a > rss_r ? rss_a : rss_r ))
-target rss_hit "peak RSS, hit path (gateways A and R)" "$rss_hit" "$(mib "$rss_hit")" '<=' $((32 * 1024)) "32 MiB"
+rss_hit=$(printf '%s\n' "$rss_a" "$rss_r" "$rss_k" "$rss_t" | sort -n | tail -1)
+target rss_hit "peak RSS, hit path (gateways A, R, K, T)" "$rss_hit" "$(mib "$rss_hit")" '<=' $((32 * 1024)) "32 MiB"
 target rss_miss "peak RSS, miss path (gateway B)" "$rss_b" "$(mib "$rss_b")" '<=' $((48 * 1024)) "48 MiB"
 echo "server CPU: per request in the measured run, of the server and what it calls (Redis, the"
 echo "  card servers); of which front: the server alone (the gateway or the anchor's front)."
@@ -328,7 +421,7 @@ for scenario in "${scenarios[@]}"; do
   done
 done
 echo "RESULT nproc=$(nproc) threads=$threads connections=$connections duration=$duration rounds=$rounds$figures" \
-  "redis_only_ratio=$r_redis near_ratio=$r_near miss_ratio=$r_miss miss_p99_ratio=$r_p99" \
+  "redis_only_ratio=$r_redis cluster_ratio=$r_cluster tls_ratio=$r_tls near_ratio=$r_near miss_ratio=$r_miss miss_p99_ratio=$r_p99" \
   "peak_rss_hit_kb=$rss_hit peak_rss_miss_kb=$rss_b $(sed -n 's/^RESULT //p' <<<"$render") below=${verdicts# }"
 
 if [[ -n "$verdicts" && "${BENCH_STRICT:-}" == 1 ]]; then

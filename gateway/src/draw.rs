@@ -62,6 +62,8 @@ pub struct DrawJob {
 /// `job.metrics`.
 pub async fn draw_cards(job: DrawJob) {
     let DrawJob { backends, cache, settings, request, workspace_id, assignments, deadline, metrics } = job;
+    // The cards' age counts from when their services were asked.
+    let drawn_ms = cache.as_ref().map_or(0, |cache| cache.now_ms());
     let mut by_service: BTreeMap<usize, Vec<Assignment>> = BTreeMap::new();
     for a in assignments {
         by_service.entry(a.info.service).or_default().push(a);
@@ -114,11 +116,13 @@ pub async fn draw_cards(job: DrawJob) {
                 None => Err(CardFailure::MissingResult),
             };
             let drawn = drawn.map(|(card, ttl)| {
+                // Plain is always told the TTL the gateway caches the card for, so both keep it
+                // equally long and the served ledger knows when Plain's copy expires.
+                let ttl_seconds = effective_ttl_seconds(ttl, a.info.default_ttl_seconds, settings.default_ttl);
+                let card = if card.ttl_seconds() == Some(ttl_seconds) { card } else { card.with_ttl(ttl_seconds) };
                 if let Some(cache) = &cache {
-                    let ttl = ttl
-                        .or(a.info.default_ttl_seconds)
-                        .map_or(settings.default_ttl, |s| Duration::from_secs(u64::from(s)));
-                    cache.store(&a.keys, &workspace_id, a.generations, &card, ttl);
+                    let ttl = Duration::from_secs(u64::from(ttl_seconds));
+                    cache.store(&a.keys, &workspace_id, a.generations, &card, ttl, drawn_ms);
                 }
                 card
             });
@@ -126,6 +130,12 @@ pub async fn draw_cards(job: DrawJob) {
         }
         render_span.record("failed", failed);
     }
+}
+
+/// The TTL of a drawn card: the one its service set in the answer, else the one its
+/// `Describe` declared, else `cache.default_ttl`.
+pub fn effective_ttl_seconds(answered: Option<u32>, described: Option<u32>, default_ttl: Duration) -> u32 {
+    answered.or(described).unwrap_or_else(|| u32::try_from(default_ttl.as_secs()).unwrap_or(u32::MAX))
 }
 
 /// The `GetCardsRequest` for `card_keys` of one service. A customer without an email (Plain

@@ -39,6 +39,10 @@ pub enum GatewayError {
     /// `conflicts` are the keys one service claims while another owns them.
     #[error("{services_not_described} card service(s) have not described their cards yet")]
     NotReady { card_keys: usize, services_not_described: usize, conflicts: serde_json::Value },
+    /// `GET /readyz` once a shutdown signal has arrived: the gateway still serves what reaches
+    /// it until `shutdown.drain_period` ends, but new requests belong on another replica.
+    #[error("the gateway is shutting down: it still serves requests until its drain period (shutdown.drain_period) ends, then stops accepting; send new requests to another replica")]
+    ShuttingDown,
     /// A token-protected admin route while no token that opens it is configured.
     #[error("this admin route is off: no token that opens it is configured")]
     AdminOff,
@@ -101,6 +105,7 @@ impl GatewayError {
             // Plain retries a 503 once after 1 s and does not cache it.
             GatewayError::AllServicesUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             GatewayError::NotReady { .. } | GatewayError::CacheUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            GatewayError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             GatewayError::AdminOff | GatewayError::NotFound => StatusCode::NOT_FOUND,
             GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             GatewayError::InvalidAdminToken { .. } => StatusCode::UNAUTHORIZED,
@@ -135,6 +140,7 @@ impl GatewayError {
             GatewayError::InvalidBody(RequestError::Field { .. }) => "invalid_field",
             GatewayError::AllServicesUnavailable => "services_unavailable",
             GatewayError::NotReady { .. } => "not_ready",
+            GatewayError::ShuttingDown => "shutting_down",
             GatewayError::AdminOff | GatewayError::NotFound => "not_found",
             GatewayError::MethodNotAllowed { .. } => "method_not_allowed",
             GatewayError::InvalidAdminToken { .. } => "invalid_admin_token",
@@ -149,12 +155,12 @@ impl GatewayError {
     }
 
     /// How loud the log line is: server errors at `error`, refusals at `info`, except what
-    /// may come in floods or polls at `debug` (429s; `/readyz` while starting).
+    /// may come in floods or polls at `debug` (429s; `/readyz` while starting or stopping).
     fn log_level(&self) -> tracing::Level {
         match self {
-            GatewayError::Access(AccessError::RateLimited { .. }) | GatewayError::NotReady { .. } => {
-                tracing::Level::DEBUG
-            }
+            GatewayError::Access(AccessError::RateLimited { .. })
+            | GatewayError::NotReady { .. }
+            | GatewayError::ShuttingDown => tracing::Level::DEBUG,
             _ if self.status().is_server_error() => tracing::Level::ERROR,
             _ => tracing::Level::INFO,
         }

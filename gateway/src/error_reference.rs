@@ -41,6 +41,7 @@ pub fn examples() -> Vec<GatewayError> {
         }),
         GatewayError::AllServicesUnavailable,
         GatewayError::NotReady { card_keys: 3, services_not_described: 1, conflicts: serde_json::json!([]) },
+        GatewayError::ShuttingDown,
         GatewayError::AdminOff,
         GatewayError::InvalidAdminToken { needs: "the operator token (admin.operator_token)" },
         GatewayError::OperatorTokenRequired,
@@ -66,6 +67,7 @@ pub fn examples() -> Vec<GatewayError> {
             | GatewayError::InvalidBody(_)
             | GatewayError::AllServicesUnavailable
             | GatewayError::NotReady { .. }
+            | GatewayError::ShuttingDown
             | GatewayError::AdminOff
             | GatewayError::InvalidAdminToken { .. }
             | GatewayError::OperatorTokenRequired

@@ -1,6 +1,7 @@
 //! The gateway's shared state, and the path of one Plain request: [planning](crate::plan),
 //! the background [draw](crate::draw), then [assembly](crate::assemble).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +33,8 @@ pub struct Gateway {
     tls: Option<Arc<rustls::ServerConfig>>,
     metrics: Arc<GatewayMetrics>,
     plain_api: Option<Arc<crate::plain_api::PlainApi>>,
+    /// Set once a shutdown signal has arrived: `/readyz` then answers 503 `shutting_down`.
+    shutting_down: AtomicBool,
 }
 
 /// A setting that cannot be used at startup.
@@ -41,8 +44,21 @@ pub enum StartupError {
     Backend(#[from] BackendError),
     #[error("tls: {0}")]
     Tls(#[from] crate::tls::TlsError),
-    #[error("cache.redis_url: {0}")]
-    Redis(#[from] redis::RedisError),
+    #[error("{0}")]
+    Cache(#[from] crate::cache::CacheSetupError),
+    #[error("{0}")]
+    RedisUnavailable(#[from] crate::cache::RedisUnavailable),
+}
+
+/// Who sent a card request on Plain's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    /// Plain: kept in the served ledger, so its reloads reach the services.
+    Plain,
+    /// `cardmesh validate --url` (a signed request with `Cardmesh-Probe: validate`): answered
+    /// exactly as Plain would be, but not counted: it holds no copy, so its asks are neither
+    /// reloads nor recorded as answers Plain holds.
+    Probe,
 }
 
 /// The answer to one Plain request.
@@ -90,12 +106,37 @@ impl Gateway {
             flights: Arc::new(Flights::default()),
             metrics: Arc::new(GatewayMetrics::new()),
             plain_api: crate::plain_api::PlainApi::new(&config.plain_api).map(Arc::new),
+            shutting_down: AtomicBool::new(false),
             config,
         }))
     }
 
+    /// With `cache.required_to_start`, waits until Redis answers (at most
+    /// `cache.start_timeout`) and fails naming Redis and the problem; else returns at once
+    /// (Redis is connected to on first use). Call it after [`Self::new`], before listening.
+    pub async fn connect_cache(&self) -> Result<(), StartupError> {
+        let settings = &self.config.cache;
+        if let (true, Some(cache)) = (settings.required_to_start, &self.cache) {
+            cache.wait_for_redis(settings.start_timeout).await?;
+            tracing::info!("Redis answered (cache.required_to_start)");
+        }
+        Ok(())
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Marks the gateway as shutting down, for good: `/readyz` answers 503 `shutting_down`
+    /// from now on, while the listeners keep serving ([`crate::http::run`] decides how long).
+    /// True the first time only.
+    pub fn begin_shutdown(&self) -> bool {
+        !self.shutting_down.swap(true, Ordering::Relaxed)
+    }
+
+    /// True once [`Self::begin_shutdown`] has been called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Relaxed)
     }
 
     pub fn verifier(&self) -> &SignatureVerifier {
@@ -155,8 +196,9 @@ impl Gateway {
         keys: &CardKeys,
         workspace_id: &str,
         request_span: &RequestSpanSlot<'_>,
+        asker: Asker,
     ) -> Result<Answer, GatewayError> {
-        self.answer_as(request, keys, workspace_id, request_span, None).await
+        self.answer_as(request, keys, workspace_id, request_span, None, asker).await
     }
 
     /// [`Self::answer`] for the [card preview](crate::preview), with the [`CardProvenance`]
@@ -175,11 +217,12 @@ impl Gateway {
         request_span: &RequestSpanSlot<'_>,
         bypass_cache: bool,
     ) -> Result<Answer, GatewayError> {
-        self.answer_as(request, keys, workspace_id, request_span, Some(bypass_cache)).await
+        self.answer_as(request, keys, workspace_id, request_span, Some(bypass_cache), Asker::Probe).await
     }
 
     /// `provenance`: `None` on Plain's path (nothing extra collected, the cache used),
-    /// `Some(bypass_cache)` to collect provenance.
+    /// `Some(bypass_cache)` to collect provenance. Only [`Asker::Plain`] is kept in the served
+    /// ledger.
     async fn answer_as(
         &self,
         request: &CardRequest,
@@ -187,6 +230,7 @@ impl Gateway {
         workspace_id: &str,
         request_span: &RequestSpanSlot<'_>,
         provenance: Option<bool>,
+        asker: Asker,
     ) -> Result<Answer, GatewayError> {
         let with_provenance = provenance.is_some();
         let table = self.router.table();
@@ -196,9 +240,12 @@ impl Gateway {
             flights: &self.flights,
             bypass_cache: provenance == Some(true),
             alone: with_provenance,
+            ledger: asker == Asker::Plain && !with_provenance,
+            metrics: &self.metrics,
         };
-        let plan = planner.plan(request, keys.as_slice(), workspace_id).await;
+        let mut plan = planner.plan(request, keys.as_slice(), workspace_id).await;
         let (hits, misses) = (plan.hits, plan.misses);
+        let ledger = std::mem::take(&mut plan.ledger);
         let assembler = Assembler {
             cache: self.cache.as_deref(),
             fallback: &self.fallback,
@@ -223,6 +270,9 @@ impl Gateway {
             assembler.wait(plan.cards, with_provenance).instrument(span.clone()).await?
         };
         let Assembled { cards, stale, provenance } = assembled;
+        if let (Some(cache), false) = (&self.cache, ledger.is_empty()) {
+            record_served(cache, ledger, &cards);
+        }
         Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale, provenance })
     }
 
@@ -264,5 +314,20 @@ impl Gateway {
     /// deadline in its service's stack).
     fn deadline(&self) -> Duration {
         self.config.fanout.overall_budget
+    }
+}
+
+/// Records in the served ledger what Plain was answered for each routed card, with the TTL
+/// the answer carries (so Plain keeps it that long); written off the request path.
+fn record_served(cache: &CardCache, ledger: Vec<crate::plan::LedgerNote>, cards: &[crate::plain::CardJson]) {
+    let now_ms = cache.now_ms();
+    for note in ledger {
+        let Some(ttl) = cards.iter().find(|c| c.key() == Some(note.card_key.as_str())).and_then(|c| c.ttl_seconds())
+        else {
+            continue;
+        };
+        if let Some(served) = crate::cache::record(note.last, note.asked, now_ms, ttl) {
+            cache.record_served(note.key, served);
+        }
     }
 }

@@ -34,5 +34,5 @@ pub mod validate;
 pub mod verify;
 
 pub use config::Config;
-pub use gateway::Gateway;
+pub use gateway::{Asker, Gateway};
 pub use http::{app, serve};

@@ -49,6 +49,15 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
         );
     }
     let code = runtime.block_on(async move {
+        // Before the listeners: from the first request on, SIGTERM starts the drain rather
+        // than ending the process.
+        let signals = match http::os_signals() {
+            Ok(signals) => signals,
+            Err(e) => {
+                eprintln!("cardmesh-gateway: cannot listen for SIGTERM and Ctrl-C: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let (listen, admin_listen) = (config.listen, config.admin_listen);
         let gateway = match Gateway::new(config) {
             Ok(g) => g,
@@ -57,6 +66,10 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        if let Err(e) = gateway.connect_cache().await {
+            eprintln!("cardmesh-gateway: {e}");
+            return ExitCode::from(2);
+        }
         let listener = match tokio::net::TcpListener::bind(listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -73,16 +86,10 @@ fn serve(config_file: Option<std::path::PathBuf>) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        // The admin listener lives as long as the process: metrics stay readable while
-        // in-flight requests finish.
-        let admin = tokio::spawn(http::serve_admin(gateway.clone(), admin, std::future::pending()));
-        let served = http::serve(gateway, listener, http::shutdown_signal()).await;
-        admin.abort();
-        match served {
-            Ok(()) => {
-                tracing::info!("stopped");
-                ExitCode::SUCCESS
-            }
+        // Until SIGTERM or Ctrl-C, then the drain and the grace period (`[shutdown]`); the
+        // admin listener stops last, so metrics stay readable while requests finish.
+        match http::run(gateway, listener, admin, signals).await {
+            Ok(_) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("cardmesh-gateway: server error: {e}");
                 ExitCode::FAILURE

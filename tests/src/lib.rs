@@ -5,6 +5,7 @@ pub mod bridge;
 pub mod capture;
 pub mod card_endpoint;
 pub mod containers;
+pub mod gateway_process;
 pub mod kubernetes;
 pub mod network_policy;
 pub mod otlp;
@@ -13,9 +14,11 @@ pub mod own_process;
 pub mod pki;
 pub mod plain;
 pub mod plain_graphql;
+pub mod plain_sim;
 pub mod process;
 pub mod providers;
 pub mod redis;
+pub mod redis_cluster;
 pub mod reference;
 pub mod require;
 pub mod telemetry;
@@ -166,6 +169,7 @@ impl RunningGateway {
     pub async fn start_with_client(config: Config, client: reqwest::Client) -> Self {
         config.validate().expect("test config is valid");
         let gateway = Gateway::new(config).expect("gateway");
+        gateway.connect_cache().await.expect("Redis answers (cache.required_to_start)");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
         let addr = listener.local_addr().expect("local addr");
         let admin = TcpListener::bind("127.0.0.1:0").await.expect("bind admin");
@@ -321,6 +325,31 @@ impl Answer {
     /// The card with `key`.
     pub fn card(&self, key: &str) -> &serde_json::Value {
         self.cards().iter().find(|c| c["key"] == key).unwrap_or_else(|| panic!("no card {key} in {}", self.json))
+    }
+
+    /// The `cards` array with each card's `timeToLiveSeconds` taken out, and those TTLs: a
+    /// card from the cache carries the lifetime it has left, so only the rest compares.
+    pub fn cards_and_ttls(&self) -> (Vec<serde_json::Value>, Vec<Option<u64>>) {
+        self.cards()
+            .iter()
+            .map(|card| {
+                let mut card = card.clone();
+                let ttl = card.as_object_mut().and_then(|c| c.remove("timeToLiveSeconds")).and_then(|t| t.as_u64());
+                (card, ttl)
+            })
+            .unzip()
+    }
+
+    /// Asserts that this answer holds the cards of `drawn`, taken from the cache: the same
+    /// cards, each with a `timeToLiveSeconds` above 0 and no more than the one it was drawn
+    /// with.
+    pub fn assert_same_cards_from_the_cache(&self, drawn: &Answer) {
+        let ((cards, left), (expected, ttls)) = (self.cards_and_ttls(), drawn.cards_and_ttls());
+        assert_eq!(cards, expected, "the same cards");
+        for ((card, left), ttl) in cards.iter().zip(&left).zip(&ttls) {
+            assert_eq!(left.is_some(), ttl.is_some(), "{card}: {left:?} left of {ttl:?}");
+            assert!(left <= ttl && *left != Some(0), "{card}: {left:?} left of {ttl:?}");
+        }
     }
 
     /// The error code of an error answer.

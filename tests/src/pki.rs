@@ -104,6 +104,7 @@ impl TestCa {
 }
 
 /// A temporary directory for PEM files, removed on drop.
+#[derive(Debug)]
 pub struct PemDir(PathBuf);
 
 impl PemDir {

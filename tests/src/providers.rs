@@ -156,3 +156,77 @@ impl CardProvider for ScopedCards {
         }
     }
 }
+
+/// Cards that say when they were drawn, for tests of the age Plain shows them at: each
+/// card's text is `<key> v<version> drawn <unix ms>` ([`DatedCards::drawn_ms`] reads it back).
+///
+/// | key | scope | TTL |
+/// | --- | --- | --- |
+/// | `profile` | customer | [`DatedCards::ttl`], set per answer |
+/// | `notes` | thread | the same |
+#[derive(Clone)]
+pub struct DatedCards {
+    /// The TTL every answer carries.
+    pub ttl: Duration,
+    /// How long each draw takes.
+    pub delay: Duration,
+    version: Arc<AtomicUsize>,
+    calls: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+impl DatedCards {
+    /// Cards with `ttl`, drawn at once, version 1.
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, delay: Duration::ZERO, version: Arc::new(AtomicUsize::new(1)), calls: Arc::default() }
+    }
+
+    /// The same cards, each draw taking `delay`.
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// From now on every card drawn says `v<version>`: the service's data changed.
+    pub fn set_version(&self, version: usize) {
+        self.version.store(version, Ordering::SeqCst);
+    }
+
+    /// How often `key` was drawn.
+    pub fn calls(&self, key: &str) -> usize {
+        self.calls.lock().unwrap().get(key).copied().unwrap_or(0)
+    }
+
+    /// The text of a card as served: `(version, drawn at in Unix ms)`.
+    pub fn drawn(text: &str) -> Option<(usize, u64)> {
+        let (_, rest) = text.split_once(" v")?;
+        let (version, drawn) = rest.split_once(" drawn ")?;
+        Some((version.parse().ok()?, drawn.parse().ok()?))
+    }
+}
+
+/// Milliseconds since the Unix epoch, the clock [`DatedCards`] and the simulated Plain share.
+pub fn unix_ms() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+    u64::try_from(since.as_millis()).expect("fits")
+}
+
+#[tonic::async_trait]
+impl CardProvider for DatedCards {
+    fn name(&self) -> &str {
+        "dated"
+    }
+    fn cards(&self) -> Vec<CardSpec> {
+        use cardmesh_kit::Scope;
+        vec![CardSpec::new("profile", "Profile"), CardSpec::new("notes", "Notes").scope(Scope::Thread)]
+    }
+    async fn card(&self, key: &str, _ctx: &CardContext) -> Card {
+        *self.calls.lock().unwrap().entry(key.to_owned()).or_default() += 1;
+        // Drawn when asked: the age counts from here.
+        let drawn = unix_ms();
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        let version = self.version.load(Ordering::SeqCst);
+        Card::new([text(format!("{key} v{version} drawn {drawn}"))]).with_ttl(self.ttl)
+    }
+}

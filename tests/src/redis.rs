@@ -7,8 +7,10 @@
 //! port is taken ("Address already in use"), it tries another. No port is reserved and then
 //! released, so there is no window in which another process could take it.
 //!
-//! [`RedisServer::builder`] adds arguments to the command line (TLS, ACL files, cluster
-//! mode...); the Docker stacks' Redis is `containers::redis_container`.
+//! [`RedisServer::builder`] adds arguments to the command line, TLS ([`RedisTlsFiles`]: the
+//! server listens with TLS only and requires a client certificate) and an ACL user (the
+//! `default` user is then off); [`RedisCluster`] runs six of them as a Redis Cluster. The
+//! Docker stacks' Redis is `containers::redis_container`.
 
 use std::collections::BTreeSet;
 use std::fs::OpenOptions;
@@ -16,9 +18,12 @@ use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use redis::{ClientTlsConfig, TlsCertificates};
+
+use crate::pki::{PemDir, TestCa};
 use crate::Wait;
 
 /// Ports of the servers alive in this process, so that two never pick the same one (and a
@@ -32,10 +37,124 @@ const PORT_ATTEMPTS: usize = 20;
 #[derive(Debug, Clone, Default)]
 pub struct RedisBuilder {
     args: Vec<String>,
+    username: Option<String>,
     password: Option<String>,
+    tls: Option<Arc<RedisTlsFiles>>,
+    /// A Redis Sentinel instead of a server: the monitored primary's name and port.
+    sentinel: Option<(String, u16)>,
+}
+
+/// A CA, Redis's server certificate (for 127.0.0.1) and a client certificate, as PEM files.
+#[derive(Debug)]
+pub struct RedisTlsFiles {
+    dir: PemDir,
+    /// The CA's certificate, PEM.
+    pub ca_pem: String,
+    pub ca_file: PathBuf,
+    pub server_cert_file: PathBuf,
+    pub server_key_file: PathBuf,
+    pub client_cert_file: PathBuf,
+    pub client_key_file: PathBuf,
+}
+
+impl RedisTlsFiles {
+    /// New certificates from a CA of their own.
+    pub fn new() -> Arc<Self> {
+        let ca = TestCa::new("cardmesh test Redis CA");
+        let dir = PemDir::new();
+        let ca_pem = ca.cert_pem();
+        let ca_file = dir.write("redis-ca.pem", &ca_pem);
+        let (server_cert_file, server_key_file) = dir.write_pair("redis-server", &ca.server());
+        let (client_cert_file, client_key_file) = dir.write_pair("redis-client", &ca.client("cardmesh gateway"));
+        Arc::new(Self { dir, ca_pem, ca_file, server_cert_file, server_key_file, client_cert_file, client_key_file })
+    }
+
+    /// The CA and the client certificate, as redis-rs takes them.
+    pub fn certificates(&self) -> TlsCertificates {
+        let read = |path: &PathBuf| std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        TlsCertificates {
+            client_tls: Some(ClientTlsConfig {
+                client_cert: read(&self.client_cert_file),
+                client_key: read(&self.client_key_file),
+            }),
+            root_cert: Some(self.ca_pem.clone().into_bytes()),
+        }
+    }
+
+    /// The directory of the files.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// The server's TLS arguments for `port`: TLS only (`--port 0`), client certificates
+    /// required; the cluster bus and replication over TLS too (ignored out of cluster mode).
+    fn server_args(&self, port: u16) -> Vec<String> {
+        let path = |p: &PathBuf| p.display().to_string();
+        [
+            ("--port", "0".to_owned()),
+            ("--tls-port", port.to_string()),
+            ("--tls-cert-file", path(&self.server_cert_file)),
+            ("--tls-key-file", path(&self.server_key_file)),
+            ("--tls-client-cert-file", path(&self.client_cert_file)),
+            ("--tls-client-key-file", path(&self.client_key_file)),
+            ("--tls-ca-cert-file", path(&self.ca_file)),
+            ("--tls-auth-clients", "yes".to_owned()),
+            ("--tls-replication", "yes".to_owned()),
+        ]
+        .into_iter()
+        .flat_map(|(name, value)| [name.to_owned(), value])
+        .collect()
+    }
+
+    /// `redis-cli`'s TLS arguments.
+    fn cli_args(&self) -> Vec<String> {
+        let path = |p: &PathBuf| p.display().to_string();
+        vec![
+            "--tls".into(),
+            "--cacert".into(),
+            path(&self.ca_file),
+            "--cert".into(),
+            path(&self.client_cert_file),
+            "--key".into(),
+            path(&self.client_key_file),
+        ]
+    }
 }
 
 impl RedisBuilder {
+    /// Makes the server listen with TLS only, with `files`' server certificate, and require
+    /// a client certificate of their CA; [`RedisServer::url`] is then `rediss://` and
+    /// [`RedisServer::client`] presents the client certificate.
+    pub fn tls(mut self, files: &Arc<RedisTlsFiles>) -> Self {
+        self.tls = Some(files.clone());
+        self
+    }
+
+    /// Makes this a Redis Sentinel (`redis-server SENTINEL.CONF --sentinel`) that monitors
+    /// the primary `name` on 127.0.0.1:`primary_port`, alone (quorum 1), calling it down after
+    /// one second.
+    pub fn sentinel(mut self, name: &str, primary_port: u16) -> Self {
+        self.sentinel = Some((name.to_owned(), primary_port));
+        self
+    }
+
+    /// True when [`Self::tls`] was called.
+    pub fn has_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Adds the ACL user `name` with `password` and every right, and turns the `default` user
+    /// off; [`RedisServer::url`] and [`RedisServer::client`] then carry the user.
+    pub fn acl_user(mut self, name: &str, password: &str) -> Self {
+        self = self.args(["--user", name, "on", &format!(">{password}"), "~*", "&*", "+@all"]);
+        self = self.args(["--user", "default", "off"]);
+        // Replicas authenticate to their primary as the same user.
+        self = self.args(["--masteruser", name, "--masterauth", password]);
+        self.username = Some(name.to_owned());
+        self.password = Some(password.to_owned());
+        self
+    }
+
     /// Makes the server require `password` (`--requirepass`); [`RedisServer::url`] and
     /// [`RedisServer::client`] then carry it.
     pub fn password(self, password: impl Into<String>) -> Self {
@@ -78,7 +197,10 @@ impl RedisBuilder {
             port: pick_port(),
             binary,
             args: self.args,
+            username: self.username,
             password: self.password,
+            tls: self.tls,
+            sentinel: self.sentinel,
             dir,
             child: None.into(),
         };
@@ -111,8 +233,12 @@ pub struct RedisServer {
     pub port: u16,
     binary: PathBuf,
     args: Vec<String>,
+    /// The ACL user of the URL, if any.
+    username: Option<String>,
     /// The password the server requires, if any.
     password: Option<String>,
+    tls: Option<Arc<RedisTlsFiles>>,
+    sentinel: Option<(String, u16)>,
     dir: PathBuf,
     /// The process while it runs; `stop` and `restart` take `&self`.
     child: Mutex<Option<Child>>,
@@ -129,27 +255,71 @@ impl RedisServer {
         Self::builder().start().await
     }
 
-    /// `redis://127.0.0.1:PORT/0`, or `redis://:PASSWORD@127.0.0.1:PORT/0` when the server
-    /// requires a password.
+    /// `redis://127.0.0.1:PORT/0` (`rediss://` with TLS), with `USER:PASSWORD@` or
+    /// `:PASSWORD@` when the server requires them.
     pub fn url(&self) -> String {
-        match &self.password {
-            Some(password) => format!("redis://:{password}@127.0.0.1:{}/0", self.port),
-            None => self.url_without_password(),
+        let scheme = if self.tls.is_some() { "rediss" } else { "redis" };
+        match (&self.username, &self.password) {
+            (Some(user), Some(password)) => format!("{scheme}://{user}:{password}@127.0.0.1:{}/0", self.port),
+            (None, Some(password)) => format!("{scheme}://:{password}@127.0.0.1:{}/0", self.port),
+            _ => self.url_without_password(),
         }
     }
 
-    /// `redis://127.0.0.1:PORT/0`, whatever the server requires.
+    /// `redis://127.0.0.1:PORT/0` (`rediss://` with TLS), whatever the server requires.
     pub fn url_without_password(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        let scheme = if self.tls.is_some() { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}/0", self.port)
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
     }
 
     /// A direct client connection, for assertions.
     pub async fn client(&self) -> redis::aio::MultiplexedConnection {
-        redis::Client::open(self.url())
-            .unwrap()
-            .get_multiplexed_async_connection()
-            .await
-            .expect("connect to the test Redis")
+        self.redis_client().get_multiplexed_async_connection().await.expect("connect to the test Redis")
+    }
+
+    /// A client of this server (with the CA and client certificate under TLS).
+    fn redis_client(&self) -> redis::Client {
+        match &self.tls {
+            Some(tls) => redis::Client::build_with_tls(self.url(), tls.certificates()),
+            None => redis::Client::open(self.url()),
+        }
+        .expect("a client of the test Redis")
+    }
+
+    /// Runs `redis-cli` against this server with `args`, as its user over its TLS; its
+    /// standard output.
+    /// (On a blocking thread: the gateways under test share the test's runtime.)
+    pub async fn cli(&self, args: &[&str]) -> String {
+        let mut command = Command::new(redis_cli());
+        command.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
+        command.args(self.cli_auth()).args(args);
+        let output = tokio::task::spawn_blocking(move || command.output()).await.expect("redis-cli thread");
+        String::from_utf8_lossy(&output.expect("run redis-cli").stdout).into_owned()
+    }
+
+    /// `redis-cli`'s arguments for this server's user and TLS.
+    pub(crate) fn cli_auth(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(user) = &self.username {
+            args.extend(["--user".to_owned(), user.clone()]);
+        }
+        if let Some(password) = &self.password {
+            args.extend(["--pass".to_owned(), password.clone(), "--no-auth-warning".to_owned()]);
+        }
+        if let Some(tls) = &self.tls {
+            args.extend(tls.cli_args());
+        }
+        args
+    }
+
+    /// True while the process runs.
+    pub fn is_running(&self) -> bool {
+        self.child.lock().unwrap().is_some()
     }
 
     /// Stops the server at once (SIGKILL): Redis goes away, its data with it.
@@ -190,10 +360,38 @@ impl RedisServer {
             .append(true)
             .open(&log_path)
             .unwrap_or_else(|e| panic!("open {}: {e}", log_path.display()));
-        let child = Command::new(&self.binary)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        let mut command = Command::new(&self.binary);
+        match &self.sentinel {
+            // Sentinel rewrites its configuration file: one of its own, kept across restarts.
+            Some((name, primary_port)) => {
+                let conf = self.dir.join("sentinel.conf");
+                if !conf.exists() {
+                    let text = format!(
+                        "sentinel monitor {name} 127.0.0.1 {primary_port} 1\n\
+                         sentinel down-after-milliseconds {name} 1000\n\
+                         sentinel failover-timeout {name} 10000\n"
+                    );
+                    std::fs::write(&conf, text).unwrap_or_else(|e| panic!("write {}: {e}", conf.display()));
+                }
+                command.arg(&conf).arg("--sentinel").args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"]);
+            }
+            None => {
+                command.args([
+                    "--port",
+                    &self.port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ]);
+            }
+        }
+        let child = command
             .arg("--dir")
             .arg(&self.dir)
+            .args(self.tls.as_ref().map(|tls| tls.server_args(self.port)).unwrap_or_default())
             .args(&self.args)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
@@ -202,14 +400,14 @@ impl RedisServer {
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.binary.display()));
         *self.child.lock().unwrap() = Some(child);
 
-        let url = self.url();
+        let client = self.redis_client();
         let what = format!("redis-server on port {} to answer PING", self.port);
         let outcome = Wait::new(&what, Duration::from_secs(30))
             .try_until(|| async {
                 if let Some(status) = self.exit_status() {
                     return Some(Err(status));
                 }
-                ping(&url).await.then_some(Ok(()))
+                ping(&client).await.then_some(Ok(()))
             })
             .await
             .unwrap_or_else(|timeout| panic!("{timeout}; its log ({}):\n{}", log_path.display(), self.log()));
@@ -270,12 +468,16 @@ fn pick_port() -> u16 {
     }
 }
 
-/// True when a Redis at `url` answers PING within a second.
-async fn ping(url: &str) -> bool {
-    let Ok(client) = redis::Client::open(url) else { return false };
+/// True when `client`'s Redis answers PING within a second.
+async fn ping(client: &redis::Client) -> bool {
     let answer = tokio::time::timeout(Duration::from_secs(1), async {
         let mut conn = client.get_multiplexed_async_connection().await.ok()?;
         redis::cmd("PING").query_async::<String>(&mut conn).await.ok()
     });
     matches!(answer.await, Ok(Some(_)))
+}
+
+/// `redis-cli` (installed with `redis-server`).
+pub(crate) fn redis_cli() -> PathBuf {
+    crate::require::on_path("redis-cli").expect("redis-cli on PATH (installed with redis-server)")
 }

@@ -6,8 +6,6 @@
 //! `cargo run -p cardmesh-tests --example reference_docs` writes them;
 //! `tests/tests/integration/docs_reference.rs` fails when a committed page differs.
 
-use std::collections::BTreeMap;
-
 use cardmesh_telemetry::prometheus::Registry;
 
 /// The command that rewrites the pages, for the drift test's message.
@@ -44,28 +42,34 @@ pub struct Family {
     pub labels: Vec<String>,
 }
 
-/// The families of a Prometheus text exposition, by name, with their label names (`le`, a
-/// histogram's bucket bound, left out).
-pub fn families(exposition: &str) -> BTreeMap<String, Family> {
-    let mut families: BTreeMap<String, Family> = BTreeMap::new();
+/// The families of a Prometheus text exposition, in name order, with their label names
+/// (`le`, a histogram's bucket bound, left out). Two families that share a name (a second
+/// `# HELP` line for it) stay two entries, as `/metrics` shows them.
+pub fn families(exposition: &str) -> Vec<(String, Family)> {
+    let mut families: Vec<(String, Family)> = Vec::new();
+    let last = |families: &mut Vec<(String, Family)>, name: &str| families.iter().rposition(|(n, _)| n == name);
     for line in exposition.lines() {
         if let Some(rest) = line.strip_prefix("# HELP ") {
             let (name, help) = rest.split_once(' ').unwrap_or((rest, ""));
-            families.entry(name.to_owned()).or_default().help = help.to_owned();
+            families.push((name.to_owned(), Family { help: help.to_owned(), ..Family::default() }));
         } else if let Some(rest) = line.strip_prefix("# TYPE ") {
             let (name, kind) = rest.split_once(' ').unwrap_or((rest, ""));
-            families.entry(name.to_owned()).or_default().kind = kind.to_owned();
+            match last(&mut families, name) {
+                Some(i) => families[i].1.kind = kind.to_owned(),
+                None => families.push((name.to_owned(), Family { kind: kind.to_owned(), ..Family::default() })),
+            }
         } else if !line.starts_with('#') && !line.is_empty() {
             let (sample, labels) = match line.split_once('{') {
                 Some((name, rest)) => (name, rest.split_once('}').map(|(l, _)| l).unwrap_or("")),
                 None => (line.split_whitespace().next().unwrap_or(""), ""),
             };
-            let family = ["_bucket", "_sum", "_count"]
+            let index = ["_bucket", "_sum", "_count"]
                 .iter()
                 .filter_map(|suffix| sample.strip_suffix(suffix))
-                .find(|base| families.contains_key(*base))
-                .unwrap_or(sample);
-            let Some(entry) = families.get_mut(family) else { continue };
+                .find_map(|base| last(&mut families, base))
+                .or_else(|| last(&mut families, sample));
+            let Some(index) = index else { continue };
+            let entry = &mut families[index].1;
             for label in labels.split(',').filter_map(|pair| pair.split_once('=').map(|(k, _)| k.trim())) {
                 if label != "le" && !label.is_empty() && !entry.labels.iter().any(|l| l == label) {
                     entry.labels.push(label.to_owned());
@@ -73,6 +77,7 @@ pub fn families(exposition: &str) -> BTreeMap<String, Family> {
             }
         }
     }
+    families.sort_by(|a, b| a.0.cmp(&b.0));
     families
 }
 

@@ -32,11 +32,5 @@ impl FallbackCards {
 /// The same card with `timeToLiveSeconds` replaced (a stale copy is served with a short TTL
 /// so Plain asks again soon).
 pub fn with_ttl(card: &CardJson, ttl_seconds: u32) -> CardJson {
-    match serde_json::from_str::<serde_json::Value>(card.as_str()) {
-        Ok(mut value) => {
-            value["timeToLiveSeconds"] = ttl_seconds.into();
-            CardJson::from_json(value.to_string()).unwrap_or_else(|_| card.clone())
-        }
-        Err(_) => card.clone(),
-    }
+    card.with_ttl(ttl_seconds)
 }

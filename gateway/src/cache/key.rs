@@ -1,11 +1,12 @@
 //! Cache keys: versioned, namespaced, grouped per workspace and customer.
 //!
 //! ```text
-//! cardmesh:v2:{w:<workspace>:c:<customer id>}:gen                        customer generation
-//! cardmesh:v2:{w:<workspace>:c:<customer id>}:gen:<card key>             card generation
-//! cardmesh:v2:{w:<workspace>:c:<customer id>}:card:<card key>:<h>        fresh card, TTL = card TTL
-//! cardmesh:v2:{w:<workspace>:c:<customer id>}:stale:<card key>:<h>       last good copy, TTL + stale window
-//! cardmesh:v2:workspaces                                                 sorted set: workspace id → when a card was last stored for it
+//! cardmesh:v3:{w:<workspace>:c:<customer id>}:gen                        customer generation
+//! cardmesh:v3:{w:<workspace>:c:<customer id>}:gen:<card key>             card generation
+//! cardmesh:v3:{w:<workspace>:c:<customer id>}:card:<card key>:<h>        fresh card, TTL = card TTL
+//! cardmesh:v3:{w:<workspace>:c:<customer id>}:stale:<card key>:<h>       last good copy, TTL + stale window
+//! cardmesh:v3:{w:<workspace>:c:<customer id>}:served:<card key>:<t>:<n>  served ledger: what Plain holds, TTL = its lifetime
+//! cardmesh:v3:workspaces                                                 sorted set: workspace id → when a card was last stored for it
 //! ```
 //!
 //! - `<workspace>` (the `Plain-Workspace-Id` header, empty when absent) and `<customer id>`
@@ -18,8 +19,13 @@
 //!   (see [`scope_hash`]): for every scope the customer's id, email and external id; plus the
 //!   thread's id and external id for thread scope, or the tenant's for tenant scope. The
 //!   email is part of the hash, never of the key's text.
+//! - `<t>` and `<n>` name the exact context Plain keeps a card instance for
+//!   ([`super::served`]): the thread's id and the tenant's id, each `=` and the encoded id,
+//!   or empty when absent. The ledger is per context, the cards per scope: a customer-scoped
+//!   card has one cached copy for all of a customer's threads, and one ledger entry per thread.
 //! - The `{…}` hash tag keeps one workspace's customer in one Redis Cluster slot, so one
-//!   MGET reads a request's cards and counters from one node in one round trip.
+//!   MGET reads a request's cards, counters and ledger entries from one node in one round
+//!   trip.
 
 use std::fmt::Write as _;
 
@@ -31,7 +37,7 @@ use crate::route::Scope;
 
 /// Bump when the key layout or the stored value format changes: old entries are then
 /// simply never read again and expire on their own.
-pub const CACHE_FORMAT_VERSION: u32 = 2;
+pub const CACHE_FORMAT_VERSION: u32 = 3;
 
 /// Prefix of every key.
 pub const NAMESPACE: &str = "cardmesh";
@@ -100,6 +106,11 @@ pub fn card_generation_key(workspace_id: &str, customer_id: &str, card_key: &str
     card_generation_of(&customer_prefix(workspace_id, customer_id), card_key)
 }
 
+/// True for a served-ledger entry's key (`…}:served:…`).
+pub fn is_served(key: &str) -> bool {
+    key.split_once('}').is_some_and(|(_, rest)| rest.starts_with(":served:"))
+}
+
 /// True for a generation counter's key (`…}:gen` or `…}:gen:<card key>`).
 pub fn is_generation(key: &str) -> bool {
     // The encoded ids hold no `}`: the first one closes the hash tag.
@@ -110,7 +121,8 @@ pub fn is_generation(key: &str) -> bool {
 /// names the customer).
 pub fn card_key_of(key: &str) -> Option<&str> {
     let (_, rest) = key.split_once('}')?;
-    let rest = ["card:", "stale:", "gen:"].iter().find_map(|kind| rest.strip_prefix(':')?.strip_prefix(kind))?;
+    let rest =
+        ["card:", "stale:", "gen:", "served:"].iter().find_map(|kind| rest.strip_prefix(':')?.strip_prefix(kind))?;
     Some(rest.split(':').next().unwrap_or(rest))
 }
 
@@ -135,12 +147,39 @@ pub struct RequestKeys<'r> {
     customer_generation: String,
     /// The scope hashes computed so far, by [`Scope`].
     hashes: [Option<String>; 3],
+    /// `:<thread>:<tenant>`, the end of the request's served-ledger keys, once built.
+    context: Option<String>,
 }
 
 impl<'r> RequestKeys<'r> {
     pub fn new(workspace_id: &str, request: &'r CardRequest) -> Self {
         let prefix = customer_prefix(workspace_id, &request.customer.id);
-        Self { request, customer_generation: customer_generation_of(&prefix), prefix, hashes: Default::default() }
+        Self {
+            request,
+            customer_generation: customer_generation_of(&prefix),
+            prefix,
+            hashes: Default::default(),
+            context: None,
+        }
+    }
+
+    /// The served-ledger key of `card_key` in this request's exact context: workspace,
+    /// customer, thread and tenant (see [`super::served`]).
+    pub fn served(&mut self, card_key: &str) -> String {
+        let request = self.request;
+        let context = self.context.get_or_insert_with(|| {
+            let mut context = String::with_capacity(2 + 2 * 32);
+            for id in [request.thread.as_ref().map(|t| t.id.as_str()), request.tenant.as_ref().map(|t| t.id.as_str())] {
+                context.push(':');
+                if let Some(id) = id {
+                    // `=` is encoded inside ids, so "absent" (empty) and any id stay apart.
+                    context.push('=');
+                    push_encoded(&mut context, id);
+                }
+            }
+            context
+        });
+        cat(&[&self.prefix, ":served:", card_key, context])
     }
 
     /// The keys of `card_key` with `scope`.
@@ -236,20 +275,24 @@ mod tests {
         let r =
             request(r#"{"cardKeys":["usage"],"customer":{"id":"c_1","email":"ada@example.com","externalId":"cus_1"}}"#);
         let k = card_cache_keys("w_1", "usage", Scope::Customer, &r);
-        assert!(k.fresh.starts_with("cardmesh:v2:{w:w_1:c:c_1}:card:usage:"), "{}", k.fresh);
-        assert!(k.stale().starts_with("cardmesh:v2:{w:w_1:c:c_1}:stale:usage:"));
+        assert!(k.fresh.starts_with("cardmesh:v3:{w:w_1:c:c_1}:card:usage:"), "{}", k.fresh);
+        assert!(k.stale().starts_with("cardmesh:v3:{w:w_1:c:c_1}:stale:usage:"));
         assert_eq!(
-            k.stale().strip_prefix("cardmesh:v2:{w:w_1:c:c_1}:stale:"),
-            k.fresh.strip_prefix("cardmesh:v2:{w:w_1:c:c_1}:card:")
+            k.stale().strip_prefix("cardmesh:v3:{w:w_1:c:c_1}:stale:"),
+            k.fresh.strip_prefix("cardmesh:v3:{w:w_1:c:c_1}:card:")
         );
-        assert_eq!(k.customer_generation, "cardmesh:v2:{w:w_1:c:c_1}:gen");
-        assert_eq!(k.card_generation, "cardmesh:v2:{w:w_1:c:c_1}:gen:usage");
+        assert_eq!(k.customer_generation, "cardmesh:v3:{w:w_1:c:c_1}:gen");
+        assert_eq!(k.card_generation, "cardmesh:v3:{w:w_1:c:c_1}:gen:usage");
         assert_eq!(customer_generation_key("w_1", "c_1"), k.customer_generation);
         assert_eq!(card_generation_key("w_1", "c_1", "usage"), k.card_generation);
         for key in [&k.fresh, &k.stale()] {
             assert!(!key.contains("ada") && !key.contains("example.com"));
         }
-        assert_eq!(workspaces_key(), "cardmesh:v2:workspaces");
+        assert_eq!(workspaces_key(), "cardmesh:v3:workspaces");
+        let served = RequestKeys::new("w_1", &r).served("usage");
+        assert_eq!(served, "cardmesh:v3:{w:w_1:c:c_1}:served:usage::");
+        assert!(is_served(&served) && !is_served(&k.fresh) && !is_generation(&served));
+        assert_eq!(card_key_of(&served), Some("usage"));
         assert!(is_generation(&k.customer_generation) && is_generation(&k.card_generation));
         assert!(!is_generation(&k.fresh) && !is_generation(&k.stale()) && !is_generation(&workspaces_key()));
         assert_eq!(card_key_of(&k.fresh), Some("usage"));
@@ -272,7 +315,7 @@ mod tests {
             assert!(seen.insert(k.customer_generation.clone()), "{workspace:?} shares counters");
             assert!(seen.insert(k.fresh), "{workspace:?} shares cards");
         }
-        assert_eq!(customer_generation_key("w ws9!", "c{1}:x"), "cardmesh:v2:{w:w%20ws9%21:c:c%7B1%7D%3Ax}:gen");
+        assert_eq!(customer_generation_key("w ws9!", "c{1}:x"), "cardmesh:v3:{w:w%20ws9%21:c:c%7B1%7D%3Ax}:gen");
         assert_ne!(customer_generation_key("a:c:b", "x"), customer_generation_key("a", "b:c:x"));
         assert_ne!(customer_generation_key("w", "c{1}"), customer_generation_key("w", "c1"));
     }
@@ -288,8 +331,8 @@ mod tests {
                 assert_eq!(keys.card(card, scope), card_cache_keys("w 1", card, scope, &r));
             }
         }
-        assert_eq!(card_generation_key("w 1", "c{1}", "a"), "cardmesh:v2:{w:w%201:c:c%7B1%7D}:gen:a");
-        assert!(keys.card("a", Scope::Customer).fresh.starts_with("cardmesh:v2:{w:w%201:c:c%7B1%7D}:card:a:"));
+        assert_eq!(card_generation_key("w 1", "c{1}", "a"), "cardmesh:v3:{w:w%201:c:c%7B1%7D}:gen:a");
+        assert!(keys.card("a", Scope::Customer).fresh.starts_with("cardmesh:v3:{w:w%201:c:c%7B1%7D}:card:a:"));
     }
 
     #[test]
@@ -332,6 +375,33 @@ mod tests {
             card_cache_keys("w", "k", Scope::Thread, &renamed).fresh,
             "the thread's external id is sent to the service, so it is part of a thread card's key"
         );
+    }
+
+    #[test]
+    fn the_ledger_is_per_exact_context_thread_and_tenant_included_email_not() {
+        let served = |json: &str| RequestKeys::new("w", &request(json)).served("k");
+        let base = served(
+            r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_1"},"tenant":{"id":"te_1"}}"#,
+        );
+        assert_eq!(base, "cardmesh:v3:{w:w:c:c}:served:k:=th_1:=te_1");
+        let variants = [
+            r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_2"},"tenant":{"id":"te_1"}}"#,
+            r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_1"},"tenant":{"id":"te_2"}}"#,
+            r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_1"}}"#,
+            r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"tenant":{"id":"te_1"}}"#,
+            r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":""},"tenant":{"id":"te_1"}}"#,
+            r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_1:=te_1"}}"#,
+            r#"{"cardKeys":[],"customer":{"id":"c2","email":"a@x"},"thread":{"id":"th_1"},"tenant":{"id":"te_1"}}"#,
+        ];
+        let mut seen = std::collections::HashSet::from([base.clone()]);
+        for json in variants {
+            assert!(seen.insert(served(json)), "{json} shares a ledger entry");
+        }
+        let other_email = served(
+            r#"{"cardKeys":[],"customer":{"id":"c","email":"b@x","externalId":"e"},"thread":{"id":"th_1","externalId":"T"},"tenant":{"id":"te_1"}}"#,
+        );
+        assert_eq!(other_email, base, "Plain keeps one instance per customer, card and thread");
+        assert!(!base.contains("a@x"));
     }
 
     #[test]

@@ -70,7 +70,7 @@ impl CacheStore for MemoryStore {
         for w in writes {
             let entry = Entry { value: w.value.clone(), ttl: w.ttl };
             match w.kind {
-                WriteKind::Entry => self.entries.insert(w.key.clone(), entry),
+                WriteKind::Entry | WriteKind::Ledger => self.entries.insert(w.key.clone(), entry),
                 WriteKind::NewCounter => {
                     let _guard = self.lock_counters();
                     if !self.entries.contains_key(&w.key) {

@@ -9,27 +9,41 @@
 //! - keys cover every identifier the card's service is sent ([`key`]), and each workspace's
 //!   customers have their own counters and cards;
 //! - a lost generation counter is a miss, never a revived card ([`entry`]);
-//! - entries in Redis are sealed and every value read from it is checked ([`seal`]).
+//! - entries in Redis are sealed and every value read from it is checked ([`seal`]);
+//! - a hit carries the lifetime it has left, never more ([`entry`]), and the served ledger
+//!   tells Plain's reloads from its first asks and its duplicates ([`served`]);
+//! - Redis may be one server, a Redis Cluster or Sentinel's primary, over TLS, with an ACL
+//!   user ([`connection`]); every key may carry a namespace ([`namespace`]).
 
+mod clock;
+mod connection;
 mod entry;
 mod key;
 mod memory;
+mod namespace;
 mod near;
 mod redis;
 mod seal;
+mod served;
+mod slots;
 mod stats;
 mod store;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::redis::RedisStore;
+pub use clock::{Clock, ManualClock};
 pub use entry::Generations;
 pub use key::{card_cache_keys, CardCacheKeys, RequestKeys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
+pub use namespace::NamespacedStore;
 pub use near::NearStore;
 pub use seal::{EntrySeal, KeySource, Rejection, SealedStore};
+pub use served::{asked, record, Asked, Served};
 pub use stats::{CacheStats, StatsSnapshot};
 pub use store::{CacheStore, StoreError, Write, WriteKind};
 
@@ -41,32 +55,81 @@ use crate::plain::CardJson;
 pub struct Slot {
     /// The generations to store a freshly drawn card under.
     pub generations: Generations,
-    /// The fresh copy, when there is one.
+    /// The fresh copy, when there is one, with the lifetime it has left as its TTL.
     pub fresh: Option<CardJson>,
+    /// How long ago the fresh copy was drawn, in milliseconds.
+    pub age_ms: u64,
+    /// What the gateway last answered Plain in the request's context for this card, when the
+    /// lookup read the served ledger and found an entry.
+    pub served: Option<Served>,
+    /// Why Plain asks, by the ledger ([`Asked::First`] when it was not read). On a reload the
+    /// fresh copy is left out (and counted a miss): the card is drawn from its service.
+    pub asked: Asked,
+}
+
+impl Slot {
+    /// Nothing cached, nothing served.
+    pub fn empty() -> Self {
+        Self { generations: Generations::default(), fresh: None, age_ms: 0, served: None, asked: Asked::First }
+    }
+}
+
+/// Why the cache cannot be set up from the settings (which [`Config::validate`] checks, so
+/// only for a config that was not validated).
+#[derive(Debug, thiserror::Error)]
+pub enum CacheSetupError {
+    #[error("{}", .0.join("; "))]
+    Settings(Vec<String>),
+    #[error("cache.redis_tls: {0}")]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("cache.redis_url: {0}")]
+    Redis(#[from] ::redis::RedisError),
+}
+
+/// Redis did not answer at start-up, with `cache.required_to_start`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cache.required_to_start: {redis} did not answer within {}: {error}. Check CARDMESH_REDIS_URL, the \
+     Redis user, password and TLS settings, and that Redis is reachable from here; or unset \
+     CARDMESH_CACHE_REQUIRED_TO_START to start without it (every card is a miss until Redis answers)",
+    humantime::format_duration(*.waited)
+)]
+pub struct RedisUnavailable {
+    /// Where Redis is (no credential).
+    pub redis: String,
+    pub waited: Duration,
+    /// The last attempt's error.
+    pub error: StoreError,
 }
 
 /// The card cache in front of a store.
 pub struct CardCache {
     store: Arc<dyn CacheStore>,
+    /// The Redis store below the other layers, when Redis is used (for the start-up check).
+    redis: Option<Arc<RedisStore>>,
     writer: writer::WriteQueue,
     settings: CacheSettings,
     stats: Arc<CacheStats>,
     /// The workspaces of the signing secrets' table (none with a shared list).
     configured_workspaces: Vec<String>,
+    /// When cards were drawn and answers given (shared by replicas: wall-clock time).
+    clock: Clock,
 }
 
 impl CardCache {
-    /// The cache `config.cache` asks for: Redis (sealed, see [`seal`], behind the near cache
-    /// unless `near_ttl` is 0) when `redis_url` is set, memory otherwise, none when
-    /// disabled. Must run inside a tokio runtime (it starts the writer).
-    pub fn from_config(config: &Config) -> Result<Option<Self>, ::redis::RedisError> {
+    /// The cache `config.cache` asks for: Redis (sealed, see [`seal`], namespaced with
+    /// `namespace`, behind the near cache unless `near_ttl` is 0) when `redis_url` is set,
+    /// memory otherwise, none when disabled. Must run inside a tokio runtime (it starts the
+    /// writer). Connects to nothing yet.
+    pub fn from_config(config: &Config) -> Result<Option<Self>, CacheSetupError> {
         let settings = &config.cache;
         if !settings.enabled {
             return Ok(None);
         }
         let stats = Arc::new(CacheStats::default());
-        let store: Arc<dyn CacheStore> = match &settings.redis_url {
-            Some(url) => {
+        let mut redis_store = None;
+        let store: Arc<dyn CacheStore> = match settings.redis_target().map_err(CacheSetupError::Settings)? {
+            Some(target) => {
                 let (seal, source) = EntrySeal::for_gateway(settings, &config.signing_secrets);
                 if source == KeySource::Random {
                     tracing::warn!(
@@ -74,22 +137,48 @@ impl CardCache {
                          its own, so other replicas cannot use them; set CARDMESH_CACHE_ENTRY_KEY on every replica"
                     );
                 }
-                let redis = Arc::new(RedisStore::new(url.expose(), settings)?);
-                let sealed: Arc<dyn CacheStore> =
+                let pem = settings.redis_tls.pem()?;
+                let redis = Arc::new(RedisStore::new(&target, &pem, settings)?);
+                redis_store = Some(redis.clone());
+                let mut store: Arc<dyn CacheStore> =
                     Arc::new(SealedStore::new(redis, seal, config.limits.max_card_bytes, stats.clone()));
-                if settings.near_ttl.is_zero() {
-                    sealed
-                } else {
-                    Arc::new(NearStore::new(sealed, settings.near_ttl, settings.near_capacity))
+                if let Some(namespace) = &settings.namespace {
+                    store = Arc::new(NamespacedStore::new(store, namespace));
                 }
+                if !settings.near_ttl.is_zero() {
+                    store = Arc::new(NearStore::new(store, settings.near_ttl, settings.near_capacity));
+                }
+                store
             }
             None => Arc::new(MemoryStore::new(settings.memory_capacity)),
         };
         let mut cache = Self::with_stats(store, settings.clone(), stats);
+        cache.redis = redis_store;
         if let SigningSecrets::PerWorkspace(table) = &config.signing_secrets {
             cache.configured_workspaces = table.keys().cloned().collect();
         }
         Ok(Some(cache))
+    }
+
+    /// Waits until Redis answers `PING`, trying again every 200 ms for at most `wait` (for
+    /// `cache.required_to_start`). Without Redis, at once.
+    pub async fn wait_for_redis(&self, wait: Duration) -> Result<(), RedisUnavailable> {
+        let Some(redis) = &self.redis else { return Ok(()) };
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let attempt = tokio::time::timeout_at(deadline, redis.check()).await;
+            let error = match attempt {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(error)) => error,
+                Err(_) => StoreError::Timeout(wait),
+            };
+            let retry = tokio::time::Instant::now() + Duration::from_millis(200);
+            if retry >= deadline {
+                return Err(RedisUnavailable { redis: redis.describe().to_owned(), waited: wait, error });
+            }
+            tracing::info!(redis = %redis.describe(), %error, "waiting for Redis (cache.required_to_start)");
+            tokio::time::sleep_until(retry).await;
+        }
     }
 
     /// A cache over any store (tests use this with their own).
@@ -100,7 +189,23 @@ impl CardCache {
     fn with_stats(store: Arc<dyn CacheStore>, settings: CacheSettings, stats: Arc<CacheStats>) -> Self {
         let writer = writer::WriteQueue::spawn(store.clone(), stats.clone(), settings.write_queue);
         tracing::info!(store = store.kind(), "response cache enabled");
-        Self { store, writer, settings, stats, configured_workspaces: Vec::new() }
+        Self { store, redis: None, writer, settings, stats, configured_workspaces: Vec::new(), clock: Clock::System }
+    }
+
+    /// The same cache reading the time from `clock` (tests move a [`ManualClock`]).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The cache's time, in Unix milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// `cache.duplicate_window`.
+    pub fn duplicate_window(&self) -> Duration {
+        self.settings.duplicate_window
     }
 
     /// How long a generation counter is kept: longer than any entry written under it.
@@ -118,23 +223,28 @@ impl CardCache {
         self.store.kind()
     }
 
-    /// Reads the fresh copies of `cards` (all of one customer) in one round trip. A store
-    /// error counts as a miss for every card.
-    pub async fn lookup(&self, cards: &[&CardCacheKeys]) -> Vec<Slot> {
+    /// Reads the fresh copies of `cards` (all of one customer), and with `ledger` (empty, or
+    /// one served-ledger key per card, see [`RequestKeys::served`]) what was last answered
+    /// for each in the request's context, in one round trip; a card Plain reloads has no
+    /// fresh copy ([`Slot::asked`]). A store error counts as a miss
+    /// for every card, with nothing served.
+    pub async fn lookup(&self, cards: &[&CardCacheKeys], ledger: &[String]) -> Vec<Slot> {
         let Some(first) = cards.first() else { return Vec::new() };
         let n = cards.len();
-        let mut keys = Vec::with_capacity(1 + 2 * n);
+        let mut keys = Vec::with_capacity(1 + 2 * n + ledger.len());
         keys.push(first.customer_generation.clone());
         keys.extend(cards.iter().map(|c| c.card_generation.clone()));
         keys.extend(cards.iter().map(|c| c.fresh.clone()));
+        keys.extend(ledger.iter().cloned());
         let values = match self.store.get_many(&keys).await {
             Ok(values) if values.len() == keys.len() => values,
             Ok(_) | Err(_) => {
                 self.stats.record_error();
                 self.stats.record_misses(n);
-                return vec![Slot { generations: Generations::default(), fresh: None }; n];
+                return vec![Slot::empty(); n];
             }
         };
+        let now_ms = self.clock.now_ms();
         // An absent counter gets a new random value (one for all the cards, for the
         // customer's), created when a card is stored under it: see `entry`.
         let customer = entry::generation(values[0].as_deref());
@@ -150,20 +260,28 @@ impl CardCache {
                 };
                 // Compared with the counters as read; an absent counter matches no entry.
                 let fresh = match (values[0].as_deref(), values[1 + i].as_deref(), values[1 + n + i].as_deref()) {
-                    (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card),
+                    (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card, now_ms),
                     _ => None,
                 };
+                let served = ledger.get(i).and_then(|_| values[1 + 2 * n + i].as_deref()).and_then(Served::decode);
+                let asked = match ledger.is_empty() {
+                    true => Asked::First,
+                    false => served::asked(served, now_ms, self.settings.duplicate_window),
+                };
+                let fresh = fresh.filter(|_| asked != Asked::Reload);
                 if fresh.is_some() {
                     self.stats.record_hits(1);
                 } else {
                     self.stats.record_misses(1);
                 }
-                Slot { generations, fresh }
+                let (fresh, age_ms) = fresh.map_or((None, 0), |f| (Some(f.card), f.age_ms));
+                Slot { generations, fresh, age_ms, served, asked }
             })
             .collect()
     }
 
-    /// Queues a freshly drawn card of `workspace_id` for storage (fresh copy for `ttl`, stale
+    /// Queues a card of `workspace_id` drawn at `drawn_ms` ([`Self::now_ms`] when its service
+    /// was asked) for storage (fresh copy for `ttl`, stale
     /// copy for `ttl` plus the stale window), after the generation counters that were absent
     /// at lookup (each created only if still absent: if another gateway created it or an
     /// invalidation moved it meanwhile, this card is simply never read). Returns at once; a
@@ -175,6 +293,7 @@ impl CardCache {
         generations: Generations,
         card: &CardJson,
         ttl: Duration,
+        drawn_ms: u64,
     ) {
         let ttl = ttl.min(self.settings.max_ttl);
         if ttl.is_zero() {
@@ -193,11 +312,22 @@ impl CardCache {
             // as long as the counter lives, so an invalidation without a workspace finds it.
             self.record_workspace(workspace_id);
         }
-        let value = entry::encode(generations, card);
+        let stamp = entry::Stamp { drawn_ms, ttl_seconds: u32::try_from(ttl.as_secs()).unwrap_or(u32::MAX) };
+        let value = entry::encode(generations, stamp, card);
         self.writer.push(Write::entry(keys.fresh.clone(), value.clone(), ttl));
         if !self.settings.stale_window.is_zero() {
             self.writer.push(Write::entry(keys.stale(), value, ttl + self.settings.stale_window));
         }
+    }
+
+    /// Records in the served ledger, at `key` (see [`RequestKeys::served`]), what was answered
+    /// to Plain: kept until Plain's copy expires. Returns at once; a full queue drops it.
+    pub fn record_served(&self, key: String, served: Served) {
+        let ttl = Duration::from_millis(served.expires_ms.saturating_sub(self.clock.now_ms()));
+        if ttl.is_zero() {
+            return;
+        }
+        self.writer.push(Write { key, value: served.encode(), ttl, kind: WriteKind::Ledger });
     }
 
     /// Records `workspace_id` as active now in the store's list of workspaces (see

@@ -73,10 +73,14 @@ impl CacheStore for NearStore {
         let result = self.inner.set_many(writes).await;
         for w in writes {
             match (w.kind, &result) {
-                (WriteKind::Entry, Ok(())) => self.remember(&w.key, Some(Arc::from(w.value.as_str())), w.ttl),
+                // This replica's own answers are seen at once; another replica's, after at most
+                // the near TTL (a ledger entry read here as absent is remembered that long).
+                (WriteKind::Entry | WriteKind::Ledger, Ok(())) => {
+                    self.remember(&w.key, Some(Arc::from(w.value.as_str())), w.ttl)
+                }
                 // A new counter may have lost to one that already existed, and after an error
                 // the store may or may not hold the write: forget, read it again next time.
-                (WriteKind::Entry | WriteKind::NewCounter, _) => {
+                (WriteKind::Entry | WriteKind::Ledger | WriteKind::NewCounter, _) => {
                     self.entries.remove(w.key.as_str());
                 }
                 (WriteKind::Member, _) => {}

@@ -1,6 +1,12 @@
 //! The Redis store: short per-operation timeouts, reconnects on demand, and a breaker that
 //! skips Redis for a cool-down after repeated errors. The gateway starts while Redis is
-//! down and connects when it comes up.
+//! down and connects when it comes up (unless `cache.required_to_start`: see
+//! [`RedisStore::check`]).
+//!
+//! One server, Redis Cluster and Sentinel, with or without TLS, share every line below: the
+//! commands run on a [`Connection`] (see [`super::connection`]). In cluster mode a command
+//! must address one slot: a lookup's keys share a hash tag (checked in debug builds), and
+//! pipelined writes are split per slot ([`super::slots`]).
 //!
 //! On its first connection it reads Redis's `maxmemory-policy` (where `CONFIG GET` is
 //! allowed) and warns about a policy that may evict keys without a TTL (`allkeys-*`): the
@@ -12,20 +18,24 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use redis::aio::MultiplexedConnection;
-use redis::AsyncConnectionConfig;
+use futures::future::try_join_all;
 
+use super::connection::{Connection, Connector, Deadlines};
 use super::entry::new_generation;
+use super::slots;
 use super::store::{CacheStore, StoreError, Write, WriteKind};
 use crate::breaker::Breaker;
-use crate::config::CacheSettings;
+use crate::config::{CacheSettings, RedisTarget};
+use crate::tls::RedisPem;
 
 /// A Redis-backed store.
 pub struct RedisStore {
-    client: redis::Client,
+    connector: Connector,
+    /// Where Redis is, for logs (never a credential).
+    description: String,
     /// The shared connection, when one is open: read (and cloned) by every operation, so a
     /// plain lock held for a clone only.
-    connection: std::sync::Mutex<Option<MultiplexedConnection>>,
+    connection: std::sync::Mutex<Option<Connection>>,
     /// Held while connecting, so concurrent operations wait for one connection attempt
     /// instead of each making their own.
     connecting: tokio::sync::Mutex<()>,
@@ -38,10 +48,16 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// A store for `url` (`redis://host:port/db`). Does not connect yet.
-    pub fn new(url: &str, settings: &CacheSettings) -> Result<Self, redis::RedisError> {
+    /// A store for `target` (see [`CacheSettings::redis_target`]) with `pem`'s TLS files.
+    /// Does not connect yet.
+    pub fn new(target: &RedisTarget, pem: &RedisPem, settings: &CacheSettings) -> Result<Self, redis::RedisError> {
+        let deadlines = Deadlines {
+            connect: settings.connect_timeout,
+            response: settings.write_timeout.max(settings.read_timeout),
+        };
         Ok(Self {
-            client: redis::Client::open(url)?,
+            connector: Connector::new(target, pem, deadlines)?,
+            description: target.describe(),
             connection: std::sync::Mutex::new(None),
             connecting: tokio::sync::Mutex::new(()),
             breaker: Breaker::new(settings.failure_threshold, settings.cooldown),
@@ -52,9 +68,37 @@ impl RedisStore {
         })
     }
 
+    /// Where Redis is: kind and addresses, never a credential.
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    fn deadlines(&self) -> Deadlines {
+        Deadlines { connect: self.connect_timeout, response: self.write_timeout.max(self.read_timeout) }
+    }
+
+    /// Connects (when not connected yet) and sends `PING`, outside the breaker, within the
+    /// connect and response deadlines: for start-up with `cache.required_to_start`. The
+    /// connection is kept for the requests.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        let (mut conn, _) = self.connection().await?;
+        let deadline = self.deadlines().response;
+        match tokio::time::timeout(deadline, redis::cmd("PING").query_async::<()>(&mut conn)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                *self.slot() = None;
+                Err(StoreError::Backend(e.to_string()))
+            }
+            Err(_) => {
+                *self.slot() = None;
+                Err(StoreError::Timeout(deadline))
+            }
+        }
+    }
+
     /// The shared connection, connecting first when there is none; `true` when it was
     /// already open (and so may have been closed by Redis since).
-    async fn connection(&self) -> Result<(MultiplexedConnection, bool), StoreError> {
+    async fn connection(&self) -> Result<(Connection, bool), StoreError> {
         if let Some(conn) = self.open() {
             return Ok((conn, true));
         }
@@ -63,17 +107,11 @@ impl RedisStore {
         if let Some(conn) = self.open() {
             return Ok((conn, true));
         }
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.connect_timeout))
-            .set_response_timeout(Some(self.write_timeout.max(self.read_timeout)));
-        let conn = tokio::time::timeout(
-            self.connect_timeout,
-            self.client.get_multiplexed_async_connection_with_config(&config),
-        )
-        .await
-        .map_err(|_| StoreError::Timeout(self.connect_timeout))?
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-        tracing::info!("connected to Redis");
+        let conn = tokio::time::timeout(self.connect_timeout, self.connector.connect(self.deadlines()))
+            .await
+            .map_err(|_| StoreError::Timeout(self.connect_timeout))?
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        tracing::info!(redis = %self.description, "connected to Redis");
         *self.slot() = Some(conn.clone());
         if !self.policy_checked.swap(true, Ordering::Relaxed) {
             tokio::spawn(check_eviction_policy(conn.clone(), self.read_timeout.max(self.connect_timeout)));
@@ -82,13 +120,13 @@ impl RedisStore {
     }
 
     /// A clone of the open connection, if any.
-    fn open(&self) -> Option<MultiplexedConnection> {
+    fn open(&self) -> Option<Connection> {
         self.slot().clone()
     }
 
     /// The connection slot. A panic while it was held cannot leave it inconsistent (it is
     /// only ever read or replaced whole), so a poisoned lock is used as it is.
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<MultiplexedConnection>> {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Connection>> {
         self.connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -100,9 +138,13 @@ impl RedisStore {
     /// so a Redis restart costs no failed read or invalidation. Every operation here may
     /// run twice: reads and SETs are idempotent, and a generation counter moved twice still
     /// invalidates.
+    ///
+    /// Redis Cluster's client keeps its own connections to the nodes, reconnects them and
+    /// follows the cluster's failovers itself: its connection is dropped only when the
+    /// breaker opens, so that the probe after the cool-down starts from the seed nodes again.
     async fn run<T, F, Fut>(&self, timeout: Duration, op: F) -> Result<T, StoreError>
     where
-        F: Fn(MultiplexedConnection) -> Fut,
+        F: Fn(Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         if !self.breaker.allow() {
@@ -118,11 +160,15 @@ impl RedisStore {
         match &result {
             Ok(_) => self.breaker.success(),
             Err(error) => {
-                if !matches!(error, StoreError::Timeout(_)) {
+                let cluster = self.connector.is_cluster();
+                if !cluster && !matches!(error, StoreError::Timeout(_)) {
                     *self.slot() = None;
                 }
                 if self.breaker.failure() {
-                    tracing::warn!(%error, "Redis is failing; skipping it for a cool-down");
+                    if cluster {
+                        *self.slot() = None;
+                    }
+                    tracing::warn!(%error, redis = %self.description, "Redis is failing; skipping it for a cool-down");
                 }
             }
         }
@@ -132,16 +178,30 @@ impl RedisStore {
     /// Sends `op` once, on the shared connection.
     async fn attempt<T, F, Fut>(&self, timeout: Duration, op: &F) -> Result<T, Attempt>
     where
-        F: Fn(MultiplexedConnection) -> Fut,
+        F: Fn(Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let (conn, reused) = self.connection().await.map_err(Attempt::Failed)?;
+        let resend = reused && !self.connector.is_cluster();
         match tokio::time::timeout(timeout, op(conn)).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) if reused && (e.is_unrecoverable_error() || e.is_io_error()) => Err(Attempt::Dropped(e)),
+            Ok(Err(e)) if resend && (e.is_unrecoverable_error() || e.is_io_error()) => Err(Attempt::Dropped(e)),
             Ok(Err(e)) => Err(Attempt::Failed(StoreError::Backend(e.to_string()))),
             Err(_) => Err(Attempt::Failed(StoreError::Timeout(timeout))),
         }
+    }
+
+    /// Sends each of `pipes` (one per slot in cluster mode), all at once, as one operation.
+    async fn pipelines(&self, pipes: &[redis::Pipeline]) -> Result<(), StoreError> {
+        self.run(self.write_timeout, |conn| async move {
+            try_join_all(pipes.iter().map(|pipe| {
+                let mut conn = conn.clone();
+                async move { pipe.query_async::<()>(&mut conn).await }
+            }))
+            .await
+            .map(|_| ())
+        })
+        .await
     }
 }
 
@@ -167,44 +227,62 @@ impl CacheStore for RedisStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        slots::assert_one_slot(keys);
         self.run(self.read_timeout, |mut conn| async move { redis::cmd("MGET").arg(keys).query_async(&mut conn).await })
             .await
     }
 
     async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError> {
-        if writes.is_empty() {
+        let pipes: Vec<redis::Pipeline> = slots::by_slot(writes, |w| &w.key, self.connector.is_cluster())
+            .into_iter()
+            .map(|group| {
+                let mut pipe = redis::pipe();
+                for w in group {
+                    match w.kind {
+                        WriteKind::Entry | WriteKind::Ledger => {
+                            pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(millis(w.ttl)).ignore();
+                        }
+                        WriteKind::NewCounter => {
+                            pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("NX").arg("PX").arg(millis(w.ttl)).ignore();
+                        }
+                        WriteKind::Member => {
+                            pipe.cmd("ZADD").arg(&w.key).arg(unix_seconds()).arg(&w.value).ignore();
+                        }
+                    }
+                }
+                pipe
+            })
+            .collect();
+        if pipes.is_empty() {
             return Ok(());
         }
-        let mut pipe = redis::pipe();
-        for w in writes {
-            match w.kind {
-                WriteKind::Entry => {
-                    pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(millis(w.ttl)).ignore();
-                }
-                WriteKind::NewCounter => {
-                    pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("NX").arg("PX").arg(millis(w.ttl)).ignore();
-                }
-                WriteKind::Member => {
-                    pipe.cmd("ZADD").arg(&w.key).arg(unix_seconds()).arg(&w.value).ignore();
-                }
-            }
-        }
-        let pipe = &pipe;
-        self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await }).await
+        self.pipelines(&pipes).await
     }
 
     async fn increment(&self, keys: &[String], ttl: Duration) -> Result<(), StoreError> {
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        for key in keys {
-            // An absent counter starts from a random value, never from 0: a counter that was
-            // evicted does not come back with a value cards were once stored under.
-            pipe.cmd("SET").arg(key).arg(new_generation()).arg("NX").arg("PX").arg(millis(ttl)).ignore();
-            pipe.cmd("INCR").arg(key).ignore();
-            pipe.cmd("PEXPIRE").arg(key).arg(millis(ttl)).ignore();
+        // One MULTI per slot: Redis Cluster runs a transaction on one node only. Each slot's
+        // counters move together; an invalidation that reaches several workspaces is several
+        // transactions, as it would be several requests.
+        let pipes: Vec<redis::Pipeline> = slots::by_slot(keys, String::as_str, self.connector.is_cluster())
+            .into_iter()
+            .map(|group| {
+                let mut pipe = redis::pipe();
+                pipe.atomic();
+                for key in group {
+                    // An absent counter starts from a random value, never from 0: a counter
+                    // that was evicted does not come back with a value cards were once stored
+                    // under.
+                    pipe.cmd("SET").arg(key).arg(new_generation()).arg("NX").arg("PX").arg(millis(ttl)).ignore();
+                    pipe.cmd("INCR").arg(key).ignore();
+                    pipe.cmd("PEXPIRE").arg(key).arg(millis(ttl)).ignore();
+                }
+                pipe
+            })
+            .collect();
+        if pipes.is_empty() {
+            return Ok(());
         }
-        let pipe = &pipe;
-        self.run(self.write_timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await }).await
+        self.pipelines(&pipes).await
     }
 
     async fn recent_members(&self, key: &str, max_age: Duration) -> Result<Vec<String>, StoreError> {
@@ -234,7 +312,7 @@ fn unix_seconds() -> u64 {
 }
 
 /// Reads `maxmemory-policy` and logs what it means for the cache (see the module comment).
-async fn check_eviction_policy(mut conn: MultiplexedConnection, timeout: Duration) {
+async fn check_eviction_policy(mut conn: Connection, timeout: Duration) {
     let mut get = redis::cmd("CONFIG");
     get.arg("GET").arg("maxmemory-policy");
     match tokio::time::timeout(timeout, get.query_async::<Vec<String>>(&mut conn)).await {

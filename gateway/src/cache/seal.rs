@@ -42,7 +42,7 @@ const TAG_LEN: usize = 32;
 /// What sealing puts before the entry.
 pub const SEAL_LEN: usize = KEY_ID_LEN + TAG_LEN;
 /// Longest entry header before the card JSON: two 64-bit generations, `:` and `|`.
-const MAX_ENTRY_HEADER: usize = 20 + 1 + 20 + 1;
+const MAX_ENTRY_HEADER: usize = 20 + 1 + 20 + 1 + 20 + 1 + 10 + 1;
 
 /// Why a value read from Redis was not used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +199,10 @@ impl SealedStore {
         if key::is_generation(key) {
             return value.parse::<u64>().map(|_| value).map_err(|_| Rejection::Malformed);
         }
+        if key::is_served(key) {
+            // Not sealed (see `super::served`): checked for its form.
+            return super::served::Served::decode(&value).map(|_| value).ok_or(Rejection::Malformed);
+        }
         if value.len() > self.max_value_bytes {
             return Err(Rejection::TooLarge);
         }
@@ -209,7 +213,13 @@ impl SealedStore {
 
     fn rejected(&self, key: &str, reason: Rejection) {
         self.stats.record_rejected(reason);
-        let what = if key::is_generation(key) { "generation counter" } else { "card entry" };
+        let what = if key::is_generation(key) {
+            "generation counter"
+        } else if key::is_served(key) {
+            "served-ledger entry"
+        } else {
+            "card entry"
+        };
         // The card key names the card; the Redis key would name the customer.
         let card_key = key::card_key_of(key).unwrap_or("-");
         if reason == Rejection::OtherKey {
@@ -244,7 +254,7 @@ impl CacheStore for SealedStore {
             .iter()
             .map(|w| match w.kind {
                 WriteKind::Entry => Write { value: self.seal.seal(&w.key, &w.value), ..w.clone() },
-                WriteKind::NewCounter | WriteKind::Member => w.clone(),
+                WriteKind::NewCounter | WriteKind::Member | WriteKind::Ledger => w.clone(),
             })
             .collect();
         self.inner.set_many(&sealed).await
@@ -269,7 +279,7 @@ mod tests {
     use crate::cache::MemoryStore;
     use crate::config::Config;
 
-    const KEY: &str = "cardmesh:v2:{w:w_1:c:c_1}:card:usage:0123";
+    const KEY: &str = "cardmesh:v3:{w:w_1:c:c_1}:card:usage:0123";
     const ENTRY: &str = r#"5:9|{"key":"usage","components":null}"#;
 
     fn seal() -> EntrySeal {
@@ -330,7 +340,7 @@ mod tests {
         let raw = Arc::new(MemoryStore::new(100));
         let stats = Arc::new(CacheStats::default());
         let store = SealedStore::new(raw.clone(), seal(), 64, stats.clone());
-        let gen = "cardmesh:v2:{w:w_1:c:c_1}:gen".to_owned();
+        let gen = "cardmesh:v3:{w:w_1:c:c_1}:gen".to_owned();
         store.set_many(&[Write::entry(KEY.into(), ENTRY.into(), Duration::from_secs(60))]).await.unwrap();
         assert_eq!(store.get_many(&[KEY.to_owned()]).await.unwrap(), vec![Some(ENTRY.to_owned())]);
         let stored = raw.get_many(&[KEY.to_owned()]).await.unwrap()[0].clone().unwrap();
@@ -349,5 +359,25 @@ mod tests {
             assert!(stats.snapshot().rejected[reason.index()] >= 1, "{reason:?} counted");
         }
         assert_eq!(stats.snapshot().rejected[Rejection::Malformed.index()], 4, "3 counters and 1 entry");
+    }
+
+    #[tokio::test]
+    async fn ledger_entries_are_stored_as_they_are_and_read_only_in_their_form() {
+        let raw = Arc::new(MemoryStore::new(100));
+        let stats = Arc::new(CacheStats::default());
+        let store = SealedStore::new(raw.clone(), seal(), 64, stats.clone());
+        let key = "cardmesh:v3:{w:w_1:c:c_1}:served:usage:=th_1:".to_owned();
+        let ledger = |value: &str| Write {
+            key: key.clone(),
+            value: value.into(),
+            ttl: Duration::from_secs(60),
+            kind: WriteKind::Ledger,
+        };
+        store.set_many(&[ledger("1000:61000")]).await.unwrap();
+        assert_eq!(raw.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![Some("1000:61000".to_owned())]);
+        assert_eq!(store.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![Some("1000:61000".to_owned())]);
+        raw.set_many(&[ledger("forged")]).await.unwrap();
+        assert_eq!(store.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![None]);
+        assert_eq!(stats.snapshot().rejected[Rejection::Malformed.index()], 1);
     }
 }

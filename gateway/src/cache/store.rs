@@ -25,6 +25,9 @@ pub enum WriteKind {
     /// Records `value` (a workspace id) as active now in the sorted set `key`; `ttl` is
     /// unused.
     Member,
+    /// Stores a served-ledger entry ([`super::served`]) as it is (not sealed: checked for
+    /// its form when read), replacing any value.
+    Ledger,
 }
 
 /// One write: key, value, time to live, and what kind of write it is.

@@ -40,7 +40,10 @@ pub async fn probe(url: &str, secret: Option<&str>, args: &ValidateArgs) -> Resu
         .post(parsed)
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
-        .header("Plain-Workspace-Id", &args.workspace_id);
+        .header("Plain-Workspace-Id", &args.workspace_id)
+        // A cardmesh gateway then answers as it would Plain, but does not count this request
+        // as one of Plain's (its reload detection); any other endpoint ignores it.
+        .header(crate::http::PROBE_HEADER, "validate");
     if let Some(secret) = secret {
         request = request.header(crate::verify::SIGNATURE_HEADER, crate::verify::sign(secret, body.as_bytes()));
     }

@@ -10,8 +10,9 @@ pub const DEVELOPMENT_REDIS_PASSWORD: &str = "dev-redis-password-do-not-use-in-p
 /// Shortest `cache.entry_key` accepted.
 const MIN_ENTRY_KEY_CHARS: usize = 32;
 
-/// Adds an error for a short `cache.entry_key`, and for [`DEVELOPMENT_REDIS_PASSWORD`] in
-/// `cache.redis_url` while the gateway is reachable from anywhere but this host.
+/// Adds an error for a short `cache.entry_key`, and for [`DEVELOPMENT_REDIS_PASSWORD`] as the
+/// Redis password (in `cache.redis_url`, `cache.redis_password` or its file) while the gateway
+/// is reachable from anywhere but this host.
 pub(super) fn validate(config: &Config, errors: &mut Vec<String>) {
     let cache = &config.cache;
     if cache.entry_key.as_ref().is_some_and(|key| key.expose().chars().count() < MIN_ENTRY_KEY_CHARS) {
@@ -22,17 +23,17 @@ pub(super) fn validate(config: &Config, errors: &mut Vec<String>) {
         ));
     }
     let address = super::exposure::exposed_address(config);
-    let dev_password = cache
-        .redis_url
-        .as_ref()
-        .and_then(|url| url::Url::parse(url.expose()).ok())
-        .and_then(|url| {
-            url.password().map(|p| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned())
-        })
-        .is_some_and(|password| password == DEVELOPMENT_REDIS_PASSWORD);
+    // The password the gateway will send: the settings' over the URL's.
+    let password = cache.redis_target().ok().flatten().and_then(|target| target.password);
+    let dev_password = password.is_some_and(|password| password.expose() == DEVELOPMENT_REDIS_PASSWORD);
     if dev_password && !address.is_loopback() {
+        let field = match (&cache.redis_password, &cache.redis_password_file) {
+            (Some(_), _) => "cache.redis_password",
+            (None, Some(_)) => "cache.redis_password_file",
+            (None, None) => "cache.redis_url",
+        };
         errors.push(format!(
-            "cache.redis_url: carries the development Redis password {DEVELOPMENT_REDIS_PASSWORD:?}, which is \
+            "{field}: carries the development Redis password {DEVELOPMENT_REDIS_PASSWORD:?}, which is \
              published in the README, and the gateway is reachable on {address}, not only on this host. Set \
              CARDMESH_REDIS_PASSWORD (with docker compose, in .env) to a password of your own, e.g. \
              `openssl rand -hex 32`, or keep the gateway on 127.0.0.1 (CARDMESH_PUBLISH_ADDR=127.0.0.1)"
@@ -71,5 +72,18 @@ mod tests {
         load(&[("CARDMESH_REDIS_URL", &url), ("CARDMESH_PUBLISH_ADDR", "127.0.0.1")]).expect("loopback");
         load(&[("CARDMESH_REDIS_URL", "redis://:mine@redis:6379/0"), ("CARDMESH_PUBLISH_ADDR", "0.0.0.0")])
             .expect("a password of one's own");
+        let err = load(&[
+            ("CARDMESH_REDIS_URL", "redis://redis:6379/0"),
+            ("CARDMESH_REDIS_PASSWORD", DEVELOPMENT_REDIS_PASSWORD),
+            ("CARDMESH_PUBLISH_ADDR", "0.0.0.0"),
+        ])
+        .unwrap_err();
+        assert!(err.contains("cache.redis_password:"), "the setting that carries it is named: {err}");
+        load(&[
+            ("CARDMESH_REDIS_URL", &url),
+            ("CARDMESH_REDIS_PASSWORD", "mine"),
+            ("CARDMESH_PUBLISH_ADDR", "0.0.0.0"),
+        ])
+        .expect("the setting overrides the URL's development password");
     }
 }

@@ -9,6 +9,13 @@ impl Default for CacheSettings {
         Self {
             enabled: true,
             redis_url: None,
+            redis_username: None,
+            redis_password: None,
+            redis_password_file: None,
+            redis_tls: Default::default(),
+            namespace: None,
+            required_to_start: false,
+            start_timeout: Duration::from_secs(10),
             entry_key: None,
             memory_capacity: 10_000,
             default_ttl: Duration::from_secs(300),
@@ -21,6 +28,7 @@ impl Default for CacheSettings {
             cooldown: Duration::from_secs(5),
             write_queue: 10_000,
             near_ttl: Duration::from_secs(1),
+            duplicate_window: Duration::from_secs(2),
             near_capacity: 10_000,
         }
     }

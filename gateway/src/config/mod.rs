@@ -11,21 +11,24 @@ mod env;
 mod exposure;
 mod plain_api;
 mod policy;
+mod redis;
 pub mod reference;
 mod secret;
 mod security;
 mod server;
+mod shutdown;
 mod signing;
 mod validate;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+pub use self::redis::{NodeAddress, RedisTarget, RedisTls, RedisTopology, MAX_NAMESPACE_CHARS};
 pub use admin::{parse_allowed_host, AdminSettings, MIN_TOKEN_CHARS};
 pub use cache::DEVELOPMENT_REDIS_PASSWORD;
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, RETIRED_ADMIN_TOKEN_ENV, TELEMETRY_ENV_VARS};
@@ -35,6 +38,7 @@ pub use policy::{names_endpoint, resolve, resolve_tls, CallPolicy, CardServicePo
 pub use secret::Secret;
 pub use security::{RateLimit, RateLimits, RequiredHeaders, TlsSettings};
 pub use server::{ServerSettings, MAX_CONNECTIONS_LIMIT};
+pub use shutdown::{ShutdownSettings, EXIT_MARGIN, KUBERNETES_TERMINATION_GRACE, MAX_SHUTDOWN};
 pub use signing::{SignatureSettings, SigningSecrets};
 
 /// Plain gives up on a card request after 15 s; the overall budget must stay below it.
@@ -75,6 +79,9 @@ pub struct Config {
     /// Connection limits of both listeners: header, body and idle timeouts, and the most
     /// open connections.
     pub server: ServerSettings,
+    /// How the gateway stops on SIGTERM or Ctrl-C: the drain period (default 5s), then the
+    /// grace period of the requests in flight (default 15s).
+    pub shutdown: ShutdownSettings,
     /// Deadlines of the calls to card services.
     pub fanout: Fanout,
     /// Per-service call settings: `[card_services.all]` plus `[card_services.<host>]`.
@@ -176,6 +183,7 @@ impl Default for Config {
             services: Vec::new(),
             limits: Limits::default(),
             server: ServerSettings::default(),
+            shutdown: ShutdownSettings::default(),
             fanout: Fanout::default(),
             card_services: Default::default(),
             discovery: Discovery::default(),
@@ -197,11 +205,37 @@ pub struct CacheSettings {
     /// Cache rendered cards at all; `false` turns request coalescing off too (default: true).
     pub enabled: bool,
     /// Redis URL, e.g. `redis://127.0.0.1:6379/0`, with the password when Redis requires
-    /// one: `redis://:PASSWORD@redis:6379/0`; without it an in-process cache serves this
-    /// gateway alone. The gateway refuses to start with the development password
+    /// one: `redis://:PASSWORD@redis:6379/0`; `rediss://` for TLS, `redis-cluster://` and
+    /// `redis-sentinel://` (`rediss-…` over TLS) for Redis Cluster and Sentinel (the forms are
+    /// in [`RedisTarget`]'s module). Without it an in-process cache serves this gateway alone.
+    /// The gateway refuses to start with the development password
     /// `dev-redis-password-do-not-use-in-production` unless it is published on loopback
     /// (default: none).
     pub redis_url: Option<Secret>,
+    /// The Redis ACL user; overrides the URL's (default: none, the URL's, else Redis's
+    /// `default` user).
+    pub redis_username: Option<String>,
+    /// The Redis password; overrides the URL's, so that it can come from a secret of its own
+    /// (default: none, the URL's).
+    pub redis_password: Option<Secret>,
+    /// A file whose first line is the Redis password (a mounted secret); overrides the URL's.
+    /// Not together with `redis_password` (default: none).
+    pub redis_password_file: Option<PathBuf>,
+    /// TLS files for a `rediss` URL: `ca_file`, and `cert_file` with `key_file` for mutual
+    /// TLS (default: none: the system's roots, no client certificate).
+    pub redis_tls: RedisTls,
+    /// A prefix of every key (`<namespace>:cardmesh:v3:…`), so that gateways of several
+    /// environments can share one Redis without seeing each other's cards: 1 to 64 letters,
+    /// digits, `.`, `_` or `-` (default: none, keys start with `cardmesh:`).
+    pub namespace: Option<String>,
+    /// Refuse to start until Redis answers: start-up waits up to `start_timeout`, then the
+    /// gateway exits with an error naming Redis's address and the problem (default: false:
+    /// the gateway starts without Redis, every card a miss until Redis answers).
+    pub required_to_start: bool,
+    /// How long start-up waits for Redis with `required_to_start` (default: 10s).
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub start_timeout: Duration,
     /// The key that seals card entries in Redis (HMAC-SHA256, bound to each entry's key),
     /// so that only gateways write entries a gateway will serve; every replica needs the
     /// same, and no card service may have it. At least 32 characters (default: derived
@@ -253,6 +287,14 @@ pub struct CacheSettings {
     pub near_ttl: Duration,
     /// Most entries of that in-memory copy (default: 10000).
     pub near_capacity: u64,
+    /// A card asked for again in the same context (workspace, customer, thread, tenant)
+    /// within this long of the gateway's answer is a duplicate (Plain's retry, which comes
+    /// after 1s, or two of Plain's workers at once) and shares the flight or the copy just
+    /// drawn; asked for later while Plain still holds the answer, it is a reload and is drawn
+    /// from its service. 0 makes every repeat a reload (default: 2s).
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub duplicate_window: Duration,
 }
 
 /// The file key of the one admin token, replaced by `[admin]`'s two tokens.

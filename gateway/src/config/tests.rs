@@ -154,6 +154,18 @@ fn near_ttl_is_read_from_the_environment_and_bounded() {
 }
 
 #[test]
+fn duplicate_window_is_read_from_the_environment_and_bounded() {
+    let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true")]).unwrap();
+    assert_eq!(config.cache.duplicate_window, Duration::from_secs(2));
+    let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_DUPLICATE_WINDOW", "500ms")]).unwrap();
+    assert_eq!(config.cache.duplicate_window, Duration::from_millis(500));
+    let err = load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_CACHE_DUPLICATE_WINDOW", "1m")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cache.duplicate_window") && err.contains("at most 30s"), "{err}");
+}
+
+#[test]
 fn admin_listener_defaults_to_loopback_and_needs_its_own_port() {
     let config = load(&[("CARDMESH_ALLOW_UNSIGNED", "true")]).unwrap();
     assert_eq!(config.admin_listen.to_string(), "127.0.0.1:9090");

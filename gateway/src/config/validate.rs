@@ -13,6 +13,7 @@ impl Config {
         super::signing::validate(self, &mut errors);
         super::plain_api::validate(&self.plain_api, &mut errors);
         super::server::validate(&self.server, &mut errors);
+        super::shutdown::validate(&self.shutdown, &mut errors);
         for (i, service) in self.services.iter().enumerate() {
             match url::Url::parse(service) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
@@ -79,16 +80,7 @@ impl Config {
             errors.push("discovery: refresh_interval and retry_interval must be above 0".into());
         }
         let c = &self.cache;
-        if let Some(url) = &c.redis_url {
-            match url::Url::parse(url.expose()) {
-                Ok(u) if matches!(u.scheme(), "redis" | "rediss" | "unix" | "redis+unix") => {}
-                _ => errors.push(
-                    "cache.redis_url: not a Redis URL; write it as redis://HOST:PORT/DB \
-                     (CARDMESH_REDIS_URL)"
-                        .into(),
-                ),
-            }
-        }
+        super::redis::validate(c, &mut errors);
         if c.read_timeout.is_zero() || c.write_timeout.is_zero() || c.connect_timeout.is_zero() {
             errors.push("cache: read_timeout, write_timeout and connect_timeout must be above 0".into());
         }
@@ -97,8 +89,18 @@ impl Config {
         }
         if c.near_ttl > Duration::from_secs(60) {
             errors.push(format!(
-                "cache.near_ttl: {} is too long: other replicas' invalidations stay unseen that                  long; use at most 60s, a few seconds at most is typical (default 1s, 0s: off;                  CARDMESH_CACHE_NEAR_TTL)",
+                "cache.near_ttl: {} is too long: other replicas' invalidations stay unseen that \
+                 long; use at most 60s, a few seconds at most is typical (default 1s, 0s: off; \
+                 CARDMESH_CACHE_NEAR_TTL)",
                 humantime::format_duration(c.near_ttl)
+            ));
+        }
+        if c.duplicate_window > Duration::from_secs(30) {
+            errors.push(format!(
+                "cache.duplicate_window: {} is too long: an agent's reload within it is answered with the copy \
+                 just drawn; use at most 30s, a few seconds cover Plain's retry (default 2s, 0s: every repeat is a \
+                 reload; CARDMESH_CACHE_DUPLICATE_WINDOW)",
+                humantime::format_duration(c.duplicate_window)
             ));
         }
         super::admin::validate(&self.admin, &mut errors);

@@ -18,7 +18,8 @@ use crate::gateway::Gateway;
 /// - `GET /healthz`: 200 while the gateway serves;
 /// - `GET /readyz`: 200 once every configured card service has described its cards,
 ///   503 `not_ready` (with the number still missing) before; both list the keys two
-///   services claim (`conflicts`);
+///   services claim (`conflicts`); 503 `shutting_down` once a shutdown signal has arrived
+///   (the gateway still serves while it drains, see [`super::run`]);
 ///
 /// `POST /admin/invalidate` is on the admin listener ([`super::admin_router`]); here it
 /// answers 404 like any other unknown path. Any other path is `404 not_found`, another
@@ -46,7 +47,13 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
 /// error envelope (`not_ready`, 503) with the same figures. `conflicts` lists every key a
 /// service claims while another owns it, as `{"key", "owner", "claimedBy"}` (configured
 /// service names); a conflict does not make the gateway unready, the owner serves the key.
+///
+/// Once the gateway is shutting down it answers `shutting_down` (503) instead, whatever the
+/// table says, so that load balancers stop sending it new requests.
 async fn ready(State(gateway): State<Arc<Gateway>>) -> Result<Json<serde_json::Value>, GatewayError> {
+    if gateway.is_shutting_down() {
+        return Err(GatewayError::ShuttingDown);
+    }
     let table = gateway.router().table();
     let (card_keys, services_not_described) = (table.len(), table.undescribed());
     let conflicts = json!(table.conflicts());

@@ -10,13 +10,18 @@ use axum::response::{IntoResponse, Response};
 
 use super::BodyTimeout;
 use crate::error::GatewayError;
-use crate::gateway::Gateway;
+use crate::gateway::{Asker, Gateway};
 use crate::plain::{parse_request, workspace_header, CardKeys, CardRequest};
 use crate::telemetry::RequestSpanSlot;
 use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 
 /// Header telling how many cards came from the cache (for operators and tests).
 pub const CACHE_HEADER: &str = "cardmesh-cache";
+
+/// Header `cardmesh validate --url` adds (`Cardmesh-Probe: validate`): the request is
+/// answered as Plain's would be, but is not Plain, so it is not kept in the served ledger
+/// (see `crate::cache`). Honoured only after the signature was checked.
+pub const PROBE_HEADER: &str = "cardmesh-probe";
 
 /// The per-IP limit and the required headers, before the body is read
 /// ([`super::guard::refusal`]); then the size limit (applied while reading) and the body's
@@ -59,7 +64,11 @@ async fn answer(
     span.set_keys(keys.as_slice().len());
     let workspace_id = workspace_header(headers);
     gateway.access().check_workspace(workspace_id)?;
-    let answer = gateway.answer(&request, &keys, workspace_id, span).await?;
+    let asker = match headers.get(PROBE_HEADER) {
+        Some(value) if value.as_bytes() == b"validate" => Asker::Probe,
+        _ => Asker::Plain,
+    };
+    let answer = gateway.answer(&request, &keys, workspace_id, span, asker).await?;
     let cache = format!("hits={}, misses={}, stale={}", answer.hits, answer.misses, answer.stale);
     Ok((
         [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],

@@ -1,5 +1,5 @@
 //! The HTTP face of the gateway: the Plain listener (routes, the card handler, the server
-//! loop) and the admin listener (metrics, invalidation).
+//! loop), the admin listener (metrics, invalidation), and the process's shutdown.
 
 mod admin;
 mod app;
@@ -10,12 +10,14 @@ mod log;
 mod peer;
 mod routing;
 mod server;
+mod shutdown;
 
-pub use admin::{admin_router, serve_admin, MAX_IDENTIFIER_CHARS, MAX_INVALIDATE_KEYS};
+pub use admin::{admin_router, serve_admin, serve_admin_controlled, MAX_IDENTIFIER_CHARS, MAX_INVALIDATE_KEYS};
 pub use app::app;
-pub use handler::{admit, CACHE_HEADER};
-pub use listener::BodyTimeout;
+pub use handler::{admit, CACHE_HEADER, PROBE_HEADER};
+pub use listener::{BodyTimeout, ListenerControl, Phase, RequestCount};
 pub use log::log_errors;
 pub use peer::ClientAddr;
 use server::serve_admin_router;
-pub use server::{serve, shutdown_signal};
+pub use server::{serve, serve_controlled};
+pub use shutdown::{os_signals, run, Stopped};

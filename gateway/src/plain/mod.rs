@@ -9,4 +9,5 @@ pub use request::{
     is_valid_key, parse_request, CardKeys, CardRequest, Customer, RequestError, Tenant, Thread, MAX_CARD_KEY_BYTES,
     MAX_EMAIL_BYTES, MAX_EXTERNAL_ID_BYTES, MAX_ID_BYTES,
 };
+pub(crate) use response::with_ttl_text;
 pub use response::{CardJson, ResponseBody};

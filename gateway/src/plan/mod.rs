@@ -3,6 +3,10 @@
 //! cache lookup (one round trip for every routed key) and single flight (a missed card is
 //! drawn once however many requests want it at the same time).
 //!
+//! On Plain's path the cache lookup also reads the served ledger (`crate::cache::served`):
+//! a card Plain still holds an answer for, asked for again after the duplicate window, is a
+//! reload, and is drawn from its service whatever the cache holds.
+//!
 //! Planning never waits on a card service. What it decides is carried out by
 //! [`crate::draw`] (the cards this request leads) and [`crate::assemble`] (waiting, stale
 //! copies, fallbacks, the 503 rule, size fitting).
@@ -12,11 +16,12 @@ use std::sync::Arc;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use crate::cache::{self, CardCache, CardCacheKeys, Generations, RequestKeys};
+use crate::cache::{self, Asked, CardCache, CardCacheKeys, Generations, RequestKeys, Served};
 use crate::draw::Assignment;
 use crate::flight::{Flights, Join, Waiter};
 use crate::plain::{CardJson, CardRequest};
 use crate::route::{CardInfo, Lookup, RoutingTable};
+use crate::telemetry::GatewayMetrics;
 
 /// How one requested key is answered.
 pub enum CardPlan<'t> {
@@ -56,6 +61,21 @@ pub struct Plan<'t> {
     pub hits: usize,
     /// Routed cards not found fresh in the cache (drawn by this or another request).
     pub misses: usize,
+    /// On Plain's path with a cache: what to record in the served ledger once answered, one
+    /// per routed card.
+    pub ledger: Vec<LedgerNote>,
+}
+
+/// A routed card's place in the served ledger, as read at planning.
+pub struct LedgerNote {
+    /// The card's key.
+    pub card_key: String,
+    /// Its served-ledger key in the request's context.
+    pub key: String,
+    /// What was last answered in that context.
+    pub last: Option<Served>,
+    /// Why Plain asked.
+    pub asked: Asked,
 }
 
 impl Plan<'_> {
@@ -80,6 +100,11 @@ pub struct Planner<'a> {
     /// share. Only the [card preview](crate::preview) sets it: its cards must never reach
     /// Plain's answers.
     pub alone: bool,
+    /// Read and keep the served ledger: only for Plain's requests (never the preview's, nor
+    /// `validate --url`'s, which are not Plain and hold no copy).
+    pub ledger: bool,
+    /// Counts reloads, duplicates and the age of cards served from the cache.
+    pub metrics: &'a GatewayMetrics,
 }
 
 impl<'a> Planner<'a> {
@@ -90,23 +115,46 @@ impl<'a> Planner<'a> {
         let table = self.table;
         let lookups: Vec<Lookup<'a>> = keys.iter().map(|key| table.lookup(key)).collect();
         let mut request_keys = RequestKeys::new(workspace_id, request);
+        let with_ledger = self.ledger && self.cache.is_some();
+        let mut ledger_keys = Vec::new();
         let routed: Vec<CardCacheKeys> = lookups
             .iter()
             .filter_map(|lookup| match lookup {
-                Lookup::Routed(info) => Some(request_keys.card(&info.key, info.scope)),
+                Lookup::Routed(info) => {
+                    if with_ledger {
+                        ledger_keys.push(request_keys.served(&info.key));
+                    }
+                    Some(request_keys.card(&info.key, info.scope))
+                }
                 Lookup::Unknown | Lookup::Undiscovered => None,
             })
             .collect();
-        let slots = self.lookup(&routed).await;
+        let slots = self.lookup(&routed, &ledger_keys).await;
 
-        let mut plan = Plan { cards: Vec::with_capacity(keys.len()), assignments: Vec::new(), hits: 0, misses: 0 };
+        let mut plan = Plan {
+            cards: Vec::with_capacity(keys.len()),
+            assignments: Vec::new(),
+            hits: 0,
+            misses: 0,
+            ledger: Vec::with_capacity(ledger_keys.len()),
+        };
         let mut routed = routed.into_iter().zip(slots);
+        let mut ledger_keys = ledger_keys.into_iter();
         for (key, lookup) in keys.iter().zip(lookups) {
             let card = match lookup {
                 Lookup::Unknown => CardPlan::Unknown(key.clone()),
                 Lookup::Undiscovered => CardPlan::Undiscovered(key.clone()),
                 Lookup::Routed(info) => {
                     let (cache_keys, slot) = routed.next().expect("one slot per routed key");
+                    if let Some(ledger_key) = ledger_keys.next() {
+                        match slot.asked {
+                            Asked::Reload => self.metrics.reload(),
+                            Asked::Duplicate => self.metrics.duplicate(),
+                            Asked::First => {}
+                        }
+                        let (last, asked) = (slot.served, slot.asked);
+                        plan.ledger.push(LedgerNote { card_key: info.key.clone(), key: ledger_key, last, asked });
+                    }
                     self.routed(&mut plan, info, cache_keys, slot)
                 }
             };
@@ -118,24 +166,26 @@ impl<'a> Planner<'a> {
     }
 
     /// The cache's slots of `routed`: one round trip, in a `cache_lookup` span while tracing.
-    async fn lookup(&self, routed: &[CardCacheKeys]) -> Vec<cache::Slot> {
+    async fn lookup(&self, routed: &[CardCacheKeys], ledger: &[String]) -> Vec<cache::Slot> {
         let Some(cache) = self.cache else {
-            return vec![cache::Slot { generations: Generations::default(), fresh: None }; routed.len()];
+            return vec![cache::Slot::empty(); routed.len()];
         };
         let span = cardmesh_telemetry::span_if_tracing(|| {
             tracing::info_span!("cache_lookup", cards = routed.len(), hits = Empty, misses = Empty)
         });
-        let slots = cache.lookup(&routed.iter().collect::<Vec<_>>()).instrument(span.clone()).await;
+        let slots = cache.lookup(&routed.iter().collect::<Vec<_>>(), ledger).instrument(span.clone()).await;
         let hits = slots.iter().filter(|s| s.fresh.is_some()).count();
         span.record("hits", hits).record("misses", slots.len() - hits);
         slots
     }
 
-    /// The plan of a routed card: its fresh copy, else a wait on its flight (leading it
-    /// when nobody draws the card yet).
+    /// The plan of a routed card: its fresh copy (unless Plain reloads it), else a wait on
+    /// its flight (leading it when nobody draws the card yet).
     fn routed(&self, plan: &mut Plan<'a>, info: &'a CardInfo, keys: CardCacheKeys, slot: cache::Slot) -> CardPlan<'a> {
+        // A card Plain reloads has no fresh copy (see `CardCache::lookup`).
         if let Some(card) = slot.fresh.filter(|_| !self.bypass_cache) {
             plan.hits += 1;
+            self.metrics.cache_hit_age(slot.age_ms);
             return CardPlan::Cached { card, info };
         }
         plan.misses += 1;

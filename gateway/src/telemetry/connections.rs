@@ -5,7 +5,7 @@
 //! | `cardmesh_connections_open` | gauge | `listener` |
 //! | `cardmesh_connections_accepted_total` | counter | `listener` |
 //! | `cardmesh_connection_limit_reached_total` | counter | `listener`: times every one of `server.max_connections` slots was taken, so the listener stopped accepting |
-//! | `cardmesh_connections_cut_total` | counter | `listener`, `reason`: `header_timeout`, `idle_timeout`, `write_stalled`, `tls_handshake` |
+//! | `cardmesh_connections_cut_total` | counter | `listener`, `reason`: `header_timeout`, `idle_timeout`, `write_stalled`, `tls_handshake`, `shutdown` (still open when the shutdown's grace period ended) |
 
 use cardmesh_telemetry::prometheus::core::Collector;
 use cardmesh_telemetry::prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts};
@@ -42,7 +42,8 @@ impl Default for ConnectionMetrics {
             cut: IntCounterVec::new(
                 opts(
                     "cardmesh_connections_cut_total",
-                    "Connections closed for a slow or silent client, or a failed TLS handshake, by reason.",
+                    "Connections closed for a slow or silent client, a failed TLS handshake, or the end of the shutdown's \
+                     grace period, by reason.",
                 ),
                 &["listener", "reason"],
             )

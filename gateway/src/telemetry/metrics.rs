@@ -10,6 +10,9 @@
 //! | `cardmesh_service_cards_total` | counter | `service`, `outcome`: `ok`, `invalid_card`, `card_too_big`, `service_error`, `missing_result` |
 //! | `cardmesh_fallback_cards_total` | counter | `reason`: why the card failed (`timeout`, `invalid_card`, …) |
 //! | `cardmesh_cache_{hits,misses,stale,errors,dropped_writes}_total` | counter | |
+//! | `cardmesh_plain_reloads_total` | counter | cards Plain asked for again while it still held the gateway's answer (an agent's reload, a discarded instance): drawn from their service |
+//! | `cardmesh_plain_duplicates_total` | counter | cards asked for again within `cache.duplicate_window` of the answer (Plain's retry, two workers at once): shared the flight or the copy just drawn |
+//! | `cardmesh_cached_card_age_seconds` | histogram | age of the cards served from the cache, from when their service was asked |
 //! | `cardmesh_cache_rejected_total` | counter | `reason`: `too_large`, `malformed`, `other_key`, `forged` (values read from Redis that failed their check) |
 //!
 //! `service` is the service's configured name ([`crate::route::service_names`]: the host of
@@ -48,8 +51,14 @@ pub struct GatewayMetrics {
     service_call_duration: HistogramVec,
     service_cards: IntCounterVec,
     fallback_cards: IntCounterVec,
+    plain_reloads: IntCounter,
+    plain_duplicates: IntCounter,
+    cached_card_age: Histogram,
     connections: ConnectionMetrics,
 }
+
+/// Buckets of `cardmesh_cached_card_age_seconds`: from a second to a day, Plain's TTLs.
+const AGE_BUCKETS: [f64; 12] = [1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 21600.0, 86400.0];
 
 impl Default for GatewayMetrics {
     fn default() -> Self {
@@ -95,15 +104,36 @@ impl GatewayMetrics {
                 "Fallback cards served in place of a card that failed, by reason.",
                 &["reason"],
             ),
+            plain_reloads: IntCounter::new(
+                "cardmesh_plain_reloads_total",
+                "Cards Plain asked for again while it held the gateway's answer (a reload): drawn from their service.",
+            )
+            .expect("valid counter"),
+            plain_duplicates: IntCounter::new(
+                "cardmesh_plain_duplicates_total",
+                "Cards Plain asked for again within cache.duplicate_window of the answer: served as one.",
+            )
+            .expect("valid counter"),
+            cached_card_age: Histogram::with_opts(
+                HistogramOpts::new(
+                    "cardmesh_cached_card_age_seconds",
+                    "Age of the cards served from the cache, from when their service was asked.",
+                )
+                .buckets(AGE_BUCKETS.to_vec()),
+            )
+            .expect("valid histogram"),
             connections: ConnectionMetrics::default(),
         };
-        let collectors: [Box<dyn Collector>; 6] = [
+        let collectors: [Box<dyn Collector>; 9] = [
             Box::new(metrics.requests.clone()),
             Box::new(metrics.request_duration.clone()),
             Box::new(metrics.service_calls.clone()),
             Box::new(metrics.service_call_duration.clone()),
             Box::new(metrics.service_cards.clone()),
             Box::new(metrics.fallback_cards.clone()),
+            Box::new(metrics.plain_reloads.clone()),
+            Box::new(metrics.plain_duplicates.clone()),
+            Box::new(metrics.cached_card_age.clone()),
         ];
         for collector in collectors.into_iter().chain(metrics.connections.collectors()) {
             metrics.registry.register(collector).expect("metric names are unique");
@@ -139,6 +169,23 @@ impl GatewayMetrics {
     /// One fallback card served because of `reason`.
     pub fn fallback(&self, reason: &str) {
         self.fallback_cards.with_label_values(&[reason]).inc();
+    }
+
+    /// One card Plain reloaded (see `crate::cache::served`).
+    pub fn reload(&self) {
+        self.plain_reloads.inc();
+    }
+
+    /// One card Plain asked for twice within the duplicate window.
+    pub fn duplicate(&self) {
+        self.plain_duplicates.inc();
+    }
+
+    /// One card served from the cache, drawn `age_ms` milliseconds ago.
+    pub fn cache_hit_age(&self, age_ms: u64) {
+        // Precision is not at stake: ages are far below 2^52 ms.
+        #[allow(clippy::cast_precision_loss)]
+        self.cached_card_age.observe(age_ms as f64 / 1000.0);
     }
 
     /// Every metric in the Prometheus text format, with the cache's counters when there is
@@ -190,6 +237,10 @@ mod tests {
         metrics.request(StatusCode::TOO_MANY_REQUESTS, Duration::from_millis(1));
         metrics.service_call("billing", "timeout", Duration::from_millis(800));
         metrics.fallback("timeout");
+        metrics.reload();
+        metrics.duplicate();
+        metrics.duplicate();
+        metrics.cache_hit_age(4_500);
         let text = metrics.render(Some(StatsSnapshot { hits: 7, rejected: [0, 0, 0, 2], ..Default::default() }));
         for line in [
             "cardmesh_requests_total{status=\"200\"} 1",
@@ -200,6 +251,10 @@ mod tests {
             "cardmesh_service_calls_total{outcome=\"timeout\",service=\"billing\"} 1",
             "cardmesh_service_call_duration_seconds_bucket{service=\"billing\",le=\"1\"} 1",
             "cardmesh_fallback_cards_total{reason=\"timeout\"} 1",
+            "cardmesh_plain_reloads_total 1",
+            "cardmesh_plain_duplicates_total 2",
+            "cardmesh_cached_card_age_seconds_bucket{le=\"1\"} 0",
+            "cardmesh_cached_card_age_seconds_bucket{le=\"5\"} 1",
             "cardmesh_cache_hits_total 7",
             "cardmesh_cache_misses_total 0",
             "cardmesh_cache_rejected_total{reason=\"forged\"} 2",

@@ -3,16 +3,19 @@
 //!   certificates that chain to a configured CA (mutual TLS, e.g. Plain's CA);
 //! - the handshakes of the gateway's own endpoint run in each connection's task, under
 //!   `tls.handshake_timeout` (`crate::http::listener`);
-//! - [`client_config`]: the gateway's calls to `https://` card services.
+//! - [`client_config`]: the gateway's calls to `https://` card services;
+//! - [`redis_pem`]: the files of the gateway's TLS connections to Redis.
 //!
 //! Every error names the file and the problem; file contents never reach a message.
 
 mod client;
 mod files;
+mod redis;
 mod server;
 
 use std::path::PathBuf;
 
+pub use self::redis::{redis_pem, RedisPem};
 pub use client::client_config;
 pub use server::server_config;
 

@@ -332,6 +332,8 @@ fn url_sends_a_signed_request_as_plain_does_and_judges_the_answer() {
     assert_eq!(header(&seen.head, "content-type"), Some("application/json"));
     assert_eq!(header(&seen.head, "accept"), Some("application/json"));
     assert_eq!(header(&seen.head, "plain-workspace-id"), Some("w_9"));
+    // A cardmesh gateway does not count the probe as Plain (its served ledger).
+    assert_eq!(header(&seen.head, "cardmesh-probe"), Some("validate"));
     let signature = cardmesh_gateway::verify::sign("s3cret", &seen.body);
     assert_eq!(header(&seen.head, "plain-request-signature"), Some(signature.as_str()));
 

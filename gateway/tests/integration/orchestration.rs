@@ -14,7 +14,7 @@ use cardmesh_gateway::config::{Config, Secret};
 use cardmesh_gateway::fanout::{Backend, Backends};
 use cardmesh_gateway::plain::parse_request;
 use cardmesh_gateway::telemetry::RequestSpanSlot;
-use cardmesh_gateway::{app, http::admin_router, Gateway};
+use cardmesh_gateway::{app, http::admin_router, Asker, Gateway};
 use cardmesh_proto as proto;
 use cardmesh_proto::card_result::Outcome;
 use cardmesh_proto::card_service_server::{CardService, CardServiceServer};
@@ -195,7 +195,22 @@ async fn one_card_per_key_in_request_order_then_from_the_cache() {
     }
     let (status, cache, again) = send(app(gateway), signed("/cards", &body(&keys))).await;
     assert_eq!((status, cache.as_str()), (StatusCode::OK, "hits=3, misses=0, stale=0"));
-    assert_eq!(again, json);
+    // The same cards, each carrying the lifetime it has left: never more than its TTL.
+    let without_ttl = |mut answer: serde_json::Value| {
+        let ttls: Vec<Option<u64>> = answer["cards"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .map(|card| card.as_object_mut().unwrap().remove("timeToLiveSeconds").and_then(|t| t.as_u64()))
+            .collect();
+        (answer, ttls)
+    };
+    let ((again, left), (first, ttls)) = (without_ttl(again), without_ttl(json));
+    assert_eq!(again, first);
+    for (left, ttl) in left.iter().zip(&ttls) {
+        assert_eq!(left.is_some(), ttl.is_some(), "{left:?} / {ttl:?}");
+        assert!(left <= ttl && *left != Some(0), "{left:?} left of {ttl:?}");
+    }
 }
 
 #[tokio::test]
@@ -296,7 +311,7 @@ async fn provenance_says_where_each_card_came_from() {
     flush().await;
     let again = gateway.answer_with_provenance(&request, &keys, "w_1", &span, false).await.unwrap();
     assert_eq!(again.provenance.unwrap()[0].source, Source::Fresh);
-    assert!(gateway.answer(&request, &keys, "w_1", &span).await.unwrap().provenance.is_none());
+    assert!(gateway.answer(&request, &keys, "w_1", &span, Asker::Plain).await.unwrap().provenance.is_none());
     flush().await;
     let cached = gateway.answer_with_provenance(&request, &keys, "w_1", &span, false).await.unwrap();
     assert_eq!(cached.provenance.unwrap()[0].source, Source::CacheHit);

@@ -108,7 +108,7 @@ async def test_the_gateway_answers_the_builders_json(behind_gateway):
                                     [badge("cus_1", color=BadgeColor.BLUE)])]), divider()])
     assert body["cards"] == [
         {"key": "plan", "timeToLiveSeconds": 60, "components": expected.to_plain()},
-        {"key": "nothing", "components": None},
+        {"key": "nothing", "timeToLiveSeconds": 300, "components": None},
         {"key": "unknown", "components": None},
     ]
 

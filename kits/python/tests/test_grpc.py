@@ -49,6 +49,20 @@ async def test_health_reports_serving_then_not_serving(service):
     assert answer.status == health_pb2.HealthCheckResponse.NOT_SERVING
 
 
+async def test_stop_reports_not_serving_at_once_to_a_watch_opened_before(service):
+    running, channel = service
+    health = health_pb2_grpc.HealthStub(channel)
+    watch = health.Watch(health_pb2.HealthCheckRequest(service="cardmesh.v1.CardService"))
+    first = await asyncio.wait_for(watch.read(), 30)
+    assert first.status == health_pb2.HealthCheckResponse.SERVING
+    # The open watch keeps the server in its grace period; the status must change before.
+    stopping = asyncio.create_task(running.stop(30))
+    after = await asyncio.wait_for(watch.read(), 30)
+    assert after.status == health_pb2.HealthCheckResponse.NOT_SERVING
+    watch.cancel()
+    await asyncio.wait_for(stopping, 30)
+
+
 async def test_describe_and_get_cards(service):
     _, channel = service
     stub = pb_grpc.CardServiceStub(channel)

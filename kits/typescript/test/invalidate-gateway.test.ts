@@ -85,7 +85,7 @@ test("a cached card is drawn afresh after the invalidation", async () => {
   const customer = "c_inv_fresh";
   assert.equal(await counter(customer), "draw 1");
   // The entry reaches Redis through the gateway's write queue; wait for it, not for a while.
-  const fresh = `KEYS cardmesh:v2:{w:*:c:${customer}}:card:*`;
+  const fresh = `KEYS cardmesh:v3:{w:*:c:${customer}}:card:*`;
   await waitFor("the card to be cached in Redis", 10_000, async () => (await redis.command(fresh)) === "*1" || undefined);
   assert.equal(await counter(customer), "draw 1", "the second request was not served from the cache");
   assert.equal(draws.get(customer), 1);

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { status } from "@grpc/grpc-js";
+import { type ClientReadableStream, credentials, makeGenericClientConstructor, status } from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { uiComponent } from "@team-plain/ui-components";
 
@@ -34,6 +35,36 @@ test("health reports SERVING for the server and the card service, NOT_SERVING on
   await assert.rejects(checkHealth(service.port, "other.Service"), (e: { code: number }) => e.code === status.NOT_FOUND);
   await service.shutdown();
   await assert.rejects(checkHealth(service.port), (e: { code: number }) => e.code === status.UNAVAILABLE);
+});
+
+type HealthWatchClient = { watch(request: { service: string }): ClientReadableStream<{ status: string }>; close(): void };
+
+/** Resolves once `done()` is true; rejects after 30 s. */
+async function until(what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test("health turns NOT_SERVING as soon as the shutdown begins, on a watch opened before it", async () => {
+  const service = await startService(provider, { env: local, logger: new Logger("error") });
+  const Health = makeGenericClientConstructor(healthService as never, "Health");
+  const client = new Health(`127.0.0.1:${service.port}`, credentials.createInsecure()) as unknown as HealthWatchClient;
+  const statuses: string[] = [];
+  const watch = client.watch({ service: "cardmesh.v1.CardService" });
+  watch.on("data", (answer: { status: string }) => statuses.push(String(answer.status)));
+  watch.on("error", () => {});
+  await until("SERVING on the watch", () => statuses.length > 0);
+  assert.deepEqual(statuses, ["SERVING"]);
+  // The open watch keeps the server in its grace period; the status must change before.
+  const stopping = service.shutdown();
+  await until("a status after the shutdown began", () => statuses.length > 1);
+  assert.deepEqual(statuses, ["SERVING", "NOT_SERVING"]);
+  watch.cancel();
+  client.close();
+  await stopping;
 });
 
 test("one result per requested key in request order; repeats copied, undeclared keys no data", async () => {

@@ -186,6 +186,52 @@ async fn health_reports_serving() {
     let _ = server.stop.send(());
 }
 
+/// On the shutdown signal the service reports NOT_SERVING at once, before it stops: a health
+/// watch opened earlier sees it, for the server and for the card service.
+#[tokio::test]
+async fn health_turns_not_serving_as_soon_as_the_shutdown_begins() {
+    let server = start().await;
+    let channel = channel(server.addr).await;
+    let mut watches = Vec::new();
+    for service in ["", "cardmesh.v1.CardService"] {
+        let mut watch = HealthClient::new(channel.clone())
+            .watch(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .expect("health watch")
+            .into_inner();
+        let first = watch.message().await.expect("a status").expect("a status");
+        assert_eq!(
+            first.status(),
+            ServingStatus::Serving,
+            "service {service:?}"
+        );
+        watches.push((service, watch));
+    }
+
+    server.stop.send(()).expect("server still running");
+    for (service, watch) in &mut watches {
+        let next = tokio::time::timeout(Duration::from_secs(30), watch.message())
+            .await
+            .expect("a status after the signal")
+            .expect("the watch stays open")
+            .expect("a status");
+        assert_eq!(
+            next.status(),
+            ServingStatus::NotServing,
+            "service {service:?}"
+        );
+    }
+    drop(watches);
+    drop(channel);
+    let result = tokio::time::timeout(Duration::from_secs(30), server.task)
+        .await
+        .expect("the server stops once the watches are gone")
+        .expect("server task did not panic");
+    assert!(result.is_ok(), "serve_on returned {result:?}");
+}
+
 #[tokio::test]
 async fn shutdown_future_stops_the_server() {
     let server = start().await;

@@ -51,7 +51,8 @@ async fn a_fixture_change_in_billing_reaches_the_next_answer_and_plain_reloads_t
                     a.status == 200 && a.card("subscription-status").to_string().contains("Enterprise (annual)")
                 })
                 .await;
-            assert_eq!(after.card("latest-invoice"), before.card("latest-invoice"), "the invoice did not change");
+            let invoice = &after.card("latest-invoice")["components"];
+            assert_eq!(invoice, &before.card("latest-invoice")["components"], "the invoice did not change");
 
             wait_until("Plain was asked to reload the subscription card", Duration::from_secs(10), || async {
                 !plain.reloads().is_empty()

@@ -10,8 +10,9 @@
 //!   docs/src/guides/kubernetes.md tells the operator to create;
 //! - Services select pods and name ports that exist, and the gateway's CARDMESH_SERVICES
 //!   names card-service Services;
-//! - a rolling update keeps serving (readiness gates, no unavailable pod, a grace period
-//!   longer than the preStop pause plus the gateway's overall budget);
+//! - a rolling update keeps serving (readiness gates, no unavailable pod; the gateway's drain
+//!   and grace periods, and a card service's preStop pause and calls, within
+//!   `terminationGracePeriodSeconds`);
 //! - `cardmesh-cli new-service` writes the example services' very manifests.
 //!
 //! The security properties (hardening, network policies, secrets) are in
@@ -480,10 +481,40 @@ fn env_value<'a>(object: &'a Object, name: &str) -> Option<&'a str> {
         .and_then(|e| e["value"].as_str())
 }
 
+/// The gateway drains by itself (`CARDMESH_SHUTDOWN_DRAIN`, `CARDMESH_SHUTDOWN_GRACE`): its
+/// manifest sets both, the gateway accepts them, a request admitted at the stop fits in the
+/// grace period, and any preStop pause plus both periods plus the exit margin fit in
+/// `terminationGracePeriodSeconds` (`grace`).
+fn gateway_stops_within_its_grace(deployment: &Object, grace: i64, what: &str) {
+    let period = |name: &str| {
+        let value = env_value(deployment, name).unwrap_or_else(|| panic!("{what}: the gateway sets {name}"));
+        humantime::parse_duration(value).unwrap_or_else(|e| panic!("{what}: {name}={value}: {e}"))
+    };
+    let (drain, in_flight) = (period("CARDMESH_SHUTDOWN_DRAIN"), period("CARDMESH_SHUTDOWN_GRACE"));
+    let mut config = cardmesh_gateway::Config::default();
+    (config.shutdown.drain_period, config.shutdown.grace_period) = (drain, in_flight);
+    // Other settings (the signing secrets) come from Secrets; only the periods matter here.
+    let refused = config.validate().err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(!refused.contains("shutdown."), "{what}: the gateway refuses its periods: {refused}");
+    assert!(!drain.is_zero(), "{what}: the gateway drains before it stops accepting");
+    assert!(
+        in_flight >= config.server.body_read_timeout + config.fanout.overall_budget,
+        "{what}: CARDMESH_SHUTDOWN_GRACE {in_flight:?} is shorter than a request admitted at the stop may take"
+    );
+    let pause = deployment.containers()[0]["lifecycle"]["preStop"]["sleep"]["seconds"].as_i64().unwrap_or(0);
+    let needed = Duration::from_secs(pause.max(0) as u64) + drain + in_flight + cardmesh_gateway::config::EXIT_MARGIN;
+    assert!(
+        Duration::from_secs(grace.max(0) as u64) >= needed,
+        "{what}: terminationGracePeriodSeconds {grace} is shorter than the preStop pause ({pause} s), the drain \
+         ({drain:?}), the grace period ({in_flight:?}) and the exit ({:?}) together",
+        cardmesh_gateway::config::EXIT_MARGIN
+    );
+}
+
 #[test]
 fn a_rolling_update_keeps_a_ready_gateway_for_every_request() {
     let defaults = cardmesh_gateway::Config::default();
-    let (overall_budget, service_deadline) = (defaults.fanout.overall_budget, defaults.fanout.service_deadline);
+    let service_deadline = defaults.fanout.service_deadline;
     for rendered in every_render() {
         let gateway = rendered.get("Deployment", "gateway");
         assert!(
@@ -519,19 +550,19 @@ fn a_rolling_update_keeps_a_ready_gateway_for_every_request() {
             {
                 continue;
             }
+            let grace = pod["terminationGracePeriodSeconds"].as_i64().unwrap_or(30);
+            if labels.contains(&("app.kubernetes.io/name", "gateway")) {
+                gateway_stops_within_its_grace(deployment, grace, &what);
+                continue;
+            }
             let pause = deployment.containers()[0]["lifecycle"]["preStop"]["sleep"]["seconds"]
                 .as_i64()
                 .unwrap_or_else(|| panic!("{what}: a preStop pause"));
-            let grace = pod["terminationGracePeriodSeconds"].as_i64().unwrap_or(30);
-            let in_flight = if labels.contains(&("app.kubernetes.io/name", "gateway")) {
-                overall_budget
-            } else {
-                service_deadline // a card service's call lasts at most the gateway's deadline
-            };
+            // A card service's call lasts at most the gateway's deadline.
             assert!(
-                Duration::from_secs((grace - pause).max(0) as u64) > in_flight,
-                "{what}: terminationGracePeriodSeconds {grace} leaves less than {in_flight:?} for in-flight requests after \
-                 the {pause} s preStop pause"
+                Duration::from_secs((grace - pause).max(0) as u64) > service_deadline,
+                "{what}: terminationGracePeriodSeconds {grace} leaves less than {service_deadline:?} for in-flight \
+                 calls after the {pause} s preStop pause"
             );
         }
         let probe = &gateway.containers()[0];

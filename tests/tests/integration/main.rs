@@ -32,6 +32,8 @@ mod images;
 mod kubernetes;
 mod logs;
 mod metrics;
+#[cfg(feature = "redis")]
+mod plain_promises;
 mod plain_reload;
 mod plain_requests;
 mod preview;
@@ -39,7 +41,10 @@ mod properties;
 mod request_span;
 mod routes;
 mod scaffold;
+#[cfg(feature = "redis")]
+mod scale_out;
 mod security;
+mod shutdown;
 mod signing;
 mod telemetry;
 mod tls;

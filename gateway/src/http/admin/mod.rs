@@ -19,6 +19,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower::util::MapResponseLayer;
 
+use super::listener::ListenerControl;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 
@@ -60,15 +61,28 @@ async fn check_host(State(gateway): State<Arc<Gateway>>, request: Request, next:
     }
 }
 
-/// Serves [`admin_router`] on `listener` until `shutdown` completes.
+/// Serves [`admin_router`] on `listener` until `shutdown` completes; the requests in flight
+/// then have `shutdown.grace_period` to finish.
 pub async fn serve_admin(
     gateway: Arc<Gateway>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let control = ListenerControl::new();
+    let grace = gateway.config().shutdown.grace_period;
+    let served = serve_admin_controlled(gateway, listener, control.clone());
+    super::server::until_stopped(served, control, shutdown, grace).await
+}
+
+/// [`serve_admin`], moved through its shutdown phases by `control`.
+pub async fn serve_admin_controlled(
+    gateway: Arc<Gateway>,
+    listener: TcpListener,
+    control: ListenerControl,
+) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "admin listener serving GET /metrics, POST /admin/invalidate and GET /preview");
     }
     let router = admin_router(gateway.clone());
-    super::serve_admin_router(&gateway, listener, router, shutdown).await
+    super::serve_admin_router(&gateway, listener, router, control).await
 }

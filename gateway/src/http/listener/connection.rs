@@ -12,6 +12,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+use super::phase::Phase;
 use super::request::Requests;
 use super::watchdog::{self, Activity, Metered};
 use super::Shared;
@@ -39,17 +40,19 @@ pub fn builder(header_read_timeout: Duration, idle_timeout: Duration) -> auto::B
     builder
 }
 
-/// Serves `stream` from `peer` until it closes, is cut, or `stopping` turns true (then it
-/// finishes the request in flight, gracefully).
-pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, mut stopping: watch::Receiver<bool>) {
+/// Serves `stream` from `peer` until it closes, is cut by its watchdog, or the listener's
+/// `phase` asks it to close (see [`super::phase`]).
+pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, mut phase: watch::Receiver<Phase>) {
     // Small answers go out at once rather than waiting for more to send (as before, behind TLS).
     let _ = stream.set_nodelay(true);
     let activity = Arc::new(Activity::default());
     let io = Metered::new(stream, activity.clone());
     match &shared.tls {
-        None => serve_http(&shared, io, peer, activity, stopping).await,
+        None => serve_http(&shared, io, peer, activity, phase).await,
         Some(tls) => {
             let handshake = tokio::time::timeout(tls.handshake_timeout, tls.acceptor.accept(io));
+            // A handshake under way when the listener stops accepting goes on: the client may
+            // have sent its request already. Only the cut ends it.
             let stream = tokio::select! {
                 done = handshake => match done {
                     Ok(Ok(stream)) => stream,
@@ -64,12 +67,18 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, mut
                         return;
                     }
                 },
-                _ = stopping.wait_for(|stop| *stop) => return,
+                _ = phase.wait_for(|phase| *phase == Phase::Cut) => {
+                    shared.metrics.cut(SHUTDOWN_CUT);
+                    return;
+                }
             };
-            serve_http(&shared, stream, peer, activity, stopping).await;
+            serve_http(&shared, stream, peer, activity, phase).await;
         }
     }
 }
+
+/// The `reason` of a connection closed because the shutdown's grace period ended.
+const SHUTDOWN_CUT: &str = "shutdown";
 
 /// Serves HTTP on an established (plain or TLS) connection.
 async fn serve_http<I>(
@@ -77,16 +86,35 @@ async fn serve_http<I>(
     io: I,
     peer: SocketAddr,
     activity: Arc<Activity>,
-    mut stopping: watch::Receiver<bool>,
+    mut phase: watch::Receiver<Phase>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let requests = Requests::new(shared.router.clone(), ClientAddr(peer), shared.requests, activity.clone());
+    let requests = Requests::new(
+        shared.router.clone(),
+        ClientAddr(peer),
+        shared.requests,
+        activity.clone(),
+        shared.control.clone(),
+    );
     let connection = shared.builder.serve_connection(TokioIo::new(io), requests);
     let watchdog = watchdog::watch(&activity, shared.watchdog, tokio::time::Instant::now());
     tokio::pin!(connection, watchdog);
     let mut graceful = false;
     loop {
+        let now = *phase.borrow_and_update();
+        if now == Phase::Cut {
+            tracing::debug!(%peer, "connection closed: the shutdown's grace period is over");
+            shared.metrics.cut(SHUTDOWN_CUT);
+            return;
+        }
+        if !graceful && closes_gracefully(now, &activity) {
+            graceful = true;
+            // HTTP/2: a GOAWAY, the streams in flight finish. HTTP/1.1: keep-alive off, so the
+            // connection closes after the answer in flight, or now if none is. The watchdog
+            // still cuts one that stalls meanwhile.
+            connection.as_mut().graceful_shutdown();
+        }
         tokio::select! {
             served = connection.as_mut() => {
                 if let Err(error) = served {
@@ -99,12 +127,23 @@ async fn serve_http<I>(
                 shared.metrics.cut(cut.reason());
                 return;
             }
-            _ = stopping.wait_for(|stop| *stop), if !graceful => {
-                graceful = true;
-                // Idle connections close now, busy ones after their answer; the watchdog
-                // still cuts one that stalls meanwhile.
-                connection.as_mut().graceful_shutdown();
-            }
+            // The sender lives in `shared`, which outlives this connection.
+            _ = phase.changed() => {}
+            // A request arrived after the drain began: look again (its protocol, or the first
+            // request of a connection accepted just before the stop).
+            () = activity.request_while_closing(), if now != Phase::Serving && !graceful => {}
         }
+    }
+}
+
+/// Whether a connection should be asked to close gracefully in `phase` (see
+/// [`super::phase`]): while draining, HTTP/2 connections (a GOAWAY is race-free; HTTP/1.1
+/// answers carry `Connection: close` instead); once stopped, every connection that has had a
+/// request (one that has not keeps its chance to send its first).
+fn closes_gracefully(phase: Phase, activity: &Activity) -> bool {
+    match phase {
+        Phase::Serving => false,
+        Phase::Draining => activity.http2(),
+        Phase::Stopped | Phase::Cut => activity.snapshot().started > 0,
     }
 }

@@ -14,27 +14,31 @@
 //!   rate limit), is refused `413` before its body is read when its declared length is over
 //!   the listener's limit, and has `body_read_timeout` to deliver its body
 //!   ([`DeadlineBody`]);
-//! - on shutdown the loop stops accepting, closes idle connections, lets requests in flight
-//!   finish, and returns once every connection has closed.
+//! - on shutdown it goes through the [`phase`]s its [`ListenerControl`] is moved through:
+//!   draining (still accepting; answers tell clients to open new connections), stopped (no
+//!   longer accepting; requests in flight finish), cut (connections still open are closed).
+//!   It returns once every connection has closed.
 
 mod body;
 mod connection;
+pub mod phase;
 mod request;
 pub mod watchdog;
 
-use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 pub use body::{BodyTimeout, DeadlineBody};
 pub use connection::Tls;
+pub use phase::{ListenerControl, Phase, RequestCount};
 use request::RequestLimits;
 
 use crate::config::ServerSettings;
@@ -62,15 +66,13 @@ struct Shared {
     requests: RequestLimits,
     watchdog: watchdog::Limits,
     metrics: ListenerMetrics,
+    control: ListenerControl,
 }
 
-/// Serves `listening` on `listener` until `shutdown` completes; then stops accepting, lets
-/// the requests in flight finish and returns once every connection has closed.
-pub async fn serve_listener(
-    listener: TcpListener,
-    listening: Listening,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
+/// Serves `listening` on `listener` until `control` reaches [`Phase::Stopped`]; then stops
+/// accepting, lets the requests in flight finish (until [`Phase::Cut`], if it comes) and
+/// returns once every connection has closed.
+pub async fn serve_listener(listener: TcpListener, listening: Listening, control: ListenerControl) -> io::Result<()> {
     let Listening { router, tls, max_body_bytes, server, metrics } = listening;
     let shared = Arc::new(Shared {
         router,
@@ -82,17 +84,17 @@ pub async fn serve_listener(
             idle_timeout: server.idle_timeout,
         },
         metrics,
+        control: control.clone(),
     });
     // Validation keeps max_connections far below u32::MAX.
     let capacity = server.max_connections;
     let slots = Arc::new(Semaphore::new(capacity));
-    let (stop, stopping) = watch::channel(false);
-    tokio::pin!(shutdown);
+    let mut phase = control.subscribe();
     let mut full = false;
     loop {
         let (slot, waited) = tokio::select! {
             biased;
-            () = &mut shutdown => break,
+            _ = stopped(&mut phase) => break,
             slot = take_slot(&slots, &shared.metrics) => slot,
         };
         if waited && !full {
@@ -106,7 +108,7 @@ pub async fn serve_listener(
         full = waited;
         let (stream, peer) = tokio::select! {
             biased;
-            () = &mut shutdown => break,
+            _ = stopped(&mut phase) => break,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -115,20 +117,49 @@ pub async fn serve_listener(
                 }
             },
         };
-        let shared = shared.clone();
-        let stopping = stopping.clone();
-        shared.metrics.opened();
-        tokio::spawn(async move {
-            connection::serve(shared.clone(), stream, peer, stopping).await;
-            shared.metrics.closed();
-            drop(slot);
-        });
+        spawn_connection(&shared, stream, peer, slot);
     }
-    drop(listener);
-    stop.send_replace(true);
+    accept_queued(listener, &shared, &slots);
     // Every connection holds a slot until it has closed.
     let _all = slots.acquire_many(capacity as u32).await;
     Ok(())
+}
+
+/// Serves `stream` from `peer` in a task of its own, holding `slot` until it has closed.
+fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr, slot: OwnedSemaphorePermit) {
+    let shared = shared.clone();
+    let phase = shared.control.subscribe();
+    shared.metrics.opened();
+    tokio::spawn(async move {
+        connection::serve(shared.clone(), stream, peer, phase).await;
+        shared.metrics.closed();
+        drop(slot);
+    });
+}
+
+/// Stops accepting: first accepts the connections the kernel has already completed (their
+/// clients may well have sent a request: they are served like any connection accepted before
+/// the stop, while a free slot remains), then closes the socket, so that new connections are
+/// refused. Only a connection completed between the last accept and the close, a few
+/// microseconds, is reset by the kernel instead; the drain period keeps clients away by then.
+fn accept_queued(listener: TcpListener, shared: &Arc<Shared>, slots: &Arc<Semaphore>) {
+    // The standard listener is non-blocking, as tokio's was: an empty queue is `WouldBlock`.
+    let Ok(listener) = listener.into_std() else { return };
+    while let Ok(slot) = slots.clone().try_acquire_owned() {
+        let Ok((stream, peer)) = listener.accept() else { break };
+        let stream = stream.set_nonblocking(true).and_then(|()| TcpStream::from_std(stream));
+        match stream {
+            Ok(stream) => spawn_connection(shared, stream, peer, slot),
+            Err(error) => tracing::debug!(%peer, %error, "cannot serve a connection accepted at the stop"),
+        }
+    }
+    drop(listener);
+}
+
+/// Completes once `phase` is [`Phase::Stopped`] or later (at once if it is already).
+async fn stopped(phase: &mut watch::Receiver<Phase>) {
+    // The sender lives in the listener's own `Shared`, so the channel never closes here.
+    let _ = phase.wait_for(|phase| *phase >= Phase::Stopped).await;
 }
 
 /// A free connection slot, and whether every slot was taken first (then it waited for one,

@@ -1,9 +1,11 @@
 //! Each request of a connection on its way to the router: the client's address as connect
-//! info, the early `413` on a declared length over the limit, the body deadline, and the
-//! in-flight count the connection's watchdog reads.
+//! info, the early `413` on a declared length over the limit, the body deadline, the
+//! in-flight count the connection's watchdog reads, the listener's request count, and
+//! `Connection: close` on HTTP/1.x answers once the listener drains ([`super::phase`]).
 //!
-//! Per request this costs a length comparison, two counter updates and a body wrapper that
-//! allocates nothing unless the body is not there yet; no timer, no clock read.
+//! Per request this costs a length comparison, four counter updates, a reference count, a
+//! flag read and a body wrapper that allocates nothing unless the body is not there yet; no
+//! timer, no clock read.
 
 use std::convert::Infallible;
 use std::future::{ready, Future, Ready};
@@ -13,6 +15,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderValue, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::future::RouteFuture;
 use axum::Router;
@@ -23,6 +26,7 @@ use hyper::Request;
 use tower::Service as _;
 
 use super::body::DeadlineBody;
+use super::phase::{CountedRequest, ListenerControl};
 use super::watchdog::{Activity, InFlight};
 use crate::error::GatewayError;
 use crate::http::ClientAddr;
@@ -43,11 +47,18 @@ pub struct Requests {
     peer: ConnectInfo<ClientAddr>,
     limits: RequestLimits,
     activity: Arc<Activity>,
+    control: ListenerControl,
 }
 
 impl Requests {
-    pub fn new(router: Router, peer: ClientAddr, limits: RequestLimits, activity: Arc<Activity>) -> Self {
-        Self { router, peer: ConnectInfo(peer), limits, activity }
+    pub fn new(
+        router: Router,
+        peer: ClientAddr,
+        limits: RequestLimits,
+        activity: Arc<Activity>,
+        control: ListenerControl,
+    ) -> Self {
+        Self { router, peer: ConnectInfo(peer), limits, activity, control }
     }
 }
 
@@ -58,24 +69,32 @@ impl hyper::service::Service<Request<Incoming>> for Requests {
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let in_flight = InFlight::start(&self.activity);
+        let counted = self.control.start_request();
+        let http2 = request.version() >= Version::HTTP_2;
+        self.activity.request_arrived(http2, counted.closing());
         let limit = self.limits.max_body_bytes;
         if request.body().size_hint().lower() > limit as u64 {
             // Answered before a byte of the body is read; hyper then closes the connection, as
             // the body is left unread.
             let refusal = crate::http::log_errors(GatewayError::PayloadTooLarge { limit }.into_response());
-            return Answer { inner: Either::Left(ready(Ok(refusal))), _in_flight: in_flight };
+            return Answer { inner: Either::Left(ready(Ok(refusal))), http1: !http2, counted, _in_flight: in_flight };
         }
         let (mut parts, body) = request.into_parts();
         parts.extensions.insert(self.peer);
         let request = Request::from_parts(parts, DeadlineBody::new(body, self.limits.body_read_timeout));
         // `Router` is always ready, and cloning it clones an `Arc` (as `axum::serve` does).
-        Answer { inner: Either::Right(self.router.clone().call(request)), _in_flight: in_flight }
+        let inner = Either::Right(self.router.clone().call(request));
+        Answer { inner, http1: !http2, counted, _in_flight: in_flight }
     }
 }
 
 /// The answer to one request; the request counts as in flight until it is ready or dropped.
 pub struct Answer {
     inner: Either<Ready<Result<Response, Infallible>>, RouteFuture<Infallible>>,
+    /// An HTTP/1.x request: its answer carries `Connection: close` once the listener drains
+    /// (HTTP/2 has no such header; its connection gets a GOAWAY instead).
+    http1: bool,
+    counted: CountedRequest,
     _in_flight: InFlight,
 }
 
@@ -83,6 +102,14 @@ impl Future for Answer {
     type Output = Result<Response, Infallible>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.inner).poll(cx)
+        let answer = std::task::ready!(Pin::new(&mut self.inner).poll(cx));
+        // Decided when the answer is ready rather than when the request arrived, so that a
+        // request that began before the drain closes its connection too.
+        Poll::Ready(answer.map(|mut response| {
+            if self.http1 && self.counted.closing() {
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            response
+        }))
     }
 }

@@ -25,6 +25,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::Notify;
 use tokio::time::{Instant, MissedTickBehavior};
 
 /// Why the watchdog closed a connection.
@@ -63,6 +64,11 @@ pub struct Activity {
     started: AtomicU64,
     /// Requests whose answer (or refusal) is ready, or that were dropped.
     finished: AtomicU64,
+    /// True once a request came over HTTP/2.
+    http2: AtomicBool,
+    /// Woken by each request that starts while the listener is shutting down, for the
+    /// connection to decide again how to close ([`super::phase`]).
+    closing_requests: Notify,
 }
 
 /// One look at an [`Activity`].
@@ -87,6 +93,28 @@ impl Activity {
             finished: self.finished.load(Relaxed),
             started: self.started.load(Relaxed),
         }
+    }
+
+    /// True once a request came over HTTP/2.
+    pub fn http2(&self) -> bool {
+        self.http2.load(Relaxed)
+    }
+
+    /// Notes a request's protocol; tells the connection when the listener is shutting down
+    /// (`closing`).
+    pub fn request_arrived(&self, http2: bool, closing: bool) {
+        if http2 && !self.http2.load(Relaxed) {
+            self.http2.store(true, Relaxed);
+        }
+        if closing {
+            self.closing_requests.notify_one();
+        }
+    }
+
+    /// Completes once a request has started while the listener was shutting down (at once if
+    /// one did since the last call).
+    pub async fn request_while_closing(&self) {
+        self.closing_requests.notified().await;
     }
 
     fn bump(counter: &AtomicU64) {

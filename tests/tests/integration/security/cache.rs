@@ -19,13 +19,12 @@ use std::time::Duration;
 use cardmesh_gateway::config::{Config, Secret, SigningSecrets};
 use cardmesh_kit::build::{link_button, text};
 use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec};
-use cardmesh_tests::providers::CountingCards;
 use cardmesh_tests::*;
 use serde_json::json;
 #[cfg(feature = "redis")]
 use {
     cardmesh_gateway::cache::card_cache_keys, cardmesh_gateway::plain::parse_request, cardmesh_gateway::route::Scope,
-    cardmesh_tests::redis::RedisServer,
+    cardmesh_tests::providers::CountingCards, cardmesh_tests::redis::RedisServer,
 };
 
 const ADMIN_TOKEN: &str = "service-token-for-the-cache-security-tests";
@@ -56,6 +55,7 @@ impl ByEmail {
     }
 
     /// From now on every card says `edition N`.
+    #[cfg(feature = "redis")]
     fn set_edition(&self, edition: usize) {
         self.edition.store(edition, Ordering::SeqCst);
     }
@@ -273,7 +273,7 @@ async fn look_alike_workspaces_share_no_cards_or_counters(store: Store) {
     #[cfg(feature = "redis")]
     if let Store::Redis(redis) = &store {
         let mut conn = redis.client().await;
-        let counters: Vec<String> = ::redis::cmd("KEYS").arg("cardmesh:v2:*:gen").query_async(&mut conn).await.unwrap();
+        let counters: Vec<String> = ::redis::cmd("KEYS").arg("cardmesh:v3:*:gen").query_async(&mut conn).await.unwrap();
         assert_eq!(counters.len(), 3, "one customer counter per workspace: {counters:?}");
         for workspace in ["{w:w.ws9:c:c_ws}", "{w:wws9:c:c_ws}", "{w:w%20ws9%21:c:c_ws}"] {
             assert!(counters.iter().any(|k| k.contains(workspace)), "{workspace} in {counters:?}");
@@ -566,10 +566,10 @@ async fn compose_puts_redis_behind_a_password_on_a_network_only_the_gateway_join
         RedisServer::builder().args(compose.args.clone()).client_password(compose.password.clone()).start().await;
     let without = ::redis::Client::open(redis.url_without_password()).unwrap();
     let mut conn = without.get_multiplexed_async_connection().await.expect("the connection itself is accepted");
-    let refused = ::redis::cmd("GET").arg("cardmesh:v2:workspaces").query_async::<Option<String>>(&mut conn).await;
+    let refused = ::redis::cmd("GET").arg("cardmesh:v3:workspaces").query_async::<Option<String>>(&mut conn).await;
     let error = refused.expect_err("a client without the password is refused");
     assert_eq!(error.code(), Some("NOAUTH"), "{error}");
-    let set = ::redis::cmd("SET").arg("cardmesh:v2:x").arg("forged").query_async::<()>(&mut conn).await;
+    let set = ::redis::cmd("SET").arg("cardmesh:v3:x").arg("forged").query_async::<()>(&mut conn).await;
     assert!(set.is_err(), "nor can it write");
 
     let mut conn = redis.client().await;

@@ -4,6 +4,7 @@
 
 mod admin;
 mod cache;
+mod cache_promises;
 mod compose;
 // The real npm audit and pip-audit, and audit.sh's reading of their reports, which is Python.
 #[cfg(any(feature = "node", feature = "python"))]
@@ -11,3 +12,6 @@ mod dependencies;
 mod edges;
 #[cfg(feature = "kubernetes")]
 mod kubernetes;
+#[cfg(feature = "redis")]
+mod redis;
+mod shutdown;

@@ -1,0 +1,274 @@
+//! Plain's promises behind the gateway's cache, driven by a simulated Plain
+//! ([`cardmesh_tests::plain_sim`]) in front of two gateway replicas that share a real
+//! `redis-server`, with a real card service: a reload reaches the service, a customer-scoped
+//! card opened in a new thread comes from the cache, no agent is shown a card older than its
+//! TTL (but for a stale copy during an outage, counted as such), and a retry after a timeout
+//! does not draw the card twice.
+
+use std::time::Duration;
+
+use cardmesh_gateway::config::Secret;
+use cardmesh_tests::plain_sim::{Context, PlainSim, Shown};
+use cardmesh_tests::providers::{unix_ms, DatedCards};
+use cardmesh_tests::redis::RedisServer;
+use cardmesh_tests::telemetry::Metrics;
+use cardmesh_tests::*;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+const ADMIN_TOKEN: &str = "service-token-for-plain-promises-0123456";
+/// `timeToLiveSeconds` of stale copies.
+const FALLBACK_TTL: u32 = 2;
+
+/// Two gateway replicas over one Redis, one card service, and Plain in front.
+struct Stack {
+    _redis: RedisServer,
+    cards: DatedCards,
+    service: RunningService,
+    gateways: [RunningGateway; 2],
+    plain: PlainSim,
+}
+
+impl Stack {
+    async fn start(cards: DatedCards) -> Self {
+        let redis = RedisServer::start().await;
+        let service = RunningService::start(cards.clone()).await;
+        let config = || {
+            let mut config = gateway_config(&[service.endpoint()]);
+            config.cache.redis_url = Some(Secret::new(redis.url()));
+            config.admin.service_token = Some(Secret::new(ADMIN_TOKEN));
+            config.fallback.ttl_seconds = FALLBACK_TTL;
+            config.cache.cooldown = Duration::from_millis(300);
+            config.fanout.service_deadline = Duration::from_secs(5);
+            config.fanout.overall_budget = Duration::from_secs(6);
+            config
+        };
+        let gateways = [RunningGateway::start_ready(config()).await, RunningGateway::start_ready(config()).await];
+        let plain = PlainSim::new(gateways.iter().map(|g| g.url("/")).collect(), SECRET, "w_test");
+        Self { _redis: redis, cards, service, gateways, plain }
+    }
+
+    /// Every replica's queued cache and ledger writes reached Redis.
+    async fn flush(&self) {
+        for gateway in &self.gateways {
+            gateway.flush_cache().await;
+        }
+    }
+
+    /// The sum of a metric over both replicas.
+    async fn metric(&self, name: &str) -> f64 {
+        let mut sum = 0.0;
+        for gateway in &self.gateways {
+            let text = gateway.client().get(gateway.admin_url("/metrics")).send().await.unwrap().text().await.unwrap();
+            sum += Metrics::parse(&text).value(name, &[]);
+        }
+        sum
+    }
+}
+
+/// The agent's pace: time passing in the scenario (not a wait for the system under test).
+async fn agent_waits_until(unix_ms_at: u64) {
+    let now = unix_ms();
+    if unix_ms_at > now {
+        tokio::time::sleep(Duration::from_millis(unix_ms_at - now)).await;
+    }
+}
+
+/// The default `cache.duplicate_window` plus a margin: a later ask is a reload.
+const AFTER_DUPLICATE_WINDOW: u64 = 2_300;
+
+fn version(shown: &Shown) -> usize {
+    DatedCards::drawn(shown.text()).unwrap_or_else(|| panic!("no version in {:?}", shown.card)).0
+}
+
+/// The oldest a card could be shown at by Plain: until it drops the instance, whose TTL is
+/// what the answer carried, counted from when Plain received it. The allowance is the
+/// round trip of the request that brought it (Plain counts from receipt, the card aged
+/// while on the way).
+fn assert_never_older_than_its_ttl(shown: &[Shown], ttl: Duration) {
+    let ttl_ms = u64::try_from(ttl.as_millis()).unwrap();
+    for s in shown.iter().filter(|s| !s.stale) {
+        let (_, drawn_ms) = DatedCards::drawn(s.text()).unwrap_or_else(|| panic!("not a dated card: {:?}", s.card));
+        let carried = s.card["timeToLiveSeconds"].as_u64().expect("every card carries timeToLiveSeconds");
+        let held_until = s.received_ms + carried * 1000;
+        assert!(
+            held_until.saturating_sub(drawn_ms) <= ttl_ms + s.round_trip_ms,
+            "{} in {:?} drawn at {drawn_ms} may be shown until {held_until}: older than its TTL of {ttl_ms} ms \
+             (carried {carried} s, received at {})",
+            s.card_key,
+            s.thread_id,
+            s.received_ms
+        );
+        assert!(s.at_ms <= held_until, "shown after Plain should have dropped it");
+    }
+}
+
+#[tokio::test]
+async fn a_reload_reaches_the_service_through_either_replica() {
+    let stack = Stack::start(DatedCards::new(Duration::from_secs(60))).await;
+    let (plain, cards) = (&stack.plain, &stack.cards);
+    let agent = Context::new("c_reload", "th_1");
+
+    let first = plain.view_via(Some(0), &agent, &["profile"]).await;
+    assert_eq!(version(&first[0]), 1);
+    stack.flush().await;
+
+    // The service's data changes. Plain still holds the card: a view shows the old one
+    // without asking.
+    cards.set_version(2);
+    let sent = plain.sent().len();
+    assert_eq!(version(&plain.view(&agent, &["profile"]).await[0]), 1);
+    assert_eq!(plain.sent().len(), sent, "Plain asks nothing while it holds the card");
+
+    // The agent presses reload on the other replica, past the duplicate window: the gateway
+    // has a fresh copy cached, but Plain held an answer: it is a reload, drawn from the service.
+    agent_waits_until(first[0].received_ms + AFTER_DUPLICATE_WINDOW).await;
+    let reloaded = plain.reload(Some(1), &agent, "profile").await;
+    assert_eq!(version(&reloaded), 2, "the reload shows the new data");
+    assert_eq!(cards.calls("profile"), 2);
+    assert_eq!(plain.sent().last().unwrap().cache, "hits=0, misses=1, stale=0");
+    assert_eq!(stack.metric("cardmesh_plain_reloads_total").await, 1.0);
+    stack.flush().await;
+
+    // Another reload, on the first replica: it reads the other replica's answer from Redis
+    // (the ledger is shared), Plain still holds that: drawn again.
+    cards.set_version(3);
+    agent_waits_until(reloaded.received_ms + AFTER_DUPLICATE_WINDOW).await;
+    assert_eq!(version(&plain.reload(Some(0), &agent, "profile").await), 3);
+    assert_eq!(cards.calls("profile"), 3);
+    assert!(plain.integration_errors().is_empty(), "{:?}", plain.integration_errors());
+}
+
+#[tokio::test]
+async fn a_new_thread_gets_a_customer_card_from_the_cache_without_calling_the_service() {
+    let stack = Stack::start(DatedCards::new(Duration::from_secs(60))).await;
+    let (plain, cards) = (&stack.plain, &stack.cards);
+    let agent = Context::new("c_threads", "th_1");
+
+    let first = plain.view_via(Some(0), &agent, &["profile", "notes"]).await;
+    assert_eq!(first.len(), 2);
+    stack.flush().await;
+    agent_waits_until(first[0].received_ms + AFTER_DUPLICATE_WINDOW).await;
+
+    // The same customer in a second thread, on the other replica: Plain holds no instance
+    // for that thread, so this is no reload; the customer-scoped card is a cache hit.
+    let second = plain.view_via(Some(1), &agent.in_thread("th_2"), &["profile", "notes"]).await;
+    assert_eq!(plain.sent().last().unwrap().cache, "hits=1, misses=1, stale=0");
+    assert_eq!((cards.calls("profile"), cards.calls("notes")), (1, 2), "profile came from the cache");
+    assert_eq!(second[0].text(), first[0].text(), "the same copy");
+    let left = second[0].card["timeToLiveSeconds"].as_u64().unwrap();
+    assert!(left < 60, "the copy carries the lifetime it has left, not its whole TTL: {left}");
+    assert_eq!(stack.metric("cardmesh_plain_reloads_total").await, 0.0);
+    assert!(stack.metric("cardmesh_cached_card_age_seconds_count").await >= 1.0);
+    assert_never_older_than_its_ttl(&plain.shown(), cards.ttl);
+}
+
+#[tokio::test]
+async fn in_a_scripted_day_no_agent_sees_a_card_older_than_its_ttl_but_a_stale_copy_in_an_outage() {
+    let ttl = Duration::from_secs(3);
+    let mut stack = Stack::start(DatedCards::new(ttl)).await;
+    let (th_1, th_2) = (Context::new("c_day", "th_1"), Context::new("c_day", "th_2"));
+    let keys = ["profile", "notes"];
+
+    // Morning: two agents open the customer in two threads, a second apart, on either
+    // replica; each looks again while Plain holds the cards, and after they expired.
+    let start = unix_ms();
+    stack.plain.view(&th_1, &keys).await;
+    stack.flush().await;
+    agent_waits_until(start + 1_200).await;
+    stack.plain.view(&th_2, &keys).await;
+    stack.flush().await;
+    agent_waits_until(start + 2_500).await;
+    stack.plain.view(&th_1, &keys).await;
+    agent_waits_until(start + 3_300).await;
+    stack.plain.view(&th_1, &keys).await;
+    stack.plain.view(&th_2, &keys).await;
+    stack.flush().await;
+
+    // The data changes; an agent reloads the profile (past the duplicate window).
+    stack.cards.set_version(2);
+    agent_waits_until(unix_ms() + AFTER_DUPLICATE_WINDOW).await;
+    let reloaded = stack.plain.reload(None, &th_1, "profile").await;
+    assert_eq!(version(&reloaded), 2);
+    stack.flush().await;
+
+    // A service invalidates the profile; Plain (reloadCustomerCardInstance) drops its
+    // instances and asks again at once, within the duplicate window of the reload's answer:
+    // the invalidation makes it a miss, and the new data is drawn.
+    stack.cards.set_version(3);
+    let body = json!({ "customerId": "c_day", "cardKeys": ["profile"] });
+    assert_eq!(stack.gateways[0].invalidate(ADMIN_TOKEN, body).await, 200);
+    stack.plain.discard(&th_1, "profile");
+    let after_invalidation = stack.plain.view(&th_1, &["profile"]).await;
+    assert_eq!(version(&after_invalidation[0]), 3, "the invalidation's reload reaches the service");
+    stack.flush().await;
+
+    // Outage: the service stops. Once Plain's copies expired, agents are shown the last
+    // good copies, marked stale (header and metric), with the short fallback TTL.
+    let addr = stack.service.addr;
+    stack.service.stop().await;
+    let now = unix_ms();
+    let expiry = keys.iter().filter_map(|k| stack.plain.expires_ms(&th_1, k)).max().unwrap_or(now);
+    agent_waits_until(expiry.max(now) + 1_200).await;
+    let in_outage = stack.plain.view(&th_1, &keys).await;
+    assert!(in_outage.iter().all(|s| s.stale), "stale copies during the outage: {in_outage:?}");
+    for s in &in_outage {
+        assert_eq!(s.card["timeToLiveSeconds"], FALLBACK_TTL, "a stale copy keeps the short TTL");
+    }
+    assert!(stack.metric("cardmesh_cache_stale_total").await >= 2.0);
+
+    // The service is back: agents get fresh cards again (Plain asks once its stale copies
+    // expired; the gateway calls the service once its breaker lets it).
+    let listener = TcpListener::bind(addr).await.expect("rebind the service's port");
+    stack.service = RunningService::start_on(stack.cards.clone(), listener);
+    let plain = &stack.plain;
+    Wait::new("fresh cards after the outage", Duration::from_secs(20))
+        .every(Duration::from_millis(500))
+        .until(|| async { plain.view(&th_1, &keys).await.iter().all(|s| !s.stale && version(s) == 3) })
+        .await;
+
+    assert_never_older_than_its_ttl(&plain.shown(), ttl);
+    assert!(plain.shown().iter().any(|s| s.stale), "the outage's copies were shown, as stale");
+    assert!(plain.integration_errors().is_empty(), "{:?}", plain.integration_errors());
+}
+
+#[tokio::test]
+async fn a_retry_after_a_timeout_joins_the_draw_in_progress() {
+    // Each draw takes 3 s; Plain gives up after 1.5 s and retries 1 s later, while the first
+    // request's draw still runs (until 3 s), and the retry's answer comes within its own 1.5 s.
+    let mut stack = Stack::start(DatedCards::new(Duration::from_secs(60)).with_delay(Duration::from_secs(3))).await;
+    stack.plain.timeout = Duration::from_millis(1_500);
+    let agent = Context::new("c_retry", "th_1");
+
+    let shown = stack.plain.view_via(Some(0), &agent, &["profile"]).await;
+    assert_eq!(shown.len(), 1, "the retry got the card");
+    let sent = stack.plain.sent();
+    assert_eq!(sent.len(), 2, "one timeout, one retry: {sent:?}");
+    assert_eq!((sent[0].status, sent[1].status), (None, Some(200)));
+    assert_eq!(stack.cards.calls("profile"), 1, "the retry shared the draw in progress");
+    assert!(stack.plain.integration_errors().is_empty());
+}
+
+#[tokio::test]
+async fn a_validate_probe_is_not_counted_as_plain() {
+    let stack = Stack::start(DatedCards::new(Duration::from_secs(60))).await;
+    let gateway = &stack.gateways[0];
+    let body = PlainBody::new(&["profile"]).customer("c_probe", "c_probe@example.com", None).build();
+    let probe = || async {
+        let request = signed_post(gateway.client(), &gateway.url("/"), &body, Some(SECRET), Some("w_test"))
+            .header(cardmesh_gateway::http::PROBE_HEADER, "validate");
+        Answer::from(request.send().await.unwrap()).await
+    };
+    assert_eq!(probe().await.status, 200);
+    stack.flush().await;
+    let answered = unix_ms();
+    agent_waits_until(answered + AFTER_DUPLICATE_WINDOW).await;
+    // Had the probe been counted, this would be a reload: it is a plain cache hit.
+    let again = probe().await;
+    assert_eq!(again.cache, "hits=1, misses=0, stale=0");
+    // And Plain's first ask after the probes is no reload either.
+    let plain = gateway.post_signed(&body).await;
+    assert_eq!(plain.cache, "hits=1, misses=0, stale=0");
+    assert_eq!(stack.cards.calls("profile"), 1);
+    assert_eq!(stack.metric("cardmesh_plain_reloads_total").await, 0.0);
+}
