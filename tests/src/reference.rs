@@ -142,10 +142,18 @@ mod tests {
         let text = "# HELP a_total Things.\n# TYPE a_total counter\na_total{x=\"1\",y=\"2\"} 3\n\
                     # HELP d_seconds Time.\n# TYPE d_seconds histogram\nd_seconds_bucket{s=\"b\",le=\"1\"} 1\nd_seconds_sum{s=\"b\"} 1\n";
         let f = families(text);
-        assert_eq!(
-            f["a_total"],
-            Family { kind: "counter".into(), help: "Things.".into(), labels: vec!["x".into(), "y".into()] }
-        );
-        assert_eq!(f["d_seconds"].labels, ["s"]);
+        let a = Family { kind: "counter".into(), help: "Things.".into(), labels: vec!["x".into(), "y".into()] };
+        assert_eq!(f[0], ("a_total".to_owned(), a));
+        assert_eq!(f[1].0, "d_seconds");
+        assert_eq!(f[1].1.labels, ["s"]);
+    }
+
+    #[test]
+    fn two_families_with_one_name_stay_two() {
+        let text = "# HELP r_total One.\n# TYPE r_total counter\nr_total 1\n\
+                    # HELP r_total Two.\n# TYPE r_total counter\nr_total{outcome=\"ok\"} 1\n";
+        let f = families(text);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].1.labels.is_empty() && f[1].1.labels == ["outcome"], "{f:?}");
     }
 }
