@@ -273,13 +273,17 @@ fn the_book_lists_every_error_code_the_gateway_answers_with() {
     }
 }
 
-/// The README's commands: the first-run blocks, whose copies in the book must say the same,
-/// and the test command, which must know its steps.
+/// The README is a landing page of at most 150 lines, and its commands are the first-run
+/// blocks, whose copies in the book must say the same, and the test command, which must know
+/// its steps.
 #[test]
 fn the_readmes_commands_are_the_tested_ones() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
     let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     let readme = read("README.md");
+    // The landing page stays a landing page: details go into the book.
+    let lines = readme.lines().count();
+    assert!(lines <= 150, "README.md has {lines} lines; keep it at most 150 and move details into docs/src");
     let block_after = |text: &str, marker: &str| -> Option<String> {
         let after = text.split_once(marker)?.1.trim_start().strip_prefix("```sh\n")?;
         Some(after[..after.find("\n```").expect("the block ends")].to_owned())
