@@ -108,7 +108,7 @@ for i in "${!services[@]}"; do
     claim "$p" "${services[$i]} (CARDMESH_DEV_SERVICE_PORT + $i)"
     service_port+=("$p")
 done
-# The example endpoint behind http-bridge (docs/existing-card-api.md), after the services.
+# The example endpoint behind http-bridge (docs/src/guides/existing-card-api.md), after the services.
 bridge_endpoint_port=
 if printf '%s\n' "${services[@]}" | grep -qx http-bridge; then
     bridge_endpoint_port=$((base_port == 0 ? 0 : base_port + ${#services[@]}))

@@ -38,7 +38,7 @@ fi
 if [[ ${CI:-} == true ]]; then export CARGO_INCREMENTAL=0; fi
 
 # The features that turn on the suites needing parts beyond cargo (Docker, Redis, Node,
-# Python); see the README's Tests section. Every cargo command of the run uses them.
+# Python); see CONTRIBUTING.md, Tests. Every cargo command of the run uses them.
 FEATURES=cardmesh-tests/external,cardmesh-cli/node
 # The images the tests run are made from the debug binaries of the `build` step.
 export CARDMESH_IMAGE_PROFILE=debug
@@ -201,12 +201,16 @@ background kube-tools "kubernetes-validate and checkov (deploy/kubernetes/requir
 # Niced: it builds in the CPU the workspace's build leaves idle (its single-crate stretches, links).
 background audit-tools "the pinned cargo-deny (cargo install, a few minutes) and pip-audit, into target/tools" \
     nice -n 10 scripts/audit.sh --install
+background docs-tools "the pinned mdbook (cargo install, a few minutes), into target/tools" \
+    nice -n 10 scripts/docs.sh --install
 step toolchain   "cargo and rustc versions; rustfmt and clippy"     toolchain
 [[ $list == 1 ]] || use_clippy
 step build       "cargo fmt --check; one compile of the workspace (all targets, $FEATURES) with clippy -D warnings" build
 [[ $list == 1 ]] || { await system; await packages; }
 [[ $list == 1 ]] || await audit-tools
 step audit       "dependency checks: cargo deny (licences, bans, sources, RustSec advisories), npm audit, pip-audit (scripts/audit.sh)" scripts/audit.sh
+[[ $list == 1 ]] || await docs-tools
+step docs        "the book: mdbook build docs (a page missing from SUMMARY.md fails; links and generated pages: cargo-test)" scripts/docs.sh
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
 [[ $list == 1 ]] || await kube-tools
 step kubernetes  "the Kubernetes manifests, offline: kubectl kustomize, kubernetes-validate, checkov" scripts/check-kubernetes.sh

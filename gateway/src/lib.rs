@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod draw;
 pub mod error;
+pub mod error_reference;
 pub mod failure;
 pub mod fanout;
 pub mod flight;

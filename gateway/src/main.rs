@@ -1,5 +1,5 @@
-// mimalloc: the cache-hit path is allocation-heavy (many small strings per card); the
-// benchmark measured glibc malloc at 13-17 % of its CPU.
+// mimalloc: the cache-hit path is allocation-heavy (many small strings per card), so the
+// allocator shows in its CPU (what glibc's cost: dev-docs/decisions/mimalloc.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

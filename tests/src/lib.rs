@@ -19,6 +19,7 @@ pub mod process;
 pub mod providers;
 pub mod redis;
 pub mod redis_cluster;
+pub mod reference;
 pub mod require;
 pub mod telemetry;
 pub mod wait;

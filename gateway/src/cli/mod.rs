@@ -2,6 +2,7 @@
 
 mod judge;
 mod probe;
+pub mod reference;
 
 use std::io::Read;
 use std::path::PathBuf;

@@ -19,7 +19,7 @@ use super::Secret;
 pub const MIN_TOKEN_CHARS: usize = 32;
 
 /// The admin listener's tokens and names.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AdminSettings {
     /// Bearer token of card services (`CARDMESH_SERVICE_TOKEN`; the kits send it from

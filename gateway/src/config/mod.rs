@@ -12,6 +12,7 @@ mod exposure;
 mod plain_api;
 mod policy;
 mod redis;
+pub mod reference;
 mod secret;
 mod security;
 mod server;
@@ -44,14 +45,14 @@ pub use signing::{SignatureSettings, SigningSecrets};
 pub const PLAIN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The whole gateway configuration.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Address the Plain endpoint listens on (default: `0.0.0.0:8080`).
     pub listen: SocketAddr,
     /// Address of the admin listener, which serves `GET /metrics` (Prometheus text),
-    /// `POST /admin/invalidate` and the preview; keep it off the public network (default:
-    /// `127.0.0.1:9090`).
+    /// `POST /admin/invalidate` and the preview; keep it off the public network. It must not
+    /// share `listen`'s port (default: `127.0.0.1:9090`).
     pub admin_listen: SocketAddr,
     /// The host address `listen` is reachable on from outside, when something in front of
     /// the gateway publishes it, e.g. Docker's port publishing (`CARDMESH_PUBLISH_ADDR` in
@@ -59,7 +60,7 @@ pub struct Config {
     /// `listen`'s) is not loopback while [`DEVELOPMENT_SECRET`] is a signing secret
     /// (default: none, `listen`'s address counts).
     pub publish_address: Option<IpAddr>,
-    /// HMAC-SHA256 secrets Plain signs with: a list (any one may match, so a secret can be
+    /// HMAC-SHA256 secrets Plain signs with (Plain: Settings → Request signing): a list (any one may match, so a secret can be
     /// rotated without downtime), or a table of workspace id to that workspace's list
     /// (default: none). See [`SigningSecrets`].
     pub signing_secrets: SigningSecrets,
@@ -107,7 +108,7 @@ pub struct Config {
 }
 
 /// Request limits.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest accepted request body in bytes; larger bodies get 413, and a `Content-Length`
@@ -115,7 +116,7 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most distinct card keys in one request; Plain allows 25 per workspace (default: 25).
     pub max_card_keys: usize,
-    /// Largest rendered card in bytes; a bigger one is replaced by the fallback card
+    /// Largest rendered card in bytes; a bigger one is replaced by the fallback card and logged
     /// (default: 32768).
     pub max_card_bytes: usize,
     /// Largest answer in bytes; beyond it the biggest cards are replaced by fallback cards
@@ -124,38 +125,44 @@ pub struct Limits {
 }
 
 /// Deadlines of the calls to card services.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Fanout {
     /// Deadline for one card service call (default: 2s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub service_deadline: Duration,
     /// Budget for all the work on one Plain request; must stay below Plain's 15 s
     /// (default: 10s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub overall_budget: Duration,
     /// Deadline for opening a connection to a card service (default: 1s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub connect_timeout: Duration,
 }
 
 /// How the routing table is learned.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Discovery {
     /// How often every service is asked to `Describe` itself again (default: 30s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub refresh_interval: Duration,
     /// How soon a service that has not answered `Describe` yet is asked again (default: 1s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub retry_interval: Duration,
     /// Deadline of one `Describe` call (default: 2s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub describe_timeout: Duration,
 }
 
 /// The card served when a card's service failed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Fallback {
     /// `timeToLiveSeconds` of a fallback card, so Plain asks again soon (default: 30).
@@ -192,15 +199,17 @@ impl Default for Config {
 }
 
 /// The response cache.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheSettings {
-    /// Cache rendered cards at all (default: true).
+    /// Cache rendered cards at all; `false` turns request coalescing off too (default: true).
     pub enabled: bool,
     /// Redis URL, e.g. `redis://127.0.0.1:6379/0`, with the password when Redis requires
     /// one: `redis://:PASSWORD@redis:6379/0`; `rediss://` for TLS, `redis-cluster://` and
     /// `redis-sentinel://` (`rediss-…` over TLS) for Redis Cluster and Sentinel (the forms are
-    /// in [`RedisTarget`]'s module). Without it an in-process cache serves this gateway alone
+    /// in [`RedisTarget`]'s module). Without it an in-process cache serves this gateway alone.
+    /// The gateway refuses to start with the development password
+    /// `dev-redis-password-do-not-use-in-production` unless it is published on loopback
     /// (default: none).
     pub redis_url: Option<Secret>,
     /// The Redis ACL user; overrides the URL's (default: none, the URL's, else Redis's
@@ -225,6 +234,7 @@ pub struct CacheSettings {
     pub required_to_start: bool,
     /// How long start-up waits for Redis with `required_to_start` (default: 10s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub start_timeout: Duration,
     /// The key that seals card entries in Redis (HMAC-SHA256, bound to each entry's key),
     /// so that only gateways write entries a gateway will serve; every replica needs the
@@ -237,35 +247,43 @@ pub struct CacheSettings {
     /// TTL of a card whose service set none, neither per answer nor in `Describe`
     /// (default: 5m).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub default_ttl: Duration,
     /// Longest time a card is cached, whatever the service asks (default: 1day).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub max_ttl: Duration,
     /// How long a card's last good copy is kept after it expires, to be served when its
     /// service fails; 0 turns stale-if-error off (default: 24h).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub stale_window: Duration,
     /// Deadline of one cache read; a slower read is a miss (default: 100ms).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub read_timeout: Duration,
     /// Deadline of one batch of cache writes (default: 500ms).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub write_timeout: Duration,
     /// Deadline of connecting to Redis (default: 500ms).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub connect_timeout: Duration,
     /// Consecutive Redis errors after which Redis is skipped for `cooldown` (default: 3).
     pub failure_threshold: u32,
     /// How long Redis is skipped before one probe (default: 5s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub cooldown: Duration,
     /// Cache writes waiting to be sent; beyond it writes are dropped (default: 10000).
     pub write_queue: usize,
     /// How long this gateway keeps what it read from or wrote to Redis in memory, so a
     /// customer opened again meanwhile costs no round trip; other replicas' writes and
-    /// invalidations are seen after at most this long. 0 turns it off; unused without Redis
+    /// invalidations are seen after at most this long. At most 60s; 0 turns it off; unused without Redis
     /// (default: 1s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub near_ttl: Duration,
     /// Most entries of that in-memory copy (default: 10000).
     pub near_capacity: u64,
@@ -275,6 +293,7 @@ pub struct CacheSettings {
     /// drawn; asked for later while Plain still holds the answer, it is a reload and is drawn
     /// from its service. 0 makes every repeat a reload (default: 2s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub duplicate_window: Duration,
 }
 

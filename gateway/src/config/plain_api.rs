@@ -11,7 +11,7 @@ use super::Secret;
 pub const PLAIN_API_URL: &str = "https://core-api.uk.plain.com/graphql/v1";
 
 /// Plain's GraphQL API.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PlainApiSettings {
     /// A Plain machine-user API key allowed to read customer card configs and reload
@@ -26,6 +26,7 @@ pub struct PlainApiSettings {
     pub allow_http: bool,
     /// Deadline of one call to Plain, connecting included (default: 5s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub timeout: Duration,
     /// Most calls to Plain at once; more reloads wait, and a card already waiting is not
     /// queued twice (default: 4).
@@ -33,6 +34,7 @@ pub struct PlainApiSettings {
     /// How long the card key to card config id mapping (`customerCardConfigs`) is used
     /// before it is fetched again; an unknown key fetches it at once (default: 5m).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub config_refresh: Duration,
 }
 

@@ -23,11 +23,12 @@ use tonic::transport::ClientTlsConfig;
 use crate::tls::TlsError;
 
 /// Settings of one block; unset fields fall back to `all`, then to the defaults.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicyOverride {
     /// Deadline of one call attempt (default: `fanout.service_deadline`, 2s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
     pub deadline: Option<Duration>,
     /// Calls in flight to the service at once; more are shed at once (default: 64).
     pub max_concurrency: Option<usize>,
@@ -37,6 +38,7 @@ pub struct PolicyOverride {
     pub breaker_failures: Option<u32>,
     /// How long an open circuit fails fast before one probe (default: 10s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
     pub breaker_cooldown: Option<Duration>,
     /// TLS towards `https://` endpoints; each field falls back to `all` (default: the
     /// system's trusted roots, no client certificate).
@@ -44,7 +46,7 @@ pub struct PolicyOverride {
 }
 
 /// TLS settings towards one card service. Used for `https://` endpoints only.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceTls {
     /// PEM CA certificates the service's certificate must chain to (default: the system's

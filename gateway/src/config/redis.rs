@@ -35,7 +35,7 @@ pub const MAX_NAMESPACE_CHARS: usize = 64;
 /// TLS towards Redis, for the `rediss` forms. Without any of these, the server's certificate
 /// must chain to the system's trusted roots (the `SSL_CERT_FILE` / `SSL_CERT_DIR` variables
 /// are honoured), as with a managed Redis.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RedisTls {
     /// PEM CA certificate(s) Redis's certificate must chain to, instead of the system's roots

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A secret string (signing secret, token). `Debug` and `Display` print `[redacted]`, so a
 /// secret cannot reach a log line by accident.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Secret(String);
 

@@ -11,10 +11,11 @@ use super::Secret;
 use crate::tls::TlsError;
 
 /// TLS termination of the Plain endpoint. Off unless `cert_file` and `key_file` are set.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsSettings {
-    /// PEM certificate chain the gateway presents, leaf first (default: none, plain HTTP).
+    /// PEM certificate chain the gateway presents, leaf first; with `key_file` it turns TLS
+    /// on (default: none, plain HTTP).
     pub cert_file: Option<PathBuf>,
     /// PEM private key of `cert_file`: PKCS#8, PKCS#1 or SEC1 (default: none).
     pub key_file: Option<PathBuf>,
@@ -24,6 +25,7 @@ pub struct TlsSettings {
     pub client_ca_file: Option<PathBuf>,
     /// Deadline of one TLS handshake; slower clients are disconnected (default: 10s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub handshake_timeout: Duration,
 }
 
@@ -55,7 +57,7 @@ impl TlsSettings {
 pub type RequiredHeaders = BTreeMap<String, Secret>;
 
 /// Rate limits of the card endpoint; each is off unless set.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimits {
     /// Per client IP address: the TCP peer, so behind a load balancer all requests share
@@ -67,13 +69,14 @@ pub struct RateLimits {
 }
 
 /// A token bucket: `requests` per `period` on average, up to `burst` at once.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimit {
     /// Requests allowed per `period` on average (no default; must be above 0).
     pub requests: u32,
     /// The period of `requests` (default: 1s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub period: Duration,
     /// Most requests accepted at once after a quiet spell (default: `requests`).
     pub burst: Option<u32>,

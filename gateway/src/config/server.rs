@@ -13,7 +13,7 @@ pub const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The `[server]` table: limits every connection of both listeners is held to.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     /// How long a client may take to send a request's head (request line and headers):
@@ -21,16 +21,19 @@ pub struct ServerSettings {
     /// request, and from its first byte for a later request on a kept-alive connection.
     /// Slower connections are closed without an answer (default: 5s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub header_read_timeout: Duration,
     /// How long a client may take to send a request's whole body, counted from when the
     /// gateway first waits for it. Slower requests are answered `408 request_timeout` and their
     /// connection is closed (default: 5s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub body_read_timeout: Duration,
     /// How long a kept-alive connection may wait with no request in flight and no byte
     /// moving before it is closed; the same bound applies to an answer the client stops
     /// reading (default: 10s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub idle_timeout: Duration,
     /// Most open connections per listener. Beyond it the gateway stops accepting: new
     /// connections wait in the kernel's accept queue until one closes (default: 1024).

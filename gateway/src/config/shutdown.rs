@@ -19,7 +19,7 @@ pub const EXIT_MARGIN: Duration = Duration::from_secs(5);
 pub const MAX_SHUTDOWN: Duration = KUBERNETES_TERMINATION_GRACE.saturating_sub(EXIT_MARGIN);
 
 /// The `[shutdown]` table.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ShutdownSettings {
     /// After SIGTERM (or Ctrl-C), how long the Plain listener still accepts connections and
@@ -31,6 +31,7 @@ pub struct ShutdownSettings {
     /// a load balancer probing `/readyz` every 2 s sees two failures within 5 s; longer only
     /// slows a rollout down).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub drain_period: Duration,
     /// Once the listener has stopped accepting, how long the requests in flight have to
     /// finish; connections still open then are closed and the process exits. Above 0
@@ -38,6 +39,7 @@ pub struct ShutdownSettings {
     /// defaults: its body within `server.body_read_timeout`, 5 s, then its work within
     /// `fanout.overall_budget`, 10 s).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub grace_period: Duration,
 }
 

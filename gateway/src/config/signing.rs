@@ -21,7 +21,7 @@ use super::Secret;
 ///   is refused with `401 unknown_workspace` before its signature is looked at.
 ///
 /// Default: an empty list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum SigningSecrets {
     /// Secrets accepted whatever the workspace.
@@ -97,7 +97,7 @@ impl<'de> Deserialize<'de> for SigningSecrets {
 }
 
 /// How signed requests are checked beyond the signature itself.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SignatureSettings {
     /// Replay window: refuse a signed body whose top-level `timestamp` (ISO-8601, e.g.
@@ -105,6 +105,7 @@ pub struct SignatureSettings {
     /// gateway's clock in either direction, with `401 stale_request`. Plain sends that field
     /// but does not document it, so the window is off unless set (default: off).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
     pub max_age: Option<Duration>,
 }
 

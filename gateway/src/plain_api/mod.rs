@@ -10,7 +10,7 @@
 mod configs;
 mod graphql;
 mod invalidation;
-mod metrics;
+pub(crate) mod metrics;
 mod reload;
 
 use std::sync::Arc;

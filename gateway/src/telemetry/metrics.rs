@@ -10,7 +10,7 @@
 //! | `cardmesh_service_cards_total` | counter | `service`, `outcome`: `ok`, `invalid_card`, `card_too_big`, `service_error`, `missing_result` |
 //! | `cardmesh_fallback_cards_total` | counter | `reason`: why the card failed (`timeout`, `invalid_card`, …) |
 //! | `cardmesh_cache_{hits,misses,stale,errors,dropped_writes}_total` | counter | |
-//! | `cardmesh_plain_reloads_total` | counter | cards Plain asked for again while it still held the gateway's answer (an agent's reload, a discarded instance): drawn from their service |
+//! | `cardmesh_plain_reloads_recognised_total` | counter | cards Plain asked for again while it still held the gateway's answer (an agent's reload, a discarded instance): drawn from their service |
 //! | `cardmesh_plain_duplicates_total` | counter | cards asked for again within `cache.duplicate_window` of the answer (Plain's retry, two workers at once): shared the flight or the copy just drawn |
 //! | `cardmesh_shared_draws_joined_total` | counter | missed cards another replica was drawing (its draw mark was set): served its copy instead of calling the service |
 //! | `cardmesh_shared_draw_waits_unjoined_total` | counter | `reason`: `mark_gone` (the drawing replica failed or died: drawn here), `deadline` (stale copy or fallback), `store_error` (drawn here) |
@@ -111,7 +111,7 @@ impl GatewayMetrics {
                 &["reason"],
             ),
             plain_reloads: IntCounter::new(
-                "cardmesh_plain_reloads_total",
+                "cardmesh_plain_reloads_recognised_total",
                 "Cards Plain asked for again while it held the gateway's answer (a reload): drawn from their service.",
             )
             .expect("valid counter"),
@@ -291,7 +291,7 @@ mod tests {
             "cardmesh_service_calls_total{outcome=\"timeout\",service=\"billing\"} 1",
             "cardmesh_service_call_duration_seconds_bucket{service=\"billing\",le=\"1\"} 1",
             "cardmesh_fallback_cards_total{reason=\"timeout\"} 1",
-            "cardmesh_plain_reloads_total 1",
+            "cardmesh_plain_reloads_recognised_total 1",
             "cardmesh_plain_duplicates_total 2",
             "cardmesh_cached_card_age_seconds_bucket{le=\"1\"} 0",
             "cardmesh_cached_card_age_seconds_bucket{le=\"5\"} 1",

@@ -12,6 +12,7 @@
 
 mod connections;
 mod metrics;
+pub mod reference;
 pub mod request;
 
 pub use cardmesh_telemetry::{InitError, LogFormat, Telemetry, TelemetryEnv};

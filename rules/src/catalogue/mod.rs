@@ -9,6 +9,7 @@
 
 mod data;
 mod json;
+pub mod reference;
 
 pub use data::CATALOGUE;
 

@@ -1,7 +1,7 @@
 //! The accounts card service: `customer-details`.
 
-// mimalloc: a card answer is many small allocations (a string per field), and glibc's
-// malloc and free were a fifth of each call's instructions.
+// mimalloc: a card answer is many small allocations (a string per field), so the allocator
+// shows in every call (what glibc's cost: dev-docs/decisions/mimalloc.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

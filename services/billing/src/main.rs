@@ -4,8 +4,8 @@
 //! changed customers are reported to the gateway (`CARDMESH_SERVICE_GATEWAY_ADMIN_URL` and
 //! `CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN`; nothing is reported while they are unset).
 
-// mimalloc: a card answer is many small allocations (a string per field), and glibc's
-// malloc and free were a fifth of each call's instructions.
+// mimalloc: a card answer is many small allocations (a string per field), so the allocator
+// shows in every call (what glibc's cost: dev-docs/decisions/mimalloc.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

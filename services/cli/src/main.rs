@@ -26,7 +26,7 @@ enum Command {
     /// docker-compose snippet. Then add its address to the gateway's CARDMESH_SERVICES; the
     /// gateway itself does not change.
     #[command(
-        after_help = "Example:\n  cargo run -p cardmesh-cli -- new-service shipping --card last-order\n\nGuide: docs/adding-a-card-service.md"
+        after_help = "Example:\n  cargo run -p cardmesh-cli -- new-service shipping --card last-order\n\nGuide: docs/src/guides/adding-a-card-service.md"
     )]
     NewService {
         /// Short service name, [a-z][a-z0-9-]*, e.g. `shipping`. The crate, binary and image

@@ -377,7 +377,7 @@ Next steps:
      cargo test -p {crate_name}
 
 2. Replace the example data in {dir}/src/lib.rs with your lookup.
-   Guide: docs/adding-a-card-service.md
+   Guide: docs/src/guides/adding-a-card-service.md
 
 3. Run it next to a local gateway, and add its address to the gateway's CARDMESH_SERVICES:
      CARDMESH_SERVICE_LISTEN=127.0.0.1:50060 cargo run -p {crate_name}
@@ -404,7 +404,7 @@ Next steps:
 /// `<dir>/kubernetes/`); every language's next steps end with it.
 pub(crate) fn kubernetes_step(step: u32, name: &str, dir: &str, image: &str) -> String {
     format!(
-        "{step}. Deploy it on Kubernetes (docs/kubernetes.md). Its Deployment and Service are in
+        "{step}. Deploy it on Kubernetes (docs/src/guides/kubernetes.md). Its Deployment and Service are in
    {dir}/kubernetes/. Add the folder to `resources:` in deploy/kubernetes/base/kustomization.yaml:
      - ../../../{dir}/kubernetes
    append it to CARDMESH_SERVICES in deploy/kubernetes/base/gateway/deployment.yaml:

@@ -1,4 +1,4 @@
-//! docs/existing-card-api.md, step 1: `cardmesh-gateway validate --url` checks an existing
+//! docs/src/guides/existing-card-api.md, step 1: `cardmesh-gateway validate --url` checks an existing
 //! endpoint (here the project's example endpoint, requiring signed requests, on a real
 //! socket) before the bridge goes in front of it.
 

@@ -47,7 +47,7 @@ fn text_of(card: &Value) -> &str {
     card["components"][0]["componentText"]["text"].as_str().unwrap_or_default()
 }
 
-/// docs/existing-card-api.md, "Migrate card by card": the proto service is deployed with the
+/// docs/src/guides/existing-card-api.md, "Migrate card by card": the proto service is deployed with the
 /// key while the bridge still lists it (the first listed service keeps a key claimed twice),
 /// then the key leaves the bridge's list and only the bridge restarts.
 #[tokio::test]

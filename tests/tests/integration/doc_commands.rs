@@ -1,5 +1,7 @@
-//! The `cardmesh-gateway sign` and `validate` commands of the README and the guide, run as
-//! written. They are read from the Markdown, so a change to a documented command is tested.
+//! The `cardmesh-gateway sign` and `validate` commands of the book (every page of `docs/src/`)
+//! and of the README, run as written. They are read from the Markdown, so a change to a
+//! documented command is tested. The README's other commands are the first-run ones
+//! (`first_run.rs` runs them; the book's copies must say the same) and `scripts/test.sh`.
 //!
 //! Every ```` ```sh ```` block is split into commands (backslash continuations joined). A
 //! command that runs the gateway's `sign` or `validate` through `cargo run` is executed with
@@ -19,8 +21,32 @@ use std::time::{Duration, Instant};
 use cardmesh_gateway::config::{Secret, DEVELOPMENT_SECRET};
 use cardmesh_tests::{gateway_config, ExampleServices, RunningGateway, Wait};
 
-/// The documents whose commands are run.
-const DOCS: [&str; 2] = ["README.md", "docs/adding-a-card-service.md"];
+/// The book's pages, relative to the repository root.
+const BOOK: &str = "docs/src";
+/// The book's Quickstart, which holds the example curl and the sign and validate commands.
+const QUICKSTART: &str = "docs/src/guides/quickstart.md";
+/// The page whose table says where each error code is answered.
+const ERROR_TABLE: &str = "docs/src/concepts/request-path.md";
+
+/// The documents whose commands are run: the README, then every page of the book.
+fn documents(root: &Path) -> Vec<String> {
+    let mut docs = vec!["README.md".to_owned()];
+    let mut dirs = vec![root.join(BOOK)];
+    let mut pages = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path.strip_prefix(root).expect("under the root").to_string_lossy().into_owned());
+            }
+        }
+    }
+    pages.sort();
+    docs.extend(pages);
+    docs
+}
 /// The URL the documented curls send to (the port dev.sh and the guide use).
 const DOCUMENTED_URL: &str = "http://127.0.0.1:8080/";
 /// The other secret the guide signs with.
@@ -39,12 +65,15 @@ struct DocCommand {
 #[test]
 fn every_documented_sign_and_validate_command_works_as_written() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
-    let commands: Vec<DocCommand> = DOCS.iter().flat_map(|doc| gateway_commands(&root, doc)).collect();
-    let in_readme =
-        |what: &str| commands.iter().filter(|c| c.place.starts_with("README") && c.text.contains(what)).count();
-    assert!(in_readme("-- sign") >= 3, "the README documents sign (signature, curl, sent): {commands:#?}");
-    assert!(in_readme("-- validate") >= 2, "the README documents validate: {commands:#?}");
-    assert!(commands.iter().any(|c| c.place.starts_with("docs/") && c.text.contains("| sh")), "{commands:#?}");
+    let commands: Vec<DocCommand> = documents(&root).iter().flat_map(|doc| gateway_commands(&root, doc)).collect();
+    let in_quickstart =
+        |what: &str| commands.iter().filter(|c| c.place.starts_with(QUICKSTART) && c.text.contains(what)).count();
+    assert!(in_quickstart("-- sign") >= 3, "the Quickstart documents sign (signature, curl, sent): {commands:#?}");
+    assert!(in_quickstart("-- validate") >= 2, "the Quickstart documents validate: {commands:#?}");
+    assert!(
+        commands.iter().any(|c| c.place.starts_with("docs/src/guides/adding") && c.text.contains("| sh")),
+        "{commands:#?}"
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let services = runtime.block_on(ExampleServices::start());
@@ -88,8 +117,8 @@ fn check_output(command: &DocCommand, out: &str) {
 #[test]
 fn the_quickstarts_example_curl_carries_the_signature_of_its_body() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
-    let quickstart = &readme[readme.find("## Quickstart").expect("a Quickstart")..];
+    let page = std::fs::read_to_string(root.join(QUICKSTART)).expect(QUICKSTART);
+    let quickstart = &page[page.find("# Quickstart").expect("a Quickstart")..];
     let curl = quickstart.split("```").find(|b| b.contains("Plain-Request-Signature: ")).expect("an example curl");
     let signature = &curl.split("Plain-Request-Signature: ").nth(1).expect("signature")[..64];
     let body = curl.split("--data-raw '").nth(1).and_then(|b| b.split('\'').next()).expect("--data-raw body");
@@ -219,9 +248,10 @@ const ERROR_CODE_SOURCES: [&str; 4] = [
 ];
 
 #[test]
-fn the_readme_lists_every_error_code_the_gateway_answers_with() {
+fn the_book_lists_every_error_code_the_gateway_answers_with() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let table = std::fs::read_to_string(root.join(ERROR_TABLE)).expect(ERROR_TABLE);
+    let reference = std::fs::read_to_string(root.join("docs/src/reference/error-codes.md")).expect("error-codes.md");
     let mut codes: Vec<String> = Vec::new();
     for file in ERROR_CODE_SOURCES {
         let source = std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -237,6 +267,53 @@ fn the_readme_lists_every_error_code_the_gateway_answers_with() {
         }
     }
     assert!(codes.len() >= 15, "found the codes: {codes:?}");
-    let missing: Vec<_> = codes.iter().filter(|code| !readme.contains(&format!("| `{code}` |"))).collect();
-    assert!(missing.is_empty(), "error codes missing from the README's table: {missing:?}");
+    for (page, text) in [(ERROR_TABLE, &table), ("the error-code reference", &reference)] {
+        let missing: Vec<_> = codes.iter().filter(|code| !text.contains(&format!("| `{code}` |"))).collect();
+        assert!(missing.is_empty(), "error codes missing from {page}: {missing:?}");
+    }
+}
+
+/// The README is a landing page of at most 150 lines, and its commands are the first-run
+/// blocks, whose copies in the book must say the same, and the test command, which must know
+/// its steps.
+#[test]
+fn the_readmes_commands_are_the_tested_ones() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let readme = read("README.md");
+    // The landing page stays a landing page: details go into the book.
+    let lines = readme.lines().count();
+    assert!(lines <= 150, "README.md has {lines} lines; keep it at most 150 and move details into docs/src");
+    let block_after = |text: &str, marker: &str| -> Option<String> {
+        let after = text.split_once(marker)?.1.trim_start().strip_prefix("```sh\n")?;
+        Some(after[..after.find("\n```").expect("the block ends")].to_owned())
+    };
+    let book = [read("docs/src/guides/quickstart.md"), read("docs/src/guides/compose.md")].join("\n");
+    let mut first_run = Vec::new();
+    for name in ["run", "compose", "compose-request", "compose-down"] {
+        let marker = format!("<!-- first-run: {name} -->");
+        let readme_block = block_after(&readme, &marker).unwrap_or_else(|| panic!("the README has no {marker} block"));
+        let book_block = block_after(&book, &marker).unwrap_or_else(|| panic!("the book has no {marker} block"));
+        assert_eq!(readme_block, book_block, "the README's and the book's {marker} blocks differ");
+        first_run.push(readme_block);
+    }
+    // Every other command of the README's sh blocks: the test command.
+    let mut others = Vec::new();
+    for (i, block) in readme.split("```sh\n").enumerate().skip(1) {
+        let block = &block[..block.find("\n```").expect("the block ends")];
+        if !first_run.iter().any(|f| f == block) {
+            others.push((i, block.trim().to_owned()));
+        }
+    }
+    assert_eq!(others.iter().map(|(_, b)| b.as_str()).collect::<Vec<_>>(), ["scripts/test.sh"], "{others:?}");
+    let out = Command::new("bash")
+        .args(["scripts/test.sh", "--list"])
+        .current_dir(&root)
+        .output()
+        .expect("run scripts/test.sh --list");
+    let steps = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "scripts/test.sh --list failed: {}", String::from_utf8_lossy(&out.stderr));
+    for step in ["build", "cargo-test", "docs"] {
+        assert!(steps.lines().any(|l| l.starts_with(step)), "scripts/test.sh --list lacks {step}:\n{steps}");
+    }
 }

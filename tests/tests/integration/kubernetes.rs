@@ -7,7 +7,7 @@
 //!   a name their kit's or service's sources read (string literals and `env.NAME`), so a
 //!   renamed variable fails here instead of being ignored in a cluster;
 //! - the Secrets and keys the production overlay references are exactly the ones
-//!   docs/kubernetes.md tells the operator to create;
+//!   docs/src/guides/kubernetes.md tells the operator to create;
 //! - Services select pods and name ports that exist, and the gateway's CARDMESH_SERVICES
 //!   names card-service Services;
 //! - a rolling update keeps serving (readiness gates, no unavailable pod; the gateway's drain
@@ -332,8 +332,8 @@ fn the_guide_creates_exactly_the_secrets_production_references() {
     assert!(refs.contains_key(&("cardmesh-redis".to_owned(), "url".to_owned())), "{refs:?}");
     assert!(production.of_kind("Secret").next().is_none(), "production renders no Secret: the operator creates them");
 
-    let guide_path = workspace_root().join("docs/kubernetes.md");
-    let guide = std::fs::read_to_string(&guide_path).expect("docs/kubernetes.md");
+    let guide_path = workspace_root().join("docs/src/guides/kubernetes.md");
+    let guide = std::fs::read_to_string(&guide_path).expect("docs/src/guides/kubernetes.md");
     // The guide's table: | `secret` | `key` | required or optional | ... |
     let mut table = BTreeMap::new();
     for line in guide.lines() {
@@ -365,7 +365,7 @@ fn the_guide_creates_exactly_the_secrets_production_references() {
         });
         assert!(
             created,
-            "docs/kubernetes.md has no `kubectl -n cardmesh create secret generic {secret}` with key {key}"
+            "docs/src/guides/kubernetes.md has no `kubectl -n cardmesh create secret generic {secret}` with key {key}"
         );
     }
 }

@@ -15,6 +15,8 @@ mod bridge_routing;
 mod cache;
 mod dev_script;
 mod doc_commands;
+mod doc_links;
+mod docs_reference;
 #[cfg(feature = "docker")]
 mod e2e;
 #[cfg(feature = "docker")]

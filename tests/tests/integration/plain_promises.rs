@@ -132,7 +132,7 @@ async fn a_reload_reaches_the_service_through_either_replica() {
     assert_eq!(version(&reloaded), 2, "the reload shows the new data");
     assert_eq!(cards.calls("profile"), 2);
     assert_eq!(plain.sent().last().unwrap().cache, "hits=0, misses=1, stale=0");
-    assert_eq!(stack.metric("cardmesh_plain_reloads_total").await, 1.0);
+    assert_eq!(stack.metric("cardmesh_plain_reloads_recognised_total").await, 1.0);
     stack.flush().await;
 
     // Another reload, on the first replica: it reads the other replica's answer from Redis
@@ -163,7 +163,7 @@ async fn a_new_thread_gets_a_customer_card_from_the_cache_without_calling_the_se
     assert_eq!(second[0].text(), first[0].text(), "the same copy");
     let left = second[0].card["timeToLiveSeconds"].as_u64().unwrap();
     assert!(left < 60, "the copy carries the lifetime it has left, not its whole TTL: {left}");
-    assert_eq!(stack.metric("cardmesh_plain_reloads_total").await, 0.0);
+    assert_eq!(stack.metric("cardmesh_plain_reloads_recognised_total").await, 0.0);
     assert!(stack.metric("cardmesh_cached_card_age_seconds_count").await >= 1.0);
     assert_never_older_than_its_ttl(&plain.shown(), cards.ttl);
 }
@@ -364,5 +364,5 @@ async fn a_validate_probe_is_not_counted_as_plain() {
     let plain = gateway.post_signed(&body).await;
     assert_eq!(plain.cache, "hits=1, misses=0, stale=0");
     assert_eq!(stack.cards.calls("profile"), 1);
-    assert_eq!(stack.metric("cardmesh_plain_reloads_total").await, 0.0);
+    assert_eq!(stack.metric("cardmesh_plain_reloads_recognised_total").await, 0.0);
 }

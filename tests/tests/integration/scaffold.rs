@@ -1,4 +1,4 @@
-//! Adding a card service, end to end, the way docs/adding-a-card-service.md describes it.
+//! Adding a card service, end to end, the way docs/src/guides/adding-a-card-service.md describes it.
 //!
 //! 1. `cardmesh-cli new-service` scaffolds a crate into a scratch workspace inside the target
 //!    directory. The scratch workspace reuses the root manifest's `[workspace.dependencies]`

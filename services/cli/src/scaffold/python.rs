@@ -218,7 +218,7 @@ Next steps:
    kits/python/run-tests.sh runs it too, with ruff, together with every Python service.
 
 2. Replace the example data in {dir}/{package}/cards.py with your lookup.
-   Guide: docs/adding-a-card-service.md
+   Guide: docs/src/guides/adding-a-card-service.md
 
 3. Run it next to a local gateway, and add its address to the gateway's CARDMESH_SERVICES:
      CARDMESH_SERVICE_LISTEN=127.0.0.1:50060 scripts/run-service.sh {name}

@@ -234,7 +234,7 @@ Next steps:
      (cd {dir} && npm install && npm test)
 
 2. Replace the example data in {dir}/src/cards.ts with your lookup.
-   Guide: docs/adding-a-card-service.md (TypeScript)
+   Guide: docs/src/guides/adding-a-card-service.md (TypeScript)
 
 3. Run it next to a local gateway, and add its address to the gateway's CARDMESH_SERVICES:
      (cd {dir} && npm run build && CARDMESH_SERVICE_LISTEN=127.0.0.1:50060 npm start)

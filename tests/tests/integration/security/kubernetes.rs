@@ -215,7 +215,7 @@ fn secrets_come_from_secret_objects_never_from_the_manifests() {
         }
         assert!(from_secrets >= 8, "{}: {from_secrets} secret variables checked", rendered.source);
     }
-    // Production renders no Secret at all: the operator creates them (docs/kubernetes.md).
+    // Production renders no Secret at all: the operator creates them (docs/src/guides/kubernetes.md).
     let production = overlay("production", &scratch());
     assert_eq!(production.of_kind("Secret").count(), 0);
     // The dev overlay's generated values are marked as the published development values.
