@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use crate::process::{wait_listening, Listening};
+use crate::process::{read_both, wait_listening, Listening};
 use crate::Wait;
 
 /// The line the admin listener logs once it listens.
@@ -107,12 +107,4 @@ impl Drop for GatewayProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn read_both(stdout: &Path, stderr: &Path) -> String {
-    format!(
-        "{}{}",
-        std::fs::read_to_string(stdout).unwrap_or_default(),
-        std::fs::read_to_string(stderr).unwrap_or_default()
-    )
 }

@@ -122,7 +122,8 @@ impl Drop for ServiceProcess {
     }
 }
 
-fn read_both(stdout: &Path, stderr: &Path) -> String {
+/// A process's standard output, then its standard error, as far as they were written.
+pub(crate) fn read_both(stdout: &Path, stderr: &Path) -> String {
     format!(
         "{}{}",
         std::fs::read_to_string(stdout).unwrap_or_default(),
