@@ -30,7 +30,10 @@ pub fn pages() -> Vec<Page> {
         },
         Page { path: "docs/src/reference/rules.md", text: cardmesh_rules::catalogue::reference::reference_markdown() },
         Page { path: "docs/src/reference/metrics.md", text: metrics_markdown() },
-        Page { path: "docs/src/reference/cli.md", text: cardmesh_gateway::cli::reference::reference_markdown() },
+        Page {
+            path: "docs/src/reference/cli.md",
+            text: cardmesh_gateway::cli::reference::reference_markdown() + &cardmesh_cli::args::help_markdown(),
+        },
     ]
 }
 

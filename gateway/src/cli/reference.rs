@@ -18,11 +18,11 @@ pub fn reference_markdown() -> String {
     command.build();
     let mut page = String::from(
         "# Command-line help\n\n\
-         <!-- Generated from gateway/src/cli (cardmesh_gateway::cli::reference); do not edit.\n     \
+         <!-- Generated from gateway/src/cli (cardmesh_gateway::cli::reference) and services/cli/src/args.rs; do not edit.\n     \
          Run `cargo run -p cardmesh-tests --example reference_docs` to update. -->\n\n\
-         `cardmesh-gateway --help` and the help of each subcommand. [Commands](commands.md)\n\
-         explains them with examples; `cargo run -p cardmesh-cli -- new-service --help` prints\n\
-         the scaffold's (see [Writing a card service](../guides/writing-a-card-service.md)).\n",
+         `cardmesh-gateway --help` and the help of each subcommand, then `cardmesh-cli`'s (the\n\
+         scaffold, see [Writing a card service](../guides/writing-a-card-service.md)).\n\
+         [Commands](commands.md) explains them with examples.\n",
     );
     let help = command.render_long_help().to_string();
     page.push_str(&format!("\n## `cardmesh-gateway`\n\n```text\n{}\n```\n", help.trim_end()));

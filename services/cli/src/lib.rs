@@ -5,6 +5,7 @@
 //! tests and a compose snippet, and is added to the workspace members. See
 //! `docs/src/guides/adding-a-card-service.md`.
 
+pub mod args;
 pub mod names;
 pub mod scaffold;
 pub mod template;
