@@ -34,7 +34,7 @@ pub(super) fn validate(config: &Config, errors: &mut Vec<String>) {
         };
         errors.push(format!(
             "{field}: carries the development Redis password {DEVELOPMENT_REDIS_PASSWORD:?}, which is \
-             published in the README, and the gateway is reachable on {address}, not only on this host. Set \
+             published in this repository (docker-compose.yml), and the gateway is reachable on {address}, not only on this host. Set \
              CARDMESH_REDIS_PASSWORD (with docker compose, in .env) to a password of your own, e.g. \
              `openssl rand -hex 32`, or keep the gateway on 127.0.0.1 (CARDMESH_PUBLISH_ADDR=127.0.0.1)"
         ));
