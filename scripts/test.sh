@@ -198,7 +198,8 @@ await() {
 background system  "install Docker, docker-compose, debootstrap, redis-server, wrk, Chromium; start dockerd; base images (debootstrap, no registry needed)" system
 background packages "npm ci for every package-lock.json; the Python environment (kits/python/venv.sh)" packages
 background kube-tools "kubernetes-validate and checkov (deploy/kubernetes/requirements.lock) into target/kubernetes-tools" scripts/check-kubernetes.sh --install
-# Niced: it builds in the CPU the workspace's build leaves idle (its single-crate stretches, links).
+# Niced: they build in the CPU the build and the suites leave idle (single-crate stretches,
+# links, waits on containers); their steps come last.
 background audit-tools "the pinned cargo-deny (cargo install, a few minutes) and pip-audit, into target/tools" \
     nice -n 10 scripts/audit.sh --install
 background docs-tools "the pinned mdbook (cargo install, a few minutes), into target/tools" \
@@ -207,10 +208,6 @@ step toolchain   "cargo and rustc versions; rustfmt and clippy"     toolchain
 [[ $list == 1 ]] || use_clippy
 step build       "cargo fmt --check; one compile of the workspace (all targets, $FEATURES) with clippy -D warnings" build
 [[ $list == 1 ]] || { await system; await packages; }
-[[ $list == 1 ]] || await audit-tools
-step audit       "dependency checks: cargo deny (licences, bans, sources, RustSec advisories), npm audit, pip-audit (scripts/audit.sh)" scripts/audit.sh
-[[ $list == 1 ]] || await docs-tools
-step docs        "the book: mdbook build docs (a page missing from SUMMARY.md fails; links and generated pages: cargo-test)" scripts/docs.sh
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
 [[ $list == 1 ]] || await kube-tools
 step kubernetes  "the Kubernetes manifests, offline: kubectl kustomize, kubernetes-validate, checkov" scripts/check-kubernetes.sh
@@ -221,6 +218,12 @@ step conformance "Plain's own builders against the validator and the kit (Node 2
 step browser     "the card preview page in headless Chromium against the real gateway and services" tests/browser/run.sh
 step typescript  "TypeScript kit and services (npm ci, tsc --noEmit, node --test)" scripts/test-typescript.sh
 step python      "Python kit and services: ruff, mypy, pytest against the gateway" kits/python/run-tests.sh
+# Last: the two cargo installs above build in the CPU the suites leave idle, and are awaited
+# only here.
+[[ $list == 1 ]] || await audit-tools
+step audit       "dependency checks: cargo deny (licences, bans, sources, RustSec advisories), npm audit, pip-audit (scripts/audit.sh)" scripts/audit.sh
+[[ $list == 1 ]] || await docs-tools
+step docs        "the book: mdbook build docs (a page missing from SUMMARY.md fails; links and generated pages: cargo-test)" scripts/docs.sh
 
 if [[ $list == 0 ]]; then
     summary
