@@ -14,7 +14,8 @@
 #                  tonic calls to three minimal tonic servers that answer the gateway's own
 #                  rendered cards (billing's two, usage's, accounts'), concatenated
 #
-# Then drives the same signed 4-card request at each with wrk, in rounds (each round runs
+# Then drives the same 4-card request at each with wrk, each in a thread of its own and signed
+# as Plain signs it (scripts/lib/hmac-sha256.lua), in rounds (each round runs
 # every scenario once, so anchors and gateways alternate), and prints the median round of
 # each: requests/s, p50/p99 latency, CPU per request (of the server with what it calls, and
 # of the front server alone); then each gateway's ratio against its
@@ -266,15 +267,40 @@ done
 start fanout-anchor "$bin/examples/fanout" front "$secret" "127.0.0.1:$port_fo" "${card_servers[@]}"
 wait_until 10 "fanout on 127.0.0.1:$port_fo" "$pid_fanout_anchor" same_answer "$port_fo"
 
-# The wrk script: the same signed request everywhere; done() prints one machine-readable line.
+# The wrk script: the same 4-card request for the same customer everywhere, each in a thread
+# of its own (a random prefix per wrk thread and run, then a counter), signed by wrk as Plain
+# signs. A real Plain asks for a (customer, card, thread) only when it holds no copy: a new
+# thread, or an expired copy. Asking for one context over and over would make every ask after
+# the duplicate window a reload of Plain's, drawn again. The card services' cards are
+# customer-scoped, so every thread's cards are cache hits. init() checks the Lua signature
+# against the gateway's `sign` for the fixed body, and stops wrk when they differ.
+body_head="${body%null\}}"
+[[ "$body_head" != "$body" ]] || die "the request body must end with \"thread\":null}"
 cat >"$tmp/request.lua" <<LUA
-local f = assert(io.open("$tmp/body.json", "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Plain-Workspace-Id"] = "$workspace"
-wrk.headers["Plain-Request-Signature"] = "$signature"
+dofile("scripts/lib/hmac-sha256.lua")
+local sign = hmac_signer("$secret")
+local head = [[$body_head]]
+local headers = {
+  ["Content-Type"] = "application/json",
+  ["Plain-Workspace-Id"] = "$workspace",
+}
+local prefix, n = nil, 0
+function init(args)
+  if sign([[$body]]) ~= "$signature" then
+    io.stderr:write("the Lua HMAC-SHA256 differs from cardmesh-gateway sign\\n")
+    os.exit(1)
+  end
+  local f = assert(io.open("/dev/urandom", "rb"))
+  local r = f:read(8)
+  f:close()
+  prefix = "th_bench_" .. r:gsub(".", function(c) return string.format("%02x", c:byte()) end) .. "_"
+end
+function request()
+  n = n + 1
+  local body = head .. '{"id":"' .. prefix .. n .. '","externalId":null}}'
+  headers["Plain-Request-Signature"] = sign(body)
+  return wrk.format("POST", "/", headers, body)
+end
 
 function done(summary, latency, requests)
   local e = summary.errors
@@ -327,6 +353,7 @@ fi
 
 echo "==> wrk -t$threads -c$connections -d$duration against each (after a $warmup warm-up), $rounds round(s); answer: $answer_bytes bytes"
 draws_before=$(cache_draws)
+reloads_before=$(metric_sum cardmesh_plain_reloads_recognised_total)
 hits_before=$(redis_stat stats keyspace_hits)
 for (( round = 1; round <= rounds; round++ )); do
   for scenario in "${scenarios[@]}"; do
@@ -339,14 +366,14 @@ for (( round = 1; round <= rounds; round++ )); do
   done
 done
 draws_after=$(cache_draws)
+reloads_after=$(metric_sum cardmesh_plain_reloads_recognised_total)
 hits_after=$(redis_stat stats keyspace_hits)
-# Every card of the cached gateways came from their cache, but for Plain's reloads: wrk asks
-# for one context over and over, and the served ledger takes each ask that comes
-# cache.duplicate_window after the last answer for a reload, drawn again (at most a few a
-# second; a real Plain asks for a context only when its copy expired or for a new thread).
+# Every card of the cached gateways came from their cache: each request was a thread of its
+# own, so none was a reload of Plain's, and none was drawn.
 (( ${draws_after:-0} == ${draws_before:-0} )) ||
   die "the cache-hit runs were not all hits: $((${draws_after:-0} - ${draws_before:-0})) cards missed that were no reload"
-echo "    Plain reloads recognised so far (one context asked over and over): $(metric_sum cardmesh_plain_reloads_recognised_total)"
+(( ${reloads_after:-0} == ${reloads_before:-0} )) ||
+  die "the cache-hit runs asked for a context twice: $((${reloads_after:-0} - ${reloads_before:-0})) reloads recognised"
 for port in "$port_a" "$port_r" "$port_k" "$port_t"; do
   # The first ask may come after the duplicate window, a reload; the one right after it hits.
   post "$port" "$tmp/after.json" >/dev/null
@@ -412,12 +439,13 @@ target tls "TLS Redis hits / plain Redis hits, req/s" "$r_tls" "${r_tls}x" '>=' 
 printf '%-48s %9s\n' "near-cache hits / ceiling, req/s" "${r_ceiling}x"
 rss_hit=$(printf '%s\n' "$rss_a" "$rss_r" "$rss_k" "$rss_t" | sort -n | tail -1)
 target rss_hit "peak RSS, hit path (gateways A, R, K, T)" "$rss_hit" "$(mib "$rss_hit")" '<=' $((32 * 1024)) "32 MiB"
+printf '%-48s %s\n' "  of which, by gateway" "A $(mib "$rss_a"), R $(mib "$rss_r"), K $(mib "$rss_k"), T $(mib "$rss_t")"
 target rss_miss "peak RSS, miss path (gateway B)" "$rss_b" "$(mib "$rss_b")" '<=' $((48 * 1024)) "48 MiB"
 echo "server CPU: per request in the measured run, of the server and what it calls (Redis, the"
 echo "  card servers); of which front: the server alone (the gateway or the anchor's front)."
 echo "  other load: share of the machine used by anything else meanwhile; above a few % the"
 echo "  figures are disturbed."
-echo "cache-hit runs: Redis served $((hits_after - hits_before)) keys and stored none (all hits)"
+echo "cache-hit runs: Redis served $((hits_after - hits_before)) keys; no card was drawn and no context asked twice"
 busy=0
 for scenario in "${scenarios[@]}"; do
   (( $(field "${result_of[${scenario%%|*}]}" other_load_pct) <= 10 )) || busy=1
@@ -439,7 +467,7 @@ for scenario in "${scenarios[@]}"; do
 done
 echo "RESULT nproc=$(nproc) threads=$threads connections=$connections duration=$duration rounds=$rounds$figures" \
   "redis_only_ratio=$r_redis cluster_ratio=$r_cluster tls_ratio=$r_tls near_ratio=$r_near miss_ratio=$r_miss miss_p99_ratio=$r_p99" \
-  "peak_rss_hit_kb=$rss_hit peak_rss_miss_kb=$rss_b $(sed -n 's/^RESULT //p' <<<"$render") below=${verdicts# }"
+  "peak_rss_hit_kb=$rss_hit peak_rss_a_kb=$rss_a peak_rss_r_kb=$rss_r peak_rss_k_kb=$rss_k peak_rss_t_kb=$rss_t peak_rss_miss_kb=$rss_b $(sed -n 's/^RESULT //p' <<<"$render") below=${verdicts# }"
 
 if [[ -n "$verdicts" && "${BENCH_STRICT:-}" == 1 ]]; then
   exit 3

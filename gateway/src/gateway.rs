@@ -321,9 +321,10 @@ impl Gateway {
 /// the answer carries (so Plain keeps it that long); written off the request path.
 fn record_served(cache: &CardCache, ledger: Vec<crate::plan::LedgerNote>, cards: &[crate::plain::CardJson]) {
     let now_ms = cache.now_ms();
+    // Each card's key and TTL read once, not once per note.
+    let answered: Vec<(&str, Option<u32>)> = cards.iter().filter_map(|c| c.key_and_ttl()).collect();
     for note in ledger {
-        let Some(ttl) = cards.iter().find(|c| c.key() == Some(note.card_key.as_str())).and_then(|c| c.ttl_seconds())
-        else {
+        let Some(ttl) = answered.iter().find(|(key, _)| *key == note.card_key).and_then(|(_, ttl)| *ttl) else {
             continue;
         };
         if let Some(served) = crate::cache::record(note.last, note.asked, now_ms, ttl) {

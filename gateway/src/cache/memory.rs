@@ -113,6 +113,23 @@ impl CacheStore for MemoryStore {
     fn kind(&self) -> &'static str {
         "memory"
     }
+
+    fn shares_draws(&self) -> bool {
+        false
+    }
+
+    /// One gateway's store: every claim is won, since the single flight draws each card once.
+    async fn claim(&self, marks: &[String], _value: &str, _ttl: Duration) -> Result<Vec<Option<String>>, StoreError> {
+        Ok(vec![None; marks.len()])
+    }
+
+    async fn peek(&self, keys: &[String], _mark: &str) -> Result<(Vec<Option<String>>, bool), StoreError> {
+        Ok((self.get_many(keys).await?, false))
+    }
+
+    async fn release(&self, _marks: &[String], _value: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -8,13 +8,17 @@
 //! - an entry lives at most `near_ttl`, and never longer than its TTL in the store;
 //! - this gateway's own writes and invalidations update it at once; another replica's are
 //!   seen after at most `near_ttl` (the price of skipping the round trip; 0 turns it off);
-//! - store errors are passed through untouched and never remembered.
+//! - store errors are passed through untouched and never remembered;
+//! - a read missing only served-ledger entries (a thread Plain opens for a customer held
+//!   here) reads just those; any other missing key reads every key again, so counters and
+//!   cards always come from one moment.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
 
+use super::key::is_served;
 use super::store::{CacheStore, StoreError, Write, WriteKind};
 
 /// One remembered read: the value, or `None` for a key the store did not have. Checked
@@ -49,19 +53,35 @@ impl NearStore {
 impl CacheStore for NearStore {
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         let now = Instant::now();
-        let remembered: Option<Vec<Option<String>>> = keys
-            .iter()
-            .map(|key| {
-                let entry = self.entries.get(key.as_str()).filter(|e| e.expires > now)?;
-                Some(entry.value.as_deref().map(str::to_owned))
-            })
-            .collect();
-        if let Some(values) = remembered {
+        let mut values = Vec::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            match self.entries.get(key.as_str()).filter(|e| e.expires > now) {
+                Some(entry) => values.push(entry.value.as_deref().map(str::to_owned)),
+                None => {
+                    values.push(None);
+                    missing.push(i);
+                }
+            }
+        }
+        if missing.is_empty() {
             return Ok(values);
         }
-        // One key not remembered: read them all again, in the one round trip that is needed
-        // anyway, so the generation counters and the cards a lookup compares come from the
-        // same moment. An error fails the whole read, as without the near cache.
+        if missing.iter().all(|&i| is_served(&keys[i])) {
+            // Only served-ledger entries missing, as for every thread Plain opens: read just
+            // those. What they say stands on its own, while counters and cards are compared
+            // with each other and so are read together.
+            let wanted: Vec<String> = missing.iter().map(|&i| keys[i].clone()).collect();
+            let read = self.inner.get_many(&wanted).await?;
+            for (i, value) in missing.into_iter().zip(read) {
+                self.remember(&keys[i], value.as_deref().map(Arc::from), self.ttl);
+                values[i] = value;
+            }
+            return Ok(values);
+        }
+        // A counter or a card not remembered: read them all again, in the one round trip
+        // that is needed anyway, so the generation counters and the cards a lookup compares
+        // come from the same moment. An error fails the whole read, as without the near cache.
         let values = self.inner.get_many(keys).await?;
         for (key, value) in keys.iter().zip(&values) {
             self.remember(key, value.as_deref().map(Arc::from), self.ttl);
@@ -180,6 +200,18 @@ mod tests {
         fn kind(&self) -> &'static str {
             "counted"
         }
+        fn shares_draws(&self) -> bool {
+            self.store.shares_draws()
+        }
+        async fn claim(&self, marks: &[String], value: &str, ttl: Duration) -> Result<Vec<Option<String>>, StoreError> {
+            self.store.claim(marks, value, ttl).await
+        }
+        async fn peek(&self, keys: &[String], mark: &str) -> Result<(Vec<Option<String>>, bool), StoreError> {
+            self.store.peek(keys, mark).await
+        }
+        async fn release(&self, marks: &[String], value: &str) -> Result<(), StoreError> {
+            self.store.release(marks, value).await
+        }
     }
 
     fn keys(names: &[&str]) -> Vec<String> {
@@ -215,6 +247,29 @@ mod tests {
         let values = near.get_many(&keys(&["gen", "other"])).await.unwrap();
         assert_eq!(values, vec![Some("1".to_owned()), Some("x".to_owned())]);
         assert_eq!(inner.read_keys.load(Ordering::SeqCst), 4, "both keys read again");
+    }
+
+    #[tokio::test]
+    async fn only_ledger_entries_not_remembered_are_read_alone_for_a_new_thread() {
+        let inner = Counted::new();
+        let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
+        let gen = "cardmesh:v3:{w:w:c:c}:gen".to_owned();
+        let card = "cardmesh:v3:{w:w:c:c}:card:usage:h".to_owned();
+        let thread = |t: &str| format!("cardmesh:v3:{{w:w:c:c}}:served:usage:={t}:");
+        inner.store.set_many(&[write(&gen, "1"), write(&card, "v"), write(&thread("th_2"), "s")]).await.unwrap();
+        near.get_many(&[gen.clone(), card.clone(), thread("th_1")]).await.unwrap();
+        let read_keys = inner.read_keys.load(Ordering::SeqCst);
+
+        // The same customer in another thread: the counter and the card are remembered, and
+        // only the new thread's ledger entry (another replica's answer) is read.
+        let values = near.get_many(&[gen.clone(), card.clone(), thread("th_2")]).await.unwrap();
+        assert_eq!(values, vec![Some("1".to_owned()), Some("v".to_owned()), Some("s".to_owned())]);
+        assert_eq!(inner.read_keys.load(Ordering::SeqCst) - read_keys, 1, "only the ledger entry was read");
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 2);
+
+        // Remembered now: the same context again costs no read.
+        near.get_many(&[gen, card, thread("th_2")]).await.unwrap();
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

@@ -65,29 +65,25 @@ pub trait CacheStore: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
 
     /// True when other gateways share this store, so a missed card's draw is claimed with a
-    /// draw mark first ([`super::claim`]). Default `false`: the store of one gateway, whose
+    /// draw mark first ([`super::claim`]); `false` for the store of one gateway, whose
     /// in-process single flight already draws each card once.
-    fn shares_draws(&self) -> bool {
-        false
-    }
+    ///
+    /// The draw-mark methods have no default: a store that wraps another must forward them,
+    /// or the gateways behind it would each draw the card (a wrapper that forgot them once
+    /// turned every shared draw into one per replica).
+    fn shares_draws(&self) -> bool;
 
     /// Claims the draw of each mark (`SET mark value NX PX ttl`, in one round trip): `None`
     /// for a mark this call set (the draw is this gateway's), else the value of the mark
-    /// that was already there. Default: every claim is won.
-    async fn claim(&self, marks: &[String], _value: &str, _ttl: Duration) -> Result<Vec<Option<String>>, StoreError> {
-        Ok(vec![None; marks.len()])
-    }
+    /// that was already there. A store of one gateway wins every claim.
+    async fn claim(&self, marks: &[String], value: &str, ttl: Duration) -> Result<Vec<Option<String>>, StoreError>;
 
     /// Reads `keys` from the store itself (past any near cache, which remembers what it
-    /// read) and whether `mark` is still set, in one round trip. Default: [`Self::get_many`],
-    /// and no mark.
-    async fn peek(&self, keys: &[String], _mark: &str) -> Result<(Vec<Option<String>>, bool), StoreError> {
-        Ok((self.get_many(keys).await?, false))
-    }
+    /// read) and whether `mark` is still set, in one round trip. A store of one gateway reads
+    /// `keys` and has no mark.
+    async fn peek(&self, keys: &[String], mark: &str) -> Result<(Vec<Option<String>>, bool), StoreError>;
 
     /// Removes the marks that still hold `value` (marks another gateway set since are left
-    /// alone), in one round trip. Default: nothing to remove.
-    async fn release(&self, _marks: &[String], _value: &str) -> Result<(), StoreError> {
-        Ok(())
-    }
+    /// alone), in one round trip. A store of one gateway has none to remove.
+    async fn release(&self, marks: &[String], value: &str) -> Result<(), StoreError>;
 }

@@ -52,6 +52,12 @@ impl CardJson {
         split_ttl(&self.0).map(|(head, _, _)| &head[KEY_OPENING.len()..head.len() - 2])
     }
 
+    /// The card's key and `timeToLiveSeconds`, read in one pass: [`Self::key`] and
+    /// [`Self::ttl_seconds`] together.
+    pub fn key_and_ttl(&self) -> Option<(&str, Option<u32>)> {
+        split_ttl(&self.0).map(|(head, ttl, _)| (&head[KEY_OPENING.len()..head.len() - 2], ttl))
+    }
+
     /// The card's `timeToLiveSeconds`, when it has one (every card a service drew does).
     pub fn ttl_seconds(&self) -> Option<u32> {
         split_ttl(&self.0).and_then(|(_, ttl, _)| ttl)
@@ -159,6 +165,7 @@ mod tests {
         let card = CardJson::new("usage", Some(300), Some(&components));
         assert_eq!(card.ttl_seconds(), Some(300));
         assert_eq!(card.key(), Some("usage"));
+        assert_eq!(card.key_and_ttl(), Some(("usage", Some(300))));
         let shorter = card.with_ttl(42);
         assert_eq!(shorter.ttl_seconds(), Some(42));
         let value: serde_json::Value = serde_json::from_str(shorter.as_str()).unwrap();
@@ -168,6 +175,7 @@ mod tests {
 
         let none = CardJson::new("usage", None, None);
         assert_eq!(none.ttl_seconds(), None);
+        assert_eq!(none.key_and_ttl(), Some(("usage", None)));
         assert_eq!(none.with_ttl(7).as_str(), r#"{"key":"usage","timeToLiveSeconds":7,"components":null}"#);
         assert!(none.with_ttl(7).is_no_data());
 
