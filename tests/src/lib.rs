@@ -21,6 +21,7 @@ pub mod redis;
 pub mod redis_cluster;
 pub mod reference;
 pub mod require;
+pub mod store;
 pub mod telemetry;
 pub mod wait;
 

@@ -5,41 +5,19 @@ use std::time::Duration;
 
 use cardmesh_gateway::config::{Config, Secret};
 use cardmesh_tests::providers::ScopedCards;
+use cardmesh_tests::store::Store;
 use cardmesh_tests::*;
 use serde_json::json;
 // What only the Redis scenarios use.
 #[cfg(feature = "redis")]
 use {
     cardmesh_gateway::cache::card_cache_keys, cardmesh_gateway::plain::parse_request, cardmesh_gateway::route::Scope,
-    cardmesh_tests::redis::RedisServer, cardmesh_tests::telemetry::Metrics,
+    cardmesh_tests::telemetry::Metrics,
 };
 
 /// The card services' token of the test gateways (invalidation only).
 const ADMIN_TOKEN: &str = "service-token-for-cache-tests-0123456789";
 const CUSTOMER: &str = "c_cache_1";
-
-/// Where the gateway under test caches.
-enum Store {
-    Memory,
-    #[cfg(feature = "redis")]
-    Redis(Box<RedisServer>),
-}
-
-impl Store {
-    #[cfg(feature = "redis")]
-    async fn redis() -> Self {
-        Store::Redis(Box::new(RedisServer::start().await))
-    }
-
-    /// The Redis URL for the gateway; none for the in-process store.
-    fn redis_url(&self) -> Option<String> {
-        match self {
-            Store::Memory => None,
-            #[cfg(feature = "redis")]
-            Store::Redis(redis) => Some(redis.url()),
-        }
-    }
-}
 
 fn body(keys: &[&str], thread: &str) -> String {
     PlainBody::new(keys)
@@ -63,21 +41,6 @@ async fn stack(store: &Store, cards: ScopedCards) -> (RunningService, RunningGat
     let service = RunningService::start(cards).await;
     let gateway = RunningGateway::start_ready(config(store, &service)).await;
     (service, gateway)
-}
-
-/// Runs one scenario against both stores (Redis with the `redis` feature).
-macro_rules! both_stores {
-    ($scenario:ident: $memory:ident, $redis:ident) => {
-        #[tokio::test]
-        async fn $memory() {
-            $scenario(Store::Memory).await;
-        }
-        #[cfg(feature = "redis")]
-        #[tokio::test]
-        async fn $redis() {
-            $scenario(Store::redis().await).await;
-        }
-    };
 }
 
 both_stores!(second_request_is_served_from_the_cache: hit_memory, hit_redis);

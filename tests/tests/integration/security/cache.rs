@@ -19,6 +19,7 @@ use std::time::Duration;
 use cardmesh_gateway::config::{Config, Secret, SigningSecrets};
 use cardmesh_kit::build::{link_button, text};
 use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec};
+use cardmesh_tests::store::Store;
 use cardmesh_tests::*;
 use serde_json::json;
 #[cfg(feature = "redis")]
@@ -84,20 +85,6 @@ impl CardProvider for ByEmail {
     }
 }
 
-/// Where the gateway under test caches.
-enum Store {
-    Memory,
-    #[cfg(feature = "redis")]
-    Redis(Box<RedisServer>),
-}
-
-impl Store {
-    #[cfg(feature = "redis")]
-    async fn redis() -> Self {
-        Store::Redis(Box::new(RedisServer::start().await))
-    }
-}
-
 /// A gateway in front of `services` caching in `store`, with an admin token. Without the
 /// near cache, so that every read of these tests reaches the store under attack.
 async fn gateway(store: &Store, services: &[&RunningService], secrets: Option<SigningSecrets>) -> RunningGateway {
@@ -156,21 +143,6 @@ async fn invalidate(gw: &RunningGateway, body: serde_json::Value) -> (u16, serde
     let response =
         gw.client().post(gw.admin_url("/admin/invalidate")).bearer_auth(ADMIN_TOKEN).json(&body).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap_or_default())
-}
-
-/// Runs one scenario against both stores (Redis with the `redis` feature).
-macro_rules! both_stores {
-    ($scenario:ident: $memory:ident, $redis:ident) => {
-        #[tokio::test]
-        async fn $memory() {
-            $scenario(Store::Memory).await;
-        }
-        #[cfg(feature = "redis")]
-        #[tokio::test]
-        async fn $redis() {
-            $scenario(Store::redis().await).await;
-        }
-    };
 }
 
 both_stores!(another_email_for_one_customer_id_never_reads_the_first_emails_card: email_memory, email_redis);
