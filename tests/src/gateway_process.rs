@@ -3,13 +3,12 @@
 //! Both listeners bind 127.0.0.1 port 0; their addresses are read from the lines the gateway
 //! logs. Logs are JSON lines in a file; the process is killed when dropped.
 
-use std::fs::File;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::time::Duration;
 
-use crate::process::{read_both, wait_listening, Listening};
+use crate::process::{read_both, spawn_logged, wait_listening, Listening};
 use crate::Wait;
 
 /// The line the admin listener logs once it listens.
@@ -34,9 +33,6 @@ impl GatewayProcess {
     /// waits (deadline 30 s) until both listen. Logs go to `<log_dir>/gateway.out` and `.err`.
     pub fn start(binary: impl AsRef<Path>, log_dir: &Path, env: &[(&str, String)]) -> Self {
         let binary = binary.as_ref();
-        std::fs::create_dir_all(log_dir).expect("log dir");
-        let stdout = log_dir.join("gateway.out");
-        let stderr = log_dir.join("gateway.err");
         let mut command = Command::new(binary);
         command
             .env_clear()
@@ -44,14 +40,8 @@ impl GatewayProcess {
             .env("CARDMESH_LISTEN", "127.0.0.1:0")
             .env("CARDMESH_ADMIN_LISTEN", "127.0.0.1:0")
             .env("CARDMESH_LOG_FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(File::create(&stdout).expect("stdout file"))
-            .stderr(File::create(&stderr).expect("stderr file"));
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+            .env("RUST_LOG", "info");
+        let (mut child, stdout, stderr) = spawn_logged(command, binary, "gateway", log_dir, env);
         let output = || read_both(&stdout, &stderr);
         let deadline = Duration::from_secs(30);
         let addr = wait_listening(&mut child, "the gateway", Listening::GATEWAY, &stdout, output, deadline);

@@ -79,20 +79,9 @@ impl ServiceProcess {
     /// `.err`.
     pub fn start(binary: impl AsRef<Path>, name: &str, log_dir: &Path, env: &[(&str, String)]) -> Self {
         let binary = binary.as_ref();
-        std::fs::create_dir_all(log_dir).expect("log dir");
-        let stdout = log_dir.join(format!("{name}.out"));
-        let stderr = log_dir.join(format!("{name}.err"));
         let mut command = Command::new(binary);
-        command
-            .env("CARDMESH_SERVICE_LISTEN", "127.0.0.1:0")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(File::create(&stdout).expect("stdout file"))
-            .stderr(File::create(&stderr).expect("stderr file"));
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+        command.env("CARDMESH_SERVICE_LISTEN", "127.0.0.1:0").env("RUST_LOG", "info");
+        let (mut child, stdout, stderr) = spawn_logged(command, binary, name, log_dir, env);
         let output = || read_both(&stdout, &stderr);
         let what = format!("the {name} service");
         let addr = wait_listening(&mut child, &what, Listening::KIT, &stdout, output, Duration::from_secs(30));
@@ -123,6 +112,30 @@ impl Drop for ServiceProcess {
 }
 
 /// A process's standard output, then its standard error, as far as they were written.
+/// Spawns `command` (`binary`, its environment so far) with `env` added, standard input
+/// closed, and standard output and error to `<log_dir>/<name>.out` and `.err`; panics naming
+/// the binary when it cannot run. Returns the child and the two log files.
+pub(crate) fn spawn_logged(
+    mut command: Command,
+    binary: &Path,
+    name: &str,
+    log_dir: &Path,
+    env: &[(&str, String)],
+) -> (Child, PathBuf, PathBuf) {
+    std::fs::create_dir_all(log_dir).expect("log dir");
+    let stdout = log_dir.join(format!("{name}.out"));
+    let stderr = log_dir.join(format!("{name}.err"));
+    command
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout).expect("stdout file"))
+        .stderr(File::create(&stderr).expect("stderr file"));
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+    (child, stdout, stderr)
+}
+
 pub(crate) fn read_both(stdout: &Path, stderr: &Path) -> String {
     format!(
         "{}{}",
