@@ -159,6 +159,16 @@ pub fn overlay(name: &str, scratch: &Path) -> Rendered {
     render(&deploy(&format!("overlays/{name}")), &[], scratch)
 }
 
+/// Every way the manifests are applied: both overlays, and production with the monitoring
+/// component.
+pub fn every_render(scratch: &Path) -> Vec<Rendered> {
+    vec![
+        overlay("dev", scratch),
+        overlay("production", scratch),
+        render(&deploy("overlays/production"), &[deploy("components/monitoring")], scratch),
+    ]
+}
+
 /// The file an object came from, from its origin annotation (`path:` or `configuredIn:`).
 fn origin_of(yaml: &Yaml, wrapper: &Path, root: &Path) -> String {
     let annotation = yaml["metadata"]["annotations"][ORIGIN].as_str().unwrap_or_default();

@@ -33,14 +33,8 @@ fn scratch() -> PathBuf {
     dir
 }
 
-/// Every way the manifests are applied: both overlays, and production with metrics.
 fn every_render() -> Vec<Rendered> {
-    let scratch = scratch();
-    vec![
-        overlay("dev", &scratch),
-        overlay("production", &scratch),
-        render(&deploy("overlays/production"), &[deploy("components/monitoring")], &scratch),
-    ]
+    cardmesh_tests::kubernetes::every_render(&scratch())
 }
 
 /// The program behind an image, and so the variables it reads.

@@ -16,12 +16,7 @@ fn scratch() -> PathBuf {
 }
 
 fn every_render() -> Vec<Rendered> {
-    let scratch = scratch();
-    vec![
-        overlay("dev", &scratch),
-        overlay("production", &scratch),
-        render(&deploy("overlays/production"), &[deploy("components/monitoring")], &scratch),
-    ]
+    cardmesh_tests::kubernetes::every_render(&scratch())
 }
 
 /// A pod of another namespace, labelled like `name` (labels are anyone's to choose).
