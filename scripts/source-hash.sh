@@ -16,7 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PATHS=(Cargo.toml Cargo.lock proto rules telemetry gateway services kits certs
        docker/Dockerfile docker/missing-binary.sh docker/node.Dockerfile docker/python.Dockerfile)
 # Not in any image: the scaffolding CLI, tests, test snapshots, installed packages.
-SKIP='(^|/)(tests|test|examples|snapshots|node_modules|kubernetes)/|\.md$|^services/cli/'
+SKIP='(^|/)(tests|test|examples|snapshots|node_modules|kubernetes)/|\.md$|^cli/'
 
 files() {
     if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then

@@ -19,7 +19,7 @@ fn the_source_hash_is_stable_and_covers_the_gateway_sources() {
     for covered in [
         "Cargo.lock",
         "gateway/src/main.rs",
-        "services/kit/src/lib.rs",
+        "kits/rust/src/lib.rs",
         "rules/src/lib.rs",
         "docker/Dockerfile",
         "kits/typescript/src/serve.ts",

@@ -15,35 +15,35 @@ use crate::template::render;
 const TEMPLATES: [(&str, &str); 10] = [
     (
         "package.json",
-        include_str!("../../templates/typescript/package.json.tmpl"),
+        include_str!("../../../templates/typescript/package.json.tmpl"),
     ),
     (
         "tsconfig.json",
-        include_str!("../../templates/typescript/tsconfig.json.tmpl"),
+        include_str!("../../../templates/typescript/tsconfig.json.tmpl"),
     ),
     (
         ".gitignore",
-        include_str!("../../templates/typescript/gitignore.tmpl"),
+        include_str!("../../../templates/typescript/gitignore.tmpl"),
     ),
     (
         "src/cards.ts",
-        include_str!("../../templates/typescript/src/cards.ts.tmpl"),
+        include_str!("../../../templates/typescript/src/cards.ts.tmpl"),
     ),
     (
         "src/main.ts",
-        include_str!("../../templates/typescript/src/main.ts.tmpl"),
+        include_str!("../../../templates/typescript/src/main.ts.tmpl"),
     ),
     (
         "test/grpc.test.ts",
-        include_str!("../../templates/typescript/test/grpc.test.ts.tmpl"),
+        include_str!("../../../templates/typescript/test/grpc.test.ts.tmpl"),
     ),
     (
         "compose.snippet.yml",
-        include_str!("../../templates/typescript/compose.snippet.yml.tmpl"),
+        include_str!("../../../templates/typescript/compose.snippet.yml.tmpl"),
     ),
     (
         "kubernetes/deployment.yaml",
-        include_str!("../../templates/typescript/kubernetes/deployment.yaml.tmpl"),
+        include_str!("../../../templates/typescript/kubernetes/deployment.yaml.tmpl"),
     ),
     ("kubernetes/service.yaml", super::KUBERNETES_SERVICE),
     (
@@ -51,10 +51,10 @@ const TEMPLATES: [(&str, &str); 10] = [
         super::KUBERNETES_KUSTOMIZATION,
     ),
 ];
-const CARD_CONST: &str = include_str!("../../templates/typescript/card/const.ts.tmpl");
-const CARD_SPEC: &str = include_str!("../../templates/typescript/card/spec.ts.tmpl");
-const CARD_CASE: &str = include_str!("../../templates/typescript/card/case.ts.tmpl");
-const CARD_DRAW: &str = include_str!("../../templates/typescript/card/draw.ts.tmpl");
+const CARD_CONST: &str = include_str!("../../../templates/typescript/card/const.ts.tmpl");
+const CARD_SPEC: &str = include_str!("../../../templates/typescript/card/spec.ts.tmpl");
+const CARD_CASE: &str = include_str!("../../../templates/typescript/card/case.ts.tmpl");
+const CARD_DRAW: &str = include_str!("../../../templates/typescript/card/draw.ts.tmpl");
 
 /// Names the generated `cards.ts` defines itself; a card constant never takes one.
 const RESERVED: [&str; 2] = ["DEFAULT_TTL_SECONDS", "SCOPE"];
@@ -258,5 +258,4 @@ Next steps:
 }
 
 #[cfg(test)]
-#[path = "typescript_tests.rs"]
 mod tests;

@@ -126,9 +126,10 @@ resolver = "2"
 members = [
     "proto",
     "gateway",
-    "services/kit",
+    "kits/rust",
+    "cli",
     "services/billing",  # the billing example
-    "services/cli",
+    "services/usage",
     "tests",
 ]
 
@@ -136,7 +137,7 @@ members = [
 version = "0.1.0"
 
 [workspace.dependencies]
-cardmesh-kit = { path = "services/kit" }
+cardmesh-kit = { path = "kits/rust" }
 tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
 "#;
 
@@ -144,15 +145,15 @@ tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
     fn adds_after_the_services_and_keeps_everything_else() {
         let updated = add_member(ROOT, "services/shipping").unwrap().unwrap();
         let expected = ROOT.replace(
-            "    \"services/cli\",\n",
-            "    \"services/cli\",\n    \"services/shipping\",\n",
+            "    \"services/usage\",\n",
+            "    \"services/usage\",\n    \"services/shipping\",\n",
         );
         assert_eq!(updated, expected);
     }
 
     #[test]
     fn the_real_root_manifest_gains_exactly_one_line() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
         let root = std::fs::read_to_string(path).unwrap();
         let updated = add_member(&root, "services/zz-probe").unwrap().unwrap();
         let (before, after): (Vec<&str>, Vec<&str>) =
@@ -226,11 +227,11 @@ tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
     #[test]
     fn finds_the_root_from_a_subdirectory() {
         let dir = std::env::temp_dir().join(format!("cardmesh-cli-root-{}", std::process::id()));
-        let nested = dir.join("services/kit/src");
+        let nested = dir.join("kits/rust/src");
         std::fs::create_dir_all(&nested).unwrap();
         std::fs::write(dir.join("Cargo.toml"), ROOT).unwrap();
         std::fs::write(
-            dir.join("services/kit/Cargo.toml"),
+            dir.join("kits/rust/Cargo.toml"),
             "[package]\nname = \"k\"\n",
         )
         .unwrap();

@@ -47,7 +47,7 @@ pub enum Command {
         /// (15s to 365days).
         #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = scaffold::parse_ttl)]
         ttl: Duration,
-        /// The service's language: `rust` (a workspace crate on services/kit), `typescript`
+        /// The service's language: `rust` (a workspace crate on kits/rust), `typescript`
         /// (an npm package on kits/typescript) or `python` (a package on kits/python).
         #[arg(long, value_enum, default_value_t = Lang::Rust)]
         lang: Lang,

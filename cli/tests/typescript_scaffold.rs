@@ -16,7 +16,7 @@ const NAME: &str = "scaffold-probe-ts";
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+        .join("..")
         .canonicalize()
         .expect("repository root")
 }

@@ -44,7 +44,7 @@ impl Scope {
 /// The language of the scaffolded service (`--lang`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
-    /// A crate on the Rust kit (`services/kit`), added to the workspace.
+    /// A crate on the Rust kit (`kits/rust`), added to the workspace.
     #[default]
     Rust,
     /// An npm package on the TypeScript kit (`kits/typescript`); see [`typescript`].
@@ -133,41 +133,41 @@ pub struct File {
 const SERVICE_TEMPLATES: [(&str, &str); 8] = [
     (
         "Cargo.toml",
-        include_str!("../templates/service/Cargo.toml.tmpl"),
+        include_str!("../../templates/service/Cargo.toml.tmpl"),
     ),
     (
         "src/lib.rs",
-        include_str!("../templates/service/src/lib.rs.tmpl"),
+        include_str!("../../templates/service/src/lib.rs.tmpl"),
     ),
     (
         "src/main.rs",
-        include_str!("../templates/service/src/main.rs.tmpl"),
+        include_str!("../../templates/service/src/main.rs.tmpl"),
     ),
     (
         "tests/grpc.rs",
-        include_str!("../templates/service/tests/grpc.rs.tmpl"),
+        include_str!("../../templates/service/tests/grpc.rs.tmpl"),
     ),
     (
         "compose.snippet.yml",
-        include_str!("../templates/service/compose.snippet.yml.tmpl"),
+        include_str!("../../templates/service/compose.snippet.yml.tmpl"),
     ),
     (
         "kubernetes/deployment.yaml",
-        include_str!("../templates/service/kubernetes/deployment.yaml.tmpl"),
+        include_str!("../../templates/service/kubernetes/deployment.yaml.tmpl"),
     ),
     ("kubernetes/service.yaml", KUBERNETES_SERVICE),
     ("kubernetes/kustomization.yaml", KUBERNETES_KUSTOMIZATION),
 ];
 /// The Kubernetes Service of a card service, the same for every language (`{{name}}`).
 pub(crate) const KUBERNETES_SERVICE: &str =
-    include_str!("../templates/kubernetes/service.yaml.tmpl");
+    include_str!("../../templates/kubernetes/service.yaml.tmpl");
 /// The kustomization listing a card service's two manifests (`{{name}}`).
 pub(crate) const KUBERNETES_KUSTOMIZATION: &str =
-    include_str!("../templates/kubernetes/kustomization.yaml.tmpl");
-const CARD_CONST: &str = include_str!("../templates/card/const.rs.tmpl");
-const CARD_SPEC: &str = include_str!("../templates/card/spec.rs.tmpl");
-const CARD_ARM: &str = include_str!("../templates/card/arm.rs.tmpl");
-const CARD_DRAW: &str = include_str!("../templates/card/draw.rs.tmpl");
+    include_str!("../../templates/kubernetes/kustomization.yaml.tmpl");
+const CARD_CONST: &str = include_str!("../../templates/card/const.rs.tmpl");
+const CARD_SPEC: &str = include_str!("../../templates/card/spec.rs.tmpl");
+const CARD_ARM: &str = include_str!("../../templates/card/arm.rs.tmpl");
+const CARD_DRAW: &str = include_str!("../../templates/card/draw.rs.tmpl");
 
 /// Renders every file of the service described by `spec` (which must pass
 /// [`ServiceSpec::check`]).
@@ -638,7 +638,7 @@ pub(crate) mod tests {
         let root = std::env::temp_dir().join(format!("cardmesh-cli-create-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
-        let manifest = "[workspace]\nresolver = \"2\"\nmembers = [\n    \"services/kit\",\n]\n";
+        let manifest = "[workspace]\nresolver = \"2\"\nmembers = [\n    \"kits/rust\",\n]\n";
         std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
 
         let spec = spec(&["last-order"]);
@@ -660,7 +660,7 @@ pub(crate) mod tests {
         let updated = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
         assert_eq!(
             updated,
-            "[workspace]\nresolver = \"2\"\nmembers = [\n    \"services/kit\",\n    \"services/order-history\",\n]\n"
+            "[workspace]\nresolver = \"2\"\nmembers = [\n    \"kits/rust\",\n    \"services/order-history\",\n]\n"
         );
 
         let steps = next_steps(

@@ -15,35 +15,35 @@ use crate::template::render;
 const TEMPLATES: [(&str, &str); 10] = [
     (
         "pyproject.toml",
-        include_str!("../../templates/python/pyproject.toml.tmpl"),
+        include_str!("../../../templates/python/pyproject.toml.tmpl"),
     ),
     (
         ".gitignore",
-        include_str!("../../templates/python/gitignore.tmpl"),
+        include_str!("../../../templates/python/gitignore.tmpl"),
     ),
     (
         "{{package}}/__init__.py",
-        include_str!("../../templates/python/package/__init__.py.tmpl"),
+        include_str!("../../../templates/python/package/__init__.py.tmpl"),
     ),
     (
         "{{package}}/__main__.py",
-        include_str!("../../templates/python/package/__main__.py.tmpl"),
+        include_str!("../../../templates/python/package/__main__.py.tmpl"),
     ),
     (
         "{{package}}/cards.py",
-        include_str!("../../templates/python/package/cards.py.tmpl"),
+        include_str!("../../../templates/python/package/cards.py.tmpl"),
     ),
     (
         "tests/test_grpc.py",
-        include_str!("../../templates/python/tests/test_grpc.py.tmpl"),
+        include_str!("../../../templates/python/tests/test_grpc.py.tmpl"),
     ),
     (
         "compose.snippet.yml",
-        include_str!("../../templates/python/compose.snippet.yml.tmpl"),
+        include_str!("../../../templates/python/compose.snippet.yml.tmpl"),
     ),
     (
         "kubernetes/deployment.yaml",
-        include_str!("../../templates/python/kubernetes/deployment.yaml.tmpl"),
+        include_str!("../../../templates/python/kubernetes/deployment.yaml.tmpl"),
     ),
     ("kubernetes/service.yaml", super::KUBERNETES_SERVICE),
     (
@@ -51,10 +51,10 @@ const TEMPLATES: [(&str, &str); 10] = [
         super::KUBERNETES_KUSTOMIZATION,
     ),
 ];
-const CARD_CONST: &str = include_str!("../../templates/python/card/const.py.tmpl");
-const CARD_SPEC: &str = include_str!("../../templates/python/card/spec.py.tmpl");
-const CARD_ARM: &str = include_str!("../../templates/python/card/arm.py.tmpl");
-const CARD_DRAW: &str = include_str!("../../templates/python/card/draw.py.tmpl");
+const CARD_CONST: &str = include_str!("../../../templates/python/card/const.py.tmpl");
+const CARD_SPEC: &str = include_str!("../../../templates/python/card/spec.py.tmpl");
+const CARD_ARM: &str = include_str!("../../../templates/python/card/arm.py.tmpl");
+const CARD_DRAW: &str = include_str!("../../../templates/python/card/draw.py.tmpl");
 
 /// One rendered file, relative to the service's folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
