@@ -69,20 +69,12 @@ pub fn help_markdown() -> String {
     command.build();
     let help = command.render_long_help().to_string();
     let mut page = format!("\n## `cardmesh-cli`\n\n```text\n{}\n```\n", help.trim_end());
-    let names: Vec<String> = command
-        .get_subcommands()
-        .map(|s| s.get_name().to_owned())
-        .filter(|name| name != "help")
-        .collect();
+    let names: Vec<String> =
+        command.get_subcommands().map(|s| s.get_name().to_owned()).filter(|name| name != "help").collect();
     for name in names {
-        let sub = command
-            .find_subcommand_mut(&name)
-            .expect("listed just above");
+        let sub = command.find_subcommand_mut(&name).expect("listed just above");
         let help = sub.render_long_help().to_string();
-        page.push_str(&format!(
-            "\n## `cardmesh-cli {name}`\n\n```text\n{}\n```\n",
-            help.trim_end()
-        ));
+        page.push_str(&format!("\n## `cardmesh-cli {name}`\n\n```text\n{}\n```\n", help.trim_end()));
     }
     page
 }

@@ -20,14 +20,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::NewService {
-            name,
-            cards,
-            dir,
-            scope,
-            ttl,
-            lang,
-        } => {
+        Command::NewService { name, cards, dir, scope, ttl, lang } => {
             let root = match dir {
                 Some(dir) => dir,
                 None => {
@@ -35,30 +28,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     workspace::find_root(&here)?
                 }
             };
-            let spec = ServiceSpec {
-                name,
-                cards,
-                scope,
-                ttl,
-            };
+            let spec = ServiceSpec { name, cards, scope, ttl };
             if lang == Lang::Typescript {
                 let created = scaffold::typescript::create(&root, &spec)?;
                 let snippet = std::fs::read_to_string(created.dir.join("compose.snippet.yml"))
                     .context("cannot read the compose snippet just written")?;
-                print!(
-                    "{}",
-                    scaffold::typescript::next_steps(&spec, &created, &snippet)
-                );
+                print!("{}", scaffold::typescript::next_steps(&spec, &created, &snippet));
                 return Ok(());
             }
             if lang == Lang::Python {
                 let created = scaffold::python::create(&root, &spec)?;
                 let snippet = std::fs::read_to_string(created.dir.join("compose.snippet.yml"))
                     .context("cannot read the compose snippet just written")?;
-                print!(
-                    "{}",
-                    scaffold::python::next_steps(&spec, &created, &snippet)
-                );
+                print!("{}", scaffold::python::next_steps(&spec, &created, &snippet));
                 return Ok(());
             }
             let created = scaffold::create(&root, &spec)?;
@@ -103,14 +85,7 @@ mod tests {
             "/tmp/ws",
         ])
         .unwrap();
-        let Command::NewService {
-            name,
-            cards,
-            dir,
-            scope,
-            ttl,
-            ..
-        } = cli.command;
+        let Command::NewService { name, cards, dir, scope, ttl, .. } = cli.command;
         assert_eq!(name, "shipping");
         assert_eq!(cards, ["last-order", "returns"]);
         assert_eq!(dir, Some(PathBuf::from("/tmp/ws")));
@@ -129,29 +104,14 @@ mod tests {
         assert_eq!(lang(&[]), Lang::Rust);
         assert_eq!(lang(&["--lang", "typescript"]), Lang::Typescript);
         assert_eq!(lang(&["--lang", "python"]), Lang::Python);
-        assert!(Cli::try_parse_from([
-            "cardmesh-cli",
-            "new-service",
-            "s",
-            "--card",
-            "x",
-            "--lang",
-            "cobol"
-        ])
-        .is_err());
+        assert!(Cli::try_parse_from(["cardmesh-cli", "new-service", "s", "--card", "x", "--lang", "cobol"]).is_err());
     }
 
     #[test]
     fn defaults_and_errors() {
-        let cli = Cli::try_parse_from(["cardmesh-cli", "new-service", "shipping", "--card", "x"])
-            .unwrap();
-        let Command::NewService {
-            scope, ttl, dir, ..
-        } = cli.command;
-        assert_eq!(
-            (scope, ttl, dir),
-            (Scope::Customer, Duration::from_secs(300), None)
-        );
+        let cli = Cli::try_parse_from(["cardmesh-cli", "new-service", "shipping", "--card", "x"]).unwrap();
+        let Command::NewService { scope, ttl, dir, .. } = cli.command;
+        assert_eq!((scope, ttl, dir), (Scope::Customer, Duration::from_secs(300), None));
 
         let error = |args: &[&str]| {
             let mut all = vec!["cardmesh-cli", "new-service"];

@@ -14,30 +14,19 @@ pub fn check_service_name(name: &str) -> Result<(), String> {
         return Err(format!("the service name is empty: {hint}"));
     };
     if !first.is_ascii_lowercase() {
-        return Err(format!(
-            "service name {name:?} must start with a lowercase letter a-z: {hint}"
-        ));
+        return Err(format!("service name {name:?} must start with a lowercase letter a-z: {hint}"));
     }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-    {
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
         return Err(format!("service name {name:?} contains {bad:?}: {hint}"));
     }
     if name.ends_with('-') || name.contains("--") {
-        return Err(format!(
-            "service name {name:?} must not end with '-' or contain '--': {hint}"
-        ));
+        return Err(format!("service name {name:?} must not end with '-' or contain '--': {hint}"));
     }
     if name.len() > MAX_SERVICE_NAME {
-        return Err(format!(
-            "service name {name:?} is longer than {MAX_SERVICE_NAME} characters"
-        ));
+        return Err(format!("service name {name:?} is longer than {MAX_SERVICE_NAME} characters"));
     }
     if let Some(short) = name.strip_suffix("-service") {
-        return Err(format!(
-            "leave out the -service suffix: `{short}` already gives the crate and binary `{name}`"
-        ));
+        return Err(format!("leave out the -service suffix: `{short}` already gives the crate and binary `{name}`"));
     }
     Ok(())
 }
@@ -45,27 +34,16 @@ pub fn check_service_name(name: &str) -> Result<(), String> {
 /// Checks a Plain card key: the catalogue's card-key rule (`cardmesh_rules::key`,
 /// `[a-zA-Z0-9_-]+`), plus at least one letter or digit so the key makes a Rust name.
 pub fn check_card_key(key: &str) -> Result<(), String> {
-    let pattern = cardmesh_rules::key::CARD_KEY_PATTERN
-        .trim_start_matches('^')
-        .trim_end_matches('$');
+    let pattern = cardmesh_rules::key::CARD_KEY_PATTERN.trim_start_matches('^').trim_end_matches('$');
     if key.is_empty() {
-        return Err(format!(
-            "a card key is empty: keys match {pattern}, e.g. `last-order`"
-        ));
+        return Err(format!("a card key is empty: keys match {pattern}, e.g. `last-order`"));
     }
     if !cardmesh_rules::is_valid_card_key(key) {
-        let bad = key
-            .chars()
-            .find(|c| !cardmesh_rules::is_valid_card_key(c.encode_utf8(&mut [0; 4])))
-            .unwrap_or(' ');
-        return Err(format!(
-            "card key {key:?} contains {bad:?}: Plain card keys match {pattern}"
-        ));
+        let bad = key.chars().find(|c| !cardmesh_rules::is_valid_card_key(c.encode_utf8(&mut [0; 4]))).unwrap_or(' ');
+        return Err(format!("card key {key:?} contains {bad:?}: Plain card keys match {pattern}"));
     }
     if !key.chars().any(|c| c.is_ascii_alphanumeric()) {
-        return Err(format!(
-            "card key {key:?} needs at least one letter or digit"
-        ));
+        return Err(format!("card key {key:?} needs at least one letter or digit"));
     }
     Ok(())
 }
@@ -84,8 +62,7 @@ pub fn words(text: &str) -> Vec<String> {
             previous = None;
             continue;
         }
-        let boundary = c.is_ascii_uppercase()
-            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
+        let boundary = c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
         if boundary && !current.is_empty() {
             words.push(std::mem::take(&mut current));
         }
@@ -179,13 +156,9 @@ mod tests {
             assert_eq!(check_card_key(good), Ok(()), "{good}");
         }
         assert!(check_card_key("").unwrap_err().contains("empty"));
-        assert!(check_card_key("last order")
-            .unwrap_err()
-            .contains("[a-zA-Z0-9_-]+"));
+        assert!(check_card_key("last order").unwrap_err().contains("[a-zA-Z0-9_-]+"));
         assert!(check_card_key("läst").unwrap_err().contains("'ä'"));
-        assert!(check_card_key("--")
-            .unwrap_err()
-            .contains("letter or digit"));
+        assert!(check_card_key("--").unwrap_err().contains("letter or digit"));
     }
 
     #[test]

@@ -11,18 +11,17 @@ pub fn render(template: &str, vars: &[(&str, &str)]) -> Result<String, String> {
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let placeholder = after.find("}}").map(|end| &after[..end]).filter(|name| {
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
+        let placeholder = after
+            .find("}}")
+            .map(|end| &after[..end])
+            .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         match placeholder {
             Some(name) => {
                 let value = vars
                     .iter()
                     .find(|(var, _)| *var == name)
                     .map(|(_, value)| *value)
-                    .ok_or_else(|| {
-                        format!("the template uses {{{{{name}}}}}, which has no value")
-                    })?;
+                    .ok_or_else(|| format!("the template uses {{{{{name}}}}}, which has no value"))?;
                 out.push_str(value);
                 rest = &after[name.len() + 2..];
             }
@@ -42,14 +41,8 @@ mod tests {
 
     #[test]
     fn substitutes_placeholders() {
-        let out = render(
-            "struct {{Name}}Cards; // {{name}} {{name}}",
-            &[("name", "shipping"), ("Name", "Shipping")],
-        );
-        assert_eq!(
-            out.as_deref(),
-            Ok("struct ShippingCards; // shipping shipping")
-        );
+        let out = render("struct {{Name}}Cards; // {{name}} {{name}}", &[("name", "shipping"), ("Name", "Shipping")]);
+        assert_eq!(out.as_deref(), Ok("struct ShippingCards; // shipping shipping"));
     }
 
     #[test]

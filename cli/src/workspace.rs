@@ -13,19 +13,13 @@ pub fn find_root(start: &Path) -> anyhow::Result<PathBuf> {
         if !manifest.is_file() {
             continue;
         }
-        let text = std::fs::read_to_string(&manifest)
-            .with_context(|| format!("cannot read {}", manifest.display()))?;
-        let doc: DocumentMut = text
-            .parse()
-            .with_context(|| format!("{} is not valid TOML", manifest.display()))?;
+        let text = std::fs::read_to_string(&manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
+        let doc: DocumentMut = text.parse().with_context(|| format!("{} is not valid TOML", manifest.display()))?;
         if doc.contains_key("workspace") {
             return Ok(dir.to_path_buf());
         }
     }
-    bail!(
-        "no Cargo workspace at or above {}: run this inside the cardmesh repository or pass --dir",
-        start.display()
-    )
+    bail!("no Cargo workspace at or above {}: run this inside the cardmesh repository or pass --dir", start.display())
 }
 
 /// Whether `manifest` is a workspace manifest (has a `[workspace]` table).
@@ -45,34 +39,23 @@ pub fn check_workspace(manifest: &str) -> anyhow::Result<()> {
 /// file changes.
 pub fn add_member(manifest: &str, member: &str) -> anyhow::Result<Option<String>> {
     let mut doc: DocumentMut = manifest.parse().context("Cargo.toml is not valid TOML")?;
-    let Some(workspace) = doc
-        .get_mut("workspace")
-        .and_then(|item| item.as_table_like_mut())
-    else {
+    let Some(workspace) = doc.get_mut("workspace").and_then(|item| item.as_table_like_mut()) else {
         bail!("Cargo.toml has no [workspace] table: pass the workspace root as --dir");
     };
     if !workspace.contains_key("members") {
         workspace.insert("members", toml_edit::value(toml_edit::Array::new()));
     }
-    let Some(members) = workspace
-        .get_mut("members")
-        .and_then(|item| item.as_array_mut())
-    else {
+    let Some(members) = workspace.get_mut("members").and_then(|item| item.as_array_mut()) else {
         bail!("workspace.members in Cargo.toml is not an array of paths");
     };
 
     let wanted = normalize(member);
-    let entries: Vec<Option<String>> = members
-        .iter()
-        .map(|value| value.as_str().map(normalize))
-        .collect();
+    let entries: Vec<Option<String>> = members.iter().map(|value| value.as_str().map(normalize)).collect();
     if entries.iter().flatten().any(|entry| covers(entry, &wanted)) {
         return Ok(None);
     }
 
-    let multi_line = members
-        .iter()
-        .any(|value| prefix_of(value).is_some_and(|prefix| prefix.contains('\n')));
+    let multi_line = members.iter().any(|value| prefix_of(value).is_some_and(|prefix| prefix.contains('\n')));
     let mut value = Value::from(member);
     if multi_line {
         if let Some(last) = members.iter().last() {
@@ -82,9 +65,7 @@ pub fn add_member(manifest: &str, member: &str) -> anyhow::Result<Option<String>
         value.decor_mut().set_prefix(" ");
         value.decor_mut().set_suffix("");
     }
-    let after_services = entries
-        .iter()
-        .rposition(|entry| entry.as_deref().is_some_and(|e| e.starts_with("services/")));
+    let after_services = entries.iter().rposition(|entry| entry.as_deref().is_some_and(|e| e.starts_with("services/")));
     match after_services {
         Some(index) => members.insert_formatted(index + 1, value),
         None => members.push_formatted(value),
@@ -109,9 +90,9 @@ fn covers(entry: &str, path: &str) -> bool {
         return true;
     }
     match entry.strip_suffix('*') {
-        Some(dir) if dir.ends_with('/') && !dir.contains(['*', '?', '[']) => path
-            .strip_prefix(dir)
-            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/')),
+        Some(dir) if dir.ends_with('/') && !dir.contains(['*', '?', '[']) => {
+            path.strip_prefix(dir).is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+        }
         _ => false,
     }
 }
@@ -144,10 +125,8 @@ tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
     #[test]
     fn adds_after_the_services_and_keeps_everything_else() {
         let updated = add_member(ROOT, "services/shipping").unwrap().unwrap();
-        let expected = ROOT.replace(
-            "    \"services/usage\",\n",
-            "    \"services/usage\",\n    \"services/shipping\",\n",
-        );
+        let expected =
+            ROOT.replace("    \"services/usage\",\n", "    \"services/usage\",\n    \"services/shipping\",\n");
         assert_eq!(updated, expected);
     }
 
@@ -156,18 +135,11 @@ tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
         let root = std::fs::read_to_string(path).unwrap();
         let updated = add_member(&root, "services/zz-probe").unwrap().unwrap();
-        let (before, after): (Vec<&str>, Vec<&str>) =
-            (root.lines().collect(), updated.lines().collect());
+        let (before, after): (Vec<&str>, Vec<&str>) = (root.lines().collect(), updated.lines().collect());
         assert_eq!(after.len(), before.len() + 1);
-        let added = after
-            .iter()
-            .position(|line| line.contains("zz-probe"))
-            .unwrap();
+        let added = after.iter().position(|line| line.contains("zz-probe")).unwrap();
         assert_eq!(after[added], "    \"services/zz-probe\",");
-        assert!(
-            after[added - 1].trim_start().starts_with("\"services/"),
-            "{updated}"
-        );
+        assert!(after[added - 1].trim_start().starts_with("\"services/"), "{updated}");
         let mut without = after.clone();
         without.remove(added);
         assert_eq!(without, before);
@@ -213,10 +185,7 @@ tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
     #[test]
     fn not_a_workspace() {
         let error = add_member("[package]\nname = \"x\"\n", "services/x").unwrap_err();
-        assert!(
-            error.to_string().contains("no [workspace] table"),
-            "{error}"
-        );
+        assert!(error.to_string().contains("no [workspace] table"), "{error}");
         assert!(check_workspace("[package]\nname = \"x\"\n").is_err());
         assert!(check_workspace(ROOT).is_ok());
         let error = add_member("[workspace]\nmembers = \"x\"\n", "services/x").unwrap_err();
@@ -230,11 +199,7 @@ tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
         let nested = dir.join("kits/rust/src");
         std::fs::create_dir_all(&nested).unwrap();
         std::fs::write(dir.join("Cargo.toml"), ROOT).unwrap();
-        std::fs::write(
-            dir.join("kits/rust/Cargo.toml"),
-            "[package]\nname = \"k\"\n",
-        )
-        .unwrap();
+        std::fs::write(dir.join("kits/rust/Cargo.toml"), "[package]\nname = \"k\"\n").unwrap();
         let found = find_root(&nested);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(found.unwrap(), dir);

@@ -15,10 +15,7 @@ use std::time::Instant;
 const NAME: &str = "scaffold-probe-ts";
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("repository root")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("repository root")
 }
 
 /// Runs `script` with bash in `dir`; returns its combined output, failing the test on a
@@ -33,11 +30,7 @@ fn bash(dir: &Path, script: &str) -> String {
         .unwrap_or_else(|e| panic!("run {script}: {e}"));
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     eprintln!("{script}: {:.1?}", started.elapsed());
-    assert!(
-        output.status.success(),
-        "{script} failed in {}:\n{text}",
-        dir.display()
-    );
+    assert!(output.status.success(), "{script} failed in {}:\n{text}", dir.display());
     text
 }
 
@@ -50,33 +43,18 @@ fn a_typescript_scaffold_passes_its_own_tests_with_the_printed_command() {
         bash(&kit, "npm ci --no-audit --no-fund");
     }
 
-    let scratch =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ts-scaffold-{}", std::process::id()));
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ts-scaffold-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(scratch.join("kits")).expect("scratch repository");
     std::os::unix::fs::symlink(&kit, scratch.join("kits/typescript")).expect("link the kit");
 
     let output = Command::new(env!("CARGO_BIN_EXE_cardmesh-cli"))
-        .args([
-            "new-service",
-            NAME,
-            "--card",
-            "last-order",
-            "--card",
-            "open-tickets",
-            "--lang",
-            "typescript",
-            "--dir",
-        ])
+        .args(["new-service", NAME, "--card", "last-order", "--card", "open-tickets", "--lang", "typescript", "--dir"])
         .arg(&scratch)
         .output()
         .expect("run cardmesh-cli");
     let printed = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{printed}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{printed}{}", String::from_utf8_lossy(&output.stderr));
     let dir = scratch.join("services").join(NAME);
     for file in [
         "package.json",
@@ -91,18 +69,9 @@ fn a_typescript_scaffold_passes_its_own_tests_with_the_printed_command() {
     ] {
         assert!(dir.join(file).is_file(), "the scaffold wrote {file}");
     }
-    assert!(
-        !scratch.join("Cargo.toml").exists(),
-        "a TypeScript service is not a workspace member"
-    );
-    assert!(
-        printed.contains(&format!("scripts/build-node-images.sh {NAME}")),
-        "{printed}"
-    );
-    assert!(
-        printed.contains(&format!("http://{NAME}:50051")),
-        "{printed}"
-    );
+    assert!(!scratch.join("Cargo.toml").exists(), "a TypeScript service is not a workspace member");
+    assert!(printed.contains(&format!("scripts/build-node-images.sh {NAME}")), "{printed}");
+    assert!(printed.contains(&format!("http://{NAME}:50051")), "{printed}");
 
     // The test command exactly as printed (the kit is installed already).
     let test_command = format!("(cd services/{NAME} && npm install && npm test)");
@@ -114,19 +83,11 @@ fn a_typescript_scaffold_passes_its_own_tests_with_the_printed_command() {
         "a customer without an external id has no data",
     ] {
         assert!(
-            tested
-                .lines()
-                .any(|line| line.starts_with("ok ") && line.ends_with(name)),
+            tested.lines().any(|line| line.starts_with("ok ") && line.ends_with(name)),
             "{name} did not run:\n{tested}"
         );
     }
-    assert!(
-        tested.contains("# pass 3") && tested.contains("# fail 0"),
-        "{tested}"
-    );
-    assert!(
-        dir.join("package-lock.json").is_file(),
-        "npm install wrote the lock file to commit"
-    );
+    assert!(tested.contains("# pass 3") && tested.contains("# fail 0"), "{tested}");
+    assert!(dir.join("package-lock.json").is_file(), "npm install wrote the lock file to commit");
     std::fs::remove_dir_all(&scratch).expect("remove the scratch repository");
 }

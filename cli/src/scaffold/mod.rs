@@ -131,39 +131,19 @@ pub struct File {
 
 /// The templates, embedded at build time: (path in the new crate, template).
 const SERVICE_TEMPLATES: [(&str, &str); 8] = [
-    (
-        "Cargo.toml",
-        include_str!("../../templates/service/Cargo.toml.tmpl"),
-    ),
-    (
-        "src/lib.rs",
-        include_str!("../../templates/service/src/lib.rs.tmpl"),
-    ),
-    (
-        "src/main.rs",
-        include_str!("../../templates/service/src/main.rs.tmpl"),
-    ),
-    (
-        "tests/grpc.rs",
-        include_str!("../../templates/service/tests/grpc.rs.tmpl"),
-    ),
-    (
-        "compose.snippet.yml",
-        include_str!("../../templates/service/compose.snippet.yml.tmpl"),
-    ),
-    (
-        "kubernetes/deployment.yaml",
-        include_str!("../../templates/service/kubernetes/deployment.yaml.tmpl"),
-    ),
+    ("Cargo.toml", include_str!("../../templates/service/Cargo.toml.tmpl")),
+    ("src/lib.rs", include_str!("../../templates/service/src/lib.rs.tmpl")),
+    ("src/main.rs", include_str!("../../templates/service/src/main.rs.tmpl")),
+    ("tests/grpc.rs", include_str!("../../templates/service/tests/grpc.rs.tmpl")),
+    ("compose.snippet.yml", include_str!("../../templates/service/compose.snippet.yml.tmpl")),
+    ("kubernetes/deployment.yaml", include_str!("../../templates/service/kubernetes/deployment.yaml.tmpl")),
     ("kubernetes/service.yaml", KUBERNETES_SERVICE),
     ("kubernetes/kustomization.yaml", KUBERNETES_KUSTOMIZATION),
 ];
 /// The Kubernetes Service of a card service, the same for every language (`{{name}}`).
-pub(crate) const KUBERNETES_SERVICE: &str =
-    include_str!("../../templates/kubernetes/service.yaml.tmpl");
+pub(crate) const KUBERNETES_SERVICE: &str = include_str!("../../templates/kubernetes/service.yaml.tmpl");
 /// The kustomization listing a card service's two manifests (`{{name}}`).
-pub(crate) const KUBERNETES_KUSTOMIZATION: &str =
-    include_str!("../../templates/kubernetes/kustomization.yaml.tmpl");
+pub(crate) const KUBERNETES_KUSTOMIZATION: &str = include_str!("../../templates/kubernetes/kustomization.yaml.tmpl");
 const CARD_CONST: &str = include_str!("../../templates/card/const.rs.tmpl");
 const CARD_SPEC: &str = include_str!("../../templates/card/spec.rs.tmpl");
 const CARD_ARM: &str = include_str!("../../templates/card/arm.rs.tmpl");
@@ -196,18 +176,8 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
         arms.push(render(CARD_ARM, &vars).map_err(anyhow::Error::msg)?);
         draws.push(render(CARD_DRAW, &vars).map_err(anyhow::Error::msg)?);
     }
-    let card_list = spec
-        .cards
-        .iter()
-        .map(|key| format!("`{key}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let key_strings = spec
-        .cards
-        .iter()
-        .map(|key| format!("{key:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let card_list = spec.cards.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
+    let key_strings = spec.cards.iter().map(|key| format!("{key:?}")).collect::<Vec<_>>().join(", ");
     let consts = join_blocks(&consts, "\n");
     let specs = join_blocks(&specs, "");
     let arms = join_blocks(&arms, "");
@@ -230,8 +200,7 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
     SERVICE_TEMPLATES
         .iter()
         .map(|(path, template)| {
-            let text =
-                render(template, &vars).map_err(|e| anyhow::anyhow!("template {path}: {e}"))?;
+            let text = render(template, &vars).map_err(|e| anyhow::anyhow!("template {path}: {e}"))?;
             Ok(File { path, text })
         })
         .collect()
@@ -266,58 +235,41 @@ pub struct Created {
 pub fn create(root: &Path, spec: &ServiceSpec) -> anyhow::Result<Created> {
     let files = render_service(spec)?;
     let manifest_path = root.join("Cargo.toml");
-    let manifest = std::fs::read_to_string(&manifest_path)
-        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
-    workspace::check_workspace(&manifest)
-        .with_context(|| format!("in {}", manifest_path.display()))?;
-    let updated = workspace::add_member(&manifest, &spec.dir())
-        .with_context(|| format!("in {}", manifest_path.display()))?;
+    let manifest =
+        std::fs::read_to_string(&manifest_path).with_context(|| format!("cannot read {}", manifest_path.display()))?;
+    workspace::check_workspace(&manifest).with_context(|| format!("in {}", manifest_path.display()))?;
+    let updated =
+        workspace::add_member(&manifest, &spec.dir()).with_context(|| format!("in {}", manifest_path.display()))?;
 
     let dir = root.join(spec.dir());
     if dir.exists() {
-        bail!(
-            "{} already exists; pick another name or remove it first (nothing was written)",
-            dir.display()
-        );
+        bail!("{} already exists; pick another name or remove it first (nothing was written)", dir.display());
     }
-    let parent = dir
-        .parent()
-        .context("the service directory has no parent")?;
-    std::fs::create_dir_all(parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let parent = dir.parent().context("the service directory has no parent")?;
+    std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     // `create_dir` (not `_all`) fails if the directory appeared in the meantime.
     std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
 
-    let written =
-        write_files(&dir, files.iter().map(|f| (f.path, f.text.as_str()))).and_then(|()| {
-            match &updated {
-                Some(text) => std::fs::write(&manifest_path, text)
-                    .with_context(|| format!("cannot write {}", manifest_path.display())),
-                None => Ok(()),
-            }
-        });
+    let written = write_files(&dir, files.iter().map(|f| (f.path, f.text.as_str()))).and_then(|()| match &updated {
+        Some(text) => {
+            std::fs::write(&manifest_path, text).with_context(|| format!("cannot write {}", manifest_path.display()))
+        }
+        None => Ok(()),
+    });
     if let Err(error) = written {
         let _ = std::fs::remove_dir_all(&dir);
         return Err(error);
     }
     let formatted = format_rust(&dir, &files);
-    Ok(Created {
-        dir,
-        files: files.iter().map(|file| file.path).collect(),
-        member_added: updated.is_some(),
-        formatted,
-    })
+    Ok(Created { dir, files: files.iter().map(|file| file.path).collect(), member_added: updated.is_some(), formatted })
 }
 
 /// Runs `rustfmt` (edition 2021, the project's rustfmt.toml if any) over the Rust files, so
 /// long names wrap the way `cargo fmt` wants. Best effort: without rustfmt the files stay
 /// as rendered, which compiles all the same.
 fn format_rust(dir: &Path, files: &[File]) -> bool {
-    let paths: Vec<PathBuf> = files
-        .iter()
-        .filter(|file| file.path.ends_with(".rs"))
-        .map(|file| dir.join(file.path))
-        .collect();
+    let paths: Vec<PathBuf> =
+        files.iter().filter(|file| file.path.ends_with(".rs")).map(|file| dir.join(file.path)).collect();
     std::process::Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
         .args(["--edition", "2021"])
         .args(&paths)
@@ -330,15 +282,11 @@ fn format_rust(dir: &Path, files: &[File]) -> bool {
 
 /// Writes each `(path, text)` below `dir`, creating the folders on the way. Every language's
 /// scaffold writes its files through this.
-pub(crate) fn write_files<'a>(
-    dir: &Path,
-    files: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> anyhow::Result<()> {
+pub(crate) fn write_files<'a>(dir: &Path, files: impl IntoIterator<Item = (&'a str, &'a str)>) -> anyhow::Result<()> {
     for (relative, text) in files {
         let path = dir.join(relative);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         }
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
@@ -351,21 +299,14 @@ pub fn next_steps(spec: &ServiceSpec, created: &Created, snippet: &str) -> Strin
     let crate_name = spec.crate_name();
     let dir = spec.dir();
     let cards = spec.cards.join(", ");
-    let files: String = created
-        .files
-        .iter()
-        .map(|file| format!("  {dir}/{file}\n"))
-        .collect();
+    let files: String = created.files.iter().map(|file| format!("  {dir}/{file}\n")).collect();
     let member = if created.member_added {
         format!("Added \"{dir}\" to the workspace members in Cargo.toml.")
     } else {
         format!("Cargo.toml already lists \"{dir}\" as a workspace member.")
     };
-    let compose: String = snippet
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    let compose: String =
+        snippet.lines().filter(|line| !line.starts_with('#')).map(|line| format!("{line}\n")).collect();
     let kubernetes = kubernetes_step(5, name, &dir, &crate_name);
     format!(
         "Created {dir}/ (crate {crate_name}, cards: {cards}):
@@ -465,15 +406,10 @@ pub(crate) mod tests {
             ]
         );
         for file in &files {
-            for token in [
-                "{{name", "{{Name", "{{crate", "{{card", "{{key", "{{KEY", "{{ttl", "{{Scope",
-                "{{draw", "{{title",
-            ] {
-                assert!(
-                    !file.text.contains(token),
-                    "{} still holds {token}",
-                    file.path
-                );
+            for token in
+                ["{{name", "{{Name", "{{crate", "{{card", "{{key", "{{KEY", "{{ttl", "{{Scope", "{{draw", "{{title"]
+            {
+                assert!(!file.text.contains(token), "{} still holds {token}", file.path);
             }
         }
     }
@@ -486,83 +422,41 @@ pub(crate) mod tests {
         let files = render_service(&spec).unwrap();
 
         let cargo = file(&files, "Cargo.toml");
-        assert!(
-            cargo.contains("name = \"order-history-service\""),
-            "{cargo}"
-        );
+        assert!(cargo.contains("name = \"order-history-service\""), "{cargo}");
         assert!(cargo.contains("cardmesh-kit.workspace = true"), "{cargo}");
         assert!(cargo.contains("reqwest = { workspace = true"), "{cargo}");
         assert!(cargo.contains("serde.workspace = true"), "{cargo}");
 
         let lib = file(&files, "src/lib.rs");
         assert!(lib.contains("pub struct OrderHistoryCards"), "{lib}");
-        assert!(
-            lib.contains("impl CardProvider for OrderHistoryCards"),
-            "{lib}"
-        );
+        assert!(lib.contains("impl CardProvider for OrderHistoryCards"), "{lib}");
         assert!(lib.contains("\"order-history\""), "{lib}");
-        assert!(
-            lib.contains("pub const LAST_ORDER: &str = \"last-order\";"),
-            "{lib}"
-        );
-        assert!(
-            lib.contains("pub const RETURNS: &str = \"returns\";"),
-            "{lib}"
-        );
-        assert!(
-            lib.contains("CardSpec::new(LAST_ORDER, \"Last order\")"),
-            "{lib}"
-        );
+        assert!(lib.contains("pub const LAST_ORDER: &str = \"last-order\";"), "{lib}");
+        assert!(lib.contains("pub const RETURNS: &str = \"returns\";"), "{lib}");
+        assert!(lib.contains("CardSpec::new(LAST_ORDER, \"Last order\")"), "{lib}");
         assert!(lib.contains("CardSpec::new(RETURNS, \"Returns\")"), "{lib}");
-        assert!(
-            lib.contains("LAST_ORDER => self.draw_last_order(customer).await,"),
-            "{lib}"
-        );
-        assert!(
-            lib.contains("async fn draw_returns(&self, customer: &str) -> Card"),
-            "{lib}"
-        );
+        assert!(lib.contains("LAST_ORDER => self.draw_last_order(customer).await,"), "{lib}");
+        assert!(lib.contains("async fn draw_returns(&self, customer: &str) -> Card"), "{lib}");
         assert!(lib.contains("Duration::from_secs(600)"), "{lib}");
-        assert!(
-            lib.contains("pub const SCOPE: Scope = Scope::Thread;"),
-            "{lib}"
-        );
+        assert!(lib.contains("pub const SCOPE: Scope = Scope::Thread;"), "{lib}");
         assert!(lib.contains("Card::no_data()"), "{lib}");
         assert!(lib.contains(".with_ttl("), "{lib}");
 
         let main = file(&files, "src/main.rs");
-        assert!(
-            main.contains("use order_history_service::OrderHistoryCards;"),
-            "{main}"
-        );
-        assert!(
-            main.contains("cardmesh_kit::serve(OrderHistoryCards::from_env()?)"),
-            "{main}"
-        );
+        assert!(main.contains("use order_history_service::OrderHistoryCards;"), "{main}");
+        assert!(main.contains("cardmesh_kit::serve(OrderHistoryCards::from_env()?)"), "{main}");
 
         let test = file(&files, "tests/grpc.rs");
-        assert!(
-            test.contains("const KEYS: &[&str] = &[\"last-order\", \"returns\"];"),
-            "{test}"
-        );
+        assert!(test.contains("const KEYS: &[&str] = &[\"last-order\", \"returns\"];"), "{test}");
         assert!(test.contains("CardServiceClient"), "{test}");
         assert!(test.contains("serve_on("), "{test}");
 
         let snippet = file(&files, "compose.snippet.yml");
         assert!(snippet.contains("\n  order-history:\n"), "{snippet}");
-        assert!(
-            snippet.contains("image: cardmesh/order-history-service:local"),
-            "{snippet}"
-        );
+        assert!(snippet.contains("image: cardmesh/order-history-service:local"), "{snippet}");
         assert!(snippet.contains("BIN: order-history-service"), "{snippet}");
-        assert!(
-            snippet.contains("target: ${CARDMESH_BUILD_TARGET:-runtime}"),
-            "{snippet}"
-        );
-        assert!(
-            snippet.contains("CARDMESH_SERVICE_LISTEN: 0.0.0.0:50051"),
-            "{snippet}"
-        );
+        assert!(snippet.contains("target: ${CARDMESH_BUILD_TARGET:-runtime}"), "{snippet}");
+        assert!(snippet.contains("CARDMESH_SERVICE_LISTEN: 0.0.0.0:50051"), "{snippet}");
         assert!(snippet.contains("cardmesh-healthcheck"), "{snippet}");
         assert!(snippet.contains("http://order-history:50051"), "{snippet}");
 
@@ -599,26 +493,14 @@ pub(crate) mod tests {
             "automountServiceAccountToken: false".to_owned(),
             "grpc:\n              port: 50051".to_owned(),
         ] {
-            assert!(
-                deployment.contains(&line),
-                "{line:?} missing:\n{deployment}"
-            );
+            assert!(deployment.contains(&line), "{line:?} missing:\n{deployment}");
         }
         let service = file("kubernetes/service.yaml");
-        assert!(
-            service.contains(&format!("kind: Service\nmetadata:\n  name: {name}\n")),
-            "{service}"
-        );
+        assert!(service.contains(&format!("kind: Service\nmetadata:\n  name: {name}\n")), "{service}");
         assert!(service.contains("port: 50051"), "{service}");
         let kustomization = file("kubernetes/kustomization.yaml");
-        assert!(
-            kustomization.contains("  - deployment.yaml\n  - service.yaml\n"),
-            "{kustomization}"
-        );
-        assert!(
-            kustomization.contains(&format!("../../../services/{name}/kubernetes")),
-            "{kustomization}"
-        );
+        assert!(kustomization.contains("  - deployment.yaml\n  - service.yaml\n"), "{kustomization}");
+        assert!(kustomization.contains(&format!("../../../services/{name}/kubernetes")), "{kustomization}");
     }
 
     #[test]
@@ -663,49 +545,22 @@ pub(crate) mod tests {
             "[workspace]\nresolver = \"2\"\nmembers = [\n    \"kits/rust\",\n    \"services/order-history\",\n]\n"
         );
 
-        let steps = next_steps(
-            &spec,
-            &created,
-            &std::fs::read_to_string(created.dir.join("compose.snippet.yml")).unwrap(),
-        );
-        assert!(
-            steps.contains("cargo test -p order-history-service"),
-            "{steps}"
-        );
+        let steps =
+            next_steps(&spec, &created, &std::fs::read_to_string(created.dir.join("compose.snippet.yml")).unwrap());
+        assert!(steps.contains("cargo test -p order-history-service"), "{steps}");
         assert!(steps.contains("CARDMESH_SERVICES"), "{steps}");
         assert!(steps.contains("http://order-history:50051"), "{steps}");
         assert!(steps.contains("condition: service_healthy"), "{steps}");
-        assert!(
-            steps.contains("scripts/build-images.sh order-history-service"),
-            "{steps}"
-        );
-        assert!(
-            steps.contains("     - ../../../services/order-history/kubernetes\n"),
-            "{steps}"
-        );
-        assert!(
-            steps.contains("http://billing:50051,...,http://order-history:50051"),
-            "{steps}"
-        );
-        assert!(
-            steps.contains("newName: registry.example.com/cardmesh/order-history-service"),
-            "{steps}"
-        );
-        assert!(
-            !steps.contains("# "),
-            "comments of the snippet are left out: {steps}"
-        );
-        assert!(
-            steps.contains("image: cardmesh/order-history-service:local"),
-            "{steps}"
-        );
+        assert!(steps.contains("scripts/build-images.sh order-history-service"), "{steps}");
+        assert!(steps.contains("     - ../../../services/order-history/kubernetes\n"), "{steps}");
+        assert!(steps.contains("http://billing:50051,...,http://order-history:50051"), "{steps}");
+        assert!(steps.contains("newName: registry.example.com/cardmesh/order-history-service"), "{steps}");
+        assert!(!steps.contains("# "), "comments of the snippet are left out: {steps}");
+        assert!(steps.contains("image: cardmesh/order-history-service:local"), "{steps}");
 
         let again = create(&root, &spec).unwrap_err();
         assert!(again.to_string().contains("already exists"), "{again}");
-        assert_eq!(
-            std::fs::read_to_string(root.join("Cargo.toml")).unwrap(),
-            updated
-        );
+        assert_eq!(std::fs::read_to_string(root.join("Cargo.toml")).unwrap(), updated);
         std::fs::remove_dir_all(&root).unwrap();
     }
 
@@ -716,10 +571,7 @@ pub(crate) mod tests {
         std::fs::create_dir_all(&root).unwrap();
         std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
         let error = create(&root, &spec(&["a"])).unwrap_err();
-        assert!(
-            format!("{error:#}").contains("no [workspace] table"),
-            "{error:#}"
-        );
+        assert!(format!("{error:#}").contains("no [workspace] table"), "{error:#}");
         assert!(!root.join("services").exists());
         std::fs::remove_dir_all(&root).unwrap();
     }

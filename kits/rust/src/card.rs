@@ -48,12 +48,7 @@ impl CardSpec {
     /// A card with key `key` and title `title`, cached for [`CardSpec::DEFAULT_TTL`] (300 s),
     /// scoped to the customer.
     pub fn new(key: impl Into<String>, title: impl Into<String>) -> Self {
-        Self {
-            key: key.into(),
-            title: title.into(),
-            default_ttl: Self::DEFAULT_TTL,
-            scope: Scope::Customer,
-        }
+        Self { key: key.into(), title: title.into(), default_ttl: Self::DEFAULT_TTL, scope: Scope::Customer }
     }
 
     /// Sets the default TTL (whole seconds; Plain accepts 15 s to 1 year).
@@ -102,20 +97,14 @@ impl Card {
     /// A card made of `components` (anything that converts into a top-level
     /// [`proto::Component`], e.g. the values of [`crate::build`]), with the default TTL.
     pub fn new(components: impl IntoIterator<Item = impl Into<proto::Component>>) -> Self {
-        Card::Components {
-            components: components.into_iter().map(Into::into).collect(),
-            ttl: None,
-        }
+        Card::Components { components: components.into_iter().map(Into::into).collect(), ttl: None }
     }
 
     /// Overrides the card's default TTL for this answer (whole seconds). Has no effect on
     /// [`Card::NoData`] and [`Card::Error`].
     pub fn with_ttl(self, ttl: Duration) -> Self {
         match self {
-            Card::Components { components, .. } => Card::Components {
-                components,
-                ttl: Some(ttl),
-            },
+            Card::Components { components, .. } => Card::Components { components, ttl: Some(ttl) },
             other => other,
         }
     }
@@ -133,23 +122,15 @@ impl Card {
     pub(crate) fn into_proto(self, key: String) -> proto::CardResult {
         use proto::card_result::Outcome;
         let (ttl, outcome) = match self {
-            Card::Components { components, ttl } => (
-                ttl.map(whole_seconds),
-                Outcome::Components(proto::CardComponents { components }),
-            ),
+            Card::Components { components, ttl } => {
+                (ttl.map(whole_seconds), Outcome::Components(proto::CardComponents { components }))
+            }
             Card::NoData => (None, Outcome::NoData(proto::NoData {})),
-            Card::Error(reason) => (
-                None,
-                Outcome::Error(proto::CardError {
-                    reason: cardmesh_telemetry::scrub::service_text(&reason),
-                }),
-            ),
+            Card::Error(reason) => {
+                (None, Outcome::Error(proto::CardError { reason: cardmesh_telemetry::scrub::service_text(&reason) }))
+            }
         };
-        proto::CardResult {
-            key,
-            time_to_live_seconds: ttl,
-            outcome: Some(outcome),
-        }
+        proto::CardResult { key, time_to_live_seconds: ttl, outcome: Some(outcome) }
     }
 }
 
@@ -185,9 +166,7 @@ mod tests {
 
     #[test]
     fn card_to_result() {
-        let result = Card::new([text("hi")])
-            .with_ttl(Duration::from_secs(42))
-            .into_proto("k".into());
+        let result = Card::new([text("hi")]).with_ttl(Duration::from_secs(42)).into_proto("k".into());
         assert_eq!(result.key, "k");
         assert_eq!(result.time_to_live_seconds, Some(42));
         match result.outcome {
@@ -195,41 +174,21 @@ mod tests {
             other => panic!("unexpected outcome {other:?}"),
         }
 
-        let result = Card::no_data()
-            .with_ttl(Duration::from_secs(5))
-            .into_proto("k".into());
+        let result = Card::no_data().with_ttl(Duration::from_secs(5)).into_proto("k".into());
         assert_eq!(result.time_to_live_seconds, None);
         assert_eq!(result.outcome, Some(Outcome::NoData(proto::NoData {})));
 
         let result = Card::error("backend down").into_proto("k".into());
-        assert_eq!(
-            result.outcome,
-            Some(Outcome::Error(proto::CardError {
-                reason: "backend down".into()
-            }))
-        );
+        assert_eq!(result.outcome, Some(Outcome::Error(proto::CardError { reason: "backend down".into() })));
     }
 
     #[test]
     fn a_card_error_goes_out_scrubbed() {
-        let reason = format!(
-            "no account for ada@example.com\nFAKE log line{}",
-            "!".repeat(300)
-        );
+        let reason = format!("no account for ada@example.com\nFAKE log line{}", "!".repeat(300));
         let Some(Outcome::Error(error)) = Card::error(reason).into_proto("k".into()).outcome else {
             panic!("an error outcome")
         };
-        assert!(
-            error
-                .reason
-                .starts_with("no account for [email]\\nFAKE log line!!!"),
-            "{}",
-            error.reason
-        );
-        assert_eq!(
-            error.reason.chars().count(),
-            201,
-            "200 characters and the mark"
-        );
+        assert!(error.reason.starts_with("no account for [email]\\nFAKE log line!!!"), "{}", error.reason);
+        assert_eq!(error.reason.chars().count(), 201, "200 characters and the mark");
     }
 }

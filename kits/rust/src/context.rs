@@ -76,10 +76,7 @@ impl fmt::Display for ContextError {
 impl CardContext {
     /// The context of `request`; fails when the request names no customer.
     pub(crate) fn from_request(request: &proto::GetCardsRequest) -> Result<Self, ContextError> {
-        let customer = request
-            .customer
-            .as_ref()
-            .ok_or(ContextError::MissingCustomer)?;
+        let customer = request.customer.as_ref().ok_or(ContextError::MissingCustomer)?;
         Ok(CardContext {
             workspace_id: request.workspace_id.clone(),
             customer: Customer {
@@ -87,14 +84,14 @@ impl CardContext {
                 email: non_empty(&customer.email),
                 external_id: non_empty(&customer.external_id),
             },
-            thread: request.thread.as_ref().map(|t| Thread {
-                id: t.id.clone(),
-                external_id: non_empty(&t.external_id),
-            }),
-            tenant: request.tenant.as_ref().map(|t| Tenant {
-                id: t.id.clone(),
-                external_id: non_empty(&t.external_id),
-            }),
+            thread: request
+                .thread
+                .as_ref()
+                .map(|t| Thread { id: t.id.clone(), external_id: non_empty(&t.external_id) }),
+            tenant: request
+                .tenant
+                .as_ref()
+                .map(|t| Tenant { id: t.id.clone(), external_id: non_empty(&t.external_id) }),
         })
     }
 }
@@ -118,10 +115,7 @@ mod tests {
                 email: Some("ada@example.com".into()),
                 external_id: Some("cus_1".into()),
             }),
-            thread: Some(proto::Thread {
-                id: "th_1".into(),
-                external_id: Some(String::new()),
-            }),
+            thread: Some(proto::Thread { id: "th_1".into(), external_id: Some(String::new()) }),
             tenant: None,
         };
         let ctx = CardContext::from_request(&request).expect("valid request");
@@ -129,13 +123,7 @@ mod tests {
         assert_eq!(ctx.customer.id, "c_1");
         assert_eq!(ctx.customer.email.as_deref(), Some("ada@example.com"));
         assert_eq!(ctx.customer.external_id.as_deref(), Some("cus_1"));
-        assert_eq!(
-            ctx.thread,
-            Some(Thread {
-                id: "th_1".into(),
-                external_id: None
-            })
-        );
+        assert_eq!(ctx.thread, Some(Thread { id: "th_1".into(), external_id: None }));
         assert_eq!(ctx.tenant, None);
     }
 
@@ -143,11 +131,7 @@ mod tests {
     fn absent_or_empty_email_is_none() {
         for email in [None, Some(String::new())] {
             let request = proto::GetCardsRequest {
-                customer: Some(proto::Customer {
-                    id: "c_1".into(),
-                    email,
-                    external_id: None,
-                }),
+                customer: Some(proto::Customer { id: "c_1".into(), email, external_id: None }),
                 ..Default::default()
             };
             let ctx = CardContext::from_request(&request).expect("valid request");
@@ -158,19 +142,12 @@ mod tests {
     #[test]
     fn missing_customer_is_an_error() {
         let request = proto::GetCardsRequest::default();
-        assert_eq!(
-            CardContext::from_request(&request),
-            Err(ContextError::MissingCustomer)
-        );
+        assert_eq!(CardContext::from_request(&request), Err(ContextError::MissingCustomer));
     }
 
     #[test]
     fn debug_redacts_email() {
-        let customer = Customer {
-            id: "c_1".into(),
-            email: Some("ada@example.com".into()),
-            external_id: None,
-        };
+        let customer = Customer { id: "c_1".into(), email: Some("ada@example.com".into()), external_id: None };
         let shown = format!("{customer:?}");
         assert!(shown.contains("c_1"));
         assert!(!shown.contains("ada@example.com"));

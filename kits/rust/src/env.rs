@@ -2,8 +2,8 @@
 //! variables a manifest sets against it; see `tests/tests/integration/kubernetes.rs`).
 
 use crate::{
-    FIXTURES_ENV, GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV, GATEWAY_ALLOW_HTTP_ENV,
-    LISTEN_ENV, METRICS_LISTEN_ENV, TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV,
+    FIXTURES_ENV, GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV, GATEWAY_ALLOW_HTTP_ENV, LISTEN_ENV,
+    METRICS_LISTEN_ENV, TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV,
 };
 
 /// The variables a service built with the kit reads: where it listens, its metrics

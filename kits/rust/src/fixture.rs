@@ -13,15 +13,11 @@ pub const FIXTURES_ENV: &str = "CARDMESH_FIXTURES";
 
 /// Parses the file named by [`FIXTURES_ENV`] with `parse`, or `embedded` when the variable
 /// is unset or empty. Errors name the variable and the file.
-pub fn fixture_from_env<T>(
-    embedded: &str,
-    parse: impl FnOnce(&str) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
+pub fn fixture_from_env<T>(embedded: &str, parse: impl FnOnce(&str) -> anyhow::Result<T>) -> anyhow::Result<T> {
     match std::env::var_os(FIXTURES_ENV).filter(|path| !path.is_empty()) {
         Some(path) => {
             let shown = std::path::Path::new(&path).display().to_string();
-            let json = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {FIXTURES_ENV}={shown}"))?;
+            let json = std::fs::read_to_string(&path).with_context(|| format!("cannot read {FIXTURES_ENV}={shown}"))?;
             parse(&json).with_context(|| format!("in {FIXTURES_ENV}={shown}"))
         }
         None => parse(embedded),
@@ -47,22 +43,17 @@ pub trait FixtureRecord: DeserializeOwned + Clone {
 /// email, checking every record. `service` names the file in errors, which also name the
 /// record (`billing fixture: customers[2]: …`): malformed JSON, unknown fields, a failed
 /// check, or a customer listed twice.
-pub fn load_fixture<R: FixtureRecord>(
-    service: &str,
-    json: &str,
-) -> anyhow::Result<CustomerIndex<R>> {
+pub fn load_fixture<R: FixtureRecord>(service: &str, json: &str) -> anyhow::Result<CustomerIndex<R>> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields, bound = "R: DeserializeOwned")]
     struct FixtureFile<R> {
         customers: Vec<R>,
     }
-    let file: FixtureFile<R> = serde_json::from_str(json)
-        .with_context(|| format!("{service} fixture does not match the expected shape"))?;
+    let file: FixtureFile<R> =
+        serde_json::from_str(json).with_context(|| format!("{service} fixture does not match the expected shape"))?;
     let mut index = CustomerIndex::new();
     for (i, record) in file.customers.into_iter().enumerate() {
-        record
-            .check()
-            .with_context(|| format!("{service} fixture: customers[{i}]"))?;
+        record.check().with_context(|| format!("{service} fixture: customers[{i}]"))?;
         index
             .insert(record.external_id(), record.email(), record.clone())
             .with_context(|| format!("{service} fixture: customers[{i}]"))?;
@@ -102,23 +93,16 @@ mod tests {
     #[test]
     fn loads_checks_and_names_the_bad_record() {
         let index: CustomerIndex<Record> =
-            load_fixture("demo", r#"{"customers":[{"externalId":"a","name":"Ada"}]}"#)
-                .expect("loads");
+            load_fixture("demo", r#"{"customers":[{"externalId":"a","name":"Ada"}]}"#).expect("loads");
         assert_eq!(index.len(), 1);
         let err = load_fixture::<Record>(
             "demo",
             r#"{"customers":[{"externalId":"a","name":"Ada"},{"externalId":"b","name":" "}]}"#,
         )
         .unwrap_err();
-        assert_eq!(
-            format!("{err:#}"),
-            "demo fixture: customers[1]: name must not be empty"
-        );
+        assert_eq!(format!("{err:#}"), "demo fixture: customers[1]: name must not be empty");
         let err = load_fixture::<Record>("demo", r#"{"customers":[],"extra":1}"#).unwrap_err();
-        assert!(
-            format!("{err:#}").starts_with("demo fixture does not match the expected shape"),
-            "{err:#}"
-        );
+        assert!(format!("{err:#}").starts_with("demo fixture does not match the expected shape"), "{err:#}");
         assert!(load_fixture::<Record>(
             "demo",
             r#"{"customers":[{"externalId":"a","name":"A"},{"externalId":"a","name":"B"}]}"#

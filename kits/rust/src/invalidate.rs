@@ -68,10 +68,7 @@ pub struct AdminUrlError {
 /// Checks that the token may be sent to `admin_url`: `https://`, or `http://` on loopback
 /// (`127.0.0.1`, `[::1]`, `localhost`), or `http://` anywhere with `allow_http`.
 pub fn check_admin_url(admin_url: &str, allow_http: bool) -> Result<(), AdminUrlError> {
-    let refuse = |reason: &str| AdminUrlError {
-        url: admin_url.to_owned(),
-        reason: reason.to_owned(),
-    };
+    let refuse = |reason: &str| AdminUrlError { url: admin_url.to_owned(), reason: reason.to_owned() };
     let url = reqwest::Url::parse(admin_url).map_err(|e| refuse(&format!("not a URL ({e})")))?;
     let loopback = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -86,9 +83,7 @@ pub fn check_admin_url(admin_url: &str, allow_http: bool) -> Result<(), AdminUrl
             "plain http:// to another host would send the admin token in clear text; use https://, \
              or set {GATEWAY_ALLOW_HTTP_ENV}=true on a private network"
         ))),
-        other => Err(refuse(&format!(
-            "the scheme {other}:// is neither https:// nor http://"
-        ))),
+        other => Err(refuse(&format!("the scheme {other}:// is neither https:// nor http://"))),
     }
 }
 
@@ -104,10 +99,7 @@ pub struct Invalidator {
 
 impl std::fmt::Debug for Invalidator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Invalidator")
-            .field("url", &self.url)
-            .field("token", &"[redacted]")
-            .finish()
+        f.debug_struct("Invalidator").field("url", &self.url).field("token", &"[redacted]").finish()
     }
 }
 
@@ -120,11 +112,7 @@ impl Invalidator {
     }
 
     /// The same with another per-attempt timeout.
-    pub fn with_timeout(
-        admin_url: &str,
-        token: &str,
-        timeout: Duration,
-    ) -> Result<Self, AdminUrlError> {
+    pub fn with_timeout(admin_url: &str, token: &str, timeout: Duration) -> Result<Self, AdminUrlError> {
         Self::build(admin_url, token, timeout, false)
     }
 
@@ -134,12 +122,7 @@ impl Invalidator {
         Self::build(admin_url, token, Duration::from_secs(15), true)
     }
 
-    fn build(
-        admin_url: &str,
-        token: &str,
-        timeout: Duration,
-        allow_http: bool,
-    ) -> Result<Self, AdminUrlError> {
+    fn build(admin_url: &str, token: &str, timeout: Duration, allow_http: bool) -> Result<Self, AdminUrlError> {
         check_admin_url(admin_url, allow_http)?;
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -173,24 +156,17 @@ impl Invalidator {
 
     /// [`Self::from_env`] reading the variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<Self> {
-        let read = |name| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let allow_http = read(GATEWAY_ALLOW_HTTP_ENV).is_some_and(|v| {
-            matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on")
-        });
+        let read = |name| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let allow_http = read(GATEWAY_ALLOW_HTTP_ENV)
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"));
         match (read(GATEWAY_ADMIN_URL_ENV), read(GATEWAY_ADMIN_TOKEN_ENV)) {
-            (Some(url), Some(token)) => {
-                match Self::build(&url, &token, Duration::from_secs(15), allow_http) {
-                    Ok(invalidator) => Some(invalidator),
-                    Err(error) => {
-                        tracing::error!(%error, "changes are not reported to the gateway");
-                        None
-                    }
+            (Some(url), Some(token)) => match Self::build(&url, &token, Duration::from_secs(15), allow_http) {
+                Ok(invalidator) => Some(invalidator),
+                Err(error) => {
+                    tracing::error!(%error, "changes are not reported to the gateway");
+                    None
                 }
-            }
+            },
             _ => {
                 tracing::info!(
                     "{GATEWAY_ADMIN_URL_ENV} or {GATEWAY_ADMIN_TOKEN_ENV} is unset: changes are not reported to the gateway"
@@ -203,11 +179,7 @@ impl Invalidator {
     /// Tells the gateway that `customer`'s `keys` changed (all of the customer's cards with
     /// `None`). Returns the gateway's answer (`invalidated`, and the Plain `reloads`); a
     /// failure is logged and returned, never panicked on.
-    pub async fn invalidate(
-        &self,
-        customer: &CustomerRef,
-        keys: Option<&[&str]>,
-    ) -> Result<Value, InvalidateError> {
+    pub async fn invalidate(&self, customer: &CustomerRef, keys: Option<&[&str]>) -> Result<Value, InvalidateError> {
         let mut body = match customer {
             CustomerRef::Id(id) => json!({ "customerId": id }),
             CustomerRef::ExternalId(id) => json!({ "externalId": id }),
@@ -237,21 +209,10 @@ impl Invalidator {
                 tokio::time::sleep(pause).await;
                 pause *= 2;
             }
-            let response = match self
-                .http
-                .post(&self.url)
-                .bearer_auth(&self.token)
-                .json(body)
-                .send()
-                .await
-            {
+            let response = match self.http.post(&self.url).bearer_auth(&self.token).json(body).send().await {
                 Ok(response) => response,
                 Err(e) => {
-                    cause = if e.is_timeout() {
-                        "timeout".to_owned()
-                    } else {
-                        e.without_url().to_string()
-                    };
+                    cause = if e.is_timeout() { "timeout".to_owned() } else { e.without_url().to_string() };
                     continue;
                 }
             };
@@ -283,23 +244,14 @@ impl Invalidator {
             if status.is_success() {
                 return Ok(answer);
             }
-            let code = answer["error"]["code"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_owned();
+            let code = answer["error"]["code"].as_str().unwrap_or("unknown").to_owned();
             if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
                 cause = format!("HTTP {} {code}", status.as_u16());
                 continue;
             }
-            return Err(InvalidateError::Refused {
-                status: status.as_u16(),
-                code,
-            });
+            return Err(InvalidateError::Refused { status: status.as_u16(), code });
         }
-        Err(InvalidateError::Unreachable {
-            attempts: self.attempts,
-            cause,
-        })
+        Err(InvalidateError::Unreachable { attempts: self.attempts, cause })
     }
 }
 
@@ -311,10 +263,7 @@ enum Capped {
 
 /// The body of `response`, refused beyond [`MAX_ANSWER_BYTES`] before more is read.
 async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Capped> {
-    if response
-        .content_length()
-        .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
-    {
+    if response.content_length().is_some_and(|length| length > MAX_ANSWER_BYTES as u64) {
         return Err(Capped::TooLarge);
     }
     let mut body = Vec::new();
@@ -333,28 +282,15 @@ mod tests {
 
     #[test]
     fn the_token_goes_to_https_or_to_loopback_only() {
-        for ok in [
-            "https://gateway:9090",
-            "http://127.0.0.1:9090",
-            "http://[::1]:9090/",
-            "http://localhost:9090",
-        ] {
+        for ok in ["https://gateway:9090", "http://127.0.0.1:9090", "http://[::1]:9090/", "http://localhost:9090"] {
             assert_eq!(check_admin_url(ok, false), Ok(()), "{ok}");
         }
-        let err = check_admin_url("http://gateway:9090", false)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("clear text") && err.contains(GATEWAY_ALLOW_HTTP_ENV),
-            "{err}"
-        );
+        let err = check_admin_url("http://gateway:9090", false).unwrap_err().to_string();
+        assert!(err.contains("clear text") && err.contains(GATEWAY_ALLOW_HTTP_ENV), "{err}");
         assert!(err.contains(GATEWAY_ADMIN_URL_ENV), "{err}");
         assert_eq!(check_admin_url("http://gateway:9090", true), Ok(()));
         assert!(check_admin_url("gateway:9090", true).is_err());
-        assert!(check_admin_url("ftp://gateway/", true)
-            .unwrap_err()
-            .reason
-            .contains("ftp://"));
+        assert!(check_admin_url("ftp://gateway/", true).unwrap_err().reason.contains("ftp://"));
         assert!(Invalidator::new("http://10.1.2.3:9090", "t").is_err());
         assert!(Invalidator::allowing_http("http://10.1.2.3:9090", "t").is_ok());
     }
@@ -362,27 +298,14 @@ mod tests {
     #[test]
     fn from_lookup_refuses_plain_http_to_another_host_unless_allowed() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| (*v).to_owned())
-            }
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
         };
-        const REMOTE: [(&str, &str); 2] = [
-            (GATEWAY_ADMIN_URL_ENV, "http://gateway:9090"),
-            (GATEWAY_ADMIN_TOKEN_ENV, "t"),
-        ];
+        const REMOTE: [(&str, &str); 2] =
+            [(GATEWAY_ADMIN_URL_ENV, "http://gateway:9090"), (GATEWAY_ADMIN_TOKEN_ENV, "t")];
         assert!(Invalidator::from_lookup(env(&REMOTE)).is_none());
         const ALLOWED: [(&str, &str); 3] = [REMOTE[0], REMOTE[1], (GATEWAY_ALLOW_HTTP_ENV, "true")];
-        assert_eq!(
-            Invalidator::from_lookup(env(&ALLOWED)).unwrap().url,
-            "http://gateway:9090/admin/invalidate"
-        );
-        const TLS: [(&str, &str); 2] = [
-            (GATEWAY_ADMIN_URL_ENV, " https://gateway:9090/ "),
-            REMOTE[1],
-        ];
+        assert_eq!(Invalidator::from_lookup(env(&ALLOWED)).unwrap().url, "http://gateway:9090/admin/invalidate");
+        const TLS: [(&str, &str); 2] = [(GATEWAY_ADMIN_URL_ENV, " https://gateway:9090/ "), REMOTE[1]];
         assert!(Invalidator::from_lookup(env(&TLS)).is_some());
         assert!(Invalidator::from_lookup(env(&[])).is_none());
     }

@@ -66,14 +66,11 @@ pub use env::ENV_VARS;
 pub use fixture::{ensure_filled, fixture_from_env, load_fixture, FixtureRecord, FIXTURES_ENV};
 pub use index::CustomerIndex;
 pub use invalidate::{
-    check_admin_url, AdminUrlError, CustomerRef, InvalidateError, Invalidator,
-    GATEWAY_ADMIN_TOKEN_ENV, GATEWAY_ADMIN_URL_ENV, GATEWAY_ALLOW_HTTP_ENV, MAX_ANSWER_BYTES,
+    check_admin_url, AdminUrlError, CustomerRef, InvalidateError, Invalidator, GATEWAY_ADMIN_TOKEN_ENV,
+    GATEWAY_ADMIN_URL_ENV, GATEWAY_ALLOW_HTTP_ENV, MAX_ANSWER_BYTES,
 };
 pub use metrics::ServiceMetrics;
 pub use provider::CardProvider;
-pub use serve::{
-    serve, serve_on, serve_on_with_metrics, serve_tls_on, DEFAULT_LISTEN, LISTEN_ENV,
-    METRICS_LISTEN_ENV,
-};
+pub use serve::{serve, serve_on, serve_on_with_metrics, serve_tls_on, DEFAULT_LISTEN, LISTEN_ENV, METRICS_LISTEN_ENV};
 pub use server::CardServer;
 pub use tls::{ServerTls, TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV};

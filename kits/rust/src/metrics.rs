@@ -13,9 +13,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use cardmesh_telemetry::prometheus::core::Collector;
-use cardmesh_telemetry::prometheus::{
-    Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry,
-};
+use cardmesh_telemetry::prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry};
 
 use crate::proto::card_result::Outcome;
 use crate::proto::CardResult;
@@ -45,53 +43,33 @@ impl ServiceMetrics {
     /// Metrics for a service declaring `keys`.
     pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> Self {
         let requests = IntCounterVec::new(
-            Opts::new(
-                "cardmesh_kit_requests_total",
-                "gRPC calls answered, by method and code.",
-            ),
+            Opts::new("cardmesh_kit_requests_total", "gRPC calls answered, by method and code."),
             &["method", "code"],
         )
         .expect("valid counter");
         let cards = IntCounterVec::new(
-            Opts::new(
-                "cardmesh_kit_cards_total",
-                "Cards drawn, by card key and outcome.",
-            ),
+            Opts::new("cardmesh_kit_cards_total", "Cards drawn, by card key and outcome."),
             &["card", "outcome"],
         )
         .expect("valid counter");
         let get_cards_duration = Histogram::with_opts(
-            HistogramOpts::new(
-                "cardmesh_kit_get_cards_duration_seconds",
-                "Time to answer a GetCards call.",
-            )
-            .buckets(cardmesh_telemetry::latency_buckets()),
+            HistogramOpts::new("cardmesh_kit_get_cards_duration_seconds", "Time to answer a GetCards call.")
+                .buckets(cardmesh_telemetry::latency_buckets()),
         )
         .expect("valid histogram");
-        let counters =
-            |card: &str| OUTCOMES.map(|outcome| cards.with_label_values(&[card, outcome]));
+        let counters = |card: &str| OUTCOMES.map(|outcome| cards.with_label_values(&[card, outcome]));
         let metrics = Self {
             registry: Registry::new(),
             get_cards_ok: requests.with_label_values(&["GetCards", "ok"]),
             get_cards_invalid: requests.with_label_values(&["GetCards", "invalid_argument"]),
             describe_ok: requests.with_label_values(&["Describe", "ok"]),
             get_cards_duration: get_cards_duration.clone(),
-            declared: keys
-                .into_iter()
-                .map(|key| (key.to_owned(), counters(key)))
-                .collect(),
+            declared: keys.into_iter().map(|key| (key.to_owned(), counters(key))).collect(),
             other: counters("other"),
         };
-        let collectors: [Box<dyn Collector>; 3] = [
-            Box::new(requests),
-            Box::new(get_cards_duration),
-            Box::new(cards),
-        ];
+        let collectors: [Box<dyn Collector>; 3] = [Box::new(requests), Box::new(get_cards_duration), Box::new(cards)];
         for collector in collectors {
-            metrics
-                .registry
-                .register(collector)
-                .expect("metric names are unique");
+            metrics.registry.register(collector).expect("metric names are unique");
         }
         metrics
     }

@@ -78,11 +78,7 @@ mod tests {
             "rendezvous"
         }
         fn cards(&self) -> Vec<CardSpec> {
-            vec![
-                CardSpec::new("a", "A"),
-                CardSpec::new("b", "B"),
-                CardSpec::new("boom", "Boom"),
-            ]
+            vec![CardSpec::new("a", "A"), CardSpec::new("b", "B"), CardSpec::new("boom", "Boom")]
         }
         async fn card(&self, key: &str, _ctx: &CardContext) -> Card {
             if key == "boom" {
@@ -96,11 +92,7 @@ mod tests {
     fn ctx() -> CardContext {
         CardContext {
             workspace_id: String::new(),
-            customer: Customer {
-                id: "c_1".into(),
-                email: Some("a@example.com".into()),
-                external_id: None,
-            },
+            customer: Customer { id: "c_1".into(), email: Some("a@example.com".into()), external_id: None },
             thread: None,
             tenant: None,
         }
@@ -110,10 +102,9 @@ mod tests {
     async fn draws_concurrently_in_order() {
         let provider = Rendezvous(Barrier::new(2));
         let keys = vec!["b".to_string(), "nope".to_string(), "a".to_string()];
-        let answers =
-            tokio::time::timeout(Duration::from_secs(5), provider.get_cards(&keys, &ctx()))
-                .await
-                .expect("cards are drawn concurrently");
+        let answers = tokio::time::timeout(Duration::from_secs(5), provider.get_cards(&keys, &ctx()))
+            .await
+            .expect("cards are drawn concurrently");
         assert_eq!(
             answers,
             vec![
@@ -127,9 +118,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_card_becomes_an_error() {
         let provider = Rendezvous(Barrier::new(1));
-        let answers = provider
-            .get_cards(&["boom".to_string(), "a".to_string()], &ctx())
-            .await;
+        let answers = provider.get_cards(&["boom".to_string(), "a".to_string()], &ctx()).await;
         assert!(matches!(answers[0].1, Card::Error(_)));
         assert_eq!(answers[1].1, Card::new([text("a")]));
     }

@@ -60,14 +60,10 @@ pub async fn serve<P: CardProvider>(provider: P) -> anyhow::Result<()> {
 async fn serve_process<P: CardProvider>(provider: P) -> anyhow::Result<()> {
     let addr = listen_addr(std::env::var(LISTEN_ENV).ok())?;
     let tls = ServerTls::from_env()?;
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} ({LISTEN_ENV})"))?;
+    let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} ({LISTEN_ENV})"))?;
     let metrics = match metrics_addr(std::env::var(METRICS_LISTEN_ENV).ok())? {
         Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr} ({METRICS_LISTEN_ENV})"))?,
+            TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} ({METRICS_LISTEN_ENV})"))?,
         ),
         None => None,
     };
@@ -118,46 +114,30 @@ async fn run<P: CardProvider>(
 ) -> anyhow::Result<()> {
     let specs = provider.cards();
     check_specs(&specs).with_context(|| format!("card service {:?}", provider.name()))?;
-    let local = listener
-        .local_addr()
-        .context("listener has no local address")?;
+    let local = listener.local_addr().context("listener has no local address")?;
     let name = provider.name().to_owned();
 
     let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_serving::<CardServiceServer<CardServer<P>>>()
-        .await;
+    reporter.set_serving::<CardServiceServer<CardServer<P>>>().await;
     let shutdown = async move {
         shutdown.await;
-        reporter
-            .set_not_serving::<CardServiceServer<CardServer<P>>>()
-            .await;
-        reporter
-            .set_service_status("", tonic_health::ServingStatus::NotServing)
-            .await;
+        reporter.set_not_serving::<CardServiceServer<CardServer<P>>>().await;
+        reporter.set_service_status("", tonic_health::ServingStatus::NotServing).await;
     };
 
     let keys: Vec<&str> = specs.iter().map(|spec| spec.key.as_str()).collect();
     let mtls = tls.as_ref().is_some_and(ServerTls::requires_client_certs);
-    let metrics_at = metrics
-        .as_ref()
-        .and_then(|l| l.local_addr().ok())
-        .map_or_else(|| "off".to_owned(), |addr| addr.to_string());
+    let metrics_at =
+        metrics.as_ref().and_then(|l| l.local_addr().ok()).map_or_else(|| "off".to_owned(), |addr| addr.to_string());
     tracing::info!(service = %name, listen = %local, metrics = %metrics_at, cards = ?keys, tls = tls.is_some(), mtls, "card service listening");
 
     let server = CardServer::new(provider);
     let metrics_task = metrics.map(|listener| {
         let metrics = server.metrics().clone();
-        tokio::spawn(cardmesh_telemetry::serve_metrics(
-            listener,
-            move || metrics.render(),
-            std::future::pending(),
-        ))
+        tokio::spawn(cardmesh_telemetry::serve_metrics(listener, move || metrics.render(), std::future::pending()))
     });
     let trace = TraceLayer::new_for_grpc()
-        .make_span_with(crate::trace::ServerSpan {
-            service: Arc::from(name.as_str()),
-        })
+        .make_span_with(crate::trace::ServerSpan { service: Arc::from(name.as_str()) })
         .on_request(())
         .on_response(())
         .on_body_chunk(())
@@ -172,9 +152,9 @@ async fn run<P: CardProvider>(
     });
     let mut builder = Server::builder();
     if let Some(tls) = &tls {
-        builder = builder.tls_config(tls.server_config()).with_context(|| {
-            format!("card service {name:?}: the TLS certificate or key cannot be used")
-        })?;
+        builder = builder
+            .tls_config(tls.server_config())
+            .with_context(|| format!("card service {name:?}: the TLS certificate or key cannot be used"))?;
     }
     let served = builder
         .layer(trace)
@@ -195,8 +175,7 @@ async fn run<P: CardProvider>(
 fn listen_addr(value: Option<String>) -> anyhow::Result<SocketAddr> {
     let value = value.filter(|v| !v.trim().is_empty());
     let text = value.as_deref().unwrap_or(DEFAULT_LISTEN).trim();
-    text.parse()
-        .with_context(|| format!("{LISTEN_ENV}={text:?} is not an address like 0.0.0.0:50051"))
+    text.parse().with_context(|| format!("{LISTEN_ENV}={text:?} is not an address like 0.0.0.0:50051"))
 }
 
 /// The metrics address: `value` (from [`METRICS_LISTEN_ENV`]), or none (off).
@@ -204,9 +183,8 @@ fn metrics_addr(value: Option<String>) -> anyhow::Result<Option<SocketAddr>> {
     let Some(text) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    let addr = text.parse().with_context(|| {
-        format!("{METRICS_LISTEN_ENV}={text:?} is not an address like 0.0.0.0:9090")
-    })?;
+    let addr =
+        text.parse().with_context(|| format!("{METRICS_LISTEN_ENV}={text:?} is not an address like 0.0.0.0:9090"))?;
     Ok(Some(addr))
 }
 
@@ -267,14 +245,8 @@ mod tests {
     #[test]
     fn listen_addr_default_and_override() {
         assert_eq!(listen_addr(None).ok(), DEFAULT_LISTEN.parse().ok());
-        assert_eq!(
-            listen_addr(Some(" ".into())).ok(),
-            DEFAULT_LISTEN.parse().ok()
-        );
-        assert_eq!(
-            listen_addr(Some("127.0.0.1:6000".into())).ok(),
-            "127.0.0.1:6000".parse().ok()
-        );
+        assert_eq!(listen_addr(Some(" ".into())).ok(), DEFAULT_LISTEN.parse().ok());
+        assert_eq!(listen_addr(Some("127.0.0.1:6000".into())).ok(), "127.0.0.1:6000".parse().ok());
         let error = listen_addr(Some("localhost".into())).expect_err("not an address");
         assert!(format!("{error:#}").contains(LISTEN_ENV));
     }
@@ -283,10 +255,7 @@ mod tests {
     fn metrics_are_off_unless_an_address_is_set() {
         assert_eq!(metrics_addr(None).ok(), Some(None));
         assert_eq!(metrics_addr(Some("  ".into())).ok(), Some(None));
-        assert_eq!(
-            metrics_addr(Some("127.0.0.1:9464".into())).ok(),
-            Some("127.0.0.1:9464".parse().ok())
-        );
+        assert_eq!(metrics_addr(Some("127.0.0.1:9464".into())).ok(), Some("127.0.0.1:9464".parse().ok()));
         let error = metrics_addr(Some("9090".into())).expect_err("not an address");
         assert!(format!("{error:#}").contains(METRICS_LISTEN_ENV));
     }
@@ -296,8 +265,7 @@ mod tests {
         assert!(check_specs(&[CardSpec::new("a-b_1", "ok")]).is_ok());
         assert!(check_specs(&[CardSpec::new("a b", "space")]).is_err());
         assert!(check_specs(&[CardSpec::new("", "empty")]).is_err());
-        let error = check_specs(&[CardSpec::new("a", "1"), CardSpec::new("a", "2")])
-            .expect_err("duplicate");
+        let error = check_specs(&[CardSpec::new("a", "1"), CardSpec::new("a", "2")]).expect_err("duplicate");
         assert!(error.to_string().contains("twice"));
     }
 }

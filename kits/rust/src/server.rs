@@ -24,10 +24,7 @@ pub struct CardServer<P> {
 
 impl<P> Clone for CardServer<P> {
     fn clone(&self) -> Self {
-        Self {
-            provider: Arc::clone(&self.provider),
-            metrics: Arc::clone(&self.metrics),
-        }
+        Self { provider: Arc::clone(&self.provider), metrics: Arc::clone(&self.metrics) }
     }
 }
 
@@ -66,12 +63,7 @@ impl<P: CardProvider> CardServer<P> {
     fn describe_response(&self) -> proto::DescribeResponse {
         proto::DescribeResponse {
             service_name: self.provider.name().to_owned(),
-            cards: self
-                .provider
-                .cards()
-                .iter()
-                .map(|spec| spec.to_proto())
-                .collect(),
+            cards: self.provider.cards().iter().map(|spec| spec.to_proto()).collect(),
         }
     }
 }
@@ -101,18 +93,8 @@ impl<P: CardProvider> CardService for CardServer<P> {
         })?;
 
         let mut seen = HashSet::new();
-        let unique: Vec<String> = request
-            .card_keys
-            .iter()
-            .filter(|key| seen.insert(key.as_str()))
-            .cloned()
-            .collect();
-        let answers: HashMap<String, Card> = self
-            .provider
-            .get_cards(&unique, &ctx)
-            .await
-            .into_iter()
-            .collect();
+        let unique: Vec<String> = request.card_keys.iter().filter(|key| seen.insert(key.as_str())).cloned().collect();
+        let answers: HashMap<String, Card> = self.provider.get_cards(&unique, &ctx).await.into_iter().collect();
         let results = in_request_order(&request.card_keys, answers);
 
         for result in &results {
@@ -147,8 +129,7 @@ fn in_request_order(keys: &[String], mut answers: HashMap<String, Card>) -> Vec<
             Some(card) => card.into_proto(key.clone()),
             None => match results.iter().find(|earlier| &earlier.key == key) {
                 Some(earlier) => earlier.clone(),
-                None => Card::error("the provider returned no answer for this key")
-                    .into_proto(key.clone()),
+                None => Card::error("the provider returned no answer for this key").into_proto(key.clone()),
             },
         };
         results.push(result);
@@ -162,10 +143,7 @@ mod tests {
 
     #[test]
     fn keeps_request_order_and_fills_gaps() {
-        let keys: Vec<String> = ["b", "a", "missing", "b"]
-            .iter()
-            .map(|k| k.to_string())
-            .collect();
+        let keys: Vec<String> = ["b", "a", "missing", "b"].iter().map(|k| k.to_string()).collect();
         let answers = HashMap::from([
             ("a".to_string(), Card::NoData),
             ("b".to_string(), Card::error("x")),
@@ -217,17 +195,11 @@ mod tests {
         // registering after this subscriber appeared caches "nobody listens" for it. Once
         // this thread has been through every callsite, asking again settles it.
         let server = CardServer::new(Failing);
-        server
-            .get_cards(Request::new(request()))
-            .await
-            .expect("answered");
+        server.get_cards(Request::new(request())).await.expect("answered");
         tracing::callsite::rebuild_interest_cache();
         logs.clear();
 
-        let response = server
-            .get_cards(Request::new(request()))
-            .await
-            .expect("answered");
+        let response = server.get_cards(Request::new(request())).await.expect("answered");
         assert_eq!(response.into_inner().results.len(), 1);
 
         let text = logs.text();

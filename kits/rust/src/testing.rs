@@ -51,20 +51,13 @@ pub struct ProviderCall<P> {
 
 impl<P: CardProvider> ProviderCall<P> {
     pub fn new(provider: P) -> Self {
-        Self {
-            server: CardServer::new(provider),
-            workspace_id: "w_test".into(),
-        }
+        Self { server: CardServer::new(provider), workspace_id: "w_test".into() }
     }
 
     /// The `Describe` answer, as the gateway's discovery reads it.
     pub async fn describe(&self) -> proto::DescribeResponse {
         let request = Request::new(proto::DescribeRequest::default());
-        self.server
-            .describe(request)
-            .await
-            .expect("Describe never fails")
-            .into_inner()
+        self.server.describe(request).await.expect("Describe never fails").into_inner()
     }
 
     /// One `GetCards` for `keys` and `customer` (no thread or tenant): one result per key,
@@ -89,26 +82,15 @@ impl<P: CardProvider> ProviderCall<P> {
         &self,
         request: proto::GetCardsRequest,
     ) -> Result<Vec<proto::CardResult>, tonic::Status> {
-        Ok(self
-            .server
-            .get_cards(Request::new(request))
-            .await?
-            .into_inner()
-            .results)
+        Ok(self.server.get_cards(Request::new(request)).await?.into_inner().results)
     }
 
     /// Every card the provider describes, for `customer`, in one `GetCards`. Panics when
     /// the call itself fails.
     pub async fn all_cards(&self, customer: proto::Customer) -> Vec<proto::CardResult> {
         let described = self.describe().await;
-        let keys: Vec<&str> = described
-            .cards
-            .iter()
-            .map(|card| card.key.as_str())
-            .collect();
-        self.get_cards(&keys, customer)
-            .await
-            .unwrap_or_else(|status| panic!("GetCards failed: {status}"))
+        let keys: Vec<&str> = described.cards.iter().map(|card| card.key.as_str()).collect();
+        self.get_cards(&keys, customer).await.unwrap_or_else(|status| panic!("GetCards failed: {status}"))
     }
 }
 
@@ -122,17 +104,12 @@ pub fn problems_in(results: &[proto::CardResult]) -> Vec<String> {
         let key = &result.key;
         match &result.outcome {
             Some(Outcome::Components(card)) => {
-                found.extend(
-                    crate::build::problems(&card.components)
-                        .into_iter()
-                        .map(|p| format!("{key}: {p}")),
-                );
+                found.extend(crate::build::problems(&card.components).into_iter().map(|p| format!("{key}: {p}")));
             }
             Some(Outcome::NoData(_)) => {}
-            Some(Outcome::Error(error)) => found.push(format!(
-                "{key}: the service reported an error: {}",
-                error.reason
-            )),
+            Some(Outcome::Error(error)) => {
+                found.push(format!("{key}: the service reported an error: {}", error.reason))
+            }
             None => found.push(format!("{key}: the result has no outcome")),
         }
     }
@@ -143,11 +120,7 @@ pub fn problems_in(results: &[proto::CardResult]) -> Vec<String> {
 #[track_caller]
 pub fn assert_no_problems(results: &[proto::CardResult]) {
     let found = problems_in(results);
-    assert!(
-        found.is_empty(),
-        "the cards have problems:\n{}",
-        found.join("\n")
-    );
+    assert!(found.is_empty(), "the cards have problems:\n{}", found.join("\n"));
 }
 
 #[cfg(test)]
@@ -164,9 +137,7 @@ mod tests {
             "mixed"
         }
         fn cards(&self) -> Vec<CardSpec> {
-            ["good", "empty-badge", "failing", "nothing"]
-                .map(|k| CardSpec::new(k, k))
-                .into()
+            ["good", "empty-badge", "failing", "nothing"].map(|k| CardSpec::new(k, k)).into()
         }
         async fn card(&self, key: &str, _ctx: &CardContext) -> Card {
             match key {
@@ -181,32 +152,15 @@ mod tests {
     #[tokio::test]
     async fn finds_what_the_gateway_would_reject() {
         let call = ProviderCall::new(Mixed);
-        let results = call
-            .all_cards(customer("c_1", "ada@example.com", None))
-            .await;
+        let results = call.all_cards(customer("c_1", "ada@example.com", None)).await;
         let keys: Vec<&str> = results.iter().map(|r| r.key.as_str()).collect();
         assert_eq!(keys, ["good", "empty-badge", "failing", "nothing"]);
         let found = problems_in(&results);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(
-            found[0].starts_with("empty-badge: components[0]"),
-            "{found:?}"
-        );
-        assert_eq!(
-            found[1],
-            "failing: the service reported an error: backend down"
-        );
+        assert!(found[0].starts_with("empty-badge: components[0]"), "{found:?}");
+        assert_eq!(found[1], "failing: the service reported an error: backend down");
         assert_no_problems(&results[..1]);
-        let no_customer = proto::GetCardsRequest {
-            card_keys: vec!["good".into()],
-            ..Default::default()
-        };
-        assert_eq!(
-            call.get_cards_request(no_customer)
-                .await
-                .unwrap_err()
-                .code(),
-            tonic::Code::InvalidArgument
-        );
+        let no_customer = proto::GetCardsRequest { card_keys: vec!["good".into()], ..Default::default() };
+        assert_eq!(call.get_cards_request(no_customer).await.unwrap_err().code(), tonic::Code::InvalidArgument);
     }
 }

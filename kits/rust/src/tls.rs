@@ -30,11 +30,7 @@ pub struct ServerTls {
 impl ServerTls {
     /// TLS with this PEM certificate chain (leaf first) and PEM private key.
     pub fn from_pem(cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
-        Self {
-            cert_pem: cert_pem.into(),
-            key_pem: key_pem.into(),
-            client_ca_pem: None,
-        }
+        Self { cert_pem: cert_pem.into(), key_pem: key_pem.into(), client_ca_pem: None }
     }
 
     /// Requires every client to present a certificate chaining to this PEM CA.
@@ -78,8 +74,7 @@ impl ServerTls {
 
     /// The tonic server configuration.
     pub(crate) fn server_config(&self) -> ServerTlsConfig {
-        let config =
-            ServerTlsConfig::new().identity(Identity::from_pem(&self.cert_pem, &self.key_pem));
+        let config = ServerTlsConfig::new().identity(Identity::from_pem(&self.cert_pem, &self.key_pem));
         match &self.client_ca_pem {
             Some(ca) => config.client_ca_root(Certificate::from_pem(ca)),
             None => config,
@@ -98,8 +93,7 @@ impl fmt::Debug for ServerTls {
 
 /// The PEM file `path` (named by the variable `var`), which must hold a PEM block.
 fn read_pem(var: &str, path: &str) -> anyhow::Result<Vec<u8>> {
-    let bytes =
-        std::fs::read(Path::new(path)).with_context(|| format!("{var}: cannot read {path}"))?;
+    let bytes = std::fs::read(Path::new(path)).with_context(|| format!("{var}: cannot read {path}"))?;
     if !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         bail!("{var}: {path} is not a PEM file (no -----BEGIN line)");
     }
@@ -113,24 +107,12 @@ mod tests {
     #[test]
     fn unset_is_off_and_halves_are_errors_naming_the_variables() {
         assert!(ServerTls::from_paths(None, None, None).unwrap().is_none());
-        let half = ServerTls::from_paths(Some("/c.pem".into()), None, None)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            half.contains(TLS_CERT_ENV) && half.contains(TLS_KEY_ENV),
-            "{half}"
-        );
-        let ca_only = ServerTls::from_paths(None, None, Some("/ca.pem".into()))
-            .unwrap_err()
-            .to_string();
+        let half = ServerTls::from_paths(Some("/c.pem".into()), None, None).unwrap_err().to_string();
+        assert!(half.contains(TLS_CERT_ENV) && half.contains(TLS_KEY_ENV), "{half}");
+        let ca_only = ServerTls::from_paths(None, None, Some("/ca.pem".into())).unwrap_err().to_string();
         assert!(ca_only.contains(TLS_CLIENT_CA_ENV), "{ca_only}");
-        let missing =
-            ServerTls::from_paths(Some("/nonexistent/c.pem".into()), Some("/k".into()), None)
-                .unwrap_err();
-        assert!(
-            format!("{missing:#}").contains("/nonexistent/c.pem"),
-            "{missing:#}"
-        );
+        let missing = ServerTls::from_paths(Some("/nonexistent/c.pem".into()), Some("/k".into()), None).unwrap_err();
+        assert!(format!("{missing:#}").contains("/nonexistent/c.pem"), "{missing:#}");
     }
 
     #[test]

@@ -62,21 +62,12 @@ mod tests {
 
     /// What one log line inside the span made for `request` prints, with tracing off.
     fn logged_in_span(request: &http::Request<()>) -> String {
-        assert!(
-            !cardmesh_telemetry::tracing_enabled(),
-            "no exporter in unit tests"
-        );
+        assert!(!cardmesh_telemetry::tracing_enabled(), "no exporter in unit tests");
         let logs = CapturedLogs::default();
         let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
+        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
         tracing::subscriber::with_default(subscriber, || {
-            let span = ServerSpan {
-                service: "billing".into(),
-            }
-            .make_span(request);
+            let span = ServerSpan { service: "billing".into() }.make_span(request);
             span.in_scope(|| tracing::info!("inside the call"));
         });
         logs.text()
@@ -84,43 +75,26 @@ mod tests {
 
     #[test]
     fn with_tracing_off_the_span_carries_only_what_log_lines_show() {
-        let request = http::Request::post(GET_CARDS_PATH)
-            .body(())
-            .expect("request");
+        let request = http::Request::post(GET_CARDS_PATH).body(()).expect("request");
         let text = logged_in_span(&request);
-        let fields = text
-            .split_once("card_service_request{")
-            .map(|(_, rest)| rest)
-            .expect(&text);
-        let fields = fields
-            .split_once('}')
-            .map(|(fields, _)| fields)
-            .expect(&text);
+        let fields = text.split_once("card_service_request{").map(|(_, rest)| rest).expect(&text);
+        let fields = fields.split_once('}').map(|(fields, _)| fields).expect(&text);
         let (service, trace_id) = fields.split_once(' ').expect(&text);
         assert_eq!(service, "service=billing", "{text}");
         let id = trace_id.strip_prefix("trace_id=").expect(&text);
-        assert!(
-            id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
-            "{text}"
-        );
-        let health = http::Request::post("/grpc.health.v1.Health/Check")
-            .body(())
-            .expect("request");
+        assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{text}");
+        let health = http::Request::post("/grpc.health.v1.Health/Check").body(()).expect("request");
         assert!(!logged_in_span(&health).contains("card_service_request"));
     }
 
     #[test]
     fn with_tracing_off_the_span_has_the_callers_trace_id() {
         let request = http::Request::post(GET_CARDS_PATH)
-            .header(
-                "traceparent",
-                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-            )
+            .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
             .body(())
             .expect("request");
         let text = logged_in_span(&request);
-        let expected =
-            "card_service_request{service=billing trace_id=4bf92f3577b34da6a3ce929d0e0e4736}";
+        let expected = "card_service_request{service=billing trace_id=4bf92f3577b34da6a3ce929d0e0e4736}";
         assert!(text.contains(expected), "{text}");
     }
 }

@@ -7,9 +7,7 @@ use cardmesh_kit::build::{badge, text, BadgeColor};
 use cardmesh_kit::proto::card_result::Outcome;
 use cardmesh_kit::proto::card_service_client::CardServiceClient;
 use cardmesh_kit::proto::{self, CardScope};
-use cardmesh_kit::{
-    serve_on, serve_on_with_metrics, Card, CardContext, CardProvider, CardSpec, Scope,
-};
+use cardmesh_kit::{serve_on, serve_on_with_metrics, Card, CardContext, CardProvider, CardSpec, Scope};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -29,9 +27,7 @@ impl CardProvider for Demo {
     fn cards(&self) -> Vec<CardSpec> {
         vec![
             CardSpec::new("hello", "Hello"),
-            CardSpec::new("broken", "Broken")
-                .ttl(Duration::from_secs(60))
-                .scope(Scope::Thread),
+            CardSpec::new("broken", "Broken").ttl(Duration::from_secs(60)).scope(Scope::Thread),
             CardSpec::new("empty", "Empty"),
         ]
     }
@@ -90,20 +86,11 @@ fn request(keys: &[&str]) -> proto::GetCardsRequest {
 #[tokio::test]
 async fn describe_lists_the_cards() {
     let server = start().await;
-    let mut client = CardServiceClient::connect(format!("http://{}", server.addr))
-        .await
-        .expect("connect");
-    let described = client
-        .describe(proto::DescribeRequest {})
-        .await
-        .expect("describe")
-        .into_inner();
+    let mut client = CardServiceClient::connect(format!("http://{}", server.addr)).await.expect("connect");
+    let described = client.describe(proto::DescribeRequest {}).await.expect("describe").into_inner();
     assert_eq!(described.service_name, "demo");
-    let cards: Vec<(String, u32, i32)> = described
-        .cards
-        .iter()
-        .map(|c| (c.key.clone(), c.default_ttl_seconds, c.scope))
-        .collect();
+    let cards: Vec<(String, u32, i32)> =
+        described.cards.iter().map(|c| (c.key.clone(), c.default_ttl_seconds, c.scope)).collect();
     assert_eq!(
         cards,
         vec![
@@ -120,11 +107,8 @@ async fn describe_lists_the_cards() {
 async fn get_cards_answers_every_key_in_request_order() {
     let server = start().await;
     let mut client = CardServiceClient::new(channel(server.addr).await);
-    let response = client
-        .get_cards(request(&["unknown", "broken", "hello", "empty"]))
-        .await
-        .expect("get_cards")
-        .into_inner();
+    let response =
+        client.get_cards(request(&["unknown", "broken", "hello", "empty"])).await.expect("get_cards").into_inner();
 
     let keys: Vec<&str> = response.results.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(keys, ["unknown", "broken", "hello", "empty"]);
@@ -133,12 +117,7 @@ async fn get_cards_answers_every_key_in_request_order() {
         panic!("expected four results, got {:?}", response.results);
     };
     assert_eq!(unknown.outcome, Some(Outcome::NoData(proto::NoData {})));
-    assert_eq!(
-        broken.outcome,
-        Some(Outcome::Error(proto::CardError {
-            reason: "backend unavailable".into()
-        }))
-    );
+    assert_eq!(broken.outcome, Some(Outcome::Error(proto::CardError { reason: "backend unavailable".into() })));
     assert_eq!(empty.outcome, Some(Outcome::NoData(proto::NoData {})));
     assert_eq!(hello.time_to_live_seconds, Some(30));
     let Some(Outcome::Components(components)) = &hello.outcome else {
@@ -146,10 +125,7 @@ async fn get_cards_answers_every_key_in_request_order() {
     };
     assert_eq!(
         components.components,
-        vec![
-            proto::Component::from(text("Hello c_1")),
-            badge("ok").color(BadgeColor::Green).into()
-        ]
+        vec![proto::Component::from(text("Hello c_1")), badge("ok").color(BadgeColor::Green).into()]
     );
     let _ = server.stop.send(());
 }
@@ -170,18 +146,9 @@ async fn health_reports_serving() {
     let server = start().await;
     let mut health = HealthClient::new(channel(server.addr).await);
     for service in ["", "cardmesh.v1.CardService"] {
-        let answer = health
-            .check(HealthCheckRequest {
-                service: service.into(),
-            })
-            .await
-            .expect("health check")
-            .into_inner();
-        assert_eq!(
-            answer.status(),
-            ServingStatus::Serving,
-            "service {service:?}"
-        );
+        let answer =
+            health.check(HealthCheckRequest { service: service.into() }).await.expect("health check").into_inner();
+        assert_eq!(answer.status(), ServingStatus::Serving, "service {service:?}");
     }
     let _ = server.stop.send(());
 }
@@ -195,18 +162,12 @@ async fn health_turns_not_serving_as_soon_as_the_shutdown_begins() {
     let mut watches = Vec::new();
     for service in ["", "cardmesh.v1.CardService"] {
         let mut watch = HealthClient::new(channel.clone())
-            .watch(HealthCheckRequest {
-                service: service.into(),
-            })
+            .watch(HealthCheckRequest { service: service.into() })
             .await
             .expect("health watch")
             .into_inner();
         let first = watch.message().await.expect("a status").expect("a status");
-        assert_eq!(
-            first.status(),
-            ServingStatus::Serving,
-            "service {service:?}"
-        );
+        assert_eq!(first.status(), ServingStatus::Serving, "service {service:?}");
         watches.push((service, watch));
     }
 
@@ -217,11 +178,7 @@ async fn health_turns_not_serving_as_soon_as_the_shutdown_begins() {
             .expect("a status after the signal")
             .expect("the watch stays open")
             .expect("a status");
-        assert_eq!(
-            next.status(),
-            ServingStatus::NotServing,
-            "service {service:?}"
-        );
+        assert_eq!(next.status(), ServingStatus::NotServing, "service {service:?}");
     }
     drop(watches);
     drop(channel);
@@ -237,10 +194,7 @@ async fn shutdown_future_stops_the_server() {
     let server = start().await;
     // An open connection must not keep the server alive.
     let mut client = CardServiceClient::new(channel(server.addr).await);
-    client
-        .describe(proto::DescribeRequest {})
-        .await
-        .expect("describe");
+    client.describe(proto::DescribeRequest {}).await.expect("describe");
 
     server.stop.send(()).expect("server still running");
     let result = tokio::time::timeout(Duration::from_secs(5), server.task)
@@ -269,9 +223,7 @@ async fn invalid_card_keys_fail_before_serving() {
         }
     }
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let error = serve_on(Bad, listener, std::future::pending())
-        .await
-        .expect_err("rejected");
+    let error = serve_on(Bad, listener, std::future::pending()).await.expect_err("rejected");
     assert!(format!("{error:#}").contains("not ok"), "{error:#}");
 }
 
@@ -279,37 +231,23 @@ async fn invalid_card_keys_fail_before_serving() {
 async fn metrics_count_calls_and_cards_by_outcome() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
-    let metrics = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind metrics");
-    let metrics_url = format!(
-        "http://{}/metrics",
-        metrics.local_addr().expect("metrics addr")
-    );
+    let metrics = TcpListener::bind("127.0.0.1:0").await.expect("bind metrics");
+    let metrics_url = format!("http://{}/metrics", metrics.local_addr().expect("metrics addr"));
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve_on_with_metrics(Demo, listener, metrics, async move {
         let _ = stopped.await;
     }));
 
     let mut client = CardServiceClient::new(channel(addr).await);
-    client
-        .get_cards(request(&["unknown", "broken", "hello", "empty", "hello"]))
-        .await
-        .expect("get_cards");
+    client.get_cards(request(&["unknown", "broken", "hello", "empty", "hello"])).await.expect("get_cards");
     let mut bad = request(&["hello"]);
     bad.customer = None;
     client.get_cards(bad).await.expect_err("rejected");
-    client
-        .describe(proto::DescribeRequest {})
-        .await
-        .expect("describe");
+    client.describe(proto::DescribeRequest {}).await.expect("describe");
 
     let response = reqwest::get(&metrics_url).await.expect("metrics answer");
     assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(content_type.starts_with("text/plain"), "{content_type}");
     let text = response.text().await.expect("metrics text");
     for line in [
@@ -323,10 +261,7 @@ async fn metrics_count_calls_and_cards_by_outcome() {
         r#"cardmesh_kit_cards_total{card="other",outcome="no_data"} 1"#,
         "cardmesh_kit_get_cards_duration_seconds_count 1",
     ] {
-        assert!(
-            text.lines().any(|l| l == line),
-            "{line} missing from:\n{text}"
-        );
+        assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
     }
     assert!(!text.contains("unknown"), "{text}");
 

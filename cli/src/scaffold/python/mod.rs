@@ -13,43 +13,16 @@ use crate::template::render;
 /// The templates: (path in the new service, with `{{package}}` for the package folder;
 /// template).
 const TEMPLATES: [(&str, &str); 10] = [
-    (
-        "pyproject.toml",
-        include_str!("../../../templates/python/pyproject.toml.tmpl"),
-    ),
-    (
-        ".gitignore",
-        include_str!("../../../templates/python/gitignore.tmpl"),
-    ),
-    (
-        "{{package}}/__init__.py",
-        include_str!("../../../templates/python/package/__init__.py.tmpl"),
-    ),
-    (
-        "{{package}}/__main__.py",
-        include_str!("../../../templates/python/package/__main__.py.tmpl"),
-    ),
-    (
-        "{{package}}/cards.py",
-        include_str!("../../../templates/python/package/cards.py.tmpl"),
-    ),
-    (
-        "tests/test_grpc.py",
-        include_str!("../../../templates/python/tests/test_grpc.py.tmpl"),
-    ),
-    (
-        "compose.snippet.yml",
-        include_str!("../../../templates/python/compose.snippet.yml.tmpl"),
-    ),
-    (
-        "kubernetes/deployment.yaml",
-        include_str!("../../../templates/python/kubernetes/deployment.yaml.tmpl"),
-    ),
+    ("pyproject.toml", include_str!("../../../templates/python/pyproject.toml.tmpl")),
+    (".gitignore", include_str!("../../../templates/python/gitignore.tmpl")),
+    ("{{package}}/__init__.py", include_str!("../../../templates/python/package/__init__.py.tmpl")),
+    ("{{package}}/__main__.py", include_str!("../../../templates/python/package/__main__.py.tmpl")),
+    ("{{package}}/cards.py", include_str!("../../../templates/python/package/cards.py.tmpl")),
+    ("tests/test_grpc.py", include_str!("../../../templates/python/tests/test_grpc.py.tmpl")),
+    ("compose.snippet.yml", include_str!("../../../templates/python/compose.snippet.yml.tmpl")),
+    ("kubernetes/deployment.yaml", include_str!("../../../templates/python/kubernetes/deployment.yaml.tmpl")),
     ("kubernetes/service.yaml", super::KUBERNETES_SERVICE),
-    (
-        "kubernetes/kustomization.yaml",
-        super::KUBERNETES_KUSTOMIZATION,
-    ),
+    ("kubernetes/kustomization.yaml", super::KUBERNETES_KUSTOMIZATION),
 ];
 const CARD_CONST: &str = include_str!("../../../templates/python/card/const.py.tmpl");
 const CARD_SPEC: &str = include_str!("../../../templates/python/card/spec.py.tmpl");
@@ -101,28 +74,13 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<PythonFile>> {
         arms.push(one(CARD_ARM)?);
         draws.push(one(CARD_DRAW)?);
     }
-    let card_list = spec
-        .cards
-        .iter()
-        .map(|key| format!("`{key}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let key_strings = spec
-        .cards
-        .iter()
-        .map(|key| format!("{key:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let card_list = spec.cards.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
+    let key_strings = spec.cards.iter().map(|key| format!("{key:?}")).collect::<Vec<_>>().join(", ");
     let trim = |blocks: Vec<String>, separator: &str| {
         let joined = blocks.join(separator);
         joined.strip_suffix('\n').unwrap_or(&joined).to_owned()
     };
-    let (consts, specs, arms, draws) = (
-        trim(consts, "\n"),
-        trim(specs, ""),
-        trim(arms, ""),
-        trim(draws, ""),
-    );
+    let (consts, specs, arms, draws) = (trim(consts, "\n"), trim(specs, ""), trim(arms, ""), trim(draws, ""));
     let vars = [
         ("name", name),
         ("Name", pascal.as_str()),
@@ -140,8 +98,7 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<PythonFile>> {
         .iter()
         .map(|(path, template)| {
             let path = path.replace("{{package}}", &package);
-            let text =
-                render(template, &vars).map_err(|e| anyhow::anyhow!("template {path}: {e}"))?;
+            let text = render(template, &vars).map_err(|e| anyhow::anyhow!("template {path}: {e}"))?;
             Ok(PythonFile { path, text })
         })
         .collect()
@@ -162,32 +119,20 @@ pub struct PythonCreated {
 pub fn create(root: &Path, spec: &ServiceSpec) -> anyhow::Result<PythonCreated> {
     let files = render_service(spec)?;
     if !root.join("kits/python/pyproject.toml").is_file() {
-        bail!(
-            "{} has no kits/python/pyproject.toml: a Python service needs the cardmesh Python kit",
-            root.display()
-        );
+        bail!("{} has no kits/python/pyproject.toml: a Python service needs the cardmesh Python kit", root.display());
     }
     let dir = root.join(spec.dir());
     if dir.exists() {
-        bail!(
-            "{} already exists; pick another name or remove it first (nothing was written)",
-            dir.display()
-        );
+        bail!("{} already exists; pick another name or remove it first (nothing was written)", dir.display());
     }
     std::fs::create_dir_all(root.join("services")).context("cannot create services/")?;
     std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let written = super::write_files(
-        &dir,
-        files.iter().map(|f| (f.path.as_str(), f.text.as_str())),
-    );
+    let written = super::write_files(&dir, files.iter().map(|f| (f.path.as_str(), f.text.as_str())));
     if let Err(error) = written {
         let _ = std::fs::remove_dir_all(&dir);
         return Err(error);
     }
-    Ok(PythonCreated {
-        dir,
-        files: files.into_iter().map(|file| file.path).collect(),
-    })
+    Ok(PythonCreated { dir, files: files.into_iter().map(|file| file.path).collect() })
 }
 
 /// What to do after scaffolding a Python service: the exact commands to test and run it.
@@ -196,16 +141,9 @@ pub fn next_steps(spec: &ServiceSpec, created: &PythonCreated, snippet: &str) ->
     let dir = spec.dir();
     let package = package_name(spec);
     let cards = spec.cards.join(", ");
-    let files: String = created
-        .files
-        .iter()
-        .map(|file| format!("  {dir}/{file}\n"))
-        .collect();
-    let compose: String = snippet
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    let files: String = created.files.iter().map(|file| format!("  {dir}/{file}\n")).collect();
+    let compose: String =
+        snippet.lines().filter(|line| !line.starts_with('#')).map(|line| format!("{line}\n")).collect();
     let kubernetes = super::kubernetes_step(5, name, &dir, &format!("{name}-service"));
     format!(
         "Created {dir}/ (Python package {package}, cards: {cards}):

@@ -13,43 +13,16 @@ use crate::template::render;
 
 /// The templates: (path in the new service, template).
 const TEMPLATES: [(&str, &str); 10] = [
-    (
-        "package.json",
-        include_str!("../../../templates/typescript/package.json.tmpl"),
-    ),
-    (
-        "tsconfig.json",
-        include_str!("../../../templates/typescript/tsconfig.json.tmpl"),
-    ),
-    (
-        ".gitignore",
-        include_str!("../../../templates/typescript/gitignore.tmpl"),
-    ),
-    (
-        "src/cards.ts",
-        include_str!("../../../templates/typescript/src/cards.ts.tmpl"),
-    ),
-    (
-        "src/main.ts",
-        include_str!("../../../templates/typescript/src/main.ts.tmpl"),
-    ),
-    (
-        "test/grpc.test.ts",
-        include_str!("../../../templates/typescript/test/grpc.test.ts.tmpl"),
-    ),
-    (
-        "compose.snippet.yml",
-        include_str!("../../../templates/typescript/compose.snippet.yml.tmpl"),
-    ),
-    (
-        "kubernetes/deployment.yaml",
-        include_str!("../../../templates/typescript/kubernetes/deployment.yaml.tmpl"),
-    ),
+    ("package.json", include_str!("../../../templates/typescript/package.json.tmpl")),
+    ("tsconfig.json", include_str!("../../../templates/typescript/tsconfig.json.tmpl")),
+    (".gitignore", include_str!("../../../templates/typescript/gitignore.tmpl")),
+    ("src/cards.ts", include_str!("../../../templates/typescript/src/cards.ts.tmpl")),
+    ("src/main.ts", include_str!("../../../templates/typescript/src/main.ts.tmpl")),
+    ("test/grpc.test.ts", include_str!("../../../templates/typescript/test/grpc.test.ts.tmpl")),
+    ("compose.snippet.yml", include_str!("../../../templates/typescript/compose.snippet.yml.tmpl")),
+    ("kubernetes/deployment.yaml", include_str!("../../../templates/typescript/kubernetes/deployment.yaml.tmpl")),
     ("kubernetes/service.yaml", super::KUBERNETES_SERVICE),
-    (
-        "kubernetes/kustomization.yaml",
-        super::KUBERNETES_KUSTOMIZATION,
-    ),
+    ("kubernetes/kustomization.yaml", super::KUBERNETES_KUSTOMIZATION),
 ];
 const CARD_CONST: &str = include_str!("../../../templates/typescript/card/const.ts.tmpl");
 const CARD_SPEC: &str = include_str!("../../../templates/typescript/card/spec.ts.tmpl");
@@ -122,28 +95,15 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
             ("title", title.as_str()),
             ("name", name),
         ];
-        for (out, template) in [
-            (&mut consts, CARD_CONST),
-            (&mut specs, CARD_SPEC),
-            (&mut cases, CARD_CASE),
-            (&mut draws, CARD_DRAW),
-        ] {
+        for (out, template) in
+            [(&mut consts, CARD_CONST), (&mut specs, CARD_SPEC), (&mut cases, CARD_CASE), (&mut draws, CARD_DRAW)]
+        {
             out.push(render(template, &vars).map_err(anyhow::Error::msg)?);
         }
     }
     let card_list = spec.cards.join(", ");
-    let key_strings = spec
-        .cards
-        .iter()
-        .map(|key| format!("{key:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let (consts, specs, cases, draws) = (
-        join(&consts, "\n"),
-        join(&specs, ""),
-        join(&cases, ""),
-        join(&draws, "\n"),
-    );
+    let key_strings = spec.cards.iter().map(|key| format!("{key:?}")).collect::<Vec<_>>().join(", ");
+    let (consts, specs, cases, draws) = (join(&consts, "\n"), join(&specs, ""), join(&cases, ""), join(&draws, "\n"));
     let vars = [
         ("name", name),
         ("package", package.as_str()),
@@ -160,8 +120,7 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
     TEMPLATES
         .iter()
         .map(|(path, template)| {
-            let text =
-                render(template, &vars).map_err(|e| anyhow::anyhow!("template {path}: {e}"))?;
+            let text = render(template, &vars).map_err(|e| anyhow::anyhow!("template {path}: {e}"))?;
             Ok(File { path, text })
         })
         .collect()
@@ -183,14 +142,14 @@ pub fn create(root: &Path, spec: &ServiceSpec) -> anyhow::Result<Created> {
     let files = render_service(spec)?;
     let kit = root.join("kits/typescript/package.json");
     if !kit.is_file() {
-        bail!("{} is missing: a TypeScript service depends on the kit in kits/typescript (is --dir the repository root?)", kit.display());
+        bail!(
+            "{} is missing: a TypeScript service depends on the kit in kits/typescript (is --dir the repository root?)",
+            kit.display()
+        );
     }
     let dir = root.join(spec.dir());
     if dir.exists() {
-        bail!(
-            "{} already exists; pick another name or remove it first (nothing was written)",
-            dir.display()
-        );
+        bail!("{} already exists; pick another name or remove it first (nothing was written)", dir.display());
     }
     std::fs::create_dir_all(root.join("services"))
         .with_context(|| format!("cannot create {}", root.join("services").display()))?;
@@ -200,10 +159,7 @@ pub fn create(root: &Path, spec: &ServiceSpec) -> anyhow::Result<Created> {
         let _ = std::fs::remove_dir_all(&dir);
         return Err(error);
     }
-    Ok(Created {
-        dir,
-        files: files.iter().map(|file| file.path).collect(),
-    })
+    Ok(Created { dir, files: files.iter().map(|file| file.path).collect() })
 }
 
 /// What to do after scaffolding: the exact commands to test it, run it, and wire it in.
@@ -212,16 +168,9 @@ pub fn next_steps(spec: &ServiceSpec, created: &Created, snippet: &str) -> Strin
     let package = package_name(spec);
     let dir = spec.dir();
     let cards = spec.cards.join(", ");
-    let files: String = created
-        .files
-        .iter()
-        .map(|file| format!("  {dir}/{file}\n"))
-        .collect();
-    let compose: String = snippet
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    let files: String = created.files.iter().map(|file| format!("  {dir}/{file}\n")).collect();
+    let compose: String =
+        snippet.lines().filter(|line| !line.starts_with('#')).map(|line| format!("{line}\n")).collect();
     let kubernetes = super::kubernetes_step(5, name, &dir, &package);
     format!(
         "Created {dir}/ (TypeScript package {package}, cards: {cards}):

@@ -13,9 +13,7 @@
 
 use time::OffsetDateTime;
 
-pub use cardmesh_rules::inline::{
-    date_time as date_time_iso8601, machine_user_id, user_email, user_id,
-};
+pub use cardmesh_rules::inline::{date_time as date_time_iso8601, machine_user_id, user_email, user_id};
 
 /// The marker of the instant `at`, written as RFC 3339 in UTC (see [`super::date_time`]).
 pub fn date_time(at: OffsetDateTime) -> String {
@@ -29,14 +27,8 @@ mod tests {
     #[test]
     fn markers() {
         let at = OffsetDateTime::from_unix_timestamp(1_772_357_400).expect("in range");
-        assert_eq!(
-            date_time(at),
-            r#"{{componentDateTime:dateTimeIso8601="2026-03-01T09:30:00Z"}}"#
-        );
-        assert_eq!(
-            user_id("u_1"),
-            r#"{{componentUser:userIdentifier.userId="u_1"}}"#
-        );
+        assert_eq!(date_time(at), r#"{{componentDateTime:dateTimeIso8601="2026-03-01T09:30:00Z"}}"#);
+        assert_eq!(user_id("u_1"), r#"{{componentUser:userIdentifier.userId="u_1"}}"#);
         assert_eq!(
             user_email("a}b@example.com"),
             r#"{{componentUser:userIdentifier.emailAddress="a\u007db@example.com"}}"#

@@ -34,17 +34,13 @@ impl From<Row> for proto::Row {
 
 impl From<Row> for ContainerContent {
     fn from(value: Row) -> Self {
-        ContainerContent {
-            content: Some(container_content::Content::Row(value.0)),
-        }
+        ContainerContent { content: Some(container_content::Content::Row(value.0)) }
     }
 }
 
 impl From<Row> for Component {
     fn from(value: Row) -> Self {
-        Component {
-            component: Some(component::Component::Row(value.0)),
-        }
+        Component { component: Some(component::Component::Row(value.0)) }
     }
 }
 
@@ -55,9 +51,7 @@ pub struct Container(proto::Container);
 /// A bordered group of `content` (at least one entry): leaves and rows, not containers.
 /// A container can only be a top-level component.
 pub fn container(content: impl IntoIterator<Item = impl Into<ContainerContent>>) -> Container {
-    Container(proto::Container {
-        container_content: content.into_iter().map(Into::into).collect(),
-    })
+    Container(proto::Container { container_content: content.into_iter().map(Into::into).collect() })
 }
 
 impl Container {
@@ -75,9 +69,7 @@ impl From<Container> for proto::Container {
 
 impl From<Container> for Component {
     fn from(value: Container) -> Self {
-        Component {
-            component: Some(component::Component::Container(value.0)),
-        }
+        Component { component: Some(component::Component::Container(value.0)) }
     }
 }
 
@@ -100,20 +92,11 @@ mod tests {
 
     #[test]
     fn container_holds_rows_and_leaves() {
-        let built = container([
-            ContainerContent::from(row([text("a")], [text("b")])),
-            divider().into(),
-        ]);
+        let built = container([ContainerContent::from(row([text("a")], [text("b")])), divider().into()]);
         let top = Component::from(built.clone());
         let inner = built.into_proto().container_content;
-        assert!(matches!(
-            inner[0].content,
-            Some(container_content::Content::Row(_))
-        ));
-        assert!(matches!(
-            inner[1].content,
-            Some(container_content::Content::Divider(_))
-        ));
+        assert!(matches!(inner[0].content, Some(container_content::Content::Row(_))));
+        assert!(matches!(inner[1].content, Some(container_content::Content::Divider(_))));
         assert!(
             matches!(top.component, Some(component::Component::Container(ref c)) if c.container_content.len() == 2)
         );

@@ -2,8 +2,8 @@
 //! [`super::user`]), and the [`leaf!`] macro that converts a leaf into every wrapper.
 
 use crate::proto::{
-    self, component, container_content, row_content, workflow_button::WorkflowIdentifier,
-    BadgeColor, Component, ContainerContent, RowContent, SpacingSize, TextColor, TextSize,
+    self, component, container_content, row_content, workflow_button::WorkflowIdentifier, BadgeColor, Component,
+    ContainerContent, RowContent, SpacingSize, TextColor, TextSize,
 };
 
 /// Implements the conversions of a leaf wrapper into its message and the three wrappers.
@@ -22,23 +22,17 @@ macro_rules! leaf {
         }
         impl From<$wrapper> for RowContent {
             fn from(value: $wrapper) -> Self {
-                RowContent {
-                    content: Some(row_content::Content::$wrapper(value.0)),
-                }
+                RowContent { content: Some(row_content::Content::$wrapper(value.0)) }
             }
         }
         impl From<$wrapper> for ContainerContent {
             fn from(value: $wrapper) -> Self {
-                ContainerContent {
-                    content: Some(container_content::Content::$wrapper(value.0)),
-                }
+                ContainerContent { content: Some(container_content::Content::$wrapper(value.0)) }
             }
         }
         impl From<$wrapper> for Component {
             fn from(value: $wrapper) -> Self {
-                Component {
-                    component: Some(component::Component::$wrapper(value.0)),
-                }
+                Component { component: Some(component::Component::$wrapper(value.0)) }
             }
         }
     };
@@ -56,10 +50,7 @@ leaf!(Text);
 /// Prefer [`plain_text`] for values that come from your data, so they are not read as
 /// markdown.
 pub fn text(text: impl Into<String>) -> Text {
-    Text(proto::Text {
-        text: text.into(),
-        ..Default::default()
-    })
+    Text(proto::Text { text: text.into(), ..Default::default() })
 }
 
 impl Text {
@@ -83,10 +74,7 @@ leaf!(PlainText);
 /// Text shown as is, no markdown: 1 to 10 000 characters. Size and colour default to
 /// Plain's (M, NORMAL).
 pub fn plain_text(text: impl Into<String>) -> PlainText {
-    PlainText(proto::PlainText {
-        plain_text: text.into(),
-        ..Default::default()
-    })
+    PlainText(proto::PlainText { plain_text: text.into(), ..Default::default() })
 }
 
 impl PlainText {
@@ -109,10 +97,7 @@ leaf!(Badge);
 
 /// A status pill labelled `label` (1 to 500 characters). Colour defaults to Plain's GREY.
 pub fn badge(label: impl Into<String>) -> Badge {
-    Badge(proto::Badge {
-        badge_label: label.into(),
-        ..Default::default()
-    })
+    Badge(proto::Badge { badge_label: label.into(), ..Default::default() })
 }
 
 impl Badge {
@@ -131,10 +116,7 @@ leaf!(LinkButton);
 /// A button labelled `label` (1 to 500 characters) that opens `url` (an absolute http(s)
 /// URL) in a new tab.
 pub fn link_button(label: impl Into<String>, url: impl Into<String>) -> LinkButton {
-    LinkButton(proto::LinkButton {
-        link_button_label: label.into(),
-        link_button_url: url.into(),
-    })
+    LinkButton(proto::LinkButton { link_button_label: label.into(), link_button_url: url.into() })
 }
 
 /// A button that copies a value. See [`copy_button`].
@@ -144,10 +126,7 @@ leaf!(CopyButton);
 
 /// A button that copies `value` (1 to 1 000 characters). Its tooltip defaults to the value.
 pub fn copy_button(value: impl Into<String>) -> CopyButton {
-    CopyButton(proto::CopyButton {
-        copy_button_value: value.into(),
-        copy_button_tooltip_label: None,
-    })
+    CopyButton(proto::CopyButton { copy_button_value: value.into(), copy_button_tooltip_label: None })
 }
 
 impl CopyButton {
@@ -215,27 +194,14 @@ mod tests {
 
     #[test]
     fn text_and_plain_text() {
-        let built = text("**Pro**")
-            .size(TextSize::L)
-            .color(TextColor::Muted)
-            .into_proto();
+        let built = text("**Pro**").size(TextSize::L).color(TextColor::Muted).into_proto();
         assert_eq!(
             built,
-            proto::Text {
-                text: "**Pro**".into(),
-                text_size: TextSize::L as i32,
-                text_color: TextColor::Muted as i32,
-            }
+            proto::Text { text: "**Pro**".into(), text_size: TextSize::L as i32, text_color: TextColor::Muted as i32 }
         );
-        assert_eq!(
-            text("x").into_proto().text_size,
-            TextSize::Unspecified as i32
-        );
+        assert_eq!(text("x").into_proto().text_size, TextSize::Unspecified as i32);
 
-        let built = plain_text("a_b")
-            .size(TextSize::S)
-            .color(TextColor::Error)
-            .into_proto();
+        let built = plain_text("a_b").size(TextSize::S).color(TextColor::Error).into_proto();
         assert_eq!(built.plain_text, "a_b");
         assert_eq!(built.plain_text_size(), TextSize::S);
         assert_eq!(built.plain_text_color(), TextColor::Error);
@@ -245,78 +211,40 @@ mod tests {
     fn badge_buttons_and_spacing() {
         assert_eq!(
             badge("Active").color(BadgeColor::Green).into_proto(),
-            proto::Badge {
-                badge_label: "Active".into(),
-                badge_color: BadgeColor::Green as i32
-            }
+            proto::Badge { badge_label: "Active".into(), badge_color: BadgeColor::Green as i32 }
         );
         assert_eq!(badge("x").into_proto().badge_color, 0);
         assert_eq!(
             link_button("Open", "https://example.com").into_proto(),
-            proto::LinkButton {
-                link_button_label: "Open".into(),
-                link_button_url: "https://example.com".into(),
-            }
+            proto::LinkButton { link_button_label: "Open".into(), link_button_url: "https://example.com".into() }
         );
-        assert_eq!(
-            copy_button("v").into_proto().copy_button_tooltip_label,
-            None
-        );
-        assert_eq!(
-            copy_button("v")
-                .tooltip("Copy")
-                .into_proto()
-                .copy_button_tooltip_label
-                .as_deref(),
-            Some("Copy")
-        );
+        assert_eq!(copy_button("v").into_proto().copy_button_tooltip_label, None);
+        assert_eq!(copy_button("v").tooltip("Copy").into_proto().copy_button_tooltip_label.as_deref(), Some("Copy"));
         assert_eq!(divider().into_proto().divider_spacing_size, 0);
-        assert_eq!(
-            divider()
-                .spacing(SpacingSize::Xl)
-                .into_proto()
-                .divider_spacing_size(),
-            SpacingSize::Xl
-        );
-        assert_eq!(
-            spacer(SpacingSize::Xs).into_proto().spacer_size(),
-            SpacingSize::Xs
-        );
+        assert_eq!(divider().spacing(SpacingSize::Xl).into_proto().divider_spacing_size(), SpacingSize::Xl);
+        assert_eq!(spacer(SpacingSize::Xs).into_proto().spacer_size(), SpacingSize::Xs);
     }
 
     #[test]
     fn workflow_buttons() {
         assert_eq!(
-            workflow_button_id("Run", "wf_1")
-                .into_proto()
-                .workflow_identifier,
+            workflow_button_id("Run", "wf_1").into_proto().workflow_identifier,
             Some(WorkflowIdentifier::WorkflowId("wf_1".into()))
         );
         assert_eq!(
-            workflow_button_key("Run", "refund")
-                .into_proto()
-                .workflow_identifier,
+            workflow_button_key("Run", "refund").into_proto().workflow_identifier,
             Some(WorkflowIdentifier::WorkflowKey("refund".into()))
         );
     }
 
     #[test]
     fn leaves_convert_into_every_wrapper() {
-        let message = proto::Badge {
-            badge_label: "b".into(),
-            badge_color: 0,
-        };
-        assert_eq!(
-            RowContent::from(badge("b")).content,
-            Some(row_content::Content::Badge(message.clone()))
-        );
+        let message = proto::Badge { badge_label: "b".into(), badge_color: 0 };
+        assert_eq!(RowContent::from(badge("b")).content, Some(row_content::Content::Badge(message.clone())));
         assert_eq!(
             ContainerContent::from(badge("b")).content,
             Some(container_content::Content::Badge(message.clone()))
         );
-        assert_eq!(
-            Component::from(badge("b")).component,
-            Some(component::Component::Badge(message))
-        );
+        assert_eq!(Component::from(badge("b")).component, Some(component::Component::Badge(message)));
     }
 }

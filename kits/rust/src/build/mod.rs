@@ -56,15 +56,12 @@ mod leaf;
 mod moment;
 mod user;
 
-pub use crate::proto::{
-    BadgeColor, Component, ContainerContent, RowContent, SpacingSize, TextColor, TextSize,
-};
+pub use crate::proto::{BadgeColor, Component, ContainerContent, RowContent, SpacingSize, TextColor, TextSize};
 pub use check::{findings, problems};
 pub use layout::{container, row, Container, Row};
 pub use leaf::{
-    badge, copy_button, divider, link_button, plain_text, spacer, text, workflow_button_id,
-    workflow_button_key, Badge, CopyButton, Divider, LinkButton, PlainText, Spacer, Text,
-    WorkflowButton,
+    badge, copy_button, divider, link_button, plain_text, spacer, text, workflow_button_id, workflow_button_key, Badge,
+    CopyButton, Divider, LinkButton, PlainText, Spacer, Text, WorkflowButton,
 };
 pub use moment::{date_time, date_time_iso8601, DateTime};
 pub use user::{machine_user, user_by_email, user_by_id, User};

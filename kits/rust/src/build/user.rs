@@ -3,8 +3,7 @@
 
 use super::leaf::leaf;
 use crate::proto::{
-    self, component, container_content, row_content, user::UserIdentifier, Component,
-    ContainerContent, RowContent,
+    self, component, container_content, row_content, user::UserIdentifier, Component, ContainerContent, RowContent,
 };
 
 /// A Plain user. See [`user_by_email`], [`user_by_id`] and [`machine_user`].
@@ -13,9 +12,7 @@ pub struct User(proto::User);
 leaf!(User);
 
 fn user(identifier: UserIdentifier) -> User {
-    User(proto::User {
-        user_identifier: Some(identifier),
-    })
+    User(proto::User { user_identifier: Some(identifier) })
 }
 
 /// The Plain user with this email address (a member of the workspace, e.g. the account
@@ -41,15 +38,10 @@ mod tests {
     #[test]
     fn each_builder_sets_exactly_its_identifier() {
         assert_eq!(
-            user_by_email("owner@example.com")
-                .into_proto()
-                .user_identifier,
+            user_by_email("owner@example.com").into_proto().user_identifier,
             Some(UserIdentifier::EmailAddress("owner@example.com".into()))
         );
-        assert_eq!(
-            user_by_id("u_1").into_proto().user_identifier,
-            Some(UserIdentifier::UserId("u_1".into()))
-        );
+        assert_eq!(user_by_id("u_1").into_proto().user_identifier, Some(UserIdentifier::UserId("u_1".into())));
         assert_eq!(
             machine_user("mu_1").into_proto().user_identifier,
             Some(UserIdentifier::MachineUserId("mu_1".into()))
@@ -59,17 +51,11 @@ mod tests {
     #[test]
     fn converts_into_every_wrapper() {
         let message = user_by_id("u_1").into_proto();
-        assert_eq!(
-            RowContent::from(user_by_id("u_1")).content,
-            Some(row_content::Content::User(message.clone()))
-        );
+        assert_eq!(RowContent::from(user_by_id("u_1")).content, Some(row_content::Content::User(message.clone())));
         assert_eq!(
             ContainerContent::from(user_by_id("u_1")).content,
             Some(container_content::Content::User(message.clone()))
         );
-        assert_eq!(
-            Component::from(user_by_id("u_1")).component,
-            Some(component::Component::User(message))
-        );
+        assert_eq!(Component::from(user_by_id("u_1")).component, Some(component::Component::User(message)));
     }
 }

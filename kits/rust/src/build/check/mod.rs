@@ -14,10 +14,7 @@ use crate::proto::Component;
 /// (`components[2].componentContainer.containerContent[0].componentBadge.badgeLabel: must
 /// not be empty; use 1 to 500 characters`). Empty when the card is valid.
 pub fn problems(components: &[Component]) -> Vec<String> {
-    findings(components)
-        .iter()
-        .map(ToString::to_string)
-        .collect()
+    findings(components).iter().map(ToString::to_string).collect()
 }
 
 #[cfg(test)]

@@ -36,10 +36,7 @@ fn reports_each_problem_with_its_json_path_and_rule() {
         Component::default(),
         row(Vec::<RowContent>::new(), [user_by_id("")]).into(),
     ];
-    let found: Vec<(String, &str)> = findings(&components)
-        .into_iter()
-        .map(|v| (v.path, v.rule.code()))
-        .collect();
+    let found: Vec<(String, &str)> = findings(&components).into_iter().map(|v| (v.path, v.rule.code())).collect();
     let expected = [
         ("components[0].componentText.text", "minChars"),
         ("components[1].componentContainer.containerContent", "minItems"),
