@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the project's images without a container registry: compile the release binaries on
 # the host, then `docker build --target prebuilt` (docker/Dockerfile), which only copies them
-# into the local `debian:bookworm-slim` (scripts/build-base-images.sh builds that one).
+# into the local `debian:bookworm-slim` (ci/build-base-images.sh builds that one).
 #
 #   cardmesh/cardmesh-gateway:local   cardmesh/billing-service:local
 #   cardmesh/usage-service:local      cardmesh/accounts-service:local
@@ -44,9 +44,9 @@ CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
 if [[ -d $CARGO_BIN && ":$PATH:" != *":$CARGO_BIN:"* ]]; then
     export PATH="$CARGO_BIN:$PATH"
 fi
-docker info >/dev/null 2>&1 || die "Docker daemon not answering; run scripts/start-docker.sh"
+docker info >/dev/null 2>&1 || die "Docker daemon not answering; run ci/start-docker.sh"
 docker image inspect debian:bookworm-slim >/dev/null 2>&1 \
-    || die "base image debian:bookworm-slim missing; run scripts/build-base-images.sh (or docker pull it)"
+    || die "base image debian:bookworm-slim missing; run ci/build-base-images.sh (or docker pull it)"
 
 T_START=$SECONDS
 tag=${CARDMESH_IMAGE_TAG:-local}

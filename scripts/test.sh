@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The one test command: all the set-up the tests need, then every suite, with the time each
-# step took. It is what CI runs (.ci/run calls exactly this).
+# The one test command: the project's packages, then every suite, with the time each step
+# took. It is what CI runs (.ci/run provisions the machine, ci/provision.sh, beside it).
 #
-#   scripts/test.sh                       # everything, from a fresh Debian 12 machine with cargo
+#   scripts/test.sh                       # everything, on a machine with cargo and the parts
 #   scripts/test.sh --list                # the steps, in order
 #   scripts/test.sh --only cargo-test     # some steps (comma-separated names from --list)
 #   scripts/test.sh --skip fuzz,deps      # all steps but these
 #
-# Set-up steps are idempotent and fast once done: installed tools, a running daemon and
-# existing base images are skipped, and cargo and Docker rebuild only what changed. Installing
-# system packages and starting dockerd need root (sudo is used when available).
+# Set-up steps are idempotent and fast once done, and cargo and Docker rebuild only what
+# changed. Nothing here needs root: the machine's packages, dockerd and base images are CI's
+# provisioning (ci/), not this script's.
 #
 # One compile serves every step. The `build` step compiles the whole workspace once (dev
 # profile, every target, the features of every suite) with clippy as the compiler of the
@@ -54,30 +54,19 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-# unless_done CHECK COMMAND...: as root, runs COMMAND (every set-up script is idempotent).
-# Otherwise COMMAND runs only when the shell test CHECK fails, through sudo when there is one.
-unless_done() {
-    local check=$1
-    shift
-    if [[ $(id -u) -eq 0 ]]; then "$@"
-    elif eval "$check"; then echo "already done ($check); not root, so $1 is skipped"
-    elif command -v sudo >/dev/null; then sudo --preserve-env=DEBIAN_FRONTEND,PATH "$@"
-    else echo "test.sh: $1 needs root (no sudo here); run scripts/test.sh as root" >&2; return 1
+# The machine's provisioning (packages, the Docker daemon, the base images) is not part of
+# this run: it is CI's, in ci/provision.sh, which .ci/run starts beside this script. When
+# CARDMESH_PROVISION_STATUS names the file its exit status goes to, the `provision` step waits
+# for that file and prints the provisioning's log (CARDMESH_PROVISION_LOG).
+provision() {
+    local status=${CARDMESH_PROVISION_STATUS:-}
+    if [[ -z $status ]]; then
+        echo "no provisioning in this run (CARDMESH_PROVISION_STATUS unset): the machine has what the suites need (ci/provision.sh)"
+        return 0
     fi
-}
-have_tools() { local c; for c in dockerd docker-compose debootstrap redis-server wrk; do command -v "$c" >/dev/null || return 1; done; docker compose version >/dev/null 2>&1; }
-# redis:7 and the exact tag docker-compose.yml pins (scripts/build-base-images.sh adds it).
-redis_pin() { sed -n 's/^ *image: *\(redis:[0-9][^ ]*\) *$/\1/p' docker-compose.yml | head -n 1; }
-have_base_images() {
-    docker image inspect debian:bookworm-slim redis:7 "$(redis_pin | grep . || echo redis:7)" \
-        cardmesh/node-base:local cardmesh/python-base:local >/dev/null 2>&1
-}
-
-# The machine's set-up, in order: packages, the Docker daemon, the base images.
-system() {
-    unless_done have_tools scripts/install-deps.sh
-    unless_done 'docker info >/dev/null 2>&1' scripts/start-docker.sh
-    unless_done have_base_images scripts/build-base-images.sh
+    while [[ ! -s $status ]]; do sleep 1; done
+    [[ -z ${CARDMESH_PROVISION_LOG:-} ]] || cat "$CARDMESH_PROVISION_LOG"
+    return "$(cat "$status")"
 }
 
 # The packages of the Node and Python suites, from their lock files (network and disk).
@@ -195,7 +184,7 @@ await() {
 }
 
 # --- the steps, in order: set-up first, then the suites (add a suite as one line here) -------
-background system  "install Docker, docker-compose, debootstrap, redis-server, wrk, Chromium; start dockerd; base images (debootstrap, no registry needed)" system
+background provision "await CI's provisioning (ci/provision.sh, started by .ci/run): packages, dockerd, base images" provision
 background packages "npm ci for every package-lock.json; the Python environment (kits/python/venv.sh)" packages
 background kube-tools "kubernetes-validate and checkov (deploy/kubernetes/requirements.lock) into target/kubernetes-tools" scripts/check-kubernetes.sh --install
 # Niced: they build in the CPU the build and the suites leave idle (single-crate stretches,
@@ -207,7 +196,7 @@ background docs-tools "the pinned mdbook (cargo install, a few minutes), into ta
 step toolchain   "cargo and rustc versions; rustfmt and clippy"     toolchain
 [[ $list == 1 ]] || use_clippy
 step build       "cargo fmt --check; one compile of the workspace (all targets, $FEATURES) with clippy -D warnings" build
-[[ $list == 1 ]] || { await system; await packages; }
+[[ $list == 1 ]] || { await provision; await packages; }
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
 [[ $list == 1 ]] || await kube-tools
 step kubernetes  "the Kubernetes manifests, offline: kubectl kustomize, kubernetes-validate, checkov" scripts/check-kubernetes.sh

@@ -44,7 +44,7 @@ pub const TYPESCRIPT_SERVICE_IMAGE: (&str, &str) = ("orders", "cardmesh/orders-s
 /// The example Python card service (`services/feedback`): its role and image, built by
 /// `scripts/build-python-images.sh`.
 pub const PYTHON_SERVICE_IMAGE: (&str, &str) = ("feedback", "cardmesh/feedback-service");
-/// The Redis image of the stacks; `scripts/build-base-images.sh` builds it locally where
+/// The Redis image of the stacks; `ci/build-base-images.sh` builds it locally where
 /// nothing can be pulled, and elsewhere it is the official image.
 pub const REDIS_IMAGE: (&str, &str) = ("redis", "7");
 /// The signing secret of the containerised gateway.

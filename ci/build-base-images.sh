@@ -29,7 +29,7 @@
 # Idempotent: an image that already exists is skipped (missing alias tags are added).
 #   --force   rebuild the cached rootfs and every image.
 # Ends with a smoke test: run redis:7 with a localhost-mapped port and expect PONG.
-# Needs: root, a running Docker daemon (scripts/start-docker.sh), debootstrap.
+# Needs: root, a running Docker daemon (ci/start-docker.sh), debootstrap.
 set -euo pipefail
 
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -53,8 +53,8 @@ die() { echo "build-base-images: $*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap, chroot)"
 [[ $CACHE_DIR == /?*/?* ]] || die "ROOTFS_CACHE_DIR must be an absolute path at least two levels deep"
-command -v debootstrap >/dev/null || die "debootstrap not found; run scripts/install-deps.sh"
-docker info >/dev/null 2>&1 || die "Docker daemon not answering; run scripts/start-docker.sh"
+command -v debootstrap >/dev/null || die "debootstrap not found; run ci/install-deps.sh"
+docker info >/dev/null 2>&1 || die "Docker daemon not answering; run ci/start-docker.sh"
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 

@@ -14,7 +14,7 @@ if docker info >/dev/null 2>&1; then
 fi
 
 if ! command -v dockerd >/dev/null 2>&1; then
-    echo "start-docker: dockerd not found; run scripts/install-deps.sh first" >&2
+    echo "start-docker: dockerd not found; run ci/install-deps.sh first" >&2
     exit 1
 fi
 

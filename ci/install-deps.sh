@@ -49,7 +49,7 @@ compose_plugin() {
     mkdir -p "$dir"
     cat >"$dir/docker-compose" <<'PLUGIN'
 #!/bin/sh
-# `docker compose` as docker-compose v1 (installed by cardmesh's scripts/install-deps.sh).
+# `docker compose` as docker-compose v1 (installed by cardmesh's ci/install-deps.sh).
 if [ "$1" = docker-cli-plugin-metadata ]; then
     echo '{"SchemaVersion":"0.1.0","Vendor":"cardmesh","Version":"v1","ShortDescription":"docker-compose v1 as docker compose"}'
     exit 0
