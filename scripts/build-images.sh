@@ -27,7 +27,7 @@
 # The binaries come from cargo's target directory wherever it is (CARGO_TARGET_DIR, a
 # symlinked target/): they are copied into a small build context of their own
 # (<target>/image-context), so the image never depends on what the repository's target/ holds.
-# Every image is labelled `cardmesh.source-hash` with scripts/source-hash.sh, the hash of the
+# Every image is labelled `cardmesh.source-hash` with `cargo xtask source-hash`, the hash of the
 # sources it was built from; the end-to-end tests refuse an image whose label is not the
 # checkout's.
 set -euo pipefail
@@ -70,7 +70,7 @@ release=$target/$profile
 export CARDMESH_HEALTHCHECK_BIN=$release/cardmesh-healthcheck
 
 # Hashed before the build: an image is labelled with the sources cargo compiled.
-source_hash=$(scripts/source-hash.sh)
+source_hash=$(cargo xtask source-hash)
 if [[ ${CARDMESH_SKIP_CARGO:-0} != 1 ]]; then
     command -v cargo >/dev/null || die "cargo not found"
     log "cargo build ${cargo_profile[*]} --locked --workspace --bins (into $target)"

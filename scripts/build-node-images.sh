@@ -45,8 +45,8 @@ npm_quiet() { npm "$@" --no-audit --no-fund --loglevel=error; }
 T_START=$SECONDS
 # Hashed before the build (or by scripts/build-images.sh, which runs this): the image is
 # labelled with the sources it was staged from; the end-to-end tests refuse an image whose
-# label is not the checkout's (scripts/source-hash.sh).
-source_hash=${CARDMESH_SOURCE_HASH:-$(scripts/source-hash.sh)}
+# label is not the checkout's (cargo xtask source-hash).
+source_hash=${CARDMESH_SOURCE_HASH:-$(cargo xtask source-hash)}
 log "kits/typescript: npm ci (builds the kit)"
 (cd kits/typescript && npm_quiet ci)
 

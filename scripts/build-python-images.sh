@@ -46,8 +46,8 @@ fi
 T_START=$SECONDS
 # Hashed before the build (or by scripts/build-images.sh, which runs this): the image is
 # labelled with the sources it was staged from; the end-to-end tests refuse an image whose
-# label is not the checkout's (scripts/source-hash.sh).
-source_hash=${CARDMESH_SOURCE_HASH:-$(scripts/source-hash.sh)}
+# label is not the checkout's (cargo xtask source-hash).
+source_hash=${CARDMESH_SOURCE_HASH:-$(cargo xtask source-hash)}
 VENV=$(kits/python/venv.sh)
 "$VENV/bin/python" kits/python/tools/sync.py --check \
     || die "the kit's stubs or catalogue copy are stale; run: kits/python/.venv/bin/python kits/python/tools/sync.py"

@@ -197,6 +197,7 @@ step toolchain   "cargo and rustc versions; rustfmt and clippy"     toolchain
 [[ $list == 1 ]] || use_clippy
 step build       "cargo fmt --check; one compile of the workspace (all targets, $FEATURES) with clippy -D warnings" build
 [[ $list == 1 ]] || { await provision; await packages; }
+step codegen     "generated files current: rules/catalogue.json, the Python kit's stubs and catalogue copy (cargo xtask codegen --check)" cargo xtask codegen --check
 step buf         "the cardmesh.v1 contract: buf lint + buf breaking against the previous commit" scripts/buf-check.sh
 [[ $list == 1 ]] || await kube-tools
 step kubernetes  "the Kubernetes manifests, offline: kubectl kustomize, kubernetes-validate, checkov" scripts/check-kubernetes.sh

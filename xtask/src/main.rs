@@ -1,0 +1,52 @@
+//! `cargo xtask <command>`: the project's own commands (see README.md, "Commands").
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "The cardmesh repository's own commands")]
+struct Args {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Subcommand)]
+enum Commands {
+    /// Prints the hash of the sources the project's images are built from (64 hex digits); the
+    /// images are labelled with it and the end-to-end tests refuse an image whose label differs.
+    SourceHash {
+        /// Print the files the hash covers instead, one per line.
+        #[arg(long)]
+        files: bool,
+    },
+    /// Regenerates rules/catalogue.json and the kits' copies and stubs; with --check, writes
+    /// nothing and fails naming every stale file.
+    Codegen {
+        /// Only check: fail when a generated file differs from what its source gives now.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let root = xtask::repo_root();
+    match args.command {
+        Commands::SourceHash { files: true } => {
+            for file in xtask::source_hash::files(&root)? {
+                println!("{file}");
+            }
+        }
+        Commands::SourceHash { files: false } => println!("{}", xtask::source_hash::hash(&root)?),
+        Commands::Codegen { check } => xtask::codegen::codegen(&root, check)?,
+    }
+    Ok(())
+}
