@@ -5,6 +5,7 @@
 pub mod codegen;
 pub mod process;
 pub mod source_hash;
+pub mod test;
 
 use std::path::{Path, PathBuf};
 

@@ -18,6 +18,19 @@ enum Commands {
         #[arg(long)]
         files: bool,
     },
+    /// The one test command, what CI runs: the project's packages, one compile that is also the
+    /// lint, then every suite, each step with its timing; the first failure stops the run.
+    Test {
+        /// Print the steps, in order, and run none.
+        #[arg(long)]
+        list: bool,
+        /// Run only these steps (comma-separated names from --list).
+        #[arg(long, value_delimiter = ',')]
+        only: Option<Vec<String>>,
+        /// Run every step but these (comma-separated names from --list).
+        #[arg(long, value_delimiter = ',')]
+        skip: Vec<String>,
+    },
     /// Regenerates rules/catalogue.json and the kits' copies and stubs; with --check, writes
     /// nothing and fails naming every stale file.
     Codegen {
@@ -47,6 +60,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         Commands::SourceHash { files: false } => println!("{}", xtask::source_hash::hash(&root)?),
         Commands::Codegen { check } => xtask::codegen::codegen(&root, check)?,
+        Commands::Test { list, only, skip } => {
+            let code = xtask::test::test(root, xtask::test::Options { list, only, skip })?;
+            if code != 0 {
+                std::process::exit(code);
+            }
+        }
     }
     Ok(())
 }
