@@ -223,8 +223,8 @@ pub struct Created {
     /// Whether `members` in the workspace's Cargo.toml was changed (false when it already
     /// listed the crate).
     pub member_added: bool,
-    /// Whether rustfmt formatted the Rust files (the templates are formatted already; this
-    /// only matters for long names).
+    /// Whether rustfmt formatted the Rust files in the workspace's style (the templates are
+    /// laid out in rustfmt's defaults, which compile all the same).
     pub formatted: bool,
 }
 
@@ -264,9 +264,10 @@ pub fn create(root: &Path, spec: &ServiceSpec) -> anyhow::Result<Created> {
     Ok(Created { dir, files: files.iter().map(|file| file.path).collect(), member_added: updated.is_some(), formatted })
 }
 
-/// Runs `rustfmt` (edition 2021, the project's rustfmt.toml if any) over the Rust files, so
-/// long names wrap the way `cargo fmt` wants. Best effort: without rustfmt the files stay
-/// as rendered, which compiles all the same.
+/// Runs `rustfmt` (edition 2021, the workspace's rustfmt.toml, which it finds above the new
+/// crate) over the Rust files, so the crate is in the workspace's one style and
+/// `cargo fmt --all --check` stays clean. Best effort: without rustfmt the files stay as
+/// rendered, which compiles all the same.
 fn format_rust(dir: &Path, files: &[File]) -> bool {
     let paths: Vec<PathBuf> =
         files.iter().filter(|file| file.path.ends_with(".rs")).map(|file| dir.join(file.path)).collect();
