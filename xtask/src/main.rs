@@ -52,6 +52,8 @@ fn main() -> std::process::ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let root = xtask::repo_root();
+    // Every command runs from the repository's root, wherever `cargo xtask` was started.
+    std::env::set_current_dir(&root)?;
     match args.command {
         Commands::SourceHash { files: true } => {
             for file in xtask::source_hash::files(&root)? {

@@ -41,7 +41,9 @@ pub type StepResult = Result<(), Failed>;
 impl Ctx {
     /// A command in the repository's root with the run's environment and the step's output.
     pub fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(program);
+        // A path like `scripts/x.sh` is the repository's, wherever the run was started.
+        let mut command =
+            if program.contains('/') { Command::new(self.root.join(program)) } else { Command::new(program) };
         command.current_dir(&self.root).envs(&self.env).stdin(Stdio::null());
         if let Output::Log(file) = &self.output {
             let out = file.try_clone().expect("the step's log");
