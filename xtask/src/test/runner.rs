@@ -112,7 +112,10 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(root: PathBuf, list: bool, only: Option<Vec<String>>, skip: Vec<String>) -> anyhow::Result<Self> {
-        let logs = std::env::temp_dir().join(format!("cardmesh-test.{}", std::process::id()));
+        // One folder per run, also when one process makes several (the tests).
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let logs = std::env::temp_dir().join(format!("cardmesh-test.{}.{run}", std::process::id()));
         std::fs::create_dir_all(&logs)?;
         let ctx = Ctx { root, env: BTreeMap::new(), output: Output::Inherit, children: Arc::default() };
         Ok(Runner {
@@ -284,6 +287,37 @@ mod tests {
         assert_eq!(clock.len(), 8, "{clock}");
         assert_eq!(clock.as_bytes()[2], b':');
         assert_eq!(clock.as_bytes()[5], b':');
+    }
+
+    #[test]
+    fn a_failed_step_stops_the_run_with_its_exit_code_and_later_steps_do_not_run() {
+        let mut runner = Runner::new(crate::repo_root(), false, None, Vec::new()).unwrap();
+        runner.step("passes", "exits 0", |ctx| ctx.run(ctx.command("sh").args(["-c", "exit 0"]))).unwrap();
+        let stopped = runner.step("fails", "exits 3", |ctx| ctx.run(ctx.command("sh").args(["-c", "exit 3"])));
+        assert_eq!(stopped.unwrap_err().0, 3);
+        assert_eq!(runner.summary.len(), 1, "only the step that passed is in the summary: {:?}", runner.summary);
+        assert!(runner.summary[0].starts_with("passes "), "{:?}", runner.summary);
+    }
+
+    #[test]
+    fn a_background_step_writes_into_its_log_and_is_timed_when_awaited() {
+        let mut runner = Runner::new(crate::repo_root(), false, None, Vec::new()).unwrap();
+        runner.background(
+            "beside",
+            "echoes",
+            Box::new(|ctx: &Ctx| {
+                ctx.say("said by the step");
+                ctx.run(ctx.command("sh").args(["-c", "echo printed by its command"]))
+            }),
+        );
+        let log = runner.background["beside"].log.clone();
+        runner.await_step("beside").unwrap();
+        let text = std::fs::read_to_string(log).unwrap();
+        assert_eq!(text, "said by the step\nprinted by its command\n");
+        assert!(runner.summary.iter().any(|line| line.starts_with("beside ") && line.ends_with("(background)")));
+        runner.background("fails", "exits 4", Box::new(|ctx: &Ctx| ctx.run(ctx.command("sh").args(["-c", "exit 4"]))));
+        assert_eq!(runner.await_step("fails").unwrap_err().0, 4);
+        assert!(runner.await_step("never-started").is_ok(), "a step that was not started is not awaited");
     }
 
     #[test]
