@@ -69,10 +69,10 @@ esac
 release=$target/$profile
 export CARDMESH_HEALTHCHECK_BIN=$release/cardmesh-healthcheck
 
+command -v cargo >/dev/null || die "cargo not found"
 # Hashed before the build: an image is labelled with the sources cargo compiled.
 source_hash=$(cargo xtask source-hash)
 if [[ ${CARDMESH_SKIP_CARGO:-0} != 1 ]]; then
-    command -v cargo >/dev/null || die "cargo not found"
     log "cargo build ${cargo_profile[*]} --locked --workspace --bins (into $target)"
     t0=$SECONDS
     cargo build "${cargo_profile[@]}" --locked --workspace --bins
