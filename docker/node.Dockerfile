@@ -7,7 +7,7 @@
 #
 #   scripts/build-node-images.sh orders      # -> cardmesh/orders-service:local
 #
-# Base: cardmesh/node-base:local (debootstrap + Debian's nodejs; scripts/build-base-images.sh).
+# Base: cardmesh/node-base:local (debootstrap + Debian's nodejs; ci/build-base-images.sh).
 # Like every cardmesh image it holds /usr/local/bin/cardmesh-healthcheck (compose's probe,
 # host-built) and runs as the unprivileged user `cardmesh`.
 FROM cardmesh/node-base:local

@@ -8,7 +8,7 @@
 #   service/                the service's folder (without its tests)
 #
 # and builds it on the local cardmesh/python-base:local (Debian's python3 + python3-venv,
-# scripts/build-base-images.sh). The kit's layers come first and are the same for every Python
+# ci/build-base-images.sh). The kit's layers come first and are the same for every Python
 # service, so they are built once. The service runs as `python -m $PACKAGE` (PID 1, so it gets
 # SIGTERM and drains) as the unprivileged user `cardmesh`.
 FROM cardmesh/python-base:local

@@ -6,7 +6,7 @@
 #
 #   scripts/audit.sh                   # every ecosystem
 #   scripts/audit.sh --only cargo,npm  # some of them: cargo, npm, pypi
-#   scripts/audit.sh --install         # only install the pinned tools (scripts/test.sh does
+#   scripts/audit.sh --install         # only install the pinned tools (cargo xtask test does
 #                                      # this beside the build)
 #
 # A verdict is one of:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the project's images without a container registry: compile the release binaries on
 # the host, then `docker build --target prebuilt` (docker/Dockerfile), which only copies them
-# into the local `debian:bookworm-slim` (scripts/build-base-images.sh builds that one).
+# into the local `debian:bookworm-slim` (ci/build-base-images.sh builds that one).
 #
 #   cardmesh/cardmesh-gateway:local   cardmesh/billing-service:local
 #   cardmesh/usage-service:local      cardmesh/accounts-service:local
@@ -27,7 +27,7 @@
 # The binaries come from cargo's target directory wherever it is (CARGO_TARGET_DIR, a
 # symlinked target/): they are copied into a small build context of their own
 # (<target>/image-context), so the image never depends on what the repository's target/ holds.
-# Every image is labelled `cardmesh.source-hash` with scripts/source-hash.sh, the hash of the
+# Every image is labelled `cardmesh.source-hash` with `cargo xtask source-hash`, the hash of the
 # sources it was built from; the end-to-end tests refuse an image whose label is not the
 # checkout's.
 set -euo pipefail
@@ -44,9 +44,9 @@ CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
 if [[ -d $CARGO_BIN && ":$PATH:" != *":$CARGO_BIN:"* ]]; then
     export PATH="$CARGO_BIN:$PATH"
 fi
-docker info >/dev/null 2>&1 || die "Docker daemon not answering; run scripts/start-docker.sh"
+docker info >/dev/null 2>&1 || die "Docker daemon not answering; run ci/start-docker.sh"
 docker image inspect debian:bookworm-slim >/dev/null 2>&1 \
-    || die "base image debian:bookworm-slim missing; run scripts/build-base-images.sh (or docker pull it)"
+    || die "base image debian:bookworm-slim missing; run ci/build-base-images.sh (or docker pull it)"
 
 T_START=$SECONDS
 tag=${CARDMESH_IMAGE_TAG:-local}
@@ -69,10 +69,10 @@ esac
 release=$target/$profile
 export CARDMESH_HEALTHCHECK_BIN=$release/cardmesh-healthcheck
 
+command -v cargo >/dev/null || die "cargo not found"
 # Hashed before the build: an image is labelled with the sources cargo compiled.
-source_hash=$(scripts/source-hash.sh)
+source_hash=$(cargo xtask source-hash)
 if [[ ${CARDMESH_SKIP_CARGO:-0} != 1 ]]; then
-    command -v cargo >/dev/null || die "cargo not found"
     log "cargo build ${cargo_profile[*]} --locked --workspace --bins (into $target)"
     t0=$SECONDS
     cargo build "${cargo_profile[@]}" --locked --workspace --bins

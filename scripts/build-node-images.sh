@@ -14,7 +14,7 @@
 # assets/ and fixtures/, and production node_modules (`npm ci --omit=dev`, from the same lock
 # files). Needs Node.js 20 and npm on the host, the health probe (CARDMESH_HEALTHCHECK_BIN,
 # default target/release/cardmesh-healthcheck; scripts/build-images.sh builds it and sets the
-# variable) and the base image (scripts/build-base-images.sh).
+# variable) and the base image (ci/build-base-images.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -33,9 +33,9 @@ typescript_services() {
 if [[ $# -gt 0 ]]; then NAMES=("$@"); else mapfile -t NAMES < <(typescript_services); fi
 [[ ${#NAMES[@]} -gt 0 ]] || { log "no TypeScript card services"; exit 0; }
 command -v npm >/dev/null || die "npm not found (Node.js 20 and npm are needed on the host)"
-docker info >/dev/null 2>&1 || die "Docker daemon not answering; run scripts/start-docker.sh"
+docker info >/dev/null 2>&1 || die "Docker daemon not answering; run ci/start-docker.sh"
 docker image inspect cardmesh/node-base:local >/dev/null 2>&1 \
-    || die "base image cardmesh/node-base:local missing; run scripts/build-base-images.sh"
+    || die "base image cardmesh/node-base:local missing; run ci/build-base-images.sh"
 healthcheck=${CARDMESH_HEALTHCHECK_BIN:-target/release/cardmesh-healthcheck}
 [[ -x $healthcheck ]] \
     || die "$healthcheck missing; run scripts/build-images.sh (it builds the probe first)"
@@ -45,8 +45,8 @@ npm_quiet() { npm "$@" --no-audit --no-fund --loglevel=error; }
 T_START=$SECONDS
 # Hashed before the build (or by scripts/build-images.sh, which runs this): the image is
 # labelled with the sources it was staged from; the end-to-end tests refuse an image whose
-# label is not the checkout's (scripts/source-hash.sh).
-source_hash=${CARDMESH_SOURCE_HASH:-$(scripts/source-hash.sh)}
+# label is not the checkout's (cargo xtask source-hash).
+source_hash=${CARDMESH_SOURCE_HASH:-$(cargo xtask source-hash)}
 log "kits/typescript: npm ci (builds the kit)"
 (cd kits/typescript && npm_quiet ci)
 

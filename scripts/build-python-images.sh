@@ -2,7 +2,7 @@
 # Build the images of the Python card services without a container registry or PyPI inside
 # containers: the kit's locked dependencies and the kit itself become wheels on the host
 # (target/python-wheels/), then docker/python.Dockerfile installs them offline on the local
-# cardmesh/python-base:local (scripts/build-base-images.sh builds that one).
+# cardmesh/python-base:local (ci/build-base-images.sh builds that one).
 #
 #   scripts/build-python-images.sh              # every services/<name>/ with a pyproject.toml
 #   scripts/build-python-images.sh feedback     # only some (folder names)
@@ -31,9 +31,9 @@ else
 fi
 [[ ${#NAMES[@]} -gt 0 ]] || { log "no Python services"; exit 0; }
 
-docker info >/dev/null 2>&1 || die "Docker daemon not answering; run scripts/start-docker.sh"
+docker info >/dev/null 2>&1 || die "Docker daemon not answering; run ci/start-docker.sh"
 docker image inspect cardmesh/python-base:local >/dev/null 2>&1 \
-    || die "base image cardmesh/python-base:local missing; run scripts/build-base-images.sh"
+    || die "base image cardmesh/python-base:local missing; run ci/build-base-images.sh"
 healthcheck=${CARDMESH_HEALTHCHECK_BIN:-target/release/cardmesh-healthcheck}
 if [[ ! -x $healthcheck && ${CARDMESH_SKIP_CARGO:-0} != 1 ]]; then
     CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
@@ -46,8 +46,8 @@ fi
 T_START=$SECONDS
 # Hashed before the build (or by scripts/build-images.sh, which runs this): the image is
 # labelled with the sources it was staged from; the end-to-end tests refuse an image whose
-# label is not the checkout's (scripts/source-hash.sh).
-source_hash=${CARDMESH_SOURCE_HASH:-$(scripts/source-hash.sh)}
+# label is not the checkout's (cargo xtask source-hash).
+source_hash=${CARDMESH_SOURCE_HASH:-$(cargo xtask source-hash)}
 VENV=$(kits/python/venv.sh)
 "$VENV/bin/python" kits/python/tools/sync.py --check \
     || die "the kit's stubs or catalogue copy are stale; run: kits/python/.venv/bin/python kits/python/tools/sync.py"

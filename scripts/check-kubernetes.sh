@@ -9,7 +9,7 @@
 #      checks, each with its reason, and any other failure fails this script.
 #
 #   scripts/check-kubernetes.sh             # install the tools when needed, then check
-#   scripts/check-kubernetes.sh --install   # only install the tools (test.sh runs this
+#   scripts/check-kubernetes.sh --install   # only install the tools (cargo xtask test runs this
 #                                           # beside the build)
 #
 # Needs kubectl (1.27 or later: kustomize is built in) and Python 3.11 with PyPI reachable

@@ -2,7 +2,7 @@
 # The book (docs/, mdBook): installs the pinned mdbook and builds it into target/book.
 #
 #   scripts/docs.sh              # install mdbook when missing, then build the book
-#   scripts/docs.sh --install    # only install the pinned mdbook (scripts/test.sh does
+#   scripts/docs.sh --install    # only install the pinned mdbook (cargo xtask test does
 #                                # this beside the build, as its `docs-tools` step)
 #
 # mdbook 0.4.52, the last 0.4 release: 0.5 changed the preprocessor and theme interfaces, and

@@ -5,7 +5,7 @@
 //! The images are `cardmesh/<binary>:local`, built by `scripts/build-images.sh` (which
 //! compiles the release binaries on the host). These tests exercise those images, so a stack
 //! refuses to start from an image built from other sources than the checkout's: its
-//! `cardmesh.source-hash` label must be what `scripts/source-hash.sh` prints now.
+//! `cardmesh.source-hash` label must be what `cargo xtask source-hash` prints now.
 //!
 //! Every container and the network carry a name unique to this process and stack, so stacks
 //! of parallel tests never collide. Containers are removed when the [`Stack`] is dropped.
@@ -44,7 +44,7 @@ pub const TYPESCRIPT_SERVICE_IMAGE: (&str, &str) = ("orders", "cardmesh/orders-s
 /// The example Python card service (`services/feedback`): its role and image, built by
 /// `scripts/build-python-images.sh`.
 pub const PYTHON_SERVICE_IMAGE: (&str, &str) = ("feedback", "cardmesh/feedback-service");
-/// The Redis image of the stacks; `scripts/build-base-images.sh` builds it locally where
+/// The Redis image of the stacks; `ci/build-base-images.sh` builds it locally where
 /// nothing can be pulled, and elsewhere it is the official image.
 pub const REDIS_IMAGE: (&str, &str) = ("redis", "7");
 /// The signing secret of the containerised gateway.
@@ -59,17 +59,11 @@ pub const SOURCE_HASH_LABEL: &str = "cardmesh.source-hash";
 /// The script that builds (and labels) the project's images.
 pub const BUILD_IMAGES: &str = "scripts/build-images.sh";
 
-/// The hash of the checkout's image sources (`scripts/source-hash.sh`, the one definition).
+/// The hash of the checkout's image sources: what `cargo xtask source-hash` prints (the one
+/// definition, `xtask::source_hash`).
 pub fn source_hash() -> String {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent");
-    let out = std::process::Command::new("bash")
-        .arg(root.join("scripts/source-hash.sh"))
-        .current_dir(root)
-        .output()
-        .expect("run scripts/source-hash.sh");
-    assert!(out.status.success(), "scripts/source-hash.sh failed: {}", String::from_utf8_lossy(&out.stderr));
-    let hash = String::from_utf8(out.stdout).expect("UTF-8 hash").trim().to_owned();
-    assert_eq!(hash.len(), 64, "scripts/source-hash.sh printed {hash:?}");
+    let hash = xtask::source_hash::hash(&xtask::repo_root()).unwrap_or_else(|e| panic!("the source hash: {e:#}"));
+    assert_eq!(hash.len(), 64, "the source hash is {hash:?}");
     hash
 }
 

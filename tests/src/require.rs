@@ -16,7 +16,7 @@ use crate::containers::{check_fresh, source_hash, tag};
 pub fn redis_server() -> PathBuf {
     on_path("redis-server").unwrap_or_else(|| {
         panic!(
-            "redis-server is not on PATH: install it (scripts/install-deps.sh installs it on Debian), \
+            "redis-server is not on PATH: install it (ci/install-deps.sh installs it on Debian), \
              or run without --features redis"
         )
     })
@@ -61,7 +61,7 @@ pub fn python() {
 /// A Docker daemon that answers (feature `docker`), at `DOCKER_HOST` or the local socket.
 pub async fn docker() -> Docker {
     let unreachable = |e: &dyn std::fmt::Display| -> ! {
-        panic!("Docker daemon not reachable ({e}): scripts/start-docker.sh starts it, or run without --features docker")
+        panic!("Docker daemon not reachable ({e}): ci/start-docker.sh starts it, or run without --features docker")
     };
     let docker = Docker::connect_with_local_defaults().unwrap_or_else(|e| unreachable(&e));
     if let Err(e) = docker.ping().await {
@@ -76,7 +76,7 @@ pub fn build_script(image: &str) -> &'static str {
     match image {
         i if i == TYPESCRIPT_SERVICE_IMAGE.1 => "scripts/build-node-images.sh",
         i if i == PYTHON_SERVICE_IMAGE.1 => "scripts/build-python-images.sh",
-        i if i == REDIS_IMAGE.0 || i == "debian" => "scripts/build-base-images.sh",
+        i if i == REDIS_IMAGE.0 || i == "debian" => "ci/build-base-images.sh",
         _ => crate::containers::BUILD_IMAGES,
     }
 }
@@ -94,7 +94,7 @@ pub async fn present(docker: &Docker, images: &[String]) {
     assert!(
         missing.is_empty(),
         "images missing: {}. Build the images with scripts/build-images.sh (and the base images with \
-         scripts/build-base-images.sh where no registry is reachable), or run without --features docker",
+         ci/build-base-images.sh where no registry is reachable), or run without --features docker",
         missing.join(", ")
     );
 }

@@ -18,7 +18,7 @@ pub fn reference_markdown() -> String {
     command.build();
     let mut page = String::from(
         "# Command-line help\n\n\
-         <!-- Generated from gateway/src/cli (cardmesh_gateway::cli::reference) and services/cli/src/args.rs; do not edit.\n     \
+         <!-- Generated from gateway/src/cli (cardmesh_gateway::cli::reference) and cli/src/args.rs; do not edit.\n     \
          Run `cargo run -p cardmesh-tests --example reference_docs` to update. -->\n\n\
          `cardmesh-gateway --help` and the help of each subcommand, then `cardmesh-cli`'s (the\n\
          scaffold, see [Writing a card service](../guides/writing-a-card-service.md)).\n\

@@ -1,6 +1,6 @@
 /**
  * The environment of a card service: the same `CARDMESH_SERVICE_*` variables as the Rust kit
- * (services/kit/src/serve.rs, tls.rs). An empty value counts as unset. Errors name the
+ * (kits/rust/src/serve.rs, tls.rs). An empty value counts as unset. Errors name the
  * variable and say how to fix it.
  */
 import { readFileSync } from "node:fs";

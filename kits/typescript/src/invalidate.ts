@@ -2,7 +2,7 @@
  * Reporting a change to the gateway: a card service whose data changed calls
  * {@link Invalidator.invalidate}, and the gateway drops its cached copies of the customer's
  * cards and, with its Plain API key, makes Plain reload them. The same contract as the Rust
- * kit's `Invalidator` (services/kit/src/invalidate.rs).
+ * kit's `Invalidator` (kits/rust/src/invalidate.rs).
  *
  * The call goes to `POST /admin/invalidate` on the gateway's admin listener, with the
  * gateway's service token. It is configured by:

@@ -2,8 +2,8 @@
 //! are never read as markdown.
 
 use cardmesh_kit::build::{
-    badge, copy_button, date_time_iso8601, link_button, plain_text, row, text, user_by_email,
-    BadgeColor, Component, RowContent, TextColor, TextSize,
+    badge, copy_button, date_time_iso8601, link_button, plain_text, row, text, user_by_email, BadgeColor, Component,
+    RowContent, TextColor, TextSize,
 };
 
 use crate::fixtures::{Account, Tier};
@@ -13,11 +13,8 @@ use crate::fixtures::{Account, Tier};
 /// User (a Plain user, by email), and a link to the admin tool.
 pub(crate) fn details_components(account: &Account) -> Vec<Component> {
     let (tier, color) = tier_badge(account.tier);
-    let mut components: Vec<Component> = vec![row(
-        [plain_text(account.name.as_str()).size(TextSize::L)],
-        [badge(tier).color(color)],
-    )
-    .into()];
+    let mut components: Vec<Component> =
+        vec![row([plain_text(account.name.as_str()).size(TextSize::L)], [badge(tier).color(color)]).into()];
     if let Some(company) = &account.company {
         components.push(plain_text(company.as_str()).color(TextColor::Muted).into());
     }
@@ -26,28 +23,16 @@ pub(crate) fn details_components(account: &Account) -> Vec<Component> {
             [text("Account ID").color(TextColor::Muted)],
             [
                 RowContent::from(plain_text(account.account_id.as_str())),
-                copy_button(account.account_id.as_str())
-                    .tooltip("Copy account ID")
-                    .into(),
+                copy_button(account.account_id.as_str()).tooltip("Copy account ID").into(),
             ],
         )
         .into(),
     );
     components.push(
-        row(
-            [text("Customer since").color(TextColor::Muted)],
-            [date_time_iso8601(account.signup_date.as_str())],
-        )
-        .into(),
+        row([text("Customer since").color(TextColor::Muted)], [date_time_iso8601(account.signup_date.as_str())]).into(),
     );
     if let Some(owner) = &account.owner_email {
-        components.push(
-            row(
-                [text("Account owner").color(TextColor::Muted)],
-                [user_by_email(owner.as_str())],
-            )
-            .into(),
-        );
+        components.push(row([text("Account owner").color(TextColor::Muted)], [user_by_email(owner.as_str())]).into());
     }
     components.push(link_button("Open in admin", account.admin_url.as_str()).into());
     components

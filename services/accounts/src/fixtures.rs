@@ -64,16 +64,9 @@ impl FixtureRecord for Record {
         if let Some(company) = &account.company {
             ensure_filled("account.company", company)?;
         }
-        ensure!(
-            account.admin_url.starts_with("https://"),
-            "account.adminUrl must be an https:// URL"
-        );
+        ensure!(account.admin_url.starts_with("https://"), "account.adminUrl must be an https:// URL");
         let found = problems(&cards::details_components(account));
-        ensure!(
-            found.is_empty(),
-            "account draws an invalid card: {}",
-            found.join("; ")
-        );
+        ensure!(found.is_empty(), "account draws an invalid card: {}", found.join("; "));
         Ok(())
     }
 }

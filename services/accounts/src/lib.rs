@@ -40,9 +40,7 @@ impl AccountsCards {
     /// the problem, on malformed JSON, unknown fields or tiers, empty fields, non-https URLs,
     /// duplicate customers or data that would draw an invalid card.
     pub fn from_fixture_json(json: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            customers: cardmesh_kit::load_fixture("accounts", json)?,
-        })
+        Ok(Self { customers: cardmesh_kit::load_fixture("accounts", json)? })
     }
 
     /// Cards from the fixture embedded at build time (`fixtures/accounts.json`).
@@ -63,10 +61,7 @@ impl CardProvider for AccountsCards {
     }
 
     async fn card(&self, key: &str, ctx: &CardContext) -> Card {
-        let account = self
-            .customers
-            .find(&ctx.customer)
-            .and_then(|record| record.account.as_ref());
+        let account = self.customers.find(&ctx.customer).and_then(|record| record.account.as_ref());
         match (key, account) {
             (CUSTOMER_DETAILS, Some(account)) => Card::new(cards::details_components(account)),
             _ => Card::no_data(),

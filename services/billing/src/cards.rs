@@ -2,8 +2,8 @@
 //! are never read as markdown.
 
 use cardmesh_kit::build::{
-    badge, container, copy_button, date_time_iso8601, link_button, plain_text, row, text,
-    BadgeColor, Component, ContainerContent, RowContent, TextColor, TextSize,
+    badge, container, copy_button, date_time_iso8601, link_button, plain_text, row, text, BadgeColor, Component,
+    ContainerContent, RowContent, TextColor, TextSize,
 };
 
 use crate::fixtures::{Invoice, InvoiceStatus, Subscription, SubscriptionStatus};
@@ -20,11 +20,7 @@ pub(crate) fn subscription_components(subscription: &Subscription) -> Vec<Compon
             [plain_text(subscription.plan.as_str()).size(TextSize::L)],
             [badge(label).color(color)],
         )),
-        row(
-            [text(date_label).color(TextColor::Muted)],
-            [plain_text(subscription.renews_on.as_str())],
-        )
-        .into(),
+        row([text(date_label).color(TextColor::Muted)], [plain_text(subscription.renews_on.as_str())]).into(),
         link_button("Open billing portal", subscription.portal_url.as_str()).into(),
     ])
     .into()]
@@ -36,36 +32,21 @@ pub(crate) fn invoice_components(invoice: &Invoice) -> Vec<Component> {
     let (label, color) = invoice_badge(invoice.status);
     let mut content = vec![
         ContainerContent::from(row(
-            [
-                plain_text(format_amount(invoice.amount_cents, &invoice.currency))
-                    .size(TextSize::L),
-            ],
+            [plain_text(format_amount(invoice.amount_cents, &invoice.currency)).size(TextSize::L)],
             [badge(label).color(color)],
         )),
         row(
             [text("Invoice").color(TextColor::Muted)],
             [
                 RowContent::from(plain_text(invoice.number.as_str())),
-                copy_button(invoice.number.as_str())
-                    .tooltip("Copy invoice number")
-                    .into(),
+                copy_button(invoice.number.as_str()).tooltip("Copy invoice number").into(),
             ],
         )
         .into(),
-        row(
-            [text("Issued on").color(TextColor::Muted)],
-            [plain_text(invoice.issued_on.as_str())],
-        )
-        .into(),
+        row([text("Issued on").color(TextColor::Muted)], [plain_text(invoice.issued_on.as_str())]).into(),
     ];
     if let Some(due_at) = &invoice.due_at {
-        content.push(
-            row(
-                [text("Due").color(TextColor::Muted)],
-                [date_time_iso8601(due_at.as_str())],
-            )
-            .into(),
-        );
+        content.push(row([text("Due").color(TextColor::Muted)], [date_time_iso8601(due_at.as_str())]).into());
     }
     content.push(link_button("View invoice", invoice.url.as_str()).into());
     vec![container(content).into()]
@@ -129,9 +110,6 @@ mod tests {
         assert_eq!(format_amount(-250, "GBP"), "-£2.50");
         assert_eq!(format_amount(0, "CHF"), "CHF 0.00");
         assert_eq!(format_amount(12_345_678_900, "USD"), "$123,456,789.00");
-        assert_eq!(
-            format_amount(i64::MIN, "USD"),
-            "-$92,233,720,368,547,758.08"
-        );
+        assert_eq!(format_amount(i64::MIN, "USD"), "-$92,233,720,368,547,758.08");
     }
 }

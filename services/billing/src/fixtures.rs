@@ -83,35 +83,20 @@ impl FixtureRecord for Record {
         if let Some(subscription) = &self.subscription {
             ensure_filled("subscription.plan", &subscription.plan)?;
             ensure_filled("subscription.renewsOn", &subscription.renews_on)?;
-            ensure!(
-                subscription.portal_url.starts_with("https://"),
-                "subscription.portalUrl must be an https:// URL"
-            );
+            ensure!(subscription.portal_url.starts_with("https://"), "subscription.portalUrl must be an https:// URL");
             let found = problems(&cards::subscription_components(subscription));
-            ensure!(
-                found.is_empty(),
-                "subscription draws an invalid card: {}",
-                found.join("; ")
-            );
+            ensure!(found.is_empty(), "subscription draws an invalid card: {}", found.join("; "));
         }
         if let Some(invoice) = &self.latest_invoice {
             ensure_filled("latestInvoice.number", &invoice.number)?;
             ensure_filled("latestInvoice.issuedOn", &invoice.issued_on)?;
+            ensure!(invoice.url.starts_with("https://"), "latestInvoice.url must be an https:// URL");
             ensure!(
-                invoice.url.starts_with("https://"),
-                "latestInvoice.url must be an https:// URL"
-            );
-            ensure!(
-                invoice.currency.len() == 3
-                    && invoice.currency.chars().all(|c| c.is_ascii_uppercase()),
+                invoice.currency.len() == 3 && invoice.currency.chars().all(|c| c.is_ascii_uppercase()),
                 "latestInvoice.currency must be a 3-letter ISO code like USD"
             );
             let found = problems(&cards::invoice_components(invoice));
-            ensure!(
-                found.is_empty(),
-                "latestInvoice draws an invalid card: {}",
-                found.join("; ")
-            );
+            ensure!(found.is_empty(), "latestInvoice draws an invalid card: {}", found.join("; "));
         }
         Ok(())
     }

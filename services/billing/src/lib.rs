@@ -47,11 +47,7 @@ impl BillingCards {
     /// "latestInvoice"}]}`. Fails, naming the problem, on malformed JSON, unknown fields,
     /// non-https URLs, duplicate customers or data that would draw an invalid card.
     pub fn from_fixture_json(json: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            customers: Arc::new(RwLock::new(Arc::new(cardmesh_kit::load_fixture(
-                "billing", json,
-            )?))),
-        })
+        Ok(Self { customers: Arc::new(RwLock::new(Arc::new(cardmesh_kit::load_fixture("billing", json)?))) })
     }
 
     /// Cards from the fixture embedded at build time (`fixtures/billing.json`).
@@ -64,18 +60,12 @@ impl BillingCards {
 impl BillingCards {
     /// The data as it is now.
     fn data(&self) -> Arc<CustomerIndex<Record>> {
-        self.customers
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.customers.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Replaces the data; the previous data is returned.
     fn replace(&self, customers: CustomerIndex<Record>) -> Arc<CustomerIndex<Record>> {
-        std::mem::replace(
-            &mut *self.customers.write().unwrap_or_else(|e| e.into_inner()),
-            Arc::new(customers),
-        )
+        std::mem::replace(&mut *self.customers.write().unwrap_or_else(|e| e.into_inner()), Arc::new(customers))
     }
 }
 
@@ -98,14 +88,8 @@ impl CardProvider for BillingCards {
             return Card::no_data();
         };
         let components = match key {
-            SUBSCRIPTION_STATUS => record
-                .subscription
-                .as_ref()
-                .map(cards::subscription_components),
-            LATEST_INVOICE => record
-                .latest_invoice
-                .as_ref()
-                .map(cards::invoice_components),
+            SUBSCRIPTION_STATUS => record.subscription.as_ref().map(cards::subscription_components),
+            LATEST_INVOICE => record.latest_invoice.as_ref().map(cards::invoice_components),
             _ => None,
         };
         components.map_or_else(Card::no_data, Card::new)

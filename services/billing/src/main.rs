@@ -18,12 +18,7 @@ async fn main() -> anyhow::Result<()> {
     let cards = BillingCards::from_env()?;
     if let Some(path) = std::env::var_os(cardmesh_kit::FIXTURES_ENV).filter(|p| !p.is_empty()) {
         let invalidator = cardmesh_kit::Invalidator::from_env();
-        tokio::spawn(watch_fixture(
-            cards.clone(),
-            path.into(),
-            Duration::from_secs(1),
-            invalidator,
-        ));
+        tokio::spawn(watch_fixture(cards.clone(), path.into(), Duration::from_secs(1), invalidator));
     }
     cardmesh_kit::serve(cards).await
 }

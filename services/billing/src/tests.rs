@@ -6,11 +6,7 @@ use super::*;
 fn ctx(external_id: Option<&str>, email: &str) -> CardContext {
     CardContext {
         workspace_id: "w_1".into(),
-        customer: Customer {
-            id: "c_1".into(),
-            email: Some(email.into()),
-            external_id: external_id.map(Into::into),
-        },
+        customer: Customer { id: "c_1".into(), email: Some(email.into()), external_id: external_id.map(Into::into) },
         thread: None,
         tenant: None,
     }
@@ -32,14 +28,9 @@ fn embedded_fixture_is_valid() {
 #[test]
 fn describes_two_customer_cards() {
     let specs = BillingCards::embedded().cards();
-    let keys: Vec<(&str, u64)> = specs
-        .iter()
-        .map(|s| (s.key.as_str(), s.default_ttl.as_secs()))
-        .collect();
+    let keys: Vec<(&str, u64)> = specs.iter().map(|s| (s.key.as_str(), s.default_ttl.as_secs())).collect();
     assert_eq!(keys, [(SUBSCRIPTION_STATUS, 300), (LATEST_INVOICE, 600)]);
-    assert!(specs
-        .iter()
-        .all(|s| s.scope == cardmesh_kit::Scope::Customer));
+    assert!(specs.iter().all(|s| s.scope == cardmesh_kit::Scope::Customer));
 }
 
 #[tokio::test]
@@ -53,64 +44,31 @@ async fn known_customer_gets_both_cards() {
             [plain_text("Pro (annual)").size(TextSize::L)],
             [badge("Active").color(BadgeColor::Green)],
         )),
-        row(
-            [text("Renews on").color(TextColor::Muted)],
-            [plain_text("2026-09-01")],
-        )
-        .into(),
-        link_button(
-            "Open billing portal",
-            "https://billing.example.com/portal/cus_demo_1",
-        )
-        .into(),
+        row([text("Renews on").color(TextColor::Muted)], [plain_text("2026-09-01")]).into(),
+        link_button("Open billing portal", "https://billing.example.com/portal/cus_demo_1").into(),
     ])
     .into()];
-    assert_eq!(
-        subscription,
-        Card::Components {
-            components: expected,
-            ttl: None
-        }
-    );
+    assert_eq!(subscription, Card::Components { components: expected, ttl: None });
 
     let invoice = cards.card(LATEST_INVOICE, &ada).await;
     let drawn = components(&invoice);
     assert_eq!(problems(drawn), Vec::<String>::new());
     let shown = format!("{drawn:?}");
-    for expected in [
-        "$1,188.00",
-        "Paid",
-        "INV-2026-0042",
-        "Copy invoice number",
-        "2026-04-01",
-    ] {
-        assert!(
-            shown.contains(expected),
-            "{expected:?} missing from {shown}"
-        );
+    for expected in ["$1,188.00", "Paid", "INV-2026-0042", "Copy invoice number", "2026-04-01"] {
+        assert!(shown.contains(expected), "{expected:?} missing from {shown}");
     }
 }
 
 #[tokio::test]
 async fn found_by_email_when_external_id_is_absent_or_unknown() {
     let cards = BillingCards::embedded();
-    let by_id = cards
-        .card(SUBSCRIPTION_STATUS, &ctx(Some("cus_demo_1"), ""))
-        .await;
-    for ctx in [
-        ctx(None, "ADA@Example.com"),
-        ctx(Some("cus_not_here"), "ada@example.com"),
-    ] {
+    let by_id = cards.card(SUBSCRIPTION_STATUS, &ctx(Some("cus_demo_1"), "")).await;
+    for ctx in [ctx(None, "ADA@Example.com"), ctx(Some("cus_not_here"), "ada@example.com")] {
         assert_eq!(cards.card(SUBSCRIPTION_STATUS, &ctx).await, by_id);
     }
-    let linus = cards
-        .card(LATEST_INVOICE, &ctx(None, "linus@example.com"))
-        .await;
+    let linus = cards.card(LATEST_INVOICE, &ctx(None, "linus@example.com")).await;
     let shown = format!("{:?}", components(&linus));
-    assert!(
-        shown.contains("€49.00") && shown.contains("Overdue"),
-        "{shown}"
-    );
+    assert!(shown.contains("€49.00") && shown.contains("Overdue"), "{shown}");
 }
 
 #[tokio::test]
@@ -136,10 +94,7 @@ async fn unknown_customer_and_unknown_key_give_no_data() {
 }
 
 fn error_of(json: &str) -> String {
-    format!(
-        "{:#}",
-        BillingCards::from_fixture_json(json).expect_err("fixture should be rejected")
-    )
+    format!("{:#}", BillingCards::from_fixture_json(json).expect_err("fixture should be rejected"))
 }
 
 const SUBSCRIPTION: &str = r#""subscription": {"plan": "Pro", "status": "active", "renewsOn": "2026-01-01", "portalUrl": "https://example.com/p"}"#;
@@ -150,47 +105,26 @@ fn bad_fixtures_are_rejected_with_the_reason() {
     assert!(error_of(r#"{"customer": []}"#).contains("unknown field `customer`"));
 
     let bad_status = SUBSCRIPTION.replace("active", "actve");
-    let error = error_of(&format!(
-        r#"{{"customers": [{{"externalId": "a", {bad_status}}}]}}"#
-    ));
+    let error = error_of(&format!(r#"{{"customers": [{{"externalId": "a", {bad_status}}}]}}"#));
     assert!(error.contains("unknown variant `actve`"), "{error}");
 
-    let error =
-        error_of(r#"{"customers": [{"externalId": "a", "subscription": {"plan": "Pro"}}]}"#);
+    let error = error_of(r#"{"customers": [{"externalId": "a", "subscription": {"plan": "Pro"}}]}"#);
     assert!(error.contains("missing field `status`"), "{error}");
 
     let http = SUBSCRIPTION.replace("https://", "http://");
-    let error = error_of(&format!(
-        r#"{{"customers": [{{"externalId": "a", {http}}}]}}"#
-    ));
-    assert!(
-        error.contains("customers[0]") && error.contains("portalUrl"),
-        "{error}"
-    );
+    let error = error_of(&format!(r#"{{"customers": [{{"externalId": "a", {http}}}]}}"#));
+    assert!(error.contains("customers[0]") && error.contains("portalUrl"), "{error}");
 
     let empty_plan = SUBSCRIPTION.replace(r#""Pro""#, r#""  ""#);
-    let error = error_of(&format!(
-        r#"{{"customers": [{{"externalId": "a", {empty_plan}}}]}}"#
-    ));
-    assert!(
-        error.contains("subscription.plan must not be empty"),
-        "{error}"
-    );
+    let error = error_of(&format!(r#"{{"customers": [{{"externalId": "a", {empty_plan}}}]}}"#));
+    assert!(error.contains("subscription.plan must not be empty"), "{error}");
 
     let long_plan = SUBSCRIPTION.replace(r#""Pro""#, &format!("{:?}", "x".repeat(10_001)));
-    let error = error_of(&format!(
-        r#"{{"customers": [{{"externalId": "a", {long_plan}}}]}}"#
-    ));
-    assert!(
-        error.contains("must be at most 10000 characters"),
-        "{error}"
-    );
+    let error = error_of(&format!(r#"{{"customers": [{{"externalId": "a", {long_plan}}}]}}"#));
+    assert!(error.contains("must be at most 10000 characters"), "{error}");
 
     let error = error_of(r#"{"customers": [{"externalId": "a"}, {"externalId": "a"}]}"#);
-    assert!(
-        error.contains("customers[1]") && error.contains("\"a\""),
-        "{error}"
-    );
+    assert!(error.contains("customers[1]") && error.contains("\"a\""), "{error}");
 
     let error = error_of(r#"{"customers": [{"subscription": null}]}"#);
     assert!(error.contains("external id or an email"), "{error}");
@@ -200,11 +134,8 @@ fn bad_fixtures_are_rejected_with_the_reason() {
 fn from_env_reads_the_named_file() {
     // The only test that touches CARDMESH_FIXTURES.
     let path = std::env::temp_dir().join(format!("billing-fixture-{}.json", std::process::id()));
-    std::fs::write(
-        &path,
-        format!(r#"{{"customers": [{{"externalId": "only", {SUBSCRIPTION}}}]}}"#),
-    )
-    .expect("write fixture");
+    std::fs::write(&path, format!(r#"{{"customers": [{{"externalId": "only", {SUBSCRIPTION}}}]}}"#))
+        .expect("write fixture");
     std::env::set_var(FIXTURES_ENV, &path);
     let from_file = BillingCards::from_env();
     std::env::set_var(FIXTURES_ENV, path.with_extension("missing"));
@@ -215,29 +146,20 @@ fn from_env_reads_the_named_file() {
 
     assert_eq!(from_file.expect("fixture file").data().len(), 1);
     let error = format!("{:#}", missing.expect_err("missing file"));
-    assert!(
-        error.contains(FIXTURES_ENV) && error.contains(".missing"),
-        "{error}"
-    );
+    assert!(error.contains(FIXTURES_ENV) && error.contains(".missing"), "{error}");
     assert!(embedded.expect("embedded").data().len() >= 2);
 }
 
 #[test]
 fn a_fixture_change_names_the_customers_and_cards_that_changed() {
     let original = include_str!("../fixtures/billing.json");
-    assert!(crate::changed_cards_between(original, original)
-        .unwrap()
-        .is_empty());
+    assert!(crate::changed_cards_between(original, original).unwrap().is_empty());
     let upgraded = original.replacen("Pro (annual)", "Enterprise (annual)", 1);
     assert_eq!(
         crate::changed_cards_between(original, &upgraded).unwrap(),
         [("cus_demo_1".to_owned(), vec![crate::SUBSCRIPTION_STATUS])]
     );
-    let paid = original.replacen("\"past_due\"", "\"active\"", 1).replacen(
-        "INV-2026-0042\",",
-        "INV-2026-0043\",",
-        1,
-    );
+    let paid = original.replacen("\"past_due\"", "\"active\"", 1).replacen("INV-2026-0042\",", "INV-2026-0043\",", 1);
     let changes = crate::changed_cards_between(original, &paid).unwrap();
     assert_eq!(
         changes,

@@ -16,12 +16,7 @@ use crate::{BillingCards, LATEST_INVOICE, SUBSCRIPTION_STATUS};
 /// data and each changed customer is reported through `invalidator` (when there is one),
 /// with the card keys whose data changed. A file that does not parse is logged and ignored:
 /// the previous data stays. Runs until dropped.
-pub async fn watch_fixture(
-    cards: BillingCards,
-    path: PathBuf,
-    interval: Duration,
-    invalidator: Option<Invalidator>,
-) {
+pub async fn watch_fixture(cards: BillingCards, path: PathBuf, interval: Duration, invalidator: Option<Invalidator>) {
     let mut last = std::fs::read_to_string(&path).ok();
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -49,19 +44,14 @@ pub async fn watch_fixture(
         };
         for (external_id, keys) in changes {
             // Logged by the kit on failure; a gateway that is down does not stop the watch.
-            let _ = invalidator
-                .invalidate(&CustomerRef::ExternalId(external_id), Some(&keys))
-                .await;
+            let _ = invalidator.invalidate(&CustomerRef::ExternalId(external_id), Some(&keys)).await;
         }
     }
 }
 
 /// The customers (by external id) whose cards differ between two fixtures, each with the
 /// keys of the cards that changed; for the tests and tools.
-pub fn changed_cards_between(
-    old_json: &str,
-    new_json: &str,
-) -> anyhow::Result<Vec<(String, Vec<&'static str>)>> {
+pub fn changed_cards_between(old_json: &str, new_json: &str) -> anyhow::Result<Vec<(String, Vec<&'static str>)>> {
     Ok(changed_cards(
         &cardmesh_kit::load_fixture("billing", old_json)?,
         &cardmesh_kit::load_fixture("billing", new_json)?,
@@ -70,15 +60,9 @@ pub fn changed_cards_between(
 
 /// Customers present in either index whose subscription or invoice differ. Customers known
 /// by email only are left out: the gateway finds a customer by Plain id or external id.
-fn changed_cards(
-    old: &CustomerIndex<Record>,
-    new: &CustomerIndex<Record>,
-) -> Vec<(String, Vec<&'static str>)> {
+fn changed_cards(old: &CustomerIndex<Record>, new: &CustomerIndex<Record>) -> Vec<(String, Vec<&'static str>)> {
     let by_id = |index: &CustomerIndex<Record>| -> BTreeMap<String, Record> {
-        index
-            .records()
-            .filter_map(|r| Some((r.external_id.clone()?, r.clone())))
-            .collect()
+        index.records().filter_map(|r| Some((r.external_id.clone()?, r.clone()))).collect()
     };
     let (old, new) = (by_id(old), by_id(new));
     let ids: BTreeSet<&String> = old.keys().chain(new.keys()).collect();

@@ -10,9 +10,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use cardmesh_telemetry::prometheus::core::Collector;
-use cardmesh_telemetry::prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts,
-};
+use cardmesh_telemetry::prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts};
 
 use crate::endpoint::EndpointError;
 
@@ -56,25 +54,14 @@ impl BridgeMetrics {
     pub fn endpoint(&self, endpoint: &str) -> EndpointMetrics {
         let outcomes = std::iter::once("ok")
             .chain(EndpointError::CODES)
-            .map(|outcome| {
-                (
-                    outcome,
-                    self.requests.with_label_values(&[endpoint, outcome]),
-                )
-            })
+            .map(|outcome| (outcome, self.requests.with_label_values(&[endpoint, outcome])))
             .collect();
-        EndpointMetrics {
-            outcomes,
-            duration: self.duration.with_label_values(&[endpoint]),
-        }
+        EndpointMetrics { outcomes, duration: self.duration.with_label_values(&[endpoint]) }
     }
 
     /// The families, to register in the kit's registry.
     pub fn collectors(&self) -> Vec<Box<dyn Collector>> {
-        vec![
-            Box::new(self.requests.clone()),
-            Box::new(self.duration.clone()),
-        ]
+        vec![Box::new(self.requests.clone()), Box::new(self.duration.clone())]
     }
 }
 

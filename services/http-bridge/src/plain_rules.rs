@@ -25,10 +25,7 @@ pub fn check_card(card: &Value, path: &str) -> Vec<Problem> {
     cardmesh_rules::check_card(card, path)
         .violations
         .into_iter()
-        .map(|violation| Problem {
-            path: violation.path,
-            rule: violation.rule.code(),
-        })
+        .map(|violation| Problem { path: violation.path, rule: violation.rule.code() })
         .collect()
 }
 
@@ -97,11 +94,7 @@ mod tests {
                     "rowAsideContent": [ { "componentText": { "text": "b", "textSize": null, "size": "L" } } ] } }
             ] } }
         ] });
-        assert!(
-            check_card(&card, "cards[0]").is_empty(),
-            "{:?}",
-            check_card(&card, "cards[0]")
-        );
+        assert!(check_card(&card, "cards[0]").is_empty(), "{:?}", check_card(&card, "cards[0]"));
         normalise_aliases(&mut card);
         assert_eq!(
             card["components"],
@@ -119,13 +112,11 @@ mod tests {
 
     #[test]
     fn problems_carry_the_rule_code() {
-        let card = json!({ "key": "k", "components": [{ "componentBadge": { "badgeLabel": "x", "badgeColor": "PINK" } }] });
+        let card =
+            json!({ "key": "k", "components": [{ "componentBadge": { "badgeLabel": "x", "badgeColor": "PINK" } }] });
         assert_eq!(
             check_card(&card, "cards[0]"),
-            [Problem {
-                path: "cards[0].components[0].componentBadge.badgeColor".into(),
-                rule: "enum"
-            }]
+            [Problem { path: "cards[0].components[0].componentBadge.badgeColor".into(), rule: "enum" }]
         );
     }
 }

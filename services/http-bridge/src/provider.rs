@@ -25,12 +25,8 @@ impl HttpBridge {
     /// (TLS setup).
     pub fn new(config: BridgeConfig) -> anyhow::Result<Self> {
         let metrics = BridgeMetrics::new();
-        let owners = config
-            .endpoints
-            .iter()
-            .enumerate()
-            .flat_map(|(i, e)| e.keys.iter().map(move |k| (k.clone(), i)))
-            .collect();
+        let owners =
+            config.endpoints.iter().enumerate().flat_map(|(i, e)| e.keys.iter().map(move |k| (k.clone(), i))).collect();
         let endpoints = config
             .endpoints
             .into_iter()
@@ -39,12 +35,7 @@ impl HttpBridge {
                 EndpointClient::new(endpoint, counters)
             })
             .collect::<anyhow::Result<_>>()?;
-        Ok(Self {
-            service_name: config.service_name,
-            endpoints,
-            owners,
-            metrics,
-        })
+        Ok(Self { service_name: config.service_name, endpoints, owners, metrics })
     }
 
     /// The bridge configured from the environment (see [`BridgeConfig::from_env`]).
@@ -75,10 +66,7 @@ impl CardProvider for HttpBridge {
 
     async fn card(&self, key: &str, ctx: &CardContext) -> Card {
         let keys = [key.to_owned()];
-        self.get_cards(&keys, ctx)
-            .await
-            .pop()
-            .map_or_else(|| Card::error("no answer for this key"), |(_, card)| card)
+        self.get_cards(&keys, ctx).await.pop().map_or_else(|| Card::error("no answer for this key"), |(_, card)| card)
     }
 
     /// Groups `keys` by endpoint and calls each endpoint once. A key no endpoint owns gets
@@ -96,11 +84,8 @@ impl CardProvider for HttpBridge {
             .zip(&batches)
             .filter(|(_, batch)| !batch.is_empty())
             .map(|(endpoint, batch)| endpoint.fetch(batch, ctx));
-        let mut answers: HashMap<String, Card> =
-            join_all(calls).await.into_iter().flatten().collect();
-        keys.iter()
-            .map(|key| (key.clone(), answers.remove(key).unwrap_or(Card::NoData)))
-            .collect()
+        let mut answers: HashMap<String, Card> = join_all(calls).await.into_iter().flatten().collect();
+        keys.iter().map(|key| (key.clone(), answers.remove(key).unwrap_or(Card::NoData))).collect()
     }
 
     fn metrics(&self) -> Vec<Box<dyn Collector>> {
@@ -119,28 +104,16 @@ mod tests {
 
     #[test]
     fn describe_announces_every_key_with_its_endpoints_scope_and_ttl() {
-        let mut orders = RawEndpoint::new(
-            "orders",
-            "http://orders.internal/",
-            vec!["a".into(), "b".into()],
-        );
+        let mut orders = RawEndpoint::new("orders", "http://orders.internal/", vec!["a".into(), "b".into()]);
         orders.scope = RawScope::Tenant;
         orders.default_ttl = Duration::from_secs(42);
         let plans = RawEndpoint::new("plans", "https://plans.example.com/", vec!["c".into()]);
-        let raw = RawConfig {
-            service_name: None,
-            endpoint: vec![orders, plans],
-        };
-        let config =
-            BridgeConfig::from_raw(raw, &|_| None, &|_| Err(std::io::Error::other("none")))
-                .expect("valid");
+        let raw = RawConfig { service_name: None, endpoint: vec![orders, plans] };
+        let config = BridgeConfig::from_raw(raw, &|_| None, &|_| Err(std::io::Error::other("none"))).expect("valid");
         let bridge = HttpBridge::new(config).expect("bridge");
         assert_eq!(bridge.name(), "http-bridge");
-        let cards: Vec<(String, Scope, Duration)> = bridge
-            .cards()
-            .into_iter()
-            .map(|c| (c.key, c.scope, c.default_ttl))
-            .collect();
+        let cards: Vec<(String, Scope, Duration)> =
+            bridge.cards().into_iter().map(|c| (c.key, c.scope, c.default_ttl)).collect();
         assert_eq!(
             cards,
             [
@@ -149,10 +122,6 @@ mod tests {
                 ("c".to_string(), Scope::Customer, Duration::from_secs(300)),
             ]
         );
-        assert_eq!(
-            bridge.metrics().len(),
-            2,
-            "the endpoint families go to the kit's registry"
-        );
+        assert_eq!(bridge.metrics().len(), 2, "the endpoint families go to the kit's registry");
     }
 }

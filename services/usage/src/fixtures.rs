@@ -52,36 +52,17 @@ impl FixtureRecord for Record {
         let Some(usage) = &self.usage else {
             return Ok(());
         };
-        ensure!(
-            usage.report_url.starts_with("https://"),
-            "usage.reportUrl must be an https:// URL"
-        );
+        ensure!(usage.report_url.starts_with("https://"), "usage.reportUrl must be an https:// URL");
         if let Some(period) = &usage.period {
-            ensure!(
-                !period.trim().is_empty(),
-                "usage.period must not be empty (leave it out instead)"
-            );
+            ensure!(!period.trim().is_empty(), "usage.period must not be empty (leave it out instead)");
         }
-        ensure!(
-            !usage.metrics.is_empty(),
-            "usage.metrics must have at least one metric"
-        );
+        ensure!(!usage.metrics.is_empty(), "usage.metrics must have at least one metric");
         for (m, metric) in usage.metrics.iter().enumerate() {
-            ensure!(
-                !metric.label.trim().is_empty(),
-                "usage.metrics[{m}].label must not be empty"
-            );
-            ensure!(
-                metric.limit != Some(0),
-                "usage.metrics[{m}].limit must be at least 1 (null: no limit)"
-            );
+            ensure!(!metric.label.trim().is_empty(), "usage.metrics[{m}].label must not be empty");
+            ensure!(metric.limit != Some(0), "usage.metrics[{m}].limit must be at least 1 (null: no limit)");
         }
         let found = problems(&cards::usage_components(usage));
-        ensure!(
-            found.is_empty(),
-            "usage draws an invalid card: {}",
-            found.join("; ")
-        );
+        ensure!(found.is_empty(), "usage draws an invalid card: {}", found.join("; "));
         Ok(())
     }
 }

@@ -46,9 +46,7 @@ impl UsageCards {
     /// on malformed JSON, unknown fields, non-https URLs, empty metrics, a zero limit,
     /// duplicate customers or data that would draw an invalid card.
     pub fn from_fixture_json(json: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            customers: cardmesh_kit::load_fixture("usage", json)?,
-        })
+        Ok(Self { customers: cardmesh_kit::load_fixture("usage", json)? })
     }
 
     /// Cards from the fixture embedded at build time (`fixtures/usage.json`).
@@ -69,10 +67,7 @@ impl CardProvider for UsageCards {
     }
 
     async fn card(&self, key: &str, ctx: &CardContext) -> Card {
-        let usage = self
-            .customers
-            .find(&ctx.customer)
-            .and_then(|record| record.usage.as_ref());
+        let usage = self.customers.find(&ctx.customer).and_then(|record| record.usage.as_ref());
         match (key, usage) {
             (USAGE, Some(usage)) => {
                 let card = Card::new(cards::usage_components(usage));

@@ -1,7 +1,7 @@
 //! The `cardmesh-gateway sign` and `validate` commands of the book (every page of `docs/src/`)
 //! and of the README, run as written. They are read from the Markdown, so a change to a
 //! documented command is tested. The README's other commands are the first-run ones
-//! (`first_run.rs` runs them; the book's copies must say the same) and `scripts/test.sh`.
+//! (`first_run.rs` runs them; the book's copies must say the same) and `cargo xtask test`.
 //!
 //! Every ```` ```sh ```` block is split into commands (backslash continuations joined). A
 //! command that runs the gateway's `sign` or `validate` through `cargo run` is executed with
@@ -305,15 +305,15 @@ fn the_readmes_commands_are_the_tested_ones() {
             others.push((i, block.trim().to_owned()));
         }
     }
-    assert_eq!(others.iter().map(|(_, b)| b.as_str()).collect::<Vec<_>>(), ["scripts/test.sh"], "{others:?}");
-    let out = Command::new("bash")
-        .args(["scripts/test.sh", "--list"])
+    assert_eq!(others.iter().map(|(_, b)| b.as_str()).collect::<Vec<_>>(), ["cargo xtask test"], "{others:?}");
+    let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["xtask", "test", "--list"])
         .current_dir(&root)
         .output()
-        .expect("run scripts/test.sh --list");
+        .expect("run cargo xtask test --list");
     let steps = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "scripts/test.sh --list failed: {}", String::from_utf8_lossy(&out.stderr));
-    for step in ["build", "cargo-test", "docs"] {
-        assert!(steps.lines().any(|l| l.starts_with(step)), "scripts/test.sh --list lacks {step}:\n{steps}");
+    assert!(out.status.success(), "cargo xtask test --list failed: {}", String::from_utf8_lossy(&out.stderr));
+    for step in ["build", "codegen", "cargo-test", "docs"] {
+        assert!(steps.lines().any(|l| l.starts_with(step)), "cargo xtask test --list lacks {step}:\n{steps}");
     }
 }

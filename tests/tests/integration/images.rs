@@ -9,17 +9,11 @@ use cardmesh_tests::containers::{check_fresh, tag, BUILD_IMAGES, GATEWAY_IMAGE, 
 fn the_source_hash_is_stable_and_covers_the_gateway_sources() {
     let hash = source_hash();
     assert_eq!(hash, source_hash(), "the same checkout hashes the same");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("root").to_path_buf();
-    let out = std::process::Command::new("bash")
-        .arg(root.join("scripts/source-hash.sh"))
-        .arg("--files")
-        .output()
-        .expect("--files");
-    let files = String::from_utf8(out.stdout).expect("UTF-8");
+    let files = xtask::source_hash::files(&xtask::repo_root()).expect("the hashed files").join("\n");
     for covered in [
         "Cargo.lock",
         "gateway/src/main.rs",
-        "services/kit/src/lib.rs",
+        "kits/rust/src/lib.rs",
         "rules/src/lib.rs",
         "docker/Dockerfile",
         "kits/typescript/src/serve.ts",

@@ -73,6 +73,13 @@ fn a_scaffolded_service_builds_passes_its_tests_and_serves_its_card_through_the_
     assert!(!deployment.contains("{{"), "rendered without placeholders: {deployment}");
     let manifest = std::fs::read_to_string(scratch.path.join("Cargo.toml")).expect("scratch manifest");
     assert!(manifest.contains(&format!("members = [\"services/{NAME}\"]")), "{manifest}");
+    // The crate is in the workspace's one style (the root rustfmt.toml): the scaffold formats
+    // what it writes, so `cargo fmt --all --check` stays clean with a new service.
+    let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut check = Command::new(rustfmt);
+    check.args(["--check", "--edition", "2021", "--config-path"]).arg(root.join("rustfmt.toml"));
+    check.args(["src/lib.rs", "src/main.rs", "tests/grpc.rs"].map(|file| service_dir.join(file)));
+    scratch.run("rustfmt", &mut check);
 
     // 2. Build it and run its own tests, in the scratch workspace.
     let started = Instant::now();

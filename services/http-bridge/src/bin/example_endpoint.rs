@@ -5,23 +5,15 @@
 //! signed requests).
 
 use anyhow::Context;
-use http_bridge::example::{
-    ExampleEndpoint, Fixture, DEFAULT_LISTEN, EMBEDDED_FIXTURE, LISTEN_ENV, SECRET_ENV,
-};
+use http_bridge::example::{ExampleEndpoint, Fixture, DEFAULT_LISTEN, EMBEDDED_FIXTURE, LISTEN_ENV, SECRET_ENV};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber_init();
     let fixture = cardmesh_kit::fixture_from_env(EMBEDDED_FIXTURE, Fixture::parse)?;
     let secret = std::env::var(SECRET_ENV).ok().filter(|s| !s.is_empty());
-    let listen = std::env::var(LISTEN_ENV)
-        .ok()
-        .filter(|s| !s.trim().is_empty());
-    let listen = listen
-        .as_deref()
-        .unwrap_or(DEFAULT_LISTEN)
-        .trim()
-        .to_owned();
+    let listen = std::env::var(LISTEN_ENV).ok().filter(|s| !s.trim().is_empty());
+    let listen = listen.as_deref().unwrap_or(DEFAULT_LISTEN).trim().to_owned();
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen} ({LISTEN_ENV})"))?;

@@ -31,17 +31,14 @@ pub(super) fn check(
     read: &dyn Fn(&str) -> std::io::Result<String>,
 ) -> Result<BridgeConfig, ConfigError> {
     let mut problems = Vec::new();
-    let service_name = raw
-        .service_name
-        .unwrap_or_else(|| DEFAULT_SERVICE_NAME.to_owned());
+    let service_name = raw.service_name.unwrap_or_else(|| DEFAULT_SERVICE_NAME.to_owned());
     if !is_name(&service_name) {
         problems.push(format!(
             "service_name: {service_name:?} must be letters, digits, '_' or '-' (default {DEFAULT_SERVICE_NAME:?})"
         ));
     }
     if raw.endpoint.is_empty() {
-        problems
-            .push("endpoint: no [[endpoint]] table; add one with name, url and keys".to_owned());
+        problems.push("endpoint: no [[endpoint]] table; add one with name, url and keys".to_owned());
     }
 
     let mut names = HashSet::new();
@@ -50,15 +47,9 @@ pub(super) fn check(
     for (i, raw) in raw.endpoint.into_iter().enumerate() {
         let at = format!("endpoint[{i}]");
         if !is_name(&raw.name) {
-            problems.push(format!(
-                "{at}.name: {:?} must be 1 or more letters, digits, '_' or '-'",
-                raw.name
-            ));
+            problems.push(format!("{at}.name: {:?} must be 1 or more letters, digits, '_' or '-'", raw.name));
         } else if !names.insert(raw.name.clone()) {
-            problems.push(format!(
-                "{at}.name: {:?} is used by another endpoint; names must be unique",
-                raw.name
-            ));
+            problems.push(format!("{at}.name: {:?} is used by another endpoint; names must be unique", raw.name));
         }
         for (j, key) in raw.keys.iter().enumerate() {
             if let Some(previous) = owners.get(key) {
@@ -74,10 +65,7 @@ pub(super) fn check(
         }
     }
     if problems.is_empty() {
-        Ok(BridgeConfig {
-            service_name,
-            endpoints,
-        })
+        Ok(BridgeConfig { service_name, endpoints })
     } else {
         Err(ConfigError(problems))
     }
@@ -95,10 +83,7 @@ fn check_endpoint(
 
     let url = match Url::parse(&raw.url) {
         Ok(url) if !matches!(url.scheme(), "http" | "https") => {
-            problems.push(format!(
-                "{at}.url: {:?} must be an http:// or https:// URL",
-                raw.url
-            ));
+            problems.push(format!("{at}.url: {:?} must be an http:// or https:// URL", raw.url));
             None
         }
         Ok(url) if url.host_str().is_none_or(str::is_empty) => {
@@ -116,9 +101,7 @@ fn check_endpoint(
     };
 
     if raw.keys.is_empty() {
-        problems.push(format!(
-            "{at}.keys: empty; list the card keys this endpoint answers"
-        ));
+        problems.push(format!("{at}.keys: empty; list the card keys this endpoint answers"));
     }
     let mut seen = HashSet::new();
     for (j, key) in raw.keys.iter().enumerate() {
@@ -132,42 +115,30 @@ fn check_endpoint(
     }
 
     if raw.default_ttl.as_secs() == 0 {
-        problems.push(format!(
-            "{at}.default_ttl: must be at least 1s, e.g. \"5m\""
-        ));
+        problems.push(format!("{at}.default_ttl: must be at least 1s, e.g. \"5m\""));
     }
     if raw.timeout.is_zero() {
-        problems.push(format!(
-            "{at}.timeout: must be above 0, e.g. \"1500ms\" (below the gateway's service deadline)"
-        ));
+        problems.push(format!("{at}.timeout: must be above 0, e.g. \"1500ms\" (below the gateway's service deadline)"));
     }
     if raw.max_body_bytes == 0 {
-        problems.push(format!(
-            "{at}.max_body_bytes: must be above 0, e.g. 1048576"
-        ));
+        problems.push(format!("{at}.max_body_bytes: must be above 0, e.g. 1048576"));
     }
 
     let headers = check_headers(at, &raw, problems);
     let signing_secret = match (raw.signing_secret, raw.signing_secret_env) {
         (Some(_), Some(_)) => {
-            problems.push(format!(
-                "{at}: set signing_secret or signing_secret_env, not both"
-            ));
+            problems.push(format!("{at}: set signing_secret or signing_secret_env, not both"));
             None
         }
         (Some(secret), None) if secret.is_empty() => {
-            problems.push(format!(
-                "{at}.signing_secret: empty; remove it to send unsigned requests"
-            ));
+            problems.push(format!("{at}.signing_secret: empty; remove it to send unsigned requests"));
             None
         }
         (Some(secret), None) => Some(secret),
         (None, Some(name)) => match var(&name).filter(|v| !v.is_empty()) {
             Some(secret) => Some(secret),
             None => {
-                problems.push(format!(
-                    "{at}.signing_secret_env: the variable {name:?} is not set or empty"
-                ));
+                problems.push(format!("{at}.signing_secret_env: the variable {name:?} is not set or empty"));
                 None
             }
         },
@@ -176,10 +147,7 @@ fn check_endpoint(
     let ca_pem = raw.ca_file.as_ref().and_then(|path| {
         let shown = path.display().to_string();
         match read(&shown) {
-            Ok(pem)
-                if reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                    .is_ok_and(|c| !c.is_empty()) =>
-            {
+            Ok(pem) if reqwest::Certificate::from_pem_bundle(pem.as_bytes()).is_ok_and(|c| !c.is_empty()) => {
                 Some(pem.into_bytes())
             }
             Ok(_) => {
@@ -224,9 +192,7 @@ fn check_headers(at: &str, raw: &RawEndpoint, problems: &mut Vec<String>) -> Opt
             continue;
         };
         if RESERVED_HEADERS.contains(&header.as_str()) {
-            problems.push(format!(
-                "{at}.headers.{name}: set by the bridge exactly as Plain sends it; remove it"
-            ));
+            problems.push(format!("{at}.headers.{name}: set by the bridge exactly as Plain sends it; remove it"));
             ok = false;
             continue;
         }
@@ -237,7 +203,8 @@ fn check_headers(at: &str, raw: &RawEndpoint, problems: &mut Vec<String>) -> Opt
                 headers.insert(header, value);
             }
             Err(_) => {
-                problems.push(format!("{at}.headers.{name}: the value is not a valid header value (control characters?)"));
+                problems
+                    .push(format!("{at}.headers.{name}: the value is not a valid header value (control characters?)"));
                 ok = false;
             }
         }
@@ -247,8 +214,5 @@ fn check_headers(at: &str, raw: &RawEndpoint, problems: &mut Vec<String>) -> Opt
 
 /// An endpoint or service name: `[a-zA-Z0-9_-]+`.
 fn is_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

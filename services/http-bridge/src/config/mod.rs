@@ -110,10 +110,7 @@ impl ConfigError {
 impl BridgeConfig {
     /// The configuration from the process environment (see the module docs).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(
-            |name| std::env::var(name).ok(),
-            |path| std::fs::read_to_string(path),
-        )
+        Self::from_lookup(|name| std::env::var(name).ok(), |path| std::fs::read_to_string(path))
     }
 
     /// The configuration from `var` (environment variables) and `read` (files), for tests.
@@ -125,31 +122,21 @@ impl BridgeConfig {
         let raw = match (set(CONFIG_ENV), set(URL_ENV)) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::one(format!(
-                "{CONFIG_ENV} and {URL_ENV} are both set; use the file or the variables, not both"
-            )))
+                    "{CONFIG_ENV} and {URL_ENV} are both set; use the file or the variables, not both"
+                )))
             }
             (Some(path), None) => {
-                let text = read(&path).map_err(|e| {
-                    ConfigError::one(format!("{CONFIG_ENV}: cannot read {path:?}: {e}"))
-                })?;
-                Self::parse_toml(&text).map_err(|e| {
-                    ConfigError(e.0.into_iter().map(|p| format!("{path}: {p}")).collect())
-                })?
+                let text =
+                    read(&path).map_err(|e| ConfigError::one(format!("{CONFIG_ENV}: cannot read {path:?}: {e}")))?;
+                Self::parse_toml(&text)
+                    .map_err(|e| ConfigError(e.0.into_iter().map(|p| format!("{path}: {p}")).collect()))?
             }
             (None, Some(url)) => {
                 let keys = var(KEYS_ENV).unwrap_or_default();
-                let keys = keys
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|k| !k.is_empty())
-                    .map(str::to_owned)
-                    .collect();
+                let keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect();
                 let mut endpoint = RawEndpoint::new(SINGLE_ENDPOINT_NAME, url.trim(), keys);
                 endpoint.signing_secret = var(SECRET_ENV).filter(|s| !s.is_empty());
-                RawConfig {
-                    service_name: None,
-                    endpoint: vec![endpoint],
-                }
+                RawConfig { service_name: None, endpoint: vec![endpoint] }
             }
             (None, None) => {
                 return Err(ConfigError::one(format!(
@@ -177,8 +164,6 @@ impl BridgeConfig {
 
     /// The endpoint index of every configured key.
     pub fn owner_of(&self, key: &str) -> Option<usize> {
-        self.endpoints
-            .iter()
-            .position(|e| e.keys.iter().any(|k| k == key))
+        self.endpoints.iter().position(|e| e.keys.iter().any(|k| k == key))
     }
 }

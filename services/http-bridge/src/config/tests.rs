@@ -7,37 +7,21 @@ use super::*;
 
 /// Loads with `vars` as the environment and `files` as the file system.
 fn load(vars: &[(&str, &str)], files: &[(&str, &str)]) -> Result<BridgeConfig, ConfigError> {
-    let vars: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let files: HashMap<String, String> = files
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let files: HashMap<String, String> = files.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     BridgeConfig::from_lookup(
         |name| vars.get(name).cloned(),
-        |path| {
-            files
-                .get(path)
-                .cloned()
-                .ok_or_else(|| std::io::Error::other("no such file"))
-        },
+        |path| files.get(path).cloned().ok_or_else(|| std::io::Error::other("no such file")),
     )
 }
 
 fn from_toml(toml: &str) -> Result<BridgeConfig, ConfigError> {
-    load(
-        &[(CONFIG_ENV, "/bridge.toml"), ("LEGACY_SECRET", "from-env")],
-        &[("/bridge.toml", toml)],
-    )
+    load(&[(CONFIG_ENV, "/bridge.toml"), ("LEGACY_SECRET", "from-env")], &[("/bridge.toml", toml)])
 }
 
 /// The problems of a refused configuration, joined.
 fn refused(result: Result<BridgeConfig, ConfigError>) -> String {
-    result
-        .expect_err("the configuration is refused")
-        .to_string()
+    result.expect_err("the configuration is refused").to_string()
 }
 
 const TWO_ENDPOINTS: &str = r#"
@@ -65,9 +49,7 @@ signing_secret = "inline"
 fn reads_a_file_with_two_endpoints_and_defaults() {
     let config = from_toml(TWO_ENDPOINTS).expect("valid");
     assert_eq!(config.service_name, "legacy-cards");
-    let [orders, plans] = &config.endpoints[..] else {
-        panic!("two endpoints")
-    };
+    let [orders, plans] = &config.endpoints[..] else { panic!("two endpoints") };
     assert_eq!(orders.keys, ["legacy-orders", "legacy-returns"]);
     assert_eq!(orders.scope, Scope::Thread);
     assert_eq!(orders.default_ttl, Duration::from_secs(120));
@@ -78,10 +60,7 @@ fn reads_a_file_with_two_endpoints_and_defaults() {
     assert_eq!(plans.scope, Scope::Customer);
     assert_eq!(plans.default_ttl, file::DEFAULT_TTL);
     assert_eq!(plans.timeout, file::DEFAULT_TIMEOUT);
-    assert!(
-        plans.timeout < Duration::from_secs(2),
-        "below the gateway's default service deadline"
-    );
+    assert!(plans.timeout < Duration::from_secs(2), "below the gateway's default service deadline");
     assert_eq!(plans.max_body_bytes, file::DEFAULT_MAX_BODY_BYTES);
     assert_eq!(plans.signing_secret.as_deref(), Some("inline"));
     assert_eq!(config.owner_of("legacy-support-plan"), Some(1));
@@ -99,23 +78,15 @@ fn debug_output_shows_no_secret_and_no_header_value() {
 
 #[test]
 fn one_endpoint_from_three_variables() {
-    let config = load(
-        &[
-            (URL_ENV, "http://127.0.0.1:9000/cards"),
-            (KEYS_ENV, "a, b,,c"),
-            (SECRET_ENV, "s3cret"),
-        ],
-        &[],
-    )
-    .expect("valid");
+    let config = load(&[(URL_ENV, "http://127.0.0.1:9000/cards"), (KEYS_ENV, "a, b,,c"), (SECRET_ENV, "s3cret")], &[])
+        .expect("valid");
     assert_eq!(config.service_name, "http-bridge");
     let endpoint = &config.endpoints[0];
     assert_eq!(endpoint.name, SINGLE_ENDPOINT_NAME);
     assert_eq!(endpoint.keys, ["a", "b", "c"]);
     assert_eq!(endpoint.signing_secret.as_deref(), Some("s3cret"));
 
-    let unsigned =
-        load(&[(URL_ENV, "http://127.0.0.1:9000/"), (KEYS_ENV, "a")], &[]).expect("valid");
+    let unsigned = load(&[(URL_ENV, "http://127.0.0.1:9000/"), (KEYS_ENV, "a")], &[]).expect("valid");
     assert_eq!(unsigned.endpoints[0].signing_secret, None);
 }
 
@@ -213,10 +184,7 @@ default_ttl = "0s""#,
     ];
     for (toml, expected) in cases {
         let text = refused(from_toml(toml));
-        assert!(
-            text.contains(expected),
-            "expected {expected:?} in:\n{text}\nfor:\n{toml}"
-        );
+        assert!(text.contains(expected), "expected {expected:?} in:\n{text}\nfor:\n{toml}");
     }
 }
 
@@ -228,24 +196,15 @@ name = "a"
 url = "nope"
 keys = []"#,
     ));
-    assert!(
-        text.contains("endpoint[0].url") && text.contains("endpoint[0].keys"),
-        "{text}"
-    );
+    assert!(text.contains("endpoint[0].url") && text.contains("endpoint[0].keys"), "{text}");
 }
 
 #[test]
 fn refuses_both_or_neither_source() {
-    let text = refused(load(
-        &[(CONFIG_ENV, "/x.toml"), (URL_ENV, "http://x/")],
-        &[],
-    ));
+    let text = refused(load(&[(CONFIG_ENV, "/x.toml"), (URL_ENV, "http://x/")], &[]));
     assert!(text.contains("both set"), "{text}");
     let text = refused(load(&[], &[]));
-    assert!(
-        text.contains(CONFIG_ENV) && text.contains(URL_ENV),
-        "{text}"
-    );
+    assert!(text.contains(CONFIG_ENV) && text.contains(URL_ENV), "{text}");
     let text = refused(load(&[(URL_ENV, "http://x/")], &[]));
     assert!(text.contains("endpoint[0].keys: empty"), "{text}");
     let text = refused(load(&[(CONFIG_ENV, "/missing.toml")], &[]));

@@ -24,51 +24,27 @@ pub(super) enum Leaf {
 }
 
 /// The leaf under `wrapper` (e.g. `componentText`), or `None` when `wrapper` is not a leaf.
-pub(super) fn leaf(
-    wrapper: &str,
-    body: &Map<String, Value>,
-    path: &str,
-) -> Option<Result<Leaf, Mismatch>> {
+pub(super) fn leaf(wrapper: &str, body: &Map<String, Value>, path: &str) -> Option<Result<Leaf, Mismatch>> {
     let f = Fields { body, path };
     let leaf = match wrapper {
         "componentText" => (|| {
             Ok(Leaf::Text(proto::Text {
                 text: f.string("text")?,
-                text_size: f.enumeration(
-                    "textSize",
-                    proto::TextSize::from_str_name,
-                    "TEXT_SIZE_",
-                )?,
-                text_color: f.enumeration(
-                    "textColor",
-                    proto::TextColor::from_str_name,
-                    "TEXT_COLOR_",
-                )?,
+                text_size: f.enumeration("textSize", proto::TextSize::from_str_name, "TEXT_SIZE_")?,
+                text_color: f.enumeration("textColor", proto::TextColor::from_str_name, "TEXT_COLOR_")?,
             }))
         })(),
         "componentPlainText" => (|| {
             Ok(Leaf::PlainText(proto::PlainText {
                 plain_text: f.string("plainText")?,
-                plain_text_size: f.enumeration(
-                    "plainTextSize",
-                    proto::TextSize::from_str_name,
-                    "TEXT_SIZE_",
-                )?,
-                plain_text_color: f.enumeration(
-                    "plainTextColor",
-                    proto::TextColor::from_str_name,
-                    "TEXT_COLOR_",
-                )?,
+                plain_text_size: f.enumeration("plainTextSize", proto::TextSize::from_str_name, "TEXT_SIZE_")?,
+                plain_text_color: f.enumeration("plainTextColor", proto::TextColor::from_str_name, "TEXT_COLOR_")?,
             }))
         })(),
         "componentBadge" => (|| {
             Ok(Leaf::Badge(proto::Badge {
                 badge_label: f.string("badgeLabel")?,
-                badge_color: f.enumeration(
-                    "badgeColor",
-                    proto::BadgeColor::from_str_name,
-                    "BADGE_COLOR_",
-                )?,
+                badge_color: f.enumeration("badgeColor", proto::BadgeColor::from_str_name, "BADGE_COLOR_")?,
             }))
         })(),
         "componentLinkButton" => (|| {
@@ -94,11 +70,7 @@ pub(super) fn leaf(
         })(),
         "componentSpacer" => (|| {
             Ok(Leaf::Spacer(proto::Spacer {
-                spacer_size: f.enumeration(
-                    "spacerSize",
-                    proto::SpacingSize::from_str_name,
-                    "SPACING_SIZE_",
-                )?,
+                spacer_size: f.enumeration("spacerSize", proto::SpacingSize::from_str_name, "SPACING_SIZE_")?,
             }))
         })(),
         "componentWorkflowButton" => (|| {
@@ -107,16 +79,10 @@ pub(super) fn leaf(
                 workflow_identifier: workflow_identifier(&f)?,
             }))
         })(),
-        "componentDateTime" => (|| {
-            Ok(Leaf::DateTime(proto::DateTime {
-                date_time_iso8601: f.string("dateTimeIso8601")?,
-            }))
-        })(),
-        "componentUser" => (|| {
-            Ok(Leaf::User(proto::User {
-                user_identifier: user_identifier(&f)?,
-            }))
-        })(),
+        "componentDateTime" => {
+            (|| Ok(Leaf::DateTime(proto::DateTime { date_time_iso8601: f.string("dateTimeIso8601")? })))()
+        }
+        "componentUser" => (|| Ok(Leaf::User(proto::User { user_identifier: user_identifier(&f)? })))(),
         _ => return None,
     };
     Some(leaf)
@@ -130,16 +96,11 @@ fn workflow_identifier(f: &Fields<'_>) -> Result<Option<WorkflowIdentifier>, Mis
     let Value::Object(body) = value else {
         return Err(f.mismatch(name, "an object"));
     };
-    let inner = Fields {
-        body,
-        path: &format!("{}.{name}", f.path),
-    };
+    let inner = Fields { body, path: &format!("{}.{name}", f.path) };
     if let Some(id) = inner.optional_string("workflowId")? {
         return Ok(Some(WorkflowIdentifier::WorkflowId(id)));
     }
-    Ok(inner
-        .optional_string("workflowKey")?
-        .map(WorkflowIdentifier::WorkflowKey))
+    Ok(inner.optional_string("workflowKey")?.map(WorkflowIdentifier::WorkflowKey))
 }
 
 /// `userIdentifier`: the one of `userId`, `emailAddress`, `machineUserId` that is set.
@@ -151,19 +112,14 @@ fn user_identifier(f: &Fields<'_>) -> Result<Option<UserIdentifier>, Mismatch> {
     let Value::Object(body) = value else {
         return Err(f.mismatch(name, "an object"));
     };
-    let inner = Fields {
-        body,
-        path: &format!("{}.{name}", f.path),
-    };
+    let inner = Fields { body, path: &format!("{}.{name}", f.path) };
     if let Some(id) = inner.optional_string("userId")? {
         return Ok(Some(UserIdentifier::UserId(id)));
     }
     if let Some(email) = inner.optional_string("emailAddress")? {
         return Ok(Some(UserIdentifier::EmailAddress(email)));
     }
-    Ok(inner
-        .optional_string("machineUserId")?
-        .map(UserIdentifier::MachineUserId))
+    Ok(inner.optional_string("machineUserId")?.map(UserIdentifier::MachineUserId))
 }
 
 /// Typed access to the fields of one component body at `path`. `null` counts as absent.
@@ -178,10 +134,7 @@ impl Fields<'_> {
     }
 
     pub fn mismatch(&self, name: &str, expected: &str) -> Mismatch {
-        Mismatch {
-            path: format!("{}.{name}", self.path),
-            expected: expected.to_owned(),
-        }
+        Mismatch { path: format!("{}.{name}", self.path), expected: expected.to_owned() }
     }
 
     /// A string field; absent is the empty string (a required one was checked by the rules).

@@ -42,20 +42,14 @@ pub fn card_from_json(card: &Value, path: &str) -> Card {
     }
     let mut card = card.clone();
     plain_rules::normalise_aliases(&mut card);
-    let ttl = card
-        .get("timeToLiveSeconds")
-        .and_then(Value::as_u64)
-        .map(Duration::from_secs);
+    let ttl = card.get("timeToLiveSeconds").and_then(Value::as_u64).map(Duration::from_secs);
     let components = match card.get("components") {
         None | Some(Value::Null) => return Card::NoData,
         Some(components) => components,
     };
     match top_level(components, &format!("{path}.components")) {
         Ok(components) => {
-            let card = Card::Components {
-                components,
-                ttl: None,
-            };
+            let card = Card::Components { components, ttl: None };
             match ttl {
                 Some(ttl) => card.with_ttl(ttl),
                 None => card,
@@ -67,18 +61,12 @@ pub fn card_from_json(card: &Value, path: &str) -> Card {
 
 /// The card error's reason: `path (rule)` of the first few broken rules.
 fn reason(problems: &[plain_rules::Problem]) -> String {
-    let mut parts: Vec<String> = problems
-        .iter()
-        .take(MAX_REASONS)
-        .map(|p| format!("{} ({})", p.path, p.rule))
-        .collect();
+    let mut parts: Vec<String> =
+        problems.iter().take(MAX_REASONS).map(|p| format!("{} ({})", p.path, p.rule)).collect();
     if problems.len() > MAX_REASONS {
         parts.push(format!("and {} more", problems.len() - MAX_REASONS));
     }
-    format!(
-        "the endpoint's card breaks Plain's rules: {}",
-        parts.join("; ")
-    )
+    format!("the endpoint's card breaks Plain's rules: {}", parts.join("; "))
 }
 
 /// Where a component sits: which wrappers are allowed there.
@@ -116,13 +104,10 @@ fn container_list(value: &Value, path: &str) -> Result<Vec<proto::ContainerConte
         .into_iter()
         .map(|node| match node {
             Node::Leaf(leaf) => Ok(container_leaf(leaf)),
-            Node::Row(row) => Ok(proto::ContainerContent {
-                content: Some(container_content::Content::Row(row)),
-            }),
-            Node::Container(_) => Err(Mismatch {
-                path: path.to_owned(),
-                expected: "no Container inside a Container".into(),
-            }),
+            Node::Row(row) => Ok(proto::ContainerContent { content: Some(container_content::Content::Row(row)) }),
+            Node::Container(_) => {
+                Err(Mismatch { path: path.to_owned(), expected: "no Container inside a Container".into() })
+            }
         })
         .collect()
 }
@@ -132,10 +117,7 @@ fn row_list(value: &Value, path: &str) -> Result<Vec<proto::RowContent>, Mismatc
         .into_iter()
         .map(|node| match node {
             Node::Leaf(leaf) => Ok(row_leaf(leaf)),
-            _ => Err(Mismatch {
-                path: path.to_owned(),
-                expected: "only leaf components inside a Row".into(),
-            }),
+            _ => Err(Mismatch { path: path.to_owned(), expected: "only leaf components inside a Row".into() }),
         })
         .collect()
 }
@@ -143,24 +125,14 @@ fn row_list(value: &Value, path: &str) -> Result<Vec<proto::RowContent>, Mismatc
 /// The components of the array `value` at `path`, for `level`.
 fn list(value: &Value, path: &str, level: Level) -> Result<Vec<Node>, Mismatch> {
     let Value::Array(items) = value else {
-        return Err(Mismatch {
-            path: path.to_owned(),
-            expected: "an array of components".into(),
-        });
+        return Err(Mismatch { path: path.to_owned(), expected: "an array of components".into() });
     };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| node(item, &format!("{path}[{i}]"), level))
-        .collect()
+    items.iter().enumerate().map(|(i, item)| node(item, &format!("{path}[{i}]"), level)).collect()
 }
 
 /// One component object `{ "<wrapper>": { ...body } }` at `path`.
 fn node(value: &Value, path: &str, level: Level) -> Result<Node, Mismatch> {
-    let mismatch = |expected: &str| Mismatch {
-        path: path.to_owned(),
-        expected: expected.to_owned(),
-    };
+    let mismatch = |expected: &str| Mismatch { path: path.to_owned(), expected: expected.to_owned() };
     let Some((wrapper, body)) = value.as_object().and_then(single_entry) else {
         return Err(mismatch("an object with exactly one component key"));
     };
@@ -177,11 +149,7 @@ fn node(value: &Value, path: &str, level: Level) -> Result<Node, Mismatch> {
             let aside = body.get("rowAsideContent").unwrap_or(&Value::Null);
             Ok(Node::Row(proto::Row {
                 row_main_content: row_list(main, &format!("{at}.rowMainContent"))?,
-                row_aside_content: optional_list(
-                    aside,
-                    &format!("{at}.rowAsideContent"),
-                    row_list,
-                )?,
+                row_aside_content: optional_list(aside, &format!("{at}.rowAsideContent"), row_list)?,
             }))
         }
         ("componentContainer", Level::Top) => {
@@ -243,9 +211,7 @@ fn container_leaf(leaf: Leaf) -> proto::ContainerContent {
         Leaf::DateTime(x) => C::DateTime(x),
         Leaf::User(x) => C::User(x),
     };
-    proto::ContainerContent {
-        content: Some(content),
-    }
+    proto::ContainerContent { content: Some(content) }
 }
 
 fn row_leaf(leaf: Leaf) -> proto::RowContent {
@@ -262,7 +228,5 @@ fn row_leaf(leaf: Leaf) -> proto::RowContent {
         Leaf::DateTime(x) => C::DateTime(x),
         Leaf::User(x) => C::User(x),
     };
-    proto::RowContent {
-        content: Some(content),
-    }
+    proto::RowContent { content: Some(content) }
 }

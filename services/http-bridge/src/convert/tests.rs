@@ -1,9 +1,9 @@
 use std::time::Duration;
 
 use cardmesh_kit::build::{
-    badge, container, copy_button, date_time_iso8601, divider, link_button, machine_user,
-    plain_text, row, spacer, text, user_by_email, user_by_id, workflow_button_id, BadgeColor,
-    Component, ContainerContent, SpacingSize, TextColor, TextSize,
+    badge, container, copy_button, date_time_iso8601, divider, link_button, machine_user, plain_text, row, spacer,
+    text, user_by_email, user_by_id, workflow_button_id, BadgeColor, Component, ContainerContent, SpacingSize,
+    TextColor, TextSize,
 };
 use cardmesh_kit::Card;
 use serde_json::json;
@@ -43,10 +43,7 @@ fn all_twelve_component_kinds_become_their_proto_messages() {
     });
     let expected = Card::new([
         Component::from(text("**Hi**").size(TextSize::L).color(TextColor::Success)),
-        plain_text("plain")
-            .size(TextSize::S)
-            .color(TextColor::Muted)
-            .into(),
+        plain_text("plain").size(TextSize::S).color(TextColor::Muted).into(),
         badge("Paid").color(BadgeColor::Green).into(),
         link_button("Open", "https://example.com/x").into(),
         copy_button("INV-1").tooltip("Copy").into(),
@@ -62,11 +59,7 @@ fn all_twelve_component_kinds_become_their_proto_messages() {
             user_by_email("agent@example.com").into(),
         ])
         .into(),
-        row(
-            [date_time_iso8601("2026-03-01T10:00:00+02:00")],
-            [machine_user("mu_1")],
-        )
-        .into(),
+        row([date_time_iso8601("2026-03-01T10:00:00+02:00")], [machine_user("mu_1")]).into(),
     ])
     .with_ttl(Duration::from_secs(90));
     assert_eq!(card_from_json(&card, "cards[0]"), expected);
@@ -81,20 +74,13 @@ fn nulls_for_optionals_are_absent() {
     ] });
     assert_eq!(
         card_from_json(&card, "cards[0]"),
-        Card::new([
-            Component::from(text("x")),
-            copy_button("v").into(),
-            divider().into()
-        ])
+        Card::new([Component::from(text("x")), copy_button("v").into(), divider().into()])
     );
 }
 
 #[test]
 fn null_components_is_no_data() {
-    assert_eq!(
-        card_from_json(&json!({ "key": "k", "components": null }), "cards[0]"),
-        Card::NoData
-    );
+    assert_eq!(card_from_json(&json!({ "key": "k", "components": null }), "cards[0]"), Card::NoData);
 }
 
 #[test]
@@ -103,17 +89,9 @@ fn a_broken_card_is_an_error_naming_path_and_rule_without_the_value() {
         { "componentText": { "text": "fine" } },
         { "componentBadge": { "badgeLabel": "secret-customer-value", "badgeColor": "PINK-secret" } }
     ] });
-    let Card::Error(reason) = card_from_json(&card, "cards[3]") else {
-        panic!("an error")
-    };
-    assert!(
-        reason.contains("cards[3].components[1].componentBadge.badgeColor"),
-        "{reason}"
-    );
-    assert!(
-        !reason.contains("PINK-secret") && !reason.contains("secret-customer-value"),
-        "{reason}"
-    );
+    let Card::Error(reason) = card_from_json(&card, "cards[3]") else { panic!("an error") };
+    assert!(reason.contains("cards[3].components[1].componentBadge.badgeColor"), "{reason}");
+    assert!(!reason.contains("PINK-secret") && !reason.contains("secret-customer-value"), "{reason}");
 }
 
 #[test]

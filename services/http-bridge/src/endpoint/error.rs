@@ -44,15 +44,8 @@ impl EndpointError {
     }
 
     /// Every code, for metrics created up front (`ok` is the success outcome).
-    pub const CODES: [&'static str; 7] = [
-        "status",
-        "timeout",
-        "connect",
-        "too_large",
-        "not_json",
-        "not_cards",
-        "transport",
-    ];
+    pub const CODES: [&'static str; 7] =
+        ["status", "timeout", "connect", "too_large", "not_json", "not_cards", "transport"];
 
     /// Classifies a reqwest error. The URL is left out of the message (its query may hold
     /// a token); the message names no header and no body.

@@ -42,11 +42,7 @@ impl EndpointClient {
             builder = builder.add_root_certificate(certificate);
         }
         let client = builder.build()?;
-        Ok(Self {
-            config,
-            client,
-            metrics,
-        })
+        Ok(Self { config, client, metrics })
     }
 
     /// The endpoint's configuration.
@@ -75,26 +71,16 @@ impl EndpointClient {
                     error = %reason,
                     "endpoint request failed; its cards are card errors"
                 );
-                keys.iter()
-                    .map(|key| (key.clone(), Card::error(reason.clone())))
-                    .collect()
+                keys.iter().map(|key| (key.clone(), Card::error(reason.clone()))).collect()
             }
         }
     }
 
-    async fn call(
-        &self,
-        keys: &[String],
-        ctx: &CardContext,
-    ) -> Result<Vec<(String, Card)>, EndpointError> {
+    async fn call(&self, keys: &[String], ctx: &CardContext) -> Result<Vec<(String, Card)>, EndpointError> {
         let timeout = self.config.timeout;
         let body = request::body(keys, ctx, SystemTime::now());
-        let headers = request::headers(
-            &self.config.headers,
-            &ctx.workspace_id,
-            self.config.signing_secret.as_deref(),
-            &body,
-        );
+        let headers =
+            request::headers(&self.config.headers, &ctx.workspace_id, self.config.signing_secret.as_deref(), &body);
         let exchange = async {
             let response = self
                 .client
@@ -110,9 +96,7 @@ impl EndpointClient {
             }
             response::read_limited(response, self.config.max_body_bytes).await
         };
-        let body = tokio::time::timeout(timeout, exchange)
-            .await
-            .map_err(|_| EndpointError::Timeout(timeout))??;
+        let body = tokio::time::timeout(timeout, exchange).await.map_err(|_| EndpointError::Timeout(timeout))??;
         response::cards_of(&body, keys)
     }
 }
@@ -126,11 +110,7 @@ fn system_roots() -> Vec<reqwest::Certificate> {
             for error in &found.errors {
                 tracing::warn!(%error, "a system root certificate cannot be read; skipped");
             }
-            found
-                .certs
-                .iter()
-                .filter_map(|der| reqwest::Certificate::from_der(der).ok())
-                .collect()
+            found.certs.iter().filter_map(|der| reqwest::Certificate::from_der(der).ok()).collect()
         })
         .clone()
 }

@@ -40,16 +40,12 @@ pub fn body(keys: &[String], ctx: &CardContext, now: SystemTime) -> Vec<u8> {
 
 /// The customer's email, `null` when Plain sent none.
 fn customer_email(ctx: &CardContext) -> Value {
-    ctx.customer
-        .email
-        .as_deref()
-        .map_or(Value::Null, Value::from)
+    ctx.customer.email.as_deref().map_or(Value::Null, Value::from)
 }
 
 /// Lowercase hex HMAC-SHA256 of `body` with `secret`: Plain's `Plain-Request-Signature`.
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(body);
     hex::encode(mac.finalize().into_bytes())
 }
@@ -57,12 +53,7 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 /// Plain's headers for `body`: the configured ones, then `Content-Type` and `Accept`
 /// (`application/json`), `User-Agent`, `Plain-Workspace-Id` (when known) and the signature
 /// (when a secret is configured).
-pub fn headers(
-    configured: &HeaderMap,
-    workspace_id: &str,
-    secret: Option<&str>,
-    body: &[u8],
-) -> HeaderMap {
+pub fn headers(configured: &HeaderMap, workspace_id: &str, secret: Option<&str>, body: &[u8]) -> HeaderMap {
     let mut headers = configured.clone();
     let json = HeaderValue::from_static("application/json");
     headers.insert(CONTENT_TYPE, json.clone());
@@ -90,27 +81,16 @@ mod tests {
     fn ctx() -> CardContext {
         CardContext {
             workspace_id: "w_1".into(),
-            customer: Customer {
-                id: "c_1".into(),
-                email: Some("ada@example.com".into()),
-                external_id: None,
-            },
-            thread: Some(Thread {
-                id: "th_1".into(),
-                external_id: Some("T-1".into()),
-            }),
-            tenant: Some(Tenant {
-                id: "te_1".into(),
-                external_id: None,
-            }),
+            customer: Customer { id: "c_1".into(), email: Some("ada@example.com".into()), external_id: None },
+            thread: Some(Thread { id: "th_1".into(), external_id: Some("T-1".into()) }),
+            tenant: Some(Tenant { id: "te_1".into(), external_id: None }),
         }
     }
 
     #[test]
     fn body_has_plains_shape() {
         let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_748_005_779_820);
-        let body: Value =
-            serde_json::from_slice(&body(&["a".into(), "b".into()], &ctx(), now)).expect("json");
+        let body: Value = serde_json::from_slice(&body(&["a".into(), "b".into()], &ctx(), now)).expect("json");
         assert_eq!(
             body,
             json!({
@@ -127,12 +107,9 @@ mod tests {
     fn a_customer_without_email_is_sent_with_null() {
         let mut ctx = ctx();
         ctx.customer.email = None;
-        let body: Value =
-            serde_json::from_slice(&body(&["a".into()], &ctx, SystemTime::now())).expect("json");
+        let body: Value = serde_json::from_slice(&body(&["a".into()], &ctx, SystemTime::now())).expect("json");
         assert_eq!(body["customer"]["email"], Value::Null);
-        assert!(body["customer"]
-            .as_object()
-            .is_some_and(|c| c.contains_key("email")));
+        assert!(body["customer"].as_object().is_some_and(|c| c.contains_key("email")));
     }
 
     #[test]
@@ -142,16 +119,8 @@ mod tests {
             sign("Jefe", b"what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-        let h = headers(
-            &HeaderMap::new(),
-            "w_1",
-            Some("Jefe"),
-            b"what do ya want for nothing?",
-        );
-        assert_eq!(
-            h[SIGNATURE_HEADER],
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
+        let h = headers(&HeaderMap::new(), "w_1", Some("Jefe"), b"what do ya want for nothing?");
+        assert_eq!(h[SIGNATURE_HEADER], "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
         assert_eq!(h[USER_AGENT], PLAIN_USER_AGENT);
         assert_eq!(h[CONTENT_TYPE], "application/json");
         assert_eq!(h[ACCEPT], "application/json");

@@ -39,28 +39,18 @@ pub struct ExampleEndpoint {
 impl ExampleEndpoint {
     /// An endpoint serving `fixture`, requiring signatures made with `secret` when set.
     pub fn new(fixture: Fixture, secret: Option<String>) -> Self {
-        Self {
-            cards: fixture.by_customer(),
-            secret,
-        }
+        Self { cards: fixture.by_customer(), secret }
     }
 
     /// The router: `POST /` (cards), `GET /healthz`.
     pub fn router(self) -> Router {
         let state = Arc::new(self);
-        Router::new()
-            .route("/", post(answer))
-            .route("/healthz", get(|| async { "ok" }))
-            .with_state(state)
+        Router::new().route("/", post(answer)).route("/healthz", get(|| async { "ok" })).with_state(state)
     }
 }
 
 fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(json!({ "error": { "code": code, "message": message } })),
-    )
-        .into_response()
+    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
 }
 
 async fn answer(
@@ -69,10 +59,7 @@ async fn answer(
     body: Bytes,
 ) -> Response {
     if let Some(secret) = &state.secret {
-        let given = headers
-            .get(SIGNATURE_HEADER)
-            .map(|v| v.as_bytes())
-            .unwrap_or_default();
+        let given = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
         let expected = sign(secret, &body);
         if !bool::from(given.ct_eq(expected.as_bytes())) {
             return refuse(
@@ -83,18 +70,10 @@ async fn answer(
         }
     }
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "the body is not JSON",
-        );
+        return refuse(StatusCode::BAD_REQUEST, "invalid_json", "the body is not JSON");
     };
     let Some(keys) = request["cardKeys"].as_array() else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "cardKeys must be an array of card keys",
-        );
+        return refuse(StatusCode::BAD_REQUEST, "invalid_request", "cardKeys must be an array of card keys");
     };
     let customer = &request["customer"];
     let found = [&customer["externalId"], &customer["id"]]
@@ -105,10 +84,8 @@ async fn answer(
         .iter()
         .filter_map(Value::as_str)
         .map(|key| {
-            let mut card = found
-                .and_then(|cards| cards.get(key))
-                .cloned()
-                .unwrap_or_else(|| json!({ "components": null }));
+            let mut card =
+                found.and_then(|cards| cards.get(key)).cloned().unwrap_or_else(|| json!({ "components": null }));
             card["key"] = Value::from(key);
             card
         })

@@ -1,0 +1,166 @@
+//! Testing a card service the way the gateway calls it.
+//!
+//! [`ProviderCall`] sends `Describe` and `GetCards` through the kit's own gRPC service
+//! ([`crate::CardServer`], in process, no socket): the same request checks, key order,
+//! panics turned into errors and card encoding as in production. [`problems_in`] then
+//! lists what Plain (or the gateway) would reject in the answer, and
+//! [`assert_no_problems`] fails the test with that list.
+//!
+//! ```
+//! use cardmesh_kit::testing::{assert_no_problems, customer, ProviderCall};
+//! # use cardmesh_kit::build::text;
+//! # use cardmesh_kit::{Card, CardContext, CardProvider, CardSpec};
+//! # struct Hello;
+//! # #[tonic::async_trait]
+//! # impl CardProvider for Hello {
+//! #     fn name(&self) -> &str { "hello" }
+//! #     fn cards(&self) -> Vec<CardSpec> { vec![CardSpec::new("hello", "Hello")] }
+//! #     async fn card(&self, _key: &str, _ctx: &CardContext) -> Card { Card::new([text("Hi")]) }
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let call = ProviderCall::new(Hello);
+//! let results = call.all_cards(customer("c_1", "ada@example.com", Some("cus_1"))).await;
+//! assert_no_problems(&results);
+//! # }
+//! ```
+
+use tonic::Request;
+
+use crate::proto::card_service_server::CardService;
+use crate::proto::{self, card_result::Outcome};
+use crate::{CardProvider, CardServer};
+
+/// A Plain customer as the gateway sends it: Plain's `id`, the `email` (an empty string
+/// stands for a customer without one, which the proto sends as absent), and the `externalId`
+/// when the customer has one.
+pub fn customer(id: &str, email: &str, external_id: Option<&str>) -> proto::Customer {
+    proto::Customer {
+        id: id.to_owned(),
+        email: (!email.is_empty()).then(|| email.to_owned()),
+        external_id: external_id.map(str::to_owned),
+    }
+}
+
+/// A provider behind the kit's gRPC service, called in process as the gateway calls it.
+pub struct ProviderCall<P> {
+    server: CardServer<P>,
+    /// `workspace_id` of every request (default `w_test`).
+    pub workspace_id: String,
+}
+
+impl<P: CardProvider> ProviderCall<P> {
+    pub fn new(provider: P) -> Self {
+        Self { server: CardServer::new(provider), workspace_id: "w_test".into() }
+    }
+
+    /// The `Describe` answer, as the gateway's discovery reads it.
+    pub async fn describe(&self) -> proto::DescribeResponse {
+        let request = Request::new(proto::DescribeRequest::default());
+        self.server.describe(request).await.expect("Describe never fails").into_inner()
+    }
+
+    /// One `GetCards` for `keys` and `customer` (no thread or tenant): one result per key,
+    /// in order. `Err` is the gRPC status the gateway would get (e.g. `INVALID_ARGUMENT`).
+    pub async fn get_cards(
+        &self,
+        keys: &[&str],
+        customer: proto::Customer,
+    ) -> Result<Vec<proto::CardResult>, tonic::Status> {
+        let request = proto::GetCardsRequest {
+            card_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+            workspace_id: self.workspace_id.clone(),
+            customer: Some(customer),
+            thread: None,
+            tenant: None,
+        };
+        self.get_cards_request(request).await
+    }
+
+    /// One `GetCards` with a request of your own (thread, tenant, unusual keys).
+    pub async fn get_cards_request(
+        &self,
+        request: proto::GetCardsRequest,
+    ) -> Result<Vec<proto::CardResult>, tonic::Status> {
+        Ok(self.server.get_cards(Request::new(request)).await?.into_inner().results)
+    }
+
+    /// Every card the provider describes, for `customer`, in one `GetCards`. Panics when
+    /// the call itself fails.
+    pub async fn all_cards(&self, customer: proto::Customer) -> Vec<proto::CardResult> {
+        let described = self.describe().await;
+        let keys: Vec<&str> = described.cards.iter().map(|card| card.key.as_str()).collect();
+        self.get_cards(&keys, customer).await.unwrap_or_else(|status| panic!("GetCards failed: {status}"))
+    }
+}
+
+/// Everything in `results` that Plain or the gateway would not show as the card, one line
+/// per problem, prefixed with the card's key: components that break Plain's rules (see
+/// [`crate::build::problems`]), a card the service reported as an error, a result without
+/// an outcome. "No data" is not a problem.
+pub fn problems_in(results: &[proto::CardResult]) -> Vec<String> {
+    let mut found = Vec::new();
+    for result in results {
+        let key = &result.key;
+        match &result.outcome {
+            Some(Outcome::Components(card)) => {
+                found.extend(crate::build::problems(&card.components).into_iter().map(|p| format!("{key}: {p}")));
+            }
+            Some(Outcome::NoData(_)) => {}
+            Some(Outcome::Error(error)) => {
+                found.push(format!("{key}: the service reported an error: {}", error.reason))
+            }
+            None => found.push(format!("{key}: the result has no outcome")),
+        }
+    }
+    found
+}
+
+/// Fails the test, listing every problem, unless [`problems_in`] finds none.
+#[track_caller]
+pub fn assert_no_problems(results: &[proto::CardResult]) {
+    let found = problems_in(results);
+    assert!(found.is_empty(), "the cards have problems:\n{}", found.join("\n"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{badge, text};
+    use crate::{Card, CardContext, CardSpec};
+
+    struct Mixed;
+
+    #[tonic::async_trait]
+    impl CardProvider for Mixed {
+        fn name(&self) -> &str {
+            "mixed"
+        }
+        fn cards(&self) -> Vec<CardSpec> {
+            ["good", "empty-badge", "failing", "nothing"].map(|k| CardSpec::new(k, k)).into()
+        }
+        async fn card(&self, key: &str, _ctx: &CardContext) -> Card {
+            match key {
+                "good" => Card::new([text("fine")]),
+                "empty-badge" => Card::new([badge("")]),
+                "failing" => Card::error("backend down"),
+                _ => Card::NoData,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn finds_what_the_gateway_would_reject() {
+        let call = ProviderCall::new(Mixed);
+        let results = call.all_cards(customer("c_1", "ada@example.com", None)).await;
+        let keys: Vec<&str> = results.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["good", "empty-badge", "failing", "nothing"]);
+        let found = problems_in(&results);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("empty-badge: components[0]"), "{found:?}");
+        assert_eq!(found[1], "failing: the service reported an error: backend down");
+        assert_no_problems(&results[..1]);
+        let no_customer = proto::GetCardsRequest { card_keys: vec!["good".into()], ..Default::default() };
+        assert_eq!(call.get_cards_request(no_customer).await.unwrap_err().code(), tonic::Code::InvalidArgument);
+    }
+}

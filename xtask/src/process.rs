@@ -1,0 +1,46 @@
+//! Running the programs the commands are made of, with errors that name the command.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::Context;
+
+/// A command in `dir`.
+pub fn command(program: impl Into<OsString>, dir: &Path) -> Command {
+    let mut command = Command::new(program.into());
+    command.current_dir(dir);
+    command
+}
+
+/// The cargo that runs this program (`$CARGO`), else `cargo` from PATH.
+pub fn cargo(dir: &Path) -> Command {
+    command(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()), dir)
+}
+
+/// How a command is shown in messages: the program and its arguments.
+pub fn shown(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|part| part.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs `command` with this process's stdout and stderr; fails naming it unless it succeeded.
+pub fn run(command: &mut Command) -> anyhow::Result<()> {
+    let status = command.status().with_context(|| format!("cannot run {}", shown(command)))?;
+    anyhow::ensure!(status.success(), "{} failed ({status})", shown(command));
+    Ok(())
+}
+
+/// Runs `command` and returns its stdout (its stderr goes to ours); fails naming it unless it
+/// succeeded.
+pub fn stdout(command: &mut Command) -> anyhow::Result<String> {
+    let out = command
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {}", shown(command)))?;
+    anyhow::ensure!(out.status.success(), "{} failed ({})", shown(command), out.status);
+    String::from_utf8(out.stdout).with_context(|| format!("{} printed text that is not UTF-8", shown(command)))
+}
