@@ -47,7 +47,7 @@
 #   BENCH_NO_BUILD=1   use the existing release binaries
 #   KEEP_TMP=1         keep the temporary directory (logs, wrk script, answer file)
 #
-# Needs cargo, curl, openssl, redis-server, redis-cli and wrk (scripts/install-deps.sh installs the last two).
+# Needs cargo, curl, openssl, redis-server, redis-cli and wrk (ci/install-deps.sh installs the last two).
 # The last line is machine-readable: `RESULT key=value ...`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,7 +76,7 @@ warmup_s=$(seconds_of "$warmup")
 (( threads >= 1 && connections >= threads )) || die "need BENCH_THREADS >= 1 and BENCH_CONNECTIONS >= BENCH_THREADS"
 
 for tool in cargo curl openssl redis-server redis-cli wrk; do
-  command -v "$tool" >/dev/null || die "$tool not found (scripts/install-deps.sh installs redis and wrk)"
+  command -v "$tool" >/dev/null || die "$tool not found (ci/install-deps.sh installs redis and wrk)"
 done
 
 stack_init

@@ -27,7 +27,7 @@
 #   REL_NO_BUILD=1        use the existing release binaries
 #   KEEP_TMP=1            keep the temporary directory (logs, wrk scripts)
 #
-# Needs cargo, curl and wrk (scripts/install-deps.sh installs wrk). The last line is
+# Needs cargo, curl and wrk (ci/install-deps.sh installs wrk). The last line is
 # machine-readable: `RESULT key=value ...`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,7 +56,7 @@ slow_duration_s=$(seconds_of "$slow_duration")
   die "REL_CONNECTIONS, REL_SLOW_CONNECTIONS and REL_THREADS must be numbers"
 (( threads >= 1 && connections >= threads && slow_connections >= threads )) || die "need at least one connection per wrk thread"
 for tool in cargo curl wrk; do
-  command -v "$tool" >/dev/null || die "$tool not found (scripts/install-deps.sh installs wrk)"
+  command -v "$tool" >/dev/null || die "$tool not found (ci/install-deps.sh installs wrk)"
 done
 
 stack_init
