@@ -1,5 +1,6 @@
 //! The `cardmesh-gateway` command line.
 
+mod exit;
 mod judge;
 mod probe;
 pub mod reference;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use exit::CommandError;
 pub use judge::{judge_document, Format, Judgement, ValidateArgs};
 pub use probe::{plain_request_body, probe, PLAIN_USER_AGENT};
 

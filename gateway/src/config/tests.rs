@@ -179,3 +179,11 @@ fn admin_listener_defaults_to_loopback_and_needs_its_own_port() {
         load(&[("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_ADMIN_LISTEN", "localhost")]).unwrap_err().to_string();
     assert!(err.contains("admin_listen"), "{err}");
 }
+
+#[test]
+fn sign_uses_the_first_non_empty_shared_secret() {
+    let env = EnvOverrides::from_pairs([("CARDMESH_SIGNING_SECRETS", " , new ,old")]);
+    assert_eq!(env.first_signing_secret().as_deref(), Some("new"));
+    assert_eq!(EnvOverrides::from_pairs([("CARDMESH_SIGNING_SECRETS", " , ")]).first_signing_secret(), None);
+    assert_eq!(EnvOverrides::default().first_signing_secret(), None);
+}
