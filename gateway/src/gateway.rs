@@ -1,10 +1,12 @@
 //! The gateway's shared state, and the path of one Plain request: [planning](crate::plan),
 //! the background [draw](crate::draw), then [assembly](crate::assemble).
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt;
 use tracing::{Instrument, Span};
 
 use crate::access::Access;
@@ -307,7 +309,15 @@ impl Gateway {
             deadline: self.deadline(),
             metrics: self.metrics.clone(),
         };
-        tokio::spawn(draw_cards(job).instrument(draw_span));
+        let cards = job.assignments.len();
+        let draw = async move {
+            // A draw that panics drops its leaders without an outcome: every request waiting
+            // on them serves a stale copy or a fallback for `leader_lost`. Said once, here.
+            if AssertUnwindSafe(draw_cards(job)).catch_unwind().await.is_err() {
+                tracing::error!(cards, reason = "leader_lost", "the background draw panicked");
+            }
+        };
+        tokio::spawn(draw.instrument(draw_span));
     }
 
     /// The budget of the service calls of one request (each attempt has its own, shorter

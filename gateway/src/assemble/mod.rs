@@ -232,9 +232,9 @@ async fn wait_for(pending: Pending, wait_limit: Duration) -> Result<Got, Failed>
     let Pending { info, keys, generations, waiter } = pending;
     let (drawn, call_latency) = match tokio::time::timeout(wait_limit, waiter.wait_published()).await {
         Ok(Some(published)) => (published.drawn, published.call_latency),
-        Ok(None) => {
-            (Err(CardFailure::Call(CallFailure::Unreachable("the request drawing this card went away".into()))), None)
-        }
+        // The leader went away without publishing: the gateway's own fault, never the
+        // service's, so it neither counts towards the 503 rule nor reads as "unreachable".
+        Ok(None) => (Err(CardFailure::LeaderLost), None),
         Err(_) => (Err(CardFailure::Call(CallFailure::Timeout(wait_limit))), None),
     };
     match drawn {
@@ -266,3 +266,6 @@ pub(crate) fn key_of(card: &CardJson) -> String {
         .and_then(|v| v["key"].as_str().map(str::to_owned))
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;
