@@ -16,10 +16,10 @@
 use std::sync::Arc;
 
 use cardmesh_gateway::config::Limits;
-use cardmesh_gateway::draw::{index_results, render_result};
+use cardmesh_gateway::discovery::{CardInfo, Scope};
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
 use cardmesh_gateway::render::{render_card, render_checked, render_components, COMPONENTS_PATH};
-use cardmesh_gateway::route::{CardInfo, Scope};
+use cardmesh_gateway::request::fetch::{index_results, render_result};
 use cardmesh_gateway::validate::{validate_components, validate_response_for};
 use cardmesh_kit::build::problems;
 use cardmesh_proto::{card_result::Outcome, Component, GetCardsResponse};

@@ -36,8 +36,8 @@ use std::fmt::Write as _;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
+use crate::discovery::Scope;
 use crate::plain::CardRequest;
-use crate::route::Scope;
 
 /// Bump when the key layout or the stored value format changes: old entries are then
 /// simply never read again and expire on their own.

@@ -1,4 +1,6 @@
-//! The gateway's top-level modules (those `lib.rs` declares) form no import cycle.
+//! The gateway's top-level modules (those `lib.rs` declares) form no import cycle, and the
+//! stages of one request (`request/`) import only the stages before them, so that
+//! `dev-docs/architecture.md` walks them in order without a step back.
 //!
 //! Scans every `.rs` file under `gateway/src` (but `main.rs` and `bin/`, which are crates of
 //! their own), takes each path that leaves its module (`crate::x…`, `crate::{x, y::…}`, and
@@ -28,6 +30,35 @@ fn no_import_cycle_between_top_level_modules() {
         }
         panic!("import cycle between the gateway's top-level modules:\n{}", lines.join("\n"));
     }
+}
+
+/// The submodules of `request/`, in the order a request passes through them; the shared
+/// types (`failure`, `single_flight`) come first because every later stage may use them.
+const REQUEST_STAGES: [&str; 6] = ["failure", "single_flight", "plan", "fetch", "assemble", "answer"];
+
+#[test]
+fn the_request_stages_import_only_earlier_stages() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let dir = src.join("request");
+    let stages: BTreeSet<String> = REQUEST_STAGES.map(String::from).into();
+    let order = |name: &str| REQUEST_STAGES.iter().position(|s| *s == name);
+    let mut checked = BTreeSet::new();
+    let mut backwards = Vec::new();
+    for file in rust_files(&dir) {
+        let relative = file.strip_prefix(&dir).unwrap();
+        let path = module_path(relative);
+        let Some(from) = path.first().and_then(|m| order(m)) else { continue };
+        checked.insert(path[0].clone());
+        // Inside `request/`, `crate::request::x` is what `crate::x` is at the top level.
+        let text = std::fs::read_to_string(&file).expect("read source file").replace("crate::request::", "crate::");
+        for to in edges_in(&text, &path, &stages) {
+            if order(&to).is_some_and(|to| to > from) {
+                backwards.push(format!("  request/{} uses the later stage {to}", relative.display()));
+            }
+        }
+    }
+    assert_eq!(checked, stages, "every stage of REQUEST_STAGES is a module of request/");
+    assert!(backwards.is_empty(), "a request stage imports a later one:\n{}", backwards.join("\n"));
 }
 
 #[test]

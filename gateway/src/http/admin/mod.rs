@@ -46,7 +46,7 @@ pub fn admin_router(gateway: Arc<Gateway>) -> Router {
         .with_state(gateway.clone())
         .merge(crate::preview::preview_router(gateway.clone()))
         .merge(metrics);
-    super::routing::with_error_fallbacks(router)
+    super::error_fallbacks::with_error_fallbacks(router)
         .layer(axum::middleware::from_fn_with_state(gateway, check_host))
         .layer(MapResponseLayer::new(super::log_errors))
 }

@@ -6,10 +6,10 @@ use std::time::Duration;
 use super::{Assembler, FallbackCards, Source};
 use crate::cache::{CardCacheKeys, Generations};
 use crate::config::Fallback;
-use crate::failure::CardFailure;
-use crate::flight::{Flights, Join};
-use crate::plan::{CardPlan, Pending};
-use crate::route::{CardInfo, Scope};
+use crate::discovery::{CardInfo, Scope};
+use crate::request::failure::CardFailure;
+use crate::request::plan::{CardPlan, Pending};
+use crate::request::single_flight::{Flights, Join};
 use crate::telemetry::{GatewayMetrics, RequestSpanSlot};
 
 fn info(key: &str) -> CardInfo {

@@ -28,7 +28,7 @@ pub use reload::{ReloadKey, ReloadOutcome};
 use crate::config::PlainApiSettings;
 
 /// The card reloads of one gateway.
-pub struct PlainApi {
+pub struct PlainClient {
     client: Arc<graphql::GraphQlClient>,
     configs: Arc<configs::CardConfigs>,
     reloader: reload::Reloader,
@@ -53,7 +53,7 @@ pub struct ReloadReport {
     pub coalesced: bool,
 }
 
-impl PlainApi {
+impl PlainClient {
     /// The reloads for `settings`, or `None` while no API key is set.
     pub fn new(settings: &PlainApiSettings) -> Option<Self> {
         let client = Arc::new(graphql::GraphQlClient::new(settings)?);

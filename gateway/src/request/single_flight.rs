@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::failure::CardFailure;
 use crate::plain::CardJson;
+use crate::request::failure::CardFailure;
 
 /// The outcome of drawing one card.
 pub type Drawn = Result<CardJson, CardFailure>;

@@ -9,10 +9,10 @@
 //! A service is known by its configured endpoint ([`service_names`]); the name it gives
 //! itself in `Describe` is logged, cleaned, and used for nothing else.
 
-mod discovery;
 mod names;
+mod router;
 mod table;
 
-pub use discovery::CardRouter;
 pub use names::service_names;
+pub use router::CardRouter;
 pub use table::{CardInfo, Conflict, Lookup, RoutingTable, Scope};

@@ -1,4 +1,4 @@
-//! Assembly, the second step of answering a Plain request: turn the [plan](crate::plan)
+//! Assembly, the second step of answering a Plain request: turn the [plan](crate::request::plan)
 //! into exactly one card per requested key, in request order.
 //!
 //! - a settled plan (every card from the cache or unknown) is assembled at once;
@@ -27,12 +27,12 @@ pub use fallback::{with_ttl, FallbackCards};
 pub use provenance::{CardProvenance, Source};
 
 use crate::cache::CardCache;
+use crate::discovery::CardInfo;
 use crate::error::GatewayError;
-use crate::failure::CardFailure;
 use crate::fanout::CallFailure;
 use crate::plain::CardJson;
-use crate::plan::{CardPlan, Pending};
-use crate::route::CardInfo;
+use crate::request::failure::CardFailure;
+use crate::request::plan::{CardPlan, Pending};
 use crate::telemetry::{GatewayMetrics, RequestSpanSlot};
 
 /// What assembly needs from the gateway, borrowed for one request.
@@ -83,7 +83,7 @@ struct Failed {
 }
 
 impl Assembler<'_> {
-    /// Assembles a settled plan (see [`crate::plan::Plan::is_settled`]) without waiting.
+    /// Assembles a settled plan (see [`crate::request::plan::Plan::is_settled`]) without waiting.
     pub fn settled(&self, plans: Vec<CardPlan<'_>>, with_provenance: bool) -> Assembled {
         let provenance = with_provenance.then(|| plans.iter().map(settled_provenance).collect());
         let cards = plans
