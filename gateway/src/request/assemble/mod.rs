@@ -151,7 +151,7 @@ impl Assembler<'_> {
             };
             if let Some(provenance) = &mut provenance {
                 provenance.push(CardProvenance {
-                    key: key_of(&got.card),
+                    key: got.card.key().unwrap_or_default().to_owned(),
                     source: got.source,
                     service: got.service,
                     call_latency: got.call_latency,
@@ -257,14 +257,6 @@ fn settled_provenance(plan: &CardPlan<'_>) -> CardProvenance {
     };
     let detail = matches!(plan, CardPlan::Undiscovered(_)).then(|| CardFailure::Undiscovered.to_string());
     CardProvenance { key, source, service, call_latency: None, bytes: 0, detail }
-}
-
-/// The `key` of a card's JSON (empty when unreadable).
-pub(crate) fn key_of(card: &CardJson) -> String {
-    serde_json::from_str::<serde_json::Value>(card.as_str())
-        .ok()
-        .and_then(|v| v["key"].as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
