@@ -1,20 +1,26 @@
-//! Admission: every check a card request passes before any card is looked up, in this
-//! order (the card handler, [`super::card_handler::cards`], calls each step in turn):
+//! Admission: every check a card request passes before any card is looked up, as one axum
+//! extractor, [`Admitted`], in this order:
 //!
 //! 1. [`refusal`]: the per-client-IP rate limit and the required headers, before the body
 //!    is read;
-//! 2. [`read_body`]: the body under its size limit and deadline;
+//! 2. [`read_body`]: the body under its size limit and deadline (the headers are moved out
+//!    of the request, not cloned);
 //! 3. [`admit`]: the content type, the signature over the raw bytes, the parse, the replay
 //!    window;
 //! 4. the per-workspace rate limit ([`crate::access::Access::check_workspace`]), once the
 //!    signature is verified;
 //! 5. [`asker`]: who asked (Plain or `cardmesh validate --url`).
+//!
+//! A refusal is the error's response, logged inside the request's span (by
+//! [`super::log_errors`]). Nothing here is a middleware layer: an axum `from_fn` layer clones
+//! the route and boxes a future on every request (what that cost on the near-cache hit
+//! path: dev-docs/decisions/no-from-fn-guard.md); an extractor costs neither.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, FromRequest, Request};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 
@@ -32,14 +38,54 @@ use crate::verify::{SignatureVerifier, SIGNATURE_HEADER};
 /// (see `crate::cache`). Honoured only after the signature was checked.
 pub const PROBE_HEADER: &str = "cardmesh-probe";
 
+/// A card request that passed admission, with its headers (moved out of the request).
+pub struct Admitted {
+    pub headers: HeaderMap,
+    pub request: CardRequest,
+    pub keys: CardKeys,
+    pub asker: Asker,
+}
+
+impl FromRequest<Arc<Gateway>> for Admitted {
+    /// The refusal's response (4xx in the JSON envelope), already in the request's span.
+    type Rejection = Response;
+
+    async fn from_request(request: Request, gateway: &Arc<Gateway>) -> Result<Self, Response> {
+        if let Some(refusal) = refusal(gateway, &request) {
+            return Err(refusal);
+        }
+        // The headers are moved out, not cloned: reading the body needs only the extensions
+        // (where `DefaultBodyLimit` put the limit).
+        let (mut parts, body) = request.into_parts();
+        let headers = std::mem::take(&mut parts.headers);
+        let body = Bytes::from_request(Request::from_parts(parts, body), &()).await;
+        let mut span = RequestSpanSlot::new(&headers);
+        match after_body(gateway, &headers, body, &mut span) {
+            Ok((request, keys, asker)) => Ok(Admitted { headers, request, keys, asker }),
+            Err(error) => Err(error_in_span(error, span.get())),
+        }
+    }
+}
+
+/// Steps 2 to 5, on the body as read.
+fn after_body(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    span: &mut RequestSpanSlot<'_>,
+) -> Result<(CardRequest, CardKeys, Asker), GatewayError> {
+    let body = read_body(gateway, body)?;
+    let (request, keys) = admit(headers, &body, gateway.verifier(), gateway.config().limits.max_card_keys)?;
+    span.set_keys(keys.as_slice().len());
+    gateway.access().check_workspace(workspace_header(headers))?;
+    Ok((request, keys, asker(headers)))
+}
+
 /// The refusal of a request that fails the pre-body checks (429 or 401, logged inside the
 /// request's span), or `None` to go on and read its body. Without a known peer address (the
 /// router served without connect info) only the headers are checked.
 ///
-/// The card handler calls it first rather than it being a middleware layer: an axum
-/// `from_fn` layer clones the route and boxes a future on every request (what that cost on
-/// the near-cache hit path: dev-docs/decisions/no-from-fn-guard.md).
-pub fn refusal(gateway: &Arc<Gateway>, request: &Request) -> Option<Response> {
+fn refusal(gateway: &Arc<Gateway>, request: &Request) -> Option<Response> {
     let ip = request.extensions().get::<ConnectInfo<ClientAddr>>().map(|info| info.0 .0.ip());
     let error = gateway.access().check_client(ip, request.headers()).err()?;
     Some(error_in_span(GatewayError::from(error), RequestSpanSlot::new(request.headers()).get()))
@@ -48,7 +94,7 @@ pub fn refusal(gateway: &Arc<Gateway>, request: &Request) -> Option<Response> {
 /// The body as read, or why it could not be: `413 payload_too_large` over
 /// `limits.max_body_bytes`, `408 request_timeout` past the listener's body deadline, else
 /// `400 body_read`.
-pub fn read_body(gateway: &Gateway, body: Result<Bytes, BytesRejection>) -> Result<Bytes, GatewayError> {
+fn read_body(gateway: &Gateway, body: Result<Bytes, BytesRejection>) -> Result<Bytes, GatewayError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             GatewayError::PayloadTooLarge { limit: gateway.config().limits.max_body_bytes }
@@ -62,7 +108,7 @@ pub fn read_body(gateway: &Gateway, body: Result<Bytes, BytesRejection>) -> Resu
 
 /// Who asked: `Cardmesh-Probe: validate` marks `cardmesh validate --url`, anything else is
 /// Plain. Read only after the signature was checked.
-pub fn asker(headers: &HeaderMap) -> Asker {
+fn asker(headers: &HeaderMap) -> Asker {
     match headers.get(PROBE_HEADER) {
         Some(value) if value.as_bytes() == b"validate" => Asker::Probe,
         _ => Asker::Plain,

@@ -106,6 +106,12 @@ impl<'a> RequestSpanSlot<'a> {
         Self { workspace_id: workspace_id(headers), keys: None, span: OnceLock::new() }
     }
 
+    /// The slot of an admitted request asking for `keys` keys, already recorded on the
+    /// traced span (by [`Self::set_keys`] during admission).
+    pub fn with_keys(headers: &'a axum::http::HeaderMap, keys: usize) -> Self {
+        Self { workspace_id: workspace_id(headers), keys: Some(keys), span: OnceLock::new() }
+    }
+
     /// Records how many keys the request asks for.
     pub fn set_keys(&mut self, keys: usize) {
         self.keys = Some(keys);
