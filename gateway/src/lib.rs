@@ -11,27 +11,42 @@
 //! (stale copies, fallbacks, the 503 rule, size fitting), [`request::answer`] (the body and
 //! the served ledger). `dev-docs/architecture.md` walks it.
 
-pub mod access;
-pub mod breaker;
-pub mod cache;
+// The public surface: what the `cardmesh-gateway` binary needs.
 pub mod cli;
 pub mod config;
-pub mod discovery;
-pub mod error;
-pub mod fanout;
-pub mod gateway;
 pub mod http;
-pub mod plain;
-pub mod plain_client;
-pub mod preview;
-pub mod render;
-pub mod request;
 pub mod telemetry;
-pub mod tls;
-pub mod validate;
 pub mod verify;
 
 pub use config::Config;
 pub use gateway::Gateway;
 pub use http::{app, serve};
 pub use request::{Answer, Asker};
+
+/// Declares modules private to the crate, made public by the `test-util` feature for the
+/// workspace's tests, fuzz targets and examples (it only exposes items, it changes no code).
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "test-util")]
+        pub mod $name;
+        #[cfg(not(feature = "test-util"))]
+        pub(crate) mod $name;
+    )*};
+}
+
+internal_modules!(
+    access,
+    breaker,
+    cache,
+    discovery,
+    error,
+    fanout,
+    gateway,
+    plain,
+    plain_client,
+    preview,
+    render,
+    request,
+    tls,
+    validate,
+);

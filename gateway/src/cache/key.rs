@@ -146,6 +146,7 @@ fn card_generation_of(prefix: &str, card_key: &str) -> String {
 }
 
 /// The keys of `card_key` with `scope` for `request` (see [`RequestKeys`] for many cards).
+#[cfg(any(test, feature = "test-util"))]
 pub fn card_cache_keys(workspace_id: &str, card_key: &str, scope: Scope, request: &CardRequest) -> CardCacheKeys {
     RequestKeys::new(workspace_id, request).card(card_key, scope)
 }

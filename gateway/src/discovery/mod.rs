@@ -13,6 +13,9 @@ mod names;
 mod router;
 mod table;
 
+#[cfg(feature = "test-util")]
 pub use names::service_names;
 pub use router::CardRouter;
-pub use table::{CardInfo, Conflict, Lookup, RoutingTable, Scope};
+pub use table::{CardInfo, Lookup, RoutingTable, Scope};
+#[cfg(feature = "test-util")]
+pub use table::Conflict;

@@ -7,6 +7,7 @@
 //! and one layer ([`crate::http::log_errors`]) logs it, inside the request's span when the
 //! response carries one ([`ErrorSpan`]).
 
+#[cfg(any(test, feature = "test-util"))]
 pub mod reference;
 
 use axum::http::StatusCode;

@@ -18,10 +18,9 @@ use std::sync::Arc;
 use futures::future::join_all;
 use serde_json::{json, Value};
 
-pub use graphql::{
-    CallError, MutationError, MutationFieldError, CARD_CONFIGS_QUERY, CUSTOMER_BY_EXTERNAL_ID_QUERY, MAX_ANSWER_BYTES,
-    RELOAD_MUTATION,
-};
+pub use graphql::{CallError, CUSTOMER_BY_EXTERNAL_ID_QUERY};
+#[cfg(feature = "test-util")]
+pub use graphql::{MutationError, MutationFieldError, CARD_CONFIGS_QUERY, MAX_ANSWER_BYTES, RELOAD_MUTATION};
 pub use invalidation::{customer_for_external, reloads_after_invalidation, CustomerLookupError};
 pub use reload::{ReloadKey, ReloadOutcome};
 

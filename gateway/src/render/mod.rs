@@ -63,6 +63,7 @@ impl From<RenderError> for Violation {
 
 /// Renders `components` to a JSON array of Plain component objects, without validating it.
 /// Fails with the first render error (unset oneof, unknown enum integer).
+#[cfg(any(test, feature = "test-util"))]
 pub fn render_components(components: &[Component]) -> Result<Value, RenderError> {
     let (value, errors) = tree::render_all(components, COMPONENTS_PATH);
     match errors.into_iter().next() {

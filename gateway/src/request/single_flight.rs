@@ -77,11 +77,13 @@ impl Flights {
     }
 
     /// Number of cards being drawn (for tests).
+    #[cfg(any(test, feature = "test-util"))]
     pub fn len(&self) -> usize {
         self.inflight.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// True when nothing is being drawn.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -113,6 +115,7 @@ impl Drop for Leader {
 
 impl Waiter {
     /// The leader's result; `None` when the leader went away without one.
+    #[cfg(any(test, feature = "test-util"))]
     pub async fn wait(self) -> Option<Drawn> {
         self.wait_published().await.map(|p| p.drawn)
     }

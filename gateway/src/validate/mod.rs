@@ -8,7 +8,6 @@
 //! ([`check_response`], warnings included).
 
 pub use cardmesh_rules::validate::path;
-pub use cardmesh_rules::{
-    check_card, check_components, check_response, validate_card, validate_components, validate_response,
-    validate_response_for, Report, Rule, Violation, Warning,
-};
+pub use cardmesh_rules::{check_response, validate_components, validate_response, Report, Rule, Violation};
+#[cfg(feature = "test-util")]
+pub use cardmesh_rules::{check_card, check_components, validate_card, validate_response_for, Warning};
