@@ -48,5 +48,4 @@ internal_modules!(
     render,
     request,
     tls,
-    validate,
 );

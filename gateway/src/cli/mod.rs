@@ -80,7 +80,7 @@ pub fn curl_command(url: &str, body: &str, signature: &str) -> String {
 /// The violations of a Plain card response document, one line each.
 pub fn validate_document(input: &[u8]) -> Vec<String> {
     match serde_json::from_slice::<serde_json::Value>(input) {
-        Ok(doc) => crate::validate::validate_response(&doc).iter().map(ToString::to_string).collect(),
+        Ok(doc) => cardmesh_rules::validate_response(&doc).iter().map(ToString::to_string).collect(),
         Err(e) => vec![format!("$: not valid JSON: {e}")],
     }
 }
