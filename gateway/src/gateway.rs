@@ -157,9 +157,9 @@ impl Gateway {
         text
     }
 
-    /// Answers one request in two steps: [planning](crate::request::plan) (route lookup, cached cards
+    /// Answers one request in two steps: planning (route lookup, cached cards
     /// in one round trip, single flight for the misses), then, after starting the draw of
-    /// the cards this request leads, [assembly](crate::request::assemble) (stale copies or fallback
+    /// the cards this request leads, assembly (stale copies or fallback
     /// cards for what failed, the 503 rule, size fitting). 503 only when every card failed
     /// because its service was unreachable and no stale copy was left.
     ///
@@ -177,7 +177,7 @@ impl Gateway {
         self.answer_as(request, keys, workspace_id, request_span, None, asker).await
     }
 
-    /// [`Self::answer`] for the [card preview](crate::preview), with the [`CardProvenance`]
+    /// [`Self::answer`] for the card preview, with the `CardProvenance`
     /// of every card in [`Answer::provenance`]: the same answer, plus where each card came
     /// from. With `bypass_cache`, fresh cached cards are not used: every routed card is drawn
     /// again, and stale copies still stand in for failed cards.

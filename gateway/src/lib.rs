@@ -6,9 +6,9 @@
 //! validate + render each card -> one card per key, in request order.
 //!
 //! The request path in modules: [`http`] (the listener, the routes, admission), then
-//! [`Gateway::answer`] runs the stages of [`request`] in order: [`request::plan`] (routing
-//! table, cache, single flight), [`request::fetch`] (the service calls), [`request::assemble`]
-//! (stale copies, fallbacks, the 503 rule, size fitting), [`request::answer`] (the body and
+//! [`Gateway::answer`] runs the stages of `request` in order: `request::plan` (routing
+//! table, cache, single flight), `request::fetch` (the service calls), `request::assemble`
+//! (stale copies, fallbacks, the 503 rule, size fitting), `request::answer` (the body and
 //! the served ledger). `dev-docs/architecture.md` walks it.
 
 // The public surface: what the `cardmesh-gateway` binary needs.
