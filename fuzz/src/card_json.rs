@@ -9,9 +9,7 @@
 //! - the subcommand reports exactly the validator's violations.
 
 use cardmesh_gateway::cli::validate_document;
-use cardmesh_gateway::validate::{
-    validate_card, validate_components, validate_response, validate_response_for, Violation,
-};
+use cardmesh_rules::{validate_card, validate_components, validate_response, validate_response_for, Violation};
 use serde_json::Value;
 
 /// Checks one input; panics when an invariant breaks.

@@ -16,13 +16,13 @@
 use std::sync::Arc;
 
 use cardmesh_gateway::config::Limits;
-use cardmesh_gateway::draw::{index_results, render_result};
+use cardmesh_gateway::discovery::{CardInfo, Scope};
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
 use cardmesh_gateway::render::{render_card, render_checked, render_components, COMPONENTS_PATH};
-use cardmesh_gateway::route::{CardInfo, Scope};
-use cardmesh_gateway::validate::{validate_components, validate_response_for};
+use cardmesh_gateway::request::fetch::{index_results, render_result};
 use cardmesh_kit::build::problems;
 use cardmesh_proto::{card_result::Outcome, Component, GetCardsResponse};
+use cardmesh_rules::{validate_components, validate_response_for};
 use prost::Message;
 use serde_json::Value;
 
@@ -82,7 +82,7 @@ fn check_tree(components: &[Component]) {
             assert_eq!(violations, &validate_components(rendered, COMPONENTS_PATH));
         }
         (Err(errors), Err(first)) => {
-            let first = cardmesh_gateway::validate::Violation::from(first.clone());
+            let first = cardmesh_rules::Violation::from(first.clone());
             assert_eq!(errors.first(), Some(&first));
         }
         (Ok(_), Err(err)) => {

@@ -17,8 +17,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use cardmesh_gateway::cache::{card_cache_keys, EntrySeal};
+use cardmesh_gateway::discovery::Scope;
 use cardmesh_gateway::plain::parse_request;
-use cardmesh_gateway::route::Scope;
 
 const ITERATIONS: usize = 50_000;
 const ROUNDS: usize = 5;

@@ -1,5 +1,7 @@
-//! The gateway's shared state, and the path of one Plain request: [planning](crate::plan),
-//! the background [draw](crate::draw), then [assembly](crate::assemble).
+//! The gateway's shared state, built once at startup, and the driver of one Plain request
+//! ([`Gateway::answer`]): it runs the stages of [`crate::request`] in order, [planning](crate::request::plan),
+//! the background [fetch](crate::request::fetch), [assembly](crate::request::assemble), then
+//! [the answer](crate::request::answer).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -8,16 +10,17 @@ use std::time::Duration;
 use tracing::{Instrument, Span};
 
 use crate::access::Access;
-use crate::assemble::{Assembled, Assembler, CardProvenance, FallbackCards};
 use crate::cache::CardCache;
 use crate::config::Config;
-use crate::draw::{draw_cards, Assignment, DrawJob, DrawSettings};
+use crate::discovery::CardRouter;
 use crate::error::GatewayError;
 use crate::fanout::{BackendError, Backends};
-use crate::flight::Flights;
 use crate::plain::{CardKeys, CardRequest, ResponseBody};
-use crate::plan::Planner;
-use crate::route::CardRouter;
+use crate::request::answer::{record_served, Answer};
+use crate::request::assemble::{Assembled, Assembler, FallbackCards};
+use crate::request::fetch::{self, DrawJob, DrawSettings};
+use crate::request::plan::{Asker, Assignment, Planner};
+use crate::request::single_flight::Flights;
 use crate::telemetry::{GatewayMetrics, RequestSpanSlot};
 use crate::verify::SignatureVerifier;
 
@@ -32,7 +35,7 @@ pub struct Gateway {
     access: Access,
     tls: Option<Arc<rustls::ServerConfig>>,
     metrics: Arc<GatewayMetrics>,
-    plain_api: Option<Arc<crate::plain_api::PlainApi>>,
+    plain_client: Option<Arc<crate::plain_client::PlainClient>>,
     /// Set once a shutdown signal has arrived: `/readyz` then answers 503 `shutting_down`.
     shutting_down: AtomicBool,
 }
@@ -48,33 +51,6 @@ pub enum StartupError {
     Cache(#[from] crate::cache::CacheSetupError),
     #[error("{0}")]
     RedisUnavailable(#[from] crate::cache::RedisUnavailable),
-}
-
-/// Who sent a card request on Plain's path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Asker {
-    /// Plain: kept in the served ledger, so its reloads reach the services.
-    Plain,
-    /// `cardmesh validate --url` (a signed request with `Cardmesh-Probe: validate`): answered
-    /// exactly as Plain would be, but not counted: it holds no copy, so its asks are neither
-    /// reloads nor recorded as answers Plain holds.
-    Probe,
-}
-
-/// The answer to one Plain request.
-#[derive(Debug)]
-pub struct Answer {
-    /// The `{"cards":[…]}` body.
-    pub body: String,
-    /// Cards served from the cache.
-    pub hits: usize,
-    /// Cards drawn by their services (or that failed).
-    pub misses: usize,
-    /// Cards served as their last good copy because their service failed.
-    pub stale: usize,
-    /// Where each card came from, in request order; only from
-    /// [`Gateway::answer_with_provenance`].
-    pub provenance: Option<Vec<CardProvenance>>,
 }
 
 /// How long beyond the request's budget assembly waits for drawn cards (rendering and
@@ -105,7 +81,7 @@ impl Gateway {
             cache,
             flights: Arc::new(Flights::default()),
             metrics: Arc::new(GatewayMetrics::new()),
-            plain_api: crate::plain_api::PlainApi::new(&config.plain_api).map(Arc::new),
+            plain_client: crate::plain_client::PlainClient::new(&config.plain_api).map(Arc::new),
             shutting_down: AtomicBool::new(false),
             config,
         }))
@@ -168,22 +144,22 @@ impl Gateway {
     }
 
     /// Card reloads in Plain after an invalidation, when `plain_api.api_key` is set.
-    pub fn plain_api(&self) -> Option<&Arc<crate::plain_api::PlainApi>> {
-        self.plain_api.as_ref()
+    pub fn plain_client(&self) -> Option<&Arc<crate::plain_client::PlainClient>> {
+        self.plain_client.as_ref()
     }
 
     /// Every metric, with the cache's counters, in the Prometheus text format.
     pub fn render_metrics(&self) -> String {
         let mut text = self.metrics.render(self.cache.as_ref().map(|c| c.stats().snapshot()));
-        if let Some(plain_api) = &self.plain_api {
+        if let Some(plain_api) = &self.plain_client {
             text.push_str(&plain_api.render_metrics());
         }
         text
     }
 
-    /// Answers one request in two steps: [planning](crate::plan) (route lookup, cached cards
+    /// Answers one request in two steps: planning (route lookup, cached cards
     /// in one round trip, single flight for the misses), then, after starting the draw of
-    /// the cards this request leads, [assembly](crate::assemble) (stale copies or fallback
+    /// the cards this request leads, assembly (stale copies or fallback
     /// cards for what failed, the 503 rule, size fitting). 503 only when every card failed
     /// because its service was unreachable and no stale copy was left.
     ///
@@ -201,7 +177,7 @@ impl Gateway {
         self.answer_as(request, keys, workspace_id, request_span, None, asker).await
     }
 
-    /// [`Self::answer`] for the [card preview](crate::preview), with the [`CardProvenance`]
+    /// [`Self::answer`] for the card preview, with the `CardProvenance`
     /// of every card in [`Answer::provenance`]: the same answer, plus where each card came
     /// from. With `bypass_cache`, fresh cached cards are not used: every routed card is drawn
     /// again, and stale copies still stand in for failed cards.
@@ -276,8 +252,9 @@ impl Gateway {
         Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale, provenance })
     }
 
-    /// Draws the cards this request leads in the background, so that a client going away
-    /// does not cancel a call other requests wait for. Good cards go to `store`.
+    /// Draws the cards this request leads in the background ([`fetch::spawn_draw`]), so that
+    /// a client going away does not cancel a call other requests wait for. Good cards go to
+    /// `store`.
     fn spawn_draw(
         &self,
         request: &CardRequest,
@@ -286,14 +263,6 @@ impl Gateway {
         store: Option<Arc<CardCache>>,
         span: &Span,
     ) {
-        // Without tracing the draw runs in the request's span: its log lines keep the
-        // request's trace id.
-        let draw_span = if cardmesh_telemetry::tracing_enabled() {
-            let services = assignments.iter().map(|a| a.info.service).collect::<std::collections::BTreeSet<_>>();
-            tracing::info_span!(parent: span, "draw_cards", services = services.len(), cards = assignments.len())
-        } else {
-            span.clone()
-        };
         let job = DrawJob {
             backends: self.router.backends().clone(),
             cache: store,
@@ -307,28 +276,12 @@ impl Gateway {
             deadline: self.deadline(),
             metrics: self.metrics.clone(),
         };
-        tokio::spawn(draw_cards(job).instrument(draw_span));
+        fetch::spawn_draw(job, span);
     }
 
     /// The budget of the service calls of one request (each attempt has its own, shorter
     /// deadline in its service's stack).
     fn deadline(&self) -> Duration {
         self.config.fanout.overall_budget
-    }
-}
-
-/// Records in the served ledger what Plain was answered for each routed card, with the TTL
-/// the answer carries (so Plain keeps it that long); written off the request path.
-fn record_served(cache: &CardCache, ledger: Vec<crate::plan::LedgerNote>, cards: &[crate::plain::CardJson]) {
-    let now_ms = cache.now_ms();
-    // Each card's key and TTL read once, not once per note.
-    let answered: Vec<(&str, Option<u32>)> = cards.iter().filter_map(|c| c.key_and_ttl()).collect();
-    for note in ledger {
-        let Some(ttl) = answered.iter().find(|(key, _)| *key == note.card_key).and_then(|(_, ttl)| *ttl) else {
-            continue;
-        };
-        if let Some(served) = crate::cache::record(note.last, note.asked, now_ms, ttl) {
-            cache.record_served(note.key, served);
-        }
     }
 }

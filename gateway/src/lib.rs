@@ -5,34 +5,47 @@
 //! HMAC signature over the raw bytes -> per-workspace rate limit -> parse -> route keys to services -> one `GetCards` call per service in parallel ->
 //! validate + render each card -> one card per key, in request order.
 //!
-//! The request path in modules: [`plan`] (route, cache, single flight), [`draw`] (the
-//! service calls), [`assemble`] (stale copies, fallbacks, the 503 rule, size fitting).
+//! The request path in modules: [`http`] (the listener, the routes, admission), then
+//! [`Gateway::answer`] runs the stages of `request` in order: `request::plan` (routing
+//! table, cache, single flight), `request::fetch` (the service calls), `request::assemble`
+//! (stale copies, fallbacks, the 503 rule, size fitting), `request::answer` (the body and
+//! the served ledger). `dev-docs/architecture.md` walks it.
 
-pub mod access;
-pub mod assemble;
-pub mod breaker;
-pub mod cache;
+// The public surface: what the `cardmesh-gateway` binary needs.
 pub mod cli;
 pub mod config;
-pub mod draw;
-pub mod error;
-pub mod error_reference;
-pub mod failure;
-pub mod fanout;
-pub mod flight;
-pub mod gateway;
 pub mod http;
-pub mod plain;
-pub mod plain_api;
-pub mod plan;
-pub mod preview;
-pub mod render;
-pub mod route;
 pub mod telemetry;
-pub mod tls;
-pub mod validate;
 pub mod verify;
 
 pub use config::Config;
-pub use gateway::{Asker, Gateway};
+pub use gateway::Gateway;
 pub use http::{app, serve};
+pub use request::{Answer, Asker};
+
+/// Declares modules private to the crate, made public by the `test-util` feature for the
+/// workspace's tests, fuzz targets and examples (it only exposes items, it changes no code).
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "test-util")]
+        pub mod $name;
+        #[cfg(not(feature = "test-util"))]
+        pub(crate) mod $name;
+    )*};
+}
+
+internal_modules!(
+    access,
+    breaker,
+    cache,
+    discovery,
+    error,
+    fanout,
+    gateway,
+    plain,
+    plain_client,
+    preview,
+    render,
+    request,
+    tls,
+);

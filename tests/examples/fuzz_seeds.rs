@@ -18,9 +18,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cardmesh_gateway::draw::render_result;
+use cardmesh_gateway::discovery::{CardInfo, Scope};
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
-use cardmesh_gateway::route::{CardInfo, Scope};
+use cardmesh_gateway::request::fetch::render_result;
 use cardmesh_gateway::verify::sign;
 use cardmesh_kit::build::*;
 use cardmesh_kit::proto::card_service_server::CardService;

@@ -26,7 +26,7 @@ pub fn pages() -> Vec<Page> {
         },
         Page {
             path: "docs/src/reference/error-codes.md",
-            text: cardmesh_gateway::error_reference::reference_markdown(),
+            text: cardmesh_gateway::error::reference::reference_markdown(),
         },
         Page { path: "docs/src/reference/rules.md", text: cardmesh_rules::catalogue::reference::reference_markdown() },
         Page { path: "docs/src/reference/metrics.md", text: metrics_markdown() },

@@ -40,10 +40,12 @@ impl<K: Hash + Eq + Clone, C: Clock> KeyedLimiter<K, C> {
     }
 
     /// Keys with a bucket.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn len(&self) -> usize {
         self.limiter.len()
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     pub fn is_empty(&self) -> bool {
         self.limiter.is_empty()
     }

@@ -1,6 +1,6 @@
 //! Shared flight across replicas: one draw per card however many gateways miss it.
 //!
-//! In-process single flight ([`crate::flight`]) draws a missed card once per gateway. With a
+//! In-process single flight ([`crate::request::single_flight`]) draws a missed card once per gateway. With a
 //! store other gateways share (Redis), the gateway that leads a draw first claims it with a
 //! **draw mark** next to the card ([`super::CardCacheKeys::drawing`]): `SET NX PX`, one round
 //! trip for all the cards of a draw, on misses only (never on hits).
@@ -232,7 +232,7 @@ mod tests {
     use super::*;
     use crate::cache::{CacheStore, Generations, ManualClock, MemoryStore, RequestKeys, Write};
     use crate::config::CacheSettings;
-    use crate::route::Scope;
+    use crate::discovery::Scope;
 
     const T: u64 = 1_700_000_000_000;
     const BUDGET: Duration = Duration::from_secs(1);

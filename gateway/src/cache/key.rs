@@ -36,8 +36,8 @@ use std::fmt::Write as _;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
+use crate::discovery::Scope;
 use crate::plain::CardRequest;
-use crate::route::Scope;
 
 /// Bump when the key layout or the stored value format changes: old entries are then
 /// simply never read again and expire on their own.
@@ -146,6 +146,7 @@ fn card_generation_of(prefix: &str, card_key: &str) -> String {
 }
 
 /// The keys of `card_key` with `scope` for `request` (see [`RequestKeys`] for many cards).
+#[cfg(any(test, feature = "test-util"))]
 pub fn card_cache_keys(workspace_id: &str, card_key: &str, scope: Scope, request: &CardRequest) -> CardCacheKeys {
     RequestKeys::new(workspace_id, request).card(card_key, scope)
 }

@@ -39,15 +39,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::redis::RedisStore;
-pub use claim::{Claimed, DrawMarks, DrawWait, FIRST_POLL, MARK_MARGIN, MAX_POLL};
-pub use clock::{Clock, ManualClock};
+pub use claim::{Claimed, DrawWait};
+#[cfg(feature = "test-util")]
+pub use claim::{DrawMarks, FIRST_POLL, MARK_MARGIN, MAX_POLL};
+pub use clock::Clock;
+#[cfg(feature = "test-util")]
+pub use clock::ManualClock;
 pub use entry::Generations;
-pub use key::{card_cache_keys, CardCacheKeys, RequestKeys, CACHE_FORMAT_VERSION};
+pub use key::{CardCacheKeys, RequestKeys};
+#[cfg(feature = "test-util")]
+pub use key::{card_cache_keys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
 pub use namespace::NamespacedStore;
 pub use near::NearStore;
 pub use seal::{EntrySeal, KeySource, Rejection, SealedStore};
-pub use served::{asked, record, Asked, Served};
+pub use served::{record, Asked, Served};
+#[cfg(feature = "test-util")]
+pub use served::asked;
 pub use stats::{CacheStats, StatsSnapshot};
 pub use store::{CacheStore, StoreError, Write, WriteKind};
 

@@ -9,7 +9,7 @@
 //! | answered earlier, still held | [`Asked::Reload`] (an agent pressed reload, or `reloadCustomerCardInstance` discarded it) | draws the card from its service, whatever the cache holds |
 //!
 //! Plain keeps each answer for the `timeToLiveSeconds` it was given, and the gateway always
-//! gives one (see `crate::draw`), so the ledger knows exactly when Plain's copy expires.
+//! gives one (see `crate::request::fetch`), so the ledger knows exactly when Plain's copy expires.
 //!
 //! An entry's value is `<answered at>:<expires at>` (Unix milliseconds); it lives in the
 //! store until it expires, so the ledger is bounded by what Plain holds. In Redis the

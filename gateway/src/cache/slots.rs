@@ -49,8 +49,8 @@ pub fn by_slot<T>(items: &[T], key: impl Fn(&T) -> &str, split: bool) -> Vec<Vec
 mod tests {
     use super::*;
     use crate::cache::key::{card_cache_keys, customer_generation_key, workspaces_key};
+    use crate::discovery::Scope;
     use crate::plain::parse_request;
-    use crate::route::Scope;
 
     #[test]
     fn every_key_of_one_lookup_is_in_one_slot_whatever_the_ids_and_the_namespace() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::route::Scope;
+use crate::discovery::Scope;
 
 const T: u64 = 1_700_000_000_000;
 const WINDOW: Duration = Duration::from_secs(2);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use crate::validate::{check_response, Report, Rule, Violation};
+use cardmesh_rules::{check_response, Report, Rule, Violation};
 
 /// Output format of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

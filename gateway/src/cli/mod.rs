@@ -1,5 +1,6 @@
 //! The `cardmesh-gateway` command line.
 
+mod exit;
 mod judge;
 mod probe;
 pub mod reference;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use exit::CommandError;
 pub use judge::{judge_document, Format, Judgement, ValidateArgs};
 pub use probe::{plain_request_body, probe, PLAIN_USER_AGENT};
 
@@ -78,7 +80,7 @@ pub fn curl_command(url: &str, body: &str, signature: &str) -> String {
 /// The violations of a Plain card response document, one line each.
 pub fn validate_document(input: &[u8]) -> Vec<String> {
     match serde_json::from_slice::<serde_json::Value>(input) {
-        Ok(doc) => crate::validate::validate_response(&doc).iter().map(ToString::to_string).collect(),
+        Ok(doc) => cardmesh_rules::validate_response(&doc).iter().map(ToString::to_string).collect(),
         Err(e) => vec![format!("$: not valid JSON: {e}")],
     }
 }

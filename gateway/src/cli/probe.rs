@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::json;
 
 use super::judge::{judge_document, Judgement, ValidateArgs};
-use crate::validate::Rule;
+use cardmesh_rules::Rule;
 
 /// The `User-Agent` of Plain's card requests.
 pub const PLAIN_USER_AGENT: &str = "Plain/1.0 (plain.com; help@plain.com)";

@@ -126,6 +126,13 @@ impl EnvOverrides {
         )
     }
 
+    /// The first of `CARDMESH_SIGNING_SECRETS`, if any: the secret `cardmesh-gateway sign`
+    /// signs with when given no `--secret`.
+    pub fn first_signing_secret(&self) -> Option<String> {
+        let list = self.0.get("CARDMESH_SIGNING_SECRETS")?;
+        list.split(',').map(str::trim).find(|s| !s.is_empty()).map(str::to_owned)
+    }
+
     /// Builds overrides from name/value pairs (for tests and tools).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Self(pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())

@@ -17,7 +17,7 @@ use super::Backends;
 pub struct ServiceCall {
     /// Index of the service in [`Backends`].
     pub service: usize,
-    /// The service's configured name ([`crate::route::service_names`]), for spans and metrics.
+    /// The service's configured name ([`crate::discovery::service_names`]), for spans and metrics.
     pub name: Arc<str>,
     pub request: GetCardsRequest,
 }

@@ -7,7 +7,12 @@ mod call;
 mod failure;
 mod stack;
 
-pub use backend::{Backend, BackendError, Backends};
-pub use call::{call_services, ServiceAnswer, ServiceCall};
+pub use backend::{BackendError, Backends};
+#[cfg(feature = "test-util")]
+pub use backend::Backend;
+pub use call::{call_services, ServiceCall};
+#[cfg(feature = "test-util")]
+pub use call::ServiceAnswer;
 pub use failure::CallFailure;
+#[cfg(feature = "test-util")]
 pub use stack::{card_call_stack, CardCall, CardCallService};

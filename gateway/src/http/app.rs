@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower::util::MapResponseLayer;
 
-use super::handler::cards;
+use super::card_handler::cards;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 
@@ -37,7 +37,7 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         .layer(crate::telemetry::request_layer(gateway.metrics().clone()))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(ready));
-    super::routing::with_error_fallbacks(router)
+    super::error_fallbacks::with_error_fallbacks(router)
         .with_state(gateway)
         // Logs every error answer, of the card routes and the others alike.
         .layer(MapResponseLayer::new(super::log_errors))

@@ -2,19 +2,20 @@
 //! loop), the admin listener (metrics, invalidation), and the process's shutdown.
 
 mod admin;
+mod admission;
 mod app;
-mod guard;
-mod handler;
+mod card_handler;
+mod error_fallbacks;
 pub mod listener;
 mod log;
 mod peer;
-mod routing;
 mod server;
 mod shutdown;
 
+pub use crate::request::answer::CACHE_HEADER;
 pub use admin::{admin_router, serve_admin, serve_admin_controlled, MAX_IDENTIFIER_CHARS, MAX_INVALIDATE_KEYS};
+pub use admission::{admit, PROBE_HEADER};
 pub use app::app;
-pub use handler::{admit, CACHE_HEADER, PROBE_HEADER};
 pub use listener::{BodyTimeout, ListenerControl, Phase, RequestCount};
 pub use log::log_errors;
 pub use peer::ClientAddr;

@@ -13,11 +13,11 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::auth::require_operator;
-use crate::assemble::{CardProvenance, Source};
 use crate::config::SigningSecrets;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::plain::parse_request;
+use crate::request::assemble::{CardProvenance, Source};
 use crate::telemetry::RequestSpanSlot;
 
 /// `{"cards": [{"key", "title", "service"}], "servicesNotDescribed": n}`: every routable

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::auth::require_operator;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
-use crate::validate::{validate_response, Rule, Violation};
+use cardmesh_rules::{validate_response, Rule, Violation};
 
 /// The body is the response text as pasted. Always 200 once authenticated:
 /// `{"valid": bool, "violations": [{"path", "message"}]}`; text that is not JSON is one
@@ -26,7 +26,7 @@ pub(super) async fn validate(
     Ok(Json(json!({ "valid": violations.is_empty(), "violations": violations })))
 }
 
-/// What the gateway's validator (`cardmesh-rules`, through [`crate::validate`]) says about `text`.
+/// What the gateway's validator (`cardmesh-rules`) says about `text`.
 pub fn violations_of(text: &[u8]) -> Vec<Violation> {
     match serde_json::from_slice::<Value>(text) {
         Ok(doc) => validate_response(&doc),

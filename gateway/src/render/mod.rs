@@ -10,7 +10,7 @@
 //!   integer this build does not know (e.g. 99 from a newer proto), each naming its path in
 //!   Plain's JSON names (`components[0].componentContainer.containerContent[1]...`);
 //! - everything else is rendered as given and judged by the rules crate, the one place that
-//!   knows Plain's rules (its JSON validator, [`crate::validate`], and its proto-tree one):
+//!   knows Plain's rules (its JSON validator, `cardmesh_rules`, and its proto-tree one):
 //!   a Spacer with an UNSPECIFIED size renders without `spacerSize`, a WorkflowButton without
 //!   identifier renders `"workflowButtonWorkflowIdentifier": {}`;
 //! - nothing here panics.
@@ -33,7 +33,7 @@ use cardmesh_proto::Component;
 use serde_json::Value;
 
 use crate::plain::CardJson;
-use crate::validate::{validate_components, Rule, Violation};
+use cardmesh_rules::{validate_components, Rule, Violation};
 
 /// Root path of rendered components; violations read `components[0].componentText.text`.
 pub const COMPONENTS_PATH: &str = "components";
@@ -63,6 +63,7 @@ impl From<RenderError> for Violation {
 
 /// Renders `components` to a JSON array of Plain component objects, without validating it.
 /// Fails with the first render error (unset oneof, unknown enum integer).
+#[cfg(any(test, feature = "test-util"))]
 pub fn render_components(components: &[Component]) -> Result<Value, RenderError> {
     let (value, errors) = tree::render_all(components, COMPONENTS_PATH);
     match errors.into_iter().next() {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
 use super::{render_checked, render_components, RenderError};
-use crate::validate::{Rule, Violation};
+use cardmesh_rules::{Rule, Violation};
 use cardmesh_rules::catalogue::enum_values;
 
 fn top(c: component::Component) -> Component {

@@ -13,8 +13,8 @@ use cardmesh_proto::{
 use serde_json::{Map, Value};
 
 use super::enums::{EnumKind, EnumValue, BADGE_COLOR, SPACING_SIZE, TEXT_COLOR, TEXT_SIZE};
-use crate::validate::path::Path;
-use crate::validate::{Rule, Violation};
+use cardmesh_rules::validate::path::Path;
+use cardmesh_rules::{Rule, Violation};
 use cardmesh_rules::proto_tree::{user_identifier, workflow_identifier, Node};
 
 /// Renders a list of top-level components under `path`, returning the JSON array and

@@ -18,7 +18,7 @@
 //! | `cardmesh_cached_card_age_seconds` | histogram | age of the cards served from the cache, from when their service was asked |
 //! | `cardmesh_cache_rejected_total` | counter | `reason`: `too_large`, `malformed`, `other_key`, `forged` (values read from Redis that failed their check) |
 //!
-//! `service` is the service's configured name ([`crate::route::service_names`]: the host of
+//! `service` is the service's configured name ([`crate::discovery::service_names`]: the host of
 //! its endpoint, cleaned and at most 64 characters), never the name a service gives itself in
 //! `Describe`, so a service can neither blow up the label's cardinality nor pass for another.
 //! The connection metrics of both listeners are in [`super::connections`].

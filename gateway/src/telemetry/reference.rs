@@ -11,7 +11,7 @@ use http::StatusCode;
 
 use super::GatewayMetrics;
 use crate::cache::StatsSnapshot;
-use crate::plain_api::metrics::ReloadMetrics;
+use crate::plain_client::metrics::ReloadMetrics;
 
 /// Every metric of the gateway in the Prometheus text format. A labelled family shows only
 /// once it has a child, so each is touched once with example label values (the values are

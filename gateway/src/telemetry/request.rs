@@ -6,11 +6,11 @@
 //! | --- | --- | --- |
 //! | `plain_request` | [`request_layer`] | `workspace_id`, `keys`, `trace_id`; with tracing on also `url.path`, `status`, `cache_hits`, `cache_misses`, `cache_stale` |
 //! | `verify_signature`* | the handler | |
-//! | `cache_lookup`* | planning ([`crate::plan`]) | `cards`, `hits`, `misses` |
+//! | `cache_lookup`* | planning (`crate::request::plan`) | `cards`, `hits`, `misses` |
 //! | `draw_cards`* | the background draw of the missed cards | `services`, `cards` |
 //! | `card_service_call`* | one per service called (a client span; the service's own spans are its children) | `service`, `keys`, `outcome`, `rpc.grpc.status_code` |
 //! | `render_cards`* | validating and rendering the cards of one service's answer | `service`, `cards`, `failed` |
-//! | `cache_stale_lookup`* | assembly ([`crate::assemble`]): looking up stale copies, on the error path only | `cards`, `found` |
+//! | `cache_stale_lookup`* | assembly (`crate::request::assemble`): looking up stale copies, on the error path only | `cards`, `found` |
 //!
 //! The spans marked * exist only while tracing is on: they serve the traces alone, and the
 //! hot path does not pay for them otherwise. `plain_request` also exists while tracing is
@@ -104,6 +104,12 @@ impl<'a> RequestSpanSlot<'a> {
     /// The slot of the request with these headers.
     pub fn new(headers: &'a axum::http::HeaderMap) -> Self {
         Self { workspace_id: workspace_id(headers), keys: None, span: OnceLock::new() }
+    }
+
+    /// The slot of an admitted request asking for `keys` keys, already recorded on the
+    /// traced span (by [`Self::set_keys`] during admission).
+    pub fn with_keys(headers: &'a axum::http::HeaderMap, keys: usize) -> Self {
+        Self { workspace_id: workspace_id(headers), keys: Some(keys), span: OnceLock::new() }
     }
 
     /// Records how many keys the request asks for.

@@ -1,4 +1,7 @@
-//! The gateway's top-level modules (those `lib.rs` declares) form no import cycle.
+//! The gateway's top-level modules (those `lib.rs` declares, public or through
+//! `internal_modules!`) form no import cycle, and the
+//! stages of one request (`request/`) import only the stages before them, so that
+//! `dev-docs/architecture.md` walks them in order without a step back.
 //!
 //! Scans every `.rs` file under `gateway/src` (but `main.rs` and `bin/`, which are crates of
 //! their own), takes each path that leaves its module (`crate::x…`, `crate::{x, y::…}`, and
@@ -30,6 +33,35 @@ fn no_import_cycle_between_top_level_modules() {
     }
 }
 
+/// The submodules of `request/`, in the order a request passes through them; the shared
+/// types (`failure`, `single_flight`) come first because every later stage may use them.
+const REQUEST_STAGES: [&str; 6] = ["failure", "single_flight", "plan", "fetch", "assemble", "answer"];
+
+#[test]
+fn the_request_stages_import_only_earlier_stages() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let dir = src.join("request");
+    let stages: BTreeSet<String> = REQUEST_STAGES.map(String::from).into();
+    let order = |name: &str| REQUEST_STAGES.iter().position(|s| *s == name);
+    let mut checked = BTreeSet::new();
+    let mut backwards = Vec::new();
+    for file in rust_files(&dir) {
+        let relative = file.strip_prefix(&dir).unwrap();
+        let path = module_path(relative);
+        let Some(from) = path.first().and_then(|m| order(m)) else { continue };
+        checked.insert(path[0].clone());
+        // Inside `request/`, `crate::request::x` is what `crate::x` is at the top level.
+        let text = std::fs::read_to_string(&file).expect("read source file").replace("crate::request::", "crate::");
+        for to in edges_in(&text, &path, &stages) {
+            if order(&to).is_some_and(|to| to > from) {
+                backwards.push(format!("  request/{} uses the later stage {to}", relative.display()));
+            }
+        }
+    }
+    assert_eq!(checked, stages, "every stage of REQUEST_STAGES is a module of request/");
+    assert!(backwards.is_empty(), "a request stage imports a later one:\n{}", backwards.join("\n"));
+}
+
 #[test]
 fn the_scanner_sees_edges_and_cycles() {
     let text = "use crate::{a::X, b};\n// use crate::c;\nfn f() { crate::d::g(); super::e::h(); }";
@@ -51,13 +83,18 @@ fn the_scanner_sees_edges_and_cycles() {
 /// Edges between top-level modules, with the files each edge comes from.
 fn module_graph(src: &Path) -> Graph {
     let lib = std::fs::read_to_string(src.join("lib.rs")).expect("read lib.rs");
-    let modules: BTreeSet<String> = lib
+    let mut modules: BTreeSet<String> = lib
         .lines()
         .map(str::trim)
         .filter_map(|l| l.strip_prefix("pub mod ").or_else(|| l.strip_prefix("mod ")))
         .filter_map(|l| l.strip_suffix(';'))
         .map(str::to_owned)
         .collect();
+    // The internal modules are declared by name in `internal_modules!(a, b, …);`.
+    let invocation = "internal_modules!(";
+    let internal =
+        lib.rfind(invocation).and_then(|at| lib[at + invocation.len()..].split(')').next()).unwrap_or_default();
+    modules.extend(internal.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned));
     let mut graph: Graph = modules.iter().map(|m| (m.clone(), BTreeMap::new())).collect();
     for file in rust_files(src) {
         let relative = file.strip_prefix(src).unwrap();

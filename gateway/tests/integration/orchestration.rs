@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use cardmesh_gateway::assemble::Source;
 use cardmesh_gateway::config::{Config, Secret};
 use cardmesh_gateway::fanout::{Backend, Backends};
 use cardmesh_gateway::plain::parse_request;
+use cardmesh_gateway::request::assemble::Source;
 use cardmesh_gateway::telemetry::RequestSpanSlot;
 use cardmesh_gateway::{app, http::admin_router, Asker, Gateway};
 use cardmesh_proto as proto;

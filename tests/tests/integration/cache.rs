@@ -11,8 +11,8 @@ use serde_json::json;
 // What only the Redis scenarios use.
 #[cfg(feature = "redis")]
 use {
-    cardmesh_gateway::cache::card_cache_keys, cardmesh_gateway::plain::parse_request, cardmesh_gateway::route::Scope,
-    cardmesh_tests::telemetry::Metrics,
+    cardmesh_gateway::cache::card_cache_keys, cardmesh_gateway::discovery::Scope,
+    cardmesh_gateway::plain::parse_request, cardmesh_tests::telemetry::Metrics,
 };
 
 /// The card services' token of the test gateways (invalidation only).

@@ -241,10 +241,10 @@ fn copying_env_example_keeps_the_development_secret_the_docs_sign_with() {
 /// gateway's one error enum (every route of both listeners answers with it) and the admin
 /// listener's routes.
 const ERROR_CODE_SOURCES: [&str; 4] = [
-    "gateway/src/error.rs",
+    "gateway/src/error/mod.rs",
     "gateway/src/http/admin/mod.rs",
     "gateway/src/http/admin/invalidate.rs",
-    "gateway/src/plain_api/invalidation.rs",
+    "gateway/src/plain_client/invalidation.rs",
 ];
 
 #[test]

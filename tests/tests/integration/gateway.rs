@@ -26,7 +26,7 @@ async fn all_keys_answered_in_request_order_across_services() {
         assert!(!is_fallback(card), "{card}");
     }
     // The response follows every Plain rule.
-    let violations = cardmesh_gateway::validate::validate_response_for(&answer.json, &ALL_KEYS);
+    let violations = cardmesh_rules::validate_response_for(&answer.json, &ALL_KEYS);
     assert!(violations.is_empty(), "{violations:?}");
 }
 

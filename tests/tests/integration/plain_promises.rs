@@ -267,7 +267,7 @@ fn text_of(card: &serde_json::Value) -> &str {
 fn drawing_key(context: &Context, card_key: &str) -> String {
     let body = PlainBody::new(&[card_key]).customer(&context.customer_id, &context.email, None).build();
     let request: cardmesh_gateway::plain::CardRequest = serde_json::from_str(&body).unwrap();
-    let scope = cardmesh_gateway::route::Scope::Customer;
+    let scope = cardmesh_gateway::discovery::Scope::Customer;
     cardmesh_gateway::cache::card_cache_keys("w_test", card_key, scope, &request).drawing()
 }
 

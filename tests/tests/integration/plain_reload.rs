@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use cardmesh_gateway::config::{PlainApiSettings, Secret};
-use cardmesh_gateway::plain_api::{CallError, PlainApi, ReloadOutcome, ReloadReport};
+use cardmesh_gateway::plain_client::{CallError, PlainClient, ReloadOutcome, ReloadReport};
 use cardmesh_tests::plain_graphql::*;
 use cardmesh_tests::wait_until;
 use futures::future::join_all;
@@ -50,7 +50,7 @@ fn settings(server: &PlainGraphQl, timeout: Duration, max_concurrency: usize) ->
 
 /// Reloads `keys`; the keys are copied at once, so the future borrows only `api`.
 fn reload<'a>(
-    api: &'a PlainApi,
+    api: &'a PlainClient,
     customer: &'a str,
     keys: &[&str],
     thread: Option<&'a str>,
@@ -62,7 +62,7 @@ fn reload<'a>(
 #[tokio::test]
 async fn reloads_send_plains_operation_with_the_bearer_key() {
     let server = PlainGraphQl::start(CONFIGS).await;
-    let api = PlainApi::new(&settings(&server, Duration::from_secs(2), 4)).expect("on with a key");
+    let api = PlainClient::new(&settings(&server, Duration::from_secs(2), 4)).expect("on with a key");
 
     let reports = reload(&api, "c_1", &["usage"], Some("th_1")).await;
     assert_eq!(reports.len(), 1);
@@ -107,7 +107,7 @@ async fn reloads_send_plains_operation_with_the_bearer_key() {
 async fn plains_errors_are_reported_counted_and_never_fail() {
     let server = PlainGraphQl::start(CONFIGS).await;
     let timeout = Duration::from_millis(400);
-    let api = PlainApi::new(&settings(&server, timeout, 4)).unwrap();
+    let api = PlainClient::new(&settings(&server, timeout, 4)).unwrap();
 
     let refused = reload(&api, MUTATION_ERROR_CUSTOMER, &["usage"], None).await.remove(0);
     let ReloadOutcome::Refused { config_id, error } = &refused.outcome else { panic!("{refused:?}") };
@@ -149,7 +149,7 @@ async fn plains_errors_are_reported_counted_and_never_fail() {
     // A wrong key is an HTTP error like any other (and the key is not in the report).
     let mut wrong = settings(&server, timeout, 4);
     wrong.api_key = Some(Secret::new("plainApiKey_wrong"));
-    let report = reload(&PlainApi::new(&wrong).unwrap(), "c_1", &["usage"], None).await.remove(0);
+    let report = reload(&PlainClient::new(&wrong).unwrap(), "c_1", &["usage"], None).await.remove(0);
     assert_eq!(report.outcome.code(), "http_error");
     assert!(!report.to_json().to_string().contains("plainApiKey"), "{}", report.to_json());
 }
@@ -157,7 +157,7 @@ async fn plains_errors_are_reported_counted_and_never_fail() {
 #[tokio::test]
 async fn an_unknown_key_refreshes_the_card_configs_at_once() {
     let server = PlainGraphQl::start(CONFIGS).await;
-    let api = PlainApi::new(&settings(&server, Duration::from_secs(2), 4)).unwrap();
+    let api = PlainClient::new(&settings(&server, Duration::from_secs(2), 4)).unwrap();
     assert_eq!(reload(&api, "c_1", &["usage"], None).await[0].outcome.code(), "reloaded");
     assert_eq!(server.config_queries(), 1);
 
@@ -171,7 +171,7 @@ async fn an_unknown_key_refreshes_the_card_configs_at_once() {
 #[tokio::test]
 async fn a_storm_of_invalidations_is_coalesced_per_customer_and_card() {
     let server = PlainGraphQl::start(CONFIGS).await;
-    let api = PlainApi::new(&settings(&server, Duration::from_secs(5), 1)).unwrap();
+    let api = PlainClient::new(&settings(&server, Duration::from_secs(5), 1)).unwrap();
     // Warm the mapping, then occupy the only permit with a reload Plain holds.
     reload(&api, "c_warm", &["usage"], None).await;
     server.hold();
@@ -220,7 +220,7 @@ async fn a_storm_of_invalidations_is_coalesced_per_customer_and_card() {
 async fn a_customer_is_found_by_external_id() {
     let server = PlainGraphQl::start(CONFIGS).await;
     server.add_customer("cus_demo_1", "c_01PLAIN");
-    let api = PlainApi::new(&settings(&server, Duration::from_secs(2), 4)).unwrap();
+    let api = PlainClient::new(&settings(&server, Duration::from_secs(2), 4)).unwrap();
     assert_eq!(api.customer_id_for_external("cus_demo_1").await, Ok(Some("c_01PLAIN".into())));
     assert_eq!(api.customer_id_for_external("cus_nobody").await, Ok(None));
     let lookup = &server.requests()[0];

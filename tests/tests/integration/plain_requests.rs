@@ -20,7 +20,7 @@ fn assert_answered(answer: &Answer) {
     for card in answer.cards() {
         assert!(!is_fallback(card), "{card}");
     }
-    let violations = cardmesh_gateway::validate::validate_response_for(&answer.json, &ALL_KEYS);
+    let violations = cardmesh_rules::validate_response_for(&answer.json, &ALL_KEYS);
     assert!(violations.is_empty(), "{violations:?}");
 }
 

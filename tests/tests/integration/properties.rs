@@ -14,9 +14,9 @@
 use cardmesh_gateway::cli::validate_document;
 use cardmesh_gateway::plain::{CardJson, ResponseBody};
 use cardmesh_gateway::render::{render_card, render_checked, render_components};
-use cardmesh_gateway::validate::{validate_response_for, Violation};
 use cardmesh_kit::build::limits::{COPY_VALUE_MAX, LABEL_MAX, TEXT_MAX};
 use cardmesh_kit::build::*;
+use cardmesh_rules::{validate_response_for, Violation};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;

@@ -106,7 +106,7 @@ fn a_scaffolded_service_builds_passes_its_tests_and_serves_its_card_through_the_
         let components = card["components"].as_array().unwrap_or_else(|| panic!("components in {card}"));
         assert!(!components.is_empty(), "{card}");
         assert!(card.to_string().contains("cus_demo_1"), "the example card shows the customer: {card}");
-        let violations = cardmesh_gateway::validate::validate_response_for(&answer.json, &[KEY]);
+        let violations = cardmesh_rules::validate_response_for(&answer.json, &[KEY]);
         assert!(violations.is_empty(), "{violations:?}");
 
         // A customer without an external id gets no data: Plain hides the card.

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use cardmesh_gateway::cache::card_cache_keys;
 use cardmesh_gateway::config::{Config, Secret};
+use cardmesh_gateway::discovery::Scope;
 use cardmesh_gateway::plain::parse_request;
-use cardmesh_gateway::route::Scope;
 use cardmesh_tests::pki::PemDir;
 use cardmesh_tests::providers::ScopedCards;
 use cardmesh_tests::redis::{RedisServer, RedisTlsFiles};

@@ -50,13 +50,16 @@ fn cluster_urls_list_every_seed_node_and_have_database_zero_only() {
     assert_eq!(t.describe(), "Redis Cluster via [::1]:7000, [::1]:7001");
 
     let err = load(&[("CARDMESH_REDIS_URL", "redis-cluster://:hunter2@h:7000/3")]).unwrap_err();
-    assert!(err.contains("cache.redis_url") && err.contains("database 0"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_url: Redis Cluster has database 0 only; drop the /DB path (CARDMESH_REDIS_URL)");
     let err = load(&[("CARDMESH_REDIS_URL", "redis-cluster://:hunter2@h:7000?nodes=h2:1")]).unwrap_err();
-    assert!(err.contains("unknown parameter \"nodes\"") && err.contains("known: node"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration:\n  - cache.redis_url: unknown parameter \"nodes\" (known: node) (CARDMESH_REDIS_URL)"
+    );
     let err = load(&[("CARDMESH_REDIS_URL", "redis-cluster://:hunter2@h:7000?node=h2:port")]).unwrap_err();
-    assert!(err.contains("node=… must be HOST:PORT"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_url: node=… must be HOST:PORT, e.g. node=10.0.0.2:6379 (CARDMESH_REDIS_URL)");
     let err = load(&[("CARDMESH_REDIS_URL", "redis-cluster://:hunter2@h:7000?node=u:pw@h2:1")]).unwrap_err();
-    assert!(err.contains("node=… must be HOST:PORT"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_url: node=… must be HOST:PORT, e.g. node=10.0.0.2:6379 (CARDMESH_REDIS_URL)");
     for err in [
         load(&[("CARDMESH_REDIS_URL", "redis-cluster://:hunter2@h:7000/3")]).unwrap_err(),
         load(&[("CARDMESH_REDIS_URL", "redis-cluster://:hunter2@h:7000?node=u:pw@h2:1")]).unwrap_err(),
@@ -83,7 +86,7 @@ fn sentinel_urls_name_the_primary_and_the_sentinels_credentials() {
     assert_eq!((t.db, t.username.as_deref(), t.password.as_ref().map(Secret::expose)), (1, Some("app"), Some("pw")));
     assert_eq!(t.describe(), "Redis Sentinel primary \"cache\" via s1:26379, s2:26380");
     let err = load(&[("CARDMESH_REDIS_URL", "redis-sentinel://s1:26379")]).unwrap_err();
-    assert!(err.contains("cache.redis_url") && err.contains("sentinelServiceName"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_url: Sentinel needs the name of the monitored primary: add ?sentinelServiceName=NAME (as in sentinel monitor NAME …) (CARDMESH_REDIS_URL)");
 }
 
 #[test]
@@ -96,7 +99,7 @@ fn urls_that_are_not_redis_or_turn_off_certificate_checks_are_refused() {
         assert!(!err.contains("hunter2"), "{err}");
     }
     let err = load(&[("CARDMESH_REDIS_URL", "rediss://h:1/0#insecure")]).unwrap_err();
-    assert!(err.contains("#insecure") && err.contains("cache.redis_tls.ca_file"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_url: a #fragment such as #insecure (which would turn off certificate checks) is not accepted; give Redis's CA with cache.redis_tls.ca_file (CARDMESH_REDIS_CA_FILE) instead (CARDMESH_REDIS_URL)");
     let err = load(&[("CARDMESH_REDIS_URL", "redis-cluster://h")]).map(|_| ());
     assert!(err.is_ok(), "a cluster URL with one seed is fine: {err:?}");
 }
@@ -124,17 +127,17 @@ fn username_and_password_settings_override_the_url_and_the_password_may_come_fro
         ("CARDMESH_REDIS_PASSWORD_FILE", path),
     ])
     .unwrap_err();
-    assert!(err.contains("cache.redis_password and cache.redis_password_file"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_password and cache.redis_password_file: set one, not both (CARDMESH_REDIS_PASSWORD or CARDMESH_REDIS_PASSWORD_FILE)");
     std::fs::write(&file, "\n").unwrap();
     let err = load(&[("CARDMESH_REDIS_URL", "redis://h"), ("CARDMESH_REDIS_PASSWORD_FILE", path)]).unwrap_err();
     assert!(err.contains("cache.redis_password_file") && err.contains("is empty"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
     let err =
         load(&[("CARDMESH_REDIS_URL", "redis://h"), ("CARDMESH_REDIS_PASSWORD_FILE", "/nonexistent/pw")]).unwrap_err();
-    assert!(err.contains("cache.redis_password_file: cannot read /nonexistent/pw"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_password_file: cannot read /nonexistent/pw: No such file or directory (os error 2) (CARDMESH_REDIS_PASSWORD_FILE)");
 
     let err = load(&[("CARDMESH_REDIS_URL", "redis://h"), ("CARDMESH_REDIS_USERNAME", "cardmesh")]).unwrap_err();
-    assert!(err.contains("cache.redis_username") && err.contains("needs its password"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_username: an ACL user needs its password; set cache.redis_password (CARDMESH_REDIS_PASSWORD), cache.redis_password_file, or put it in the URL");
     let config = load(&[("CARDMESH_REDIS_URL", "redis://h"), ("CARDMESH_REDIS_PASSWORD", "top-secret-pw")]).unwrap();
     assert!(!format!("{config:?}").contains("top-secret-pw"));
 }
@@ -143,14 +146,14 @@ fn username_and_password_settings_override_the_url_and_the_password_may_come_fro
 fn tls_files_need_a_tls_url_come_in_pairs_and_are_read() {
     let err =
         load(&[("CARDMESH_REDIS_URL", "redis://h"), ("CARDMESH_REDIS_CA_FILE", "/nonexistent/ca.pem")]).unwrap_err();
-    assert!(err.contains("cache.redis_tls: set, but cache.redis_url does not use TLS"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_tls: set, but cache.redis_url does not use TLS; write rediss:// (or rediss-cluster://, rediss-sentinel://), or remove the TLS files\n  - cache.redis_tls: cannot read /nonexistent/ca.pem: No such file or directory (os error 2)");
     let err =
         load(&[("CARDMESH_REDIS_URL", "rediss://h"), ("CARDMESH_REDIS_CA_FILE", "/nonexistent/ca.pem")]).unwrap_err();
-    assert!(err.contains("cache.redis_tls: cannot read /nonexistent/ca.pem"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_tls: cannot read /nonexistent/ca.pem: No such file or directory (os error 2)");
     let err = load(&[("CARDMESH_REDIS_URL", "rediss://h"), ("CARDMESH_REDIS_CERT_FILE", "/c.pem")]).unwrap_err();
-    assert!(err.contains("cert_file and key_file go together") && err.contains("CARDMESH_REDIS_KEY_FILE"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_tls: cert_file and key_file go together; set both (CARDMESH_REDIS_CERT_FILE, CARDMESH_REDIS_KEY_FILE) or neither");
     let err = load(&[("CARDMESH_REDIS_CA_FILE", "/ca.pem")]).unwrap_err();
-    assert!(err.contains("cache.redis_tls: set, but cache.redis_url is not"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.redis_tls: set, but cache.redis_url is not; set CARDMESH_REDIS_URL too, or remove it");
 }
 
 #[test]
@@ -177,14 +180,17 @@ fn required_to_start_needs_redis_and_a_start_timeout() {
     assert!(!defaults.required_to_start, "off by default");
     assert_eq!(defaults.start_timeout, Duration::from_secs(10));
     let err = load(&[("CARDMESH_CACHE_REQUIRED_TO_START", "true")]).unwrap_err();
-    assert!(err.contains("cache.required_to_start: set, but cache.redis_url is not"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.required_to_start: set, but cache.redis_url is not; set CARDMESH_REDIS_URL too, or remove it");
     let err = load(&[
         ("CARDMESH_REDIS_URL", "redis://h"),
         ("CARDMESH_CACHE_REQUIRED_TO_START", "true"),
         ("CARDMESH_CACHE", "false"),
     ])
     .unwrap_err();
-    assert!(err.contains("cache.required_to_start") && err.contains("cache.enabled"), "{err}");
+    assert_eq!(err.to_string(), "invalid configuration:\n  - cache.required_to_start: set, but the cache is off (cache.enabled = false); turn one of them off");
     let err = load(&[("CARDMESH_CACHE_START_TIMEOUT", "0s")]).unwrap_err();
-    assert!(err.contains("cache.start_timeout"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration:\n  - cache.start_timeout: must be above 0 (default 10s; CARDMESH_CACHE_START_TIMEOUT)"
+    );
 }

@@ -71,11 +71,23 @@ where
 {
     let deadline = policy.deadline;
     let stack = ServiceBuilder::new()
+        // An open circuit skips the service. Outermost: a skipped call costs nothing below,
+        // and a call counts once for the breaker however many attempts it took.
         .layer(BreakerLayer(breaker))
+        // Names why an attempt failed (`CallFailure`), once, for the breaker above and for
+        // logs and metrics; below it the layers still see tower's and tonic's own errors.
         .map_err(move |e: BoxError| CallFailure::classify(e, deadline))
+        // One more attempt when the service was unreachable and a whole attempt fits the
+        // budget. Outside the shedding, the limit and the timeout, so each attempt gets its
+        // own permit and deadline, and a shed call (we are saturated) is seen and not retried.
         .retry(RetryUnreachable { enabled: policy.retry, attempt_deadline: deadline, retried: false })
+        // Fails at once when the limit below is full, instead of queueing: one slow service
+        // cannot hold requests (and memory) hostage.
         .load_shed()
+        // At most `max_concurrency` calls in flight to this service.
         .concurrency_limit(policy.max_concurrency.max(1))
+        // The per-attempt deadline. Innermost, so it times the call itself, not the wait for
+        // a permit.
         .timeout(deadline)
         .service(inner);
     BoxCloneSyncService::new(stack)

@@ -80,7 +80,7 @@ impl Invalidate {
 }
 
 /// `{"invalidated":{"customerId":…,"cardKeys":[…] | "all","workspaces":[…]},"reloads":[…]}` (the Plain
-/// reloads, [`crate::plain_api`]), or the error envelope: 404 `not_found` (neither admin
+/// reloads, [`crate::plain_client`]), or the error envelope: 404 `not_found` (neither admin
 /// token configured), 401 `invalid_admin_token`, 400 `invalid_body`, 400 `invalid_field` (a field
 /// over its cap, named in `field`), 409 `cache_disabled`, 503 `cache_unavailable`; for an
 /// `externalId`, 400 `external_id_needs_plain_api`, 404 `unknown_customer`, 502
@@ -109,11 +109,11 @@ pub async fn invalidate(
     if let Some(workspace) = &request.workspace_id {
         check_workspace(gateway.config(), workspace)?;
     }
-    let plain_api = gateway.plain_api().map(|api| &**api);
+    let plain_api = gateway.plain_client().map(|api| &**api);
     let customer_id = match (&request.customer_id, &request.external_id) {
         (Some(id), _) if filled(&request.customer_id) => id.clone(),
         (_, external) => {
-            crate::plain_api::customer_for_external(plain_api, external.as_deref().unwrap_or_default()).await?
+            crate::plain_client::customer_for_external(plain_api, external.as_deref().unwrap_or_default()).await?
         }
     };
     let cache = gateway.cache().ok_or(GatewayError::CacheDisabled)?;
@@ -131,7 +131,7 @@ pub async fn invalidate(
         None => json!("all"),
     };
     let (keys, thread) = (request.card_keys.as_deref(), request.thread_id.as_deref());
-    let reloads = crate::plain_api::reloads_after_invalidation(plain_api, &customer_id, keys, thread).await;
+    let reloads = crate::plain_client::reloads_after_invalidation(plain_api, &customer_id, keys, thread).await;
     Ok(Json(json!({
         "invalidated": { "customerId": customer_id, "cardKeys": cards, "workspaces": workspaces },
         "reloads": reloads,

@@ -29,7 +29,7 @@ pub use invalidate::{MAX_IDENTIFIER_CHARS, MAX_INVALIDATE_KEYS};
 /// - `GET /metrics`: every metric, Prometheus text;
 /// - `POST /admin/invalidate`: drop a customer's cached cards (bearer `admin.service_token`
 ///   or `admin.operator_token`; 404 while neither is configured);
-/// - the [card preview](crate::preview): `GET /preview` and its assets, `GET
+/// - the card preview (`crate::preview`): `GET /preview` and its assets, `GET
 ///   /admin/preview/keys`, `POST /admin/preview`, `POST /admin/validate` (bearer
 ///   `admin.operator_token`; the service token gets 403 `operator_token_required`).
 ///
@@ -46,7 +46,7 @@ pub fn admin_router(gateway: Arc<Gateway>) -> Router {
         .with_state(gateway.clone())
         .merge(crate::preview::preview_router(gateway.clone()))
         .merge(metrics);
-    super::routing::with_error_fallbacks(router)
+    super::error_fallbacks::with_error_fallbacks(router)
         .layer(axum::middleware::from_fn_with_state(gateway, check_host))
         .layer(MapResponseLayer::new(super::log_errors))
 }

@@ -24,8 +24,9 @@ use cardmesh_tests::*;
 use serde_json::json;
 #[cfg(feature = "redis")]
 use {
-    cardmesh_gateway::cache::card_cache_keys, cardmesh_gateway::plain::parse_request, cardmesh_gateway::route::Scope,
-    cardmesh_tests::providers::CountingCards, cardmesh_tests::redis::RedisServer,
+    cardmesh_gateway::cache::card_cache_keys, cardmesh_gateway::discovery::Scope,
+    cardmesh_gateway::plain::parse_request, cardmesh_tests::providers::CountingCards,
+    cardmesh_tests::redis::RedisServer,
 };
 
 const ADMIN_TOKEN: &str = "service-token-for-the-cache-security-tests";

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cardmesh_gateway::config::{Config, PlainApiSettings, Secret};
-use cardmesh_gateway::plain_api::{CallError, PlainApi, MAX_ANSWER_BYTES};
+use cardmesh_gateway::plain_client::{CallError, PlainClient, MAX_ANSWER_BYTES};
 use cardmesh_kit::{CustomerRef, InvalidateError, Invalidator};
 use cardmesh_tests::outbound::LocalServer;
 use cardmesh_tests::pki::{PemDir, TestCa};
@@ -268,13 +268,13 @@ fn unsigned_mode_is_refused_on_a_public_address() {
 }
 
 /// Plain's API client for `url`, with an API key.
-fn plain_api(url: &str) -> PlainApi {
+fn plain_api(url: &str) -> PlainClient {
     let settings = PlainApiSettings {
         api_key: Some(Secret::new("plainApiKey_edges")),
         api_url: url.to_owned(),
         ..PlainApiSettings::default()
     };
-    PlainApi::new(&settings).expect("an API key turns it on")
+    PlainClient::new(&settings).expect("an API key turns it on")
 }
 
 #[tokio::test]

@@ -37,7 +37,7 @@ async fn gateway(redis: &RedisServer, cards: &DatedCards) -> (RunningService, Ru
 #[cfg(feature = "redis")]
 fn drawing_key(body: &str, card_key: &str) -> String {
     let request: cardmesh_gateway::plain::CardRequest = serde_json::from_str(body).unwrap();
-    let scope = cardmesh_gateway::route::Scope::Customer;
+    let scope = cardmesh_gateway::discovery::Scope::Customer;
     cardmesh_gateway::cache::card_cache_keys("w_test", card_key, scope, &request).drawing()
 }
 

@@ -1,4 +1,4 @@
-//! Assembly, the second step of answering a Plain request: turn the [plan](crate::plan)
+//! Assembly, the second step of answering a Plain request: turn the [plan](crate::request::plan)
 //! into exactly one card per requested key, in request order.
 //!
 //! - a settled plan (every card from the cache or unknown) is assembled at once;
@@ -27,12 +27,12 @@ pub use fallback::{with_ttl, FallbackCards};
 pub use provenance::{CardProvenance, Source};
 
 use crate::cache::CardCache;
+use crate::discovery::CardInfo;
 use crate::error::GatewayError;
-use crate::failure::CardFailure;
 use crate::fanout::CallFailure;
 use crate::plain::CardJson;
-use crate::plan::{CardPlan, Pending};
-use crate::route::CardInfo;
+use crate::request::failure::CardFailure;
+use crate::request::plan::{CardPlan, Pending};
 use crate::telemetry::{GatewayMetrics, RequestSpanSlot};
 
 /// What assembly needs from the gateway, borrowed for one request.
@@ -83,7 +83,7 @@ struct Failed {
 }
 
 impl Assembler<'_> {
-    /// Assembles a settled plan (see [`crate::plan::Plan::is_settled`]) without waiting.
+    /// Assembles a settled plan (see [`crate::request::plan::Plan::is_settled`]) without waiting.
     pub fn settled(&self, plans: Vec<CardPlan<'_>>, with_provenance: bool) -> Assembled {
         let provenance = with_provenance.then(|| plans.iter().map(settled_provenance).collect());
         let cards = plans
@@ -151,7 +151,7 @@ impl Assembler<'_> {
             };
             if let Some(provenance) = &mut provenance {
                 provenance.push(CardProvenance {
-                    key: key_of(&got.card),
+                    key: got.card.key().unwrap_or_default().to_owned(),
                     source: got.source,
                     service: got.service,
                     call_latency: got.call_latency,
@@ -232,9 +232,9 @@ async fn wait_for(pending: Pending, wait_limit: Duration) -> Result<Got, Failed>
     let Pending { info, keys, generations, waiter } = pending;
     let (drawn, call_latency) = match tokio::time::timeout(wait_limit, waiter.wait_published()).await {
         Ok(Some(published)) => (published.drawn, published.call_latency),
-        Ok(None) => {
-            (Err(CardFailure::Call(CallFailure::Unreachable("the request drawing this card went away".into()))), None)
-        }
+        // The leader went away without publishing: the gateway's own fault, never the
+        // service's, so it neither counts towards the 503 rule nor reads as "unreachable".
+        Ok(None) => (Err(CardFailure::LeaderLost), None),
         Err(_) => (Err(CardFailure::Call(CallFailure::Timeout(wait_limit))), None),
     };
     match drawn {
@@ -259,10 +259,5 @@ fn settled_provenance(plan: &CardPlan<'_>) -> CardProvenance {
     CardProvenance { key, source, service, call_latency: None, bytes: 0, detail }
 }
 
-/// The `key` of a card's JSON (empty when unreadable).
-pub(crate) fn key_of(card: &CardJson) -> String {
-    serde_json::from_str::<serde_json::Value>(card.as_str())
-        .ok()
-        .and_then(|v| v["key"].as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
+#[cfg(test)]
+mod tests;

@@ -9,10 +9,13 @@
 //! A service is known by its configured endpoint ([`service_names`]); the name it gives
 //! itself in `Describe` is logged, cleaned, and used for nothing else.
 
-mod discovery;
 mod names;
+mod router;
 mod table;
 
-pub use discovery::CardRouter;
+#[cfg(feature = "test-util")]
 pub use names::service_names;
-pub use table::{CardInfo, Conflict, Lookup, RoutingTable, Scope};
+pub use router::CardRouter;
+pub use table::{CardInfo, Lookup, RoutingTable, Scope};
+#[cfg(feature = "test-util")]
+pub use table::Conflict;

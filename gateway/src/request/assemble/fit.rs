@@ -1,7 +1,7 @@
 //! Size fitting: an answer over `limits.max_response_bytes` loses its biggest cards to
 //! fallback cards until it fits.
 
-use super::{key_of, Assembler, CardProvenance, Source};
+use super::{Assembler, CardProvenance, Source};
 use crate::plain::CardJson;
 
 /// Replaces the biggest cards with fallback cards (logging each inside the request's span,
@@ -16,7 +16,7 @@ pub(super) fn fit_response(
     let mut total: usize = cards.iter().map(|c| c.as_str().len() + 1).sum::<usize>() + 12;
     while total > limit {
         let Some((i, _)) = cards.iter().enumerate().max_by_key(|(_, c)| c.as_str().len()) else { break };
-        let key = key_of(&cards[i]);
+        let key = cards[i].key().unwrap_or_default().to_owned();
         let replacement = with.fallback.card(&key);
         if replacement.as_str().len() >= cards[i].as_str().len() {
             break;

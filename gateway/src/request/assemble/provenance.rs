@@ -15,11 +15,11 @@ pub enum Source {
     Fresh,
     /// Drawn just now; the service said it has no data for this customer.
     NoData,
-    /// The service failed (`reason`, a [`crate::failure::CardFailure`] code): its last good
+    /// The service failed (`reason`, a [`crate::request::failure::CardFailure`] code): its last good
     /// copy was served, with the fallback TTL.
     Stale { reason: &'static str },
     /// The fallback card was served: the card failed (`reason`, a
-    /// [`crate::failure::CardFailure`] code) with no stale copy left, or it was replaced
+    /// [`crate::request::failure::CardFailure`] code) with no stale copy left, or it was replaced
     /// because the answer was over `limits.max_response_bytes` (`response_too_big`).
     Fallback { reason: &'static str },
     /// No service owns the key: an empty card.
@@ -32,7 +32,7 @@ pub struct CardProvenance {
     /// The requested key.
     pub key: String,
     pub source: Source,
-    /// The owning service's configured name ([`crate::route::service_names`]); `None` for an
+    /// The owning service's configured name ([`crate::discovery::service_names`]); `None` for an
     /// unknown or not yet routable key.
     pub service: Option<Arc<str>>,
     /// How long the `GetCards` call that drew the card took, retries included (near zero

@@ -7,6 +7,9 @@
 //! and one layer ([`crate::http::log_errors`]) logs it, inside the request's span when the
 //! response carries one ([`ErrorSpan`]).
 
+#[cfg(any(test, feature = "test-util"))]
+pub mod reference;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -75,7 +78,7 @@ pub enum GatewayError {
     CacheUnavailable { cause: String },
     /// An invalidation names an `externalId` that could not be turned into a Plain customer.
     #[error(transparent)]
-    CustomerLookup(#[from] crate::plain_api::CustomerLookupError),
+    CustomerLookup(#[from] crate::plain_client::CustomerLookupError),
 }
 
 impl From<crate::access::AdminRefusal> for GatewayError {
@@ -114,9 +117,9 @@ impl GatewayError {
             GatewayError::InvalidAdminBody(_) | GatewayError::InvalidAdminField { .. } => StatusCode::BAD_REQUEST,
             GatewayError::CacheDisabled => StatusCode::CONFLICT,
             GatewayError::CustomerLookup(e) => match e {
-                crate::plain_api::CustomerLookupError::PlainApiOff => StatusCode::BAD_REQUEST,
-                crate::plain_api::CustomerLookupError::Unknown(_) => StatusCode::NOT_FOUND,
-                crate::plain_api::CustomerLookupError::Failed(_) => StatusCode::BAD_GATEWAY,
+                crate::plain_client::CustomerLookupError::PlainApiOff => StatusCode::BAD_REQUEST,
+                crate::plain_client::CustomerLookupError::Unknown(_) => StatusCode::NOT_FOUND,
+                crate::plain_client::CustomerLookupError::Failed(_) => StatusCode::BAD_GATEWAY,
             },
         }
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::access::{AccessError, LimitScope};
 use crate::error::GatewayError;
 use crate::plain::RequestError;
-use crate::plain_api::{CallError, CustomerLookupError};
+use crate::plain_client::{CallError, CustomerLookupError};
 use crate::verify::{StaleReason, VerifyError};
 
 /// One example of every error the gateway answers with. The match at the end has no
@@ -97,7 +97,7 @@ pub fn reference_markdown() -> String {
     }
     let mut page = String::from(
         "# Error codes\n\n\
-         <!-- Generated from gateway/src/error.rs (cardmesh_gateway::error_reference); do not edit.\n     \
+         <!-- Generated from gateway/src/error/mod.rs (cardmesh_gateway::error::reference); do not edit.\n     \
          Run `cargo run -p cardmesh-tests --example reference_docs` to update. -->\n\n\
          Every refusal of both listeners is one JSON envelope,\n\
          `{\"error\":{\"code\":…,\"message\":…}}`, plus `field` (the JSON path of a bad field) or\n\

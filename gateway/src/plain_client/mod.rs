@@ -18,17 +18,16 @@ use std::sync::Arc;
 use futures::future::join_all;
 use serde_json::{json, Value};
 
-pub use graphql::{
-    CallError, MutationError, MutationFieldError, CARD_CONFIGS_QUERY, CUSTOMER_BY_EXTERNAL_ID_QUERY, MAX_ANSWER_BYTES,
-    RELOAD_MUTATION,
-};
+pub use graphql::{CallError, CUSTOMER_BY_EXTERNAL_ID_QUERY};
+#[cfg(feature = "test-util")]
+pub use graphql::{MutationError, MutationFieldError, CARD_CONFIGS_QUERY, MAX_ANSWER_BYTES, RELOAD_MUTATION};
 pub use invalidation::{customer_for_external, reloads_after_invalidation, CustomerLookupError};
 pub use reload::{ReloadKey, ReloadOutcome};
 
 use crate::config::PlainApiSettings;
 
 /// The card reloads of one gateway.
-pub struct PlainApi {
+pub struct PlainClient {
     client: Arc<graphql::GraphQlClient>,
     configs: Arc<configs::CardConfigs>,
     reloader: reload::Reloader,
@@ -53,7 +52,7 @@ pub struct ReloadReport {
     pub coalesced: bool,
 }
 
-impl PlainApi {
+impl PlainClient {
     /// The reloads for `settings`, or `None` while no API key is set.
     pub fn new(settings: &PlainApiSettings) -> Option<Self> {
         let client = Arc::new(graphql::GraphQlClient::new(settings)?);

@@ -25,6 +25,10 @@ pub enum CardFailure {
     /// The card's key was not routable because some service has not described itself yet.
     #[error("no described service owns this key yet")]
     Undiscovered,
+    /// The draw this card waited on ended without publishing an outcome (its task panicked
+    /// or was cancelled): a fault of the gateway, not of the card's service.
+    #[error("the draw this card waited on ended without an outcome")]
+    LeaderLost,
 }
 
 impl CardFailure {
@@ -37,6 +41,7 @@ impl CardFailure {
             CardFailure::Invalid(_) => "invalid_card",
             CardFailure::TooBig { .. } => "card_too_big",
             CardFailure::Undiscovered => "undiscovered",
+            CardFailure::LeaderLost => "leader_lost",
         }
     }
 

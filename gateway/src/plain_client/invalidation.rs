@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{reports_json, CallError, PlainApi};
+use super::{reports_json, CallError, PlainClient};
 
 /// Why the customer of an invalidation that names an `externalId` is not known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,7 +28,10 @@ impl CustomerLookupError {
 }
 
 /// Plain's customer id for `external_id`.
-pub async fn customer_for_external(api: Option<&PlainApi>, external_id: &str) -> Result<String, CustomerLookupError> {
+pub async fn customer_for_external(
+    api: Option<&PlainClient>,
+    external_id: &str,
+) -> Result<String, CustomerLookupError> {
     let api = api.ok_or(CustomerLookupError::PlainApiOff)?;
     match api.customer_id_for_external(external_id).await {
         Ok(Some(id)) => Ok(id),
@@ -42,9 +45,9 @@ pub async fn customer_for_external(api: Option<&PlainApi>, external_id: &str) ->
 }
 
 /// The `reloads` of an invalidation's answer: one report per card Plain was asked to
-/// reload (see [`PlainApi::reload_invalidated`]), or `[]` while the Plain API is off.
+/// reload (see [`PlainClient::reload_invalidated`]), or `[]` while the Plain API is off.
 pub async fn reloads_after_invalidation(
-    api: Option<&PlainApi>,
+    api: Option<&PlainClient>,
     customer_id: &str,
     card_keys: Option<&[String]>,
     thread_id: Option<&str>,

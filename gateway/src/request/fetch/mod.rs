@@ -4,23 +4,26 @@
 //! twice ([`crate::cache::CardCache::claim_draws`]).
 
 use std::collections::{BTreeMap, HashMap};
-mod result;
+mod render_result;
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use cardmesh_proto as proto;
 
-pub use result::{index_results, render_result};
+pub use render_result::{index_results, render_result};
 
+use futures::FutureExt;
 use tokio::time::Instant;
+use tracing::Instrument;
 
-use crate::cache::{self, CardCache, Claimed, DrawWait, Generations};
-use crate::failure::CardFailure;
+use crate::cache::{self, CardCache, Claimed, DrawWait};
 use crate::fanout::{call_services, Backends, CallFailure, ServiceCall};
-use crate::flight::{Leader, Published};
 use crate::plain::CardRequest;
-use crate::route::CardInfo;
+use crate::request::failure::CardFailure;
+use crate::request::plan::Assignment;
+use crate::request::single_flight::Published;
 use crate::telemetry::GatewayMetrics;
 
 /// Limits and defaults that apply while drawing.
@@ -30,14 +33,6 @@ pub struct DrawSettings {
     pub default_ttl: Duration,
     /// Largest rendered card.
     pub max_card_bytes: usize,
-}
-
-/// One card this request must draw.
-pub struct Assignment {
-    pub info: CardInfo,
-    pub keys: cache::CardCacheKeys,
-    pub generations: Generations,
-    pub leader: Leader,
 }
 
 /// Everything one background draw needs (owned: the draw outlives the request that
@@ -58,6 +53,27 @@ pub struct DrawJob {
     pub deadline: Duration,
     /// Counts the calls and the cards' outcomes.
     pub metrics: Arc<GatewayMetrics>,
+}
+
+/// Starts [`draw_cards`] as a task of its own, in a `draw_cards` span under `request_span`
+/// while tracing (else in the request's span, so that its log lines keep the request's
+/// trace id). A draw that panics drops its leaders without an outcome: every request
+/// waiting on them serves a stale copy or a fallback for `leader_lost`
+/// ([`crate::request::failure::CardFailure::LeaderLost`]); the panic is logged once, here.
+pub fn spawn_draw(job: DrawJob, request_span: &tracing::Span) {
+    let cards = job.assignments.len();
+    let draw_span = if cardmesh_telemetry::tracing_enabled() {
+        let services = job.assignments.iter().map(|a| a.info.service).collect::<std::collections::BTreeSet<_>>();
+        tracing::info_span!(parent: request_span, "draw_cards", services = services.len(), cards)
+    } else {
+        request_span.clone()
+    };
+    let draw = async move {
+        if AssertUnwindSafe(draw_cards(job)).catch_unwind().await.is_err() {
+            tracing::error!(cards, reason = "leader_lost", "the background draw panicked");
+        }
+    };
+    tokio::spawn(draw.instrument(draw_span));
 }
 
 /// Calls the services of `job.assignments` (one call each, in parallel, under

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use cardmesh_proto::{card_result::Outcome, CardResult};
 
-use crate::failure::CardFailure;
+use crate::discovery::CardInfo;
 use crate::plain::CardJson;
 use crate::render;
-use crate::route::CardInfo;
+use crate::request::failure::CardFailure;
 
 /// Indexes one service's results by key (the first result for a key wins).
 pub fn index_results(results: Vec<CardResult>) -> HashMap<String, CardResult> {

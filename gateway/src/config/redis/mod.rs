@@ -53,7 +53,7 @@ impl RedisTls {
         self.ca_file.is_some() || self.cert_file.is_some() || self.key_file.is_some()
     }
 
-    /// The files, read and checked (see [`crate::tls::redis_pem`]).
+    /// The files, read and checked (see `crate::tls::redis_pem`).
     pub fn pem(&self) -> Result<crate::tls::RedisPem, crate::tls::TlsError> {
         crate::tls::redis_pem(self.ca_file.as_deref(), self.cert_file.as_deref(), self.key_file.as_deref())
     }

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::failure::CardFailure;
 use crate::plain::CardJson;
+use crate::request::failure::CardFailure;
 
 /// The outcome of drawing one card.
 pub type Drawn = Result<CardJson, CardFailure>;
@@ -77,11 +77,13 @@ impl Flights {
     }
 
     /// Number of cards being drawn (for tests).
+    #[cfg(any(test, feature = "test-util"))]
     pub fn len(&self) -> usize {
         self.inflight.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// True when nothing is being drawn.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -113,6 +115,7 @@ impl Drop for Leader {
 
 impl Waiter {
     /// The leader's result; `None` when the leader went away without one.
+    #[cfg(any(test, feature = "test-util"))]
     pub async fn wait(self) -> Option<Drawn> {
         self.wait_published().await.map(|p| p.drawn)
     }

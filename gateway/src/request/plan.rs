@@ -8,7 +8,7 @@
 //! reload, and is drawn from its service whatever the cache holds.
 //!
 //! Planning never waits on a card service. What it decides is carried out by
-//! [`crate::draw`] (the cards this request leads) and [`crate::assemble`] (waiting, stale
+//! [`crate::request::fetch`] (the cards this request leads) and [`crate::request::assemble`] (waiting, stale
 //! copies, fallbacks, the 503 rule, size fitting).
 
 use std::sync::Arc;
@@ -17,11 +17,21 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 use crate::cache::{self, Asked, CardCache, CardCacheKeys, Generations, RequestKeys, Served};
-use crate::draw::Assignment;
-use crate::flight::{Flights, Join, Waiter};
+use crate::discovery::{CardInfo, Lookup, RoutingTable};
 use crate::plain::{CardJson, CardRequest};
-use crate::route::{CardInfo, Lookup, RoutingTable};
+use crate::request::single_flight::{Flights, Join, Leader, Waiter};
 use crate::telemetry::GatewayMetrics;
+
+/// Who sent a card request on Plain's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    /// Plain: kept in the served ledger, so its reloads reach the services.
+    Plain,
+    /// `cardmesh validate --url` (a signed request with `Cardmesh-Probe: validate`): answered
+    /// exactly as Plain would be, but not counted: it holds no copy, so its asks are neither
+    /// reloads nor recorded as answers Plain holds.
+    Probe,
+}
 
 /// How one requested key is answered.
 pub enum CardPlan<'t> {
@@ -50,11 +60,19 @@ pub struct Pending {
     pub waiter: Waiter,
 }
 
+/// One card this request leads the flight of, and so must draw ([`crate::request::fetch`]).
+pub struct Assignment {
+    pub info: CardInfo,
+    pub keys: CardCacheKeys,
+    pub generations: Generations,
+    pub leader: Leader,
+}
+
 /// The plan of one request.
 pub struct Plan<'t> {
     /// One per requested key, in request order.
     pub cards: Vec<CardPlan<'t>>,
-    /// The cards this request leads: to be drawn (by [`crate::draw::draw_cards`]) for this
+    /// The cards this request leads: to be drawn (by [`crate::request::fetch::draw_cards`]) for this
     /// request and every request following it.
     pub assignments: Vec<Assignment>,
     /// Cards found fresh in the cache.
