@@ -98,7 +98,6 @@ pub fn parse_allowed_host(entry: &str) -> Option<(String, Option<u16>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Config, ConfigError, EnvOverrides};
     use super::parse_allowed_host;
 
     #[test]
@@ -114,11 +113,7 @@ mod tests {
     const SERVICE: &str = "service-token-0123456789abcdef0123";
     const OPERATOR: &str = "operator-token-0123456789abcdef012";
 
-    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let mut all = vec![("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_LISTEN", "127.0.0.1:8080")];
-        all.extend_from_slice(pairs);
-        Config::load(None, &EnvOverrides::from_pairs(all))
-    }
+    use crate::config::test_support::load_unsigned_local as load;
 
     #[test]
     fn both_tokens_and_the_host_list_come_from_the_environment() {

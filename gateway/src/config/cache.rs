@@ -44,13 +44,8 @@ pub(super) fn validate(config: &Config, errors: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::DEVELOPMENT_REDIS_PASSWORD;
-    use crate::config::{Config, EnvOverrides};
 
-    fn load(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let mut pairs = pairs.to_vec();
-        pairs.push(("CARDMESH_SIGNING_SECRETS", "from-plain"));
-        Config::load(None, &EnvOverrides::from_pairs(pairs.iter().copied())).map_err(|e| e.to_string())
-    }
+    use crate::config::test_support::load_signed as load;
 
     #[test]
     fn the_entry_key_is_read_from_the_environment_and_must_be_long() {

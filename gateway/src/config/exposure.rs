@@ -55,11 +55,8 @@ pub(super) fn validate(config: &Config, errors: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Config, EnvOverrides};
 
-    fn load(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        Config::load(None, &EnvOverrides::from_pairs(pairs.iter().copied())).map_err(|e| e.to_string())
-    }
+    use crate::config::test_support::load_text as load;
 
     const DEV: (&str, &str) = ("CARDMESH_SIGNING_SECRETS", super::DEVELOPMENT_SECRET);
 

@@ -339,4 +339,6 @@ impl Config {
 }
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

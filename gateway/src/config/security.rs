@@ -184,13 +184,7 @@ pub(super) fn validate(config: &super::Config, errors: &mut Vec<String>) {
 mod tests {
     use std::time::Duration;
 
-    use super::super::{Config, ConfigError, EnvOverrides};
-
-    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let mut all = vec![("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_LISTEN", "127.0.0.1:8080")];
-        all.extend_from_slice(pairs);
-        Config::load(None, &EnvOverrides::from_pairs(all))
-    }
+    use crate::config::test_support::load_unsigned_local as load;
 
     #[test]
     fn everything_is_off_by_default() {

@@ -79,13 +79,7 @@ pub(super) fn validate(settings: &ServerSettings, errors: &mut Vec<String>) {
 mod tests {
     use std::time::Duration;
 
-    use super::super::{Config, EnvOverrides};
-
-    fn load(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let mut all = vec![("CARDMESH_SIGNING_SECRETS", "s")];
-        all.extend_from_slice(pairs);
-        Config::load(None, &EnvOverrides::from_pairs(all)).map_err(|e| e.to_string())
-    }
+    use crate::config::test_support::load_signed as load;
 
     #[test]
     fn defaults_are_a_few_seconds_and_a_thousand_connections() {

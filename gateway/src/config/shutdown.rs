@@ -84,11 +84,7 @@ mod tests {
     use super::super::{Config, EnvOverrides};
     use super::*;
 
-    fn load(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let mut all = vec![("CARDMESH_SIGNING_SECRETS", "s")];
-        all.extend_from_slice(pairs);
-        Config::load(None, &EnvOverrides::from_pairs(all)).map_err(|e| e.to_string())
-    }
+    use crate::config::test_support::load_signed as load;
 
     #[test]
     fn defaults_drain_five_seconds_and_give_fifteen_to_requests_in_flight() {

@@ -205,9 +205,7 @@ mod tests {
     use super::super::{Config, ConfigError, EnvOverrides};
     use super::SigningSecrets;
 
-    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::load(None, &EnvOverrides::from_pairs(pairs.iter().copied()))
-    }
+    use crate::config::test_support::load_env as load;
 
     fn load_file(toml: &str) -> Result<Config, ConfigError> {
         let path = std::env::temp_dir().join(format!("cardmesh-signing-{}-{}.toml", std::process::id(), toml.len()));

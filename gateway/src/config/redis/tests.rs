@@ -1,13 +1,8 @@
 use std::time::Duration;
 
 use super::*;
-use crate::config::{Config, EnvOverrides};
 
-fn load(pairs: &[(&str, &str)]) -> Result<Config, String> {
-    let mut pairs = pairs.to_vec();
-    pairs.push(("CARDMESH_SIGNING_SECRETS", "from-plain"));
-    Config::load(None, &EnvOverrides::from_pairs(pairs.iter().copied())).map_err(|e| e.to_string())
-}
+use crate::config::test_support::load_signed as load;
 
 fn target(pairs: &[(&str, &str)]) -> RedisTarget {
     load(pairs).unwrap().cache.redis_target().unwrap().expect("a Redis target")
