@@ -154,17 +154,22 @@ fn the_readmes_run_command_brings_up_every_service_and_answers_its_printed_reque
     let (out, err) = (log_file("dev.out"), log_file("dev.err"));
     let mut dev = Stop(bash(&commands[0], &out, &err));
 
-    // dev.sh prints the signed curl once every service has described its cards.
+    // dev.sh prints the signed curl once every service has described its cards. If it
+    // exits first, the wait ends at once with its output (no waiting out the deadline).
     let curl = Wait::new("dev.sh to print its signed curl", BUILD_DEADLINE)
         .every(Duration::from_millis(200))
         .try_until_blocking(|| {
-            if let Some(status) = dev.0.try_wait().expect("poll dev.sh") {
-                return Err(format!("dev.sh exited ({status})"));
-            }
             let printed = std::fs::read_to_string(&out).unwrap_or_default();
-            printed.lines().find(|l| l.starts_with("curl ")).map(str::to_owned).ok_or_else(|| "not yet".to_owned())
+            if let Some(curl) = printed.lines().find(|l| l.starts_with("curl ")) {
+                return Ok(Ok(curl.to_owned()));
+            }
+            match dev.0.try_wait().expect("poll dev.sh") {
+                Some(status) => Ok(Err(status)),
+                None => Err("not yet"),
+            }
         })
-        .unwrap_or_else(|timeout| panic!("{timeout}\n{}", output(&out, &err)));
+        .unwrap_or_else(|timeout| panic!("{timeout}\n{}", output(&out, &err)))
+        .unwrap_or_else(|status| panic!("dev.sh exited ({status}) before printing its curl\n{}", output(&out, &err)));
     let printed = std::fs::read_to_string(&out).unwrap_or_default();
     assert!(printed.contains("==> cardmesh is up"), "{printed}");
     assert!(!std::fs::read_to_string(&err).unwrap_or_default().contains("leaving out"), "{}", output(&out, &err));
