@@ -159,29 +159,14 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
     let pascal = names::pascal_case(name);
     let ttl_secs = spec.ttl.as_secs().to_string();
 
-    let (mut consts, mut specs, mut arms, mut draws) = (vec![], vec![], vec![], vec![]);
-    for key in &spec.cards {
-        let konst = names::key_const(key);
-        let draw = names::draw_fn(key);
-        let title = names::title(key);
-        let vars = [
-            ("key", key.as_str()),
-            ("KEY", konst.as_str()),
-            ("draw", draw.as_str()),
-            ("title", title.as_str()),
-            ("name", name),
-        ];
-        consts.push(render(CARD_CONST, &vars).map_err(anyhow::Error::msg)?);
-        specs.push(render(CARD_SPEC, &vars).map_err(anyhow::Error::msg)?);
-        arms.push(render(CARD_ARM, &vars).map_err(anyhow::Error::msg)?);
-        draws.push(render(CARD_DRAW, &vars).map_err(anyhow::Error::msg)?);
-    }
+    let [consts, specs, arms, draws] = card_blocks(
+        spec,
+        names::key_const,
+        names::draw_fn,
+        [(CARD_CONST, "\n"), (CARD_SPEC, ""), (CARD_ARM, ""), (CARD_DRAW, "\n")],
+    )?;
     let card_list = spec.cards.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
     let key_strings = spec.cards.iter().map(|key| format!("{key:?}")).collect::<Vec<_>>().join(", ");
-    let consts = join_blocks(&consts, "\n");
-    let specs = join_blocks(&specs, "");
-    let arms = join_blocks(&arms, "");
-    let draws = join_blocks(&draws, "\n");
 
     let vars = [
         ("name", name),
@@ -206,11 +191,35 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
         .collect()
 }
 
-/// Rendered blocks (each ending in a newline) joined by `separator`, without the last
-/// newline (the template supplies it).
-fn join_blocks(blocks: &[String], separator: &str) -> String {
-    let joined = blocks.join(separator);
-    joined.strip_suffix('\n').unwrap_or(&joined).to_owned()
+/// The per-card blocks of a language's `card/*` templates, for every language's scaffold:
+/// each `(template, separator)` rendered once per card of `spec` (with `key`, `KEY` from
+/// `key_const`, `draw` from `draw_fn`, `title` and `name`), the blocks (each ending in a
+/// newline) joined by `separator`, without the last newline (the service template supplies
+/// it).
+pub(crate) fn card_blocks<const N: usize>(
+    spec: &ServiceSpec,
+    key_const: fn(&str) -> String,
+    draw_fn: fn(&str) -> String,
+    templates: [(&str, &str); N],
+) -> anyhow::Result<[String; N]> {
+    let mut blocks: [Vec<String>; N] = std::array::from_fn(|_| Vec::new());
+    for key in &spec.cards {
+        let (konst, draw, title) = (key_const(key), draw_fn(key), names::title(key));
+        let vars = [
+            ("key", key.as_str()),
+            ("KEY", konst.as_str()),
+            ("draw", draw.as_str()),
+            ("title", title.as_str()),
+            ("name", spec.name.as_str()),
+        ];
+        for (out, (template, _)) in blocks.iter_mut().zip(&templates) {
+            out.push(render(template, &vars).map_err(anyhow::Error::msg)?);
+        }
+    }
+    Ok(std::array::from_fn(|i| {
+        let joined = blocks[i].join(templates[i].1);
+        joined.strip_suffix('\n').unwrap_or(&joined).to_owned()
+    }))
 }
 
 /// What [`create`] did.

@@ -56,31 +56,14 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<PythonFile>> {
     let package = package_name(spec);
     let pascal = names::pascal_case(name);
     let ttl_secs = spec.ttl.as_secs().to_string();
-    let (mut consts, mut specs, mut arms, mut draws) = (vec![], vec![], vec![], vec![]);
-    for key in &spec.cards {
-        let konst = names::key_const(key);
-        let draw = names::draw_fn(key);
-        let title = names::title(key);
-        let vars = [
-            ("key", key.as_str()),
-            ("KEY", konst.as_str()),
-            ("draw", draw.as_str()),
-            ("title", title.as_str()),
-            ("name", name),
-        ];
-        let one = |template: &str| render(template, &vars).map_err(anyhow::Error::msg);
-        consts.push(one(CARD_CONST)?);
-        specs.push(one(CARD_SPEC)?);
-        arms.push(one(CARD_ARM)?);
-        draws.push(one(CARD_DRAW)?);
-    }
+    let [consts, specs, arms, draws] = super::card_blocks(
+        spec,
+        names::key_const,
+        names::draw_fn,
+        [(CARD_CONST, "\n"), (CARD_SPEC, ""), (CARD_ARM, ""), (CARD_DRAW, "")],
+    )?;
     let card_list = spec.cards.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
     let key_strings = spec.cards.iter().map(|key| format!("{key:?}")).collect::<Vec<_>>().join(", ");
-    let trim = |blocks: Vec<String>, separator: &str| {
-        let joined = blocks.join(separator);
-        joined.strip_suffix('\n').unwrap_or(&joined).to_owned()
-    };
-    let (consts, specs, arms, draws) = (trim(consts, "\n"), trim(specs, ""), trim(arms, ""), trim(draws, ""));
     let vars = [
         ("name", name),
         ("Name", pascal.as_str()),

@@ -70,12 +70,6 @@ fn scope_name(scope: Scope) -> &'static str {
     }
 }
 
-/// Blocks (each ending in a newline) joined by `separator`, without the last newline.
-fn join(blocks: &[String], separator: &str) -> String {
-    let joined = blocks.join(separator);
-    joined.strip_suffix('\n').unwrap_or(&joined).to_owned()
-}
-
 /// Renders every file of the TypeScript service described by `spec`.
 pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
     spec.check()?;
@@ -83,27 +77,14 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
     let package = package_name(spec);
     let camel = camel_case(name);
     let ttl_secs = spec.ttl.as_secs().to_string();
-    let (mut consts, mut specs, mut cases, mut draws) = (vec![], vec![], vec![], vec![]);
-    for key in &spec.cards {
-        let konst = key_const(key);
-        let draw = draw_fn(key);
-        let title = names::title(key);
-        let vars = [
-            ("key", key.as_str()),
-            ("KEY", konst.as_str()),
-            ("draw", draw.as_str()),
-            ("title", title.as_str()),
-            ("name", name),
-        ];
-        for (out, template) in
-            [(&mut consts, CARD_CONST), (&mut specs, CARD_SPEC), (&mut cases, CARD_CASE), (&mut draws, CARD_DRAW)]
-        {
-            out.push(render(template, &vars).map_err(anyhow::Error::msg)?);
-        }
-    }
+    let [consts, specs, cases, draws] = super::card_blocks(
+        spec,
+        key_const,
+        draw_fn,
+        [(CARD_CONST, "\n"), (CARD_SPEC, ""), (CARD_CASE, ""), (CARD_DRAW, "\n")],
+    )?;
     let card_list = spec.cards.join(", ");
     let key_strings = spec.cards.iter().map(|key| format!("{key:?}")).collect::<Vec<_>>().join(", ");
-    let (consts, specs, cases, draws) = (join(&consts, "\n"), join(&specs, ""), join(&cases, ""), join(&draws, "\n"));
     let vars = [
         ("name", name),
         ("package", package.as_str()),
