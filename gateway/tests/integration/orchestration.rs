@@ -70,7 +70,7 @@ impl CardService for FakeService {
                 scope: 1,
             })
             .collect();
-        Ok(GrpcResponse::new(proto::DescribeResponse { service_name: self.name.into(), cards }))
+        Ok(GrpcResponse::new(proto::DescribeResponse { service_name: self.name.into(), cards, actions: vec![] }))
     }
 
     async fn get_cards(
@@ -101,6 +101,13 @@ impl CardService for FakeService {
             })
             .collect();
         Ok(GrpcResponse::new(proto::GetCardsResponse { results }))
+    }
+
+    async fn run_action(
+        &self,
+        _: tonic::Request<proto::RunActionRequest>,
+    ) -> Result<tonic::Response<proto::RunActionResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("this service runs no actions"))
     }
 }
 

@@ -64,6 +64,7 @@ impl<P: CardProvider> CardServer<P> {
         proto::DescribeResponse {
             service_name: self.provider.name().to_owned(),
             cards: self.provider.cards().iter().map(|spec| spec.to_proto()).collect(),
+            actions: Vec::new(),
         }
     }
 }
@@ -117,6 +118,13 @@ impl<P: CardProvider> CardService for CardServer<P> {
         );
         self.metrics.get_cards(started.elapsed(), &results);
         Ok(Response::new(proto::GetCardsResponse { results }))
+    }
+
+    async fn run_action(
+        &self,
+        _: tonic::Request<proto::RunActionRequest>,
+    ) -> Result<tonic::Response<proto::RunActionResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("this service runs no actions"))
     }
 }
 

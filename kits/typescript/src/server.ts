@@ -15,6 +15,8 @@ import type {
   DescribeResponse,
   GetCardsRequest,
   GetCardsResponse,
+  RunActionRequest,
+  RunActionResponse,
 } from "./generated/cardmesh/v1/card_service.js";
 import type { Logger } from "./log.js";
 import type { ServiceMetrics } from "./metrics.js";
@@ -40,7 +42,7 @@ export function cardService(provider: CardProvider, parts: ServerParts): CardSer
   return {
     describe(_call: ServerUnaryCall<DescribeRequest, DescribeResponse>, callback: sendUnaryData<DescribeResponse>) {
       parts.metrics.describe();
-      callback(null, { serviceName: provider.name, cards: provider.cards.map(toDefinition) });
+      callback(null, { serviceName: provider.name, cards: provider.cards.map(toDefinition), actions: [] });
     },
     getCards(call: ServerUnaryCall<GetCardsRequest, GetCardsResponse>, callback: sendUnaryData<GetCardsResponse>) {
       getCards(provider, parts, call).then(
@@ -48,6 +50,9 @@ export function cardService(provider: CardProvider, parts: ServerParts): CardSer
         (error: GrpcError | Error) =>
           callback("code" in error ? error : { code: status.INTERNAL, details: scrubServiceText(`card service failed: ${error.message}`) }),
       );
+    },
+    runAction(_call: ServerUnaryCall<RunActionRequest, RunActionResponse>, callback: sendUnaryData<RunActionResponse>) {
+      callback({ code: status.UNIMPLEMENTED, details: "this service runs no actions" });
     },
   };
 }

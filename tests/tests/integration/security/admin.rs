@@ -362,6 +362,7 @@ impl CardService for Unruly {
         Ok(tonic::Response::new(proto::DescribeResponse {
             service_name: self.name.clone(),
             cards: vec![card("unruly-card"), card("fail-card")],
+            actions: vec![],
         }))
     }
 
@@ -382,6 +383,13 @@ impl CardService for Unruly {
             })
             .collect();
         Ok(tonic::Response::new(proto::GetCardsResponse { results }))
+    }
+
+    async fn run_action(
+        &self,
+        _: tonic::Request<proto::RunActionRequest>,
+    ) -> Result<tonic::Response<proto::RunActionResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("this service runs no actions"))
     }
 }
 

@@ -25,39 +25,51 @@ _sym_db = _symbol_database.Default()
 from cardmesh.v1 import components_pb2 as cardmesh_dot_v1_dot_components__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63\x61rdmesh/v1/card_service.proto\x12\x0b\x63\x61rdmesh.v1\x1a\x1c\x63\x61rdmesh/v1/components.proto\"\x11\n\x0f\x44\x65scribeRequest\"T\n\x10\x44\x65scribeResponse\x12\x14\n\x0cservice_name\x18\x01 \x01(\t\x12*\n\x05\x63\x61rds\x18\x02 \x03(\x0b\x32\x1b.cardmesh.v1.CardDefinition\"p\n\x0e\x43\x61rdDefinition\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x1b\n\x13\x64\x65\x66\x61ult_ttl_seconds\x18\x03 \x01(\r\x12%\n\x05scope\x18\x04 \x01(\x0e\x32\x16.cardmesh.v1.CardScope\"^\n\x08\x43ustomer\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x65xternal_id\x18\x03 \x01(\tH\x01\x88\x01\x01\x42\x08\n\x06_emailB\x0e\n\x0c_external_id\">\n\x06Thread\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x0e\n\x0c_external_id\">\n\x06Tenant\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x0e\n\x0c_external_id\"\xcd\x01\n\x0fGetCardsRequest\x12\x11\n\tcard_keys\x18\x01 \x03(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\'\n\x08\x63ustomer\x18\x03 \x01(\x0b\x32\x15.cardmesh.v1.Customer\x12(\n\x06thread\x18\x04 \x01(\x0b\x32\x13.cardmesh.v1.ThreadH\x00\x88\x01\x01\x12(\n\x06tenant\x18\x05 \x01(\x0b\x32\x13.cardmesh.v1.TenantH\x01\x88\x01\x01\x42\t\n\x07_threadB\t\n\x07_tenant\"<\n\x10GetCardsResponse\x12(\n\x07results\x18\x01 \x03(\x0b\x32\x17.cardmesh.v1.CardResult\"\xe4\x01\n\nCardResult\x12\x0b\n\x03key\x18\x01 \x01(\t\x12!\n\x14time_to_live_seconds\x18\x02 \x01(\rH\x01\x88\x01\x01\x12\x31\n\ncomponents\x18\x03 \x01(\x0b\x32\x1b.cardmesh.v1.CardComponentsH\x00\x12&\n\x07no_data\x18\x04 \x01(\x0b\x32\x13.cardmesh.v1.NoDataH\x00\x12\'\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x16.cardmesh.v1.CardErrorH\x00\x42\t\n\x07outcomeB\x17\n\x15_time_to_live_seconds\"<\n\x0e\x43\x61rdComponents\x12*\n\ncomponents\x18\x01 \x03(\x0b\x32\x16.cardmesh.v1.Component\"\x08\n\x06NoData\"\x1b\n\tCardError\x12\x0e\n\x06reason\x18\x01 \x01(\t*n\n\tCardScope\x12\x1a\n\x16\x43\x41RD_SCOPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43\x41RD_SCOPE_CUSTOMER\x10\x01\x12\x15\n\x11\x43\x41RD_SCOPE_THREAD\x10\x02\x12\x15\n\x11\x43\x41RD_SCOPE_TENANT\x10\x03\x32\x9f\x01\n\x0b\x43\x61rdService\x12G\n\x08\x44\x65scribe\x12\x1c.cardmesh.v1.DescribeRequest\x1a\x1d.cardmesh.v1.DescribeResponse\x12G\n\x08GetCards\x12\x1c.cardmesh.v1.GetCardsRequest\x1a\x1d.cardmesh.v1.GetCardsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63\x61rdmesh/v1/card_service.proto\x12\x0b\x63\x61rdmesh.v1\x1a\x1c\x63\x61rdmesh/v1/components.proto\"\x11\n\x0f\x44\x65scribeRequest\"\x84\x01\n\x10\x44\x65scribeResponse\x12\x14\n\x0cservice_name\x18\x01 \x01(\t\x12*\n\x05\x63\x61rds\x18\x02 \x03(\x0b\x32\x1b.cardmesh.v1.CardDefinition\x12.\n\x07\x61\x63tions\x18\x03 \x03(\x0b\x32\x1d.cardmesh.v1.ActionDefinition\"L\n\x10\x41\x63tionDefinition\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x15\n\rchanges_cards\x18\x03 \x03(\t\"p\n\x0e\x43\x61rdDefinition\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x1b\n\x13\x64\x65\x66\x61ult_ttl_seconds\x18\x03 \x01(\r\x12%\n\x05scope\x18\x04 \x01(\x0e\x32\x16.cardmesh.v1.CardScope\"^\n\x08\x43ustomer\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x65xternal_id\x18\x03 \x01(\tH\x01\x88\x01\x01\x42\x08\n\x06_emailB\x0e\n\x0c_external_id\">\n\x06Thread\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x0e\n\x0c_external_id\">\n\x06Tenant\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x0e\n\x0c_external_id\"\xcd\x01\n\x0fGetCardsRequest\x12\x11\n\tcard_keys\x18\x01 \x03(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\'\n\x08\x63ustomer\x18\x03 \x01(\x0b\x32\x15.cardmesh.v1.Customer\x12(\n\x06thread\x18\x04 \x01(\x0b\x32\x13.cardmesh.v1.ThreadH\x00\x88\x01\x01\x12(\n\x06tenant\x18\x05 \x01(\x0b\x32\x13.cardmesh.v1.TenantH\x01\x88\x01\x01\x42\t\n\x07_threadB\t\n\x07_tenant\"<\n\x10GetCardsResponse\x12(\n\x07results\x18\x01 \x03(\x0b\x32\x17.cardmesh.v1.CardResult\"\xe4\x01\n\nCardResult\x12\x0b\n\x03key\x18\x01 \x01(\t\x12!\n\x14time_to_live_seconds\x18\x02 \x01(\rH\x01\x88\x01\x01\x12\x31\n\ncomponents\x18\x03 \x01(\x0b\x32\x1b.cardmesh.v1.CardComponentsH\x00\x12&\n\x07no_data\x18\x04 \x01(\x0b\x32\x13.cardmesh.v1.NoDataH\x00\x12\'\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x16.cardmesh.v1.CardErrorH\x00\x42\t\n\x07outcomeB\x17\n\x15_time_to_live_seconds\"<\n\x0e\x43\x61rdComponents\x12*\n\ncomponents\x18\x01 \x03(\x0b\x32\x16.cardmesh.v1.Component\"\x08\n\x06NoData\"\x1b\n\tCardError\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\xd3\x01\n\x10RunActionRequest\x12\x0e\n\x06\x61\x63tion\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\'\n\x08\x63ustomer\x18\x03 \x01(\x0b\x32\x15.cardmesh.v1.Customer\x12(\n\x06thread\x18\x04 \x01(\x0b\x32\x13.cardmesh.v1.ThreadH\x00\x88\x01\x01\x12\x11\n\tbody_json\x18\x05 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\x12\x0f\n\x07preview\x18\x07 \x01(\x08\x42\t\n\x07_thread\"\xad\x01\n\x11RunActionResponse\x12\x31\n\tsucceeded\x18\x01 \x01(\x0b\x32\x1c.cardmesh.v1.ActionSucceededH\x00\x12-\n\x07refused\x18\x02 \x01(\x0b\x32\x1a.cardmesh.v1.ActionRefusedH\x00\x12+\n\x06\x66\x61iled\x18\x03 \x01(\x0b\x32\x19.cardmesh.v1.ActionFailedH\x00\x42\t\n\x07outcome\"\"\n\x0f\x41\x63tionSucceeded\x12\x0f\n\x07message\x18\x01 \x01(\t\"\x1f\n\rActionRefused\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x1e\n\x0c\x41\x63tionFailed\x12\x0e\n\x06reason\x18\x01 \x01(\t*n\n\tCardScope\x12\x1a\n\x16\x43\x41RD_SCOPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43\x41RD_SCOPE_CUSTOMER\x10\x01\x12\x15\n\x11\x43\x41RD_SCOPE_THREAD\x10\x02\x12\x15\n\x11\x43\x41RD_SCOPE_TENANT\x10\x03\x32\xeb\x01\n\x0b\x43\x61rdService\x12G\n\x08\x44\x65scribe\x12\x1c.cardmesh.v1.DescribeRequest\x1a\x1d.cardmesh.v1.DescribeResponse\x12G\n\x08GetCards\x12\x1c.cardmesh.v1.GetCardsRequest\x1a\x1d.cardmesh.v1.GetCardsResponse\x12J\n\tRunAction\x12\x1d.cardmesh.v1.RunActionRequest\x1a\x1e.cardmesh.v1.RunActionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cardmesh.v1.card_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CARDSCOPE']._serialized_start=1122
-  _globals['_CARDSCOPE']._serialized_end=1232
+  _globals['_CARDSCOPE']._serialized_start=1740
+  _globals['_CARDSCOPE']._serialized_end=1850
   _globals['_DESCRIBEREQUEST']._serialized_start=77
   _globals['_DESCRIBEREQUEST']._serialized_end=94
-  _globals['_DESCRIBERESPONSE']._serialized_start=96
-  _globals['_DESCRIBERESPONSE']._serialized_end=180
-  _globals['_CARDDEFINITION']._serialized_start=182
-  _globals['_CARDDEFINITION']._serialized_end=294
-  _globals['_CUSTOMER']._serialized_start=296
-  _globals['_CUSTOMER']._serialized_end=390
-  _globals['_THREAD']._serialized_start=392
-  _globals['_THREAD']._serialized_end=454
-  _globals['_TENANT']._serialized_start=456
-  _globals['_TENANT']._serialized_end=518
-  _globals['_GETCARDSREQUEST']._serialized_start=521
-  _globals['_GETCARDSREQUEST']._serialized_end=726
-  _globals['_GETCARDSRESPONSE']._serialized_start=728
-  _globals['_GETCARDSRESPONSE']._serialized_end=788
-  _globals['_CARDRESULT']._serialized_start=791
-  _globals['_CARDRESULT']._serialized_end=1019
-  _globals['_CARDCOMPONENTS']._serialized_start=1021
-  _globals['_CARDCOMPONENTS']._serialized_end=1081
-  _globals['_NODATA']._serialized_start=1083
-  _globals['_NODATA']._serialized_end=1091
-  _globals['_CARDERROR']._serialized_start=1093
-  _globals['_CARDERROR']._serialized_end=1120
-  _globals['_CARDSERVICE']._serialized_start=1235
-  _globals['_CARDSERVICE']._serialized_end=1394
+  _globals['_DESCRIBERESPONSE']._serialized_start=97
+  _globals['_DESCRIBERESPONSE']._serialized_end=229
+  _globals['_ACTIONDEFINITION']._serialized_start=231
+  _globals['_ACTIONDEFINITION']._serialized_end=307
+  _globals['_CARDDEFINITION']._serialized_start=309
+  _globals['_CARDDEFINITION']._serialized_end=421
+  _globals['_CUSTOMER']._serialized_start=423
+  _globals['_CUSTOMER']._serialized_end=517
+  _globals['_THREAD']._serialized_start=519
+  _globals['_THREAD']._serialized_end=581
+  _globals['_TENANT']._serialized_start=583
+  _globals['_TENANT']._serialized_end=645
+  _globals['_GETCARDSREQUEST']._serialized_start=648
+  _globals['_GETCARDSREQUEST']._serialized_end=853
+  _globals['_GETCARDSRESPONSE']._serialized_start=855
+  _globals['_GETCARDSRESPONSE']._serialized_end=915
+  _globals['_CARDRESULT']._serialized_start=918
+  _globals['_CARDRESULT']._serialized_end=1146
+  _globals['_CARDCOMPONENTS']._serialized_start=1148
+  _globals['_CARDCOMPONENTS']._serialized_end=1208
+  _globals['_NODATA']._serialized_start=1210
+  _globals['_NODATA']._serialized_end=1218
+  _globals['_CARDERROR']._serialized_start=1220
+  _globals['_CARDERROR']._serialized_end=1247
+  _globals['_RUNACTIONREQUEST']._serialized_start=1250
+  _globals['_RUNACTIONREQUEST']._serialized_end=1461
+  _globals['_RUNACTIONRESPONSE']._serialized_start=1464
+  _globals['_RUNACTIONRESPONSE']._serialized_end=1637
+  _globals['_ACTIONSUCCEEDED']._serialized_start=1639
+  _globals['_ACTIONSUCCEEDED']._serialized_end=1673
+  _globals['_ACTIONREFUSED']._serialized_start=1675
+  _globals['_ACTIONREFUSED']._serialized_end=1706
+  _globals['_ACTIONFAILED']._serialized_start=1708
+  _globals['_ACTIONFAILED']._serialized_end=1738
+  _globals['_CARDSERVICE']._serialized_start=1853
+  _globals['_CARDSERVICE']._serialized_end=2088
 # @@protoc_insertion_point(module_scope)

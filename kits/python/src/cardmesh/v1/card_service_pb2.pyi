@@ -24,12 +24,24 @@ class DescribeRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class DescribeResponse(_message.Message):
-    __slots__ = ("service_name", "cards")
+    __slots__ = ("service_name", "cards", "actions")
     SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
     CARDS_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     service_name: str
     cards: _containers.RepeatedCompositeFieldContainer[CardDefinition]
-    def __init__(self, service_name: _Optional[str] = ..., cards: _Optional[_Iterable[_Union[CardDefinition, _Mapping]]] = ...) -> None: ...
+    actions: _containers.RepeatedCompositeFieldContainer[ActionDefinition]
+    def __init__(self, service_name: _Optional[str] = ..., cards: _Optional[_Iterable[_Union[CardDefinition, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[ActionDefinition, _Mapping]]] = ...) -> None: ...
+
+class ActionDefinition(_message.Message):
+    __slots__ = ("name", "description", "changes_cards")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_CARDS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    description: str
+    changes_cards: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., changes_cards: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CardDefinition(_message.Message):
     __slots__ = ("key", "title", "default_ttl_seconds", "scope")
@@ -114,6 +126,52 @@ class NoData(_message.Message):
     def __init__(self) -> None: ...
 
 class CardError(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class RunActionRequest(_message.Message):
+    __slots__ = ("action", "workspace_id", "customer", "thread", "body_json", "idempotency_key", "preview")
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    THREAD_FIELD_NUMBER: _ClassVar[int]
+    BODY_JSON_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_FIELD_NUMBER: _ClassVar[int]
+    action: str
+    workspace_id: str
+    customer: Customer
+    thread: Thread
+    body_json: str
+    idempotency_key: str
+    preview: bool
+    def __init__(self, action: _Optional[str] = ..., workspace_id: _Optional[str] = ..., customer: _Optional[_Union[Customer, _Mapping]] = ..., thread: _Optional[_Union[Thread, _Mapping]] = ..., body_json: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., preview: _Optional[bool] = ...) -> None: ...
+
+class RunActionResponse(_message.Message):
+    __slots__ = ("succeeded", "refused", "failed")
+    SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    succeeded: ActionSucceeded
+    refused: ActionRefused
+    failed: ActionFailed
+    def __init__(self, succeeded: _Optional[_Union[ActionSucceeded, _Mapping]] = ..., refused: _Optional[_Union[ActionRefused, _Mapping]] = ..., failed: _Optional[_Union[ActionFailed, _Mapping]] = ...) -> None: ...
+
+class ActionSucceeded(_message.Message):
+    __slots__ = ("message",)
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    message: str
+    def __init__(self, message: _Optional[str] = ...) -> None: ...
+
+class ActionRefused(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class ActionFailed(_message.Message):
     __slots__ = ("reason",)
     REASON_FIELD_NUMBER: _ClassVar[int]
     reason: str

@@ -44,6 +44,11 @@ class CardServiceStub:
                 request_serializer=cardmesh_dot_v1_dot_card__service__pb2.GetCardsRequest.SerializeToString,
                 response_deserializer=cardmesh_dot_v1_dot_card__service__pb2.GetCardsResponse.FromString,
                 _registered_method=True)
+        self.RunAction = channel.unary_unary(
+                '/cardmesh.v1.CardService/RunAction',
+                request_serializer=cardmesh_dot_v1_dot_card__service__pb2.RunActionRequest.SerializeToString,
+                response_deserializer=cardmesh_dot_v1_dot_card__service__pb2.RunActionResponse.FromString,
+                _registered_method=True)
 
 
 class CardServiceServicer:
@@ -63,6 +68,17 @@ class CardServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunAction(self, request, context):
+        """Runs one action this service declared in `DescribeResponse.actions`. The gateway calls it
+        at most once per `idempotency_key` within its idempotency window (a retried delivery from
+        Plain gets the first outcome again); a call after a `ActionFailed` outcome is a new attempt.
+        A service built before actions existed answers `UNIMPLEMENTED`, which the gateway reports
+        as an action that is not available.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CardServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +91,11 @@ def add_CardServiceServicer_to_server(servicer, server):
                     servicer.GetCards,
                     request_deserializer=cardmesh_dot_v1_dot_card__service__pb2.GetCardsRequest.FromString,
                     response_serializer=cardmesh_dot_v1_dot_card__service__pb2.GetCardsResponse.SerializeToString,
+            ),
+            'RunAction': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunAction,
+                    request_deserializer=cardmesh_dot_v1_dot_card__service__pb2.RunActionRequest.FromString,
+                    response_serializer=cardmesh_dot_v1_dot_card__service__pb2.RunActionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -131,6 +152,33 @@ class CardService:
             '/cardmesh.v1.CardService/GetCards',
             cardmesh_dot_v1_dot_card__service__pb2.GetCardsRequest.SerializeToString,
             cardmesh_dot_v1_dot_card__service__pb2.GetCardsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunAction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cardmesh.v1.CardService/RunAction',
+            cardmesh_dot_v1_dot_card__service__pb2.RunActionRequest.SerializeToString,
+            cardmesh_dot_v1_dot_card__service__pb2.RunActionResponse.FromString,
             options,
             channel_credentials,
             insecure,
