@@ -221,7 +221,7 @@ impl Gateway {
         };
         let mut plan = planner.plan(request, keys.as_slice(), workspace_id).await;
         let (hits, misses) = (plan.hits, plan.misses);
-        let ledger = std::mem::take(&mut plan.ledger);
+        let ledger = plan.ledger.take();
         let assembler = Assembler {
             cache: self.cache.as_deref(),
             fallback: &self.fallback,
@@ -246,7 +246,7 @@ impl Gateway {
             assembler.wait(plan.cards, with_provenance).instrument(span.clone()).await?
         };
         let Assembled { cards, stale, provenance } = assembled;
-        if let (Some(cache), false) = (&self.cache, ledger.is_empty()) {
+        if let (Some(cache), Some(ledger)) = (&self.cache, ledger) {
             record_served(cache, ledger, &cards);
         }
         Ok(Answer { body: ResponseBody::build(&cards), hits, misses, stale, provenance })

@@ -221,6 +221,15 @@ impl RunningGateway {
         self.post(body, Some(SECRET)).await
     }
 
+    /// POSTs `body` signed with [`SECRET`] as `cardmesh validate --url` does: answered as
+    /// Plain would be, but never a reload or a duplicate, and kept out of the served ledger,
+    /// so the same context can be asked any number of times, however slowly.
+    pub async fn post_probe(&self, body: &str) -> Answer {
+        let request = signed_post(&self.client, &self.url("/"), body, Some(SECRET), Some("w_test"))
+            .header(cardmesh_gateway::http::PROBE_HEADER, "validate");
+        Answer::from(request.send().await.expect("request reaches the gateway")).await
+    }
+
     /// Waits until every cache write queued so far has been sent to the store.
     pub async fn flush_cache(&self) {
         if let Some(cache) = self.gateway.cache() {

@@ -326,7 +326,7 @@ mod tests {
 
     /// Stores the card `k` as drawn at `drawn_ms`, as the other replica would.
     async fn store_copy(cache: &CardCache, keys: &CardCacheKeys, drawn_ms: u64) {
-        let generations = cache.lookup(&[keys], &[]).await.remove(0).generations;
+        let generations = cache.lookup(&[keys], None).await.0.remove(0).generations;
         let card = CardJson::new("k", Some(60), None);
         cache.store(keys, "w", generations, &card, Duration::from_secs(60), drawn_ms);
         cache.flush().await;

@@ -6,7 +6,7 @@
 //! cardmesh:v3:{w:<workspace>:c:<customer id>}:card:<card key>:<h>        fresh card, TTL = card TTL
 //! cardmesh:v3:{w:<workspace>:c:<customer id>}:stale:<card key>:<h>       last good copy, TTL + stale window
 //! cardmesh:v3:{w:<workspace>:c:<customer id>}:drawing:<card key>:<h>     draw mark: the replica drawing the card, TTL = the draw's budget
-//! cardmesh:v3:{w:<workspace>:c:<customer id>}:served:<card key>:<t>:<n>  served ledger: what Plain holds, TTL = its lifetime
+//! cardmesh:v3:{w:<workspace>:c:<customer id>}:served:<t>:<n>             served ledger: what Plain holds in one context, TTL = the longest lifetime
 //! cardmesh:v3:workspaces                                                 sorted set: workspace id → when a card was last stored for it
 //! ```
 //!
@@ -23,7 +23,8 @@
 //! - `<t>` and `<n>` name the exact context Plain keeps a card instance for
 //!   ([`super::served`]): the thread's id and the tenant's id, each `=` and the encoded id,
 //!   or empty when absent. The ledger is per context, the cards per scope: a customer-scoped
-//!   card has one cached copy for all of a customer's threads, and one ledger entry per thread.
+//!   card has one cached copy for all of a customer's threads, and a place in one ledger
+//!   entry per thread.
 //! - A draw mark (`drawing`) is set (`SET NX`) by the one replica that draws a missed card
 //!   and removed once its copy is written; other replicas wait for that copy instead of
 //!   calling the service again ([`super::claim`]).
@@ -74,6 +75,11 @@ impl CardCacheKeys {
     /// in the same hash tag (the same Redis Cluster slot).
     pub fn drawing(&self) -> String {
         self.fresh.replacen("}:card:", "}:drawing:", 1)
+    }
+
+    /// The card's key, as written in the fresh copy's key.
+    pub fn card_key(&self) -> &str {
+        card_key_of(&self.fresh).unwrap_or_default()
     }
 }
 
@@ -128,10 +134,10 @@ pub fn is_generation(key: &str) -> bool {
 }
 
 /// The card key of a card entry's or a card counter's key, for logs (the rest of the key
-/// names the customer).
+/// names the customer). `None` for a served-ledger entry's: it holds many cards.
 pub fn card_key_of(key: &str) -> Option<&str> {
     let (_, rest) = key.split_once('}')?;
-    let rest = ["card:", "stale:", "drawing:", "gen:", "served:"]
+    let rest = ["card:", "stale:", "drawing:", "gen:"]
         .iter()
         .find_map(|kind| rest.strip_prefix(':')?.strip_prefix(kind))?;
     Some(rest.split(':').next().unwrap_or(rest))
@@ -159,8 +165,7 @@ pub struct RequestKeys<'r> {
     customer_generation: String,
     /// The scope hashes computed so far, by [`Scope`].
     hashes: [Option<String>; 3],
-    /// `:<thread>:<tenant>`, the end of the request's served-ledger keys, once built.
-    context: Option<String>,
+
 }
 
 impl<'r> RequestKeys<'r> {
@@ -171,27 +176,25 @@ impl<'r> RequestKeys<'r> {
             customer_generation: customer_generation_of(&prefix),
             prefix,
             hashes: Default::default(),
-            context: None,
         }
     }
 
-    /// The served-ledger key of `card_key` in this request's exact context: workspace,
-    /// customer, thread and tenant (see [`super::served`]).
-    pub fn served(&mut self, card_key: &str) -> String {
+    /// The served-ledger key of this request's exact context: workspace, customer, thread
+    /// and tenant (see [`super::served`]).
+    pub fn served(&self) -> String {
         let request = self.request;
-        let context = self.context.get_or_insert_with(|| {
-            let mut context = String::with_capacity(2 + 2 * 32);
-            for id in [request.thread.as_ref().map(|t| t.id.as_str()), request.tenant.as_ref().map(|t| t.id.as_str())] {
-                context.push(':');
-                if let Some(id) = id {
-                    // `=` is encoded inside ids, so "absent" (empty) and any id stay apart.
-                    context.push('=');
-                    push_encoded(&mut context, id);
-                }
+        let mut key = String::with_capacity(self.prefix.len() + 9 + 2 * 32);
+        key.push_str(&self.prefix);
+        key.push_str(":served");
+        for id in [request.thread.as_ref().map(|t| t.id.as_str()), request.tenant.as_ref().map(|t| t.id.as_str())] {
+            key.push(':');
+            if let Some(id) = id {
+                // `=` is encoded inside ids, so "absent" (empty) and any id stay apart.
+                key.push('=');
+                push_encoded(&mut key, id);
             }
-            context
-        });
-        cat(&[&self.prefix, ":served:", card_key, context])
+        }
+        key
     }
 
     /// The keys of `card_key` with `scope`.
@@ -301,10 +304,11 @@ mod tests {
             assert!(!key.contains("ada") && !key.contains("example.com"));
         }
         assert_eq!(workspaces_key(), "cardmesh:v3:workspaces");
-        let served = RequestKeys::new("w_1", &r).served("usage");
-        assert_eq!(served, "cardmesh:v3:{w:w_1:c:c_1}:served:usage::");
+        let served = RequestKeys::new("w_1", &r).served();
+        assert_eq!(served, "cardmesh:v3:{w:w_1:c:c_1}:served::");
         assert!(is_served(&served) && !is_served(&k.fresh) && !is_generation(&served));
-        assert_eq!(card_key_of(&served), Some("usage"));
+        assert_eq!(card_key_of(&served), None, "a ledger entry holds many cards");
+        assert_eq!(k.card_key(), "usage");
         assert!(is_generation(&k.customer_generation) && is_generation(&k.card_generation));
         assert!(!is_generation(&k.fresh) && !is_generation(&k.stale()) && !is_generation(&workspaces_key()));
         assert_eq!(card_key_of(&k.fresh), Some("usage"));
@@ -398,11 +402,11 @@ mod tests {
 
     #[test]
     fn the_ledger_is_per_exact_context_thread_and_tenant_included_email_not() {
-        let served = |json: &str| RequestKeys::new("w", &request(json)).served("k");
+        let served = |json: &str| RequestKeys::new("w", &request(json)).served();
         let base = served(
             r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_1"},"tenant":{"id":"te_1"}}"#,
         );
-        assert_eq!(base, "cardmesh:v3:{w:w:c:c}:served:k:=th_1:=te_1");
+        assert_eq!(base, "cardmesh:v3:{w:w:c:c}:served:=th_1:=te_1");
         let variants = [
             r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_2"},"tenant":{"id":"te_1"}}"#,
             r#"{"cardKeys":[],"customer":{"id":"c","email":"a@x"},"thread":{"id":"th_1"},"tenant":{"id":"te_2"}}"#,

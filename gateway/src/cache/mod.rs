@@ -53,7 +53,7 @@ pub use memory::MemoryStore;
 pub use namespace::NamespacedStore;
 pub use near::NearStore;
 pub use seal::{EntrySeal, KeySource, Rejection, SealedStore};
-pub use served::{record, Asked, Served};
+pub use served::{record, Asked, Served, ServedContext};
 #[cfg(feature = "test-util")]
 pub use served::asked;
 pub use stats::{CacheStats, StatsSnapshot};
@@ -246,33 +246,34 @@ impl CardCache {
         self.store.kind()
     }
 
-    /// Reads the fresh copies of `cards` (all of one customer), and with `ledger` (empty, or
-    /// one served-ledger key per card, see [`RequestKeys::served`]) what was last answered
-    /// for each in the request's context, in one round trip; a card Plain reloads has no
-    /// fresh copy ([`Slot::asked`]). A store error counts as a miss
-    /// for every card, with nothing served.
-    pub async fn lookup(&self, cards: &[&CardCacheKeys], ledger: &[String]) -> Vec<Slot> {
-        let Some(first) = cards.first() else { return Vec::new() };
+    /// Reads the fresh copies of `cards` (all of one customer), and with `ledger` (the
+    /// request's served-ledger key, see [`RequestKeys::served`]) what was last answered in
+    /// the request's context, in one round trip; a card Plain reloads has no fresh copy
+    /// ([`Slot::asked`]). Returns one slot per card and the context's ledger entry. A store
+    /// error counts as a miss for every card, with nothing served.
+    pub async fn lookup(&self, cards: &[&CardCacheKeys], ledger: Option<&str>) -> (Vec<Slot>, Option<ServedContext>) {
+        let Some(first) = cards.first() else { return (Vec::new(), None) };
         let n = cards.len();
-        let mut keys = Vec::with_capacity(1 + 2 * n + ledger.len());
+        let mut keys = Vec::with_capacity(2 + 2 * n);
         keys.push(first.customer_generation.clone());
         keys.extend(cards.iter().map(|c| c.card_generation.clone()));
         keys.extend(cards.iter().map(|c| c.fresh.clone()));
-        keys.extend(ledger.iter().cloned());
+        keys.extend(ledger.map(str::to_owned));
         let values = match self.store.get_many(&keys).await {
             Ok(values) if values.len() == keys.len() => values,
             Ok(_) | Err(_) => {
                 self.stats.record_error();
                 self.stats.record_misses(n);
-                return vec![Slot::empty(); n];
+                return (vec![Slot::empty(); n], None);
             }
         };
+        let context = ledger.and_then(|_| values[1 + 2 * n].as_deref()).and_then(ServedContext::decode);
         let now_ms = self.clock.now_ms();
         // An absent counter gets a new random value (one for all the cards, for the
         // customer's), created when a card is stored under it: see `entry`.
         let customer = entry::generation(values[0].as_deref());
         let customer_value = customer.unwrap_or_else(entry::new_generation);
-        (0..n)
+        let slots = (0..n)
             .map(|i| {
                 let card = entry::generation(values[1 + i].as_deref());
                 let generations = Generations {
@@ -286,10 +287,10 @@ impl CardCache {
                     (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card, now_ms),
                     _ => None,
                 };
-                let served = ledger.get(i).and_then(|_| values[1 + 2 * n + i].as_deref()).and_then(Served::decode);
-                let asked = match ledger.is_empty() {
-                    true => Asked::First,
-                    false => served::asked(served, now_ms, self.settings.duplicate_window),
+                let served = context.as_ref().and_then(|context| context.get(cards[i].card_key()));
+                let asked = match ledger {
+                    None => Asked::First,
+                    Some(_) => served::asked(served, now_ms, self.settings.duplicate_window),
                 };
                 let fresh = fresh.filter(|_| asked != Asked::Reload);
                 if fresh.is_some() {
@@ -300,7 +301,8 @@ impl CardCache {
                 let (fresh, age_ms) = fresh.map_or((None, 0), |f| (Some(f.card), f.age_ms));
                 Slot { generations, fresh, age_ms, served, asked }
             })
-            .collect()
+            .collect();
+        (slots, context)
     }
 
     /// Queues a card of `workspace_id` drawn at `drawn_ms` ([`Self::now_ms`] when its service
@@ -344,13 +346,14 @@ impl CardCache {
     }
 
     /// Records in the served ledger, at `key` (see [`RequestKeys::served`]), what was answered
-    /// to Plain: kept until Plain's copy expires. Returns at once; a full queue drops it.
-    pub fn record_served(&self, key: String, served: Served) {
-        let ttl = Duration::from_millis(served.expires_ms.saturating_sub(self.clock.now_ms()));
+    /// to Plain in one context: kept until the last of its cards expires in Plain. Returns at
+    /// once; a full queue drops it.
+    pub fn record_served(&self, key: String, context: &ServedContext) {
+        let ttl = Duration::from_millis(context.expires_ms().saturating_sub(self.clock.now_ms()));
         if ttl.is_zero() {
             return;
         }
-        self.writer.push(Write { key, value: served.encode(), ttl, kind: WriteKind::Ledger });
+        self.writer.push(Write { key, value: context.encode(), ttl, kind: WriteKind::Ledger });
     }
 
     /// Records `workspace_id` as active now in the store's list of workspaces (see

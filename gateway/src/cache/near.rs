@@ -255,7 +255,7 @@ mod tests {
         let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
         let gen = "cardmesh:v3:{w:w:c:c}:gen".to_owned();
         let card = "cardmesh:v3:{w:w:c:c}:card:usage:h".to_owned();
-        let thread = |t: &str| format!("cardmesh:v3:{{w:w:c:c}}:served:usage:={t}:");
+        let thread = |t: &str| format!("cardmesh:v3:{{w:w:c:c}}:served:={t}:");
         inner.store.set_many(&[write(&gen, "1"), write(&card, "v"), write(&thread("th_2"), "s")]).await.unwrap();
         near.get_many(&[gen.clone(), card.clone(), thread("th_1")]).await.unwrap();
         let read_keys = inner.read_keys.load(Ordering::SeqCst);

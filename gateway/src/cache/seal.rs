@@ -201,7 +201,7 @@ impl SealedStore {
         }
         if key::is_served(key) {
             // Not sealed (see `super::served`): checked for its form.
-            return super::served::Served::decode(&value).map(|_| value).ok_or(Rejection::Malformed);
+            return super::served::ServedContext::decode(&value).map(|_| value).ok_or(Rejection::Malformed);
         }
         if value.len() > self.max_value_bytes {
             return Err(Rejection::TooLarge);
@@ -389,16 +389,17 @@ mod tests {
         let raw = Arc::new(MemoryStore::new(100));
         let stats = Arc::new(CacheStats::default());
         let store = SealedStore::new(raw.clone(), seal(), 64, stats.clone());
-        let key = "cardmesh:v3:{w:w_1:c:c_1}:served:usage:=th_1:".to_owned();
+        let key = "cardmesh:v3:{w:w_1:c:c_1}:served:=th_1:".to_owned();
         let ledger = |value: &str| Write {
             key: key.clone(),
             value: value.into(),
             ttl: Duration::from_secs(60),
             kind: WriteKind::Ledger,
         };
-        store.set_many(&[ledger("1000:61000")]).await.unwrap();
-        assert_eq!(raw.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![Some("1000:61000".to_owned())]);
-        assert_eq!(store.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![Some("1000:61000".to_owned())]);
+        let entry = "usage=1000:61000,latest-invoice=1000:31000";
+        store.set_many(&[ledger(entry)]).await.unwrap();
+        assert_eq!(raw.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![Some(entry.to_owned())]);
+        assert_eq!(store.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![Some(entry.to_owned())]);
         raw.set_many(&[ledger("forged")]).await.unwrap();
         assert_eq!(store.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![None]);
         assert_eq!(stats.snapshot().rejected[Rejection::Malformed.index()], 1);

@@ -1,6 +1,6 @@
 //! The served ledger: for each exact context the gateway answered Plain in (workspace,
-//! customer, thread, tenant, card key), when it answered and until when Plain keeps that
-//! answer. It tells the three reasons Plain has to ask for a card apart:
+//! customer, thread, tenant), for each card key, when it answered and until when Plain keeps
+//! that answer. It tells the three reasons Plain has to ask for a card apart:
 //!
 //! | Plain's copy of the card | the request is | the gateway |
 //! | --- | --- | --- |
@@ -11,11 +11,19 @@
 //! Plain keeps each answer for the `timeToLiveSeconds` it was given, and the gateway always
 //! gives one (see `crate::request::fetch`), so the ledger knows exactly when Plain's copy expires.
 //!
-//! An entry's value is `<answered at>:<expires at>` (Unix milliseconds); it lives in the
-//! store until it expires, so the ledger is bounded by what Plain holds. In Redis the
-//! entries are checked for that form when read, not sealed: a forged entry could only make
-//! the gateway draw a card once more, or answer a reload with a copy that is still within its
-//! TTL, and only someone who can already write to Redis could forge one.
+//! One entry per context ([`ServedContext`]), with every card answered in it:
+//! `<card key>=<answered at>:<expires at>` (Unix milliseconds), comma-separated. Plain asks
+//! for all of a context's cards in one request (it batches the cards of one endpoint) and
+//! reloads one card at a time, so a request reads one entry and writes one. The entry lives in
+//! the store until the last of its cards expires, so the ledger is bounded by what Plain holds.
+//! An answer is merged into the entry as read when the request was planned: two requests of
+//! one context answered at the same moment for *different* cards (which Plain's batching
+//! does not send) would keep only the later one's cards, and the other's would count as first
+//! asks once more.
+//!
+//! In Redis the entries are checked for their form when read, not sealed: a forged entry could
+//! only make the gateway draw a card once more, or answer a reload with a copy that is still
+//! within its TTL, and only someone who can already write to Redis could forge one.
 
 use std::time::Duration;
 
@@ -95,6 +103,85 @@ pub fn record(last: Option<Served>, asked: Asked, now_ms: u64, ttl_seconds: u32)
     }
 }
 
+/// Most cards one ledger entry keeps: more than any gateway routes for one request. A value
+/// holding more is not an entry of this gateway's.
+const MAX_CARDS: usize = 256;
+
+/// One context's ledger entry: what was answered for each card Plain asked for in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServedContext {
+    cards: Vec<(String, Served)>,
+}
+
+impl ServedContext {
+    /// What was last answered for `card_key` in this context.
+    pub fn get(&self, card_key: &str) -> Option<Served> {
+        self.cards.iter().find(|(key, _)| key == card_key).map(|(_, served)| *served)
+    }
+
+    /// When the last of its cards' copies expires in Plain: how long the entry is kept.
+    pub fn expires_ms(&self) -> u64 {
+        self.cards.iter().map(|(_, served)| served.expires_ms).max().unwrap_or(0)
+    }
+
+    /// `<card key>=<answered at>:<expires at>`, comma-separated.
+    pub fn encode(&self) -> String {
+        let mut value = String::with_capacity(self.cards.len() * 48);
+        for (i, (key, served)) in self.cards.iter().enumerate() {
+            if i > 0 {
+                value.push(',');
+            }
+            value.push_str(key);
+            value.push('=');
+            value.push_str(&served.encode());
+        }
+        value
+    }
+
+    /// Reads an entry; `None` for anything but one or more `<card key>=<entry>` with card keys
+    /// of `[A-Za-z0-9_-]`, each once, and entries [`Served::decode`] reads, at most 256.
+    pub fn decode(value: &str) -> Option<Self> {
+        let mut cards = Vec::with_capacity(4);
+        for part in value.split(',') {
+            let (key, served) = part.split_once('=')?;
+            let valid_key = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !valid_key || cards.len() == MAX_CARDS || cards.iter().any(|(k, _)| k == key) {
+                return None;
+            }
+            cards.push((key.to_owned(), Served::decode(served)?));
+        }
+        Some(Self { cards })
+    }
+
+    /// The entry to write after answering, at `now_ms`, the cards of `answers` (card key and
+    /// what [`record`] says to record): the entry `last` as read when the request was planned,
+    /// without the cards Plain no longer holds, with `answers` in place of those cards' earlier
+    /// answers. `None` when there is nothing to record.
+    pub fn updated(last: Option<&Self>, now_ms: u64, answers: Vec<(String, Served)>) -> Option<Self> {
+        if answers.is_empty() {
+            return None;
+        }
+        let mut cards: Vec<(String, Served)> = last
+            .map(|last| {
+                last.cards
+                    .iter()
+                    .filter(|(key, served)| served.expires_ms > now_ms && !answers.iter().any(|(k, _)| k == key))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (key, served) in answers {
+            match cards.iter_mut().find(|(k, _)| *k == key) {
+                Some(earlier) => earlier.1 = served,
+                None => cards.push((key, served)),
+            }
+        }
+        let over = cards.len().saturating_sub(MAX_CARDS);
+        cards.drain(..over);
+        Some(Self { cards })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +233,40 @@ mod tests {
         // A duplicate served a newer copy Plain keeps longer: the later expiry, the first's time.
         let longer = record(first, Asked::Duplicate, T + 1_500, 60).unwrap();
         assert_eq!(longer, Served { answered_ms: T, expires_ms: T + 61_500 });
+    }
+
+    fn context(cards: &[(&str, Served)]) -> ServedContext {
+        ServedContext { cards: cards.iter().map(|(k, s)| ((*k).to_owned(), *s)).collect() }
+    }
+
+    #[test]
+    fn a_context_entry_round_trips_and_anything_else_is_no_entry() {
+        let entry = context(&[("usage", Served::answered(T, 60)), ("latest-invoice", Served::answered(T + 5, 30))]);
+        let value = entry.encode();
+        assert_eq!(value, format!("usage={T}:{},latest-invoice={}:{}", T + 60_000, T + 5, T + 30_005));
+        assert_eq!(ServedContext::decode(&value), Some(entry.clone()));
+        assert_eq!(entry.get("latest-invoice"), Some(Served::answered(T + 5, 30)));
+        assert_eq!(entry.get("csat"), None);
+        assert_eq!(entry.expires_ms(), T + 60_000);
+        let many = (0..=MAX_CARDS).map(|i| format!("k{i}=1:2")).collect::<Vec<_>>().join(",");
+        for bad in ["", "usage", "=1:2", "usage=", "usage=2:1", "us age=1:2", "a:b=1:2", "k=1:2,", "k=1:2,k=3:4", many.as_str()] {
+            assert_eq!(ServedContext::decode(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_answer_replaces_its_cards_and_keeps_the_others_plain_still_holds() {
+        let first = context(&[("a", Served::answered(T, 60)), ("b", Served::answered(T, 60)), ("c", Served::answered(T, 5))]);
+        // A reload of `b` ten seconds later: `a` stays, `b` is replaced, `c` has expired.
+        let reload = ServedContext::updated(Some(&first), T + 10_000, vec![("b".into(), Served::answered(T + 10_000, 60))]);
+        assert_eq!(reload, Some(context(&[("a", Served::answered(T, 60)), ("b", Served::answered(T + 10_000, 60))])));
+        // A key answered twice in one request is kept once, as last answered.
+        let twice = vec![("a".into(), Served::answered(T, 60)), ("a".into(), Served::answered(T, 30))];
+        assert_eq!(ServedContext::updated(None, T, twice), Some(context(&[("a", Served::answered(T, 30))])));
+        // Nothing recorded: nothing written.
+        assert_eq!(ServedContext::updated(Some(&first), T, Vec::new()), None);
+        // A first answer in a context.
+        let new = ServedContext::updated(None, T, vec![("a".into(), Served::answered(T, 60))]);
+        assert_eq!(new, Some(context(&[("a", Served::answered(T, 60))])));
     }
 }

@@ -26,31 +26,37 @@ async fn a_hit_carries_the_lifetime_it_has_left_and_the_ledger_tells_a_reload_fr
     let th_1 = request("th_1");
     let mut keys = RequestKeys::new("w", &th_1);
     let card_keys = keys.card("k", Scope::Customer);
-    let ledger = vec![keys.served("k")];
+    let ledger = Some(keys.served());
+    let ledger = ledger.as_deref();
 
-    let miss = cache.lookup(&[&card_keys], &ledger).await.remove(0);
+    let (mut slots, context) = cache.lookup(&[&card_keys], ledger).await;
+    let miss = slots.remove(0);
+    assert_eq!(context, None);
     assert_eq!((miss.fresh.clone(), miss.served), (None, None));
     assert_eq!((served::asked(miss.served, cache.now_ms(), WINDOW), miss.asked), (Asked::First, Asked::First));
     let card = CardJson::new("k", Some(60), None);
     cache.store(&card_keys, "w", miss.generations, &card, Duration::from_secs(60), T);
-    cache.record_served(ledger[0].clone(), Served::answered(T, 60));
+    let answered = ServedContext::updated(None, T, vec![("k".into(), Served::answered(T, 60))]).unwrap();
+    cache.record_served(keys.served(), &answered);
     cache.flush().await;
 
     // Plain's retry a second later: a duplicate, served the copy just drawn.
     clock.advance(Duration::from_millis(1_000));
-    let retry = cache.lookup(&[&card_keys], &ledger).await.remove(0);
+    let (mut slots, context) = cache.lookup(&[&card_keys], ledger).await;
+    let retry = slots.remove(0);
+    assert_eq!(context, Some(answered));
     assert_eq!(served::asked(retry.served, cache.now_ms(), WINDOW), Asked::Duplicate);
     assert_eq!(retry.asked, Asked::Duplicate);
     assert_eq!(retry.fresh.as_ref().and_then(CardJson::ttl_seconds), Some(59));
 
     // 50 s later: the copy has 10 s left, and says so.
     clock.advance(Duration::from_millis(49_000));
-    let unledgered = cache.lookup(&[&card_keys], &[]).await.remove(0);
+    let unledgered = cache.lookup(&[&card_keys], None).await.0.remove(0);
     assert_eq!(unledgered.age_ms, 50_000);
     assert_eq!(unledgered.fresh.as_ref().and_then(CardJson::ttl_seconds), Some(10));
     // Plain still holds its answer: a reload, which gets no fresh copy, and counts as a miss.
     let misses = cache.stats().snapshot().misses;
-    let reload = cache.lookup(&[&card_keys], &ledger).await.remove(0);
+    let reload = cache.lookup(&[&card_keys], ledger).await.0.remove(0);
     assert_eq!((reload.asked, reload.fresh), (Asked::Reload, None));
     assert_eq!(cache.stats().snapshot().misses, misses + 1);
 
@@ -58,13 +64,13 @@ async fn a_hit_carries_the_lifetime_it_has_left_and_the_ledger_tells_a_reload_fr
     let th_2 = request("th_2");
     let mut other = RequestKeys::new("w", &th_2);
     assert_eq!(other.card("k", Scope::Customer), card_keys, "one copy per customer");
-    let other_thread = cache.lookup(&[&card_keys], &[other.served("k")]).await.remove(0);
+    let other_thread = cache.lookup(&[&card_keys], Some(&other.served())).await.0.remove(0);
     assert!(other_thread.fresh.is_some());
     assert_eq!(other_thread.asked, Asked::First);
 
     // Past its TTL by the clock that drew it, the copy is a miss, wherever it is still stored.
     clock.advance(Duration::from_millis(9_500));
-    let expired = cache.lookup(&[&card_keys], &[]).await.remove(0);
+    let expired = cache.lookup(&[&card_keys], None).await.0.remove(0);
     assert_eq!((expired.fresh, expired.served), (None, None), "less than a second left, and no ledger asked for");
     // Its last good copy still stands in for a failed draw, with its whole TTL (the assembler
     // gives it the short fallback TTL).
@@ -77,13 +83,14 @@ async fn a_ledger_entry_lives_as_long_as_plain_keeps_the_answer_and_no_ledger_en
     let clock = ManualClock::at(T);
     let cache = cache(&clock);
     let th_1 = request("th_1");
-    let key = RequestKeys::new("w", &th_1).served("k");
+    let key = RequestKeys::new("w", &th_1).served();
+    let answered = |at: u64| ServedContext::updated(None, at, vec![("k".into(), Served::answered(at, 60))]).unwrap();
     // An answer that expired already (the clock moved on meanwhile) is not written.
-    cache.record_served(key.clone(), Served::answered(T - 61_000, 60));
+    cache.record_served(key.clone(), &answered(T - 61_000));
     cache.flush().await;
     assert_eq!(cache.store.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![None]);
-    cache.record_served(key.clone(), Served::answered(T, 60));
+    cache.record_served(key.clone(), &answered(T));
     cache.flush().await;
     let stored = cache.store.get_many(std::slice::from_ref(&key)).await.unwrap().remove(0);
-    assert_eq!(stored.as_deref().and_then(Served::decode), Some(Served::answered(T, 60)));
+    assert_eq!(stored.as_deref().and_then(ServedContext::decode), Some(answered(T)));
 }

@@ -5,10 +5,10 @@
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use crate::cache::CardCache;
+use crate::cache::{CardCache, ServedContext};
 use crate::plain::CardJson;
 use crate::request::assemble::CardProvenance;
-use crate::request::plan::LedgerNote;
+use crate::request::plan::LedgerNotes;
 
 /// Response header with the cache outcome of a card request: `hits=N, misses=N, stale=N`.
 pub const CACHE_HEADER: &str = "cardmesh-cache";
@@ -42,17 +42,21 @@ impl IntoResponse for Answer {
     }
 }
 
-/// Records in the served ledger what Plain was answered for each routed card, with the TTL
-/// the answer carries (so Plain keeps it that long); written off the request path.
-pub fn record_served(cache: &CardCache, ledger: Vec<LedgerNote>, cards: &[CardJson]) {
+/// Records in the context's served-ledger entry what Plain was answered for each routed
+/// card, with the TTL the answer carries (so Plain keeps it that long); one write, off the
+/// request path, and none when nothing changed.
+pub fn record_served(cache: &CardCache, ledger: LedgerNotes, cards: &[CardJson]) {
     let now_ms = cache.now_ms();
-    for note in ledger {
-        let Some(ttl) = cards.iter().find(|c| c.key() == Some(note.card_key.as_str())).and_then(|c| c.ttl_seconds())
-        else {
-            continue;
-        };
-        if let Some(served) = crate::cache::record(note.last, note.asked, now_ms, ttl) {
-            cache.record_served(note.key, served);
-        }
+    let answers = ledger
+        .cards
+        .into_iter()
+        .filter_map(|note| {
+            let card = cards.iter().find(|c| c.key() == Some(note.card_key.as_str()))?;
+            let served = crate::cache::record(note.last, note.asked, now_ms, card.ttl_seconds()?)?;
+            Some((note.card_key, served))
+        })
+        .collect();
+    if let Some(context) = ServedContext::updated(ledger.last.as_ref(), now_ms, answers) {
+        cache.record_served(ledger.key, &context);
     }
 }

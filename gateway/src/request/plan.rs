@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use crate::cache::{self, Asked, CardCache, CardCacheKeys, Generations, RequestKeys, Served};
+use crate::cache::{self, Asked, CardCache, CardCacheKeys, Generations, RequestKeys, Served, ServedContext};
 use crate::discovery::{CardInfo, Lookup, RoutingTable};
 use crate::plain::{CardJson, CardRequest};
 use crate::request::single_flight::{Flights, Join, Leader, Waiter};
@@ -79,18 +79,26 @@ pub struct Plan<'t> {
     pub hits: usize,
     /// Routed cards not found fresh in the cache (drawn by this or another request).
     pub misses: usize,
-    /// On Plain's path with a cache: what to record in the served ledger once answered, one
-    /// per routed card.
-    pub ledger: Vec<LedgerNote>,
+    /// On Plain's path with a cache: the request's served-ledger entry as read, and what to
+    /// record in it once answered.
+    pub ledger: Option<LedgerNotes>,
+}
+
+/// The served ledger of the request's context, as read at planning.
+pub struct LedgerNotes {
+    /// The context's served-ledger key.
+    pub key: String,
+    /// Its entry as read (what was last answered in the context, for every card).
+    pub last: Option<ServedContext>,
+    /// One per routed card of the request.
+    pub cards: Vec<LedgerNote>,
 }
 
 /// A routed card's place in the served ledger, as read at planning.
 pub struct LedgerNote {
     /// The card's key.
     pub card_key: String,
-    /// Its served-ledger key in the request's context.
-    pub key: String,
-    /// What was last answered in that context.
+    /// What was last answered for it in the request's context.
     pub last: Option<Served>,
     /// Why Plain asked.
     pub asked: Asked,
@@ -133,45 +141,38 @@ impl<'a> Planner<'a> {
         let table = self.table;
         let lookups: Vec<Lookup<'a>> = keys.iter().map(|key| table.lookup(key)).collect();
         let mut request_keys = RequestKeys::new(workspace_id, request);
-        let with_ledger = self.ledger && self.cache.is_some();
-        let mut ledger_keys = Vec::new();
         let routed: Vec<CardCacheKeys> = lookups
             .iter()
             .filter_map(|lookup| match lookup {
-                Lookup::Routed(info) => {
-                    if with_ledger {
-                        ledger_keys.push(request_keys.served(&info.key));
-                    }
-                    Some(request_keys.card(&info.key, info.scope))
-                }
+                Lookup::Routed(info) => Some(request_keys.card(&info.key, info.scope)),
                 Lookup::Unknown | Lookup::Undiscovered => None,
             })
             .collect();
-        let slots = self.lookup(&routed, &ledger_keys).await;
+        let ledger_key = (self.ledger && self.cache.is_some() && !routed.is_empty()).then(|| request_keys.served());
+        let (slots, last) = self.lookup(&routed, ledger_key.as_deref()).await;
 
         let mut plan = Plan {
             cards: Vec::with_capacity(keys.len()),
             assignments: Vec::new(),
             hits: 0,
             misses: 0,
-            ledger: Vec::with_capacity(ledger_keys.len()),
+            ledger: ledger_key.map(|key| LedgerNotes { key, last, cards: Vec::with_capacity(routed.len()) }),
         };
         let mut routed = routed.into_iter().zip(slots);
-        let mut ledger_keys = ledger_keys.into_iter();
         for (key, lookup) in keys.iter().zip(lookups) {
             let card = match lookup {
                 Lookup::Unknown => CardPlan::Unknown(key.clone()),
                 Lookup::Undiscovered => CardPlan::Undiscovered(key.clone()),
                 Lookup::Routed(info) => {
                     let (cache_keys, slot) = routed.next().expect("one slot per routed key");
-                    if let Some(ledger_key) = ledger_keys.next() {
+                    if let Some(ledger) = &mut plan.ledger {
                         match slot.asked {
                             Asked::Reload => self.metrics.reload(),
                             Asked::Duplicate => self.metrics.duplicate(),
                             Asked::First => {}
                         }
                         let (last, asked) = (slot.served, slot.asked);
-                        plan.ledger.push(LedgerNote { card_key: info.key.clone(), key: ledger_key, last, asked });
+                        ledger.cards.push(LedgerNote { card_key: info.key.clone(), last, asked });
                     }
                     self.routed(&mut plan, info, cache_keys, slot)
                 }
@@ -183,18 +184,19 @@ impl<'a> Planner<'a> {
         plan
     }
 
-    /// The cache's slots of `routed`: one round trip, in a `cache_lookup` span while tracing.
-    async fn lookup(&self, routed: &[CardCacheKeys], ledger: &[String]) -> Vec<cache::Slot> {
+    /// The cache's slots of `routed`, and the context's served-ledger entry when `ledger` is
+    /// its key: one round trip, in a `cache_lookup` span while tracing.
+    async fn lookup(&self, routed: &[CardCacheKeys], ledger: Option<&str>) -> (Vec<cache::Slot>, Option<ServedContext>) {
         let Some(cache) = self.cache else {
-            return vec![cache::Slot::empty(); routed.len()];
+            return (vec![cache::Slot::empty(); routed.len()], None);
         };
         let span = cardmesh_telemetry::span_if_tracing(|| {
             tracing::info_span!("cache_lookup", cards = routed.len(), hits = Empty, misses = Empty)
         });
-        let slots = cache.lookup(&routed.iter().collect::<Vec<_>>(), ledger).instrument(span.clone()).await;
+        let (slots, last) = cache.lookup(&routed.iter().collect::<Vec<_>>(), ledger).instrument(span.clone()).await;
         let hits = slots.iter().filter(|s| s.fresh.is_some()).count();
         span.record("hits", hits).record("misses", slots.len() - hits);
-        slots
+        (slots, last)
     }
 
     /// The plan of a routed card: its fresh copy (unless Plain reloads it), else a wait on

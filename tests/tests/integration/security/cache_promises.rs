@@ -30,8 +30,7 @@ async fn forged_ledger_entries_are_ignored_or_cost_one_draw_and_never_stretch_a_
     assert_eq!(gateway.post_signed(&body).await.cache, "hits=0, misses=1, stale=0");
     gateway.flush_cache().await;
     let mut conn = redis.client().await;
-    let ledger: Vec<String> =
-        ::redis::cmd("KEYS").arg("cardmesh:v3:*:served:profile:*").query_async(&mut conn).await.unwrap();
+    let ledger: Vec<String> = ::redis::cmd("KEYS").arg("cardmesh:v3:*:served:*").query_async(&mut conn).await.unwrap();
     assert_eq!(ledger.len(), 1, "one ledger entry for the context answered: {ledger:?}");
 
     // Garbage: ignored (no reload), counted as a malformed value.
@@ -46,7 +45,7 @@ async fn forged_ledger_entries_are_ignored_or_cost_one_draw_and_never_stretch_a_
     // A well-formed forgery claiming Plain holds an answer from long ago for a year: the card
     // is drawn once more (a reload), and the answer still carries no more than its TTL.
     let now = unix_ms();
-    let forged = format!("{}:{}", now - 30_000, now + 31_536_000_000);
+    let forged = format!("profile={}:{}", now - 30_000, now + 31_536_000_000);
     let _: () = ::redis::cmd("SET").arg(&ledger[0]).arg(forged).query_async(&mut conn).await.unwrap();
     let answer = gateway.post_signed(&body).await;
     assert_eq!(answer.cache, "hits=0, misses=1, stale=0", "treated as a reload: one more draw");
@@ -55,7 +54,9 @@ async fn forged_ledger_entries_are_ignored_or_cost_one_draw_and_never_stretch_a_
     gateway.flush_cache().await;
     // The gateway's own answer replaced the forgery, which kept nothing of its year.
     let stored: String = ::redis::cmd("GET").arg(&ledger[0]).query_async(&mut conn).await.unwrap();
-    let expires: u64 = stored.split(':').nth(1).unwrap().parse().unwrap();
+    let (card, served) = stored.split_once('=').unwrap();
+    assert_eq!(card, "profile", "{stored}");
+    let expires: u64 = served.split(':').nth(1).unwrap().parse().unwrap();
     assert!(expires <= unix_ms() + 60_000, "the ledger entry is the gateway's again: {stored}");
 }
 
