@@ -7,11 +7,13 @@
 //!    other is killed with SIGKILL, stays down, is started again on its port, and comes back
 //!    into the answers. Every answer is a 200 carrying every requested key; the cards of a
 //!    service that was down for the whole request are fallback cards, and the cards of the
-//!    services left alone are drawn. The gateway's peak RSS stays under 64 MiB.
+//!    services left alone are drawn. The gateway logs each killed service's circuit opening,
+//!    and its peak RSS stays under 64 MiB.
 //! 2. **A slow service**: a gateway with a 2 s deadline in front of billing and a service that
 //!    answers after a minute. Every answer has billing's card drawn and the slow card as a
 //!    fallback card; every fallback is counted as a timeout or as the open circuit the
-//!    timeouts caused; the slow draws were cancelled, none ran to its end.
+//!    timeouts caused, and the timeout is logged at the 2 s deadline; the slow draws were
+//!    cancelled, none ran to its end.
 //!
 //! Latencies are printed as figures (run with `--nocapture`), not asserted: a busy 2-core
 //! machine would break any tight bound. The only bound on time is what the deadline causes:
@@ -172,7 +174,6 @@ struct Kill {
     gone: Instant,
     restarted: Instant,
     back: Instant,
-    back_sent: Instant,
 }
 
 impl Kill {
@@ -226,7 +227,7 @@ async fn killed_services_cost_their_own_cards_and_nothing_else() {
         services[victim] =
             tokio::task::spawn_blocking(move || start_service(name, &addr.to_string(), &logs_for, round + 1))
                 .await
-                .expect("restart");
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         let back_answer = Wait::new(&format!("{name}'s cards drawn again after its restart"), DEADLINE)
             .until(|| async { load.first_sent_since(restarted, Sample::all_drawn) })
             .await;
@@ -236,14 +237,7 @@ async fn killed_services_cost_their_own_cards_and_nothing_else() {
             plan.down,
             back_answer.received.duration_since(restarted).as_secs_f64()
         );
-        kills.push(Kill {
-            service: victim,
-            signalled,
-            gone,
-            restarted,
-            back: back_answer.received,
-            back_sent: back_answer.sent,
-        });
+        kills.push(Kill { service: victim, signalled, gone, restarted, back: back_answer.received });
         next_kill = (signalled + plan.kill_every).max(Instant::now());
     }
     tokio::time::sleep_until((began + plan.least).into()).await;
@@ -271,6 +265,11 @@ async fn killed_services_cost_their_own_cards_and_nothing_else() {
     println!("  {:<44} {:<12} target 0", "answers with a requested key missing", missing);
     println!("  {:<44} {}", "answers with a fallback card (service down)", with_fallback);
     println!(
+        "  {:<44} {}",
+        "answers asked and given while one was down",
+        samples.iter().filter(|s| kills.iter().any(|k| k.within_down(s))).count()
+    );
+    println!(
         "  {:<44} {} / {} (max {})",
         "latency p50 / p99",
         ms(percentile(&latencies, 50.0)),
@@ -290,11 +289,14 @@ async fn killed_services_cost_their_own_cards_and_nothing_else() {
     assert_none(&samples, began, "not a 200 with every requested key", |s| {
         (!s.complete()).then(|| "incomplete".to_owned())
     });
-    // A service down for the whole request: its cards are fallback cards.
+    // A service down for the whole request: its cards are fallback cards. (Some answers fall
+    // wholly within a time down on any machine: a few hundred milliseconds each, against
+    // seconds down.)
+    let mut within_down = 0;
     for kill in &kills {
         let (name, _) = SERVICES[kill.service];
         let during: Vec<Sample> = samples.iter().filter(|s| kill.within_down(s)).cloned().collect();
-        assert!(!during.is_empty(), "no answer fell wholly within {name}'s time down");
+        within_down += during.len();
         assert_none(&during, began, &format!("{name} was down, yet its card was not a fallback card"), |s| {
             s.cards
                 .iter()
@@ -302,8 +304,8 @@ async fn killed_services_cost_their_own_cards_and_nothing_else() {
                 .any(|(card, o)| *o == kill.service && *card != CardState::Fallback)
                 .then(|| name.to_owned())
         });
-        assert!(kill.back_sent >= kill.restarted);
     }
+    assert!(kills.is_empty() || within_down > 0, "no answer fell wholly within a killed service's time down");
     // The cards of the services left alone are drawn, in every answer; a service's own cards
     // are drawn too outside the time it was disturbed (from its kill until it was back).
     assert_none(&samples, began, "a card of an undisturbed service was not drawn", |s| {
@@ -314,6 +316,18 @@ async fn killed_services_cost_their_own_cards_and_nothing_else() {
             .find(|(card, o)| !disturbed.contains(o) && **card != CardState::Drawn)
             .map(|(card, o)| format!("{} {card:?}", SERVICES[*o].0))
     });
+    // The gateway logged each kill once it saw it: the service's circuit opened.
+    let opened: Vec<String> = gateway
+        .log_lines()
+        .iter()
+        .map(|line| &line["fields"])
+        .filter(|fields| fields["message"] == "card service failing; circuit opened")
+        .filter_map(|fields| fields["service"].as_str().map(str::to_owned))
+        .collect();
+    for kill in &kills {
+        let name = services[kill.service].addr.to_string();
+        assert!(opened.contains(&name), "no `circuit opened` logged for {name}, killed; logged for {opened:?}");
+    }
     // The gateway counted the same: only 200s.
     let requests: f64 = scraped.samples.iter().filter(|s| s.name == "cardmesh_requests_total").map(|s| s.value).sum();
     assert_eq!(scraped.value("cardmesh_requests_total", &[("status", "200")]), requests, "{}", scraped.text);
@@ -385,8 +399,9 @@ async fn a_slow_service_cannot_hold_an_answer_past_its_deadline() {
         fields["message"] == "serving fallback card"
             && fields["card_key"] == "slow-card"
             && fields["reason"] == "timeout"
+            && fields["detail"] == "no answer within 2s"
     });
-    assert!(logged, "no log line for the slow card's timeout:\n{}", gateway.output());
+    assert!(logged, "no log line for the slow card's timeout at the 2s deadline:\n{}", gateway.output());
     // ...and cancelled them: every slow draw that began was dropped, none ran its whole delay.
     assert!(slow_cards.began() >= 1, "the slow service was never called");
     wait_until("every slow draw that began to be dropped (its call cancelled)", DEADLINE, || async {
