@@ -7,6 +7,7 @@ pub mod card_endpoint;
 pub mod containers;
 pub mod gateway_process;
 pub mod kubernetes;
+pub mod load;
 pub mod network_policy;
 pub mod otlp;
 pub mod outbound;

@@ -102,6 +102,18 @@ impl ServiceProcess {
     pub fn output(&self) -> String {
         read_both(&self.stdout, &self.stderr)
     }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process with SIGKILL (it gets no chance to shut down) and reaps it: when this
+    /// returns, the process is gone and its sockets are closed.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap_or_else(|e| panic!("SIGKILL to pid {}: {e}", self.child.id()));
+        self.child.wait().unwrap_or_else(|e| panic!("reap pid {}: {e}", self.child.id()));
+    }
 }
 
 impl Drop for ServiceProcess {
@@ -111,7 +123,14 @@ impl Drop for ServiceProcess {
     }
 }
 
-/// A process's standard output, then its standard error, as far as they were written.
+/// The peak resident set size of process `pid` so far (`VmHWM` in `/proc/<pid>/status`), in
+/// KiB; `None` where there is no `/proc` (not Linux) or the process is gone.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?;
+    line.trim().strip_suffix("kB")?.trim().parse().ok()
+}
+
 /// Spawns `command` (`binary`, its environment so far) with `env` added, standard input
 /// closed, and standard output and error to `<log_dir>/<name>.out` and `.err`; panics naming
 /// the binary when it cannot run. Returns the child and the two log files.
@@ -136,6 +155,7 @@ pub(crate) fn spawn_logged(
     (child, stdout, stderr)
 }
 
+/// A process's standard output, then its standard error, as far as they were written.
 pub(crate) fn read_both(stdout: &Path, stderr: &Path) -> String {
     format!(
         "{}{}",
@@ -159,5 +179,13 @@ mod tests {
         assert_eq!(Listening::GATEWAY.addr_in(gateway), Some("127.0.0.1:8080".parse().unwrap()));
         assert_eq!(Listening::KIT.addr_in(gateway), None);
         assert_eq!(Listening::KIT.addr_in("INFO answered GetCards listen=127.0.0.1:1"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_peak_rss_of_this_process_is_read_from_proc() {
+        let kib = peak_rss_kib(std::process::id()).expect("VmHWM of this process");
+        assert!(kib > 0);
+        assert_eq!(peak_rss_kib(u32::MAX), None);
     }
 }

@@ -27,6 +27,74 @@ impl CardProvider for SlowCards {
     }
 }
 
+/// Serves one card after sleeping `delay`, and counts the draws that began, that finished,
+/// and that were dropped before they finished: the caller gave up and the call was cancelled
+/// (the kit draws inside the gRPC call, so a cancelled call drops the draw).
+#[derive(Clone)]
+pub struct CountedSlowCards {
+    pub key: &'static str,
+    pub delay: Duration,
+    counts: Arc<SlowCounts>,
+}
+
+#[derive(Default)]
+struct SlowCounts {
+    began: AtomicUsize,
+    finished: AtomicUsize,
+    dropped: AtomicUsize,
+}
+
+impl CountedSlowCards {
+    pub fn new(key: &'static str, delay: Duration) -> Self {
+        Self { key, delay, counts: Arc::default() }
+    }
+
+    /// Draws that began.
+    pub fn began(&self) -> usize {
+        self.counts.began.load(Ordering::SeqCst)
+    }
+
+    /// Draws that slept their whole delay and answered.
+    pub fn finished(&self) -> usize {
+        self.counts.finished.load(Ordering::SeqCst)
+    }
+
+    /// Draws dropped before they finished.
+    pub fn dropped(&self) -> usize {
+        self.counts.dropped.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts a draw as dropped unless it was marked finished.
+struct DrawGuard {
+    counts: Arc<SlowCounts>,
+    finished: bool,
+}
+
+impl Drop for DrawGuard {
+    fn drop(&mut self) {
+        let counter = if self.finished { &self.counts.finished } else { &self.counts.dropped };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tonic::async_trait]
+impl CardProvider for CountedSlowCards {
+    fn name(&self) -> &str {
+        "slow"
+    }
+    fn cards(&self) -> Vec<CardSpec> {
+        vec![CardSpec::new(self.key, "Slow card")]
+    }
+    async fn card(&self, _key: &str, _ctx: &CardContext) -> Card {
+        self.counts.began.fetch_add(1, Ordering::SeqCst);
+        let mut guard = DrawGuard { counts: self.counts.clone(), finished: false };
+        tokio::time::sleep(self.delay).await;
+        guard.finished = true;
+        Card::new([text("late")])
+    }
+}
+
 /// Serves cards whose trees break Plain's rules, one way per key.
 pub struct InvalidCards;
 

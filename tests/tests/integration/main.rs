@@ -6,7 +6,8 @@
 //! than cargo are compiled in by features of this crate: `redis` (a `redis-server` binary),
 //! `docker` (a Docker daemon and the project's images), `node` and `python` (the
 //! README's run command, whose services include TypeScript and Python ones), `kubernetes`
-//! (kubectl, to render the Kubernetes manifests), `external` (all).
+//! (kubectl, to render the Kubernetes manifests), `load` (the reliability suite: a minute of
+//! load on both cores, nothing to install), `external` (all).
 
 mod access;
 mod bridge;
@@ -38,6 +39,8 @@ mod plain_reload;
 mod plain_requests;
 mod preview;
 mod properties;
+#[cfg(feature = "load")]
+mod reliability;
 mod request_span;
 mod routes;
 mod scaffold;
