@@ -8,11 +8,13 @@
 
 use std::time::Duration;
 
-use cardmesh_gateway::config::Secret;
-use cardmesh_tests::providers::{unix_ms, DatedCards};
+use cardmesh_tests::providers::DatedCards;
 use cardmesh_tests::*;
 #[cfg(feature = "redis")]
-use {cardmesh_tests::redis::RedisServer, cardmesh_tests::telemetry::Metrics};
+use {
+    cardmesh_gateway::config::Secret, cardmesh_tests::providers::unix_ms, cardmesh_tests::redis::RedisServer,
+    cardmesh_tests::telemetry::Metrics,
+};
 
 #[cfg(feature = "redis")]
 #[tokio::test]
