@@ -36,6 +36,8 @@ pub struct Gateway {
     tls: Option<Arc<rustls::ServerConfig>>,
     metrics: Arc<GatewayMetrics>,
     plain_client: Option<Arc<crate::plain_client::PlainClient>>,
+    /// The records of action deliveries (idempotency), in Redis when the cache is.
+    action_ledger: crate::actions::ActionLedger,
     /// Set once a shutdown signal has arrived: `/readyz` then answers 503 `shutting_down`.
     shutting_down: AtomicBool,
 }
@@ -70,6 +72,7 @@ impl Gateway {
     pub fn with_backends(config: Config, backends: Backends) -> Result<Arc<Self>, StartupError> {
         let router = CardRouter::new(backends, config.discovery.clone());
         let cache = CardCache::from_config(&config)?.map(Arc::new);
+        let action_ledger = crate::actions::ledger_for(&config, cache.as_deref());
         let tls = config.tls.server_config()?;
         Ok(Arc::new(Self {
             access: Access::new(&config),
@@ -82,6 +85,7 @@ impl Gateway {
             flights: Arc::new(Flights::default()),
             metrics: Arc::new(GatewayMetrics::new()),
             plain_client: crate::plain_client::PlainClient::new(&config.plain_api).map(Arc::new),
+            action_ledger,
             shutting_down: AtomicBool::new(false),
             config,
         }))
@@ -146,6 +150,11 @@ impl Gateway {
     /// Card reloads in Plain after an invalidation, when `plain_api.api_key` is set.
     pub fn plain_client(&self) -> Option<&Arc<crate::plain_client::PlainClient>> {
         self.plain_client.as_ref()
+    }
+
+    /// The records of action deliveries ([`crate::actions::ledger`]).
+    pub fn action_ledger(&self) -> &crate::actions::ActionLedger {
+        &self.action_ledger
     }
 
     /// Every metric, with the cache's counters, in the Prometheus text format.

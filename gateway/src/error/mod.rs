@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::access::AccessError;
+use crate::actions::ActionError;
 use crate::plain::RequestError;
 use crate::verify::VerifyError;
 
@@ -79,7 +80,14 @@ pub enum GatewayError {
     /// An invalidation names an `externalId` that could not be turned into a Plain customer.
     #[error(transparent)]
     CustomerLookup(#[from] crate::plain_client::CustomerLookupError),
+    /// `POST /actions/{name}`: the action was not run, or did not succeed.
+    #[error(transparent)]
+    Action(#[from] ActionError),
 }
+
+/// Header of an answer that repeats the first outcome of a delivery that ran already
+/// (`Cardmesh-Action-Replay: true`).
+pub const ACTION_REPLAY_HEADER: &str = "cardmesh-action-replay";
 
 impl From<crate::access::AdminRefusal> for GatewayError {
     fn from(refusal: crate::access::AdminRefusal) -> Self {
@@ -121,6 +129,23 @@ impl GatewayError {
                 crate::plain_client::CustomerLookupError::Unknown(_) => StatusCode::NOT_FOUND,
                 crate::plain_client::CustomerLookupError::Failed(_) => StatusCode::BAD_GATEWAY,
             },
+            GatewayError::Action(e) => match e {
+                ActionError::InvalidBody { .. }
+                | ActionError::MissingCustomer
+                | ActionError::WorkspaceMismatch
+                | ActionError::CustomerNeedsPlainApi => StatusCode::BAD_REQUEST,
+                ActionError::UnknownAction | ActionError::CustomerNotFound => StatusCode::NOT_FOUND,
+                // Plain does not retry a 4xx: a refusal, or a service that does not run actions,
+                // would be the same the next time.
+                ActionError::Refused { .. } | ActionError::NotImplemented => StatusCode::UNPROCESSABLE_ENTITY,
+                // Plain retries a 5xx: each of these may pass, and the ledger keeps the retry
+                // from running an action twice.
+                ActionError::Failed { .. }
+                | ActionError::ServiceUnavailable { .. }
+                | ActionError::InProgress { .. }
+                | ActionError::LedgerUnavailable { .. }
+                | ActionError::CustomerLookupFailed { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            },
         }
     }
 
@@ -154,6 +179,7 @@ impl GatewayError {
             GatewayError::CacheDisabled => "cache_disabled",
             GatewayError::CacheUnavailable { .. } => "cache_unavailable",
             GatewayError::CustomerLookup(e) => e.code(),
+            GatewayError::Action(e) => e.code(),
         }
     }
 
@@ -164,6 +190,8 @@ impl GatewayError {
             GatewayError::Access(AccessError::RateLimited { .. })
             | GatewayError::NotReady { .. }
             | GatewayError::ShuttingDown => tracing::Level::DEBUG,
+            // What the service decided, not a fault of the gateway: logged, not alarmed.
+            GatewayError::Action(ActionError::Failed { .. } | ActionError::InProgress { .. }) => tracing::Level::WARN,
             _ if self.status().is_server_error() => tracing::Level::ERROR,
             _ => tracing::Level::INFO,
         }
@@ -173,6 +201,7 @@ impl GatewayError {
     fn cause(&self) -> Option<String> {
         match self {
             GatewayError::CacheUnavailable { cause } => Some(cause.clone()),
+            GatewayError::Action(e) => e.cause(),
             _ => None,
         }
     }
@@ -202,6 +231,7 @@ impl ErrorRecord {
             },
             (tracing::Level::DEBUG, true) => tracing::debug!(code, %error, "request failed"),
             (tracing::Level::DEBUG, false) => tracing::debug!(code, %error, "request refused"),
+            (tracing::Level::WARN, _) => tracing::warn!(code, %error, "request failed"),
             _ => tracing::info!(code, %error, "request refused"),
         }
     }
@@ -237,8 +267,22 @@ impl IntoResponse for GatewayError {
             GatewayError::InvalidAdminField { field, .. } => {
                 error["field"] = json!(field);
             }
+            GatewayError::Action(ActionError::InvalidBody { field, .. }) => {
+                error["field"] = json!(field);
+            }
+            GatewayError::Action(ActionError::InProgress { retry_after: wait }) => {
+                retry_after = Some(crate::access::retry_after_secs(*wait));
+            }
+            GatewayError::Action(ActionError::Refused { reason, replayed }) => {
+                error["reason"] = json!(reason);
+                error["replayed"] = json!(replayed);
+            }
+            GatewayError::Action(ActionError::Failed { reason }) => {
+                error["reason"] = json!(reason);
+            }
             _ => {}
         }
+        let replayed = matches!(&self, GatewayError::Action(ActionError::Refused { replayed: true, .. }));
         let record = ErrorRecord {
             status,
             level: self.log_level(),
@@ -250,6 +294,9 @@ impl IntoResponse for GatewayError {
         response.extensions_mut().insert(record);
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        if replayed {
+            response.headers_mut().insert(ACTION_REPLAY_HEADER, axum::http::HeaderValue::from_static("true"));
         }
         response
     }
