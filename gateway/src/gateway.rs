@@ -36,8 +36,8 @@ pub struct Gateway {
     tls: Option<Arc<rustls::ServerConfig>>,
     metrics: Arc<GatewayMetrics>,
     plain_client: Option<Arc<crate::plain_client::PlainClient>>,
-    /// The records of action deliveries (idempotency), in Redis when the cache is.
-    action_ledger: crate::actions::ActionLedger,
+    /// Card actions (`POST /actions/{name}`), with their idempotency records.
+    actions: crate::actions::Actions,
     /// Set once a shutdown signal has arrived: `/readyz` then answers 503 `shutting_down`.
     shutting_down: AtomicBool,
 }
@@ -72,8 +72,16 @@ impl Gateway {
     pub fn with_backends(config: Config, backends: Backends) -> Result<Arc<Self>, StartupError> {
         let router = CardRouter::new(backends, config.discovery.clone());
         let cache = CardCache::from_config(&config)?.map(Arc::new);
-        let action_ledger = crate::actions::ledger_for(&config, cache.as_deref());
         let tls = config.tls.server_config()?;
+        let metrics = Arc::new(GatewayMetrics::new());
+        let plain_client = crate::plain_client::PlainClient::new(&config.plain_api).map(Arc::new);
+        let actions = crate::actions::Actions::new(
+            config.actions.clone(),
+            router.clone(),
+            cache.clone(),
+            plain_client.clone(),
+            metrics.clone(),
+        );
         Ok(Arc::new(Self {
             access: Access::new(&config),
             tls,
@@ -83,9 +91,9 @@ impl Gateway {
             router,
             cache,
             flights: Arc::new(Flights::default()),
-            metrics: Arc::new(GatewayMetrics::new()),
-            plain_client: crate::plain_client::PlainClient::new(&config.plain_api).map(Arc::new),
-            action_ledger,
+            metrics,
+            plain_client,
+            actions,
             shutting_down: AtomicBool::new(false),
             config,
         }))
@@ -152,9 +160,9 @@ impl Gateway {
         self.plain_client.as_ref()
     }
 
-    /// The records of action deliveries ([`crate::actions::ledger`]).
-    pub fn action_ledger(&self) -> &crate::actions::ActionLedger {
-        &self.action_ledger
+    /// Card actions ([`crate::actions`]).
+    pub fn actions(&self) -> &crate::actions::Actions {
+        &self.actions
     }
 
     /// Every metric, with the cache's counters, in the Prometheus text format.

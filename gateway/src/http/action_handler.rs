@@ -50,7 +50,7 @@ pub async fn action(
     );
     cardmesh_telemetry::record_trace_id(&span);
     let request = ActionRequest { name: &name, workspace_id, raw: &raw, body: &body, arrived };
-    let result = crate::actions::run(&gateway, request).instrument(span.clone()).await;
+    let result = gateway.actions().run(request).instrument(span.clone()).await;
     match result {
         Ok(succeeded) => {
             span.record("outcome", "succeeded");
