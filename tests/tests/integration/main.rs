@@ -9,6 +9,7 @@
 //! (kubectl, to render the Kubernetes manifests), `external` (all).
 
 mod access;
+mod actions;
 mod bridge;
 mod bridge_guide;
 mod bridge_routing;
