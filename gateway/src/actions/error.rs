@@ -74,23 +74,6 @@ impl ActionError {
         }
     }
 
-    /// The `outcome` label of `cardmesh_actions_total` for an action that was routed.
-    pub fn outcome(&self) -> &'static str {
-        match self {
-            ActionError::Refused { .. } => "refused",
-            ActionError::Failed { .. } => "failed",
-            ActionError::ServiceUnavailable { .. } => "unavailable",
-            ActionError::NotImplemented => "not_implemented",
-            ActionError::CustomerNotFound | ActionError::CustomerNeedsPlainApi => "customer_not_found",
-            ActionError::CustomerLookupFailed { .. } | ActionError::LedgerUnavailable { .. } => "gateway_error",
-            ActionError::InProgress { .. } => "in_progress",
-            ActionError::InvalidBody { .. }
-            | ActionError::MissingCustomer
-            | ActionError::WorkspaceMismatch
-            | ActionError::UnknownAction => "invalid_request",
-        }
-    }
-
     /// What the log gets beyond the client's message.
     pub fn cause(&self) -> Option<String> {
         match self {

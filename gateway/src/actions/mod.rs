@@ -22,6 +22,7 @@ pub mod call;
 pub mod customer;
 pub mod error;
 pub mod ledger;
+mod outcome;
 
 use std::sync::Arc;
 
@@ -186,16 +187,6 @@ impl Actions {
     async fn abandon(&self, marker: ledger::Marker) {
         if let Err(e) = self.ledger.abandon(marker).await {
             tracing::warn!(error = %e, "could not drop the action's running marker; a retry waits for it to expire");
-        }
-    }
-}
-
-impl Record {
-    /// `succeeded` or `refused`.
-    pub fn outcome(&self) -> &'static str {
-        match self {
-            Record::Succeeded { .. } => "succeeded",
-            Record::Refused { .. } => "refused",
         }
     }
 }
