@@ -68,8 +68,7 @@ struct Shared {
     customers: Arc<Mutex<Vec<(String, String)>>>,
     /// Customers with their email and external id.
     records: Arc<Mutex<Vec<CustomerRecord>>>,
-    /// Thread id, thread external id, customer id.
-    threads: Arc<Mutex<Vec<(String, Option<String>, String)>>>,
+    threads: Arc<Mutex<Vec<ThreadRecord>>>,
     /// While true, reloads wait before answering.
     held: watch::Receiver<bool>,
 }
@@ -181,6 +180,9 @@ impl PlainGraphQl {
         self.hold.send_replace(false);
     }
 }
+
+/// A thread of the stand-in: its id, external id and customer's id.
+type ThreadRecord = (String, Option<String>, String);
 
 /// A customer of the stand-in, as Plain's `Customer` shows it.
 #[derive(Debug, Clone)]
