@@ -34,6 +34,8 @@ pub const CARD: &str = "subscription";
 #[derive(Default)]
 struct State {
     calls: Mutex<Vec<proto::RunActionRequest>>,
+    /// The `traceparent` metadata of each call (empty when absent).
+    traceparents: Mutex<Vec<String>>,
     extended: AtomicUsize,
     failed_once: AtomicUsize,
 }
@@ -76,6 +78,11 @@ impl ActionService {
     /// Every `RunAction` request received, in order.
     pub fn calls(&self) -> Vec<proto::RunActionRequest> {
         self.state.calls.lock().unwrap().clone()
+    }
+
+    /// The `traceparent` of each `RunAction` call, in order (empty when absent).
+    pub fn traceparents(&self) -> Vec<String> {
+        self.state.traceparents.lock().unwrap().clone()
     }
 
     /// How many `RunAction` calls named `action`.
@@ -164,6 +171,8 @@ impl CardService for Service {
         &self,
         request: tonic::Request<proto::RunActionRequest>,
     ) -> Result<tonic::Response<proto::RunActionResponse>, tonic::Status> {
+        let traceparent = request.metadata().get("traceparent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        self.state.traceparents.lock().unwrap().push(traceparent.to_owned());
         let request = request.into_inner();
         self.state.calls.lock().unwrap().push(request.clone());
         let outcome = match request.action.as_str() {

@@ -6,8 +6,10 @@
 use std::time::Duration;
 
 use cardmesh_gateway::config::{Config, Secret};
+use cardmesh_telemetry::{LogFormat, TelemetryEnv};
 use cardmesh_tests::action_service::*;
 use cardmesh_tests::capture::CapturedLogs;
+use cardmesh_tests::otlp::OtlpReceiver;
 use cardmesh_tests::plain_graphql::{PlainGraphQl, PLAIN_API_KEY};
 use cardmesh_tests::store::Store;
 use cardmesh_tests::*;
@@ -310,4 +312,62 @@ async fn the_log_names_how_the_customer_matched_never_the_email() {
     let unknown = logs.lines().find(|l| l.contains("no card service declares this action")).expect("logged");
     assert!(unknown.contains(EXTEND_TRIAL), "{unknown}");
     assert!(!logs.contains(EMAIL), "an email in the logs:\n{logs}");
+}
+
+/// One trace from Plain's POST through the `RunAction` call (whose `traceparent` the service
+/// receives) to the reload of the action's cards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_is_one_trace_from_plains_post_through_the_service_call_to_the_reload() {
+    let test = "an_action_is_one_trace_from_plains_post_through_the_service_call_to_the_reload";
+    if !own_process::in_own_process(module_path!(), test) {
+        return;
+    }
+    let receiver = OtlpReceiver::start().await;
+    let env = TelemetryEnv {
+        log_format: LogFormat::Json,
+        log_filter: Some("info".into()),
+        otlp_endpoint: Some(receiver.endpoint()),
+        disabled: false,
+    };
+    let writer = CapturedLogs::default();
+    let telemetry = cardmesh_telemetry::init_with_writer(
+        &env,
+        cardmesh_gateway::telemetry::SERVICE_NAME,
+        tracing_subscriber::fmt::writer::BoxMakeWriter::new(move || writer.clone()),
+        false,
+    )
+    .expect("telemetry installs");
+    let telemetry = std::sync::Arc::new(telemetry);
+    let setup = Setup::start(Store::Memory).await;
+    assert_eq!(setup.post(EXTEND_TRIAL, &workflow_body(THREAD, EMAIL)).await.status, 200);
+    setup.wait_for_reloads(1).await;
+
+    let gateway = cardmesh_gateway::telemetry::SERVICE_NAME;
+    let find = |spans: &[cardmesh_tests::otlp::ReceivedSpan], name: &str| {
+        spans.iter().find(|s| s.service == gateway && s.name == name).cloned()
+    };
+    wait_until("the action's spans are exported", DEADLINE, || {
+        let telemetry = telemetry.clone();
+        let spans = receiver.spans();
+        async move {
+            let _ = tokio::task::spawn_blocking(move || telemetry.force_flush()).await;
+            ["plain_action", "action_service_call", "action_reload"].iter().all(|n| find(&spans, n).is_some())
+        }
+    })
+    .await;
+    let spans = receiver.spans();
+    let action = find(&spans, "plain_action").expect("plain_action");
+    assert_eq!(action.parent_span_id, "", "the request's span is the root: {action:?}");
+    assert_eq!((action.attr("action"), action.attr("matched_by")), (EXTEND_TRIAL, "thread_id"), "{action:?}");
+    assert_eq!(action.attr("outcome"), "succeeded", "{action:?}");
+    let call = find(&spans, "action_service_call").expect("action_service_call");
+    let reload = find(&spans, "action_reload").expect("action_reload");
+    for span in [&call, &reload] {
+        assert_eq!(span.trace_id, action.trace_id, "in the request's trace: {span:?}");
+        assert_eq!(span.parent_span_id, action.span_id, "a child of the request's span: {span:?}");
+    }
+    // The service got the call span as its parent, as GetCards does.
+    let traceparents = setup.service.traceparents();
+    assert_eq!(traceparents.len(), 1);
+    assert_eq!(traceparents[0], format!("00-{}-{}-01", action.trace_id, call.span_id));
 }
