@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
@@ -31,10 +32,13 @@ const MAX_SPAN_TEXT: usize = 64;
 /// Runs an admitted action request.
 pub async fn action(
     State(gateway): State<Arc<Gateway>>,
-    Path(name): Path<String>,
+    name: Result<Path<String>, PathRejection>,
     admitted: AdmittedAction,
 ) -> Response {
     let arrived = Instant::now();
+    // A name that is not valid UTF-8 once decoded names no action: `unknown_action`, after
+    // admission like any other.
+    let name = name.map(|Path(name)| name).unwrap_or_default();
     let AdmittedAction { headers, raw, body } = admitted;
     let workspace_id = workspace_header(&headers);
     let clip = |text: &str| cardmesh_telemetry::scrub::label(text.get(..MAX_SPAN_TEXT).unwrap_or(text));

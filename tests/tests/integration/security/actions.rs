@@ -147,7 +147,7 @@ async fn a_stalled_body_is_408_the_connection_closed_and_nothing_runs() {
 #[tokio::test]
 async fn an_unknown_action_name_is_404_whatever_its_shape() {
     let (service, _plain, gw) = setup(|_| {}).await;
-    for name in ["EXTEND-TRIAL", "extend-trial%2F..", "..%2Fadmin", &"a".repeat(300)] {
+    for name in ["EXTEND-TRIAL", "extend-trial%2F..", "..%2Fadmin", "%FF%FE", &"a".repeat(300)] {
         let url = gw.url(&format!("/actions/{name}"));
         let answer = post_action(gw.client(), &url, &body(), Some(SECRET)).await;
         assert_eq!((answer.status, answer.code()), (404, "unknown_action"), "{name}: {}", answer.json);
