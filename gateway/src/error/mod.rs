@@ -301,3 +301,58 @@ impl IntoResponse for GatewayError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::http::header::RETRY_AFTER;
+
+    use super::*;
+
+    fn action(error: ActionError) -> Response {
+        GatewayError::Action(error).into_response()
+    }
+
+    /// Plain retries a 5xx and never a 4xx: only what a retry can fix is a 5xx.
+    #[test]
+    fn action_outcomes_are_5xx_only_when_a_retry_can_help() {
+        let retryable = [
+            ActionError::Failed { reason: "down".into() },
+            ActionError::ServiceUnavailable { cause: "refused".into() },
+            ActionError::InProgress { retry_after: Duration::from_secs(10) },
+            ActionError::LedgerUnavailable { cause: "timeout".into() },
+            ActionError::CustomerLookupFailed { cause: "timeout".into() },
+        ];
+        for error in retryable {
+            assert_eq!(GatewayError::Action(error.clone()).status(), StatusCode::SERVICE_UNAVAILABLE, "{error:?}");
+        }
+        let final_answers = [
+            (ActionError::Refused { reason: "no".into(), replayed: false }, StatusCode::UNPROCESSABLE_ENTITY),
+            (ActionError::NotImplemented, StatusCode::UNPROCESSABLE_ENTITY),
+            (ActionError::UnknownAction, StatusCode::NOT_FOUND),
+            (ActionError::CustomerNotFound, StatusCode::NOT_FOUND),
+            (ActionError::MissingCustomer, StatusCode::BAD_REQUEST),
+            (ActionError::WorkspaceMismatch, StatusCode::BAD_REQUEST),
+            (ActionError::CustomerNeedsPlainApi, StatusCode::BAD_REQUEST),
+        ];
+        for (error, status) in final_answers {
+            assert_eq!(GatewayError::Action(error.clone()).status(), status, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn a_running_delivery_says_when_to_retry_and_a_replayed_refusal_says_so() {
+        let running = action(ActionError::InProgress { retry_after: Duration::from_millis(4500) });
+        assert_eq!(running.headers()[RETRY_AFTER], "5");
+        let replayed = action(ActionError::Refused { reason: "no trial".into(), replayed: true });
+        assert_eq!(replayed.headers()[ACTION_REPLAY_HEADER], "true");
+        let first = action(ActionError::Refused { reason: "no trial".into(), replayed: false });
+        assert!(first.headers().get(ACTION_REPLAY_HEADER).is_none());
+        // The cause of an unavailable service is for the log, never the answer.
+        let down = action(ActionError::ServiceUnavailable { cause: "http://10.0.0.7:50051 refused".into() });
+        let record = down.extensions().get::<ErrorRecord>().expect("a record");
+        assert_eq!(record.cause.as_deref(), Some("http://10.0.0.7:50051 refused"));
+        assert!(!record.message.contains("10.0.0.7"), "{}", record.message);
+    }
+}

@@ -371,3 +371,46 @@ async fn an_action_is_one_trace_from_plains_post_through_the_service_call_to_the
     assert_eq!(traceparents.len(), 1);
     assert_eq!(traceparents[0], format!("00-{}-{}-01", action.trace_id, call.span_id));
 }
+
+#[tokio::test]
+async fn when_plains_api_does_not_answer_the_lookup_is_503_and_nothing_runs() {
+    let setup = Setup::start_with(Store::Memory, |c| {
+        c.plain_api.api_url = format!("http://127.0.0.1:{}/graphql/v1", closed_port());
+    })
+    .await;
+    let body = workflow_body(THREAD, EMAIL);
+    for _ in 0..2 {
+        let answer = setup.post(EXTEND_TRIAL, &body).await;
+        assert_eq!((answer.status, answer.code()), (503, "customer_lookup_failed"), "{}", answer.json);
+    }
+    assert!(setup.service.calls().is_empty());
+}
+
+/// Redis holds the ledger; when it does not answer, the gateway cannot tell a retry from a
+/// first delivery, so it runs nothing and asks Plain to retry.
+#[tokio::test]
+async fn when_the_ledgers_redis_does_not_answer_nothing_runs_and_plain_retries() {
+    let setup = Setup::start_with(Store::Memory, |c| {
+        c.cache.redis_url = Some(Secret::new(format!("redis://127.0.0.1:{}", closed_port())));
+    })
+    .await;
+    let answer = setup.post(EXTEND_TRIAL, &workflow_body(THREAD, EMAIL)).await;
+    assert_eq!((answer.status, answer.code()), (503, "idempotency_unavailable"), "{}", answer.json);
+    assert!(setup.service.calls().is_empty());
+    assert!(setup.plain.requests().is_empty(), "no lookup before the ledger answered");
+}
+
+#[tokio::test]
+async fn without_plains_api_the_service_gets_the_body_email_and_a_thread_alone_is_refused() {
+    let setup = Setup::start_with(Store::Memory, |c| c.plain_api.api_key = None).await;
+    let answer = setup.post(EXTEND_TRIAL, &workflow_body(THREAD, EMAIL)).await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    let calls = setup.service.calls();
+    let customer = calls[0].customer.as_ref().expect("a customer");
+    assert_eq!((customer.id.as_str(), customer.email.as_deref()), ("", Some(EMAIL)), "no Plain id to give");
+    assert_eq!(calls[0].thread.as_ref().map(|t| t.id.as_str()), Some(THREAD));
+    let answer = setup.post(EXTEND_TRIAL, &workflow_body(THREAD, "")).await;
+    assert_eq!((answer.status, answer.code()), (400, "customer_needs_plain_api"), "{}", answer.json);
+    assert_eq!(setup.service.calls().len(), 1);
+    assert!(setup.plain.requests().is_empty());
+}
