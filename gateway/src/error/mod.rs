@@ -67,7 +67,7 @@ pub enum GatewayError {
     #[error("{field}: {message}")]
     InvalidAdminField { field: String, message: String },
     /// No route has this path.
-    #[error("no such route; the card endpoint is POST / (also GET /healthz, GET /readyz)")]
+    #[error("no such route; the card endpoint is POST / (also POST /actions/{{name}}, GET /healthz, GET /readyz)")]
     NotFound,
     /// The path exists, but not with this method; the `Allow` header lists its methods.
     #[error("{method} is not allowed on {path}; the Allow header lists the methods it takes")]
