@@ -414,3 +414,22 @@ async fn without_plains_api_the_service_gets_the_body_email_and_a_thread_alone_i
     assert_eq!(setup.service.calls().len(), 1);
     assert!(setup.plain.requests().is_empty());
 }
+
+/// The ledger's records live in the cache's Redis, under the cache's namespace, with the
+/// idempotency window as their TTL.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn the_ledger_keeps_one_record_per_delivery_under_the_caches_namespace() {
+    let setup = Setup::start_with(Store::redis().await, |c| c.cache.namespace = Some("staging".into())).await;
+    assert_eq!(setup.post(EXTEND_TRIAL, &workflow_body(THREAD, EMAIL)).await.status, 200);
+    let Store::Redis(redis) = &setup._store else { unreachable!("a Redis store") };
+    let keys = redis.cli(&["--scan", "--pattern", "*action*"]).await;
+    let keys: Vec<&str> = keys.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys[0].starts_with("staging:cardmesh:v3:action:w_test:"), "{keys:?}");
+    let record = redis.cli(&["GET", keys[0]]).await;
+    assert!(record.contains("\"outcome\":\"succeeded\""), "{record}");
+    assert!(!record.contains(EMAIL), "{record}");
+    let ttl: u64 = redis.cli(&["TTL", keys[0]]).await.trim().parse().expect("a TTL");
+    assert!(ttl > 3600 && ttl <= 86_400, "the idempotency window: {ttl}");
+}
