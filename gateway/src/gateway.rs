@@ -36,6 +36,8 @@ pub struct Gateway {
     tls: Option<Arc<rustls::ServerConfig>>,
     metrics: Arc<GatewayMetrics>,
     plain_client: Option<Arc<crate::plain_client::PlainClient>>,
+    /// Card actions (`POST /actions/{name}`), with their idempotency records.
+    actions: crate::actions::Actions,
     /// Set once a shutdown signal has arrived: `/readyz` then answers 503 `shutting_down`.
     shutting_down: AtomicBool,
 }
@@ -71,6 +73,15 @@ impl Gateway {
         let router = CardRouter::new(backends, config.discovery.clone());
         let cache = CardCache::from_config(&config)?.map(Arc::new);
         let tls = config.tls.server_config()?;
+        let metrics = Arc::new(GatewayMetrics::new());
+        let plain_client = crate::plain_client::PlainClient::new(&config.plain_api).map(Arc::new);
+        let actions = crate::actions::Actions::new(
+            config.actions.clone(),
+            router.clone(),
+            cache.clone(),
+            plain_client.clone(),
+            metrics.clone(),
+        );
         Ok(Arc::new(Self {
             access: Access::new(&config),
             tls,
@@ -80,8 +91,9 @@ impl Gateway {
             router,
             cache,
             flights: Arc::new(Flights::default()),
-            metrics: Arc::new(GatewayMetrics::new()),
-            plain_client: crate::plain_client::PlainClient::new(&config.plain_api).map(Arc::new),
+            metrics,
+            plain_client,
+            actions,
             shutting_down: AtomicBool::new(false),
             config,
         }))
@@ -146,6 +158,11 @@ impl Gateway {
     /// Card reloads in Plain after an invalidation, when `plain_api.api_key` is set.
     pub fn plain_client(&self) -> Option<&Arc<crate::plain_client::PlainClient>> {
         self.plain_client.as_ref()
+    }
+
+    /// Card actions ([`crate::actions`]).
+    pub fn actions(&self) -> &crate::actions::Actions {
+        &self.actions
     }
 
     /// Every metric, with the cache's counters, in the Prometheus text format.

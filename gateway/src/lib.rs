@@ -36,6 +36,7 @@ macro_rules! internal_modules {
 
 internal_modules!(
     access,
+    actions,
     breaker,
     cache,
     discovery,

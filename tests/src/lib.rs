@@ -1,6 +1,7 @@
 //! Test harness: card services and gateways on real sockets (127.0.0.1, port 0), signed
 //! Plain requests, and waiting on conditions with deadlines.
 
+pub mod action_service;
 pub mod bridge;
 pub mod capture;
 pub mod card_endpoint;

@@ -9,8 +9,11 @@
 //! | [`TIMEOUT_CUSTOMER`] | never answers |
 //! | any other | `200`, `customerCardInstance` loading |
 //!
-//! `customerByExternalId` finds the customers given to [`PlainGraphQl::add_customer`]. A
-//! request without `Authorization: Bearer <the key>` gets `401`.
+//! `customerByExternalId` finds the customers given to [`PlainGraphQl::add_customer`] and
+//! [`PlainGraphQl::add_customer_record`]; `customerByEmail` the latter; `thread(threadId:)`
+//! the threads given to [`PlainGraphQl::add_thread`], with their customer. A thread or
+//! customer it does not know is `null`, as in Plain. A request without
+//! `Authorization: Bearer <the key>` gets `401`.
 
 use std::sync::{Arc, Mutex};
 
@@ -63,6 +66,9 @@ struct Shared {
     configs: Arc<Mutex<Vec<(String, String)>>>,
     /// External id to Plain customer id.
     customers: Arc<Mutex<Vec<(String, String)>>>,
+    /// Customers with their email and external id.
+    records: Arc<Mutex<Vec<CustomerRecord>>>,
+    threads: Arc<Mutex<Vec<ThreadRecord>>>,
     /// While true, reloads wait before answering.
     held: watch::Receiver<bool>,
 }
@@ -95,6 +101,8 @@ impl PlainGraphQl {
             requests: Arc::default(),
             configs: Arc::new(Mutex::new(configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())),
             customers: Arc::default(),
+            records: Arc::default(),
+            threads: Arc::default(),
             held,
         };
         let app = Router::new().route("/graphql/v1", post(answer)).with_state(shared.clone());
@@ -140,6 +148,28 @@ impl PlainGraphQl {
         self.shared.customers.lock().unwrap().push((external_id.to_owned(), id.to_owned()));
     }
 
+    /// A customer `id` with `email` and `external_id`, found by email and by external id.
+    pub fn add_customer_record(&self, id: &str, email: Option<&str>, external_id: Option<&str>) {
+        let record = CustomerRecord {
+            id: id.into(),
+            email: email.map(str::to_owned),
+            external_id: external_id.map(str::to_owned),
+        };
+        self.shared.records.lock().unwrap().push(record);
+    }
+
+    /// A thread `id` (with `external_id`) of customer `customer_id` (given to
+    /// [`Self::add_customer_record`]).
+    pub fn add_thread(&self, id: &str, external_id: Option<&str>, customer_id: &str) {
+        let thread = (id.to_owned(), external_id.map(str::to_owned), customer_id.to_owned());
+        self.shared.threads.lock().unwrap().push(thread);
+    }
+
+    /// The requests of `operation` received so far.
+    pub fn operations(&self, operation: &str) -> Vec<Recorded> {
+        self.requests().into_iter().filter(|r| r.operation() == operation).collect()
+    }
+
     /// Makes reloads wait until [`Self::release`].
     pub fn hold(&self) {
         self.hold.send_replace(true);
@@ -148,6 +178,27 @@ impl PlainGraphQl {
     /// Lets held reloads answer.
     pub fn release(&self) {
         self.hold.send_replace(false);
+    }
+}
+
+/// A thread of the stand-in: its id, external id and customer's id.
+type ThreadRecord = (String, Option<String>, String);
+
+/// A customer of the stand-in, as Plain's `Customer` shows it.
+#[derive(Debug, Clone)]
+struct CustomerRecord {
+    id: String,
+    email: Option<String>,
+    external_id: Option<String>,
+}
+
+impl CustomerRecord {
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "externalId": self.external_id,
+            "email": { "email": self.email.clone().unwrap_or_default() },
+        })
     }
 }
 
@@ -181,10 +232,28 @@ async fn answer(
         }
         "CustomerByExternalId" => {
             let wanted = recorded.variables()["externalId"].as_str().unwrap_or_default();
+            let records = shared.records.lock().unwrap();
+            let record = records.iter().find(|r| r.external_id.as_deref() == Some(wanted)).map(CustomerRecord::json);
             let customers = shared.customers.lock().unwrap();
             let found = customers.iter().find(|(external, _)| external == wanted);
-            let customer = found.map(|(external, id)| json!({ "id": id, "externalId": external }));
+            let customer = record.or_else(|| found.map(|(external, id)| json!({ "id": id, "externalId": external })));
             (StatusCode::OK, Json(json!({ "data": { "customerByExternalId": customer } })))
+        }
+        "CustomerByEmail" => {
+            let wanted = recorded.variables()["email"].as_str().unwrap_or_default();
+            let records = shared.records.lock().unwrap();
+            let customer = records.iter().find(|r| r.email.as_deref() == Some(wanted)).map(CustomerRecord::json);
+            (StatusCode::OK, Json(json!({ "data": { "customerByEmail": customer } })))
+        }
+        "ThreadCustomer" => {
+            let wanted = recorded.variables()["threadId"].as_str().unwrap_or_default();
+            let threads = shared.threads.lock().unwrap();
+            let records = shared.records.lock().unwrap();
+            let thread = threads.iter().find(|(id, _, _)| id == wanted).and_then(|(id, external, customer)| {
+                let customer = records.iter().find(|r| &r.id == customer)?;
+                Some(json!({ "id": id, "externalId": external, "customer": customer.json() }))
+            });
+            (StatusCode::OK, Json(json!({ "data": { "thread": thread } })))
         }
         "ReloadCustomerCardInstance" => {
             let mut held = shared.held.clone();

@@ -8,6 +8,7 @@
 //! cardmesh:v3:{w:<workspace>:c:<customer id>}:drawing:<card key>:<h>     draw mark: the replica drawing the card, TTL = the draw's budget
 //! cardmesh:v3:{w:<workspace>:c:<customer id>}:served:<t>:<n>             served ledger: what Plain holds in one context, TTL = the longest lifetime
 //! cardmesh:v3:workspaces                                                 sorted set: workspace id → when a card was last stored for it
+//! cardmesh:v3:action:<workspace>:<h>                                     action record: a delivery's outcome, TTL = actions.idempotency_window
 //! ```
 //!
 //! - `<workspace>` (the `Plain-Workspace-Id` header, empty when absent) and `<customer id>`
@@ -87,6 +88,16 @@ impl CardCacheKeys {
 /// [`crate::cache::CardCache::invalidate`]).
 pub fn workspaces_key() -> String {
     format!("{NAMESPACE}:v{CACHE_FORMAT_VERSION}:workspaces")
+}
+
+/// The record of one action delivery ([`super::records`]): `digest` is the delivery's
+/// idempotency key (hex). Read and written alone, so it needs no hash tag.
+pub fn action_record_key(workspace_id: &str, digest: &str) -> String {
+    let mut key = format!("{NAMESPACE}:v{CACHE_FORMAT_VERSION}:action:");
+    push_encoded(&mut key, workspace_id);
+    key.push(':');
+    push_encoded(&mut key, digest);
+    key
 }
 
 /// `{NAMESPACE}:v{VERSION}:{w:<workspace>:c:<customer>`, up to the closing brace.

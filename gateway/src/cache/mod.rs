@@ -25,6 +25,7 @@ mod key;
 mod memory;
 mod namespace;
 mod near;
+mod records;
 mod redis;
 mod seal;
 mod served;
@@ -39,7 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::redis::RedisStore;
-pub use claim::{Claimed, DrawWait};
+pub use claim::{replica_token, Claimed, DrawWait};
 #[cfg(feature = "test-util")]
 pub use claim::{DrawMarks, FIRST_POLL, MARK_MARGIN, MAX_POLL};
 pub use clock::Clock;
@@ -51,6 +52,7 @@ pub use key::{CardCacheKeys, RequestKeys};
 pub use key::{card_cache_keys, CACHE_FORMAT_VERSION};
 pub use memory::MemoryStore;
 pub use namespace::NamespacedStore;
+pub use records::SharedRecords;
 pub use near::NearStore;
 pub use seal::{EntrySeal, KeySource, Rejection, SealedStore};
 pub use served::{record, Asked, Served, ServedContext};
@@ -429,6 +431,13 @@ impl CardCache {
             self.record_workspace(workspace);
         }
         Ok(workspaces)
+    }
+
+    /// The records replicas share beside the cache (the action ledger), when the cache is in
+    /// Redis.
+    pub fn shared_records(&self) -> Option<SharedRecords> {
+        let redis = self.redis.clone()?;
+        Some(SharedRecords::new(redis, self.settings.namespace.as_deref(), self.settings.write_timeout))
     }
 
     /// Waits until every queued write has been attempted (for tests and shutdown).

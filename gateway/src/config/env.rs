@@ -64,6 +64,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("CARDMESH_PLAIN_API_KEY", "plain_api.api_key"),
     ("CARDMESH_PLAIN_API_URL", "plain_api.api_url"),
     ("CARDMESH_PLAIN_API_ALLOW_HTTP", "plain_api.allow_http"),
+    ("CARDMESH_ACTION_DEADLINE", "actions.deadline"),
+    ("CARDMESH_ACTION_IDEMPOTENCY_WINDOW", "actions.idempotency_window"),
     ("CARDMESH_TLS_CERT_FILE", "tls.cert_file"),
     ("CARDMESH_TLS_KEY_FILE", "tls.key_file"),
     ("CARDMESH_TLS_CLIENT_CA_FILE", "tls.client_ca_file"),

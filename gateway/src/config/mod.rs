@@ -4,6 +4,7 @@
 //! environment variables listed in [`env`]. [`Config::validate`] runs before anything starts
 //! and every error names the field and how to fix it.
 
+mod actions;
 mod admin;
 mod cache;
 mod defaults;
@@ -29,6 +30,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use self::redis::{NodeAddress, RedisTarget, RedisTls, RedisTopology, MAX_NAMESPACE_CHARS};
+pub use actions::{ActionSettings, MIN_IDEMPOTENCY_WINDOW};
 pub use admin::{parse_allowed_host, AdminSettings, MIN_TOKEN_CHARS};
 pub use cache::DEVELOPMENT_REDIS_PASSWORD;
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, RETIRED_ADMIN_TOKEN_ENV, TELEMETRY_ENV_VARS};
@@ -103,8 +105,12 @@ pub struct Config {
     pub required_headers: RequiredHeaders,
     /// Rate limits of the card endpoint (default: off).
     pub rate_limits: RateLimits,
-    /// Plain's GraphQL API, to make Plain reload invalidated cards (default: off).
+    /// Plain's GraphQL API, to make Plain reload invalidated cards and to find the customer
+    /// of an action (default: off).
     pub plain_api: PlainApiSettings,
+    /// Card actions, `POST /actions/{name}` (Plain's workflow buttons): the call's deadline
+    /// and the idempotency window.
+    pub actions: ActionSettings,
 }
 
 /// Request limits.
@@ -194,6 +200,7 @@ impl Default for Config {
             required_headers: RequiredHeaders::new(),
             rate_limits: RateLimits::default(),
             plain_api: PlainApiSettings::default(),
+            actions: ActionSettings::default(),
         }
     }
 }

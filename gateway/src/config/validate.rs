@@ -12,6 +12,7 @@ impl Config {
         let mut errors = Vec::new();
         super::signing::validate(self, &mut errors);
         super::plain_api::validate(&self.plain_api, &mut errors);
+        super::actions::validate(&self.actions, &mut errors);
         super::server::validate(&self.server, &mut errors);
         super::shutdown::validate(&self.shutdown, &mut errors);
         for (i, service) in self.services.iter().enumerate() {

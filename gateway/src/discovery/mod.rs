@@ -16,6 +16,8 @@ mod table;
 #[cfg(feature = "test-util")]
 pub use names::service_names;
 pub use router::CardRouter;
-pub use table::{CardInfo, Lookup, RoutingTable, Scope};
+pub use table::{ActionInfo, CardInfo, Lookup, RoutingTable, Scope};
+#[cfg(feature = "test-util")]
+pub use table::{is_valid_action_name, MAX_ACTION_NAME_BYTES};
 #[cfg(feature = "test-util")]
 pub use table::Conflict;

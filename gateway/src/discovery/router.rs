@@ -77,16 +77,17 @@ impl CardRouter {
         {
             match answer {
                 Ok(resp) => {
-                    if slot.as_ref().is_none_or(|old| old.cards != resp.cards) {
+                    if slot.as_ref().is_none_or(|old| old.cards != resp.cards || old.actions != resp.actions) {
                         // The name the service gives itself is logged (cleaned), never used:
                         // the gateway knows a service by its configured endpoint.
                         tracing::info!(
                             service = %name, endpoint = backend.endpoint(),
                             described_as = %cardmesh_telemetry::scrub::label(&resp.service_name),
                             cards = ?resp.cards.iter().map(|c| cardmesh_telemetry::scrub::label(&c.key)).collect::<Vec<_>>(),
+                            actions = ?resp.actions.iter().map(|a| cardmesh_telemetry::scrub::label(&a.name)).collect::<Vec<_>>(),
                             "card service described"
                         );
-                        *slot = Some(Described { cards: resp.cards });
+                        *slot = Some(Described { cards: resp.cards, actions: resp.actions });
                         changed = true;
                     }
                 }
@@ -109,6 +110,14 @@ impl CardRouter {
                         %key, %service,
                         "card service describes a key that is not [a-zA-Z0-9_-]+; ignored"
                     ),
+                    TableProblem::InvalidActionName { name, service } => tracing::error!(
+                        action = %name, %service,
+                        "card service describes an action whose name is not [a-z0-9][a-z0-9-]* (at most 64 bytes); ignored"
+                    ),
+                    TableProblem::ActionClaimed { name, owner, claimed_by } => tracing::error!(
+                        action = %name, %owner, %claimed_by,
+                        "a card service declares an action a service listed before it declares; the first keeps it"
+                    ),
                 }
             }
             for conflict in table.conflicts() {
@@ -117,7 +126,12 @@ impl CardRouter {
                     "a card service claims a key another service owns; the owner keeps it (see /readyz)"
                 );
             }
-            tracing::info!(keys = table.len(), undescribed = table.undescribed(), "routing table updated");
+            tracing::info!(
+                keys = table.len(),
+                actions = table.actions().len(),
+                undescribed = table.undescribed(),
+                "routing table updated"
+            );
             *self.table.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(table);
         }
     }

@@ -11,11 +11,17 @@
 //!   key, it gets it, as it would have at a start with every service up.
 //!
 //! Every other claim on an owned key is a [`Conflict`]: logged, and shown by `/readyz`.
+//!
+//! Actions (`POST /actions/{name}`) are routed by the same answers: an action name goes to the
+//! first configured service that declares it ([`ActionInfo`]); another service's claim on it
+//! is logged ([`TableProblem::ActionClaimed`]) and ignored, and a service that stops declaring
+//! an action loses it at its next `Describe`. A name that is not [`is_valid_action_name`] is
+//! logged and ignored, like a bad card key.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use cardmesh_proto::{CardDefinition, CardScope};
+use cardmesh_proto::{ActionDefinition, CardDefinition, CardScope};
 use serde::Serialize;
 
 /// What a card's data depends on (from `Describe`); decides what its cache key contains.
@@ -62,6 +68,34 @@ pub enum Lookup<'a> {
     Undiscovered,
 }
 
+/// One routable action: `POST /actions/{name}` runs it on its service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionInfo {
+    pub name: String,
+    /// One line saying what the action does (from `Describe`, cleaned).
+    pub description: String,
+    /// The card keys the action changes: invalidated and reloaded after it ran (valid card
+    /// keys only; others are dropped when the table is built).
+    pub changes_cards: Vec<String>,
+    /// Index of the service in the configured service list.
+    pub service: usize,
+    /// The service's configured name ([`super::service_names`]).
+    pub service_name: Arc<str>,
+}
+
+/// Longest action name, in bytes.
+pub const MAX_ACTION_NAME_BYTES: usize = 64;
+
+/// `[a-z0-9][a-z0-9-]*`, at most [`MAX_ACTION_NAME_BYTES`] bytes: the name fits a URL path
+/// segment as it is.
+pub fn is_valid_action_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_ACTION_NAME_BYTES
+        && bytes[0] != b'-'
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
 /// A key that one service owns and another claims too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,18 +115,24 @@ pub struct RoutingTable {
     provisional: HashSet<String>,
     conflicts: Vec<Conflict>,
     undescribed: usize,
+    actions: HashMap<String, ActionInfo>,
 }
 
 /// A `Describe` answer of one service: the cards it claims.
 #[derive(Debug, Clone)]
 pub struct Described {
     pub cards: Vec<CardDefinition>,
+    pub actions: Vec<ActionDefinition>,
 }
 
 /// A claim that was ignored while building the table (logged by the caller).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableProblem {
     InvalidKey { key: String, service: Arc<str> },
+    /// An action name that is not [`is_valid_action_name`] (cleaned for the log).
+    InvalidActionName { name: String, service: Arc<str> },
+    /// An action another service, listed before, declares too: `owner` keeps it.
+    ActionClaimed { name: String, owner: Arc<str>, claimed_by: Arc<str> },
 }
 
 impl RoutingTable {
@@ -158,7 +198,59 @@ impl RoutingTable {
             }
         }
         table.conflicts.sort_by(|a, b| (&a.key, &a.claimed_by).cmp(&(&b.key, &b.claimed_by)));
+        table.add_actions(names, described, &mut problems);
         (table, problems)
+    }
+
+    /// The actions of the services' answers: each name to the first configured service that
+    /// declares it.
+    fn add_actions(&mut self, names: &[Arc<str>], described: &[Option<Described>], problems: &mut Vec<TableProblem>) {
+        for (service, d) in described.iter().enumerate() {
+            let Some(d) = d else { continue };
+            for action in &d.actions {
+                if !is_valid_action_name(&action.name) {
+                    problems.push(TableProblem::InvalidActionName {
+                        name: cardmesh_telemetry::scrub::service_text(&action.name),
+                        service: names[service].clone(),
+                    });
+                    continue;
+                }
+                if let Some(owner) = self.actions.get(&action.name) {
+                    if owner.service != service {
+                        problems.push(TableProblem::ActionClaimed {
+                            name: action.name.clone(),
+                            owner: owner.service_name.clone(),
+                            claimed_by: names[service].clone(),
+                        });
+                    }
+                    continue;
+                }
+                let changes_cards =
+                    action.changes_cards.iter().filter(|k| crate::plain::is_valid_key(k)).cloned().collect();
+                self.actions.insert(
+                    action.name.clone(),
+                    ActionInfo {
+                        name: action.name.clone(),
+                        description: cardmesh_telemetry::scrub::service_text(&action.description),
+                        changes_cards,
+                        service,
+                        service_name: names[service].clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// The action called `name`, when a described service declares it.
+    pub fn action(&self, name: &str) -> Option<&ActionInfo> {
+        self.actions.get(name)
+    }
+
+    /// Every routable action, by name.
+    pub fn actions(&self) -> Vec<&ActionInfo> {
+        let mut actions: Vec<&ActionInfo> = self.actions.values().collect();
+        actions.sort_by(|a, b| a.name.cmp(&b.name));
+        actions
     }
 
     /// Where `key` goes.
@@ -207,7 +299,19 @@ mod tests {
     }
 
     fn claims(keys: &[&str]) -> Option<Described> {
-        Some(Described { cards: keys.iter().map(|k| def(k, CardScope::Customer)).collect() })
+        Some(Described { cards: keys.iter().map(|k| def(k, CardScope::Customer)).collect(), actions: Vec::new() })
+    }
+
+    fn action(name: &str, changes: &[&str]) -> ActionDefinition {
+        ActionDefinition {
+            name: name.into(),
+            description: format!("does {name}"),
+            changes_cards: changes.iter().map(|k| (*k).to_owned()).collect(),
+        }
+    }
+
+    fn declares(actions: Vec<ActionDefinition>) -> Option<Described> {
+        Some(Described { cards: Vec::new(), actions })
     }
 
     fn names(n: usize) -> Vec<Arc<str>> {
@@ -223,9 +327,10 @@ mod tests {
 
     #[test]
     fn first_service_keeps_a_conflicting_key() {
-        let a = Described { cards: vec![def("x", CardScope::Customer)] };
+        let a = Described { cards: vec![def("x", CardScope::Customer)], actions: Vec::new() };
         let b = Described {
             cards: vec![def("x", CardScope::Thread), def("y", CardScope::Thread), def("bad key", CardScope::Customer)],
+            actions: Vec::new(),
         };
         let (table, problems) = RoutingTable::build(&names(2), &[Some(a), Some(b)], &RoutingTable::default());
         let Lookup::Routed(x) = table.lookup("x") else { panic!("x routed") };
@@ -239,7 +344,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_undiscovered_while_a_service_is_silent() {
-        let a = Described { cards: vec![def("x", CardScope::Unspecified)] };
+        let a = Described { cards: vec![def("x", CardScope::Unspecified)], actions: Vec::new() };
         let (table, _) = RoutingTable::build(&names(2), &[Some(a), None], &RoutingTable::default());
         assert_eq!(table.lookup("nope"), Lookup::Undiscovered);
         let Lookup::Routed(x) = table.lookup("x") else { panic!() };
@@ -275,5 +380,45 @@ mod tests {
         // Settled now: `a` keeps `x` from here on.
         let (again, _) = RoutingTable::build(&names(2), &[claims(&["x"]), claims(&["x", "own-b"])], &up);
         assert_eq!(owner(&again, "x"), 0);
+    }
+
+    #[test]
+    fn action_names_are_lowercase_words_with_dashes_of_at_most_64_bytes() {
+        for ok in ["extend-trial", "a", "0", "reset-rate-limit-2", &"a".repeat(64)] {
+            assert!(is_valid_action_name(ok), "{ok}");
+        }
+        for bad in ["", "-x", "Extend", "extend_trial", "a b", "a/b", "é", &"a".repeat(65)] {
+            assert!(!is_valid_action_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_action_goes_to_the_first_service_that_declares_it_and_bad_names_are_ignored() {
+        let a = declares(vec![action("extend-trial", &["subscription", "bad key"]), action("Bad_Name", &[])]);
+        let b = declares(vec![action("extend-trial", &[]), action("resync", &["usage"])]);
+        let (table, problems) = RoutingTable::build(&names(2), &[a, b], &RoutingTable::default());
+        let extend = table.action("extend-trial").expect("routed");
+        assert_eq!((extend.service, &*extend.service_name), (0, "a"));
+        assert_eq!(extend.changes_cards, ["subscription"]);
+        assert_eq!(extend.description, "does extend-trial");
+        assert_eq!(table.action("resync").map(|a| a.service), Some(1));
+        assert_eq!(table.action("nope"), None);
+        assert_eq!(table.actions().iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["extend-trial", "resync"]);
+        assert_eq!(
+            problems,
+            [
+                TableProblem::InvalidActionName { name: "Bad_Name".into(), service: "a".into() },
+                TableProblem::ActionClaimed { name: "extend-trial".into(), owner: "a".into(), claimed_by: "b".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_service_that_stops_declaring_an_action_loses_it() {
+        let (before, _) =
+            RoutingTable::build(&names(1), &[declares(vec![action("resync", &[])])], &RoutingTable::default());
+        assert!(before.action("resync").is_some());
+        let (after, _) = RoutingTable::build(&names(1), &[declares(Vec::new())], &before);
+        assert_eq!(after.action("resync"), None);
     }
 }

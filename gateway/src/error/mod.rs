@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::access::AccessError;
+use crate::actions::ActionError;
 use crate::plain::RequestError;
 use crate::verify::VerifyError;
 
@@ -66,7 +67,7 @@ pub enum GatewayError {
     #[error("{field}: {message}")]
     InvalidAdminField { field: String, message: String },
     /// No route has this path.
-    #[error("no such route; the card endpoint is POST / (also GET /healthz, GET /readyz)")]
+    #[error("no such route; the card endpoint is POST / (also POST /actions/{{name}}, GET /healthz, GET /readyz)")]
     NotFound,
     /// The path exists, but not with this method; the `Allow` header lists its methods.
     #[error("{method} is not allowed on {path}; the Allow header lists the methods it takes")]
@@ -79,7 +80,14 @@ pub enum GatewayError {
     /// An invalidation names an `externalId` that could not be turned into a Plain customer.
     #[error(transparent)]
     CustomerLookup(#[from] crate::plain_client::CustomerLookupError),
+    /// `POST /actions/{name}`: the action was not run, or did not succeed.
+    #[error(transparent)]
+    Action(#[from] ActionError),
 }
+
+/// Header of an answer that repeats the first outcome of a delivery that ran already
+/// (`Cardmesh-Action-Replay: true`).
+pub const ACTION_REPLAY_HEADER: &str = "cardmesh-action-replay";
 
 impl From<crate::access::AdminRefusal> for GatewayError {
     fn from(refusal: crate::access::AdminRefusal) -> Self {
@@ -121,6 +129,23 @@ impl GatewayError {
                 crate::plain_client::CustomerLookupError::Unknown(_) => StatusCode::NOT_FOUND,
                 crate::plain_client::CustomerLookupError::Failed(_) => StatusCode::BAD_GATEWAY,
             },
+            GatewayError::Action(e) => match e {
+                ActionError::InvalidBody { .. }
+                | ActionError::MissingCustomer
+                | ActionError::WorkspaceMismatch
+                | ActionError::CustomerNeedsPlainApi => StatusCode::BAD_REQUEST,
+                ActionError::UnknownAction | ActionError::CustomerNotFound => StatusCode::NOT_FOUND,
+                // Plain does not retry a 4xx: a refusal, or a service that does not run actions,
+                // would be the same the next time.
+                ActionError::Refused { .. } | ActionError::NotImplemented => StatusCode::UNPROCESSABLE_ENTITY,
+                // Plain retries a 5xx: each of these may pass, and the ledger keeps the retry
+                // from running an action twice.
+                ActionError::Failed { .. }
+                | ActionError::ServiceUnavailable { .. }
+                | ActionError::InProgress { .. }
+                | ActionError::LedgerUnavailable { .. }
+                | ActionError::CustomerLookupFailed { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            },
         }
     }
 
@@ -154,6 +179,7 @@ impl GatewayError {
             GatewayError::CacheDisabled => "cache_disabled",
             GatewayError::CacheUnavailable { .. } => "cache_unavailable",
             GatewayError::CustomerLookup(e) => e.code(),
+            GatewayError::Action(e) => e.code(),
         }
     }
 
@@ -164,6 +190,8 @@ impl GatewayError {
             GatewayError::Access(AccessError::RateLimited { .. })
             | GatewayError::NotReady { .. }
             | GatewayError::ShuttingDown => tracing::Level::DEBUG,
+            // What the service decided, not a fault of the gateway: logged, not alarmed.
+            GatewayError::Action(ActionError::Failed { .. } | ActionError::InProgress { .. }) => tracing::Level::WARN,
             _ if self.status().is_server_error() => tracing::Level::ERROR,
             _ => tracing::Level::INFO,
         }
@@ -173,6 +201,7 @@ impl GatewayError {
     fn cause(&self) -> Option<String> {
         match self {
             GatewayError::CacheUnavailable { cause } => Some(cause.clone()),
+            GatewayError::Action(e) => e.cause(),
             _ => None,
         }
     }
@@ -202,6 +231,7 @@ impl ErrorRecord {
             },
             (tracing::Level::DEBUG, true) => tracing::debug!(code, %error, "request failed"),
             (tracing::Level::DEBUG, false) => tracing::debug!(code, %error, "request refused"),
+            (tracing::Level::WARN, _) => tracing::warn!(code, %error, "request failed"),
             _ => tracing::info!(code, %error, "request refused"),
         }
     }
@@ -237,8 +267,22 @@ impl IntoResponse for GatewayError {
             GatewayError::InvalidAdminField { field, .. } => {
                 error["field"] = json!(field);
             }
+            GatewayError::Action(ActionError::InvalidBody { field, .. }) => {
+                error["field"] = json!(field);
+            }
+            GatewayError::Action(ActionError::InProgress { retry_after: wait }) => {
+                retry_after = Some(crate::access::retry_after_secs(*wait));
+            }
+            GatewayError::Action(ActionError::Refused { reason, replayed }) => {
+                error["reason"] = json!(reason);
+                error["replayed"] = json!(replayed);
+            }
+            GatewayError::Action(ActionError::Failed { reason }) => {
+                error["reason"] = json!(reason);
+            }
             _ => {}
         }
+        let replayed = matches!(&self, GatewayError::Action(ActionError::Refused { replayed: true, .. }));
         let record = ErrorRecord {
             status,
             level: self.log_level(),
@@ -251,6 +295,64 @@ impl IntoResponse for GatewayError {
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
+        if replayed {
+            response.headers_mut().insert(ACTION_REPLAY_HEADER, axum::http::HeaderValue::from_static("true"));
+        }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::http::header::RETRY_AFTER;
+
+    use super::*;
+
+    fn action(error: ActionError) -> Response {
+        GatewayError::Action(error).into_response()
+    }
+
+    /// Plain retries a 5xx and never a 4xx: only what a retry can fix is a 5xx.
+    #[test]
+    fn action_outcomes_are_5xx_only_when_a_retry_can_help() {
+        let retryable = [
+            ActionError::Failed { reason: "down".into() },
+            ActionError::ServiceUnavailable { cause: "refused".into() },
+            ActionError::InProgress { retry_after: Duration::from_secs(10) },
+            ActionError::LedgerUnavailable { cause: "timeout".into() },
+            ActionError::CustomerLookupFailed { cause: "timeout".into() },
+        ];
+        for error in retryable {
+            assert_eq!(GatewayError::Action(error.clone()).status(), StatusCode::SERVICE_UNAVAILABLE, "{error:?}");
+        }
+        let final_answers = [
+            (ActionError::Refused { reason: "no".into(), replayed: false }, StatusCode::UNPROCESSABLE_ENTITY),
+            (ActionError::NotImplemented, StatusCode::UNPROCESSABLE_ENTITY),
+            (ActionError::UnknownAction, StatusCode::NOT_FOUND),
+            (ActionError::CustomerNotFound, StatusCode::NOT_FOUND),
+            (ActionError::MissingCustomer, StatusCode::BAD_REQUEST),
+            (ActionError::WorkspaceMismatch, StatusCode::BAD_REQUEST),
+            (ActionError::CustomerNeedsPlainApi, StatusCode::BAD_REQUEST),
+        ];
+        for (error, status) in final_answers {
+            assert_eq!(GatewayError::Action(error.clone()).status(), status, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn a_running_delivery_says_when_to_retry_and_a_replayed_refusal_says_so() {
+        let running = action(ActionError::InProgress { retry_after: Duration::from_millis(4500) });
+        assert_eq!(running.headers()[RETRY_AFTER], "5");
+        let replayed = action(ActionError::Refused { reason: "no trial".into(), replayed: true });
+        assert_eq!(replayed.headers()[ACTION_REPLAY_HEADER], "true");
+        let first = action(ActionError::Refused { reason: "no trial".into(), replayed: false });
+        assert!(first.headers().get(ACTION_REPLAY_HEADER).is_none());
+        // The cause of an unavailable service is for the log, never the answer.
+        let down = action(ActionError::ServiceUnavailable { cause: "http://10.0.0.7:50051 refused".into() });
+        let record = down.extensions().get::<ErrorRecord>().expect("a record");
+        assert_eq!(record.cause.as_deref(), Some("http://10.0.0.7:50051 refused"));
+        assert!(!record.message.contains("10.0.0.7"), "{}", record.message);
     }
 }

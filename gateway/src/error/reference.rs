@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::access::{AccessError, LimitScope};
+use crate::actions::ActionError;
 use crate::error::GatewayError;
 use crate::plain::RequestError;
 use crate::plain_client::{CallError, CustomerLookupError};
@@ -55,6 +56,19 @@ pub fn examples() -> Vec<GatewayError> {
         GatewayError::CustomerLookup(CustomerLookupError::PlainApiOff),
         GatewayError::CustomerLookup(CustomerLookupError::Unknown("cus_1".into())),
         GatewayError::CustomerLookup(CustomerLookupError::Failed(CallError::Timeout(Duration::from_secs(5)))),
+        GatewayError::Action(ActionError::InvalidBody { field: "threadId".into(), message: "must be a string".into() }),
+        GatewayError::Action(ActionError::MissingCustomer),
+        GatewayError::Action(ActionError::WorkspaceMismatch),
+        GatewayError::Action(ActionError::UnknownAction),
+        GatewayError::Action(ActionError::CustomerNotFound),
+        GatewayError::Action(ActionError::CustomerNeedsPlainApi),
+        GatewayError::Action(ActionError::CustomerLookupFailed { cause: "timeout".into() }),
+        GatewayError::Action(ActionError::InProgress { retry_after: Duration::from_secs(10) }),
+        GatewayError::Action(ActionError::LedgerUnavailable { cause: "connection refused".into() }),
+        GatewayError::Action(ActionError::Refused { reason: "the trial was extended already".into(), replayed: false }),
+        GatewayError::Action(ActionError::Failed { reason: "the billing system did not answer".into() }),
+        GatewayError::Action(ActionError::ServiceUnavailable { cause: "connection refused".into() }),
+        GatewayError::Action(ActionError::NotImplemented),
     ];
     for error in &all {
         match error {
@@ -78,7 +92,8 @@ pub fn examples() -> Vec<GatewayError> {
             | GatewayError::MethodNotAllowed { .. }
             | GatewayError::CacheDisabled
             | GatewayError::CacheUnavailable { .. }
-            | GatewayError::CustomerLookup(_) => {}
+            | GatewayError::CustomerLookup(_)
+            | GatewayError::Action(_) => {}
         }
     }
     all

@@ -7,9 +7,7 @@ mod call;
 mod failure;
 mod stack;
 
-pub use backend::{BackendError, Backends};
-#[cfg(feature = "test-util")]
-pub use backend::Backend;
+pub use backend::{Backend, BackendError, Backends};
 pub use call::{call_services, ServiceCall};
 #[cfg(feature = "test-util")]
 pub use call::ServiceAnswer;

@@ -8,6 +8,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower::util::MapResponseLayer;
 
+use super::action_handler::action;
 use super::card_handler::cards;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
@@ -15,6 +16,9 @@ use crate::gateway::Gateway;
 /// The gateway's HTTP routes:
 /// - `POST /` and `POST /cards`: the Plain card endpoint (traced and counted, see
 ///   [`crate::telemetry::request`]);
+/// - `POST /actions/{name}`: a card action run from a Plain workflow (admitted as card
+///   requests are, traced as `plain_action`, counted in `cardmesh_actions_total`; see
+///   [`crate::actions`]);
 /// - `GET /healthz`: 200 while the gateway serves;
 /// - `GET /readyz`: 200 once every configured card service has described its cards,
 ///   503 `not_ready` (with the number still missing) before; both list the keys two
@@ -35,6 +39,8 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         // The `plain_request` span and the request metrics, around everything above.
         .layer(crate::telemetry::request_layer(gateway.metrics().clone()))
+        // Not a card request: outside the card routes' span and metrics, with the same limit.
+        .route("/actions/{name}", post(action).layer(DefaultBodyLimit::max(body_limit)))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(ready));
     super::error_fallbacks::with_error_fallbacks(router)

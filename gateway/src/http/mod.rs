@@ -1,6 +1,7 @@
 //! The HTTP face of the gateway: the Plain listener (routes, the card handler, the server
 //! loop), the admin listener (metrics, invalidation), and the process's shutdown.
 
+mod action_handler;
 mod admin;
 mod admission;
 mod app;
@@ -14,7 +15,7 @@ mod shutdown;
 
 pub use crate::request::answer::CACHE_HEADER;
 pub use admin::{admin_router, serve_admin, serve_admin_controlled, MAX_IDENTIFIER_CHARS, MAX_INVALIDATE_KEYS};
-pub use admission::{admit, PROBE_HEADER};
+pub use admission::{admit, verify_signed, PROBE_HEADER};
 pub use app::app;
 pub use listener::{BodyTimeout, ListenerControl, Phase, RequestCount};
 pub use log::log_errors;

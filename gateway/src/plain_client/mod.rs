@@ -8,6 +8,7 @@
 //! `cardmesh_plain_reloads_total{outcome}` and reported in the invalidation's answer.
 
 mod configs;
+mod customers;
 mod graphql;
 mod invalidation;
 pub(crate) mod metrics;
@@ -18,6 +19,9 @@ use std::sync::Arc;
 use futures::future::join_all;
 use serde_json::{json, Value};
 
+pub use customers::PlainCustomer;
+#[cfg(feature = "test-util")]
+pub use customers::{PlainThread, CUSTOMER_BY_EMAIL_QUERY, CUSTOMER_RECORD_BY_EXTERNAL_ID_QUERY, THREAD_CUSTOMER_QUERY};
 pub use graphql::{CallError, CUSTOMER_BY_EXTERNAL_ID_QUERY};
 #[cfg(feature = "test-util")]
 pub use graphql::{MutationError, MutationFieldError, CARD_CONFIGS_QUERY, MAX_ANSWER_BYTES, RELOAD_MUTATION};

@@ -60,6 +60,9 @@ pub struct GatewayMetrics {
     shared_draw_waits_unjoined: IntCounterVec,
     shared_draw_claim_errors: IntCounter,
     cached_card_age: Histogram,
+    actions: IntCounterVec,
+    action_duplicates: IntCounterVec,
+    action_reload_delay: Histogram,
     connections: ConnectionMetrics,
 }
 
@@ -143,9 +146,28 @@ impl GatewayMetrics {
                 .buckets(AGE_BUCKETS.to_vec()),
             )
             .expect("valid histogram"),
+            actions: counter(
+                "cardmesh_actions_total",
+                "Card actions run for Plain (POST /actions/{name}), by action and outcome (succeeded, refused, failed, \
+                 unavailable, not_implemented, customer_not_found, in_progress, gateway_error).",
+                &["action", "outcome"],
+            ),
+            action_duplicates: counter(
+                "cardmesh_action_duplicates_total",
+                "Deliveries of an action that had run already: answered with the first outcome, not run again.",
+                &["action"],
+            ),
+            action_reload_delay: Histogram::with_opts(
+                HistogramOpts::new(
+                    "cardmesh_action_reload_seconds",
+                    "Time from an action's request to the reload of its cards asked of Plain.",
+                )
+                .buckets(cardmesh_telemetry::latency_buckets()),
+            )
+            .expect("valid histogram"),
             connections: ConnectionMetrics::default(),
         };
-        let collectors: [Box<dyn Collector>; 12] = [
+        let collectors: [Box<dyn Collector>; 15] = [
             Box::new(metrics.requests.clone()),
             Box::new(metrics.request_duration.clone()),
             Box::new(metrics.service_calls.clone()),
@@ -158,6 +180,9 @@ impl GatewayMetrics {
             Box::new(metrics.shared_draw_waits_unjoined.clone()),
             Box::new(metrics.shared_draw_claim_errors.clone()),
             Box::new(metrics.cached_card_age.clone()),
+            Box::new(metrics.actions.clone()),
+            Box::new(metrics.action_duplicates.clone()),
+            Box::new(metrics.action_reload_delay.clone()),
         ];
         for collector in collectors.into_iter().chain(metrics.connections.collectors()) {
             metrics.registry.register(collector).expect("metric names are unique");
@@ -226,6 +251,21 @@ impl GatewayMetrics {
         // Precision is not at stake: ages are far below 2^52 ms.
         #[allow(clippy::cast_precision_loss)]
         self.cached_card_age.observe(age_ms as f64 / 1000.0);
+    }
+
+    /// One action request for a routed `action` that ended with `outcome`.
+    pub fn action(&self, action: &str, outcome: &str) {
+        self.actions.with_label_values(&[action, outcome]).inc();
+    }
+
+    /// One delivery of `action` answered with its first outcome instead of running again.
+    pub fn action_duplicate(&self, action: &str) {
+        self.action_duplicates.with_label_values(&[action]).inc();
+    }
+
+    /// An action's cards asked to be reloaded `elapsed` after its request arrived.
+    pub fn action_reload(&self, elapsed: Duration) {
+        self.action_reload_delay.observe(elapsed.as_secs_f64());
     }
 
     /// Every metric in the Prometheus text format, with the cache's counters when there is

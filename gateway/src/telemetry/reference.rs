@@ -22,6 +22,9 @@ pub fn exposition() -> String {
     metrics.service_call("example", "ok", Duration::ZERO);
     metrics.service_card("example", "ok");
     metrics.fallback("timeout");
+    metrics.action("extend-trial", "succeeded");
+    metrics.action_duplicate("extend-trial");
+    metrics.action_reload(Duration::ZERO);
     let listener = metrics.listener("plain");
     listener.opened();
     listener.limit_reached();

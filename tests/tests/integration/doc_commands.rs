@@ -240,8 +240,9 @@ fn copying_env_example_keeps_the_development_secret_the_docs_sign_with() {
 /// The error codes the gateway can answer with, read from the places that define them: the
 /// gateway's one error enum (every route of both listeners answers with it) and the admin
 /// listener's routes.
-const ERROR_CODE_SOURCES: [&str; 4] = [
+const ERROR_CODE_SOURCES: [&str; 5] = [
     "gateway/src/error/mod.rs",
+    "gateway/src/actions/error.rs",
     "gateway/src/http/admin/mod.rs",
     "gateway/src/http/admin/invalidate.rs",
     "gateway/src/plain_client/invalidation.rs",

@@ -10,6 +10,7 @@
 //! load on both cores, nothing to install), `external` (all).
 
 mod access;
+mod actions;
 mod bridge;
 mod bridge_guide;
 mod bridge_routing;

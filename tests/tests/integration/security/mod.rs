@@ -2,6 +2,7 @@
 //! broke (over real sockets where the defence is in a running program). One module per area
 //! (README, Security: "what we defend against, and how it is tested").
 
+mod actions;
 mod admin;
 mod cache;
 mod cache_promises;

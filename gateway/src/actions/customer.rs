@@ -1,0 +1,106 @@
+//! Who an action is for: the customer (and thread) found from the body, through Plain's API
+//! when it is configured.
+//!
+//! Lookup order: `threadId` (`thread(threadId:)`, the thread's customer), then
+//! `customerEmail` (`customerByEmail`), then `customerExternalId` (`customerByExternalId`);
+//! the first that Plain knows wins, and which one is logged as `matched_by` (never the
+//! value). A thread Plain does not know is still passed on to the service only when it was
+//! found.
+//!
+//! Without Plain's API (`plain_api.api_key` unset), the gateway cannot know Plain's customer
+//! id: the service gets the email or external id of the body as they are, with an empty
+//! `id`, and the thread id of the body; the gateway then cannot drop the customer's cached
+//! cards nor ask Plain to reload them. A body with a thread id only is refused
+//! (`customer_needs_plain_api`).
+
+use cardmesh_proto::{Customer, Thread};
+
+use super::body::ActionBody;
+use super::error::ActionError;
+use crate::plain_client::{PlainClient, PlainCustomer};
+
+/// The customer and thread of an action, and which identifier of the body found them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub customer: Customer,
+    pub thread: Option<Thread>,
+    /// `thread_id`, `email` or `external_id`: the body's identifier that matched.
+    pub matched_by: &'static str,
+    /// True when Plain's API confirmed the customer (its `id` is Plain's).
+    pub confirmed: bool,
+}
+
+/// Finds the customer of `body`.
+pub async fn resolve(api: Option<&PlainClient>, body: &ActionBody) -> Result<Resolved, ActionError> {
+    let Some(api) = api else { return unconfirmed(body) };
+    let failed = |e: crate::plain_client::CallError| ActionError::CustomerLookupFailed {
+        cause: cardmesh_telemetry::scrub::service_text(&e.to_string()),
+    };
+    if let Some(thread_id) = &body.thread_id {
+        if let Some(thread) = api.thread_with_customer(thread_id).await.map_err(failed)? {
+            return Ok(Resolved {
+                customer: proto_customer(thread.customer),
+                thread: Some(Thread { id: thread.id, external_id: thread.external_id }),
+                matched_by: "thread_id",
+                confirmed: true,
+            });
+        }
+    }
+    let found = if let Some(email) = &body.customer_email {
+        api.customer_by_email(email).await.map_err(failed)?.map(|c| (c, "email"))
+    } else {
+        None
+    };
+    let found = match (found, &body.customer_external_id) {
+        (None, Some(external)) => api.customer_by_external_id(external).await.map_err(failed)?.map(|c| (c, "external_id")),
+        (found, _) => found,
+    };
+    let (customer, matched_by) = found.ok_or(ActionError::CustomerNotFound)?;
+    Ok(Resolved { customer: proto_customer(customer), thread: None, matched_by, confirmed: true })
+}
+
+/// Without Plain's API: the body's email or external id as they are.
+fn unconfirmed(body: &ActionBody) -> Result<Resolved, ActionError> {
+    let matched_by = match (&body.customer_email, &body.customer_external_id) {
+        (Some(_), _) => "email",
+        (None, Some(_)) => "external_id",
+        (None, None) => return Err(ActionError::CustomerNeedsPlainApi),
+    };
+    Ok(Resolved {
+        customer: Customer {
+            id: String::new(),
+            email: body.customer_email.clone(),
+            external_id: body.customer_external_id.clone(),
+        },
+        thread: body
+            .thread_id
+            .clone()
+            .map(|id| Thread { id, external_id: body.thread_external_id.clone() }),
+        matched_by,
+        confirmed: false,
+    })
+}
+
+fn proto_customer(customer: PlainCustomer) -> Customer {
+    Customer { id: customer.id, email: customer.email, external_id: customer.external_id }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn without_plains_api_the_body_is_taken_as_it_is_and_a_thread_alone_is_refused() {
+        let body = ActionBody {
+            thread_id: Some("th_1".into()),
+            customer_email: Some("ada@example.com".into()),
+            ..Default::default()
+        };
+        let resolved = resolve(None, &body).await.unwrap();
+        assert_eq!((resolved.matched_by, resolved.confirmed), ("email", false));
+        assert_eq!(resolved.customer.id, "");
+        assert_eq!(resolved.thread.map(|t| t.id).as_deref(), Some("th_1"));
+        let thread_only = ActionBody { thread_id: Some("th_1".into()), ..Default::default() };
+        assert_eq!(resolve(None, &thread_only).await, Err(ActionError::CustomerNeedsPlainApi));
+    }
+}

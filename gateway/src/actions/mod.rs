@@ -1,0 +1,192 @@
+//! Card actions: `POST /actions/{name}` on Plain's listener runs an action a card service
+//! declared in `Describe`, for the customer of a Plain workflow's **Send HTTP request** step.
+//!
+//! After [admission](crate::http) (the card route's checks, on the action's body), in order:
+//!
+//! 1. the route: the service that declares the action ([`crate::discovery::ActionInfo`]);
+//!    an unknown name is 404 `unknown_action`, the known names go to the log;
+//! 2. the [`ledger`]: a delivery that ran already gets its first outcome again, one that
+//!    is running gets 503 with `Retry-After`;
+//! 3. the [`customer`], from the body ([`body`]) through Plain's API;
+//! 4. the `RunAction` [`call`] under `actions.deadline`;
+//! 5. the outcome kept in the ledger (succeeded, refused) or the marker dropped (anything a
+//!    retry may fix), and the answer;
+//! 6. in the background, after succeeded **and** refused: the action's `changes_cards` are
+//!    dropped from the cache for the customer and Plain is asked to reload them ([`after`]),
+//!    so the agent sees the new state, or the refusal the service recorded, at the card's
+//!    next draw.
+
+mod after;
+pub mod body;
+pub mod call;
+pub mod customer;
+pub mod error;
+pub mod ledger;
+mod outcome;
+
+use std::sync::Arc;
+
+use cardmesh_proto::RunActionRequest;
+use tokio::time::Instant;
+use tracing::{Instrument, Span};
+
+pub use body::ActionBody;
+pub use error::ActionError;
+pub use ledger::{delivery_key, ActionLedger, Begin, Record};
+
+use crate::cache::CardCache;
+use crate::config::ActionSettings;
+use crate::discovery::CardRouter;
+use crate::plain_client::PlainClient;
+use crate::telemetry::GatewayMetrics;
+
+/// A succeeded action, as answered: `{"action", "outcome": "succeeded", "message", "replayed"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Succeeded {
+    pub action: String,
+    pub message: String,
+    /// True when this is the first outcome of the same delivery, given again.
+    pub replayed: bool,
+}
+
+/// One admitted action request.
+pub struct ActionRequest<'a> {
+    pub name: &'a str,
+    /// The `Plain-Workspace-Id` header (empty when absent).
+    pub workspace_id: &'a str,
+    /// The raw body, as signed.
+    pub raw: &'a [u8],
+    pub body: &'a ActionBody,
+    /// When the request arrived (for the time to the reload).
+    pub arrived: Instant,
+}
+
+/// What running actions needs of the gateway, built once with it.
+pub struct Actions {
+    router: Arc<CardRouter>,
+    cache: Option<Arc<CardCache>>,
+    plain: Option<Arc<PlainClient>>,
+    metrics: Arc<GatewayMetrics>,
+    settings: ActionSettings,
+    ledger: ActionLedger,
+}
+
+impl Actions {
+    /// The actions of a gateway: its routing table, cache (whose Redis keeps the ledger, when
+    /// it has one), Plain client and metrics.
+    pub fn new(
+        settings: ActionSettings,
+        router: Arc<CardRouter>,
+        cache: Option<Arc<CardCache>>,
+        plain: Option<Arc<PlainClient>>,
+        metrics: Arc<GatewayMetrics>,
+    ) -> Self {
+        let running = settings.deadline + ledger::RUNNING_MARGIN;
+        let ledger = match cache.as_deref().and_then(CardCache::shared_records) {
+            Some(records) => ActionLedger::shared(records, running, settings.idempotency_window),
+            None => ActionLedger::in_memory(running, settings.idempotency_window),
+        };
+        Self { router, cache, plain, metrics, settings, ledger }
+    }
+
+    /// The records of action deliveries.
+    pub fn ledger(&self) -> &ActionLedger {
+        &self.ledger
+    }
+
+    /// Runs the action of `request`, in the current span (the request's `plain_action`).
+    pub async fn run(&self, request: ActionRequest<'_>) -> Result<Succeeded, ActionError> {
+        let table = self.router.table();
+        let Some(info) = table.action(request.name) else {
+            let known: Vec<&str> = table.actions().iter().map(|a| a.name.as_str()).collect();
+            tracing::info!(?known, "no card service declares this action");
+            return Err(ActionError::UnknownAction);
+        };
+        request.body.check_workspace(request.workspace_id)?;
+        let name = info.name.as_str();
+        let digest = delivery_key(request.workspace_id, name, request.raw);
+        let marker = match self.ledger.begin(request.workspace_id, &digest).await {
+            Err(e) => return Err(self.counted(name, ActionError::LedgerUnavailable { cause: e.to_string() })),
+            Ok(Begin::Running) => {
+                return Err(self.counted(name, ActionError::InProgress { retry_after: self.settings.deadline }));
+            }
+            Ok(Begin::Done(record)) => {
+                self.metrics.action_duplicate(name);
+                Span::current().record("replayed", true);
+                tracing::info!(outcome = record.outcome(), "a delivery that ran already: its first outcome again");
+                return match record {
+                    Record::Succeeded { message } => Ok(Succeeded { action: name.to_owned(), message, replayed: true }),
+                    Record::Refused { reason } => Err(ActionError::Refused { reason, replayed: true }),
+                };
+            }
+            Ok(Begin::Started(marker)) => marker,
+        };
+        let resolved = match customer::resolve(self.plain.as_deref(), request.body).await {
+            Ok(resolved) => resolved,
+            Err(error) => {
+                self.abandon(marker).await;
+                return Err(self.counted(name, error));
+            }
+        };
+        Span::current().record("matched_by", resolved.matched_by);
+        let Some(backend) = self.router.backends().get(info.service) else {
+            self.abandon(marker).await;
+            return Err(ActionError::UnknownAction);
+        };
+        let call = RunActionRequest {
+            action: name.to_owned(),
+            workspace_id: request.workspace_id.to_owned(),
+            customer: Some(resolved.customer.clone()),
+            thread: resolved.thread.clone(),
+            body_json: String::from_utf8_lossy(request.raw).into_owned(),
+            idempotency_key: digest,
+            preview: false,
+        };
+        let service = info.service_name.clone();
+        let call_span = cardmesh_telemetry::span_if_tracing(
+            || tracing::info_span!("action_service_call", otel.kind = "client", service = %service, action = name),
+        );
+        let outcome = call::run_action(backend, call, self.settings.deadline).instrument(call_span).await;
+        let record = match outcome {
+            Ok(call::ServiceOutcome::Succeeded { message }) => Record::Succeeded { message },
+            Ok(call::ServiceOutcome::Refused { reason }) => Record::Refused { reason },
+            Err(error) => {
+                self.abandon(marker).await;
+                if let Some(cause) = error.cause() {
+                    tracing::warn!(%service, code = error.code(), %cause, "the action's service call failed");
+                }
+                return Err(self.counted(name, error));
+            }
+        };
+        if let Err(e) = self.ledger.finish(marker, &record).await {
+            tracing::error!(error = %e, "the action ran, but its outcome could not be kept: a retry of this delivery \
+                would run it again");
+        }
+        self.metrics.action(name, record.outcome());
+        tracing::info!(%service, outcome = record.outcome(), matched_by = resolved.matched_by, "action ran");
+        let reload = after::Reload {
+            cache: self.cache.clone(),
+            plain: self.plain.clone(),
+            metrics: self.metrics.clone(),
+            arrived: request.arrived,
+        };
+        reload.spawn(info, request.workspace_id, &resolved);
+        match record {
+            Record::Succeeded { message } => Ok(Succeeded { action: name.to_owned(), message, replayed: false }),
+            Record::Refused { reason } => Err(ActionError::Refused { reason, replayed: false }),
+        }
+    }
+
+    /// Counts `error` as the outcome of routed action `name`.
+    fn counted(&self, name: &str, error: ActionError) -> ActionError {
+        self.metrics.action(name, error.outcome());
+        error
+    }
+
+    /// Drops the running marker (a retry may run the action); a store error is logged.
+    async fn abandon(&self, marker: ledger::Marker) {
+        if let Err(e) = self.ledger.abandon(marker).await {
+            tracing::warn!(error = %e, "could not drop the action's running marker; a retry waits for it to expire");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Settings of `POST /actions/{name}`: the deadline of the `RunAction` call and how long a
+//! delivery's outcome is kept to answer Plain's retries of it.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::PLAIN_TIMEOUT;
+
+/// Card actions run from Plain's workflow buttons (`POST /actions/{name}`).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActionSettings {
+    /// Deadline of one `RunAction` call to the service that declares the action; must stay
+    /// below Plain's 15 s, with room for finding the customer (default: 10s).
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub deadline: Duration,
+    /// How long the outcome of a delivery (succeeded or refused) is kept: the same body from
+    /// the same workspace within this window is answered with it again instead of running the
+    /// action twice. Longer than Plain's retries of a delivery (default: 24h).
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub idempotency_window: Duration,
+}
+
+impl Default for ActionSettings {
+    fn default() -> Self {
+        Self { deadline: Duration::from_secs(10), idempotency_window: Duration::from_secs(24 * 3600) }
+    }
+}
+
+/// Shortest [`ActionSettings::idempotency_window`]: a minute covers Plain's first retries.
+pub const MIN_IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(60);
+
+/// Checks the action settings; pushes one message per broken rule.
+pub(super) fn validate(settings: &ActionSettings, errors: &mut Vec<String>) {
+    if settings.deadline.is_zero() || settings.deadline >= PLAIN_TIMEOUT {
+        errors.push(format!(
+            "actions.deadline: {} must be above 0 and below Plain's 15s timeout, with room to find the \
+             customer; use at most 12s (CARDMESH_ACTION_DEADLINE, default 10s)",
+            humantime::format_duration(settings.deadline)
+        ));
+    }
+    if settings.idempotency_window < MIN_IDEMPOTENCY_WINDOW {
+        errors.push(format!(
+            "actions.idempotency_window: {} is shorter than 1m, so Plain's retry of a delivery could run \
+             the action again; use at least 1m (CARDMESH_ACTION_IDEMPOTENCY_WINDOW, default 24h)",
+            humantime::format_duration(settings.idempotency_window)
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Config, EnvOverrides};
+    use super::*;
+
+    #[test]
+    fn defaults_and_environment() {
+        let base = [("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_LISTEN", "127.0.0.1:8080")];
+        let config = Config::load(None, &EnvOverrides::from_pairs(base)).unwrap();
+        assert_eq!(config.actions.deadline, Duration::from_secs(10));
+        assert_eq!(config.actions.idempotency_window, Duration::from_secs(86_400));
+        let env = EnvOverrides::from_pairs([
+            base[0],
+            base[1],
+            ("CARDMESH_ACTION_DEADLINE", "4s"),
+            ("CARDMESH_ACTION_IDEMPOTENCY_WINDOW", "2h"),
+        ]);
+        let config = Config::load(None, &env).unwrap();
+        assert_eq!(config.actions.deadline, Duration::from_secs(4));
+        assert_eq!(config.actions.idempotency_window, Duration::from_secs(7200));
+    }
+
+    #[test]
+    fn a_deadline_past_plains_timeout_and_a_short_window_say_how_to_fix_them() {
+        let settings = ActionSettings { deadline: Duration::from_secs(15), idempotency_window: Duration::from_secs(5) };
+        let mut errors = Vec::new();
+        validate(&settings, &mut errors);
+        let text = errors.join("\n");
+        assert!(text.contains("actions.deadline: 15s must be above 0 and below Plain's 15s"), "{text}");
+        assert!(text.contains("CARDMESH_ACTION_DEADLINE"), "{text}");
+        assert!(text.contains("actions.idempotency_window: 5s is shorter than 1m"), "{text}");
+        let mut errors = Vec::new();
+        validate(&ActionSettings::default(), &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+}
