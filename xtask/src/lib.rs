@@ -3,7 +3,9 @@
 //! source hash the images are labelled with is computed by [`source_hash`] in both places.
 
 pub mod codegen;
+pub mod dev;
 pub mod process;
+pub mod service;
 pub mod source_hash;
 pub mod test;
 
