@@ -47,7 +47,7 @@ fn documents(root: &Path) -> Vec<String> {
     docs.extend(pages);
     docs
 }
-/// The URL the documented curls send to (the port dev.sh and the guide use).
+/// The URL the documented curls send to (the port `cargo xtask dev` and the guide use).
 const DOCUMENTED_URL: &str = "http://127.0.0.1:8080/";
 /// The other secret the guide signs with.
 const GUIDE_SECRET: &str = "dev-secret";
@@ -222,10 +222,10 @@ fn copying_env_example_keeps_the_development_secret_the_docs_sign_with() {
     let active: Vec<&str> =
         example.lines().filter(|l| l.trim_start().starts_with("CARDMESH_SIGNING_SECRETS=")).collect();
     assert!(active.is_empty(), "`cp .env.example .env` would replace the secret the README signs with: {active:?}");
-    // Compose and dev.sh default to the same development secret the README and the gateway's
-    // exposure check name.
+    // Compose and `cargo xtask dev` default to the same development secret the README and the
+    // gateway's exposure check name.
     assert!(read("docker-compose.yml").contains(&format!("CARDMESH_SIGNING_SECRETS:-{DEVELOPMENT_SECRET}}}")));
-    assert!(read("scripts/dev.sh").contains(&format!("CARDMESH_DEV_SECRET:-{DEVELOPMENT_SECRET}}}")));
+    assert_eq!(xtask::dev::DEVELOPMENT_SECRET, DEVELOPMENT_SECRET);
     let compose = read("docker-compose.yml");
     assert!(
         compose.contains("\"${CARDMESH_PUBLISH_ADDR:-127.0.0.1}:${CARDMESH_PORT:-8080}:8080\""),
