@@ -1,4 +1,4 @@
-# Shared by scripts/bench.sh and scripts/reliability.sh: start processes on 127.0.0.1 with
+# Used by scripts/reliability.sh: start processes on 127.0.0.1 with
 # free ports, wait for them, and stop everything (and report its logs on failure) on exit.
 #
 # The sourcing script sets `me` (the prefix of its messages) first, then calls

@@ -35,9 +35,10 @@ enum Commands {
         #[arg(long, value_delimiter = ',')]
         skip: Vec<String>,
     },
-    /// Runs cardmesh locally: builds the workspace, starts every card service that can run here
-    /// and the gateway on 127.0.0.1 with the development secret, prints a signed curl, then runs
-    /// until Ctrl-C. Ports: CARDMESH_DEV_PORT (8080), CARDMESH_DEV_ADMIN_PORT (9090),
+    /// Runs cardmesh locally: the gateway and every card service that can run here, on
+    /// 127.0.0.1, with the development secret; prints a signed curl, runs until Ctrl-C.
+    ///
+    /// Builds the workspace first (cargo build --workspace --bins). Ports: CARDMESH_DEV_PORT (8080), CARDMESH_DEV_ADMIN_PORT (9090),
     /// CARDMESH_DEV_SERVICE_PORT (50051, one each from there; 0: any free port); secret:
     /// CARDMESH_DEV_SECRET; CARDMESH_DEV_READY_TIMEOUT (30 s).
     Dev {
@@ -48,8 +49,18 @@ enum Commands {
         #[arg(long)]
         all: bool,
     },
-    /// Runs one card service from services/NAME in the foreground, whatever its language, on
-    /// CARDMESH_SERVICE_LISTEN (default 127.0.0.1:50051): builds it, then becomes its process.
+    /// Load benchmark of the gateways against minimal anchors under wrk, on this machine.
+    ///
+    /// See docs/src/operating/performance.md and dev-docs/performance.md. Environment: BENCH_DURATION (8s), BENCH_WARMUP (2s),
+    /// BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_ROUNDS (3), BENCH_RUST_LOG (info),
+    /// BENCH_STRICT=1 (exit 3 when a target is missed), BENCH_ONLY (scenarios), BENCH_NO_BUILD=1,
+    /// KEEP_TMP=1. The last line is machine-readable: RESULT key=value ...
+    Bench,
+    /// Runs one card service from services/NAME in the foreground, whatever its language.
+    ///
+    /// Listens on CARDMESH_SERVICE_LISTEN (default 127.0.0.1:50051). Builds it first, then
+    /// becomes its process. The kind comes from the manifest in its folder: Cargo.toml (rust),
+    /// package.json (node), pyproject.toml (python).
     RunService {
         /// Print the card services, one name a line; only those of KIND (rust, node, python).
         #[arg(long, value_name = "KIND", num_args = 0..=1, conflicts_with_all = ["kind", "no_build", "name"])]
@@ -78,6 +89,7 @@ fn main() -> std::process::ExitCode {
     let me = match &args.command {
         Commands::Dev { .. } => "xtask dev",
         Commands::RunService { .. } => "xtask run-service",
+        Commands::Bench => "xtask bench",
         _ => "xtask",
     };
     match run(args) {
@@ -125,6 +137,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         Commands::Dev { with, all } => xtask::dev::dev(&root, xtask::dev::Options { with, all })?,
         Commands::RunService { list, kind, no_build, name } => {
             xtask::service::run_service(&root, run_service_action(list, kind, no_build, name)?)?
+        }
+        Commands::Bench => {
+            let code = xtask::bench::bench(&root)?;
+            if code != 0 {
+                std::process::exit(code);
+            }
         }
         Commands::Codegen { check } => xtask::codegen::codegen(&root, check)?,
         Commands::Test { list, only, skip } => {

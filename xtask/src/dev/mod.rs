@@ -24,10 +24,8 @@
 //!   its log is printed, and the exit status is 1. Ctrl-C and SIGTERM stop everything and exit
 //!   with 130 and 143.
 
-mod children;
 mod plan;
 mod ports;
-mod signals;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -35,10 +33,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use children::Children;
 pub use plan::Ports;
 
 use crate::service::{self, Kind};
+use crate::stack::children::{self, Children};
+pub use crate::stack::Interrupted;
+use crate::stack::{interrupted, signals};
 
 /// The development signing secret (`CARDMESH_DEV_SECRET` overrides it): the one the README,
 /// docker-compose.yml and the gateway's exposure check name.
@@ -56,18 +56,6 @@ pub struct Options {
     /// Every card service must run: fail if one cannot.
     pub all: bool,
 }
-
-/// Ctrl-C or SIGTERM ended the run: the exit status is 128 + the signal's number.
-#[derive(Debug)]
-pub struct Interrupted(pub i32);
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "stopped by signal {}", self.0)
-    }
-}
-
-impl std::error::Error for Interrupted {}
 
 /// The environment of a run.
 #[derive(Debug)]
@@ -166,7 +154,7 @@ pub fn dev(root: &Path, options: Options) -> anyhow::Result<()> {
     println!("==> built in {} s", started.elapsed().as_secs());
     ports::check_free(&assigned.owners)?; // again: the build took a while
 
-    let mut children = Children::new()?;
+    let mut children = Children::new("cardmesh-dev")?;
     println!("==> logs: {}", children.logs.display());
     let operator_token = env("CARDMESH_OPERATOR_TOKEN").map_or_else(random_token, Ok)?;
     let service_token = env("CARDMESH_SERVICE_TOKEN").map_or_else(random_token, Ok)?;
@@ -257,14 +245,6 @@ pub fn dev(root: &Path, options: Options) -> anyhow::Result<()> {
         children.check()?;
         children.follow();
         std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// Fails with [`Interrupted`] once Ctrl-C or SIGTERM arrived.
-fn interrupted() -> anyhow::Result<()> {
-    match signals::received() {
-        Some(signal) => Err(Interrupted(signal).into()),
-        None => Ok(()),
     }
 }
 
@@ -366,28 +346,9 @@ fn sign_curl(bin: &Path, secret: &str, url: &str, body: &str) -> anyhow::Result<
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use std::collections::HashMap;
-
-    /// Waits for `condition`, failing after a minute.
-    pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !condition() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// The trimmed contents of `path` once it has some.
-    pub fn wait_for_file(path: &Path) -> String {
-        let mut text = String::new();
-        wait_until(&path.display().to_string(), || {
-            text = std::fs::read_to_string(path).unwrap_or_default().trim().to_owned();
-            !text.is_empty()
-        });
-        text
-    }
 
     fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
         let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();

@@ -1,4 +1,4 @@
-//! The processes `cargo xtask dev` starts: one process group for all of them (so a terminal's
+//! The processes `cargo xtask dev` and `cargo xtask bench` start: one process group for all of them (so a terminal's
 //! Ctrl-C reaches only this program, which stops them in order, and one signal to the group
 //! stops whatever they started in turn), each writing to its own log file. On Linux each also
 //! gets SIGTERM when this program dies, even by SIGKILL, so none is left behind.
@@ -40,11 +40,11 @@ pub struct Children {
 }
 
 impl Children {
-    /// A new set, logging to a fresh directory under the temporary directory.
-    pub fn new() -> anyhow::Result<Children> {
+    /// A new set, logging to a fresh directory `PREFIX.*` under the temporary directory.
+    pub fn new(prefix: &str) -> anyhow::Result<Children> {
         let base = std::env::temp_dir();
         let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let logs = base.join(format!("cardmesh-dev.{}.{}", std::process::id(), stamp.subsec_nanos()));
+        let logs = base.join(format!("{prefix}.{}.{}", std::process::id(), stamp.subsec_nanos()));
         std::fs::create_dir(&logs).map_err(|e| anyhow::anyhow!("cannot make {}: {e}", logs.display()))?;
         Ok(Children { logs, group: None, processes: Vec::new() })
     }
@@ -243,10 +243,10 @@ mod tests {
 
     #[test]
     fn a_process_that_exits_is_named_with_its_status_and_log() {
-        let mut children = Children::new().unwrap();
+        let mut children = Children::new("xtask-test").unwrap();
         children.spawn("sleeper", sh("exec sleep 60")).unwrap();
         let pid = children.spawn("probe", sh("echo starting; echo cannot read its fixtures >&2; exit 3")).unwrap();
-        crate::dev::tests::wait_until("probe to exit", || children.check().is_err());
+        crate::stack::tests::wait_until("probe to exit", || children.check().is_err());
         let error = children.check().unwrap_err().to_string();
         assert!(error.starts_with(&format!("probe (pid {pid}) exited with status 3; last lines of ")), "{error}");
         assert!(error.ends_with("probe.log:\n    starting\n    cannot read its fixtures"), "{error}");
@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn the_listening_port_is_read_back_from_the_log() {
-        let mut children = Children::new().unwrap();
+        let mut children = Children::new("xtask-test").unwrap();
         children
             .spawn("svc", sh("echo booting; echo 'card service listening addr=127.0.0.1:4321'; exec sleep 60"))
             .unwrap();
@@ -269,12 +269,12 @@ mod tests {
 
     #[test]
     fn stopping_ends_every_process_of_the_group_and_what_they_started() {
-        let mut children = Children::new().unwrap();
+        let mut children = Children::new("xtask-test").unwrap();
         let dir = children.logs.clone();
         // A child that starts a grandchild and records its pid.
         let script = format!("sleep 60 & echo $! > {}/grandchild; wait", dir.display());
         children.spawn("parent", sh(&script)).unwrap();
-        let grandchild = crate::dev::tests::wait_for_file(&dir.join("grandchild"));
+        let grandchild = crate::stack::tests::wait_for_file(&dir.join("grandchild"));
         let alive = |pid: &str| {
             Path::new(&format!("/proc/{pid}")).exists()
                 && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ")
@@ -283,6 +283,6 @@ mod tests {
         children.stop(Duration::from_secs(10));
         assert!(children.check().is_err(), "the child is gone");
         // The grandchild's parent was the shell, not us: once killed it is reaped by init.
-        crate::dev::tests::wait_until("the grandchild to be gone", || !alive(&grandchild));
+        crate::stack::tests::wait_until("the grandchild to be gone", || !alive(&grandchild));
     }
 }
