@@ -15,8 +15,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$PWD
 
-# shellcheck source=lib/python-service.sh
-source scripts/lib/python-service.sh
+# python_package DIR: the service's package (the folder holding __main__.py, not under tests/),
+# as `cargo xtask run-service` finds it (xtask/src/service/python.rs).
+python_package() {
+    local main
+    main=$(find "$1" -mindepth 2 -maxdepth 2 -name __main__.py -not -path '*/tests/*' | sort | sed -n 1p)
+    [[ -n $main ]] && basename "$(dirname "$main")"
+}
 
 log() { echo "build-python-images: $*"; }
 die() { echo "build-python-images: $*" >&2; exit 1; }

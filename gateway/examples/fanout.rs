@@ -9,7 +9,7 @@
 //!   `]}`: the gateway's exact bytes when the servers split the answer's cards in order.
 //!
 //! It does the least a fan-out needs, with the gateway's runtime flavour, HTTP stack and gRPC
-//! library at their defaults. Used by `scripts/bench.sh`.
+//! library at their defaults. Used by `cargo xtask bench`.
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -4,7 +4,7 @@
 //! It does the least a Redis-backed answer needs: read the body, verify the HMAC-SHA256 of
 //! `Plain-Request-Signature` over it with the gateway's own `SignatureVerifier` (401
 //! otherwise), one `GET` on one multiplexed connection, `200` with `Content-Type:
-//! application/json`. Same runtime flavour and HTTP stack as the gateway. Used by `scripts/bench.sh`, which stores the answer under the key.
+//! application/json`. Same runtime flavour and HTTP stack as the gateway. Used by `cargo xtask bench`, which stores the answer under the key.
 //!
 //! ```sh
 //! cargo build --release -p cardmesh-gateway --example redis_lookup

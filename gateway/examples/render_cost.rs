@@ -12,7 +12,7 @@
 //!   straight to text;
 //!
 //! each per answer (all the cards of one request) with its heap allocations. Used by
-//! `scripts/bench.sh`; the figures compare only within one run.
+//! `cargo xtask bench`; the figures compare only within one run.
 //!
 //! ```sh
 //! cargo build --release -p cardmesh-gateway --example render_cost

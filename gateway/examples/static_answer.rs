@@ -4,7 +4,7 @@
 //! body, answer `200` with `Content-Type: application/json`), on the same runtime flavour
 //! as the gateway (tokio multi-thread) and with the same HTTP stack (axum/hyper). Comparing
 //! the gateway with it on the same machine, in the same run, tells what the gateway's own
-//! work costs. Used by `scripts/bench.sh`.
+//! work costs. Used by `cargo xtask bench`.
 //!
 //! ```sh
 //! cargo build --release -p cardmesh-gateway --example static_answer

@@ -1,7 +1,8 @@
--- HMAC-SHA256 in LuaJIT (wrk's Lua), for scripts/bench.sh: every request carries a thread of
+-- HMAC-SHA256 in LuaJIT (wrk's Lua), for `cargo xtask bench`: every request carries a thread of
 -- its own, as Plain's do, so wrk signs each body as Plain does (hex HMAC-SHA256 of the raw body
 -- under the workspace's secret). `hmac_signer(secret)` returns `sign(body) -> hex`; the keyed
--- inner and outer states are computed once. Checked against openssl by the bench before use.
+-- inner and outer states are computed once. The request script's init() checks it against the
+-- gateway's `sign` before use.
 local band, bor, bxor, bnot = bit.band, bit.bor, bit.bxor, bit.bnot
 local ror, rshift, lshift, tobit, tohex = bit.ror, bit.rshift, bit.lshift, bit.tobit, bit.tohex
 local byte, char, rep = string.byte, string.char, string.rep

@@ -2,9 +2,13 @@
 //! `.cargo/config.toml`). The library half holds what the test harness shares with them: the
 //! source hash the images are labelled with is computed by [`source_hash`] in both places.
 
+pub mod bench;
 pub mod codegen;
+pub mod dev;
 pub mod process;
+pub mod service;
 pub mod source_hash;
+pub mod stack;
 pub mod test;
 
 use std::path::{Path, PathBuf};

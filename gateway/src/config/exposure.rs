@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::Config;
 
-/// The development signing secret that `scripts/dev.sh`, docker-compose.yml and the README
+/// The development signing secret that `cargo xtask dev`, docker-compose.yml and the README
 /// use. It is published, so anyone can sign requests with it.
 pub const DEVELOPMENT_SECRET: &str = "dev-secret-do-not-use-in-production";
 

@@ -32,7 +32,7 @@ def test_a_scaffolded_python_service_passes_its_own_tests(tmp_path_factory):
         printed = scaffold.stdout
         service = root / "services" / NAME
         assert (service / "scaffold_py_probe_service" / "cards.py").is_file()
-        assert f"scripts/run-service.sh {NAME}" in printed
+        assert f"cargo xtask run-service {NAME}" in printed
         assert f"http://{NAME}:50051" in printed and "scripts/build-python-images.sh" in printed
 
         test_command = re.search(r"^\s+(cd services/\S+ && .+ -m pytest)$", printed, re.M)

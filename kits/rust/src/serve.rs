@@ -23,7 +23,7 @@ pub const DEFAULT_LISTEN: &str = "0.0.0.0:50051";
 /// Environment variable with the address of the metrics listener (`GET /metrics`).
 ///
 /// Off by default: a service runs wherever its team puts it, often several on one host
-/// (`scripts/dev.sh` runs three), so a fixed default port would collide; turning it on is
+/// (`cargo xtask dev` runs several), so a fixed default port would collide; turning it on is
 /// one variable (`0.0.0.0:9090` in `docker-compose.yml`).
 pub const METRICS_LISTEN_ENV: &str = "CARDMESH_SERVICE_METRICS_LISTEN";
 

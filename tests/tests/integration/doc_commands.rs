@@ -47,7 +47,7 @@ fn documents(root: &Path) -> Vec<String> {
     docs.extend(pages);
     docs
 }
-/// The URL the documented curls send to (the port dev.sh and the guide use).
+/// The URL the documented curls send to (the port `cargo xtask dev` and the guide use).
 const DOCUMENTED_URL: &str = "http://127.0.0.1:8080/";
 /// The other secret the guide signs with.
 const GUIDE_SECRET: &str = "dev-secret";
@@ -222,10 +222,10 @@ fn copying_env_example_keeps_the_development_secret_the_docs_sign_with() {
     let active: Vec<&str> =
         example.lines().filter(|l| l.trim_start().starts_with("CARDMESH_SIGNING_SECRETS=")).collect();
     assert!(active.is_empty(), "`cp .env.example .env` would replace the secret the README signs with: {active:?}");
-    // Compose and dev.sh default to the same development secret the README and the gateway's
-    // exposure check name.
+    // Compose and `cargo xtask dev` default to the same development secret the README and the
+    // gateway's exposure check name.
     assert!(read("docker-compose.yml").contains(&format!("CARDMESH_SIGNING_SECRETS:-{DEVELOPMENT_SECRET}}}")));
-    assert!(read("scripts/dev.sh").contains(&format!("CARDMESH_DEV_SECRET:-{DEVELOPMENT_SECRET}}}")));
+    assert_eq!(xtask::dev::DEVELOPMENT_SECRET, DEVELOPMENT_SECRET);
     let compose = read("docker-compose.yml");
     assert!(
         compose.contains("\"${CARDMESH_PUBLISH_ADDR:-127.0.0.1}:${CARDMESH_PORT:-8080}:8080\""),
@@ -316,5 +316,42 @@ fn the_readmes_commands_are_the_tested_ones() {
     assert!(out.status.success(), "cargo xtask test --list failed: {}", String::from_utf8_lossy(&out.stderr));
     for step in ["build", "codegen", "cargo-test", "docs"] {
         assert!(steps.lines().any(|l| l.starts_with(step)), "cargo xtask test --list lacks {step}:\n{steps}");
+    }
+}
+
+#[test]
+fn the_readmes_path_table_and_contributing_name_every_xtask_command() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf();
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["xtask", "--help"])
+        .current_dir(&root)
+        .output()
+        .expect("run cargo xtask --help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "cargo xtask --help failed: {}", String::from_utf8_lossy(&out.stderr));
+    let section = help.split_once("Commands:\n").expect("a Commands section").1;
+    let commands: Vec<&str> = section
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.contains(&"dev") && commands.contains(&"bench"), "{help}");
+    // The README's row for xtask/ lists the commands as `cargo xtask a\|b\|c`.
+    let readme = read("README.md");
+    let row = readme.lines().find(|l| l.starts_with("| `xtask/` |")).expect("the README's row for xtask/");
+    let listed = row.split("`cargo xtask ").nth(1).and_then(|s| s.split('`').next()).expect("the commands in the row");
+    let mut listed: Vec<&str> = listed.split("\\|").collect();
+    listed.sort_unstable();
+    let mut expected = commands.clone();
+    expected.sort_unstable();
+    assert_eq!(listed, expected, "the README's path table and `cargo xtask --help` differ");
+    let contributing = read("CONTRIBUTING.md");
+    for command in &commands {
+        assert!(
+            contributing.contains(&format!("| `cargo xtask {command}")),
+            "CONTRIBUTING.md's commands table has no row for `cargo xtask {command}`"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The two ways the README starts cardmesh, run exactly as it writes them: the run command
-//! (`./scripts/dev.sh`) and the Docker Compose commands. Each brings the stack up, and the
+//! (`cargo xtask dev`) and the Docker Compose commands. Each brings the stack up, and the
 //! signed request it prints (or the README's own, for compose) must be answered with a card for
 //! every key, none of them a fallback.
 //!
@@ -28,7 +28,7 @@ const BUILD_DEADLINE: Duration = Duration::from_secs(20 * 60);
 /// From started containers to every one of them healthy.
 #[cfg(feature = "docker")]
 const HEALTHY_DEADLINE: Duration = Duration::from_secs(120);
-/// A stopped dev.sh stops its processes.
+/// A stopped `cargo xtask dev` stops its processes.
 #[cfg(all(feature = "node", feature = "python"))]
 const STOP_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -130,7 +130,8 @@ fn requested_keys(command: &str) -> Vec<String> {
     json["cardKeys"].as_array().expect("cardKeys").iter().map(|k| k.as_str().expect("a key").to_owned()).collect()
 }
 
-/// Kills the process group of a dev.sh that a failing test leaves behind.
+/// Kills the process group of a `cargo xtask dev` that a failing test leaves behind (the
+/// processes it started are in a group of their own, and get SIGTERM when it dies).
 #[cfg(all(feature = "node", feature = "python"))]
 struct Stop(Child);
 
@@ -150,26 +151,28 @@ fn the_readmes_run_command_brings_up_every_service_and_answers_its_printed_reque
     cardmesh_tests::require::node();
     cardmesh_tests::require::python();
     let commands = readme_block("run");
-    assert_eq!(commands, ["./scripts/dev.sh"], "the run command is one command");
+    assert_eq!(commands, ["cargo xtask dev"], "the run command is one command");
     let (out, err) = (log_file("dev.out"), log_file("dev.err"));
     let mut dev = Stop(bash(&commands[0], &out, &err));
 
-    // dev.sh prints the signed curl once every service has described its cards. If it
+    // `cargo xtask dev` prints the signed curl once every service has described its cards. If it
     // exits first, the wait ends at once with its output (no waiting out the deadline).
-    let curl = Wait::new("dev.sh to print its signed curl", BUILD_DEADLINE)
+    let curl = Wait::new("cargo xtask dev to print its signed curl", BUILD_DEADLINE)
         .every(Duration::from_millis(200))
         .try_until_blocking(|| {
             let printed = std::fs::read_to_string(&out).unwrap_or_default();
             if let Some(curl) = printed.lines().find(|l| l.starts_with("curl ")) {
                 return Ok(Ok(curl.to_owned()));
             }
-            match dev.0.try_wait().expect("poll dev.sh") {
+            match dev.0.try_wait().expect("poll cargo xtask dev") {
                 Some(status) => Ok(Err(status)),
                 None => Err("not yet"),
             }
         })
         .unwrap_or_else(|timeout| panic!("{timeout}\n{}", output(&out, &err)))
-        .unwrap_or_else(|status| panic!("dev.sh exited ({status}) before printing its curl\n{}", output(&out, &err)));
+        .unwrap_or_else(|status| {
+            panic!("cargo xtask dev exited ({status}) before printing its curl\n{}", output(&out, &err))
+        });
     let printed = std::fs::read_to_string(&out).unwrap_or_default();
     assert!(printed.contains("==> cardmesh is up"), "{printed}");
     assert!(!std::fs::read_to_string(&err).unwrap_or_default().contains("leaving out"), "{}", output(&out, &err));
@@ -180,11 +183,12 @@ fn the_readmes_run_command_brings_up_every_service_and_answers_its_printed_reque
     }
     check_every_key_answered(&run("dev-curl", &curl, Duration::from_secs(30)), &keys);
 
-    // Stopped, dev.sh stops everything it started.
+    // Stopped, `cargo xtask dev` stops everything it started.
     let pid = dev.0.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
-    let status = Wait::new("dev.sh to stop", STOP_DEADLINE).until_blocking(|| dev.0.try_wait().expect("poll dev.sh"));
-    assert!(!status.success(), "dev.sh reports the signal: {status}");
+    let status = Wait::new("cargo xtask dev to stop", STOP_DEADLINE)
+        .until_blocking(|| dev.0.try_wait().expect("poll cargo xtask dev"));
+    assert!(!status.success(), "cargo xtask dev reports the signal: {status}");
     Wait::new("the gateway's port to be free again", STOP_DEADLINE)
         .until_blocking(|| std::net::TcpStream::connect("127.0.0.1:8080").is_err());
 }

@@ -30,16 +30,7 @@ pub struct Options {
 /// Runs the steps; the exit code of the run (0 when every step passed).
 pub fn test(root: PathBuf, options: Options) -> anyhow::Result<i32> {
     // cargo/rustc (rustup) live in ~/.cargo/bin, which a non-login shell may not have on PATH.
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
-    if let Some(bin) = cargo_home.map(|home| home.join("bin")).filter(|bin| bin.is_dir()) {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        if !std::env::split_paths(&path).any(|dir| dir == bin) {
-            let joined = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))?;
-            std::env::set_var("PATH", joined);
-        }
-    }
+    crate::process::cargo_on_path();
     // A CI run builds once from scratch: incremental state would only add gigabytes to its disk.
     if std::env::var("CI").as_deref() == Ok("true") {
         std::env::set_var("CARGO_INCREMENTAL", "0");

@@ -142,7 +142,7 @@ Next steps:
    Guide: docs/src/guides/adding-a-card-service.md
 
 3. Run it next to a local gateway, and add its address to the gateway's CARDMESH_SERVICES:
-     CARDMESH_SERVICE_LISTEN=127.0.0.1:50060 scripts/run-service.sh {name}
+     CARDMESH_SERVICE_LISTEN=127.0.0.1:50060 cargo xtask run-service {name}
      CARDMESH_SERVICES=<the other services>,http://127.0.0.1:50060
    The gateway learns the cards through Describe. Its code and config do not change.
 

@@ -71,7 +71,7 @@ fn refuses_an_existing_folder_and_a_root_without_the_kit() {
         steps.contains("cd services/order-history && \"$(../../kits/python/venv.sh)/bin/python\" -m pytest"),
         "{steps}"
     );
-    assert!(steps.contains("scripts/run-service.sh order-history"), "{steps}");
+    assert!(steps.contains("cargo xtask run-service order-history"), "{steps}");
     assert!(created.dir.join("kubernetes/deployment.yaml").is_file());
     assert!(steps.contains("     - ../../../services/order-history/kubernetes\n"), "{steps}");
     std::fs::remove_dir_all(&root).unwrap();

@@ -1,0 +1,685 @@
+//! `cargo xtask bench`: load benchmark of the gateway, on this machine, in one run, against
+//! minimal anchors.
+//!
+//! Starts Redis, the three example card services, gateway A (Redis cache with its near cache,
+//! the default), gateway R (Redis only: `CARDMESH_CACHE_NEAR_TTL=0s`) and gateway B
+//! (`CARDMESH_CACHE=false`), all on 127.0.0.1 with free ports; a Redis Cluster (three
+//! primaries, three replicas) with gateway K on it, and a TLS Redis with gateway T on it (both
+//! Redis only, like R); and three minimal programs that answer gateway A's exact response
+//! bytes:
+//!
+//! - ceiling: `gateway/examples/static_answer.rs`: axum, the bytes, nothing else
+//! - redis anchor: `gateway/examples/redis_lookup.rs`: axum, the HMAC check, one Redis GET of
+//!   the answer (stored under one key of the same Redis)
+//! - fan-out anchor: `gateway/examples/fanout.rs`: axum, the HMAC check, three parallel unary
+//!   tonic calls to three minimal tonic servers that answer the gateway's own rendered cards
+//!   (billing's two, usage's, accounts'), concatenated
+//!
+//! Then drives the same 4-card request at each with wrk, each in a thread of its own and
+//! signed as Plain signs it (`scripts/lib/hmac-sha256.lua`), in rounds (each round runs every
+//! scenario once, so anchors and gateways alternate), and prints the median round of each:
+//! requests/s, p50/p99 latency, CPU per request (of the server with what it calls, and of the
+//! front server alone); then each gateway's ratio against its anchor with the targets
+//! ([`report`]), peak RSS against its budget (hit path 32 MiB, miss path 48 MiB), and what
+//! rendering the services' answers costs in process (`gateway/examples/render_cost.rs`).
+//! Everything, wrk included, shares this machine's CPUs; the figures are only comparable
+//! within one run. The environment is in [`settings`]. Needs cargo, openssl, redis-server,
+//! redis-cli and wrk (`ci/install-deps.sh` installs the last two). The last line is
+//! machine-readable: `RESULT key=value ...`.
+
+mod lua;
+mod measure;
+mod report;
+pub mod settings;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::stack::children::Children;
+use crate::stack::{interrupted, signals};
+use measure::{Sample, Wrk};
+use report::{Report, Rss, SCENARIOS};
+use settings::Settings;
+
+const SECRET: &str = "cardmesh-bench-secret";
+const WORKSPACE: &str = "w_bench";
+const BODY: &str = r#"{"cardKeys":["subscription-status","latest-invoice","usage","customer-details"],"customer":{"id":"c_bench","email":"ada@example.com","externalId":"cus_demo_1"},"thread":null}"#;
+const ALL_HITS: &str = "hits=4, misses=0, stale=0";
+
+/// Exit status when a target is missed under `BENCH_STRICT=1`.
+pub const STRICT_EXIT: i32 = 3;
+
+/// Runs the benchmark; the exit status (0, or [`STRICT_EXIT`]).
+pub fn bench(root: &Path) -> anyhow::Result<i32> {
+    crate::process::cargo_on_path();
+    let settings = Settings::from(|name| std::env::var(name).ok())?;
+    for tool in ["cargo", "openssl", "redis-server", "redis-cli", "wrk", "timeout"] {
+        anyhow::ensure!(crate::process::on_path(tool), "{tool} not found (ci/install-deps.sh installs redis and wrk)");
+    }
+    signals::catch()?;
+    let mut stack = Stack { children: Children::new("cardmesh-bench")?, keep: settings.keep_tmp };
+    let outcome = run(root, &settings, &mut stack);
+    if outcome.is_err() {
+        for (name, log) in stack.children.names() {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if !text.is_empty() {
+                eprintln!("--- last lines of {name}.log");
+                for line in crate::stack::children::tail(&text, 5) {
+                    eprintln!("{line}");
+                }
+            }
+        }
+    }
+    outcome
+}
+
+/// The processes of the run, and whether their directory is kept.
+struct Stack {
+    children: Children,
+    keep: bool,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.children.stop(Duration::from_secs(5));
+        if self.keep {
+            eprintln!("xtask bench: kept {}", self.children.logs.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.children.logs);
+        }
+    }
+}
+
+impl Stack {
+    fn tmp(&self) -> PathBuf {
+        self.children.logs.clone()
+    }
+
+    /// Starts PROGRAM ARGS as NAME with a clean environment plus `env`; its pid.
+    fn start(&mut self, name: &str, env: &[(&str, String)], program: &Path, args: &[String]) -> anyhow::Result<u32> {
+        let mut command = Command::new(program);
+        command.env_clear().args(args);
+        for var in ["PATH", "HOME"] {
+            command.env(var, std::env::var_os(var).unwrap_or_else(|| "/tmp".into()));
+        }
+        command.envs(env.iter().map(|(k, v)| (k, v)));
+        self.children.spawn(name, command)
+    }
+
+    /// Polls `ready` until it holds; fails when process `pid` exits or after `limit`.
+    fn wait_until(&mut self, limit: u64, what: &str, pid: u32, mut ready: impl FnMut() -> bool) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(limit);
+        while !ready() {
+            interrupted()?;
+            anyhow::ensure!(alive(pid), "{what}: the process exited (see its log below)");
+            anyhow::ensure!(Instant::now() < deadline, "{what}: not ready within {limit}s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !stat.contains(") Z "))
+}
+
+/// A port nothing listens on, not handed out before in this run.
+fn free_port(used: &mut Vec<u16>) -> anyhow::Result<u16> {
+    for _ in 0..200 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        if !used.contains(&port) {
+            used.push(port);
+            return Ok(port);
+        }
+    }
+    anyhow::bail!("no free port found on 127.0.0.1")
+}
+
+/// A free port whose cluster bus port (+10000) is free too.
+fn cluster_port(used: &mut Vec<u16>) -> anyhow::Result<u16> {
+    loop {
+        let port = free_port(used)?;
+        if u32::from(port) + 10000 < 65536 && std::net::TcpStream::connect(("127.0.0.1", port + 10000)).is_err() {
+            return Ok(port);
+        }
+    }
+}
+
+fn output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+fn redis_cli(args: &[&str]) -> String {
+    output("redis-cli", args)
+}
+
+/// One signed POST of the body: status, answer, `cardmesh-cache` header.
+fn post(agent: &ureq::Agent, port: u16, signature: &str) -> (u16, Vec<u8>, String) {
+    let answer = agent
+        .post(&format!("http://127.0.0.1:{port}/"))
+        .header("Content-Type", "application/json")
+        .header("Plain-Workspace-Id", WORKSPACE)
+        .header("Plain-Request-Signature", signature)
+        .send(BODY);
+    match answer {
+        Ok(mut answer) => {
+            let cache = answer.headers().get("cardmesh-cache").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            let body = answer.body_mut().read_to_vec().unwrap_or_default();
+            (answer.status().as_u16(), body, cache)
+        }
+        Err(_) => (0, Vec::new(), String::new()),
+    }
+}
+
+/// The answer without the cards' `timeToLiveSeconds` values: a card from a cache carries the
+/// lifetime it has left.
+fn without_ttls(answer: &[u8]) -> String {
+    let text = String::from_utf8_lossy(answer);
+    let key = "\"timeToLiveSeconds\":";
+    let mut out = String::new();
+    let mut rest = text.as_ref();
+    while let Some(at) = rest.find(key) {
+        out.push_str(&rest[..at + key.len()]);
+        out.push('_');
+        rest = rest[at + key.len()..].trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
+}
+
+/// NAME's value summed over the /metrics of the admin listeners on `ports`.
+fn metric_sum(agent: &ureq::Agent, ports: &[u16], name: &str) -> i64 {
+    ports
+        .iter()
+        .map(|port| {
+            let text = agent
+                .get(&format!("http://127.0.0.1:{port}/metrics"))
+                .call()
+                .ok()
+                .and_then(|mut a| a.body_mut().read_to_string().ok())
+                .unwrap_or_default();
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+                .map_or(0, |v| v as i64)
+        })
+        .sum()
+}
+
+fn run(root: &Path, s: &Settings, stack: &mut Stack) -> anyhow::Result<i32> {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let bin = root.join(target).join("release");
+    if !s.no_build {
+        println!("==> building (cargo build --release --bins, the examples static_answer, redis_lookup, fanout, render_cost)");
+        crate::process::run(crate::process::cargo(root).args(["build", "--quiet", "--release", "--bins"]))?;
+        crate::process::run(crate::process::cargo(root).args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "cardmesh-gateway",
+            "--example",
+            "static_answer",
+            "--example",
+            "redis_lookup",
+            "--example",
+            "fanout",
+            "--example",
+            "render_cost",
+        ]))?;
+    }
+    for b in [
+        "cardmesh-gateway",
+        "billing-service",
+        "usage-service",
+        "accounts-service",
+        "examples/static_answer",
+        "examples/redis_lookup",
+        "examples/fanout",
+        "examples/render_cost",
+    ] {
+        anyhow::ensure!(bin.join(b).is_file(), "{} is missing; run without BENCH_NO_BUILD", bin.join(b).display());
+    }
+    let tmp = stack.tmp();
+    let tmp_s = |name: &str| tmp.join(name).to_string_lossy().into_owned();
+    let mut used = Vec::new();
+    let redis_server = Path::new("redis-server");
+
+    println!("==> starting Redis, 3 card services, gateway A (Redis cache), gateway B (no cache)");
+    let redis_port = free_port(&mut used)?;
+    let rp = redis_port.to_string();
+    let no_save = ["--save", "", "--appendonly", "no"].map(String::from);
+    let pid_redis = stack.start(
+        "redis",
+        &[],
+        redis_server,
+        &[&["--bind".into(), "127.0.0.1".into(), "--port".into(), rp.clone()][..], &no_save].concat(),
+    )?;
+    let redis = |args: &[&str]| redis_cli(&[&["-h", "127.0.0.1", "-p", &rp][..], args].concat());
+    stack.wait_until(10, &format!("redis-server on 127.0.0.1:{redis_port}"), pid_redis, || {
+        redis(&["ping"]).trim() == "PONG"
+    })?;
+
+    println!("==> starting a Redis Cluster (3 primaries, 3 replicas) and a TLS Redis");
+    let mut cluster_nodes = Vec::new();
+    let mut cluster_pids = Vec::new();
+    for i in 0..6 {
+        let port = cluster_port(&mut used)?;
+        let dir = tmp.join(format!("cluster-{i}"));
+        std::fs::create_dir_all(&dir)?;
+        let args: Vec<String> = [
+            &["--bind".into(), "127.0.0.1".into(), "--port".into(), port.to_string()][..],
+            &no_save,
+            &["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"]
+                .map(String::from),
+            &["--dir".into(), dir.to_string_lossy().into_owned()],
+        ]
+        .concat();
+        let pid = stack.start(&format!("redis-cluster-{i}"), &[], redis_server, &args)?;
+        let p = port.to_string();
+        stack.wait_until(10, &format!("Redis Cluster node 127.0.0.1:{port}"), pid, || {
+            redis_cli(&["-h", "127.0.0.1", "-p", &p, "ping"]).trim() == "PONG"
+        })?;
+        cluster_nodes.push(format!("127.0.0.1:{port}"));
+        cluster_pids.push(pid);
+    }
+    let mut create = Command::new("redis-cli");
+    create.arg("--cluster").arg("create").args(&cluster_nodes).args(["--cluster-replicas", "1", "--cluster-yes"]);
+    let created = create.output().context("cannot run redis-cli --cluster create")?;
+    std::fs::write(tmp.join("cluster-create.log"), [&created.stdout[..], &created.stderr[..]].concat())?;
+    anyhow::ensure!(
+        created.status.success(),
+        "redis-cli --cluster create failed: {}{}",
+        String::from_utf8_lossy(&created.stdout),
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let cluster_ok = || {
+        cluster_nodes.iter().all(|node| {
+            let (host, port) = node.split_once(':').unwrap_or_default();
+            redis_cli(&["-h", host, "-p", port, "cluster", "info"]).lines().any(|l| l.trim() == "cluster_state:ok")
+        })
+    };
+    stack.wait_until(30, "the Redis Cluster (cluster_state:ok on every node)", cluster_pids[0], cluster_ok)?;
+    let cluster_url =
+        format!("redis-cluster://{}?node={}&node={}", cluster_nodes[0], cluster_nodes[1], cluster_nodes[2]);
+
+    // A CA and a certificate for 127.0.0.1; the TLS Redis asks for no client certificate.
+    let openssl = |args: &[&str]| -> anyhow::Result<()> {
+        let out = Command::new("openssl").args(args).output().context("cannot run openssl")?;
+        anyhow::ensure!(out.status.success(), "openssl {} failed: {}", args[0], String::from_utf8_lossy(&out.stderr));
+        Ok(())
+    };
+    let (ca_key, ca, key, csr, ext, cert) = (
+        tmp_s("redis-ca.key"),
+        tmp_s("redis-ca.pem"),
+        tmp_s("redis-tls.key"),
+        tmp_s("redis-tls.csr"),
+        tmp_s("redis-tls.ext"),
+        tmp_s("redis-tls.pem"),
+    );
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        &[&["req", "-x509"][..], &ec, &["-days", "2", "-subj", "/CN=cardmesh-bench-ca"]]
+            .concat()
+            .iter()
+            .copied()
+            .chain(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"])
+            .chain(["-keyout", &ca_key, "-out", &ca])
+            .collect::<Vec<_>>(),
+    )?;
+    openssl(&[&["req"][..], &ec, &["-subj", "/CN=127.0.0.1", "-keyout", &key, "-out", &csr]].concat())?;
+    std::fs::write(&ext, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &ext,
+        "-out",
+        &cert,
+    ])?;
+    let tls_port = free_port(&mut used)?;
+    let tp = tls_port.to_string();
+    let tls_args: Vec<String> = [
+        &["--bind".into(), "127.0.0.1".into(), "--port".into(), "0".into(), "--tls-port".into(), tp.clone()][..],
+        &no_save,
+        &["--tls-cert-file".into(), cert.clone(), "--tls-key-file".into(), key.clone()],
+        &["--tls-ca-cert-file".into(), ca.clone(), "--tls-auth-clients".into(), "no".into()],
+    ]
+    .concat();
+    let pid_redis_tls = stack.start("redis-tls", &[], redis_server, &tls_args)?;
+    stack.wait_until(10, &format!("TLS redis-server on 127.0.0.1:{tls_port}"), pid_redis_tls, || {
+        redis_cli(&["--tls", "--cacert", &ca, "-h", "127.0.0.1", "-p", &tp, "ping"]).trim() == "PONG"
+    })?;
+
+    let mut services = Vec::new();
+    let mut service_pids = Vec::new();
+    for svc in ["billing", "usage", "accounts"] {
+        let port = free_port(&mut used)?;
+        let env = [("RUST_LOG", s.log_level.clone()), ("CARDMESH_SERVICE_LISTEN", format!("127.0.0.1:{port}"))];
+        service_pids.push(stack.start(svc, &env, &bin.join(format!("{svc}-service")), &[])?);
+        services.push(format!("http://127.0.0.1:{port}"));
+    }
+    let service_list = services.join(",");
+
+    let mut ports = BTreeMap::new();
+    for name in ["a", "r", "b", "k", "t"] {
+        ports.insert(name, (free_port(&mut used)?, 0));
+    }
+    for name in ["k", "t", "a", "r", "b"] {
+        ports.get_mut(name).expect("a gateway").1 = free_port(&mut used)?;
+    }
+    let redis_url = format!("redis://127.0.0.1:{redis_port}/0");
+    let mut gateway_pid = BTreeMap::new();
+    for (name, extra) in [
+        ("a", vec![("CARDMESH_REDIS_URL", redis_url.clone())]),
+        ("r", vec![("CARDMESH_REDIS_URL", redis_url.clone()), ("CARDMESH_CACHE_NEAR_TTL", "0s".into())]),
+        ("b", vec![("CARDMESH_CACHE", "false".into())]),
+        (
+            "k",
+            vec![
+                ("CARDMESH_REDIS_URL", cluster_url.clone()),
+                ("CARDMESH_CACHE_NEAR_TTL", "0s".into()),
+                ("CARDMESH_CACHE_REQUIRED_TO_START", "true".into()),
+            ],
+        ),
+        (
+            "t",
+            vec![
+                ("CARDMESH_REDIS_URL", format!("rediss://127.0.0.1:{tls_port}/0")),
+                ("CARDMESH_REDIS_CA_FILE", ca.clone()),
+                ("CARDMESH_CACHE_NEAR_TTL", "0s".into()),
+                ("CARDMESH_CACHE_REQUIRED_TO_START", "true".into()),
+            ],
+        ),
+    ] {
+        let (port, admin) = ports[name];
+        let mut env = vec![
+            ("RUST_LOG", s.log_level.clone()),
+            ("CARDMESH_LISTEN", format!("127.0.0.1:{port}")),
+            ("CARDMESH_SIGNING_SECRETS", SECRET.into()),
+            ("CARDMESH_ADMIN_LISTEN", format!("127.0.0.1:{admin}")),
+            ("CARDMESH_SERVICES", service_list.clone()),
+        ];
+        env.extend(extra);
+        gateway_pid.insert(name, stack.start(&format!("gateway-{name}"), &env, &bin.join("cardmesh-gateway"), &[])?);
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for name in ["a", "k", "t", "r", "b"] {
+        let port = ports[name].0;
+        let url = format!("http://127.0.0.1:{port}/readyz");
+        let what = format!("gateway {} on 127.0.0.1:{port} (/readyz)", name.to_uppercase());
+        stack.wait_until(30, &what, gateway_pid[name], || agent.get(&url).call().is_ok_and(|a| a.status() == 200))?;
+    }
+
+    let signature = sign(&bin, BODY, SECRET)?;
+    std::fs::write(tmp.join("body.json"), BODY)?;
+
+    println!("==> warming the cache of gateway A");
+    let (status, first, _) = post(&agent, ports["a"].0, &signature);
+    anyhow::ensure!(status == 200, "first request to gateway A answered {status}: {}", String::from_utf8_lossy(&first));
+    let mut answer = Vec::new();
+    let all_hits = |port: u16, into: &mut Vec<u8>| {
+        let (status, body, cache) = post(&agent, port, &signature);
+        *into = body;
+        status == 200 && cache == ALL_HITS
+    };
+    stack.wait_until(10, "gateway A answering from its cache (hits=4)", gateway_pid["a"], || {
+        all_hits(ports["a"].0, &mut answer)
+    })?;
+    std::fs::write(tmp.join("answer.json"), &answer)?;
+    for k in ["k", "t"] {
+        // The first request draws the cards and queues their writes; later ones hit.
+        post(&agent, ports[k].0, &signature);
+        let mut other = Vec::new();
+        let what = format!("gateway {} answering from its Redis (hits=4)", k.to_uppercase());
+        stack.wait_until(10, &what, gateway_pid[k], || all_hits(ports[k].0, &mut other))?;
+        anyhow::ensure!(
+            without_ttls(&answer) == without_ttls(&other),
+            "gateways A and {} answered different bodies",
+            k.to_uppercase()
+        );
+    }
+    let (status, redis_only, cache) = post(&agent, ports["r"].0, &signature);
+    anyhow::ensure!(
+        status == 200 && cache == ALL_HITS,
+        "gateway R should hit every card that gateway A stored: {cache}"
+    );
+    anyhow::ensure!(without_ttls(&answer) == without_ttls(&redis_only), "gateways A and R answered different bodies");
+    let (status, nocache, cache) = post(&agent, ports["b"].0, &signature);
+    anyhow::ensure!(status == 200, "gateway B answered {status}: {}", String::from_utf8_lossy(&nocache));
+    anyhow::ensure!(cache == "hits=0, misses=4, stale=0", "gateway B should miss every card, its header says: {cache}");
+    anyhow::ensure!(without_ttls(&answer) == without_ttls(&nocache), "gateways A and B answered different bodies");
+    anyhow::ensure!(
+        String::from_utf8_lossy(&answer).contains("\"components\":["),
+        "the answer has no drawn card: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    let answer_bytes = answer.len();
+    let answer_file = tmp_s("answer.json");
+
+    // The server on PORT answers the signed request with gateway A's bytes.
+    let same_answer = |port: u16| {
+        let (status, body, _) = post(&agent, port, &signature);
+        status == 200 && body == answer
+    };
+    let port_c = free_port(&mut used)?;
+    let pid_ceiling = stack.start(
+        "ceiling",
+        &[],
+        &bin.join("examples/static_answer"),
+        &[answer_file.clone(), format!("127.0.0.1:{port_c}")],
+    )?;
+    stack.wait_until(10, &format!("static_answer on 127.0.0.1:{port_c}"), pid_ceiling, || same_answer(port_c))?;
+
+    println!("==> starting the anchors: one Redis GET; a fan-out to three minimal tonic servers");
+    let answer_key = "cardmesh:bench:answer";
+    let mut set = Command::new("redis-cli");
+    set.args(["-h", "127.0.0.1", "-p", &rp, "-x", "SET", answer_key]).stdin(std::fs::File::open(&answer_file)?);
+    crate::process::stdout(&mut set)?;
+    let port_rl = free_port(&mut used)?;
+    let pid_redis_anchor = stack.start(
+        "redis-anchor",
+        &[],
+        &bin.join("examples/redis_lookup"),
+        &[redis_url.clone(), answer_key.into(), SECRET.into(), format!("127.0.0.1:{port_rl}")],
+    )?;
+    stack.wait_until(10, &format!("redis_lookup on 127.0.0.1:{port_rl}"), pid_redis_anchor, || same_answer(port_rl))?;
+    // The request's cards in order: billing's two, usage's, accounts'.
+    let mut card_servers = Vec::new();
+    let mut card_pids = Vec::new();
+    for (svc, first, count) in [("billing", 0, 2), ("usage", 2, 1), ("accounts", 3, 1)] {
+        let port = free_port(&mut used)?;
+        let args =
+            ["cards".into(), answer_file.clone(), first.to_string(), count.to_string(), format!("127.0.0.1:{port}")];
+        card_pids.push(stack.start(&format!("cards-{svc}"), &[], &bin.join("examples/fanout"), &args)?);
+        card_servers.push((port, format!("http://127.0.0.1:{port}")));
+    }
+    for (i, (port, url)) in card_servers.iter().enumerate() {
+        let port = *port;
+        stack.wait_until(10, &format!("card server {url}"), card_pids[i], || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })?;
+    }
+    let port_fo = free_port(&mut used)?;
+    let mut front = vec!["front".to_owned(), SECRET.into(), format!("127.0.0.1:{port_fo}")];
+    front.extend(card_servers.iter().map(|(_, url)| url.clone()));
+    let pid_fanout_anchor = stack.start("fanout-anchor", &[], &bin.join("examples/fanout"), &front)?;
+    stack.wait_until(10, &format!("fanout on 127.0.0.1:{port_fo}"), pid_fanout_anchor, || same_answer(port_fo))?;
+
+    let script = tmp.join("request.lua");
+    std::fs::write(&script, lua::request_script(SECRET, WORKSPACE, BODY, &signature)?)?;
+
+    let redis_hits = || {
+        redis(&["info", "stats"])
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("keyspace_hits:")?.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let admins: Vec<u16> = ["a", "r", "k", "t"].iter().map(|n| ports[n].1).collect();
+    let draws = || {
+        metric_sum(&agent, &admins, "cardmesh_cache_misses_total")
+            - metric_sum(&agent, &admins, "cardmesh_plain_reloads_recognised_total")
+    };
+    let reloads = || metric_sum(&agent, &admins, "cardmesh_plain_reloads_recognised_total");
+
+    // The scenarios: port and the server side whose CPU is counted (the front first).
+    let pid = |name: &str| gateway_pid[name];
+    let mut server_side: BTreeMap<&str, (u16, Vec<u32>)> = BTreeMap::new();
+    server_side.insert("ceiling", (port_c, vec![pid_ceiling]));
+    server_side.insert("redis_anchor", (port_rl, vec![pid_redis_anchor, pid_redis]));
+    server_side.insert("redis_only", (ports["r"].0, vec![pid("r"), pid_redis]));
+    server_side.insert("cluster_only", (ports["k"].0, [vec![pid("k")], cluster_pids.clone()].concat()));
+    server_side.insert("tls_only", (ports["t"].0, vec![pid("t"), pid_redis_tls]));
+    server_side.insert("hit", (ports["a"].0, vec![pid("a"), pid_redis]));
+    server_side.insert("fanout_anchor", (port_fo, [vec![pid_fanout_anchor], card_pids.clone()].concat()));
+    server_side.insert("miss", (ports["b"].0, [vec![pid("b")], service_pids.clone()].concat()));
+    let mut scenarios: Vec<&'static str> = SCENARIOS.iter().map(|(name, _)| *name).collect();
+    if let Some(only) = &s.only {
+        let wanted: Vec<&str> = only.split(',').collect();
+        scenarios.retain(|name| wanted.contains(name));
+        anyhow::ensure!(
+            !scenarios.is_empty(),
+            "BENCH_ONLY={only} names no scenario (ceiling, redis_anchor, redis_only, cluster_only, tls_only, hit, \
+             fanout_anchor, miss)"
+        );
+    }
+
+    println!(
+        "==> wrk -t{} -c{} -d{} against each (after a {} warm-up), {} round(s); answer: {answer_bytes} bytes",
+        s.threads, s.connections, s.duration, s.warmup, s.rounds
+    );
+    let wrk = Wrk { root, script: &script, tmp: &tmp, threads: s.threads, connections: s.connections };
+    let warmup_s = settings::seconds_of(&s.warmup)?;
+    let tick_us = measure::tick_us();
+    let (draws_before, reloads_before, hits_before) = (draws(), reloads(), redis_hits());
+    let mut runs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for round in 1..=s.rounds {
+        for name in &scenarios {
+            let (port, pids) = &server_side[name];
+            println!("    round {round}: {}...", SCENARIOS.iter().find(|(n, _)| n == name).map_or("", |(_, l)| l));
+            if round == 1 {
+                wrk.run(&format!("{name}-warmup"), *port, &s.warmup, warmup_s)?;
+            }
+            let sample = || -> anyhow::Result<Sample> {
+                let (busy, total) = measure::machine_ticks()?;
+                Ok(Sample {
+                    server: measure::cpu_ticks(pids)?,
+                    front: measure::cpu_ticks(&pids[..1])?,
+                    wrk_us: measure::children_us(),
+                    busy,
+                    total,
+                })
+            };
+            let before = sample()?;
+            let line = wrk.run(name, *port, &s.duration, s.duration_s)?;
+            let after = sample()?;
+            runs.entry(name).or_default().push(measure::with_cpu(&line, before, after, tick_us));
+        }
+    }
+    let (draws_after, reloads_after, hits_after) = (draws(), reloads(), redis_hits());
+    // Every card of the cached gateways came from their cache: each request was a thread of its
+    // own, so none was a reload of Plain's, and none was drawn.
+    anyhow::ensure!(
+        draws_after == draws_before,
+        "the cache-hit runs were not all hits: {} cards missed that were no reload",
+        draws_after - draws_before
+    );
+    anyhow::ensure!(
+        reloads_after == reloads_before,
+        "the cache-hit runs asked for a context twice: {} reloads recognised",
+        reloads_after - reloads_before
+    );
+    for name in ["a", "r", "k", "t"] {
+        let port = ports[name].0;
+        // The first ask may come after the duplicate window, a reload; the one right after it hits.
+        post(&agent, port, &signature);
+        let (status, _, cache) = post(&agent, port, &signature);
+        anyhow::ensure!(status == 200 && cache == ALL_HITS, "gateway on port {port} after its runs: {cache}");
+    }
+    let results: Vec<(&'static str, String)> =
+        scenarios.iter().map(|name| (*name, measure::median(&runs[name]))).collect();
+    let vmhwm = |pid: u32| -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix(" kB")?.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let rss =
+        Rss { a: vmhwm(pid("a")), r: vmhwm(pid("r")), k: vmhwm(pid("k")), t: vmhwm(pid("t")), b: vmhwm(pid("b")) };
+    // The miss path's rendering alone, in process, on the services' real answers.
+    let render = if s.only.is_some() {
+        String::new()
+    } else {
+        crate::process::stdout(Command::new(bin.join("examples/render_cost")).args(&services))
+            .context("render_cost failed")?
+    };
+    let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let arch = output("uname", &["-m"]);
+    let report = Report {
+        nproc,
+        arch: arch.trim(),
+        threads: s.threads,
+        connections: s.connections,
+        duration: &s.duration,
+        rounds: s.rounds,
+        log_level: &s.log_level,
+        results,
+        only: s.only.is_some(),
+        rss,
+        redis_hits: hits_after - hits_before,
+        render: &render,
+    };
+    let (text, below) = report.text();
+    print!("{text}");
+    Ok(if !below.is_empty() && s.strict { STRICT_EXIT } else { 0 })
+}
+
+/// The Plain-Request-Signature of `body` by the gateway binary's `sign`.
+fn sign(bin: &Path, body: &str, secret: &str) -> anyhow::Result<String> {
+    use std::io::Write;
+    let mut sign = Command::new(bin.join("cardmesh-gateway"));
+    sign.args(["sign", "--secret", secret]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    let mut child = sign.spawn().context("cannot run cardmesh-gateway sign")?;
+    child.stdin.take().context("sign's stdin")?.write_all(body.as_bytes())?;
+    let out = child.wait_with_output()?;
+    let signature = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    anyhow::ensure!(
+        signature.len() == 64 && signature.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+        "unexpected signature output: {signature}"
+    );
+    Ok(signature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_compare_without_their_ttls() {
+        let a = br#"{"cards":[{"key":"a","timeToLiveSeconds":600,"x":1},{"timeToLiveSeconds":12}]}"#;
+        let b = br#"{"cards":[{"key":"a","timeToLiveSeconds":598,"x":1},{"timeToLiveSeconds":3}]}"#;
+        assert_eq!(without_ttls(a), without_ttls(b));
+        assert_ne!(without_ttls(a), without_ttls(br#"{"cards":[{"key":"b","timeToLiveSeconds":600,"x":1}]}"#));
+    }
+}
