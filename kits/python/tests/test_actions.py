@@ -1,6 +1,7 @@
 """Actions: declared in Describe, run over real gRPC with the gateway's context and trace, three
 outcomes scrubbed, refusals that run nothing, metrics, and bad declarations refused at start."""
 
+import re
 import urllib.request
 
 import grpc
@@ -8,9 +9,19 @@ import pytest
 
 from cardmesh.v1 import card_service_pb2 as pb
 from cardmesh.v1 import card_service_pb2_grpc as pb_grpc
-from cardmesh_kit import ActionContext, ActionOutcome, ActionSpec, Card, CardProvider, CardSpec, start
+from cardmesh_kit import (
+    ActionContext,
+    ActionOutcome,
+    ActionSpec,
+    Card,
+    CardProvider,
+    CardSpec,
+    ServiceMetrics,
+    start,
+)
 from cardmesh_kit.action import action_context_from_request, check_actions
 from cardmesh_kit.testing import run_action
+from conftest import REPO
 
 CUSTOMER = {"id": "c_1", "email": "ada@example.com", "externalId": "cus_1"}
 
@@ -154,3 +165,14 @@ async def test_bad_action_declarations_are_refused_before_serving():
 def test_an_empty_body_reads_as_none():
     request = pb.RunActionRequest(action="a", customer=pb.Customer(id="c_1"), idempotency_key="k")
     assert action_context_from_request(request, "t").body is None
+
+
+def test_the_kit_serves_the_metric_names_and_types_of_the_generated_reference():
+    """The metrics reference is generated from the Rust kit: the Python kit serves the same."""
+    page = (REPO / "docs/src/reference/metrics.md").read_text("utf-8")
+    section = page.split("## Card services")[1].split("\n## ")[0]
+    documented = sorted(re.findall(r"^\| `([a-z_]+)` \| (counter|histogram) \|", section, re.MULTILINE))
+    assert ("cardmesh_kit_actions_total", "counter") in documented, section
+    served = sorted((family.name + ("_total" if family.type == "counter" else ""), family.type)
+                    for family in ServiceMetrics(["k"], ["a"]).registry.collect())
+    assert served == documented

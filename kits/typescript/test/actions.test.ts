@@ -1,6 +1,8 @@
 /** Actions: declared in Describe, run over a real socket with the gateway's context and trace,
  * three outcomes, refusals that run nothing, metrics, and bad declarations refused at start. */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { test } from "node:test";
 
 import { status } from "@grpc/grpc-js";
@@ -8,8 +10,10 @@ import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 
 import { Action, type ActionContext, type CardProvider, Card, Logger, startService } from "../src/index.js";
 import { actionContextFrom, checkActions, toOutcome } from "../src/actions.js";
+import { ServiceMetrics } from "../src/metrics.js";
 import { Tracing } from "../src/trace.js";
 import { cardClient, describe, runAction } from "../src/testing.js";
+import { REPO_ROOT } from "./paths.js";
 
 const local = { listen: { host: "127.0.0.1", port: 0 } };
 const customer = { id: "c_1", email: "ada@example.com", externalId: "cus_1" };
@@ -147,4 +151,13 @@ test("the context hides the email and the body from JSON and logs; odd answers b
   assert.equal(actionContextFrom({ action: "a", workspaceId: "w", customer, bodyJson: "", idempotencyKey: "k", preview: false }, "t").body, null);
   assert.deepEqual(toOutcome("done"), Action.succeeded("done"));
   assert.equal(toOutcome({ kind: "nope" } as never).kind, "failed");
+});
+
+test("the kit serves the metric names and types of the generated metrics reference (the Rust kit's)", async () => {
+  const page = readFileSync(resolve(REPO_ROOT, "docs/src/reference/metrics.md"), "utf8");
+  const section = page.split("## Card services")[1]?.split("\n## ")[0] ?? "";
+  const documented = [...section.matchAll(/^\| `([a-z_]+)` \| (counter|histogram) \|/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+  assert.ok(documented.some((line) => line.startsWith("cardmesh_kit_actions_total ")), section);
+  const served = (await new ServiceMetrics(["k"], ["a"]).registry.getMetricsAsJSON()).map((m) => `${m.name} ${String(m.type)}`).sort();
+  assert.deepEqual(served, documented);
 });
