@@ -3,8 +3,9 @@
 /// Longest service name: it becomes a crate, binary, image and compose service name.
 pub const MAX_SERVICE_NAME: usize = 40;
 
-/// Names of constants the generated `lib.rs` defines itself; a card constant never takes one.
-const RESERVED_CONSTS: [&str; 2] = ["DEFAULT_TTL", "SCOPE"];
+/// Names of constants the generated `lib.rs` (and Python `cards.py`) defines itself, the example
+/// action's name among them; a card constant never takes one.
+const RESERVED_CONSTS: [&str; 3] = ["DEFAULT_TTL", "SCOPE", "RESYNC"];
 
 /// Checks a service name: `[a-z][a-z0-9-]*`, no `--`, no trailing `-`, at most 40
 /// characters, and without the `-service` suffix (the crate gets it).
@@ -178,6 +179,7 @@ mod tests {
         assert_eq!(key_const("2fa"), "CARD_2FA");
         assert_eq!(key_const("scope"), "SCOPE_CARD");
         assert_eq!(key_const("default_ttl"), "DEFAULT_TTL_CARD");
+        assert_eq!(key_const("resync"), "RESYNC_CARD");
         assert_eq!(draw_fn("last-order"), "draw_last_order");
         assert_eq!(draw_fn("type"), "draw_type");
     }

@@ -87,7 +87,7 @@ fn a_typescript_scaffold_passes_its_own_tests_with_the_printed_command() {
             "{name} did not run:\n{tested}"
         );
     }
-    assert!(tested.contains("# pass 3") && tested.contains("# fail 0"), "{tested}");
+    assert!(tested.contains("# pass 4") && tested.contains("# fail 0"), "{tested}");
     assert!(dir.join("package-lock.json").is_file(), "npm install wrote the lock file to commit");
     std::fs::remove_dir_all(&scratch).expect("remove the scratch repository");
 }

@@ -167,8 +167,11 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
     )?;
     let card_list = spec.cards.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
     let key_strings = spec.cards.iter().map(|key| format!("{key:?}")).collect::<Vec<_>>().join(", ");
+    // The example action changes the first card.
+    let first_card = names::key_const(&spec.cards[0]);
 
     let vars = [
+        ("first_card", first_card.as_str()),
         ("name", name),
         ("Name", pascal.as_str()),
         ("crate", crate_name.as_str()),
@@ -451,6 +454,12 @@ pub(crate) mod tests {
         assert!(lib.contains("pub const SCOPE: Scope = Scope::Thread;"), "{lib}");
         assert!(lib.contains("Card::no_data()"), "{lib}");
         assert!(lib.contains(".with_ttl("), "{lib}");
+        // One example action, changing the first card, with its test through the kit's helper.
+        assert!(lib.contains("pub const RESYNC: &str = \"resync\";"), "{lib}");
+        assert!(lib.contains(".changes([LAST_ORDER])"), "{lib}");
+        assert!(lib.contains("RESYNC => self.resync(ctx).await,"), "{lib}");
+        assert!(lib.contains("ActionOutcome::refused("), "{lib}");
+        assert!(lib.contains("call.run_action(RESYNC,"), "{lib}");
 
         let main = file(&files, "src/main.rs");
         assert!(main.contains("use order_history_service::OrderHistoryCards;"), "{main}");

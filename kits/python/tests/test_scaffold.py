@@ -40,7 +40,7 @@ def test_a_scaffolded_python_service_passes_its_own_tests(tmp_path_factory):
         tested = subprocess.run(["bash", "-c", test_command.group(1)], cwd=root, capture_output=True,
                                 text=True, timeout=300)
         assert tested.returncode == 0, tested.stdout + tested.stderr
-        assert re.search(r"\b3 passed\b", tested.stdout), tested.stdout
+        assert re.search(r"\b4 passed\b", tested.stdout), tested.stdout
 
         linted = subprocess.run([str(Path(sys.executable).with_name("ruff")), "check", str(service)],
                                 capture_output=True, text=True)

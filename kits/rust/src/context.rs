@@ -97,7 +97,7 @@ impl CardContext {
 }
 
 /// An optional string (external id, email), with an empty string treated as absent.
-fn non_empty(value: &Option<String>) -> Option<String> {
+pub(crate) fn non_empty(value: &Option<String>) -> Option<String> {
     value.as_ref().filter(|v| !v.is_empty()).cloned()
 }
 

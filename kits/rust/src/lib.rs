@@ -34,6 +34,12 @@
 //! }
 //! ```
 //!
+//! A service may also run *actions*: a `componentWorkflowButton` on one of its cards runs a
+//! Plain workflow that POSTs to the gateway's `/actions/{name}`, and the gateway calls the
+//! service that declared the action. Declare them with [`CardProvider::actions`] and run them
+//! in [`CardProvider::action`], answering an [`ActionOutcome`]; after a success the gateway
+//! reloads the cards the action changes ([`ActionSpec::changes`]).
+//!
 //! A service whose data changes reports it with [`Invalidator::invalidate`]: the gateway
 //! drops its cached copies and makes Plain reload the cards (see the `invalidate` module's
 //! environment variables).
@@ -45,6 +51,8 @@ pub use cardmesh_proto as proto;
 /// The time crate the date-time builders take ([`build::date_time`]).
 pub use time;
 
+mod action;
+mod action_context;
 pub mod build;
 mod card;
 mod context;
@@ -60,6 +68,8 @@ pub mod testing;
 mod tls;
 mod trace;
 
+pub use action::{is_valid_action_name, ActionOutcome, ActionSpec, ACTION_NAME_PATTERN, MAX_ACTION_NAME_BYTES};
+pub use action_context::ActionContext;
 pub use card::{Card, CardSpec, Scope};
 pub use context::{CardContext, Customer, Tenant, Thread};
 pub use env::ENV_VARS;

@@ -3,9 +3,11 @@
 //!
 //! | metric | type | labels |
 //! | --- | --- | --- |
-//! | `cardmesh_kit_requests_total` | counter | `method` (`GetCards`, `Describe`), `code` (`ok`, `invalid_argument`) |
+//! | `cardmesh_kit_requests_total` | counter | `method` (`GetCards`, `Describe`, `RunAction`), `code` (`ok`, `invalid_argument`, `not_found`) |
 //! | `cardmesh_kit_get_cards_duration_seconds` | histogram | |
 //! | `cardmesh_kit_cards_total` | counter | `card` (a declared key, or `other`), `outcome` (`components`, `no_data`, `error`) |
+//! | `cardmesh_kit_actions_total` | counter | `action` (a declared name, or `other`), `outcome` (`succeeded`, `refused`, `failed`) |
+//! | `cardmesh_kit_run_action_duration_seconds` | histogram | |
 //!
 //! A provider adds its own families with [`crate::CardProvider::metrics`].
 
@@ -17,12 +19,20 @@ use cardmesh_telemetry::prometheus::{Histogram, HistogramOpts, IntCounter, IntCo
 
 use crate::proto::card_result::Outcome;
 use crate::proto::CardResult;
+use crate::ActionOutcome;
 
 /// The outcomes of a card, in the order of [`CardCounters`].
 const OUTCOMES: [&str; 3] = ["components", "no_data", "error"];
 
 /// The counters of one `card` label, by outcome.
 type CardCounters = [IntCounter; 3];
+
+/// The outcomes of an action, in the order of [`ActionCounters`] (see
+/// [`crate::ActionOutcome::kind`]).
+const ACTION_OUTCOMES: [&str; 3] = ["succeeded", "refused", "failed"];
+
+/// The counters of one `action` label, by outcome.
+type ActionCounters = [IntCounter; 3];
 
 /// The counters and histograms of one card service. Each has its own registry, so services
 /// in one process (tests) count apart. Every counter is created up front (all at zero), so
@@ -37,11 +47,26 @@ pub struct ServiceMetrics {
     /// caller cannot grow the metrics with made-up keys.
     declared: HashMap<String, CardCounters>,
     other: CardCounters,
+    run_action_ok: IntCounter,
+    run_action_invalid: IntCounter,
+    run_action_not_found: IntCounter,
+    run_action_duration: Histogram,
+    /// By declared action name, as `declared` by card key.
+    actions: HashMap<String, ActionCounters>,
+    other_action: ActionCounters,
 }
 
 impl ServiceMetrics {
-    /// Metrics for a service declaring `keys`.
+    /// Metrics for a service declaring the cards `keys` and no action.
     pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::with_actions(keys, [])
+    }
+
+    /// Metrics for a service declaring the cards `keys` and the actions `actions`.
+    pub fn with_actions<'a, 'b>(
+        keys: impl IntoIterator<Item = &'a str>,
+        actions: impl IntoIterator<Item = &'b str>,
+    ) -> Self {
         let requests = IntCounterVec::new(
             Opts::new("cardmesh_kit_requests_total", "gRPC calls answered, by method and code."),
             &["method", "code"],
@@ -57,7 +82,19 @@ impl ServiceMetrics {
                 .buckets(cardmesh_telemetry::latency_buckets()),
         )
         .expect("valid histogram");
+        let action_outcomes = IntCounterVec::new(
+            Opts::new("cardmesh_kit_actions_total", "Actions run, by action name and outcome."),
+            &["action", "outcome"],
+        )
+        .expect("valid counter");
+        let run_action_duration = Histogram::with_opts(
+            HistogramOpts::new("cardmesh_kit_run_action_duration_seconds", "Time to answer a RunAction call.")
+                .buckets(cardmesh_telemetry::latency_buckets()),
+        )
+        .expect("valid histogram");
         let counters = |card: &str| OUTCOMES.map(|outcome| cards.with_label_values(&[card, outcome]));
+        let action_counters =
+            |action: &str| ACTION_OUTCOMES.map(|outcome| action_outcomes.with_label_values(&[action, outcome]));
         let metrics = Self {
             registry: Registry::new(),
             get_cards_ok: requests.with_label_values(&["GetCards", "ok"]),
@@ -66,8 +103,20 @@ impl ServiceMetrics {
             get_cards_duration: get_cards_duration.clone(),
             declared: keys.into_iter().map(|key| (key.to_owned(), counters(key))).collect(),
             other: counters("other"),
+            run_action_ok: requests.with_label_values(&["RunAction", "ok"]),
+            run_action_invalid: requests.with_label_values(&["RunAction", "invalid_argument"]),
+            run_action_not_found: requests.with_label_values(&["RunAction", "not_found"]),
+            run_action_duration: run_action_duration.clone(),
+            actions: actions.into_iter().map(|name| (name.to_owned(), action_counters(name))).collect(),
+            other_action: action_counters("other"),
         };
-        let collectors: [Box<dyn Collector>; 3] = [Box::new(requests), Box::new(get_cards_duration), Box::new(cards)];
+        let collectors: [Box<dyn Collector>; 5] = [
+            Box::new(requests),
+            Box::new(get_cards_duration),
+            Box::new(cards),
+            Box::new(action_outcomes),
+            Box::new(run_action_duration),
+        ];
         for collector in collectors {
             metrics.registry.register(collector).expect("metric names are unique");
         }
@@ -107,6 +156,25 @@ impl ServiceMetrics {
             };
             counters[outcome].inc();
         }
+    }
+
+    /// One `RunAction` refused with `INVALID_ARGUMENT`.
+    pub(crate) fn invalid_run_action(&self) {
+        self.run_action_invalid.inc();
+    }
+
+    /// One `RunAction` for an action the service does not declare (`NOT_FOUND`).
+    pub(crate) fn unknown_action(&self) {
+        self.run_action_not_found.inc();
+    }
+
+    /// One `RunAction` of `action` answered after `elapsed` with `outcome`.
+    pub(crate) fn run_action(&self, action: &str, elapsed: Duration, outcome: &ActionOutcome) {
+        self.run_action_ok.inc();
+        self.run_action_duration.observe(elapsed.as_secs_f64());
+        let counters = self.actions.get(action).unwrap_or(&self.other_action);
+        let index = ACTION_OUTCOMES.iter().position(|kind| *kind == outcome.kind()).unwrap_or(2);
+        counters[index].inc();
     }
 
     /// Every metric in the Prometheus text format.

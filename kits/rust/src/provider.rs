@@ -7,9 +7,10 @@ use cardmesh_telemetry::prometheus::core::Collector;
 use futures::future::join_all;
 use futures::FutureExt;
 
-use crate::{Card, CardContext, CardSpec};
+use crate::{ActionContext, ActionOutcome, ActionSpec, Card, CardContext, CardSpec};
 
-/// A card service's domain code: its name, its cards, and how to draw one card.
+/// A card service's domain code: its name, its cards, and how to draw one card; optionally
+/// its actions (what a workflow button on a card runs) and how to run one.
 ///
 /// Serve it with [`crate::serve`] (or [`crate::serve_on`] in tests).
 #[tonic::async_trait]
@@ -26,6 +27,25 @@ pub trait CardProvider: Send + Sync + 'static {
     /// when the data could not be fetched; the gateway applies its deadline (2 s by
     /// default) to the whole call.
     async fn card(&self, key: &str, ctx: &CardContext) -> Card;
+
+    /// The actions this provider runs (see [`ActionSpec`]). Names match `[a-z0-9][a-z0-9-]*`
+    /// (at most 64 bytes) and are unique. Default: none.
+    fn actions(&self) -> Vec<ActionSpec> {
+        Vec::new()
+    }
+
+    /// Runs the action `name` (one of [`CardProvider::actions`]; the server answers
+    /// `NOT_FOUND` for any other name without calling this) for `ctx`.
+    ///
+    /// Answer [`ActionOutcome::Succeeded`] with a short message for the agent,
+    /// [`ActionOutcome::Refused`] when a retry would not help (the gateway answers Plain 422)
+    /// and [`ActionOutcome::Failed`] when it may (503, retried). A call that panics is
+    /// answered as failed. When [`ActionContext::preview`] is set, change no real data. The
+    /// default refuses: a provider that declares actions implements this.
+    async fn action(&self, name: &str, ctx: &ActionContext) -> ActionOutcome {
+        let _ = ctx;
+        ActionOutcome::refused(format!("the service declares the action {name:?} but does not run it"))
+    }
 
     /// The provider's own Prometheus metrics, served with the kit's on the same metrics
     /// listener (see [`crate::ServiceMetrics`]). Called once, when the server is built; a

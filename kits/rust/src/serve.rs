@@ -74,7 +74,9 @@ async fn serve_process<P: CardProvider>(provider: P) -> anyhow::Result<()> {
 /// drains in-flight calls and returns. Same services as [`serve`], without metrics
 /// listener; it does not install a tracing subscriber nor listen for signals.
 ///
-/// Fails before serving when [`CardProvider::cards`] has an invalid or duplicate key.
+/// Fails before serving when [`CardProvider::cards`] has an invalid or duplicate key, or
+/// [`CardProvider::actions`] an invalid or duplicate name or a changed card that is not a
+/// card key (a changed card the provider does not draw itself is logged as a warning).
 pub async fn serve_on<P: CardProvider>(
     provider: P,
     listener: TcpListener,
@@ -114,6 +116,14 @@ async fn run<P: CardProvider>(
 ) -> anyhow::Result<()> {
     let specs = provider.cards();
     check_specs(&specs).with_context(|| format!("card service {:?}", provider.name()))?;
+    let actions = provider.actions();
+    let keys: Vec<&str> = specs.iter().map(|spec| spec.key.as_str()).collect();
+    let warnings = crate::action::check_actions(&actions, &keys)
+        .map_err(|error| anyhow::anyhow!("card service {:?}: {error}", provider.name()))?;
+    for warning in warnings {
+        tracing::warn!(service = provider.name(), "{warning}");
+    }
+    let actions: Vec<&str> = actions.iter().map(|action| action.name.as_str()).collect();
     let local = listener.local_addr().context("listener has no local address")?;
     let name = provider.name().to_owned();
 
@@ -125,11 +135,10 @@ async fn run<P: CardProvider>(
         reporter.set_service_status("", tonic_health::ServingStatus::NotServing).await;
     };
 
-    let keys: Vec<&str> = specs.iter().map(|spec| spec.key.as_str()).collect();
     let mtls = tls.as_ref().is_some_and(ServerTls::requires_client_certs);
     let metrics_at =
         metrics.as_ref().and_then(|l| l.local_addr().ok()).map_or_else(|| "off".to_owned(), |addr| addr.to_string());
-    tracing::info!(service = %name, listen = %local, metrics = %metrics_at, cards = ?keys, tls = tls.is_some(), mtls, "card service listening");
+    tracing::info!(service = %name, listen = %local, metrics = %metrics_at, cards = ?keys, actions = ?actions, tls = tls.is_some(), mtls, "card service listening");
 
     let server = CardServer::new(provider);
     let metrics_task = metrics.map(|listener| {

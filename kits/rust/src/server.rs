@@ -1,22 +1,27 @@
 //! [`CardServer`]: the `cardmesh.v1.CardService` gRPC service around a [`CardProvider`].
 
 use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures::FutureExt;
 use tonic::{Request, Response, Status};
 
 use crate::context::CardContext;
 use crate::metrics::ServiceMetrics;
 use crate::proto::card_service_server::{CardService, CardServiceServer};
 use crate::proto::{self, card_result::Outcome};
-use crate::{Card, CardProvider};
+use crate::{ActionContext, ActionOutcome, Card, CardProvider};
 
-/// Answers `Describe` from [`CardProvider::cards`] and `GetCards` with
-/// [`CardProvider::get_cards`], one result per requested key in request order.
+/// Answers `Describe` from [`CardProvider::cards`] and [`CardProvider::actions`], `GetCards`
+/// with [`CardProvider::get_cards`], one result per requested key in request order, and
+/// `RunAction` with [`CardProvider::action`].
 ///
-/// `GetCards` without a customer is rejected with `INVALID_ARGUMENT`. Every call is
-/// counted in the server's [`ServiceMetrics`].
+/// `GetCards` without a customer is rejected with `INVALID_ARGUMENT`; so is `RunAction`
+/// without an action name, a customer or an idempotency key, or with a body that is not JSON.
+/// `RunAction` of a name the provider does not declare is `NOT_FOUND`. Every call is counted
+/// in the server's [`ServiceMetrics`].
 pub struct CardServer<P> {
     provider: Arc<P>,
     metrics: Arc<ServiceMetrics>,
@@ -43,7 +48,11 @@ impl<P: CardProvider> CardServer<P> {
     /// A server for a shared `provider`.
     pub fn from_arc(provider: Arc<P>) -> Self {
         let specs = provider.cards();
-        let metrics = ServiceMetrics::new(specs.iter().map(|spec| spec.key.as_str()));
+        let actions = provider.actions();
+        let metrics = ServiceMetrics::with_actions(
+            specs.iter().map(|spec| spec.key.as_str()),
+            actions.iter().map(|action| action.name.as_str()),
+        );
         metrics.register(provider.metrics());
         let metrics = Arc::new(metrics);
         Self { provider, metrics }
@@ -64,8 +73,52 @@ impl<P: CardProvider> CardServer<P> {
         proto::DescribeResponse {
             service_name: self.provider.name().to_owned(),
             cards: self.provider.cards().iter().map(|spec| spec.to_proto()).collect(),
-            actions: Vec::new(),
+            actions: self.provider.actions().iter().map(|spec| spec.to_proto()).collect(),
         }
+    }
+
+    /// Runs one action: the provider's outcome, scrubbed; a panic becomes a failure.
+    async fn run(&self, request: &proto::RunActionRequest, trace_id: String) -> Result<ActionOutcome, Status> {
+        let name = self.provider.name();
+        let ctx = ActionContext::from_request(request, trace_id).map_err(|error| {
+            self.metrics.invalid_run_action();
+            Status::invalid_argument(error.to_string())
+        })?;
+        let declared = self.provider.actions();
+        if !declared.iter().any(|spec| spec.name == ctx.action) {
+            self.metrics.unknown_action();
+            let known: Vec<&str> = declared.iter().map(|spec| spec.name.as_str()).collect();
+            tracing::warn!(service = name, action = %cardmesh_telemetry::scrub::label(&ctx.action), known = ?known, "unknown action");
+            return Err(Status::not_found(format!(
+                "this service has no action {:?}",
+                cardmesh_telemetry::scrub::label(&ctx.action)
+            )));
+        }
+        let outcome = AssertUnwindSafe(self.provider.action(&ctx.action, &ctx))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| ActionOutcome::failed("the action panicked"))
+            .scrubbed();
+        match &outcome {
+            ActionOutcome::Succeeded(_) => tracing::info!(
+                service = name,
+                action = %ctx.action,
+                customer_id = %ctx.customer.id,
+                preview = ctx.preview,
+                outcome = outcome.kind(),
+                "action ran"
+            ),
+            ActionOutcome::Refused(reason) | ActionOutcome::Failed(reason) => tracing::warn!(
+                service = name,
+                action = %ctx.action,
+                customer_id = %ctx.customer.id,
+                preview = ctx.preview,
+                outcome = outcome.kind(),
+                reason = %reason,
+                "action did not run"
+            ),
+        }
+        Ok(outcome)
     }
 }
 
@@ -122,9 +175,17 @@ impl<P: CardProvider> CardService for CardServer<P> {
 
     async fn run_action(
         &self,
-        _: tonic::Request<proto::RunActionRequest>,
-    ) -> Result<tonic::Response<proto::RunActionResponse>, tonic::Status> {
-        Err(tonic::Status::unimplemented("this service runs no actions"))
+        request: Request<proto::RunActionRequest>,
+    ) -> Result<Response<proto::RunActionResponse>, Status> {
+        let started = Instant::now();
+        let trace_id = cardmesh_telemetry::caller_trace_id(&request.metadata().clone().into_headers()).to_string();
+        let request = request.into_inner();
+        if cardmesh_telemetry::tracing_enabled() {
+            tracing::Span::current().record("action", cardmesh_telemetry::scrub::label(&request.action));
+        }
+        let outcome = self.run(&request, trace_id).await?;
+        self.metrics.run_action(&request.action, started.elapsed(), &outcome);
+        Ok(Response::new(outcome.to_proto()))
     }
 }
 

@@ -4,7 +4,8 @@
 //! ([`crate::CardServer`], in process, no socket): the same request checks, key order,
 //! panics turned into errors and card encoding as in production. [`problems_in`] then
 //! lists what Plain (or the gateway) would reject in the answer, and
-//! [`assert_no_problems`] fails the test with that list.
+//! [`assert_no_problems`] fails the test with that list. [`ProviderCall::run_action`] runs
+//! an action the way the gateway does (`RunAction`) and gives back its [`ActionOutcome`].
 //!
 //! ```
 //! use cardmesh_kit::testing::{assert_no_problems, customer, ProviderCall};
@@ -25,11 +26,13 @@
 //! # }
 //! ```
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use tonic::Request;
 
 use crate::proto::card_service_server::CardService;
 use crate::proto::{self, card_result::Outcome};
-use crate::{CardProvider, CardServer};
+use crate::{ActionOutcome, CardProvider, CardServer};
 
 /// A Plain customer as the gateway sends it: Plain's `id`, the `email` (an empty string
 /// stands for a customer without one, which the proto sends as absent), and the `externalId`
@@ -47,11 +50,48 @@ pub struct ProviderCall<P> {
     server: CardServer<P>,
     /// `workspace_id` of every request (default `w_test`).
     pub workspace_id: String,
+    /// Numbers the idempotency keys of [`ProviderCall::run_action`].
+    deliveries: AtomicU64,
 }
 
 impl<P: CardProvider> ProviderCall<P> {
     pub fn new(provider: P) -> Self {
-        Self { server: CardServer::new(provider), workspace_id: "w_test".into() }
+        Self { server: CardServer::new(provider), workspace_id: "w_test".into(), deliveries: AtomicU64::new(0) }
+    }
+
+    /// The server's metrics, to assert what a call counted.
+    pub fn metrics(&self) -> &crate::ServiceMetrics {
+        self.server.metrics()
+    }
+
+    /// Runs the action `name` for `customer` (no thread, not a preview) with `body` as the
+    /// workflow's JSON body and a fresh idempotency key (`test-1`, `test-2`, …), as the
+    /// gateway does: the outcome, scrubbed as it leaves the service. `Err` is the gRPC status
+    /// the gateway would get (`NOT_FOUND` for an undeclared action, `INVALID_ARGUMENT`).
+    pub async fn run_action(
+        &self,
+        name: &str,
+        customer: proto::Customer,
+        body: serde_json::Value,
+    ) -> Result<ActionOutcome, tonic::Status> {
+        let delivery = self.deliveries.fetch_add(1, Ordering::Relaxed) + 1;
+        let request = proto::RunActionRequest {
+            action: name.to_owned(),
+            workspace_id: self.workspace_id.clone(),
+            customer: Some(customer),
+            thread: None,
+            body_json: body.to_string(),
+            idempotency_key: format!("test-{delivery}"),
+            preview: false,
+        };
+        self.run_action_request(request).await
+    }
+
+    /// One `RunAction` with a request of your own (a thread, a preview run, a repeated
+    /// idempotency key, a body that is not JSON).
+    pub async fn run_action_request(&self, request: proto::RunActionRequest) -> Result<ActionOutcome, tonic::Status> {
+        let response = self.server.run_action(Request::new(request)).await?.into_inner();
+        ActionOutcome::from_proto(&response).ok_or_else(|| tonic::Status::internal("the answer carries no outcome"))
     }
 
     /// The `Describe` answer, as the gateway's discovery reads it.
@@ -162,5 +202,85 @@ mod tests {
         assert_no_problems(&results[..1]);
         let no_customer = proto::GetCardsRequest { card_keys: vec!["good".into()], ..Default::default() };
         assert_eq!(call.get_cards_request(no_customer).await.unwrap_err().code(), tonic::Code::InvalidArgument);
+    }
+
+    /// Extends a trial once per customer: refuses the second time, fails on request.
+    #[derive(Default)]
+    struct Trials(std::sync::Mutex<Vec<String>>);
+
+    #[tonic::async_trait]
+    impl CardProvider for Trials {
+        fn name(&self) -> &str {
+            "trials"
+        }
+        fn cards(&self) -> Vec<CardSpec> {
+            vec![CardSpec::new("trial", "Trial")]
+        }
+        fn actions(&self) -> Vec<crate::ActionSpec> {
+            vec![crate::ActionSpec::new("extend-trial", "Extends the trial").changes(["trial"])]
+        }
+        async fn card(&self, _key: &str, _ctx: &CardContext) -> Card {
+            Card::NoData
+        }
+        async fn action(&self, _name: &str, ctx: &crate::ActionContext) -> ActionOutcome {
+            if ctx.body["fail"] == true {
+                return ActionOutcome::failed(format!(
+                    "billing is down for {}",
+                    ctx.customer.email.clone().unwrap_or_default()
+                ));
+            }
+            if ctx.body["panic"] == true {
+                panic!("boom");
+            }
+            let days = ctx.body["days"].as_u64().unwrap_or(14);
+            let mut extended = self.0.lock().expect("lock");
+            if extended.contains(&ctx.customer.id) {
+                return ActionOutcome::refused("the trial was already extended");
+            }
+            extended.push(ctx.customer.id.clone());
+            ActionOutcome::succeeded(format!("Trial extended by {days} days"))
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_actions_as_the_gateway_does() {
+        let call = ProviderCall::new(Trials::default());
+        let ada = || customer("c_1", "ada@example.com", None);
+        let described = call.describe().await;
+        assert_eq!(described.actions.len(), 1);
+        assert_eq!(described.actions[0].changes_cards, ["trial"]);
+
+        let first = call.run_action("extend-trial", ada(), serde_json::json!({"days": 7})).await.expect("ran");
+        assert_eq!(first, ActionOutcome::succeeded("Trial extended by 7 days"));
+        let again = call.run_action("extend-trial", ada(), serde_json::json!({})).await.expect("ran");
+        assert_eq!(again, ActionOutcome::refused("the trial was already extended"));
+        let failed = call.run_action("extend-trial", ada(), serde_json::json!({"fail": true})).await.expect("ran");
+        assert_eq!(failed, ActionOutcome::failed("billing is down for [email]"), "scrubbed");
+        let panicked = call.run_action("extend-trial", ada(), serde_json::json!({"panic": true})).await.expect("ran");
+        assert_eq!(panicked, ActionOutcome::failed("the action panicked"));
+
+        let unknown = call.run_action("refund", ada(), serde_json::json!({})).await.expect_err("undeclared");
+        assert_eq!(unknown.code(), tonic::Code::NotFound);
+        assert!(unknown.message().contains("\"refund\""), "{unknown:?}");
+        let no_json = proto::RunActionRequest {
+            action: "extend-trial".into(),
+            customer: Some(ada()),
+            body_json: "{days:".into(),
+            idempotency_key: "k".into(),
+            ..Default::default()
+        };
+        assert_eq!(call.run_action_request(no_json).await.expect_err("not JSON").code(), tonic::Code::InvalidArgument);
+
+        let metrics = call.metrics().render();
+        for line in [
+            r#"cardmesh_kit_actions_total{action="extend-trial",outcome="succeeded"} 1"#,
+            r#"cardmesh_kit_actions_total{action="extend-trial",outcome="refused"} 1"#,
+            r#"cardmesh_kit_actions_total{action="extend-trial",outcome="failed"} 2"#,
+            r#"cardmesh_kit_requests_total{code="not_found",method="RunAction"} 1"#,
+            r#"cardmesh_kit_requests_total{code="invalid_argument",method="RunAction"} 1"#,
+            r#"cardmesh_kit_requests_total{code="ok",method="RunAction"} 4"#,
+        ] {
+            assert!(metrics.contains(line), "{line} in:\n{metrics}");
+        }
     }
 }

@@ -1,6 +1,6 @@
-//! The span of one `GetCards` call: a child of the gateway's `card_service_call` span when
-//! the gateway sent its trace context (`traceparent`), with the caller's `trace_id` for
-//! every log line of the call either way.
+//! The span of one `GetCards` or `RunAction` call: a child of the gateway's span when the
+//! gateway sent its trace context (`traceparent`), with the caller's `trace_id` for every log
+//! line of the call either way.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,10 +10,13 @@ use tower_http::trace::MakeSpan;
 use tracing::field::Empty;
 use tracing::Span;
 
-/// The only traced path: health checks and `Describe` would flood the traces.
+/// The traced paths: health checks and `Describe` would flood the traces.
 const GET_CARDS_PATH: &str = "/cardmesh.v1.CardService/GetCards";
+const RUN_ACTION_PATH: &str = "/cardmesh.v1.CardService/RunAction";
 
-/// Makes the `card_service_request` span of a `GetCards` call. While tracing is off, the
+/// Makes the `card_service_request` span of a `GetCards` call, and the `card_service_action`
+/// span of a `RunAction` call (with the `action` name once the server read it). While
+/// tracing is off, the
 /// span only serves the call's log lines, so it carries only what they show (`service` and
 /// `trace_id`): every other field would be formatted on every call and never shown.
 #[derive(Clone)]
@@ -23,7 +26,11 @@ pub(crate) struct ServerSpan {
 
 impl<B> MakeSpan<B> for ServerSpan {
     fn make_span(&mut self, request: &http::Request<B>) -> Span {
-        if request.uri().path() != GET_CARDS_PATH {
+        let path = request.uri().path();
+        if path == RUN_ACTION_PATH {
+            return self.action_span(request.headers());
+        }
+        if path != GET_CARDS_PATH {
             return Span::none();
         }
         if !cardmesh_telemetry::tracing_enabled() {
@@ -42,6 +49,29 @@ impl<B> MakeSpan<B> for ServerSpan {
             trace_id = Empty,
         );
         cardmesh_telemetry::adopt_trace(&span, request.headers());
+        span
+    }
+}
+
+impl ServerSpan {
+    /// The span of a `RunAction` call.
+    fn action_span(&self, headers: &http::HeaderMap) -> Span {
+        if !cardmesh_telemetry::tracing_enabled() {
+            let trace_id = cardmesh_telemetry::caller_trace_id(headers);
+            return tracing::info_span!("card_service_action", service = %self.service, trace_id = %trace_id);
+        }
+        let span = tracing::info_span!(
+            "card_service_action",
+            otel.kind = "server",
+            rpc.system = "grpc",
+            rpc.method = "cardmesh.v1.CardService/RunAction",
+            service = %self.service,
+            action = Empty,
+            rpc.grpc.status_code = Empty,
+            otel.status_code = Empty,
+            trace_id = Empty,
+        );
+        cardmesh_telemetry::adopt_trace(&span, headers);
         span
     }
 }
@@ -95,6 +125,17 @@ mod tests {
             .expect("request");
         let text = logged_in_span(&request);
         let expected = "card_service_request{service=billing trace_id=4bf92f3577b34da6a3ce929d0e0e4736}";
+        assert!(text.contains(expected), "{text}");
+    }
+
+    #[test]
+    fn a_run_action_call_has_its_own_span_with_the_callers_trace_id() {
+        let request = http::Request::post(RUN_ACTION_PATH)
+            .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+            .body(())
+            .expect("request");
+        let text = logged_in_span(&request);
+        let expected = "card_service_action{service=billing trace_id=4bf92f3577b34da6a3ce929d0e0e4736}";
         assert!(text.contains(expected), "{text}");
     }
 }

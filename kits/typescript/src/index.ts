@@ -3,16 +3,29 @@
  *
  * ```ts
  * import { uiComponent } from "@team-plain/ui-components";
- * import { serve, type CardProvider } from "@cardmesh/kit";
+ * import { Action, serve, type CardProvider } from "@cardmesh/kit";
  *
  * const provider: CardProvider = {
  *   name: "orders",
  *   cards: [{ key: "last-order", title: "Last order", defaultTtlSeconds: 300 }],
  *   card: (key, ctx) => [uiComponent.text({ text: `Hello ${ctx.customer.id}` })],
+ *   // Optional: what a workflow button on a card runs (POST /actions/resync on the gateway).
+ *   actions: [{ name: "resync", description: "Resyncs the last order", changesCards: ["last-order"] }],
+ *   action: (name, ctx) => Action.succeeded(`Resynced for ${ctx.customer.id}`),
  * };
  * await serve(provider);
  * ```
  */
+export {
+  ACTION_NAME_PATTERN,
+  Action,
+  MAX_ACTION_NAME_BYTES,
+  isValidActionName,
+  type ActionContext,
+  type ActionOutcome,
+  type ActionReturn,
+  type ActionSpec,
+} from "./actions.js";
 export { Card, DEFAULT_TTL_SECONDS, type CardAnswer, type CardReturn, type CardSpec, type PlainComponent, type Scope } from "./cards.js";
 export { catalogue, type Catalogue } from "./catalogue.js";
 export type { CardContext, Customer, PlainRef } from "./context.js";

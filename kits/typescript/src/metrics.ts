@@ -4,13 +4,16 @@
  *
  * | metric | type | labels |
  * | --- | --- | --- |
- * | `cardmesh_kit_requests_total` | counter | `method` (`GetCards`, `Describe`), `code` (`ok`, `invalid_argument`) |
+ * | `cardmesh_kit_requests_total` | counter | `method` (`GetCards`, `Describe`, `RunAction`), `code` (`ok`, `invalid_argument`, `not_found`) |
  * | `cardmesh_kit_get_cards_duration_seconds` | histogram | |
  * | `cardmesh_kit_cards_total` | counter | `card` (a declared key, or `other`), `outcome` (`components`, `no_data`, `error`) |
+ * | `cardmesh_kit_actions_total` | counter | `action` (a declared name, or `other`), `outcome` (`succeeded`, `refused`, `failed`) |
+ * | `cardmesh_kit_run_action_duration_seconds` | histogram | |
  */
 import { createServer, type Server } from "node:http";
 import { Counter, Histogram, Registry } from "prom-client";
 
+import type { ActionOutcome } from "./actions.js";
 import type { CardResult } from "./generated/cardmesh/v1/card_service.js";
 
 /** Histogram buckets, 1 ms to 10 s (as the gateway's). */
@@ -23,9 +26,14 @@ export class ServiceMetrics {
   private readonly duration: Histogram;
   private readonly cards: Counter<"card" | "outcome">;
   private readonly declared: Set<string>;
+  private readonly actionDuration: Histogram;
+  private readonly actions: Counter<"action" | "outcome">;
+  private readonly declaredActions: Set<string>;
 
-  constructor(keys: string[]) {
+  /** Metrics for a service declaring the cards `keys` and the actions `actions`. */
+  constructor(keys: string[], actions: string[] = []) {
     this.declared = new Set(keys);
+    this.declaredActions = new Set(actions);
     const registers = [this.registry];
     this.requests = new Counter({ name: "cardmesh_kit_requests_total", help: "gRPC calls answered, by method and code.", labelNames: ["method", "code"], registers });
     this.duration = new Histogram({ name: "cardmesh_kit_get_cards_duration_seconds", help: "Time to answer a GetCards call.", buckets: BUCKETS, registers });
@@ -36,6 +44,25 @@ export class ServiceMetrics {
     this.requests.labels("GetCards", "ok").inc(0);
     this.requests.labels("GetCards", "invalid_argument").inc(0);
     this.requests.labels("Describe", "ok").inc(0);
+    this.actions = new Counter({ name: "cardmesh_kit_actions_total", help: "Actions run, by action name and outcome.", labelNames: ["action", "outcome"], registers });
+    this.actionDuration = new Histogram({ name: "cardmesh_kit_run_action_duration_seconds", help: "Time to answer a RunAction call.", buckets: BUCKETS, registers });
+    for (const action of [...actions, "other"]) {
+      for (const outcome of ["succeeded", "refused", "failed"]) this.actions.labels(action, outcome).inc(0);
+    }
+    for (const code of ["ok", "invalid_argument", "not_found"]) this.requests.labels("RunAction", code).inc(0);
+  }
+
+  /** One `RunAction` refused with `INVALID_ARGUMENT` (`invalid_argument`) or for an action
+   * the service does not declare (`not_found`). */
+  refusedRunAction(code: "invalid_argument" | "not_found"): void {
+    this.requests.labels("RunAction", code).inc();
+  }
+
+  /** One `RunAction` of `action` answered after `seconds` with `outcome`. */
+  runAction(action: string, seconds: number, outcome: ActionOutcome): void {
+    this.requests.labels("RunAction", "ok").inc();
+    this.actionDuration.observe(seconds);
+    this.actions.labels(this.declaredActions.has(action) ? action : "other", outcome.kind).inc();
   }
 
   describe(): void {

@@ -1,9 +1,11 @@
 /** The one interface a card service implements: {@link CardProvider}. */
 import { type CardAnswer, type CardReturn, type CardSpec, Card, toAnswer } from "./cards.js";
+import type { ActionContext, ActionReturn, ActionSpec } from "./actions.js";
 import type { CardContext } from "./context.js";
 
 /**
- * A card service's domain code: its name, its cards, and how to draw them. Implement
+ * A card service's domain code: its name, its cards, and how to draw them; optionally its
+ * actions (what a workflow button on a card runs) and how to run one. Implement
  * `card` (one key at a time; the kit draws the requested keys concurrently) or `getCards`
  * (all keys of one call at once, to batch backend calls). Serve it with `serve(provider)`.
  */
@@ -17,6 +19,14 @@ export interface CardProvider {
   card?(key: string, ctx: CardContext): CardReturn | Promise<CardReturn>;
   /** Draws several cards at once; a key missing from the result becomes a card error. */
   getCards?(keys: string[], ctx: CardContext): Promise<Map<string, CardReturn> | Record<string, CardReturn>>;
+  /** The actions this provider runs. Names match `[a-z0-9][a-z0-9-]*` (at most 64 bytes) and
+   * are unique. Default: none. */
+  actions?: ActionSpec[];
+  /** Runs action `name` (one of `actions`; any other name is answered `NOT_FOUND` without
+   * calling this) for `ctx`: `Action.succeeded(message)` (or the bare message),
+   * `Action.refused(reason)` when a retry would not help, `Action.failed(reason)` (or a
+   * thrown error) when it may. When `ctx.preview` is set, change no real data. */
+  action?(name: string, ctx: ActionContext): ActionReturn | Promise<ActionReturn>;
 }
 
 /**

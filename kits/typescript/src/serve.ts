@@ -7,6 +7,7 @@ import type { Server as HttpServer } from "node:http";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 
+import { checkActions } from "./actions.js";
 import { DEFAULT_TTL_SECONDS } from "./cards.js";
 import { catalogue } from "./catalogue.js";
 import { type ServiceEnv, serviceEnv } from "./env.js";
@@ -43,9 +44,11 @@ export interface StartOptions {
   tracing?: Tracing;
 }
 
-/** Rejects card keys outside the catalogue's pattern, duplicate keys, TTLs Plain refuses and
- * a provider that implements neither `card` nor `getCards`. */
-export function checkSpecs(provider: CardProvider): void {
+/** Rejects card keys outside the catalogue's pattern, duplicate keys, TTLs Plain refuses, a
+ * provider that implements neither `card` nor `getCards`, and bad actions (an invalid or
+ * duplicate name, a changed card that is not a card key, actions without an `action`
+ * handler). Returns warnings to log: a changed card the provider does not draw itself. */
+export function checkSpecs(provider: CardProvider): string[] {
   const rules = catalogue();
   const pattern = new RegExp(rules.cardKey.pattern);
   const seen = new Set<string>();
@@ -62,20 +65,27 @@ export function checkSpecs(provider: CardProvider): void {
   if (provider.card === undefined && provider.getCards === undefined) {
     throw new Error("implement card(key, ctx) or getCards(keys, ctx)");
   }
+  const actions = provider.actions ?? [];
+  const warnings = checkActions(actions, provider.cards.map((spec) => spec.key), rules.cardKey.pattern);
+  if (actions.length > 0 && provider.action === undefined) throw new Error("the provider declares actions: implement action(name, ctx)");
+  return warnings;
 }
 
 /** Serves `provider` with the given settings. Rejects, naming the problem, on a bad card
  * declaration or a listener that cannot be bound. */
 export async function startService(provider: CardProvider, options: StartOptions = {}): Promise<RunningService> {
+  let warnings: string[];
   try {
-    checkSpecs(provider);
+    warnings = checkSpecs(provider);
   } catch (error) {
     throw new Error(`card service ${JSON.stringify(provider.name)}: ${(error as Error).message}`);
   }
   const env = options.env ?? serviceEnv();
   const logger = options.logger ?? new Logger();
+  for (const warning of warnings) logger.warn(warning, { service: provider.name });
   const tracing = options.tracing ?? new Tracing(provider.name);
-  const metrics = new ServiceMetrics(provider.cards.map((spec) => spec.key));
+  const actions = (provider.actions ?? []).map((spec) => spec.name);
+  const metrics = new ServiceMetrics(provider.cards.map((spec) => spec.key), actions);
 
   const server = new Server();
   const health = new HealthImplementation({ "": "SERVING", [CARD_SERVICE_NAME]: "SERVING" });
@@ -113,6 +123,7 @@ export async function startService(provider: CardProvider, options: StartOptions
     listen: `${host}:${port}`,
     metrics: metricsPort === undefined ? "off" : `${env.metrics?.host ?? ""}:${metricsPort}`,
     cards: provider.cards.map((spec) => spec.key),
+    actions,
     tls: env.tls !== undefined,
     mtls: env.tls?.clientCa !== undefined,
     tracing: tracing.enabled ? (Tracing.endpoint() ?? "on") : "off",

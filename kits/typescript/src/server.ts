@@ -1,9 +1,13 @@
 /**
  * The `cardmesh.v1.CardService` handlers around a {@link CardProvider}: `Describe` from its
- * cards, `GetCards` with one result per requested key, in request order.
+ * cards and actions, `GetCards` with one result per requested key, in request order, and
+ * `RunAction` with the provider's `action` (`NOT_FOUND` for a name it does not declare,
+ * `INVALID_ARGUMENT` for a request without action, customer or idempotency key or with a body
+ * that is not JSON; a thrown error is answered as a failed action).
  */
 import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 
+import { Action, ActionRequestError, type ActionOutcome, actionContextFrom, toActionDefinition, toOutcome, toResponse } from "./actions.js";
 import { type CardAnswer, toDefinition } from "./cards.js";
 import { catalogue } from "./catalogue.js";
 import { contextFrom } from "./context.js";
@@ -42,7 +46,7 @@ export function cardService(provider: CardProvider, parts: ServerParts): CardSer
   return {
     describe(_call: ServerUnaryCall<DescribeRequest, DescribeResponse>, callback: sendUnaryData<DescribeResponse>) {
       parts.metrics.describe();
-      callback(null, { serviceName: provider.name, cards: provider.cards.map(toDefinition), actions: [] });
+      callback(null, { serviceName: provider.name, cards: provider.cards.map(toDefinition), actions: (provider.actions ?? []).map(toActionDefinition) });
     },
     getCards(call: ServerUnaryCall<GetCardsRequest, GetCardsResponse>, callback: sendUnaryData<GetCardsResponse>) {
       getCards(provider, parts, call).then(
@@ -51,10 +55,62 @@ export function cardService(provider: CardProvider, parts: ServerParts): CardSer
           callback("code" in error ? error : { code: status.INTERNAL, details: scrubServiceText(`card service failed: ${error.message}`) }),
       );
     },
-    runAction(_call: ServerUnaryCall<RunActionRequest, RunActionResponse>, callback: sendUnaryData<RunActionResponse>) {
-      callback({ code: status.UNIMPLEMENTED, details: "this service runs no actions" });
+    runAction(call: ServerUnaryCall<RunActionRequest, RunActionResponse>, callback: sendUnaryData<RunActionResponse>) {
+      runAction(provider, parts, call).then(
+        (response) => callback(null, response),
+        (error: GrpcError | Error) =>
+          callback("code" in error ? error : { code: status.INTERNAL, details: scrubServiceText(`card service failed: ${error.message}`) }),
+      );
     },
   };
+}
+
+async function runAction(
+  provider: CardProvider,
+  { logger, metrics, tracing }: ServerParts,
+  call: ServerUnaryCall<RunActionRequest, RunActionResponse>,
+): Promise<RunActionResponse> {
+  const started = performance.now();
+  const request = call.request;
+  const traceparent = call.metadata.get("traceparent")[0];
+  const span = tracing.startRunAction(typeof traceparent === "string" ? traceparent : undefined, provider.name, request.action);
+  const refuse = (code: number, label: "invalid_argument" | "not_found", details: string): never => {
+    metrics.refusedRunAction(label);
+    span.end(code);
+    const error: GrpcError = { code, details };
+    throw error;
+  };
+  let ctx;
+  try {
+    ctx = actionContextFrom(request, span.traceId);
+  } catch (error) {
+    if (!(error instanceof ActionRequestError)) throw error;
+    return refuse(status.INVALID_ARGUMENT, "invalid_argument", error.message);
+  }
+  const declared = (provider.actions ?? []).map((spec) => spec.name);
+  if (!declared.includes(ctx.action)) {
+    logger.warn("unknown action", { service: provider.name, action: scrubServiceText(ctx.action), known: declared, trace_id: span.traceId });
+    return refuse(status.NOT_FOUND, "not_found", scrubServiceText(`this service has no action ${JSON.stringify(ctx.action)}`));
+  }
+  let outcome: ActionOutcome;
+  const handler = provider.action;
+  if (handler === undefined) {
+    outcome = Action.refused(`the service declares the action ${JSON.stringify(ctx.action)} but does not run it`);
+  } else {
+    try {
+      outcome = toOutcome(await handler.call(provider, ctx.action, ctx));
+    } catch (error) {
+      outcome = Action.failed(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    }
+  }
+  const response = toResponse(outcome);
+  const fields = { service: provider.name, action: ctx.action, customer_id: ctx.customer.id, preview: ctx.preview, outcome: outcome.kind, trace_id: span.traceId };
+  if (response.outcome?.$case === "succeeded") logger.info("action ran", fields);
+  else if (response.outcome?.$case === "refused") logger.warn("action did not run", { ...fields, reason: response.outcome.refused.reason });
+  else if (response.outcome?.$case === "failed") logger.warn("action did not run", { ...fields, reason: response.outcome.failed.reason });
+  metrics.runAction(ctx.action, (performance.now() - started) / 1000, outcome);
+  span.end(status.OK);
+  return response;
 }
 
 async function getCards(

@@ -1,6 +1,7 @@
 /**
- * Traces: the `card_service_request` span of each `GetCards` call, a child of the gateway's
- * `card_service_call` span when the gateway sent W3C trace context (`traceparent` metadata).
+ * Traces: the `card_service_request` span of each `GetCards` call and the
+ * `card_service_action` span of each `RunAction` call, children of the gateway's span when
+ * the gateway sent W3C trace context (`traceparent` metadata).
  *
  * The standard OpenTelemetry variables decide, as for the Rust kit and the gateway: spans
  * are exported over OTLP/gRPC when `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
@@ -58,6 +59,15 @@ export class Tracing {
 
   /** Starts the span of a `GetCards` call whose metadata held `traceparent` (or not). */
   startGetCards(traceparent: string | undefined, service: string, keys: number): CallTrace {
+    return this.start("card_service_request", traceparent, { "rpc.method": "cardmesh.v1.CardService/GetCards", service, keys });
+  }
+
+  /** Starts the span of a `RunAction` call of `action` whose metadata held `traceparent` (or not). */
+  startRunAction(traceparent: string | undefined, service: string, action: string): CallTrace {
+    return this.start("card_service_action", traceparent, { "rpc.method": "cardmesh.v1.CardService/RunAction", service, action });
+  }
+
+  private start(name: string, traceparent: string | undefined, attributes: Record<string, string | number>): CallTrace {
     const parent: Context = this.propagator.extract(
       ROOT_CONTEXT,
       { traceparent },
@@ -68,14 +78,9 @@ export class Tracing {
       const traceId = remote?.traceId ?? randomBytes(16).toString("hex");
       return { traceId, end: () => {} };
     }
-    const span: Span = this.provider.getTracer("cardmesh-kit").startSpan(
-      "card_service_request",
-      {
-        kind: SpanKind.SERVER,
-        attributes: { "rpc.system": "grpc", "rpc.method": "cardmesh.v1.CardService/GetCards", service, keys },
-      },
-      parent,
-    );
+    const span: Span = this.provider
+      .getTracer("cardmesh-kit")
+      .startSpan(name, { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", ...attributes } }, parent);
     return {
       traceId: span.spanContext().traceId,
       end: (code) => {

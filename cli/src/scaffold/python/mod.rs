@@ -64,7 +64,10 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<PythonFile>> {
     )?;
     let card_list = spec.cards.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
     let key_strings = spec.cards.iter().map(|key| format!("{key:?}")).collect::<Vec<_>>().join(", ");
+    // The example action changes the first card.
+    let first_card = names::key_const(&spec.cards[0]);
     let vars = [
+        ("first_card", first_card.as_str()),
         ("name", name),
         ("Name", pascal.as_str()),
         ("package", package.as_str()),

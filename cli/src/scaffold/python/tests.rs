@@ -41,6 +41,11 @@ fn renders_a_python_package_without_leftover_placeholders() {
     assert!(cards.contains("CARD_2FA: self.draw_2fa,"), "{cards}");
     assert!(cards.contains("DEFAULT_TTL = timedelta(seconds=600)"), "{cards}");
     assert!(cards.contains("SCOPE = Scope.THREAD"), "{cards}");
+    // One example action, changing the first card, with its test through the kit's helper.
+    assert!(cards.contains("RESYNC = \"resync\""), "{cards}");
+    assert!(cards.contains("changes_cards=[LAST_ORDER])]"), "{cards}");
+    assert!(cards.contains("ActionOutcome.refused("), "{cards}");
+    assert!(files[5].text.contains("await run_action(service.port, \"resync\", CUSTOMER)"));
     assert!(files[5].text.contains("KEYS = [\"last-order\", \"2fa\"]"));
     assert!(files[6].text.contains("image: cardmesh/order-history-service:local"));
     let file = |path: &str| files.iter().find(|f| f.path == path).map(|f| f.text.as_str()).unwrap_or_default();

@@ -29,8 +29,9 @@ const CARD_SPEC: &str = include_str!("../../../templates/typescript/card/spec.ts
 const CARD_CASE: &str = include_str!("../../../templates/typescript/card/case.ts.tmpl");
 const CARD_DRAW: &str = include_str!("../../../templates/typescript/card/draw.ts.tmpl");
 
-/// Names the generated `cards.ts` defines itself; a card constant never takes one.
-const RESERVED: [&str; 2] = ["DEFAULT_TTL_SECONDS", "SCOPE"];
+/// Names the generated `cards.ts` defines itself (the example action's among them); a card
+/// constant never takes one.
+const RESERVED: [&str; 3] = ["DEFAULT_TTL_SECONDS", "SCOPE", "RESYNC"];
 
 /// The npm package (and image) name: `shipping` → `shipping-service`.
 pub fn package_name(spec: &ServiceSpec) -> String {
@@ -85,7 +86,10 @@ pub fn render_service(spec: &ServiceSpec) -> anyhow::Result<Vec<File>> {
     )?;
     let card_list = spec.cards.join(", ");
     let key_strings = spec.cards.iter().map(|key| format!("{key:?}")).collect::<Vec<_>>().join(", ");
+    // The example action changes the first card.
+    let first_card = key_const(&spec.cards[0]);
     let vars = [
+        ("first_card", first_card.as_str()),
         ("name", name),
         ("package", package.as_str()),
         ("camel", camel.as_str()),

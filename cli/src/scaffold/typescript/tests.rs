@@ -53,6 +53,11 @@ fn renders_every_file_with_names_cards_ttl_and_scope() {
     assert!(cards.contains("      case LAST_ORDER:\n        return drawLastOrder(customer);"), "{cards}");
     assert!(cards.contains("export async function drawLastOrder(customer: string)"), "{cards}");
     assert!(file("src/main.ts").contains("await serve(orderHistoryCards);"));
+    // One example action, changing the first card, with its test through the kit's helper.
+    assert!(cards.contains("export const RESYNC = \"resync\";"), "{cards}");
+    assert!(cards.contains("changesCards: [LAST_ORDER] }],"), "{cards}");
+    assert!(cards.contains("Action.refused(\"this customer has no id in our system\")"), "{cards}");
+    assert!(file("test/grpc.test.ts").contains("await runAction(client, { action: \"resync\""));
     assert!(file("test/grpc.test.ts").contains("const KEYS = [\"last-order\", \"default-ttl-seconds\"];"));
     let snippet = file("compose.snippet.yml");
     assert!(snippet.contains("\n  order-history:\n    image: cardmesh/order-history-service:local\n"), "{snippet}");

@@ -25,8 +25,21 @@ cards and Plain reloads them.
 
     if __name__ == "__main__":
         run(Hello())
+
+A provider may also run *actions*: a ``componentWorkflowButton`` on a card runs a Plain workflow
+that POSTs to the gateway's ``/actions/{name}``, and the gateway calls the service that declared
+the action. Declare them in :meth:`CardProvider.actions` (:class:`ActionSpec`) and run them in
+:meth:`CardProvider.action`, answering an :class:`ActionOutcome`.
 """
 
+from .action import (
+    ACTION_NAME_PATTERN,
+    MAX_ACTION_NAME_BYTES,
+    ActionContext,
+    ActionOutcome,
+    ActionSpec,
+    is_valid_action_name,
+)
 from .build import CardError
 from .card import DEFAULT_TTL, Card, CardSpec, Scope
 from .context import CardContext, Customer, Tenant, Thread
@@ -62,11 +75,13 @@ from .serve import (
 from .tls import TLS_CERT_ENV, TLS_CLIENT_CA_ENV, TLS_KEY_ENV, ServerTls
 
 __all__ = [
-    "DEFAULT_LISTEN", "DEFAULT_TTL", "FIXTURES_ENV", "GATEWAY_ADMIN_TOKEN_ENV", "GATEWAY_ADMIN_URL_ENV",
-    "GATEWAY_ALLOW_HTTP_ENV", "LISTEN_ENV", "MAX_ANSWER_BYTES", "METRICS_LISTEN_ENV", "TLS_CERT_ENV",
-    "TLS_CLIENT_CA_ENV", "TLS_KEY_ENV", "Card",
-    "CardContext", "CardError", "CardProvider", "CardSpec", "Customer", "CustomerId", "CustomerIndex",
-    "CustomerRef", "ExternalId", "InvalidateResult", "Invalidated", "Invalidator", "Refused",
-    "RunningService", "Scope", "ServerTls", "ServiceMetrics", "Tenant", "Thread", "Unreachable",
-    "Unusable", "admin_url_refusal", "fixture_from_env", "run", "serve", "start",
+    "ACTION_NAME_PATTERN", "DEFAULT_LISTEN", "DEFAULT_TTL", "FIXTURES_ENV",
+    "GATEWAY_ADMIN_TOKEN_ENV", "GATEWAY_ADMIN_URL_ENV", "GATEWAY_ALLOW_HTTP_ENV", "LISTEN_ENV",
+    "MAX_ACTION_NAME_BYTES", "MAX_ANSWER_BYTES", "METRICS_LISTEN_ENV", "TLS_CERT_ENV",
+    "TLS_CLIENT_CA_ENV", "TLS_KEY_ENV", "ActionContext", "ActionOutcome", "ActionSpec", "Card",
+    "CardContext", "CardError", "CardProvider", "CardSpec", "Customer", "CustomerId",
+    "CustomerIndex", "CustomerRef", "ExternalId", "InvalidateResult", "Invalidated", "Invalidator",
+    "Refused", "RunningService", "Scope", "ServerTls", "ServiceMetrics", "Tenant", "Thread",
+    "Unreachable", "Unusable", "admin_url_refusal", "fixture_from_env", "is_valid_action_name",
+    "run", "serve", "start",
 ]

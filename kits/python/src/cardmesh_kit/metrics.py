@@ -1,11 +1,14 @@
 """The Prometheus metrics of one card service, on ``GET /metrics`` of its metrics listener
 (``CARDMESH_SERVICE_METRICS_LISTEN``, off by default). Same names as the Rust kit:
 
-- ``cardmesh_kit_requests_total`` (counter): ``method`` (``GetCards``, ``Describe``), ``code``
-  (``ok``, ``invalid_argument``);
+- ``cardmesh_kit_requests_total`` (counter): ``method`` (``GetCards``, ``Describe``,
+  ``RunAction``), ``code`` (``ok``, ``invalid_argument``, ``not_found``);
 - ``cardmesh_kit_get_cards_duration_seconds`` (histogram);
 - ``cardmesh_kit_cards_total`` (counter): ``card`` (a declared key, or ``other``), ``outcome``
-  (``components``, ``no_data``, ``error``).
+  (``components``, ``no_data``, ``error``);
+- ``cardmesh_kit_actions_total`` (counter): ``action`` (a declared name, or ``other``),
+  ``outcome`` (``succeeded``, ``refused``, ``failed``);
+- ``cardmesh_kit_run_action_duration_seconds`` (histogram).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ class ServiceMetrics:
     """The counters of one service, in a registry of its own (services in one process count
     apart). The ``card`` label takes declared keys only, so callers cannot grow it."""
 
-    def __init__(self, keys: Iterable[str]) -> None:
+    def __init__(self, keys: Iterable[str], actions: Iterable[str] = ()) -> None:
         self.registry = CollectorRegistry()
         self._keys = set(keys)
+        self._actions = set(actions)
         self.requests = Counter("cardmesh_kit_requests", "gRPC calls answered, by method and code.",
                                 ["method", "code"], registry=self.registry)
         self.duration = Histogram("cardmesh_kit_get_cards_duration_seconds",
@@ -36,6 +40,16 @@ class ServiceMetrics:
         for card in [*self._keys, "other"]:
             for outcome in ("components", "no_data", "error"):
                 self.cards.labels(card, outcome)
+        self.actions = Counter("cardmesh_kit_actions", "Actions run, by action name and outcome.",
+                               ["action", "outcome"], registry=self.registry)
+        self.action_duration = Histogram("cardmesh_kit_run_action_duration_seconds",
+                                         "Time to answer a RunAction call.", buckets=_BUCKETS,
+                                         registry=self.registry)
+        for code in ("ok", "invalid_argument", "not_found"):
+            self.requests.labels("RunAction", code)
+        for action in [*self._actions, "other"]:
+            for outcome in ("succeeded", "refused", "failed"):
+                self.actions.labels(action, outcome)
 
     def describe(self) -> None:
         self.requests.labels("Describe", "ok").inc()
@@ -49,6 +63,18 @@ class ServiceMetrics:
         self.duration.observe(elapsed_seconds)
         for key, outcome in outcomes:
             self.cards.labels(key if key in self._keys else "other", outcome).inc()
+
+    def refused_run_action(self, code: str) -> None:
+        """One ``RunAction`` refused: ``invalid_argument`` or ``not_found`` (an undeclared
+        action)."""
+        self.requests.labels("RunAction", code).inc()
+
+    def run_action(self, action: str, elapsed_seconds: float, outcome: str) -> None:
+        """One ``RunAction`` of ``action`` answered after ``elapsed_seconds`` with ``outcome``
+        (``succeeded``, ``refused`` or ``failed``)."""
+        self.requests.labels("RunAction", "ok").inc()
+        self.action_duration.observe(elapsed_seconds)
+        self.actions.labels(action if action in self._actions else "other", outcome).inc()
 
     def render(self) -> str:
         """Every metric in the Prometheus text format."""

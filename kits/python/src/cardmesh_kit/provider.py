@@ -7,6 +7,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+from .action import ActionContext, ActionOutcome, ActionSpec
 from .card import Card, CardSpec
 from .context import CardContext
 
@@ -14,7 +15,8 @@ log = logging.getLogger("cardmesh_kit")
 
 
 class CardProvider(ABC):
-    """A card service's domain code: its name, its cards, and how to draw one card.
+    """A card service's domain code: its name, its cards, and how to draw one card;
+    optionally its actions (what a workflow button on a card runs) and how to run one.
 
     Serve it with :func:`cardmesh_kit.serve` (or :func:`cardmesh_kit.serve_on` in tests).
     """
@@ -36,6 +38,23 @@ class CardProvider(ABC):
         deadline (2 s by default) to the whole call. Override this or :meth:`get_cards`.
         """
         raise NotImplementedError(f"{type(self).__name__} implements neither card nor get_cards")
+
+    def actions(self) -> Sequence[ActionSpec]:
+        """The actions this provider runs. Names match ``[a-z0-9][a-z0-9-]*`` (at most 64
+        bytes) and are unique. Default: none."""
+        return []
+
+    async def action(self, name: str, ctx: ActionContext) -> ActionOutcome:
+        """Runs the action ``name`` (one of :meth:`actions`; any other name is answered
+        ``NOT_FOUND`` without calling this) for ``ctx``.
+
+        Answer :meth:`ActionOutcome.succeeded` with a short message for the agent,
+        :meth:`ActionOutcome.refused` when a retry would not help (the gateway answers Plain
+        422) and :meth:`ActionOutcome.failed` when it may (503, retried). A call that raises is
+        answered as failed. When ``ctx.preview`` is set, change no real data. The default
+        refuses: a provider that declares actions overrides this.
+        """
+        return ActionOutcome.refused(f"the service declares the action {name!r} but does not run it")
 
     async def get_cards(self, keys: Sequence[str], ctx: CardContext) -> dict[str, Card]:
         """Draws several cards for one customer: one answer per key.

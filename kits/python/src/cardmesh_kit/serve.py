@@ -16,6 +16,7 @@ from prometheus_client import start_http_server
 
 from cardmesh.v1 import card_service_pb2_grpc as pb_grpc
 
+from .action import check_actions
 from .card import check_specs
 from .logs import setup_logging
 from .provider import CardProvider
@@ -84,8 +85,12 @@ async def start(provider: CardProvider, address: str = "127.0.0.1:0", *,
     """Starts ``provider`` on ``address`` (port 0 picks a free one) with the health service
     (``SERVING`` for ``""`` and ``cardmesh.v1.CardService``), over ``tls`` when given, and
     ``GET /metrics`` on ``metrics_address`` when given. Raises ``ValueError`` when
-    :meth:`CardProvider.cards` has an invalid or duplicate key."""
+    :meth:`CardProvider.cards` has an invalid or duplicate key, or :meth:`CardProvider.actions`
+    an invalid or duplicate name or a changed card that is not a card key (a changed card the
+    provider does not draw itself is logged as a warning)."""
     check_specs(provider.cards())
+    for warning in check_actions(provider.actions(), (spec.key for spec in provider.cards())):
+        log.warning(warning, extra={"service": provider.name})
     server = grpc.aio.server()
     servicer = CardServicer(provider)
     pb_grpc.add_CardServiceServicer_to_server(servicer, server)
@@ -134,7 +139,8 @@ async def serve(provider: CardProvider) -> None:
     log.info("card service listening", extra={
         "service": provider.name, "listen": _grpc_address(host, running.port),
         "metrics": "off" if running.metrics_port is None else f"{metrics}",
-        "cards": [spec.key for spec in provider.cards()], "tls": tls is not None,
+        "cards": [spec.key for spec in provider.cards()],
+        "actions": [spec.name for spec in provider.actions()], "tls": tls is not None,
         "mtls": bool(tls and tls.requires_client_certs)})
     await stop.wait()
     log.info("shutdown signal received, draining in-flight calls", extra={"service": provider.name})

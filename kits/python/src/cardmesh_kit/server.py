@@ -12,6 +12,7 @@ from opentelemetry.trace import Status, StatusCode
 from cardmesh.v1 import card_service_pb2 as pb
 from cardmesh.v1 import card_service_pb2_grpc as pb_grpc
 
+from .action import ActionOutcome, InvalidActionRequestError, action_context_from_request
 from .build.component import CardError
 from .build.proto import to_proto
 from .card import Card, _whole_seconds
@@ -20,7 +21,7 @@ from .metrics import ServiceMetrics
 from .provider import CardProvider
 from .rules.validate import validate_components
 from .scrub import service_text
-from .trace import get_cards_span
+from .trace import get_cards_span, run_action_span, trace_id_of
 
 log = logging.getLogger("cardmesh_kit")
 
@@ -71,18 +72,62 @@ def in_request_order(keys: Sequence[str], answers: Mapping[str, object]) -> list
 
 
 class CardServicer(pb_grpc.CardServiceServicer):
-    """Answers ``Describe`` from :meth:`CardProvider.cards` and ``GetCards`` with
-    :meth:`CardProvider.get_cards`. ``GetCards`` without a customer is refused with
-    ``INVALID_ARGUMENT``. Every call is counted in :attr:`metrics`."""
+    """Answers ``Describe`` from :meth:`CardProvider.cards` and :meth:`CardProvider.actions`,
+    ``GetCards`` with :meth:`CardProvider.get_cards` and ``RunAction`` with
+    :meth:`CardProvider.action`. ``GetCards`` without a customer is refused with
+    ``INVALID_ARGUMENT``; so is ``RunAction`` without an action, a customer or an idempotency
+    key, or with a body that is not JSON. ``RunAction`` of an undeclared name is ``NOT_FOUND``.
+    Every call is counted in :attr:`metrics`."""
 
     def __init__(self, provider: CardProvider) -> None:
         self.provider = provider
-        self.metrics = ServiceMetrics(spec.key for spec in provider.cards())
+        self.metrics = ServiceMetrics((spec.key for spec in provider.cards()),
+                                      (spec.name for spec in provider.actions()))
 
     async def Describe(self, request: pb.DescribeRequest, context) -> pb.DescribeResponse:  # noqa: N802
         self.metrics.describe()
         return pb.DescribeResponse(service_name=self.provider.name,
-                                   cards=[spec.to_proto() for spec in self.provider.cards()])
+                                   cards=[spec.to_proto() for spec in self.provider.cards()],
+                                   actions=[spec.to_proto() for spec in self.provider.actions()])
+
+    async def RunAction(self, request: pb.RunActionRequest, context) -> pb.RunActionResponse:  # noqa: N802
+        started = time.perf_counter()
+        name = self.provider.name
+        with run_action_span(name, context.invocation_metadata(), service_text(request.action)) as span:
+            async def refuse(code: grpc.StatusCode, label: str, details: str) -> None:
+                self.metrics.refused_run_action(label)
+                span.set_attribute("rpc.grpc.status_code", code.value[0])
+                span.set_status(Status(StatusCode.ERROR))
+                await context.abort(code, details)
+
+            try:
+                ctx = action_context_from_request(request, trace_id_of(span))
+            except InvalidActionRequestError as error:
+                await refuse(grpc.StatusCode.INVALID_ARGUMENT, "invalid_argument", str(error))
+                raise  # abort raises; this is never reached
+            declared = [spec.name for spec in self.provider.actions()]
+            if ctx.action not in declared:
+                shown = service_text(ctx.action)
+                log.warning("unknown action", extra={"service": name, "action": shown, "known": declared})
+                await refuse(grpc.StatusCode.NOT_FOUND, "not_found", f"this service has no action {shown!r}")
+            try:
+                outcome = await self.provider.action(ctx.action, ctx)
+                if not isinstance(outcome, ActionOutcome):
+                    outcome = ActionOutcome.failed(
+                        f"the action answered a {type(outcome).__name__}, not an ActionOutcome")
+            except Exception as error:
+                # The message may carry customer data: only the exception's type goes out.
+                outcome = ActionOutcome.failed(f"the action raised {type(error).__name__}")
+            response = outcome.to_proto()
+            fields = {"service": name, "action": ctx.action, "customer_id": ctx.customer.id,
+                      "preview": ctx.preview, "outcome": outcome.kind}
+            if outcome.kind == "succeeded":
+                log.info("action ran", extra=fields)
+            else:
+                log.warning("action did not run", extra={
+                    **fields, "reason": getattr(response, outcome.kind).reason})
+            self.metrics.run_action(ctx.action, time.perf_counter() - started, outcome.kind)
+            return response
 
     async def GetCards(self, request: pb.GetCardsRequest, context) -> pb.GetCardsResponse:  # noqa: N802
         started = time.perf_counter()

@@ -1,5 +1,6 @@
 """Test helpers for card services: the real gateway binary as a child process, a service in
-a process of its own, signed Plain requests, and waiting on a condition with a deadline.
+a process of its own, signed Plain requests, running an action over gRPC as the gateway does
+(:func:`run_action`), and waiting on a condition with a deadline.
 
 The gateway binary is ``CARDMESH_GATEWAY_BIN``, else ``target/debug/cardmesh-gateway`` of the
 first folder, from the current directory upwards, that has one (build it with
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import signal
@@ -22,6 +24,8 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+
+from .action import ActionOutcome
 
 GATEWAY_BIN_ENV = "CARDMESH_GATEWAY_BIN"
 #: The signing secret :class:`Gateway` is started with.
@@ -42,6 +46,42 @@ def wait_until(condition: Callable[[], T | None], what: str, timeout: float = 20
         if time.monotonic() >= deadline:
             raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+_deliveries = itertools.count(1)
+
+
+async def run_action(port: int, action: str, customer: Mapping[str, str], body: Any = None, *,
+                     thread: Mapping[str, str] | None = None, preview: bool = False,
+                     idempotency_key: str | None = None, workspace: str = "w_test",
+                     metadata: Sequence[tuple[str, str]] = ()) -> ActionOutcome:
+    """One ``RunAction`` call to the service on ``127.0.0.1:port`` (a :func:`cardmesh_kit.start`
+    or a :class:`ServiceProcess`), as the gateway makes it: ``customer`` as Plain sends it
+    (``id``, ``email``, ``externalId``), ``body`` (any JSON value, default ``{}``) as the
+    workflow's body, a fresh idempotency key (``test-1``, ``test-2``, ...) unless given. Returns
+    the outcome, its text scrubbed as it left the service; raises ``grpc.aio.AioRpcError`` with
+    the status the gateway would get (``NOT_FOUND`` for an undeclared action,
+    ``INVALID_ARGUMENT``)."""
+    import grpc
+
+    from cardmesh.v1 import card_service_pb2 as pb
+    from cardmesh.v1 import card_service_pb2_grpc as pb_grpc
+
+    request = pb.RunActionRequest(
+        action=action, workspace_id=workspace,
+        customer=pb.Customer(id=customer["id"], email=customer.get("email"),
+                             external_id=customer.get("externalId")),
+        body_json=json.dumps({} if body is None else body),
+        idempotency_key=idempotency_key or f"test-{next(_deliveries)}", preview=preview)
+    if thread is not None:
+        request.thread.CopyFrom(pb.Thread(id=thread["id"], external_id=thread.get("externalId")))
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        response = await pb_grpc.CardServiceStub(channel).RunAction(request, metadata=tuple(metadata),
+                                                                    timeout=10)
+    outcome = ActionOutcome.from_proto(response)
+    if outcome is None:
+        raise AssertionError("the RunAction answer carries no outcome")
+    return outcome
 
 
 def free_port() -> int:

@@ -78,12 +78,30 @@ def caller_context(metadata: Sequence[tuple[str, str | bytes]] | None) -> Contex
 def get_cards_span(service: str, metadata, keys: int) -> Iterator[trace.Span]:
     """The ``card_service_request`` span of one ``GetCards`` call, a child of the caller's
     span when it sent ``traceparent``. Current for the call, so log lines get its trace id."""
+    with _server_span("card_service_request", metadata, {
+            "rpc.method": "cardmesh.v1.CardService/GetCards", "service": service, "keys": keys}) as span:
+        yield span
+
+
+@contextmanager
+def run_action_span(service: str, metadata, action: str) -> Iterator[trace.Span]:
+    """The ``card_service_action`` span of one ``RunAction`` call, as :func:`get_cards_span`."""
+    with _server_span("card_service_action", metadata, {
+            "rpc.method": "cardmesh.v1.CardService/RunAction", "service": service,
+            "action": action}) as span:
+        yield span
+
+
+def trace_id_of(span: trace.Span) -> str:
+    """The span's trace id as 32 lowercase hex digits."""
+    return format(span.get_span_context().trace_id, "032x")
+
+
+@contextmanager
+def _server_span(name: str, metadata, attributes: dict[str, str | int]) -> Iterator[trace.Span]:
     tracer = trace.get_tracer(_TRACER_NAME)
-    attributes: dict[str, str | int] = {
-        "rpc.system": "grpc", "rpc.method": "cardmesh.v1.CardService/GetCards",
-        "service": service, "keys": keys}
-    with tracer.start_as_current_span("card_service_request", context=caller_context(metadata),
-                                      kind=SpanKind.SERVER, attributes=attributes) as span:
+    with tracer.start_as_current_span(name, context=caller_context(metadata), kind=SpanKind.SERVER,
+                                      attributes={"rpc.system": "grpc", **attributes}) as span:
         if span.get_span_context().is_valid:
             yield span
             return
