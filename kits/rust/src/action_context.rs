@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::context::{non_empty, Customer, Thread};
+use crate::context::{Customer, Thread};
 use crate::proto;
 
 /// Everything an action may use: who it is for, the body of Plain's request, and how to make
@@ -102,15 +102,8 @@ impl ActionContext {
         Ok(ActionContext {
             action: request.action.clone(),
             workspace_id: request.workspace_id.clone(),
-            customer: Customer {
-                id: customer.id.clone(),
-                email: non_empty(&customer.email),
-                external_id: non_empty(&customer.external_id),
-            },
-            thread: request
-                .thread
-                .as_ref()
-                .map(|t| Thread { id: t.id.clone(), external_id: non_empty(&t.external_id) }),
+            customer: Customer::from_proto(customer),
+            thread: request.thread.as_ref().map(Thread::from_proto),
             body,
             body_json: request.body_json.clone(),
             idempotency_key: request.idempotency_key.clone(),

@@ -79,20 +79,31 @@ impl CardContext {
         let customer = request.customer.as_ref().ok_or(ContextError::MissingCustomer)?;
         Ok(CardContext {
             workspace_id: request.workspace_id.clone(),
-            customer: Customer {
-                id: customer.id.clone(),
-                email: non_empty(&customer.email),
-                external_id: non_empty(&customer.external_id),
-            },
-            thread: request
-                .thread
-                .as_ref()
-                .map(|t| Thread { id: t.id.clone(), external_id: non_empty(&t.external_id) }),
+            customer: Customer::from_proto(customer),
+            thread: request.thread.as_ref().map(Thread::from_proto),
             tenant: request
                 .tenant
                 .as_ref()
                 .map(|t| Tenant { id: t.id.clone(), external_id: non_empty(&t.external_id) }),
         })
+    }
+}
+
+impl Customer {
+    /// The customer a gateway's request names, with empty optional fields as absent.
+    pub(crate) fn from_proto(customer: &proto::Customer) -> Self {
+        Customer {
+            id: customer.id.clone(),
+            email: non_empty(&customer.email),
+            external_id: non_empty(&customer.external_id),
+        }
+    }
+}
+
+impl Thread {
+    /// The thread a gateway's request names, with an empty external id as absent.
+    pub(crate) fn from_proto(thread: &proto::Thread) -> Self {
+        Thread { id: thread.id.clone(), external_id: non_empty(&thread.external_id) }
     }
 }
 
