@@ -27,8 +27,11 @@
 //! redis-cli and wrk (`ci/install-deps.sh` installs the last two). The last line is
 //! machine-readable: `RESULT key=value ...`.
 
+mod anchors;
+mod gateways;
 mod lua;
 mod measure;
+mod redis;
 mod report;
 pub mod settings;
 
@@ -41,6 +44,8 @@ use anyhow::Context;
 
 use crate::stack::children::Children;
 use crate::stack::{interrupted, signals};
+use anchors::Anchors;
+use gateways::Gateways;
 use measure::{Sample, Wrk};
 use report::{Report, Rss, SCENARIOS};
 use settings::Settings;
@@ -250,186 +255,28 @@ fn run(root: &Path, s: &Settings, stack: &mut Stack) -> anyhow::Result<i32> {
     let tmp = stack.tmp();
     let tmp_s = |name: &str| tmp.join(name).to_string_lossy().into_owned();
     let mut used = Vec::new();
-    let redis_server = Path::new("redis-server");
 
     println!("==> starting Redis, 3 card services, gateway A (Redis cache), gateway B (no cache)");
-    let redis_port = free_port(&mut used)?;
+    let (redis_port, pid_redis) = redis::start_plain(stack, &mut used)?;
     let rp = redis_port.to_string();
-    let no_save = ["--save", "", "--appendonly", "no"].map(String::from);
-    let pid_redis = stack.start(
-        "redis",
-        &[],
-        redis_server,
-        &[&["--bind".into(), "127.0.0.1".into(), "--port".into(), rp.clone()][..], &no_save].concat(),
-    )?;
     let redis = |args: &[&str]| redis_cli(&[&["-h", "127.0.0.1", "-p", &rp][..], args].concat());
-    stack.wait_until(10, &format!("redis-server on 127.0.0.1:{redis_port}"), pid_redis, || {
-        redis(&["ping"]).trim() == "PONG"
-    })?;
 
     println!("==> starting a Redis Cluster (3 primaries, 3 replicas) and a TLS Redis");
-    let mut cluster_nodes = Vec::new();
-    let mut cluster_pids = Vec::new();
-    for i in 0..6 {
-        let port = cluster_port(&mut used)?;
-        let dir = tmp.join(format!("cluster-{i}"));
-        std::fs::create_dir_all(&dir)?;
-        let args: Vec<String> = [
-            &["--bind".into(), "127.0.0.1".into(), "--port".into(), port.to_string()][..],
-            &no_save,
-            &["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"]
-                .map(String::from),
-            &["--dir".into(), dir.to_string_lossy().into_owned()],
-        ]
-        .concat();
-        let pid = stack.start(&format!("redis-cluster-{i}"), &[], redis_server, &args)?;
-        let p = port.to_string();
-        stack.wait_until(10, &format!("Redis Cluster node 127.0.0.1:{port}"), pid, || {
-            redis_cli(&["-h", "127.0.0.1", "-p", &p, "ping"]).trim() == "PONG"
-        })?;
-        cluster_nodes.push(format!("127.0.0.1:{port}"));
-        cluster_pids.push(pid);
-    }
-    let mut create = Command::new("redis-cli");
-    create.arg("--cluster").arg("create").args(&cluster_nodes).args(["--cluster-replicas", "1", "--cluster-yes"]);
-    let created = create.output().context("cannot run redis-cli --cluster create")?;
-    std::fs::write(tmp.join("cluster-create.log"), [&created.stdout[..], &created.stderr[..]].concat())?;
-    anyhow::ensure!(
-        created.status.success(),
-        "redis-cli --cluster create failed: {}{}",
-        String::from_utf8_lossy(&created.stdout),
-        String::from_utf8_lossy(&created.stderr)
-    );
-    let cluster_ok = || {
-        cluster_nodes.iter().all(|node| {
-            let (host, port) = node.split_once(':').unwrap_or_default();
-            redis_cli(&["-h", host, "-p", port, "cluster", "info"]).lines().any(|l| l.trim() == "cluster_state:ok")
-        })
-    };
-    stack.wait_until(30, "the Redis Cluster (cluster_state:ok on every node)", cluster_pids[0], cluster_ok)?;
-    let cluster_url =
-        format!("redis-cluster://{}?node={}&node={}", cluster_nodes[0], cluster_nodes[1], cluster_nodes[2]);
+    let (cluster_url, cluster_pids) = redis::start_cluster(stack, &mut used, &tmp)?;
 
-    // A CA and a certificate for 127.0.0.1; the TLS Redis asks for no client certificate.
-    let openssl = |args: &[&str]| -> anyhow::Result<()> {
-        let out = Command::new("openssl").args(args).output().context("cannot run openssl")?;
-        anyhow::ensure!(out.status.success(), "openssl {} failed: {}", args[0], String::from_utf8_lossy(&out.stderr));
-        Ok(())
-    };
-    let (ca_key, ca, key, csr, ext, cert) = (
-        tmp_s("redis-ca.key"),
-        tmp_s("redis-ca.pem"),
-        tmp_s("redis-tls.key"),
-        tmp_s("redis-tls.csr"),
-        tmp_s("redis-tls.ext"),
-        tmp_s("redis-tls.pem"),
-    );
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    openssl(
-        &[&["req", "-x509"][..], &ec, &["-days", "2", "-subj", "/CN=cardmesh-bench-ca"]]
-            .concat()
-            .iter()
-            .copied()
-            .chain(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"])
-            .chain(["-keyout", &ca_key, "-out", &ca])
-            .collect::<Vec<_>>(),
-    )?;
-    openssl(&[&["req"][..], &ec, &["-subj", "/CN=127.0.0.1", "-keyout", &key, "-out", &csr]].concat())?;
-    std::fs::write(&ext, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")?;
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        &csr,
-        "-CA",
-        &ca,
-        "-CAkey",
-        &ca_key,
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        &ext,
-        "-out",
-        &cert,
-    ])?;
-    let tls_port = free_port(&mut used)?;
-    let tp = tls_port.to_string();
-    let tls_args: Vec<String> = [
-        &["--bind".into(), "127.0.0.1".into(), "--port".into(), "0".into(), "--tls-port".into(), tp.clone()][..],
-        &no_save,
-        &["--tls-cert-file".into(), cert.clone(), "--tls-key-file".into(), key.clone()],
-        &["--tls-ca-cert-file".into(), ca.clone(), "--tls-auth-clients".into(), "no".into()],
-    ]
-    .concat();
-    let pid_redis_tls = stack.start("redis-tls", &[], redis_server, &tls_args)?;
-    stack.wait_until(10, &format!("TLS redis-server on 127.0.0.1:{tls_port}"), pid_redis_tls, || {
-        redis_cli(&["--tls", "--cacert", &ca, "-h", "127.0.0.1", "-p", &tp, "ping"]).trim() == "PONG"
-    })?;
+    let (tls_port, pid_redis_tls, ca) = redis::start_tls(stack, &mut used, &tmp)?;
 
-    let mut services = Vec::new();
-    let mut service_pids = Vec::new();
-    for svc in ["billing", "usage", "accounts"] {
-        let port = free_port(&mut used)?;
-        let env = [("RUST_LOG", s.log_level.clone()), ("CARDMESH_SERVICE_LISTEN", format!("127.0.0.1:{port}"))];
-        service_pids.push(stack.start(svc, &env, &bin.join(format!("{svc}-service")), &[])?);
-        services.push(format!("http://127.0.0.1:{port}"));
-    }
-    let service_list = services.join(",");
+    let (services, service_pids) = gateways::start_services(stack, &mut used, &bin, &s.log_level)?;
 
-    let mut ports = BTreeMap::new();
-    for name in ["a", "r", "b", "k", "t"] {
-        ports.insert(name, (free_port(&mut used)?, 0));
-    }
-    for name in ["k", "t", "a", "r", "b"] {
-        ports.get_mut(name).expect("a gateway").1 = free_port(&mut used)?;
-    }
     let redis_url = format!("redis://127.0.0.1:{redis_port}/0");
-    let mut gateway_pid = BTreeMap::new();
-    for (name, extra) in [
-        ("a", vec![("CARDMESH_REDIS_URL", redis_url.clone())]),
-        ("r", vec![("CARDMESH_REDIS_URL", redis_url.clone()), ("CARDMESH_CACHE_NEAR_TTL", "0s".into())]),
-        ("b", vec![("CARDMESH_CACHE", "false".into())]),
-        (
-            "k",
-            vec![
-                ("CARDMESH_REDIS_URL", cluster_url.clone()),
-                ("CARDMESH_CACHE_NEAR_TTL", "0s".into()),
-                ("CARDMESH_CACHE_REQUIRED_TO_START", "true".into()),
-            ],
-        ),
-        (
-            "t",
-            vec![
-                ("CARDMESH_REDIS_URL", format!("rediss://127.0.0.1:{tls_port}/0")),
-                ("CARDMESH_REDIS_CA_FILE", ca.clone()),
-                ("CARDMESH_CACHE_NEAR_TTL", "0s".into()),
-                ("CARDMESH_CACHE_REQUIRED_TO_START", "true".into()),
-            ],
-        ),
-    ] {
-        let (port, admin) = ports[name];
-        let mut env = vec![
-            ("RUST_LOG", s.log_level.clone()),
-            ("CARDMESH_LISTEN", format!("127.0.0.1:{port}")),
-            ("CARDMESH_SIGNING_SECRETS", SECRET.into()),
-            ("CARDMESH_ADMIN_LISTEN", format!("127.0.0.1:{admin}")),
-            ("CARDMESH_SERVICES", service_list.clone()),
-        ];
-        env.extend(extra);
-        gateway_pid.insert(name, stack.start(&format!("gateway-{name}"), &env, &bin.join("cardmesh-gateway"), &[])?);
-    }
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(10)))
         .http_status_as_error(false)
         .build()
         .into();
-    for name in ["a", "k", "t", "r", "b"] {
-        let port = ports[name].0;
-        let url = format!("http://127.0.0.1:{port}/readyz");
-        let what = format!("gateway {} on 127.0.0.1:{port} (/readyz)", name.to_uppercase());
-        stack.wait_until(30, &what, gateway_pid[name], || agent.get(&url).call().is_ok_and(|a| a.status() == 200))?;
-    }
+    let caches = gateways::CacheUrls { url: redis_url.clone(), cluster_url, tls_port, ca };
+    let Gateways { ports, pid: gateway_pid } =
+        gateways::start_gateways(stack, &mut used, &bin, &s.log_level, &services.join(","), &caches, &agent)?;
 
     let signature = sign(&bin, BODY, SECRET)?;
     std::fs::write(tmp.join("body.json"), BODY)?;
@@ -482,49 +329,12 @@ fn run(root: &Path, s: &Settings, stack: &mut Stack) -> anyhow::Result<i32> {
         let (status, body, _) = post(&agent, port, &signature);
         status == 200 && body == answer
     };
-    let port_c = free_port(&mut used)?;
-    let pid_ceiling = stack.start(
-        "ceiling",
-        &[],
-        &bin.join("examples/static_answer"),
-        &[answer_file.clone(), format!("127.0.0.1:{port_c}")],
-    )?;
-    stack.wait_until(10, &format!("static_answer on 127.0.0.1:{port_c}"), pid_ceiling, || same_answer(port_c))?;
-
-    println!("==> starting the anchors: one Redis GET; a fan-out to three minimal tonic servers");
-    let answer_key = "cardmesh:bench:answer";
-    let mut set = Command::new("redis-cli");
-    set.args(["-h", "127.0.0.1", "-p", &rp, "-x", "SET", answer_key]).stdin(std::fs::File::open(&answer_file)?);
-    crate::process::stdout(&mut set)?;
-    let port_rl = free_port(&mut used)?;
-    let pid_redis_anchor = stack.start(
-        "redis-anchor",
-        &[],
-        &bin.join("examples/redis_lookup"),
-        &[redis_url.clone(), answer_key.into(), SECRET.into(), format!("127.0.0.1:{port_rl}")],
-    )?;
-    stack.wait_until(10, &format!("redis_lookup on 127.0.0.1:{port_rl}"), pid_redis_anchor, || same_answer(port_rl))?;
-    // The request's cards in order: billing's two, usage's, accounts'.
-    let mut card_servers = Vec::new();
-    let mut card_pids = Vec::new();
-    for (svc, first, count) in [("billing", 0, 2), ("usage", 2, 1), ("accounts", 3, 1)] {
-        let port = free_port(&mut used)?;
-        let args =
-            ["cards".into(), answer_file.clone(), first.to_string(), count.to_string(), format!("127.0.0.1:{port}")];
-        card_pids.push(stack.start(&format!("cards-{svc}"), &[], &bin.join("examples/fanout"), &args)?);
-        card_servers.push((port, format!("http://127.0.0.1:{port}")));
-    }
-    for (i, (port, url)) in card_servers.iter().enumerate() {
-        let port = *port;
-        stack.wait_until(10, &format!("card server {url}"), card_pids[i], || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        })?;
-    }
-    let port_fo = free_port(&mut used)?;
-    let mut front = vec!["front".to_owned(), SECRET.into(), format!("127.0.0.1:{port_fo}")];
-    front.extend(card_servers.iter().map(|(_, url)| url.clone()));
-    let pid_fanout_anchor = stack.start("fanout-anchor", &[], &bin.join("examples/fanout"), &front)?;
-    stack.wait_until(10, &format!("fanout on 127.0.0.1:{port_fo}"), pid_fanout_anchor, || same_answer(port_fo))?;
+    let Anchors {
+        ceiling: (port_c, pid_ceiling),
+        redis: (port_rl, pid_redis_anchor),
+        fanout: (port_fo, pid_fanout_anchor),
+        card_pids,
+    } = anchors::start(stack, &mut used, &bin, &answer_file, (redis_port, &redis_url), same_answer)?;
 
     let script = tmp.join("request.lua");
     std::fs::write(&script, lua::request_script(SECRET, WORKSPACE, BODY, &signature)?)?;
