@@ -176,3 +176,33 @@ def test_the_kit_serves_the_metric_names_and_types_of_the_generated_reference():
     served = sorted((family.name + ("_total" if family.type == "counter" else ""), family.type)
                     for family in ServiceMetrics(["k"], ["a"]).registry.collect())
     assert served == documented
+
+
+class Unhandled(CardProvider):
+    """Declares an action and leaves ``action`` to its default."""
+
+    name = "unhandled"
+
+    def cards(self):
+        return [CardSpec("subscription-status", "Subscription")]
+
+    def actions(self):
+        return [ActionSpec("extend-trial", "Extends the trial")]
+
+    async def card(self, key, ctx):
+        return Card.no_data()
+
+
+async def test_a_declared_action_without_a_handler_is_unimplemented_not_a_kept_refusal():
+    running = await start(Unhandled(), metrics_address="127.0.0.1:0")
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as unimplemented:
+            await run_action(running.port, "extend-trial", CUSTOMER)
+        assert unimplemented.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        assert "'extend-trial'" in (unimplemented.value.details() or "")
+        with urllib.request.urlopen(f"http://127.0.0.1:{running.metrics_port}/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+        assert 'cardmesh_kit_requests_total{code="unimplemented",method="RunAction"} 1.0' in text, text
+        assert 'outcome="refused"} 1.0' not in text, text
+    finally:
+        await running.stop(0)

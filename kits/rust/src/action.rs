@@ -113,6 +113,11 @@ pub enum ActionOutcome {
     /// The action could not run now (e.g. a dependency is down): a retry may help. The reason
     /// is safe to show an agent. The gateway answers 503, which Plain retries.
     Failed(String),
+    /// The provider declares the action but has no handler for it: the default of
+    /// [`crate::CardProvider::action`]. The kit answers `RunAction` with `UNIMPLEMENTED`,
+    /// which the gateway answers Plain as `422 action_not_implemented` and does not record,
+    /// so the action runs once a handler is deployed.
+    NotImplemented,
 }
 
 impl ActionOutcome {
@@ -131,19 +136,22 @@ impl ActionOutcome {
         ActionOutcome::Failed(reason.into())
     }
 
-    /// `succeeded`, `refused` or `failed`: the `outcome` label of the kit's metrics.
+    /// `succeeded`, `refused`, `failed` or `not_implemented`: the `outcome` label of the
+    /// kit's metrics.
     pub fn kind(&self) -> &'static str {
         match self {
             ActionOutcome::Succeeded(_) => "succeeded",
             ActionOutcome::Refused(_) => "refused",
             ActionOutcome::Failed(_) => "failed",
+            ActionOutcome::NotImplemented => "not_implemented",
         }
     }
 
-    /// The message or reason.
+    /// The message or reason (empty for [`ActionOutcome::NotImplemented`]).
     pub fn text(&self) -> &str {
         match self {
             ActionOutcome::Succeeded(text) | ActionOutcome::Refused(text) | ActionOutcome::Failed(text) => text,
+            ActionOutcome::NotImplemented => "",
         }
     }
 
@@ -154,18 +162,21 @@ impl ActionOutcome {
             ActionOutcome::Succeeded(message) => ActionOutcome::Succeeded(scrub(message)),
             ActionOutcome::Refused(reason) => ActionOutcome::Refused(scrub(reason)),
             ActionOutcome::Failed(reason) => ActionOutcome::Failed(scrub(reason)),
+            ActionOutcome::NotImplemented => ActionOutcome::NotImplemented,
         }
     }
 
-    /// The `RunActionResponse` of this outcome (scrub it first: [`ActionOutcome::scrubbed`]).
-    pub(crate) fn to_proto(&self) -> proto::RunActionResponse {
+    /// The `RunActionResponse` of this outcome (scrub it first: [`ActionOutcome::scrubbed`]);
+    /// `None` for [`ActionOutcome::NotImplemented`], which is answered as a gRPC status.
+    pub(crate) fn to_proto(&self) -> Option<proto::RunActionResponse> {
         use proto::run_action_response::Outcome;
         let outcome = match self.clone() {
             ActionOutcome::Succeeded(message) => Outcome::Succeeded(proto::ActionSucceeded { message }),
             ActionOutcome::Refused(reason) => Outcome::Refused(proto::ActionRefused { reason }),
             ActionOutcome::Failed(reason) => Outcome::Failed(proto::ActionFailed { reason }),
+            ActionOutcome::NotImplemented => return None,
         };
-        proto::RunActionResponse { outcome: Some(outcome) }
+        Some(proto::RunActionResponse { outcome: Some(outcome) })
     }
 
     /// The outcome a `RunActionResponse` carries; `None` when it carries none.
@@ -227,7 +238,7 @@ mod tests {
         let outcome = ActionOutcome::refused("ada@example.com already has an extended trial\n").scrubbed();
         assert_eq!(outcome, ActionOutcome::refused("[email] already has an extended trial\\n"));
         for outcome in [ActionOutcome::succeeded("done"), ActionOutcome::refused("no"), ActionOutcome::failed("down")] {
-            assert_eq!(ActionOutcome::from_proto(&outcome.to_proto()).as_ref(), Some(&outcome));
+            assert_eq!(ActionOutcome::from_proto(&outcome.to_proto().unwrap()).as_ref(), Some(&outcome));
         }
         assert_eq!(ActionOutcome::from_proto(&proto::RunActionResponse { outcome: None }), None);
         assert_eq!(ActionOutcome::failed("x").kind(), "failed");

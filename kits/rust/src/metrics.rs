@@ -50,6 +50,7 @@ pub struct ServiceMetrics {
     run_action_ok: IntCounter,
     run_action_invalid: IntCounter,
     run_action_not_found: IntCounter,
+    run_action_unimplemented: IntCounter,
     run_action_duration: Histogram,
     /// By declared action name, as `declared` by card key.
     actions: HashMap<String, ActionCounters>,
@@ -106,6 +107,7 @@ impl ServiceMetrics {
             run_action_ok: requests.with_label_values(&["RunAction", "ok"]),
             run_action_invalid: requests.with_label_values(&["RunAction", "invalid_argument"]),
             run_action_not_found: requests.with_label_values(&["RunAction", "not_found"]),
+            run_action_unimplemented: requests.with_label_values(&["RunAction", "unimplemented"]),
             run_action_duration: run_action_duration.clone(),
             actions: actions.into_iter().map(|name| (name.to_owned(), action_counters(name))).collect(),
             other_action: action_counters("other"),
@@ -168,8 +170,13 @@ impl ServiceMetrics {
         self.run_action_not_found.inc();
     }
 
-    /// One `RunAction` of `action` answered after `elapsed` with `outcome`.
+    /// One `RunAction` of `action` answered after `elapsed` with `outcome`; a declared action
+    /// without a handler counts as an `UNIMPLEMENTED` answer, not as an outcome.
     pub(crate) fn run_action(&self, action: &str, elapsed: Duration, outcome: &ActionOutcome) {
+        if *outcome == ActionOutcome::NotImplemented {
+            self.run_action_unimplemented.inc();
+            return;
+        }
         self.run_action_ok.inc();
         self.run_action_duration.observe(elapsed.as_secs_f64());
         let counters = self.actions.get(action).unwrap_or(&self.other_action);

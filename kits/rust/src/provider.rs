@@ -41,10 +41,11 @@ pub trait CardProvider: Send + Sync + 'static {
     /// [`ActionOutcome::Refused`] when a retry would not help (the gateway answers Plain 422)
     /// and [`ActionOutcome::Failed`] when it may (503, retried). A call that panics is
     /// answered as failed. When [`ActionContext::preview`] is set, change no real data. The
-    /// default refuses: a provider that declares actions implements this.
+    /// default is [`ActionOutcome::NotImplemented`] (`UNIMPLEMENTED` to the gateway, which
+    /// records nothing): a provider that declares actions implements this.
     async fn action(&self, name: &str, ctx: &ActionContext) -> ActionOutcome {
-        let _ = ctx;
-        ActionOutcome::refused(format!("the service declares the action {name:?} but does not run it"))
+        let _ = (name, ctx);
+        ActionOutcome::NotImplemented
     }
 
     /// The provider's own Prometheus metrics, served with the kit's on the same metrics

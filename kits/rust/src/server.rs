@@ -117,6 +117,11 @@ impl<P: CardProvider> CardServer<P> {
                 reason = %reason,
                 "action did not run"
             ),
+            ActionOutcome::NotImplemented => tracing::warn!(
+                service = name,
+                action = %ctx.action,
+                "the action is declared but the provider does not implement CardProvider::action"
+            ),
         }
         Ok(outcome)
     }
@@ -185,7 +190,12 @@ impl<P: CardProvider> CardService for CardServer<P> {
         }
         let outcome = self.run(&request, trace_id).await?;
         self.metrics.run_action(&request.action, started.elapsed(), &outcome);
-        Ok(Response::new(outcome.to_proto()))
+        outcome.to_proto().map(Response::new).ok_or_else(|| {
+            Status::unimplemented(format!(
+                "this service declares the action {:?} but does not run it",
+                cardmesh_telemetry::scrub::label(&request.action)
+            ))
+        })
     }
 }
 

@@ -204,6 +204,42 @@ mod tests {
         assert_eq!(call.get_cards_request(no_customer).await.unwrap_err().code(), tonic::Code::InvalidArgument);
     }
 
+    /// Declares an action and leaves `CardProvider::action` to its default.
+    struct Unhandled;
+
+    #[tonic::async_trait]
+    impl CardProvider for Unhandled {
+        fn name(&self) -> &str {
+            "unhandled"
+        }
+        fn cards(&self) -> Vec<CardSpec> {
+            vec![CardSpec::new("trial", "Trial")]
+        }
+        fn actions(&self) -> Vec<crate::ActionSpec> {
+            vec![crate::ActionSpec::new("extend-trial", "Extends the trial")]
+        }
+        async fn card(&self, _key: &str, _ctx: &CardContext) -> Card {
+            Card::NoData
+        }
+    }
+
+    #[tokio::test]
+    async fn a_declared_action_without_a_handler_is_unimplemented_not_refused() {
+        // A refusal would be recorded by the gateway for its idempotency window, and the
+        // button would stay refused after the handler is deployed; UNIMPLEMENTED is not.
+        let call = ProviderCall::new(Unhandled);
+        let status = call.run_action("extend-trial", customer("c_1", "ada@example.com", None), serde_json::json!({}));
+        let status = status.await.unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unimplemented, "{status:?}");
+        assert!(status.message().contains("extend-trial"), "{status:?}");
+        let metrics = call.metrics().render();
+        assert!(
+            metrics.contains(r#"cardmesh_kit_requests_total{code="unimplemented",method="RunAction"} 1"#),
+            "{metrics}"
+        );
+        assert!(!metrics.contains(r#"outcome="refused"} 1"#), "{metrics}");
+    }
+
     /// Extends a trial once per customer: refuses the second time, fails on request.
     #[derive(Default)]
     struct Trials(std::sync::Mutex<Vec<String>>);

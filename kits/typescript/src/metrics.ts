@@ -54,7 +54,7 @@ export class ServiceMetrics {
 
   /** One `RunAction` refused with `INVALID_ARGUMENT` (`invalid_argument`) or for an action
    * the service does not declare (`not_found`). */
-  refusedRunAction(code: "invalid_argument" | "not_found"): void {
+  refusedRunAction(code: "invalid_argument" | "not_found" | "unimplemented"): void {
     this.requests.labels("RunAction", code).inc();
   }
 

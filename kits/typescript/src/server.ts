@@ -74,7 +74,7 @@ async function runAction(
   const request = call.request;
   const traceparent = call.metadata.get("traceparent")[0];
   const span = tracing.startRunAction(typeof traceparent === "string" ? traceparent : undefined, provider.name, request.action);
-  const refuse = (code: number, label: "invalid_argument" | "not_found", details: string): never => {
+  const refuse = (code: number, label: "invalid_argument" | "not_found" | "unimplemented", details: string): never => {
     metrics.refusedRunAction(label);
     span.end(code);
     const error: GrpcError = { code, details };
@@ -95,13 +95,19 @@ async function runAction(
   let outcome: ActionOutcome;
   const handler = provider.action;
   if (handler === undefined) {
-    outcome = Action.refused(`the service declares the action ${JSON.stringify(ctx.action)} but does not run it`);
-  } else {
-    try {
-      outcome = toOutcome(await handler.call(provider, ctx.action, ctx));
-    } catch (error) {
-      outcome = Action.failed(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    }
+    // Not a refusal: the gateway would keep a refusal for its idempotency window, and the
+    // button would stay refused after the handler is deployed. UNIMPLEMENTED is not kept.
+    logger.warn("the action is declared but the provider has no action handler", { service: provider.name, action: ctx.action, trace_id: span.traceId });
+    return refuse(status.UNIMPLEMENTED, "unimplemented", scrubServiceText(`this service declares the action ${JSON.stringify(ctx.action)} but does not run it`));
+  }
+  try {
+    outcome = toOutcome(await handler.call(provider, ctx.action, ctx));
+  } catch (error) {
+    // The message may carry customer data or internals: only the error's name goes out; the
+    // message stays in this service's log, scrubbed.
+    const name = error instanceof Error ? error.name : typeof error;
+    logger.warn("the action threw", { service: provider.name, action: ctx.action, error: name, message: scrubServiceText(error instanceof Error ? error.message : String(error)), trace_id: span.traceId });
+    outcome = Action.failed(`the action threw ${name}`);
   }
   const response = toResponse(outcome);
   const fields = { service: provider.name, action: ctx.action, customer_id: ctx.customer.id, preview: ctx.preview, outcome: outcome.kind, trace_id: span.traceId };

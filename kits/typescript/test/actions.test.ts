@@ -5,12 +5,13 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { test } from "node:test";
 
-import { status } from "@grpc/grpc-js";
+import { Metadata, status } from "@grpc/grpc-js";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 
 import { Action, type ActionContext, type CardProvider, Card, Logger, startService } from "../src/index.js";
 import { actionContextFrom, checkActions, toOutcome } from "../src/actions.js";
 import { ServiceMetrics } from "../src/metrics.js";
+import { cardService } from "../src/server.js";
 import { Tracing } from "../src/trace.js";
 import { cardClient, describe, runAction } from "../src/testing.js";
 import { REPO_ROOT } from "./paths.js";
@@ -57,7 +58,7 @@ test("an action runs with the gateway's context and answers each outcome, scrubb
   assert.deepEqual(first, Action.succeeded("Trial extended by 7 days"));
   assert.deepEqual(await runAction(client, { action: "extend-trial", customer }), Action.refused("the trial was already extended"));
   assert.deepEqual(await runAction(client, { action: "extend-trial", customer, body: { fail: true } }), Action.failed("billing is down for [email]"));
-  assert.deepEqual(await runAction(client, { action: "extend-trial", customer, body: { throw: true } }), Action.failed("TypeError: cannot read the plan"));
+  assert.deepEqual(await runAction(client, { action: "extend-trial", customer, body: { throw: true } }), Action.failed("the action threw TypeError"));
   assert.deepEqual(await runAction(client, { action: "extend-trial", customer, preview: true }), Action.succeeded("Preview: the trial would be extended"));
 
   const ctx = seen[0]!;
@@ -160,4 +161,19 @@ test("the kit serves the metric names and types of the generated metrics referen
   assert.ok(documented.some((line) => line.startsWith("cardmesh_kit_actions_total ")), section);
   const served = (await new ServiceMetrics(["k"], ["a"]).registry.getMetricsAsJSON()).map((m) => `${m.name} ${String(m.type)}`).sort();
   assert.deepEqual(served, documented);
+});
+
+test("a declared action without a handler is UNIMPLEMENTED, which the gateway does not keep, not a refusal", async () => {
+  // startService refuses such a provider at start; cardService alone (a server of one's own) does not.
+  const provider: CardProvider = { ...billing(), action: undefined };
+  const metrics = new ServiceMetrics(["subscription-status"], ["extend-trial"]);
+  const handlers = cardService(provider, { logger: new Logger("error"), metrics, tracing: new Tracing("billing", {}) });
+  const request = { action: "extend-trial", workspaceId: "w", customer, bodyJson: "{}", idempotencyKey: "idem_1", preview: false };
+  const call = { request, metadata: new Metadata() } as unknown as Parameters<typeof handlers.runAction>[0];
+  const error = await new Promise<{ code: number; details: string } | null>((done) => handlers.runAction(call, (e) => done(e as { code: number; details: string } | null)));
+  assert.equal(error?.code, status.UNIMPLEMENTED);
+  assert.match(error?.details ?? "", /extend-trial/);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /cardmesh_kit_requests_total\{method="RunAction",code="unimplemented"\} 1/);
+  assert.doesNotMatch(text, /outcome="refused"\} 1/);
 });

@@ -45,7 +45,7 @@ class ServiceMetrics:
         self.action_duration = Histogram("cardmesh_kit_run_action_duration_seconds",
                                          "Time to answer a RunAction call.", buckets=_BUCKETS,
                                          registry=self.registry)
-        for code in ("ok", "invalid_argument", "not_found"):
+        for code in ("ok", "invalid_argument", "not_found", "unimplemented"):
             self.requests.labels("RunAction", code)
         for action in [*self._actions, "other"]:
             for outcome in ("succeeded", "refused", "failed"):
@@ -65,8 +65,8 @@ class ServiceMetrics:
             self.cards.labels(key if key in self._keys else "other", outcome).inc()
 
     def refused_run_action(self, code: str) -> None:
-        """One ``RunAction`` refused: ``invalid_argument`` or ``not_found`` (an undeclared
-        action)."""
+        """One ``RunAction`` refused: ``invalid_argument``, ``not_found`` (an undeclared
+        action) or ``unimplemented`` (a declared action the provider does not run)."""
         self.requests.labels("RunAction", code).inc()
 
     def run_action(self, action: str, elapsed_seconds: float, outcome: str) -> None:

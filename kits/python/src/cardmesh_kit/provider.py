@@ -51,10 +51,12 @@ class CardProvider(ABC):
         Answer :meth:`ActionOutcome.succeeded` with a short message for the agent,
         :meth:`ActionOutcome.refused` when a retry would not help (the gateway answers Plain
         422) and :meth:`ActionOutcome.failed` when it may (503, retried). A call that raises is
-        answered as failed. When ``ctx.preview`` is set, change no real data. The default
-        refuses: a provider that declares actions overrides this.
+        answered as failed. When ``ctx.preview`` is set, change no real data. A provider that
+        declares actions overrides this; the kit answers an action of a provider that does not
+        with ``UNIMPLEMENTED`` (which the gateway does not keep, unlike a refusal) without
+        calling it.
         """
-        return ActionOutcome.refused(f"the service declares the action {name!r} but does not run it")
+        raise NotImplementedError(f"{type(self).__name__} declares the action {name!r} but does not run it")
 
     async def get_cards(self, keys: Sequence[str], ctx: CardContext) -> dict[str, Card]:
         """Draws several cards for one customer: one answer per key.

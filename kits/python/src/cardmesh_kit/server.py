@@ -110,6 +110,14 @@ class CardServicer(pb_grpc.CardServiceServicer):
                 shown = service_text(ctx.action)
                 log.warning("unknown action", extra={"service": name, "action": shown, "known": declared})
                 await refuse(grpc.StatusCode.NOT_FOUND, "not_found", f"this service has no action {shown!r}")
+            if type(self.provider).action is CardProvider.action:
+                # Not a refusal: the gateway keeps a refusal for its idempotency window, and
+                # the button would stay refused once the handler is deployed.
+                log.warning("the action is declared but the provider does not implement action()",
+                            extra={"service": name, "action": ctx.action})
+                shown = service_text(ctx.action)
+                await refuse(grpc.StatusCode.UNIMPLEMENTED, "unimplemented",
+                             f"this service declares the action {shown!r} but does not run it")
             try:
                 outcome = await self.provider.action(ctx.action, ctx)
                 if not isinstance(outcome, ActionOutcome):
