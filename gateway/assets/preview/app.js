@@ -113,7 +113,13 @@ function previewRequest(reload) {
   };
 }
 
-async function loadPreview(reload) {
+/** Draws the form's cards; `reload` bypasses the cache. Clears the last action's outcome
+ * (perhaps of another customer) unless `afterAction`. */
+async function loadPreview(reload, afterAction = false) {
+  if (!afterAction) {
+    delete $('action-status').dataset.outcome;
+    say('action-status', '');
+  }
   if (!discovered.length) await listKeys();
   say('status', reload ? 'Reloading (bypassing the cache)…' : 'Loading…', 'busy');
   const result = await call('POST', '/admin/preview', previewRequest(reload));
@@ -155,7 +161,7 @@ async function runAction(name) {
     return;
   }
   const { outcome, message, reason } = result.body;
-  await loadPreview(true);
+  await loadPreview(true, true);
   status.dataset.outcome = outcome;
   say('action-status', `${name} (preview run): ${outcome}: ${outcome === 'succeeded' ? message : reason}`, outcome === 'succeeded' ? 'done' : 'error');
 }
