@@ -4,7 +4,9 @@
 //! Plain's workflow step, with the guide's workflow body (`docs/src/guides/card-actions.md`),
 //! runs billing's `extend-trial` once, however often it is delivered; Plain's stand-in is asked
 //! to reload the subscription card in the thread; the next card answer shows the new trial end
-//! and no button. With billing stopped, the action is a 503 Plain retries, and nothing ran.
+//! and no button. A forged or unsigned POST, an unknown action, an unknown customer and a second
+//! extension get their documented answers without running anything twice; with billing
+//! stopped, the action is a 503 Plain retries, and nothing ran.
 
 use std::time::Duration;
 
@@ -131,14 +133,40 @@ async fn a_workflow_post_runs_billings_action_once_plain_reloads_the_card_and_a_
             assert!(!card.contains("2026-06-01"), "{}", after.json);
             assert_eq!(workflow_buttons(&after), Vec::<serde_json::Value>::new(), "{}", after.json);
 
+            // The documented refusals, each before anything runs, and billing's own refusal.
+            let forged = post_action(&client, &url, &body, Some("not-the-secret")).await;
+            assert_eq!((forged.status, forged.code()), (401, "invalid_signature"), "{}", forged.json);
+            let unsigned = post_action(&client, &url, &body, None).await;
+            assert_eq!((unsigned.status, unsigned.code()), (401, "missing_signature"), "{}", unsigned.json);
+            let unknown_url = stack.url("/actions/no-such-action").await;
+            let unknown = post_action(&client, &unknown_url, &body, Some(E2E_SECRET)).await;
+            assert_eq!((unknown.status, unknown.code()), (404, "unknown_action"), "{}", unknown.json);
+            let nobody =
+                post_action(&client, &url, &workflow_body("th_nobody", "nobody@example.com"), Some(E2E_SECRET)).await;
+            assert_eq!((nobody.status, nobody.code()), (404, "customer_not_found"), "{}", nobody.json);
+            let twice = body.replace("\"days\": 14", "\"days\": 7");
+            assert_ne!(twice, body, "the guide's body sends days");
+            let refused = post_action(&client, &url, &twice, Some(E2E_SECRET)).await;
+            assert_eq!((refused.status, refused.code()), (422, "action_refused"), "{}", refused.json);
+            assert_eq!(
+                refused.json["error"]["reason"], "The trial was already extended once, to 2026-06-15",
+                "{}",
+                refused.json
+            );
+            assert_eq!(billing_runs(&client, &stack, "succeeded").await, 1, "nothing ran twice");
+            assert_eq!(billing_runs(&client, &stack, "refused").await, 1);
+            // A refusal reloads the card too (the card shows why, at its next draw).
+            wait_until("Plain asked to reload after the refusal", DEADLINE, || async { plain.reloads().len() >= 2 })
+                .await;
+
             // Billing stops: another click (another body) is a 503 Plain retries, and nothing ran.
             stack.billing.stop().await;
-            let down_body = body.replace("\"days\": 14", "\"days\": 7");
+            let down_body = body.replace("\"days\": 14", "\"days\": 5");
             assert_ne!(down_body, body, "the guide's body sends days");
             let down: ActionAnswer = post_action(&client, &url, &down_body, Some(E2E_SECRET)).await;
             assert_eq!((down.status, down.code()), (503, "action_service_unavailable"), "{}", down.json);
             assert!(!down.replayed);
-            assert_eq!(plain.reloads().len(), 1, "no reload after an action that did not run");
+            assert_eq!(plain.reloads().len(), 2, "no reload after an action that did not run");
             let cached = stack.post_signed(&reload_request()).await;
             assert!(cached.card(CARD).to_string().contains("Trial extended to 2026-06-15"), "{}", cached.json);
         })
