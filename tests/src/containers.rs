@@ -53,6 +53,9 @@ pub const E2E_SECRET: &str = "e2e-secret";
 pub const SERVICE_PORT: u16 = 50051;
 /// The port the gateway listens on inside its container.
 pub const GATEWAY_PORT: u16 = 8080;
+/// The port of billing's metrics (`CARDMESH_SERVICE_METRICS_LISTEN`) inside its container,
+/// mapped to the host so a test can count what billing ran.
+pub const BILLING_METRICS_PORT: u16 = 9100;
 
 /// Label of the project's images: the hash of the sources they were built from.
 pub const SOURCE_HASH_LABEL: &str = "cardmesh.source-hash";
@@ -251,8 +254,10 @@ impl Stack {
         let redis = redis_container(&network, &redis_name);
 
         let service = |role: &str, image: &str| {
-            GenericImage::new(image, tag().as_str())
-                .with_exposed_port(SERVICE_PORT.tcp())
+            let image = GenericImage::new(image, tag().as_str()).with_exposed_port(SERVICE_PORT.tcp());
+            // Billing's metrics, mapped to the host: the action tests count what it ran.
+            let image = if role == "billing" { image.with_exposed_port(BILLING_METRICS_PORT.tcp()) } else { image };
+            image
                 .with_wait_for(WaitFor::healthcheck())
                 .with_health_check(probe(&["grpc", &format!("127.0.0.1:{SERVICE_PORT}")]))
                 .with_env_var("CARDMESH_SERVICE_LISTEN", format!("0.0.0.0:{SERVICE_PORT}"))
@@ -265,7 +270,8 @@ impl Stack {
         let (o, orders_image) = TYPESCRIPT_SERVICE_IMAGE;
         let (f, feedback_image) = PYTHON_SERVICE_IMAGE;
 
-        let mut billing = service(b, billing_image);
+        let mut billing = service(b, billing_image)
+            .with_env_var("CARDMESH_SERVICE_METRICS_LISTEN", format!("0.0.0.0:{BILLING_METRICS_PORT}"));
         if let Some(watch) = watch {
             billing = billing
                 .with_mount(

@@ -5,7 +5,7 @@
 // services' token).
 
 import { el } from './render.js';
-import { rawJson, resultItem, sidebarCard } from './cards.js';
+import { actionList, rawJson, resultItem, sidebarCard } from './cards.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -13,6 +13,8 @@ const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 let operatorToken = '';
 /** The discovered keys, as last listed: `[{key, title, service}]`. */
 let discovered = [];
+/** The discovered actions, as last listed: `[{name, description, changesCards, service}]`. */
+let discoveredActions = [];
 
 /** Calls a JSON endpoint of the admin listener; resolves to `{status, body}`. */
 async function call(method, path, payload, raw = false) {
@@ -60,6 +62,7 @@ async function listKeys() {
     return;
   }
   discovered = result.body.cards;
+  discoveredActions = result.body.actions || [];
   box.replaceChildren();
   for (const card of discovered) {
     const label = el('label');
@@ -88,15 +91,20 @@ function setFormValue(name, value) {
   input.value = value;
 }
 
+/** The customer the form describes, as POST /admin/preview and /admin/preview/action take it. */
+function formCustomer() {
+  const customer = { id: formValue('customerId') };
+  if (formValue('email')) customer.email = formValue('email');
+  if (formValue('externalId')) customer.externalId = formValue('externalId');
+  return customer;
+}
+
 /** The POST /admin/preview body the form describes. */
 function previewRequest(reload) {
   const selected = [...document.querySelectorAll('#card-keys input[name="cardKey"]:checked')].map((i) => /** @type {HTMLInputElement} */ (i).value);
   const extra = formValue('extraKeys').split(',').map((k) => k.trim()).filter(Boolean);
-  const customer = { id: formValue('customerId') };
-  if (formValue('email')) customer.email = formValue('email');
-  if (formValue('externalId')) customer.externalId = formValue('externalId');
   return {
-    customer,
+    customer: formCustomer(),
     thread: formValue('threadId') ? { id: formValue('threadId') } : null,
     tenant: formValue('tenantId') ? { id: formValue('tenantId') } : null,
     workspaceId: formValue('workspaceId'),
@@ -105,7 +113,13 @@ function previewRequest(reload) {
   };
 }
 
-async function loadPreview(reload) {
+/** Draws the form's cards; `reload` bypasses the cache. Clears the last action's outcome
+ * (perhaps of another customer) unless `afterAction`. */
+async function loadPreview(reload, afterAction = false) {
+  if (!afterAction) {
+    delete $('action-status').dataset.outcome;
+    say('action-status', '');
+  }
   if (!discovered.length) await listKeys();
   say('status', reload ? 'Reloading (bypassing the cache)…' : 'Loading…', 'busy');
   const result = await call('POST', '/admin/preview', previewRequest(reload));
@@ -121,9 +135,35 @@ async function loadPreview(reload) {
   summary.appendChild(rawJson(answer.answer));
   out.appendChild(summary);
   for (const entry of answer.cards) {
-    out.appendChild(resultItem({ ...entry, title: titles.get(entry.key) }, answer.limits));
+    const item = resultItem({ ...entry, title: titles.get(entry.key) }, answer.limits);
+    const actions = discoveredActions.filter((a) => a.changesCards.includes(entry.key));
+    if (actions.length) item.querySelector('.meta')?.appendChild(actionList(actions));
+    out.appendChild(item);
   }
   say('status', `Loaded ${answer.cards.length} card(s)${reload ? ', bypassing the cache' : ''}.`);
+}
+
+/** Runs `name` as a preview run for the form's customer, shows its outcome in
+ * #action-status (`data-outcome` = `succeeded` or `refused`), then draws the cards again. */
+async function runAction(name) {
+  say('action-status', `Running ${name} (preview)…`, 'busy');
+  const result = await call('POST', '/admin/preview/action', {
+    action: name,
+    workspaceId: formValue('workspaceId'),
+    customer: formCustomer(),
+    thread: formValue('threadId') ? { id: formValue('threadId') } : null,
+    body: {},
+  });
+  const status = $('action-status');
+  if (result.status !== 200) {
+    status.dataset.outcome = 'error';
+    say('action-status', failure(result), 'error');
+    return;
+  }
+  const { outcome, message, reason } = result.body;
+  await loadPreview(true, true);
+  status.dataset.outcome = outcome;
+  say('action-status', `${name} (preview run): ${outcome}: ${outcome === 'succeeded' ? message : reason}`, outcome === 'succeeded' ? 'done' : 'error');
 }
 
 async function invalidateCustomer() {
@@ -202,6 +242,10 @@ function wire() {
   });
   $('reload').addEventListener('click', () => loadPreview(true));
   $('invalidate').addEventListener('click', () => invalidateCustomer());
+  $('result').addEventListener('click', (e) => {
+    const button = /** @type {HTMLElement} */ (e.target).closest('button.run-action');
+    if (button instanceof HTMLElement && button.dataset.action) runAction(button.dataset.action);
+  });
   for (const button of document.querySelectorAll('[data-preset]')) {
     button.addEventListener('click', () => PRESETS[/** @type {HTMLElement} */ (button).dataset.preset]());
   }

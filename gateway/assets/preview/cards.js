@@ -103,6 +103,27 @@ export function rawJson(value) {
 }
 
 /**
+ * The actions that change a card (entries of `actions` of GET /admin/preview/keys), each with
+ * a button that runs it as a preview run for the customer in the form.
+ * @param {{name: string, description: string, service: string}[]} actions
+ */
+export function actionList(actions) {
+  const box = el('div', 'actions');
+  box.appendChild(el('h4', '', 'Actions (preview runs)'));
+  for (const action of actions) {
+    const line = el('div', 'action');
+    line.dataset.action = action.name;
+    const button = /** @type {HTMLButtonElement} */ (el('button', 'run-action', `Run ${action.name}`));
+    button.type = 'button';
+    button.dataset.action = action.name;
+    button.title = `RunAction with preview = true on ${action.service}: the service changes no real data`;
+    line.append(button, el('span', 'muted', ` ${action.description}`));
+    box.appendChild(line);
+  }
+  return box;
+}
+
+/**
  * One result line.
  * @param {any} entry
  * @param {{maxCardBytes: number}} limits

@@ -28,7 +28,8 @@ pub struct AdminSettings {
     /// operator_token_required`. At least [`MIN_TOKEN_CHARS`] characters (default: none).
     pub service_token: Option<Secret>,
     /// Bearer token of operators (`CARDMESH_OPERATOR_TOKEN`): `GET /admin/preview/keys`,
-    /// `POST /admin/preview`, `POST /admin/validate`, and `POST /admin/invalidate` as well
+    /// `POST /admin/preview`, `POST /admin/preview/action`, `POST /admin/validate`, and
+    /// `POST /admin/invalidate` as well
     /// (the preview page's "Invalidate this customer"). At least [`MIN_TOKEN_CHARS`]
     /// characters, and not the service token (default: none).
     pub operator_token: Option<Secret>,

@@ -20,8 +20,9 @@ use crate::plain::parse_request;
 use crate::request::assemble::{CardProvenance, Source};
 use crate::telemetry::RequestSpanSlot;
 
-/// `{"cards": [{"key", "title", "service"}], "servicesNotDescribed": n}`: every routable
-/// key, by owning service (configured order), then key.
+/// `{"cards": [{"key", "title", "service"}], "actions": [{"name", "description",
+/// "changesCards", "service"}], "servicesNotDescribed": n}`: every routable key, by owning
+/// service (configured order), then key; every routable action, by name.
 pub(super) async fn keys(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Result<Response, GatewayError> {
     require_operator(&gateway, &headers)?;
     let table = gateway.router().table();
@@ -30,7 +31,19 @@ pub(super) async fn keys(State(gateway): State<Arc<Gateway>>, headers: HeaderMap
         .into_iter()
         .map(|c| json!({ "key": c.key, "title": c.title, "service": &*c.service_name }))
         .collect();
-    Ok(Json(json!({ "cards": cards, "servicesNotDescribed": table.undescribed() })).into_response())
+    let actions: Vec<Value> = table
+        .actions()
+        .into_iter()
+        .map(|a| {
+            json!({
+                "name": a.name,
+                "description": a.description,
+                "changesCards": a.changes_cards,
+                "service": &*a.service_name,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "cards": cards, "actions": actions, "servicesNotDescribed": table.undescribed() })).into_response())
 }
 
 /// Most characters of a preview's `workspaceId` (Plain's ids are about 30): the cap of the
@@ -41,7 +54,7 @@ const MAX_WORKSPACE_ID_CHARS: usize = 256;
 /// that is one of the configured workspaces; with one shared list (or unsigned requests) the
 /// gateway cannot tell its workspaces apart, so any well-formed id is taken: 1 to 256
 /// characters of `[A-Za-z0-9_-]`. Anything else is 400 `invalid_field` for `workspaceId`.
-fn check_workspace(secrets: &SigningSecrets, workspace_id: &str) -> Result<(), GatewayError> {
+pub(super) fn check_workspace(secrets: &SigningSecrets, workspace_id: &str) -> Result<(), GatewayError> {
     let refuse = |message: &str| {
         Err(GatewayError::InvalidAdminField { field: "workspaceId".into(), message: message.to_owned() })
     };

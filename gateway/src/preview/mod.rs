@@ -7,11 +7,15 @@
 //! - `GET /preview` and its assets (`/preview/*.js`, `/preview/preview.css`): static files
 //!   embedded in the binary. They hold no data, so they need no token; the page asks for the
 //!   operator token and keeps it in memory only.
-//! - `GET /admin/preview/keys`: the discovered card keys with their owning service.
+//! - `GET /admin/preview/keys`: the discovered card keys with their owning service, and the
+//!   discovered actions with the cards each changes.
 //! - `POST /admin/preview`: runs the normal request path for a customer
 //!   ([`crate::Gateway::answer_with_provenance`]) and returns the answer Plain would get plus
 //!   each card's provenance. It reads the cache but never writes it, and only draws for a
 //!   workspace the gateway serves.
+//! - `POST /admin/preview/action`: runs one of the card services' actions against the customer
+//!   being previewed, as a preview run (`preview = true`: the service changes no real data),
+//!   without Plain's idempotency record, invalidation or reload ([`action`]).
 //! - `POST /admin/validate`: the violations of a pasted card-API response, from the
 //!   gateway's validator (the rules are not restated in the page).
 //!
@@ -21,6 +25,7 @@
 //! token is configured. The page's "Invalidate this customer" sends the same operator token
 //! to `POST /admin/invalidate`, which takes either token.
 
+mod action;
 mod api;
 mod assets;
 mod auth;
@@ -45,6 +50,7 @@ pub fn preview_router(gateway: Arc<Gateway>) -> Router {
         .route("/preview/{asset}", get(assets::asset))
         .route("/admin/preview/keys", get(api::keys))
         .route("/admin/preview", post(api::preview))
+        .route("/admin/preview/action", post(action::run))
         .route("/admin/validate", post(validate::validate))
         .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY_BYTES))
         .with_state(gateway)

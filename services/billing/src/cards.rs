@@ -2,28 +2,55 @@
 //! are never read as markdown.
 
 use cardmesh_kit::build::{
-    badge, container, copy_button, date_time_iso8601, link_button, plain_text, row, text, BadgeColor, Component,
-    ContainerContent, RowContent, TextColor, TextSize,
+    badge, container, copy_button, date_time_iso8601, link_button, plain_text, row, text, workflow_button_key,
+    BadgeColor, Component, ContainerContent, RowContent, TextColor, TextSize,
 };
+use time::Date;
 
 use crate::fixtures::{Invoice, InvoiceStatus, Subscription, SubscriptionStatus};
+use crate::trial;
 
-/// `subscription-status`: plan and status, renewal (or end) date, billing portal link.
-pub(crate) fn subscription_components(subscription: &Subscription) -> Vec<Component> {
+/// What the subscription card shows about the `extend-trial` action.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TrialView<'a> {
+    /// The new trial end, once the trial was extended.
+    pub extended_to: Option<Date>,
+    /// `workflowButtonWorkflowIdentifier.workflowKey` of the "Extend trial" button.
+    pub workflow_key: &'a str,
+}
+
+/// `subscription-status`: plan and status, renewal (or end) date, billing portal link. While
+/// the customer is trialing: the trial end, and an "Extend trial" workflow button until the
+/// trial was extended, then "Trial extended to <date>" instead.
+pub(crate) fn subscription_components(subscription: &Subscription, view: TrialView<'_>) -> Vec<Component> {
     let (label, color) = subscription_badge(subscription.status);
+    let trialing = subscription.status == SubscriptionStatus::Trialing;
     let date_label = match subscription.status {
         SubscriptionStatus::Canceled => "Ends on",
+        SubscriptionStatus::Trialing => "Trial ends on",
         _ => "Renews on",
     };
-    vec![container([
+    let date = match view.extended_to {
+        Some(until) if trialing => trial::show(until),
+        _ => subscription.renews_on.clone(),
+    };
+    let mut content = vec![
         ContainerContent::from(row(
             [plain_text(subscription.plan.as_str()).size(TextSize::L)],
             [badge(label).color(color)],
         )),
-        row([text(date_label).color(TextColor::Muted)], [plain_text(subscription.renews_on.as_str())]).into(),
-        link_button("Open billing portal", subscription.portal_url.as_str()).into(),
-    ])
-    .into()]
+        row([text(date_label).color(TextColor::Muted)], [plain_text(date)]).into(),
+    ];
+    if trialing {
+        content.push(match view.extended_to {
+            Some(until) => {
+                plain_text(format!("Trial extended to {}", trial::show(until))).color(TextColor::Success).into()
+            }
+            None => workflow_button_key("Extend trial", view.workflow_key).into(),
+        });
+    }
+    content.push(link_button("Open billing portal", subscription.portal_url.as_str()).into());
+    vec![container(content).into()]
 }
 
 /// `latest-invoice`: amount and status, invoice number with a copy button, issue date, the

@@ -6,7 +6,7 @@ use cardmesh_kit::build::problems;
 use cardmesh_kit::{ensure_filled, FixtureRecord};
 use serde::Deserialize;
 
-use crate::cards;
+use crate::{cards, trial};
 
 /// One customer's billing data, found by `externalId` or `email`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -26,7 +26,8 @@ pub(crate) struct Subscription {
     pub plan: String,
     pub status: SubscriptionStatus,
     /// Display date (e.g. `2026-09-01`) of the next renewal, or of the end for a
-    /// cancelled subscription.
+    /// cancelled subscription, or of the trial's end for a trialing one (then `YYYY-MM-DD`:
+    /// `extend-trial` moves it).
     pub renews_on: String,
     /// `https://` URL of the customer's billing portal.
     pub portal_url: String,
@@ -40,6 +41,19 @@ pub(crate) enum SubscriptionStatus {
     PastDue,
     Unpaid,
     Canceled,
+}
+
+impl SubscriptionStatus {
+    /// The status in words, e.g. `past due`.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            SubscriptionStatus::Trialing => "trialing",
+            SubscriptionStatus::Active => "active",
+            SubscriptionStatus::PastDue => "past due",
+            SubscriptionStatus::Unpaid => "unpaid",
+            SubscriptionStatus::Canceled => "canceled",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -84,7 +98,12 @@ impl FixtureRecord for Record {
             ensure_filled("subscription.plan", &subscription.plan)?;
             ensure_filled("subscription.renewsOn", &subscription.renews_on)?;
             ensure!(subscription.portal_url.starts_with("https://"), "subscription.portalUrl must be an https:// URL");
-            let found = problems(&cards::subscription_components(subscription));
+            ensure!(
+                subscription.status != SubscriptionStatus::Trialing || trial::trial_end(subscription).is_some(),
+                "subscription.renewsOn of a trialing subscription must be a date like 2026-06-01 (the trial's end)"
+            );
+            let view = cards::TrialView { extended_to: None, workflow_key: crate::DEFAULT_EXTEND_TRIAL_WORKFLOW_KEY };
+            let found = problems(&cards::subscription_components(subscription, view));
             ensure!(found.is_empty(), "subscription draws an invalid card: {}", found.join("; "));
         }
         if let Some(invoice) = &self.latest_invoice {

@@ -3,6 +3,9 @@
 //! With `CARDMESH_FIXTURES` set, the file is read again every second; when it changes, the
 //! changed customers are reported to the gateway (`CARDMESH_SERVICE_GATEWAY_ADMIN_URL` and
 //! `CARDMESH_SERVICE_GATEWAY_ADMIN_TOKEN`; nothing is reported while they are unset).
+//!
+//! Runs the `extend-trial` action; `BILLING_EXTEND_TRIAL_WORKFLOW_KEY` is the workflow key of
+//! the subscription card's "Extend trial" button (default `extend-trial`).
 
 // mimalloc: a card answer is many small allocations (a string per field), so the allocator
 // shows in every call (what glibc's cost: dev-docs/decisions/mimalloc.md).

@@ -177,8 +177,133 @@ async fn every_card_of_every_fixture_customer_passes_plains_rules() {
     for (external_id, email) in [
         (Some("cus_demo_1"), "ada@example.com"),
         (Some("cus_demo_2"), "grace@example.com"),
+        (Some("cus_demo_3"), "margaret@example.com"),
         (None, "nobody@example.com"),
     ] {
         assert_no_problems(&call.all_cards(customer("c_1", email, external_id)).await);
+    }
+}
+
+mod extend_trial {
+    use cardmesh_kit::proto;
+    use cardmesh_kit::testing::{assert_no_problems, customer, ProviderCall};
+    use cardmesh_kit::ActionOutcome;
+    use serde_json::json;
+
+    use super::super::*;
+
+    /// The fixture's trialing customer: trial ends on 2026-06-01.
+    fn margaret() -> proto::Customer {
+        customer("c_3", "margaret@example.com", Some("cus_demo_3"))
+    }
+
+    /// The subscription card's components as JSON text, checked against Plain's rules.
+    async fn subscription_card(call: &ProviderCall<BillingCards>, who: proto::Customer) -> String {
+        let results = call.get_cards(&[SUBSCRIPTION_STATUS], who).await.expect("GetCards");
+        assert_no_problems(&results);
+        format!("{:?}", results[0])
+    }
+
+    fn request(key: &str, body: serde_json::Value, preview: bool) -> proto::RunActionRequest {
+        proto::RunActionRequest {
+            action: EXTEND_TRIAL.into(),
+            workspace_id: "w_test".into(),
+            customer: Some(margaret()),
+            thread: Some(proto::Thread { id: "th_1".into(), external_id: None }),
+            body_json: body.to_string(),
+            idempotency_key: key.into(),
+            preview,
+        }
+    }
+
+    #[tokio::test]
+    async fn describes_the_action_and_the_card_it_changes() {
+        let described = ProviderCall::new(BillingCards::embedded()).describe().await;
+        assert_eq!(described.actions.len(), 1);
+        assert_eq!(described.actions[0].name, "extend-trial");
+        assert_eq!(described.actions[0].changes_cards, [SUBSCRIPTION_STATUS]);
+        assert!(!described.actions[0].description.is_empty());
+    }
+
+    #[tokio::test]
+    async fn extends_a_trial_once_and_the_card_shows_it() {
+        let call = ProviderCall::new(BillingCards::embedded().with_workflow_key("wf-extend"));
+        let before = subscription_card(&call, margaret()).await;
+        for shown in ["Trial ends on", "2026-06-01", "Extend trial", "WorkflowKey(\"wf-extend\")"] {
+            assert!(before.contains(shown), "{shown:?} missing from {before}");
+        }
+
+        let outcome = call.run_action(EXTEND_TRIAL, margaret(), json!({"days": 14})).await.expect("RunAction");
+        assert_eq!(outcome, ActionOutcome::succeeded("Trial extended to 2026-06-15"));
+        let after = subscription_card(&call, margaret()).await;
+        assert!(after.contains("2026-06-15") && after.contains("Trial extended to 2026-06-15"), "{after}");
+        assert!(!after.contains("Extend trial") && !after.contains("2026-06-01"), "{after}");
+
+        // A second click (another delivery, another key) is refused, and says why.
+        let again = call.run_action(EXTEND_TRIAL, margaret(), json!({})).await.expect("RunAction");
+        assert_eq!(again, ActionOutcome::refused("The trial was already extended once, to 2026-06-15"));
+        assert_eq!(subscription_card(&call, margaret()).await, after);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_idempotency_key_gets_the_first_outcome_and_extends_once() {
+        let call = ProviderCall::new(BillingCards::embedded());
+        let first = call.run_action_request(request("idem-1", json!({"days": 30}), false)).await.expect("first");
+        let retry = call.run_action_request(request("idem-1", json!({"days": 30}), false)).await.expect("retry");
+        assert_eq!(first, ActionOutcome::succeeded("Trial extended to 2026-07-01"));
+        assert_eq!(retry, first);
+        assert!(subscription_card(&call, margaret()).await.contains("Trial extended to 2026-07-01"));
+    }
+
+    #[tokio::test]
+    async fn the_default_is_fourteen_days() {
+        let call = ProviderCall::new(BillingCards::embedded());
+        let outcome = call.run_action(EXTEND_TRIAL, margaret(), serde_json::Value::Null).await.expect("RunAction");
+        assert_eq!(outcome, ActionOutcome::succeeded("Trial extended to 2026-06-15"));
+    }
+
+    #[tokio::test]
+    async fn a_preview_run_changes_nothing() {
+        let call = ProviderCall::new(BillingCards::embedded());
+        let before = subscription_card(&call, margaret()).await;
+        let preview = call.run_action_request(request("idem-p", json!({"days": 7}), true)).await.expect("preview");
+        assert_eq!(preview, ActionOutcome::succeeded("Preview: would extend the trial to 2026-06-08"));
+        assert_eq!(subscription_card(&call, margaret()).await, before);
+        // The same key for real afterwards runs: a preview leaves no record.
+        let real = call.run_action_request(request("idem-p", json!({"days": 7}), false)).await.expect("real");
+        assert_eq!(real, ActionOutcome::succeeded("Trial extended to 2026-06-08"));
+    }
+
+    #[tokio::test]
+    async fn refusals_name_the_reason_and_change_nothing() {
+        let call = ProviderCall::new(BillingCards::embedded());
+        let ada = customer("c_1", "ada@example.com", Some("cus_demo_1"));
+        let nobody = customer("c_9", "nobody@example.com", None);
+        let cases = [
+            (margaret(), json!({"days": 0}), "days must be a whole number from 1 to 30 (got 0)"),
+            (margaret(), json!({"days": 31}), "days must be a whole number from 1 to 30 (got 31)"),
+            (margaret(), json!({"days": "14"}), "days must be a whole number from 1 to 30"),
+            (ada.clone(), json!({}), "The subscription is not in trial (it is active)"),
+            (nobody, json!({}), "Billing has no record for this customer"),
+        ];
+        for (who, body, reason) in cases {
+            let outcome = call.run_action(EXTEND_TRIAL, who, body).await.expect("RunAction");
+            assert_eq!(outcome, ActionOutcome::refused(reason));
+        }
+        let card = subscription_card(&call, margaret()).await;
+        assert!(card.contains("2026-06-01") && card.contains("Extend trial"), "{card}");
+        assert!(!subscription_card(&call, ada).await.contains("Extend trial"));
+        let metrics = call.metrics().render();
+        assert!(
+            metrics.contains(r#"cardmesh_kit_actions_total{action="extend-trial",outcome="refused"} 5"#),
+            "{metrics}"
+        );
+    }
+
+    #[test]
+    fn a_trialing_subscription_needs_a_date() {
+        let fixture = r#"{"customers": [{"externalId": "a", "subscription": {"plan": "Pro", "status": "trialing", "renewsOn": "soon", "portalUrl": "https://example.com/p"}}]}"#;
+        let error = format!("{:#}", BillingCards::from_fixture_json(fixture).expect_err("rejected"));
+        assert!(error.contains("renewsOn") && error.contains("2026-06-01"), "{error}");
     }
 }

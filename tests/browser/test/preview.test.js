@@ -199,6 +199,41 @@ test('presets: without email and external id the services find nobody (no data);
   await page.fill('[name="tenantId"]', '');
 });
 
+test("a card's action runs as a preview run from the page: the outcome is shown, the card is drawn again and unchanged", async () => {
+  await page.fill('[name="customerId"]', 'c_demo_3');
+  await page.fill('[name="email"]', 'margaret@example.com');
+  await page.fill('[name="externalId"]', 'cus_demo_3');
+  await loadCards(page);
+  const subscription = page.locator('#result .sidebar-card[data-key="subscription-status"]');
+  assert.ok(await subscription.locator('button', { hasText: 'Extend trial' }).isVisible(), 'the workflow button while trialing');
+  // Only the card the action changes lists it.
+  assert.equal(await page.locator('#result .meta[data-key="usage"] button.run-action').count(), 0);
+  const run = page.locator('#result .meta[data-key="subscription-status"] button.run-action[data-action="extend-trial"]');
+  assert.equal(await run.textContent(), 'Run extend-trial');
+
+  await settle(page, '#action-status', () => run.click());
+  assert.equal(await page.getAttribute('#action-status', 'data-outcome'), 'succeeded');
+  assert.equal(
+    await page.textContent('#action-status'),
+    'extend-trial (preview run): succeeded: Preview: would extend the trial to 2026-06-15',
+  );
+  // Drawn again (bypassing the cache): a preview run changes nothing, so the button is still there.
+  assert.match((await page.textContent('#status')) || '', /^Loaded .*bypassing the cache/);
+  const drawn = page.locator('#result .sidebar-card[data-key="subscription-status"]');
+  assert.ok(await drawn.locator('button', { hasText: 'Extend trial' }).isVisible());
+  assert.ok(await drawn.locator('.c-plaintext', { hasText: '2026-06-01' }).isVisible());
+
+  // Not trialing: refused, with billing's reason.
+  await page.fill('[name="customerId"]', 'c_demo');
+  await page.fill('[name="email"]', 'ada@example.com');
+  await page.fill('[name="externalId"]', 'cus_demo_1');
+  await loadCards(page);
+  await settle(page, '#action-status', () => page.click('#result .meta[data-key="subscription-status"] button.run-action'));
+  assert.equal(await page.getAttribute('#action-status', 'data-outcome'), 'refused');
+  assert.match((await page.textContent('#action-status')) || '', /refused: The subscription is not in trial \(it is active\)$/);
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+});
+
 test('with billing stopped, its cards are served as stale copies; a screenshot is saved', async () => {
   // Plain's request caches the cards whose last good copies stand in below.
   await stack.plainRequest(DEMO_KEYS);

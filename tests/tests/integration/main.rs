@@ -22,6 +22,8 @@ mod docs_reference;
 #[cfg(feature = "docker")]
 mod e2e;
 #[cfg(feature = "docker")]
+mod e2e_actions;
+#[cfg(feature = "docker")]
 mod e2e_bridge;
 #[cfg(feature = "docker")]
 mod e2e_freshness;

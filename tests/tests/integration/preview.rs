@@ -195,3 +195,143 @@ async fn validate_reports_each_violation_with_its_json_path() {
     let (_, answer) = admin_post(&gw, "/admin/validate", Some(TOKEN), valid.to_string()).await;
     assert_eq!(answer, json!({ "valid": true, "violations": [] }));
 }
+
+mod actions {
+    //! `POST /admin/preview/action`: a card's action run as a preview run against the test
+    //! customer, behind the operator token, outside Plain's path (no idempotency record, no
+    //! reload in Plain).
+
+    use cardmesh_tests::action_service::{
+        post_action, workflow_body, ActionService, CARD, EXTEND_TRIAL, FAIL_ONCE, REFUSE,
+    };
+    use cardmesh_tests::plain_graphql::{PlainGraphQl, PLAIN_API_KEY};
+
+    use super::*;
+
+    struct Setup {
+        service: ActionService,
+        plain: PlainGraphQl,
+        gw: RunningGateway,
+    }
+
+    async fn start() -> Setup {
+        let service = ActionService::start().await;
+        let plain = PlainGraphQl::start(&[(CARD, "ccc_sub")]).await;
+        plain.add_customer_record("c_ada", Some("ada@example.com"), Some("cus_ada"));
+        plain.add_thread("th_ada", None, "c_ada");
+        let mut config = gateway_config(std::slice::from_ref(&service.endpoint));
+        config.admin.operator_token = Some(Secret::new(TOKEN));
+        config.admin.service_token = Some(Secret::new(SERVICE_TOKEN));
+        config.plain_api.api_key = Some(Secret::new(PLAIN_API_KEY));
+        config.plain_api.api_url = plain.url();
+        let gw = RunningGateway::start_ready(config).await;
+        Setup { service, plain, gw }
+    }
+
+    fn run_body(action: &str) -> String {
+        json!({
+            "action": action,
+            "workspaceId": "w_test",
+            "customer": { "id": "c_test_1", "email": "ada@example.com", "externalId": "cus_ada" },
+            "thread": { "id": "th_test_1" },
+            "body": { "days": 3 },
+        })
+        .to_string()
+    }
+
+    #[tokio::test]
+    async fn keys_list_the_actions_with_the_cards_they_change() {
+        let s = start().await;
+        let response =
+            s.gw.client()
+                .get(format!("http://{}/admin/preview/keys", s.gw.admin_addr))
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .expect("answer");
+        let keys: Value = response.json().await.expect("JSON");
+        let actions = keys["actions"].as_array().expect("actions");
+        let extend = actions.iter().find(|a| a["name"] == EXTEND_TRIAL).unwrap_or_else(|| panic!("{keys}"));
+        assert_eq!(extend["changesCards"], json!([CARD]), "{keys}");
+        assert_eq!(extend["service"], s.gw.service_name(&s.service.endpoint), "{keys}");
+        assert!(extend["description"].as_str().is_some_and(|d| !d.is_empty()), "{keys}");
+    }
+
+    #[tokio::test]
+    async fn a_preview_run_reaches_the_service_marked_as_preview_each_time_and_plain_is_not_asked() {
+        let s = start().await;
+        for _ in 0..2 {
+            let (status, answer) =
+                admin_post(&s.gw, "/admin/preview/action", Some(TOKEN), run_body(EXTEND_TRIAL)).await;
+            assert_eq!(status, 200, "{answer}");
+            assert_eq!(
+                answer,
+                json!({ "action": EXTEND_TRIAL, "outcome": "succeeded", "message": "Trial extended by 3 days", "preview": true })
+            );
+        }
+        // No idempotency record: the same run twice reaches the service twice, each a preview
+        // run with a key of its own, for the customer and thread as the page gave them.
+        let calls = s.service.calls();
+        assert_eq!(calls.len(), 2);
+        for call in &calls {
+            assert!(call.preview, "{call:?}");
+            assert!(call.idempotency_key.starts_with("preview-"), "{call:?}");
+            let customer = call.customer.as_ref().expect("customer");
+            assert_eq!((customer.id.as_str(), customer.external_id.as_deref()), ("c_test_1", Some("cus_ada")));
+            assert_eq!(call.thread.as_ref().map(|t| t.id.as_str()), Some("th_test_1"));
+            assert_eq!(serde_json::from_str::<Value>(&call.body_json).expect("JSON"), json!({ "days": 3 }));
+        }
+        assert_ne!(calls[0].idempotency_key, calls[1].idempotency_key);
+
+        // Plain's own delivery afterwards runs (the previews left no record) and is the only
+        // one that makes Plain reload the card.
+        let url = format!("http://{}/actions/{EXTEND_TRIAL}", s.gw.addr);
+        let real = post_action(s.gw.client(), &url, &workflow_body("th_ada", "ada@example.com"), Some(SECRET)).await;
+        assert_eq!(real.status, 200, "{}", real.json);
+        assert!(!real.replayed);
+        let plain = &s.plain;
+        wait_until("Plain asked to reload after the real run", Duration::from_secs(10), || async move {
+            !plain.reloads().is_empty()
+        })
+        .await;
+        assert_eq!(s.plain.reloads().len(), 1, "only Plain's delivery reloads");
+        assert_eq!(s.service.calls().iter().filter(|c| !c.preview).count(), 1);
+    }
+
+    #[tokio::test]
+    async fn refusals_failures_and_bad_requests_get_their_answers() {
+        let s = start().await;
+        let (status, refused) = admin_post(&s.gw, "/admin/preview/action", Some(TOKEN), run_body(REFUSE)).await;
+        assert_eq!(status, 200, "{refused}");
+        assert_eq!(refused["outcome"], "refused");
+        assert_eq!(refused["reason"], "no trial to extend");
+
+        let (status, failed) = admin_post(&s.gw, "/admin/preview/action", Some(TOKEN), run_body(FAIL_ONCE)).await;
+        assert_eq!((status, &failed["error"]["code"]), (503, &json!("action_failed")), "{failed}");
+
+        let (status, unknown) = admin_post(&s.gw, "/admin/preview/action", Some(TOKEN), run_body("no-such")).await;
+        assert_eq!((status, &unknown["error"]["code"]), (404, &json!("unknown_action")), "{unknown}");
+
+        let (status, answer) = admin_post(&s.gw, "/admin/preview/action", None, run_body(EXTEND_TRIAL)).await;
+        assert_eq!((status, &answer["error"]["code"]), (401, &json!("invalid_admin_token")), "{answer}");
+        let (status, answer) =
+            admin_post(&s.gw, "/admin/preview/action", Some(SERVICE_TOKEN), run_body(EXTEND_TRIAL)).await;
+        assert_eq!((status, &answer["error"]["code"]), (403, &json!("operator_token_required")), "{answer}");
+
+        let extra = run_body(EXTEND_TRIAL).replacen('{', r#"{"idempotencyKey": "x", "#, 1);
+        let (status, answer) = admin_post(&s.gw, "/admin/preview/action", Some(TOKEN), extra).await;
+        assert_eq!((status, &answer["error"]["code"]), (400, &json!("invalid_body")), "{answer}");
+        assert!(answer["error"]["message"].as_str().is_some_and(|m| m.contains("idempotencyKey")), "{answer}");
+
+        let nobody = json!({ "action": EXTEND_TRIAL, "workspaceId": "w_test", "customer": { "id": "" } }).to_string();
+        let (status, answer) = admin_post(&s.gw, "/admin/preview/action", Some(TOKEN), nobody).await;
+        assert_eq!((status, &answer["error"]["code"]), (400, &json!("invalid_field")), "{answer}");
+        assert_eq!(answer["error"]["field"], "customer", "{answer}");
+
+        // None of these reached the service but the refusal and the failure.
+        assert_eq!(s.service.calls().len(), 2);
+        // The preview is on the admin listener only.
+        let on_plain = s.gw.client().post(s.gw.url("/admin/preview/action")).body(run_body(EXTEND_TRIAL));
+        assert_eq!(on_plain.bearer_auth(TOKEN).send().await.expect("answer").status(), 404);
+    }
+}

@@ -30,7 +30,8 @@ pub use invalidate::{MAX_IDENTIFIER_CHARS, MAX_INVALIDATE_KEYS};
 /// - `POST /admin/invalidate`: drop a customer's cached cards (bearer `admin.service_token`
 ///   or `admin.operator_token`; 404 while neither is configured);
 /// - the card preview (`crate::preview`): `GET /preview` and its assets, `GET
-///   /admin/preview/keys`, `POST /admin/preview`, `POST /admin/validate` (bearer
+///   /admin/preview/keys`, `POST /admin/preview`, `POST /admin/preview/action`, `POST
+///   /admin/validate` (bearer
 ///   `admin.operator_token`; the service token gets 403 `operator_token_required`).
 ///
 /// Every route, `/metrics` and unknown paths included, first checks `Host`: 421
