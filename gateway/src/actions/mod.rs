@@ -8,7 +8,8 @@
 //! 2. the [`ledger`]: a delivery that ran already gets its first outcome again, one that
 //!    is running gets 503 with `Retry-After`;
 //! 3. the [`customer`], from the body ([`body`]) through Plain's API;
-//! 4. the `RunAction` [`call`] under `actions.deadline`;
+//! 4. the `RunAction` [`call`] under `actions.deadline`; the lookup and the call together
+//!    end within [`ACTION_BUDGET`] of the request's arrival;
 //! 5. the outcome kept in the ledger (succeeded, refused) or the marker dropped (anything a
 //!    retry may fix), and the answer;
 //! 6. in the background, after succeeded **and** refused: the action's `changes_cards` are
@@ -22,9 +23,11 @@ pub mod call;
 pub mod customer;
 pub mod error;
 pub mod ledger;
+mod memory_ledger;
 mod outcome;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use cardmesh_proto::RunActionRequest;
 use tokio::time::Instant;
@@ -39,6 +42,12 @@ use crate::config::ActionSettings;
 use crate::discovery::CardRouter;
 use crate::plain_client::PlainClient;
 use crate::telemetry::GatewayMetrics;
+
+/// The longest the customer lookup and the `RunAction` call of one request take together,
+/// from its arrival: below Plain's 15 s, with room for the ledger's round trips and the
+/// answer. The call gets `actions.deadline` or what the lookup left of this, whichever is
+/// shorter.
+pub const ACTION_BUDGET: Duration = Duration::from_secs(13);
 
 /// A succeeded action, as answered: `{"action", "outcome": "succeeded", "message", "replayed"}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +90,7 @@ impl Actions {
         plain: Option<Arc<PlainClient>>,
         metrics: Arc<GatewayMetrics>,
     ) -> Self {
-        let running = settings.deadline + ledger::RUNNING_MARGIN;
+        let running = ACTION_BUDGET + ledger::RUNNING_MARGIN;
         let ledger = match cache.as_deref().and_then(CardCache::shared_records) {
             Some(records) => ActionLedger::shared(records, running, settings.idempotency_window),
             None => ActionLedger::in_memory(running, settings.idempotency_window),
@@ -108,7 +117,8 @@ impl Actions {
         let marker = match self.ledger.begin(request.workspace_id, &digest).await {
             Err(e) => return Err(self.counted(name, ActionError::LedgerUnavailable { cause: e.to_string() })),
             Ok(Begin::Running) => {
-                return Err(self.counted(name, ActionError::InProgress { retry_after: self.settings.deadline }));
+                let retry_after = self.ledger.running_ttl();
+                return Err(self.counted(name, ActionError::InProgress { retry_after }));
             }
             Ok(Begin::Done(record)) => {
                 self.metrics.action_duplicate(name);
@@ -121,7 +131,14 @@ impl Actions {
             }
             Ok(Begin::Started(marker)) => marker,
         };
-        let resolved = match customer::resolve(self.plain.as_deref(), request.body).await {
+        let budget_ends = request.arrived + ACTION_BUDGET;
+        let lookup = tokio::time::timeout_at(budget_ends, customer::resolve(self.plain.as_deref(), request.body));
+        let lookup = lookup.await.unwrap_or_else(|_| {
+            Err(ActionError::CustomerLookupFailed {
+                cause: format!("no answer within the action's {} budget", humantime::format_duration(ACTION_BUDGET)),
+            })
+        });
+        let resolved = match lookup {
             Ok(resolved) => resolved,
             Err(error) => {
                 self.abandon(marker).await;
@@ -146,7 +163,9 @@ impl Actions {
         let call_span = cardmesh_telemetry::span_if_tracing(
             || tracing::info_span!("action_service_call", otel.kind = "client", service = %service, action = name),
         );
-        let outcome = call::run_action(backend, call, self.settings.deadline).instrument(call_span).await;
+        // The call gets `actions.deadline`, or what is left of the budget after the lookup.
+        let deadline = self.settings.deadline.min(budget_ends.saturating_duration_since(Instant::now()));
+        let outcome = call::run_action(backend, call, deadline).instrument(call_span).await;
         let record = match outcome {
             Ok(call::ServiceOutcome::Succeeded { message }) => Record::Succeeded { message },
             Ok(call::ServiceOutcome::Refused { reason }) => Record::Refused { reason },
@@ -158,9 +177,14 @@ impl Actions {
                 return Err(self.counted(name, error));
             }
         };
-        if let Err(e) = self.ledger.finish(marker, &record).await {
-            tracing::error!(error = %e, "the action ran, but its outcome could not be kept: a retry of this delivery \
-                would run it again");
+        match self.ledger.finish(marker, &record).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                "the action ran after its running marker expired, and another request holds the delivery now: \
+                 this outcome is not kept"
+            ),
+            Err(e) => tracing::error!(error = %e, "the action ran, but its outcome could not be kept: a retry of this \
+                delivery would run it again"),
         }
         self.metrics.action(name, record.outcome());
         tracing::info!(%service, outcome = record.outcome(), matched_by = resolved.matched_by, "action ran");

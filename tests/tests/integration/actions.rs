@@ -176,7 +176,7 @@ async fn a_delivery_that_is_still_running_is_503_with_retry_after_and_the_retry_
     wait_until("the first delivery reached the service", DEADLINE, || async { service.calls_of(HELD) == 1 }).await;
     let during = setup.post(HELD, &body).await;
     assert_eq!((during.status, during.code()), (503, "action_in_progress"), "{}", during.json);
-    assert_eq!(during.retry_after.as_deref(), Some("5"), "Retry-After: actions.deadline");
+    assert_eq!(during.retry_after.as_deref(), Some("18"), "Retry-After: the running marker's TTL");
     setup.service.release();
     assert_eq!(first.await.expect("first").status, 200);
     let after = setup.post(HELD, &body).await;
@@ -432,4 +432,56 @@ async fn the_ledger_keeps_one_record_per_delivery_under_the_caches_namespace() {
     assert!(!record.contains(EMAIL), "{record}");
     let ttl: u64 = redis.cli(&["TTL", keys[0]]).await.trim().parse().expect("a TTL");
     assert!(ttl > 3600 && ttl <= 86_400, "the idempotency window: {ttl}");
+}
+
+/// Plain gives up (its 15 s) and closes the connection while the service runs the action:
+/// the gateway still keeps the outcome, so Plain's retry gets it and the action ran once.
+#[tokio::test]
+async fn a_connection_closed_mid_action_still_keeps_its_outcome_for_the_retry() {
+    let setup = Setup::start(Store::Memory).await;
+    let body = workflow_body(THREAD, EMAIL);
+    let first = {
+        let (client, url, body) = (setup.gw.client().clone(), setup.gw.url(&format!("/actions/{HELD}")), body.clone());
+        tokio::spawn(async move { post_action(&client, &url, &body, Some(SECRET)).await })
+    };
+    let service = &setup.service;
+    wait_until("the first delivery reached the service", DEADLINE, || async { service.calls_of(HELD) == 1 }).await;
+    // The client drops the request: its connection closes with the call in flight.
+    first.abort();
+    assert!(first.await.expect_err("aborted").is_cancelled());
+    setup.service.release();
+    let retry = wait_until("Plain's retry gets an outcome rather than 503 in progress", DEADLINE, || async {
+        let answer = setup.post(HELD, &body).await;
+        (answer.status != 503).then_some(answer)
+    })
+    .await;
+    assert_eq!((retry.status, retry.replayed), (200, true), "{}", retry.json);
+    assert_eq!(setup.service.calls_of(HELD), 1, "the action ran once");
+}
+
+/// A request that outlived its running marker neither replaces nor drops what another
+/// request put under the delivery's key in Redis since.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn in_redis_a_stale_request_leaves_another_requests_marker_alone() {
+    use cardmesh_gateway::actions::{Begin, Record};
+    let setup = Setup::start(Store::redis().await).await;
+    let Store::Redis(redis) = &setup._store else { unreachable!("a Redis store") };
+    let ledger = setup.gw.gateway.actions().ledger();
+    let Begin::Started(stale) = ledger.begin("w_test", "digest").await.expect("Redis answers") else {
+        panic!("the first request starts")
+    };
+    let keys = redis.cli(&["--scan", "--pattern", "*action*"]).await;
+    let key = keys.lines().find(|l| !l.is_empty()).expect("the marker's key").to_owned();
+    // The marker expired and another request's marker took its place.
+    redis.cli(&["SET", &key, "running:another:1", "PX", "60000"]).await;
+    let record = Record::Succeeded { message: "late".into() };
+    assert!(!ledger.finish(stale.clone(), &record).await.expect("Redis answers"), "not kept");
+    assert_eq!(redis.cli(&["GET", &key]).await.trim(), "running:another:1");
+    ledger.abandon(stale.clone()).await.expect("Redis answers");
+    assert_eq!(redis.cli(&["GET", &key]).await.trim(), "running:another:1", "not dropped");
+    // Once the key is empty (the other request abandoned), the late outcome is kept.
+    redis.cli(&["DEL", &key]).await;
+    assert!(ledger.finish(stale, &record).await.expect("Redis answers"));
+    assert!(redis.cli(&["GET", &key]).await.contains("\"outcome\":\"succeeded\""));
 }
