@@ -70,6 +70,19 @@ pub struct ActionRequest<'a> {
     pub arrived: Instant,
 }
 
+impl ActionRequest<'_> {
+    /// The request's workspace: the `Plain-Workspace-Id` header, which the body's
+    /// `workspaceId` must then match; without the header (one global secret), the signed
+    /// body's `workspaceId`; empty when neither is sent.
+    pub fn workspace(&self) -> Result<&str, ActionError> {
+        if self.workspace_id.is_empty() {
+            return Ok(self.body.workspace_id.as_deref().unwrap_or_default());
+        }
+        self.body.check_workspace(self.workspace_id)?;
+        Ok(self.workspace_id)
+    }
+}
+
 /// What running actions needs of the gateway, built once with it.
 pub struct Actions {
     router: Arc<CardRouter>,
@@ -111,10 +124,10 @@ impl Actions {
             tracing::info!(?known, "no card service declares this action");
             return Err(ActionError::UnknownAction);
         };
-        request.body.check_workspace(request.workspace_id)?;
+        let workspace_id = request.workspace()?;
         let name = info.name.as_str();
-        let digest = delivery_key(request.workspace_id, name, request.raw);
-        let marker = match self.ledger.begin(request.workspace_id, &digest).await {
+        let digest = delivery_key(workspace_id, name, request.raw);
+        let marker = match self.ledger.begin(workspace_id, &digest).await {
             Err(e) => return Err(self.counted(name, ActionError::LedgerUnavailable { cause: e.to_string() })),
             Ok(Begin::Running) => {
                 let retry_after = self.ledger.running_ttl();
@@ -152,7 +165,7 @@ impl Actions {
         };
         let call = RunActionRequest {
             action: name.to_owned(),
-            workspace_id: request.workspace_id.to_owned(),
+            workspace_id: workspace_id.to_owned(),
             customer: Some(resolved.customer.clone()),
             thread: resolved.thread.clone(),
             body_json: String::from_utf8_lossy(request.raw).into_owned(),
@@ -194,7 +207,7 @@ impl Actions {
             metrics: self.metrics.clone(),
             arrived: request.arrived,
         };
-        reload.spawn(info, request.workspace_id, &resolved);
+        reload.spawn(info, workspace_id, &resolved);
         match record {
             Record::Succeeded { message } => Ok(Succeeded { action: name.to_owned(), message, replayed: false }),
             Record::Refused { reason } => Err(ActionError::Refused { reason, replayed: false }),

@@ -236,6 +236,21 @@ async fn a_refused_action_is_422_kept_for_retries_and_its_card_is_reloaded() {
     assert_eq!(setup.metric("cardmesh_actions_total{action=\"refuse-me\",outcome=\"refused\"}"), 1.0);
 }
 
+/// `FAILED_PRECONDITION` (or `INVALID_ARGUMENT`) is the service's refusal as a gRPC status:
+/// the same outcome as `ActionRefused`, kept and followed by the reload.
+#[tokio::test]
+async fn a_refusal_by_grpc_status_is_kept_and_its_card_reloaded_like_action_refused() {
+    let setup = Setup::start(Store::Memory).await;
+    let body = workflow_body(THREAD, EMAIL);
+    let answer = setup.post(REFUSE_BY_STATUS, &body).await;
+    assert_eq!((answer.status, answer.code()), (422, "action_refused"), "{}", answer.json);
+    assert_eq!(answer.json["error"]["reason"], "no trial to extend");
+    setup.wait_for_reloads(1).await;
+    let again = setup.post(REFUSE_BY_STATUS, &body).await;
+    assert_eq!((again.status, again.code(), again.replayed), (422, "action_refused", true), "{}", again.json);
+    assert_eq!(setup.service.calls_of(REFUSE_BY_STATUS), 1);
+}
+
 #[tokio::test]
 async fn a_failed_action_is_503_and_plains_retry_runs_it_again() {
     let setup = Setup::start(Store::Memory).await;
@@ -484,4 +499,49 @@ async fn in_redis_a_stale_request_leaves_another_requests_marker_alone() {
     redis.cli(&["DEL", &key]).await;
     assert!(ledger.finish(stale, &record).await.expect("Redis answers"));
     assert!(redis.cli(&["GET", &key]).await.contains("\"outcome\":\"succeeded\""));
+}
+
+/// Plain's API refuses the thread lookup (the machine user may not read threads): the email
+/// still finds the customer. Refusing the email lookup too is final: 422, nothing runs.
+#[tokio::test]
+async fn a_refused_thread_lookup_falls_back_to_the_email_and_a_refused_lookup_is_422() {
+    let setup = Setup::start(Store::Memory).await;
+    setup.plain.fail("ThreadCustomer", "FORBIDDEN");
+    let answer = setup.post(EXTEND_TRIAL, &workflow_body(THREAD, EMAIL)).await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(setup.service.calls()[0].customer.as_ref().map(|c| c.id.as_str()), Some(CUSTOMER));
+    assert_eq!(setup.plain.operations("CustomerByEmail").len(), 1, "found by the email");
+
+    setup.plain.fail("CustomerByEmail", "FORBIDDEN");
+    let refused = setup.post(EXTEND_TRIAL, &workflow_body("th_other", EMAIL)).await;
+    assert_eq!((refused.status, refused.code()), (422, "customer_lookup_refused"), "{}", refused.json);
+    assert_eq!(setup.service.calls_of(EXTEND_TRIAL), 1, "nothing more ran");
+}
+
+/// Without `Plain-Workspace-Id` (one global secret), the signed body's `workspaceId` is the
+/// workspace: the action runs for it, and the changed card is dropped from the cache where
+/// Plain's card requests (which carry the header) keep it. With neither, the card is dropped
+/// in every workspace.
+#[tokio::test]
+async fn without_the_workspace_header_the_bodys_workspace_id_is_the_workspace() {
+    let setup = Setup::start(Store::Memory).await;
+    let url = setup.gw.url(&format!("/actions/{EXTEND_TRIAL}"));
+    let headerless = |body: String| {
+        let request = cardmesh_tests::plain::signed_post(setup.gw.client(), &url, &body, Some(SECRET), None);
+        async move { ActionAnswer::from(request.send().await.expect("the request reaches the gateway")).await }
+    };
+    assert_eq!(setup.card_text().await, "Trial extended 0 times", "cached under w_test");
+    let answer = headerless(workflow_body(THREAD, EMAIL)).await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(setup.service.calls()[0].workspace_id, "w_test");
+    setup.wait_for_reloads(1).await;
+    assert_eq!(setup.card_text().await, "Trial extended 1 times", "the cached copy was dropped");
+
+    let template = workflow_template().replace("{{ workspace.id }}", "");
+    let no_workspace = render_workflow_body(&template, &[("thread.id", THREAD), ("customer.email", EMAIL)]);
+    let answer = headerless(no_workspace.replace("\"days\": 14", "\"days\": 7")).await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(setup.service.calls()[1].workspace_id, "");
+    setup.wait_for_reloads(2).await;
+    assert_eq!(setup.card_text().await, "Trial extended 2 times", "dropped in every workspace");
 }
