@@ -154,11 +154,31 @@ impl ActionLedger {
             Some(found) => match serde_json::from_str(&found) {
                 Ok(record) => Begin::Done(record),
                 Err(_) => {
-                    tracing::warn!("an action record in the store is unreadable; treating the delivery as running");
-                    Begin::Running
+                    // Neither a marker nor an outcome: taken over (while still there) rather
+                    // than answered as running until its TTL, up to the idempotency window.
+                    tracing::warn!("an action record in the store is unreadable; this delivery replaces it and runs");
+                    if self.take_over(&key, &found, &value).await? {
+                        Begin::Started(Marker { key, value })
+                    } else {
+                        Begin::Running
+                    }
                 }
             },
         })
+    }
+
+    /// Sets running marker `value` on `key` while it still holds the unreadable `found`.
+    async fn take_over(&self, key: &str, found: &str, value: &str) -> Result<bool, LedgerError> {
+        match &self.store {
+            Store::Memory(map) => {
+                let now = Instant::now();
+                let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+                Ok(map.take_over(key, found, value, now + self.running_ttl, now))
+            }
+            Store::Shared(records) => {
+                records.replace(key, found, value, self.running_ttl).await.map_err(|e| LedgerError(e.to_string()))
+            }
+        }
     }
 
     /// Keeps `record` as the delivery's outcome for the idempotency window, while the key
@@ -252,6 +272,19 @@ mod tests {
         let record = Record::Succeeded { message: "done".into() };
         assert!(ledger.finish(retry, &record).await.unwrap());
         assert!(!ledger.finish(stale, &late).await.unwrap(), "nor B's kept outcome");
+        assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Done(record));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreadable_record_is_replaced_by_the_next_delivery_not_answered_as_running() {
+        let ledger = ActionLedger::in_memory(Duration::from_secs(20), Duration::from_secs(3600));
+        let Store::Memory(map) = &ledger.store else { unreachable!("in memory") };
+        let now = Instant::now();
+        map.lock().unwrap().replace("w\u{0}k", "", "{not json", now + Duration::from_secs(3600), now);
+        let Begin::Started(marker) = ledger.begin("w", "k").await.unwrap() else { panic!("the delivery runs") };
+        assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Running, "under its own marker");
+        let record = Record::Succeeded { message: "done".into() };
+        assert!(ledger.finish(marker, &record).await.unwrap());
         assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Done(record));
     }
 

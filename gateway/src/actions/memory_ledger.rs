@@ -79,11 +79,20 @@ impl MemoryRecords {
     /// Replaces `key` with outcome `value` until `until` while it holds `expected` or no live
     /// entry; `false` when another request's marker or an outcome is there.
     pub fn replace(&mut self, key: &str, expected: &str, value: &str, until: Instant, now: Instant) -> bool {
+        self.replace_as(key, expected, value, until, now, false)
+    }
+
+    /// Replaces `key`'s `expected` value (an unreadable record) with running marker `value`.
+    pub fn take_over(&mut self, key: &str, expected: &str, value: &str, until: Instant, now: Instant) -> bool {
+        self.replace_as(key, expected, value, until, now, true)
+    }
+
+    fn replace_as(&mut self, key: &str, expected: &str, value: &str, until: Instant, now: Instant, running: bool) -> bool {
         if self.get(key, now).is_some_and(|found| found != expected) {
             return false;
         }
         self.remove(key);
-        self.insert(key, value, until, false);
+        self.insert(key, value, until, running);
         true
     }
 
