@@ -49,6 +49,23 @@ use crate::telemetry::GatewayMetrics;
 /// shorter.
 pub const ACTION_BUDGET: Duration = Duration::from_secs(13);
 
+/// The customer lookup `lookup`, cut at `budget_ends` (`customer_lookup_failed`, 503).
+async fn within_budget<T>(
+    budget_ends: Instant,
+    lookup: impl std::future::Future<Output = Result<T, ActionError>>,
+) -> Result<T, ActionError> {
+    tokio::time::timeout_at(budget_ends, lookup).await.unwrap_or_else(|_| {
+        Err(ActionError::CustomerLookupFailed {
+            cause: format!("no answer within the action's {} budget", humantime::format_duration(ACTION_BUDGET)),
+        })
+    })
+}
+
+/// The `RunAction` call's deadline: `deadline`, or what is left until `budget_ends`.
+fn call_deadline(deadline: Duration, budget_ends: Instant) -> Duration {
+    deadline.min(budget_ends.saturating_duration_since(Instant::now()))
+}
+
 /// A succeeded action, as answered: `{"action", "outcome": "succeeded", "message", "replayed"}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Succeeded {
@@ -145,12 +162,7 @@ impl Actions {
             Ok(Begin::Started(marker)) => marker,
         };
         let budget_ends = request.arrived + ACTION_BUDGET;
-        let lookup = tokio::time::timeout_at(budget_ends, customer::resolve(self.plain.as_deref(), request.body));
-        let lookup = lookup.await.unwrap_or_else(|_| {
-            Err(ActionError::CustomerLookupFailed {
-                cause: format!("no answer within the action's {} budget", humantime::format_duration(ACTION_BUDGET)),
-            })
-        });
+        let lookup = within_budget(budget_ends, customer::resolve(self.plain.as_deref(), request.body)).await;
         let resolved = match lookup {
             Ok(resolved) => resolved,
             Err(error) => {
@@ -177,7 +189,7 @@ impl Actions {
             || tracing::info_span!("action_service_call", otel.kind = "client", service = %service, action = name),
         );
         // The call gets `actions.deadline`, or what is left of the budget after the lookup.
-        let deadline = self.settings.deadline.min(budget_ends.saturating_duration_since(Instant::now()));
+        let deadline = call_deadline(self.settings.deadline, budget_ends);
         let outcome = call::run_action(backend, call, deadline).instrument(call_span).await;
         let record = match outcome {
             Ok(call::ServiceOutcome::Succeeded { message }) => Record::Succeeded { message },
@@ -225,5 +237,32 @@ impl Actions {
         if let Err(e) = self.ledger.abandon(marker).await {
             tracing::warn!(error = %e, "could not drop the action's running marker; a retry waits for it to expire");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_lookup_and_the_call_end_within_one_budget_below_plains_timeout() {
+        assert!(ACTION_BUDGET + Duration::from_secs(1) < crate::config::PLAIN_TIMEOUT);
+        let arrived = Instant::now();
+        let ends = arrived + ACTION_BUDGET;
+        // Plain's API answers each of three lookups after plain_api.timeout (5s): cut at 13s.
+        let slow = async {
+            tokio::time::sleep(Duration::from_secs(15)).await;
+            Ok::<_, ActionError>(())
+        };
+        let cut = within_budget(ends, slow).await;
+        assert!(matches!(cut, Err(ActionError::CustomerLookupFailed { .. })), "{cut:?}");
+        assert_eq!(arrived.elapsed(), ACTION_BUDGET);
+        // A lookup that took 8s leaves the call 5s of its 10s deadline; a quick one, all 10s.
+        let ends = Instant::now() + ACTION_BUDGET;
+        assert_eq!(call_deadline(Duration::from_secs(10), ends), Duration::from_secs(10));
+        tokio::time::advance(Duration::from_secs(8)).await;
+        assert_eq!(call_deadline(Duration::from_secs(10), ends), Duration::from_secs(5));
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert_eq!(call_deadline(Duration::from_secs(10), ends), Duration::ZERO);
     }
 }
