@@ -44,7 +44,7 @@ impl Reload {
         let keys = info.changes_cards.clone();
         let workspace = (!workspace_id.is_empty()).then(|| workspace_id.to_owned());
         let customer_id = resolved.customer.id.clone();
-        let thread_id = resolved.thread.as_ref().map(|t| t.id.clone());
+        let thread_id = resolved.thread.as_ref().filter(|_| resolved.thread_confirmed).map(|t| t.id.clone());
         let span = tracing::info_span!("action_reload", cards = keys.len());
         tokio::spawn(
             async move {

@@ -5,10 +5,11 @@
 //! `customerEmail` (`customerByEmail`), then `customerExternalId` (`customerByExternalId`);
 //! the first that Plain knows wins, and which one is logged as `matched_by` (never the
 //! value). A GraphQL error on the thread lookup falls back to the email and external id.
+//! The service gets the body's thread id whenever one was sent, Plain's thread when found.
 //! A lookup Plain refuses for good (a GraphQL permission or validation error, an HTTP 4xx
 //! other than 408 and 429) is `customer_lookup_refused` (422, not retried); any other
-//! failure `customer_lookup_failed` (503, retried). A thread Plain does not know is still
-//! passed on to the service only when it was found.
+//! failure `customer_lookup_failed` (503, retried). The reload after the action runs in the
+//! thread's context only when Plain found the thread.
 //!
 //! Without Plain's API (`plain_api.api_key` unset), the gateway cannot know Plain's customer
 //! id: the service gets the email or external id of the body as they are, with an empty
@@ -58,7 +59,11 @@ fn lookup_error(error: CallError) -> ActionError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub customer: Customer,
+    /// The thread Plain found, or else the body's `threadId` as sent: present whenever the
+    /// workflow sent a thread id.
     pub thread: Option<Thread>,
+    /// True when Plain's API found the thread (only then is it the context of the reload).
+    pub thread_confirmed: bool,
     /// `thread_id`, `email` or `external_id`: the body's identifier that matched.
     pub matched_by: &'static str,
     /// True when Plain's API confirmed the customer (its `id` is Plain's).
@@ -76,6 +81,7 @@ pub async fn resolve(api: Option<&PlainClient>, body: &ActionBody) -> Result<Res
                 return Ok(Resolved {
                     customer: proto_customer(thread.customer),
                     thread: Some(Thread { id: thread.id, external_id: thread.external_id }),
+                    thread_confirmed: true,
                     matched_by: "thread_id",
                     confirmed: true,
                 });
@@ -100,7 +106,13 @@ pub async fn resolve(api: Option<&PlainClient>, body: &ActionBody) -> Result<Res
         (found, _) => found,
     };
     let (customer, matched_by) = found.ok_or(ActionError::CustomerNotFound)?;
-    Ok(Resolved { customer: proto_customer(customer), thread: None, matched_by, confirmed: true })
+    Ok(Resolved {
+        customer: proto_customer(customer),
+        thread: body_thread(body),
+        thread_confirmed: false,
+        matched_by,
+        confirmed: true,
+    })
 }
 
 /// Without Plain's API: the body's email or external id as they are.
@@ -116,13 +128,16 @@ fn unconfirmed(body: &ActionBody) -> Result<Resolved, ActionError> {
             email: body.customer_email.clone(),
             external_id: body.customer_external_id.clone(),
         },
-        thread: body
-            .thread_id
-            .clone()
-            .map(|id| Thread { id, external_id: body.thread_external_id.clone() }),
+        thread: body_thread(body),
+        thread_confirmed: false,
         matched_by,
         confirmed: false,
     })
+}
+
+/// The body's `threadId` (and `threadExternalId`) as sent.
+fn body_thread(body: &ActionBody) -> Option<Thread> {
+    body.thread_id.clone().map(|id| Thread { id, external_id: body.thread_external_id.clone() })
 }
 
 fn proto_customer(customer: PlainCustomer) -> Customer {

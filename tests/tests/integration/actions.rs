@@ -511,6 +511,8 @@ async fn a_refused_thread_lookup_falls_back_to_the_email_and_a_refused_lookup_is
     assert_eq!(answer.status, 200, "{}", answer.json);
     assert_eq!(setup.service.calls()[0].customer.as_ref().map(|c| c.id.as_str()), Some(CUSTOMER));
     assert_eq!(setup.plain.operations("CustomerByEmail").len(), 1, "found by the email");
+    let thread = setup.service.calls()[0].thread.clone().map(|t| t.id);
+    assert_eq!(thread.as_deref(), Some(THREAD), "the workflow's thread id, as sent");
 
     setup.plain.fail("CustomerByEmail", "FORBIDDEN");
     let refused = setup.post(EXTEND_TRIAL, &workflow_body("th_other", EMAIL)).await;
