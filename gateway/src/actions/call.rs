@@ -31,6 +31,10 @@ pub async fn run_action(
     request: RunActionRequest,
     deadline: Duration,
 ) -> Result<ServiceOutcome, ActionError> {
+    if deadline.is_zero() {
+        // The lookup used the whole budget: the service is not called at all.
+        return Err(ActionError::ServiceUnavailable { cause: "no time left of the action's budget".into() });
+    }
     if backend.circuit_open() {
         return Err(ActionError::ServiceUnavailable { cause: "circuit open after repeated failures".into() });
     }

@@ -38,16 +38,12 @@ pub use error::ActionError;
 pub use ledger::{delivery_key, ActionLedger, Begin, Record};
 
 use crate::cache::CardCache;
+pub use crate::config::ACTION_BUDGET;
 use crate::config::ActionSettings;
 use crate::discovery::CardRouter;
 use crate::plain_client::PlainClient;
 use crate::telemetry::GatewayMetrics;
 
-/// The longest the customer lookup and the `RunAction` call of one request take together,
-/// from its arrival: below Plain's 15 s, with room for the ledger's round trips and the
-/// answer. The call gets `actions.deadline` or what the lookup left of this, whichever is
-/// shorter.
-pub const ACTION_BUDGET: Duration = Duration::from_secs(13);
 
 /// The customer lookup `lookup`, cut at `budget_ends` (`customer_lookup_failed`, 503).
 async fn within_budget<T>(
