@@ -6,6 +6,7 @@
 //! | --- | --- | --- |
 //! | [`EXTEND_TRIAL`] | succeeded, `Trial extended by <days> days` (`days` of the body) | `subscription` |
 //! | [`REFUSE`] | refused, `no trial to extend` | `subscription` |
+//! | [`REFUSE_BY_STATUS`] | gRPC `FAILED_PRECONDITION`, `no trial to extend` | `subscription` |
 //! | [`FAIL_ONCE`] | failed (`billing is down`) on the first call, succeeded after | `subscription` |
 //! | [`LEGACY`] | gRPC `UNIMPLEMENTED`, as a service built before actions | none |
 //! | [`HELD`] | succeeded, once [`ActionService::release`] is called | none |
@@ -25,6 +26,7 @@ use tokio::task::JoinHandle;
 
 pub const EXTEND_TRIAL: &str = "extend-trial";
 pub const REFUSE: &str = "refuse-me";
+pub const REFUSE_BY_STATUS: &str = "refuse-by-status";
 pub const FAIL_ONCE: &str = "fail-once";
 pub const LEGACY: &str = "legacy";
 pub const HELD: &str = "held";
@@ -135,6 +137,7 @@ impl CardService for Service {
             actions: vec![
                 action(EXTEND_TRIAL, "Extends the trial", &[CARD]),
                 action(REFUSE, "Always refused", &[CARD]),
+                action(REFUSE_BY_STATUS, "Always refused with a gRPC status", &[CARD]),
                 action(FAIL_ONCE, "Fails, then succeeds", &[CARD]),
                 action(LEGACY, "Not implemented", &[]),
                 action(HELD, "Waits for the test", &[]),
@@ -183,6 +186,7 @@ impl CardService for Service {
                 Outcome::Succeeded(proto::ActionSucceeded { message: format!("Trial extended by {days} days") })
             }
             REFUSE => Outcome::Refused(proto::ActionRefused { reason: "no trial to extend".into() }),
+            REFUSE_BY_STATUS => return Err(tonic::Status::failed_precondition("no trial to extend")),
             FAIL_ONCE if self.state.failed_once.fetch_add(1, Ordering::SeqCst) == 0 => {
                 Outcome::Failed(proto::ActionFailed { reason: "billing is down".into() })
             }

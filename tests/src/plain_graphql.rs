@@ -69,6 +69,8 @@ struct Shared {
     /// Customers with their email and external id.
     records: Arc<Mutex<Vec<CustomerRecord>>>,
     threads: Arc<Mutex<Vec<ThreadRecord>>>,
+    /// Operations answered with a GraphQL error of this `extensions.code`.
+    failures: Arc<Mutex<Vec<(String, String)>>>,
     /// While true, reloads wait before answering.
     held: watch::Receiver<bool>,
 }
@@ -82,6 +84,12 @@ pub struct PlainGraphQl {
 }
 
 impl PlainGraphQl {
+    /// Answers every later `operation` with a GraphQL error whose `extensions.code` is
+    /// `code` (HTTP 200, as Plain answers a permission or validation error).
+    pub fn fail(&self, operation: &str, code: &str) {
+        self.shared.failures.lock().unwrap().push((operation.to_owned(), code.to_owned()));
+    }
+
     /// Starts the stand-in with card configs `key → id`.
     pub async fn start(configs: &[(&str, &str)]) -> Self {
         Self::start_on("127.0.0.1:0", configs).await
@@ -103,6 +111,7 @@ impl PlainGraphQl {
             customers: Arc::default(),
             records: Arc::default(),
             threads: Arc::default(),
+            failures: Arc::default(),
             held,
         };
         let app = Router::new().route("/graphql/v1", post(answer)).with_state(shared.clone());
@@ -218,6 +227,11 @@ async fn answer(
     shared.requests.lock().unwrap().push(recorded.clone());
     if recorded.authorization.as_deref() != Some(&format!("Bearer {PLAIN_API_KEY}")) {
         return (StatusCode::UNAUTHORIZED, Json(json!({ "errors": [{ "message": "Authentication required" }] })));
+    }
+    let failure = shared.failures.lock().unwrap().iter().find(|(op, _)| op == recorded.operation()).cloned();
+    if let Some((operation, code)) = failure {
+        let error = json!({ "message": format!("{operation} refused"), "extensions": { "code": code } });
+        return (StatusCode::OK, Json(json!({ "data": null, "errors": [error] })));
     }
     match recorded.operation() {
         "CustomerCardConfigs" => {

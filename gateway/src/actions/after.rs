@@ -28,7 +28,9 @@ pub struct Reload {
 }
 
 impl Reload {
-    /// Starts the invalidation and the reloads of `info`'s cards for `resolved`'s customer.
+    /// Starts the invalidation and the reloads of `info`'s cards for `resolved`'s customer, in
+    /// `workspace_id`, or in every workspace the cache knows when it is empty (the request
+    /// named none).
     pub fn spawn(self, info: &ActionInfo, workspace_id: &str, resolved: &Resolved) {
         if info.changes_cards.is_empty() {
             return;
@@ -39,14 +41,15 @@ impl Reload {
             );
             return;
         }
-        let (keys, workspace) = (info.changes_cards.clone(), workspace_id.to_owned());
+        let keys = info.changes_cards.clone();
+        let workspace = (!workspace_id.is_empty()).then(|| workspace_id.to_owned());
         let customer_id = resolved.customer.id.clone();
-        let thread_id = resolved.thread.as_ref().map(|t| t.id.clone());
+        let thread_id = resolved.thread.as_ref().filter(|_| resolved.thread_confirmed).map(|t| t.id.clone());
         let span = tracing::info_span!("action_reload", cards = keys.len());
         tokio::spawn(
             async move {
                 if let Some(cache) = &self.cache {
-                    if let Err(e) = cache.invalidate(Some(&workspace), &customer_id, Some(&keys)).await {
+                    if let Err(e) = cache.invalidate(workspace.as_deref(), &customer_id, Some(&keys)).await {
                         tracing::warn!(error = %e, "could not drop the action's cards from the cache");
                     }
                 }

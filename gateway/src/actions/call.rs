@@ -31,6 +31,10 @@ pub async fn run_action(
     request: RunActionRequest,
     deadline: Duration,
 ) -> Result<ServiceOutcome, ActionError> {
+    if deadline.is_zero() {
+        // The lookup used the whole budget: the service is not called at all.
+        return Err(ActionError::ServiceUnavailable { cause: "no time left of the action's budget".into() });
+    }
     if backend.circuit_open() {
         return Err(ActionError::ServiceUnavailable { cause: "circuit open after repeated failures".into() });
     }
@@ -44,7 +48,7 @@ pub async fn run_action(
                 cause: format!("no answer within {}", humantime::format_duration(deadline)),
             })
         }
-        Ok(Err(status)) => return Err(from_status(&status)),
+        Ok(Err(status)) => return from_status(&status),
         Ok(Ok(answer)) => answer.into_inner(),
     };
     from_outcome(answer.outcome)
@@ -61,16 +65,18 @@ pub fn from_outcome(outcome: Option<Outcome>) -> Result<ServiceOutcome, ActionEr
 }
 
 /// A gRPC error of the call: `UNIMPLEMENTED` is a service that does not run actions (a
-/// retry would not help), `NOT_FOUND` an action it no longer has, `INVALID_ARGUMENT` and
-/// `FAILED_PRECONDITION` a refusal; anything else (unreachable, deadline, internal) may pass.
-pub fn from_status(status: &tonic::Status) -> ActionError {
+/// retry would not help), `NOT_FOUND` an action it no longer has; `INVALID_ARGUMENT` and
+/// `FAILED_PRECONDITION` are the service's refusal, an outcome like `ActionRefused` (kept
+/// for the delivery's retries, and the cards reloaded); anything else (unreachable,
+/// deadline, internal) may pass.
+pub fn from_status(status: &tonic::Status) -> Result<ServiceOutcome, ActionError> {
     let message = service_text(status.message());
-    match status.code() {
+    Err(match status.code() {
         Code::Unimplemented => ActionError::NotImplemented,
         Code::NotFound => ActionError::UnknownAction,
-        Code::InvalidArgument | Code::FailedPrecondition => ActionError::Refused { reason: message, replayed: false },
+        Code::InvalidArgument | Code::FailedPrecondition => return Ok(ServiceOutcome::Refused { reason: message }),
         code => ActionError::ServiceUnavailable { cause: format!("gRPC {code:?}: {message}") },
-    }
+    })
 }
 
 #[cfg(test)]
@@ -88,10 +94,13 @@ mod tests {
         let failed = from_outcome(Some(Outcome::Failed(ActionFailed { reason: "billing down".into() })));
         assert_eq!(failed, Err(ActionError::Failed { reason: "billing down".into() }));
         assert!(matches!(from_outcome(None), Err(ActionError::Failed { .. })));
-        assert_eq!(from_status(&tonic::Status::unimplemented("x")), ActionError::NotImplemented);
-        assert_eq!(from_status(&tonic::Status::not_found("x")), ActionError::UnknownAction);
-        assert!(matches!(from_status(&tonic::Status::invalid_argument("x")), ActionError::Refused { .. }));
-        assert!(matches!(from_status(&tonic::Status::unavailable("x")), ActionError::ServiceUnavailable { .. }));
-        assert!(matches!(from_status(&tonic::Status::internal("x")), ActionError::ServiceUnavailable { .. }));
+        assert_eq!(from_status(&tonic::Status::unimplemented("x")), Err(ActionError::NotImplemented));
+        assert_eq!(from_status(&tonic::Status::not_found("x")), Err(ActionError::UnknownAction));
+        // A refusal by status is an outcome, kept and followed by the reload like ActionRefused.
+        let refused = Ok(ServiceOutcome::Refused { reason: "no trial".into() });
+        assert_eq!(from_status(&tonic::Status::invalid_argument("no trial")), refused);
+        assert_eq!(from_status(&tonic::Status::failed_precondition("no trial")), refused);
+        assert!(matches!(from_status(&tonic::Status::unavailable("x")), Err(ActionError::ServiceUnavailable { .. })));
+        assert!(matches!(from_status(&tonic::Status::internal("x")), Err(ActionError::ServiceUnavailable { .. })));
     }
 }

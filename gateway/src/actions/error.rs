@@ -30,6 +30,11 @@ pub enum ActionError {
     /// Plain's API did not answer the customer lookup; `cause` goes to the log only.
     #[error("the customer could not be looked up in Plain; try again")]
     CustomerLookupFailed { cause: String },
+    /// Plain's API refused the customer lookup for good: a GraphQL permission or validation
+    /// error (the API key's machine user may not read customers or threads, or the body's
+    /// identifier is malformed), or an HTTP 4xx other than 429; `cause` goes to the log only.
+    #[error("Plain refused the customer lookup (the API key's permissions, or a malformed threadId, customerEmail or customerExternalId); a retry would not help, the gateway log has Plain's error")]
+    CustomerLookupRefused { cause: String },
     /// The same delivery is being run now (by this or another replica): retry after
     /// `retry_after` for its outcome.
     #[error("this delivery is being run now; retry for its outcome")]
@@ -65,6 +70,7 @@ impl ActionError {
             ActionError::CustomerNotFound => "customer_not_found",
             ActionError::CustomerNeedsPlainApi => "customer_needs_plain_api",
             ActionError::CustomerLookupFailed { .. } => "customer_lookup_failed",
+            ActionError::CustomerLookupRefused { .. } => "customer_lookup_refused",
             ActionError::InProgress { .. } => "action_in_progress",
             ActionError::LedgerUnavailable { .. } => "idempotency_unavailable",
             ActionError::Refused { .. } => "action_refused",
@@ -78,6 +84,7 @@ impl ActionError {
     pub fn cause(&self) -> Option<String> {
         match self {
             ActionError::CustomerLookupFailed { cause }
+            | ActionError::CustomerLookupRefused { cause }
             | ActionError::LedgerUnavailable { cause }
             | ActionError::ServiceUnavailable { cause } => Some(cause.clone()),
             _ => None,

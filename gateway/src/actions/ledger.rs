@@ -4,19 +4,21 @@
 //! - The delivery's key is [`delivery_key`]: SHA-256 over the workspace, the action's name
 //!   and the raw body. Plain retries a delivery with the same body; a workflow that wants two
 //!   clicks to run twice must send something that differs per click.
-//! - [`ActionLedger::begin`] sets a *running* marker (`SET NX`, TTL `actions.deadline` plus
-//!   [`RUNNING_MARGIN`]) before the customer is looked up and the service called. A delivery
+//! - [`ActionLedger::begin`] sets a *running* marker (`SET NX`, TTL the request's budget,
+//!   [`super::ACTION_BUDGET`], plus [`RUNNING_MARGIN`]), one value per request, before the customer is looked up and the service called. A delivery
 //!   that finds it is told the first one is running ([`Begin::Running`]); one that finds an
 //!   outcome gets it again ([`Begin::Done`]).
 //! - [`ActionLedger::finish`] replaces the marker with the outcome (succeeded or refused),
-//!   kept for `actions.idempotency_window`. A failed call, an unavailable service or a failed
+//!   kept for `actions.idempotency_window`, only while the key holds this request's marker
+//!   or nothing (a request that outlived its marker never replaces the marker or outcome of
+//!   another; [`ActionLedger::abandon`] likewise drops only its own). A failed call, an unavailable service or a failed
 //!   lookup [`abandon`](ActionLedger::abandon)s it instead, so Plain's retry runs the action
 //!   again; so does a gateway that dies mid-call, once the marker's TTL has passed.
 //! - In Redis (the cache's, shared by the fleet) when the cache uses Redis, else in this
 //!   process. A Redis error is not a reason to risk running an action twice: the request gets
 //!   503 `idempotency_unavailable`, which Plain retries.
 
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -26,12 +28,12 @@ use tokio::time::Instant;
 
 use crate::cache::SharedRecords;
 
-/// Added to `actions.deadline` for the running marker's TTL: the customer lookup and the
-/// gateway's own work around the call.
-pub const RUNNING_MARGIN: Duration = Duration::from_secs(10);
+/// Added to [`super::ACTION_BUDGET`] for the running marker's TTL: the ledger's round trips
+/// around the lookup and the call.
+pub const RUNNING_MARGIN: Duration = Duration::from_secs(5);
 
-/// Most deliveries the in-process ledger remembers; beyond it the oldest are forgotten.
-pub const MEMORY_CAPACITY: usize = 100_000;
+pub use super::memory_ledger::MEMORY_CAPACITY;
+use super::memory_ledger::MemoryRecords;
 
 /// The idempotency key of a delivery: lowercase hex SHA-256 of the workspace, the action's
 /// name and the raw body, each length-prefixed so that no two triples hash the same input.
@@ -64,7 +66,8 @@ pub enum Begin {
     Done(Record),
 }
 
-/// The running marker this gateway set.
+/// The running marker one request set: its value is the request's own
+/// (`running:<replica>:<sequence>`), so that only that request can replace or drop it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Marker {
     key: String,
@@ -77,7 +80,7 @@ pub struct Marker {
 pub struct LedgerError(pub String);
 
 enum Store {
-    Memory(Mutex<HashMap<String, (String, Instant)>>),
+    Memory(Mutex<MemoryRecords>),
     Shared(SharedRecords),
 }
 
@@ -86,6 +89,10 @@ pub struct ActionLedger {
     store: Store,
     running_ttl: Duration,
     window: Duration,
+    /// This ledger's part of every marker value (random, so per process).
+    replica: String,
+    /// The last request's part of a marker value.
+    sequence: AtomicU64,
 }
 
 const RUNNING_PREFIX: &str = "running:";
@@ -93,12 +100,22 @@ const RUNNING_PREFIX: &str = "running:";
 impl ActionLedger {
     /// A ledger in this process.
     pub fn in_memory(running_ttl: Duration, window: Duration) -> Self {
-        Self { store: Store::Memory(Mutex::default()), running_ttl, window }
+        Self::with_store(Store::Memory(Mutex::default()), running_ttl, window)
     }
 
     /// A ledger in the cache's Redis.
     pub fn shared(records: SharedRecords, running_ttl: Duration, window: Duration) -> Self {
-        Self { store: Store::Shared(records), running_ttl, window }
+        Self::with_store(Store::Shared(records), running_ttl, window)
+    }
+
+    fn with_store(store: Store, running_ttl: Duration, window: Duration) -> Self {
+        let replica = crate::cache::replica_token();
+        Self { store, running_ttl, window, replica, sequence: AtomicU64::new(0) }
+    }
+
+    /// How long a running marker lives.
+    pub fn running_ttl(&self) -> Duration {
+        self.running_ttl
     }
 
     /// `redis` or `memory`.
@@ -111,28 +128,18 @@ impl ActionLedger {
 
     /// Starts delivery `digest` of `workspace_id`, unless it is running or done.
     pub async fn begin(&self, workspace_id: &str, digest: &str) -> Result<Begin, LedgerError> {
-        let value = format!("{RUNNING_PREFIX}{}", crate::cache::replica_token());
+        let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
+        let value = format!("{RUNNING_PREFIX}{}:{sequence}", self.replica);
         let (key, found) = match &self.store {
             Store::Memory(map) => {
                 let key = format!("{workspace_id}\u{0}{digest}");
                 let now = Instant::now();
                 let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-                let found = match map.get(&key) {
-                    Some((found, until)) if *until > now => Some(found.clone()),
-                    _ => None,
-                };
-                if found.is_none() {
-                    if map.len() >= MEMORY_CAPACITY {
-                        map.retain(|_, (_, until)| *until > now);
-                    }
-                    if map.len() >= MEMORY_CAPACITY {
-                        let oldest = map.iter().min_by_key(|(_, (_, until))| *until).map(|(k, _)| k.clone());
-                        if let Some(oldest) = oldest {
-                            map.remove(&oldest);
-                        }
-                    }
-                    map.insert(key.clone(), (value.clone(), now + self.running_ttl));
-                }
+                let found = map.claim(&key, &value, now + self.running_ttl, now).map_err(|_| {
+                    LedgerError(format!(
+                        "the in-process ledger holds {MEMORY_CAPACITY} running deliveries; none is dropped"
+                    ))
+                })?;
                 (key, found)
             }
             Store::Shared(records) => {
@@ -147,36 +154,57 @@ impl ActionLedger {
             Some(found) => match serde_json::from_str(&found) {
                 Ok(record) => Begin::Done(record),
                 Err(_) => {
-                    tracing::warn!("an action record in the store is unreadable; treating the delivery as running");
-                    Begin::Running
+                    // Neither a marker nor an outcome: taken over (while still there) rather
+                    // than answered as running until its TTL, up to the idempotency window.
+                    tracing::warn!("an action record in the store is unreadable; this delivery replaces it and runs");
+                    if self.take_over(&key, &found, &value).await? {
+                        Begin::Started(Marker { key, value })
+                    } else {
+                        Begin::Running
+                    }
                 }
             },
         })
     }
 
-    /// Keeps `record` as the delivery's outcome for the idempotency window.
-    pub async fn finish(&self, marker: Marker, record: &Record) -> Result<(), LedgerError> {
-        let text = serde_json::to_string(record).expect("a record serialises");
+    /// Sets running marker `value` on `key` while it still holds the unreadable `found`.
+    async fn take_over(&self, key: &str, found: &str, value: &str) -> Result<bool, LedgerError> {
         match &self.store {
             Store::Memory(map) => {
+                let now = Instant::now();
                 let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-                map.insert(marker.key, (text, Instant::now() + self.window));
-                Ok(())
+                Ok(map.take_over(key, found, value, now + self.running_ttl, now))
             }
             Store::Shared(records) => {
-                records.put(&marker.key, &text, self.window).await.map_err(|e| LedgerError(e.to_string()))
+                records.replace(key, found, value, self.running_ttl).await.map_err(|e| LedgerError(e.to_string()))
             }
         }
     }
 
-    /// Removes the running marker, so that a retry of the delivery runs it again.
+    /// Keeps `record` as the delivery's outcome for the idempotency window, while the key
+    /// still holds this request's marker or nothing: `Ok(false)` when another request's
+    /// marker or outcome is there (this one's marker expired mid-run), which is left alone.
+    pub async fn finish(&self, marker: Marker, record: &Record) -> Result<bool, LedgerError> {
+        let text = serde_json::to_string(record).expect("a record serialises");
+        match &self.store {
+            Store::Memory(map) => {
+                let now = Instant::now();
+                let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+                Ok(map.replace(&marker.key, &marker.value, &text, now + self.window, now))
+            }
+            Store::Shared(records) => records
+                .replace(&marker.key, &marker.value, &text, self.window)
+                .await
+                .map_err(|e| LedgerError(e.to_string())),
+        }
+    }
+
+    /// Removes the running marker while it is this request's, so that a retry of the
+    /// delivery runs it again.
     pub async fn abandon(&self, marker: Marker) -> Result<(), LedgerError> {
         match &self.store {
             Store::Memory(map) => {
-                let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-                if map.get(&marker.key).is_some_and(|(value, _)| *value == marker.value) {
-                    map.remove(&marker.key);
-                }
+                map.lock().unwrap_or_else(|e| e.into_inner()).release(&marker.key, &marker.value);
                 Ok(())
             }
             Store::Shared(records) => {
@@ -209,7 +237,7 @@ mod tests {
         assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Running);
         assert!(matches!(ledger.begin("w2", "k").await.unwrap(), Begin::Started(_)), "another workspace's");
         let record = Record::Succeeded { message: "done".into() };
-        ledger.finish(marker, &record).await.unwrap();
+        assert!(ledger.finish(marker, &record).await.unwrap());
         assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Done(record));
         tokio::time::advance(Duration::from_secs(3601)).await;
         assert!(matches!(ledger.begin("w", "k").await.unwrap(), Begin::Started(_)), "after the window");
@@ -224,6 +252,40 @@ mod tests {
         // A gateway that died mid-call: its marker expires.
         tokio::time::advance(Duration::from_secs(21)).await;
         assert!(matches!(ledger.begin("w", "k").await.unwrap(), Begin::Started(_)), "expired");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stale_request_neither_drops_nor_overwrites_the_marker_of_the_retry_that_followed_it() {
+        let ledger = ActionLedger::in_memory(Duration::from_secs(20), Duration::from_secs(3600));
+        let Begin::Started(stale) = ledger.begin("w", "k").await.unwrap() else { panic!("A starts") };
+        // A outlives its marker; B, a retry on the same replica, claims the delivery.
+        tokio::time::advance(Duration::from_secs(21)).await;
+        let Begin::Started(retry) = ledger.begin("w", "k").await.unwrap() else { panic!("B starts") };
+        assert_ne!(stale, retry, "each request has its own marker");
+        // A fails: B's marker stays, so a third delivery still waits.
+        ledger.abandon(stale.clone()).await.unwrap();
+        assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Running);
+        // A late outcome of A does not replace B's marker either.
+        let late = Record::Refused { reason: "late".into() };
+        assert!(!ledger.finish(stale.clone(), &late).await.unwrap());
+        assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Running);
+        let record = Record::Succeeded { message: "done".into() };
+        assert!(ledger.finish(retry, &record).await.unwrap());
+        assert!(!ledger.finish(stale, &late).await.unwrap(), "nor B's kept outcome");
+        assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Done(record));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreadable_record_is_replaced_by_the_next_delivery_not_answered_as_running() {
+        let ledger = ActionLedger::in_memory(Duration::from_secs(20), Duration::from_secs(3600));
+        let Store::Memory(map) = &ledger.store else { unreachable!("in memory") };
+        let now = Instant::now();
+        map.lock().unwrap().replace("w\u{0}k", "", "{not json", now + Duration::from_secs(3600), now);
+        let Begin::Started(marker) = ledger.begin("w", "k").await.unwrap() else { panic!("the delivery runs") };
+        assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Running, "under its own marker");
+        let record = Record::Succeeded { message: "done".into() };
+        assert!(ledger.finish(marker, &record).await.unwrap());
+        assert_eq!(ledger.begin("w", "k").await.unwrap(), Begin::Done(record));
     }
 
     #[test]

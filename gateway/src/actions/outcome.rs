@@ -13,7 +13,9 @@ impl ActionError {
             ActionError::ServiceUnavailable { .. } => "unavailable",
             ActionError::NotImplemented => "not_implemented",
             ActionError::CustomerNotFound | ActionError::CustomerNeedsPlainApi => "customer_not_found",
-            ActionError::CustomerLookupFailed { .. } | ActionError::LedgerUnavailable { .. } => "gateway_error",
+            ActionError::CustomerLookupFailed { .. }
+            | ActionError::CustomerLookupRefused { .. }
+            | ActionError::LedgerUnavailable { .. } => "gateway_error",
             ActionError::InProgress { .. } => "in_progress",
             ActionError::InvalidBody { .. }
             | ActionError::MissingCustomer

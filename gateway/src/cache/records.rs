@@ -15,6 +15,10 @@ use super::key::action_record_key;
 use super::redis::{millis, RedisStore};
 use super::store::StoreError;
 
+/// Sets `KEYS[1]` to `ARGV[2]` for `ARGV[3]` ms while it holds `ARGV[1]` or nothing.
+const REPLACE: &str = "local v = redis.call('GET', KEYS[1]) \
+    if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
+
 /// Action records in Redis.
 #[derive(Clone)]
 pub struct SharedRecords {
@@ -42,14 +46,25 @@ impl SharedRecords {
         Ok(found.pop().flatten())
     }
 
-    /// `SET key value PX ttl`, replacing what is there.
-    pub async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
+    /// `SET key value PX ttl` only while `key` holds `expected` or nothing (one script, one
+    /// key, so any Redis Cluster slot will do): `true` when it was set, `false` when `key`
+    /// holds something else (another request's marker, or an outcome kept already).
+    pub async fn replace(&self, key: &str, expected: &str, value: &str, ttl: Duration) -> Result<bool, StoreError> {
         let ttl = millis(ttl);
         self.redis
             .run(self.timeout, |mut conn| async move {
-                redis::cmd("SET").arg(key).arg(value).arg("PX").arg(ttl).query_async::<()>(&mut conn).await
+                redis::cmd("EVAL")
+                    .arg(REPLACE)
+                    .arg(1)
+                    .arg(key)
+                    .arg(expected)
+                    .arg(value)
+                    .arg(ttl)
+                    .query_async::<i64>(&mut conn)
+                    .await
             })
             .await
+            .map(|set| set == 1)
     }
 
     /// Deletes `key` while it still holds `value`.

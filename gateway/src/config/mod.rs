@@ -30,7 +30,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use self::redis::{NodeAddress, RedisTarget, RedisTls, RedisTopology, MAX_NAMESPACE_CHARS};
-pub use actions::{ActionSettings, MIN_IDEMPOTENCY_WINDOW};
+pub use actions::{ActionSettings, ACTION_BUDGET, MAX_ACTION_DEADLINE, MIN_IDEMPOTENCY_WINDOW};
 pub use admin::{parse_allowed_host, AdminSettings, MIN_TOKEN_CHARS};
 pub use cache::DEVELOPMENT_REDIS_PASSWORD;
 pub use env::{telemetry_env, EnvOverrides, ENV_VARS, RETIRED_ADMIN_TOKEN_ENV, TELEMETRY_ENV_VARS};

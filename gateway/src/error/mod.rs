@@ -137,7 +137,10 @@ impl GatewayError {
                 ActionError::UnknownAction | ActionError::CustomerNotFound => StatusCode::NOT_FOUND,
                 // Plain does not retry a 4xx: a refusal, or a service that does not run actions,
                 // would be the same the next time.
-                ActionError::Refused { .. } | ActionError::NotImplemented => StatusCode::UNPROCESSABLE_ENTITY,
+                // So would Plain's refusal of the customer lookup (permissions, malformed input).
+                ActionError::Refused { .. }
+                | ActionError::NotImplemented
+                | ActionError::CustomerLookupRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 // Plain retries a 5xx: each of these may pass, and the ledger keeps the retry
                 // from running an action twice.
                 ActionError::Failed { .. }
@@ -191,7 +194,9 @@ impl GatewayError {
             | GatewayError::NotReady { .. }
             | GatewayError::ShuttingDown => tracing::Level::DEBUG,
             // What the service decided, not a fault of the gateway: logged, not alarmed.
-            GatewayError::Action(ActionError::Failed { .. } | ActionError::InProgress { .. }) => tracing::Level::WARN,
+            GatewayError::Action(
+                ActionError::Failed { .. } | ActionError::InProgress { .. } | ActionError::CustomerLookupRefused { .. },
+            ) => tracing::Level::WARN,
             _ if self.status().is_server_error() => tracing::Level::ERROR,
             _ => tracing::Level::INFO,
         }
@@ -330,6 +335,7 @@ mod tests {
         let final_answers = [
             (ActionError::Refused { reason: "no".into(), replayed: false }, StatusCode::UNPROCESSABLE_ENTITY),
             (ActionError::NotImplemented, StatusCode::UNPROCESSABLE_ENTITY),
+            (ActionError::CustomerLookupRefused { cause: "FORBIDDEN".into() }, StatusCode::UNPROCESSABLE_ENTITY),
             (ActionError::UnknownAction, StatusCode::NOT_FOUND),
             (ActionError::CustomerNotFound, StatusCode::NOT_FOUND),
             (ActionError::MissingCustomer, StatusCode::BAD_REQUEST),

@@ -63,6 +63,7 @@ pub fn examples() -> Vec<GatewayError> {
         GatewayError::Action(ActionError::CustomerNotFound),
         GatewayError::Action(ActionError::CustomerNeedsPlainApi),
         GatewayError::Action(ActionError::CustomerLookupFailed { cause: "timeout".into() }),
+        GatewayError::Action(ActionError::CustomerLookupRefused { cause: "FORBIDDEN".into() }),
         GatewayError::Action(ActionError::InProgress { retry_after: Duration::from_secs(10) }),
         GatewayError::Action(ActionError::LedgerUnavailable { cause: "connection refused".into() }),
         GatewayError::Action(ActionError::Refused { reason: "the trial was extended already".into(), replayed: false }),

@@ -1,7 +1,8 @@
 //! `POST /actions/{name}`: a card action, sent by a Plain workflow's **Send HTTP request**
 //! step. [Admission](super::admission) is the handler's extractor ([`AdmittedAction`]); the
-//! handler runs the action ([`crate::actions::run`]) inside the request's `plain_action` span
-//! and answers:
+//! handler runs the action ([`crate::actions::Actions::run`]) in a spawned task, inside the
+//! request's `plain_action` span, so that a connection Plain closes cannot cut it short, and
+//! answers:
 //!
 //! - `200 {"action", "outcome": "succeeded", "message", "replayed"}`, with
 //!   `Cardmesh-Action-Replay: true` when a delivery that ran already is answered again;
@@ -53,8 +54,21 @@ pub async fn action(
         outcome = Empty,
     );
     cardmesh_telemetry::record_trace_id(&span);
-    let request = ActionRequest { name: &name, workspace_id, raw: &raw, body: &body, arrived };
-    let result = gateway.actions().run(request).instrument(span.clone()).await;
+    // The action runs in a task of its own: when Plain gives up and closes the connection,
+    // hyper drops this handler's future, but never the task, so the outcome is kept (or the
+    // marker dropped) and the cards are reloaded all the same.
+    let workspace_id = workspace_id.to_owned();
+    let task = tokio::spawn(
+        async move {
+            let request = ActionRequest { name: &name, workspace_id: &workspace_id, raw: &raw, body: &body, arrived };
+            gateway.actions().run(request).await
+        }
+        .instrument(span.clone()),
+    );
+    let result = match task.await {
+        Ok(result) => result,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    };
     match result {
         Ok(succeeded) => {
             span.record("outcome", "succeeded");

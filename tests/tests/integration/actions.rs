@@ -176,7 +176,7 @@ async fn a_delivery_that_is_still_running_is_503_with_retry_after_and_the_retry_
     wait_until("the first delivery reached the service", DEADLINE, || async { service.calls_of(HELD) == 1 }).await;
     let during = setup.post(HELD, &body).await;
     assert_eq!((during.status, during.code()), (503, "action_in_progress"), "{}", during.json);
-    assert_eq!(during.retry_after.as_deref(), Some("5"), "Retry-After: actions.deadline");
+    assert_eq!(during.retry_after.as_deref(), Some("18"), "Retry-After: the running marker's TTL");
     setup.service.release();
     assert_eq!(first.await.expect("first").status, 200);
     let after = setup.post(HELD, &body).await;
@@ -234,6 +234,21 @@ async fn a_refused_action_is_422_kept_for_retries_and_its_card_is_reloaded() {
     assert_eq!((again.status, again.code(), again.replayed), (422, "action_refused", true), "{}", again.json);
     assert_eq!(setup.service.calls_of(REFUSE), 1);
     assert_eq!(setup.metric("cardmesh_actions_total{action=\"refuse-me\",outcome=\"refused\"}"), 1.0);
+}
+
+/// `FAILED_PRECONDITION` (or `INVALID_ARGUMENT`) is the service's refusal as a gRPC status:
+/// the same outcome as `ActionRefused`, kept and followed by the reload.
+#[tokio::test]
+async fn a_refusal_by_grpc_status_is_kept_and_its_card_reloaded_like_action_refused() {
+    let setup = Setup::start(Store::Memory).await;
+    let body = workflow_body(THREAD, EMAIL);
+    let answer = setup.post(REFUSE_BY_STATUS, &body).await;
+    assert_eq!((answer.status, answer.code()), (422, "action_refused"), "{}", answer.json);
+    assert_eq!(answer.json["error"]["reason"], "no trial to extend");
+    setup.wait_for_reloads(1).await;
+    let again = setup.post(REFUSE_BY_STATUS, &body).await;
+    assert_eq!((again.status, again.code(), again.replayed), (422, "action_refused", true), "{}", again.json);
+    assert_eq!(setup.service.calls_of(REFUSE_BY_STATUS), 1);
 }
 
 #[tokio::test]
@@ -432,4 +447,103 @@ async fn the_ledger_keeps_one_record_per_delivery_under_the_caches_namespace() {
     assert!(!record.contains(EMAIL), "{record}");
     let ttl: u64 = redis.cli(&["TTL", keys[0]]).await.trim().parse().expect("a TTL");
     assert!(ttl > 3600 && ttl <= 86_400, "the idempotency window: {ttl}");
+}
+
+/// Plain gives up (its 15 s) and closes the connection while the service runs the action:
+/// the gateway still keeps the outcome, so Plain's retry gets it and the action ran once.
+#[tokio::test]
+async fn a_connection_closed_mid_action_still_keeps_its_outcome_for_the_retry() {
+    let setup = Setup::start(Store::Memory).await;
+    let body = workflow_body(THREAD, EMAIL);
+    let first = {
+        let (client, url, body) = (setup.gw.client().clone(), setup.gw.url(&format!("/actions/{HELD}")), body.clone());
+        tokio::spawn(async move { post_action(&client, &url, &body, Some(SECRET)).await })
+    };
+    let service = &setup.service;
+    wait_until("the first delivery reached the service", DEADLINE, || async { service.calls_of(HELD) == 1 }).await;
+    // The client drops the request: its connection closes with the call in flight.
+    first.abort();
+    assert!(first.await.expect_err("aborted").is_cancelled());
+    setup.service.release();
+    let retry = wait_until("Plain's retry gets an outcome rather than 503 in progress", DEADLINE, || async {
+        let answer = setup.post(HELD, &body).await;
+        (answer.status != 503).then_some(answer)
+    })
+    .await;
+    assert_eq!((retry.status, retry.replayed), (200, true), "{}", retry.json);
+    assert_eq!(setup.service.calls_of(HELD), 1, "the action ran once");
+}
+
+/// A request that outlived its running marker neither replaces nor drops what another
+/// request put under the delivery's key in Redis since.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn in_redis_a_stale_request_leaves_another_requests_marker_alone() {
+    use cardmesh_gateway::actions::{Begin, Record};
+    let setup = Setup::start(Store::redis().await).await;
+    let Store::Redis(redis) = &setup._store else { unreachable!("a Redis store") };
+    let ledger = setup.gw.gateway.actions().ledger();
+    let Begin::Started(stale) = ledger.begin("w_test", "digest").await.expect("Redis answers") else {
+        panic!("the first request starts")
+    };
+    let keys = redis.cli(&["--scan", "--pattern", "*action*"]).await;
+    let key = keys.lines().find(|l| !l.is_empty()).expect("the marker's key").to_owned();
+    // The marker expired and another request's marker took its place.
+    redis.cli(&["SET", &key, "running:another:1", "PX", "60000"]).await;
+    let record = Record::Succeeded { message: "late".into() };
+    assert!(!ledger.finish(stale.clone(), &record).await.expect("Redis answers"), "not kept");
+    assert_eq!(redis.cli(&["GET", &key]).await.trim(), "running:another:1");
+    ledger.abandon(stale.clone()).await.expect("Redis answers");
+    assert_eq!(redis.cli(&["GET", &key]).await.trim(), "running:another:1", "not dropped");
+    // Once the key is empty (the other request abandoned), the late outcome is kept.
+    redis.cli(&["DEL", &key]).await;
+    assert!(ledger.finish(stale, &record).await.expect("Redis answers"));
+    assert!(redis.cli(&["GET", &key]).await.contains("\"outcome\":\"succeeded\""));
+}
+
+/// Plain's API refuses the thread lookup (the machine user may not read threads): the email
+/// still finds the customer. Refusing the email lookup too is final: 422, nothing runs.
+#[tokio::test]
+async fn a_refused_thread_lookup_falls_back_to_the_email_and_a_refused_lookup_is_422() {
+    let setup = Setup::start(Store::Memory).await;
+    setup.plain.fail("ThreadCustomer", "FORBIDDEN");
+    let answer = setup.post(EXTEND_TRIAL, &workflow_body(THREAD, EMAIL)).await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(setup.service.calls()[0].customer.as_ref().map(|c| c.id.as_str()), Some(CUSTOMER));
+    assert_eq!(setup.plain.operations("CustomerByEmail").len(), 1, "found by the email");
+    let thread = setup.service.calls()[0].thread.clone().map(|t| t.id);
+    assert_eq!(thread.as_deref(), Some(THREAD), "the workflow's thread id, as sent");
+
+    setup.plain.fail("CustomerByEmail", "FORBIDDEN");
+    let refused = setup.post(EXTEND_TRIAL, &workflow_body("th_other", EMAIL)).await;
+    assert_eq!((refused.status, refused.code()), (422, "customer_lookup_refused"), "{}", refused.json);
+    assert_eq!(setup.service.calls_of(EXTEND_TRIAL), 1, "nothing more ran");
+}
+
+/// Without `Plain-Workspace-Id` (one global secret), the signed body's `workspaceId` is the
+/// workspace: the action runs for it, and the changed card is dropped from the cache where
+/// Plain's card requests (which carry the header) keep it. With neither, the card is dropped
+/// in every workspace.
+#[tokio::test]
+async fn without_the_workspace_header_the_bodys_workspace_id_is_the_workspace() {
+    let setup = Setup::start(Store::Memory).await;
+    let url = setup.gw.url(&format!("/actions/{EXTEND_TRIAL}"));
+    let headerless = |body: String| {
+        let request = cardmesh_tests::plain::signed_post(setup.gw.client(), &url, &body, Some(SECRET), None);
+        async move { ActionAnswer::from(request.send().await.expect("the request reaches the gateway")).await }
+    };
+    assert_eq!(setup.card_text().await, "Trial extended 0 times", "cached under w_test");
+    let answer = headerless(workflow_body(THREAD, EMAIL)).await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(setup.service.calls()[0].workspace_id, "w_test");
+    setup.wait_for_reloads(1).await;
+    assert_eq!(setup.card_text().await, "Trial extended 1 times", "the cached copy was dropped");
+
+    let template = workflow_template().replace("{{ workspace.id }}", "");
+    let no_workspace = render_workflow_body(&template, &[("thread.id", THREAD), ("customer.email", EMAIL)]);
+    let answer = headerless(no_workspace.replace("\"days\": 14", "\"days\": 7")).await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(setup.service.calls()[1].workspace_id, "");
+    setup.wait_for_reloads(2).await;
+    assert_eq!(setup.card_text().await, "Trial extended 2 times", "dropped in every workspace");
 }

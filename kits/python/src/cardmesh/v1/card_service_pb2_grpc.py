@@ -69,11 +69,17 @@ class CardServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RunAction(self, request, context):
-        """Runs one action this service declared in `DescribeResponse.actions`. The gateway calls it
-        at most once per `idempotency_key` within its idempotency window (a retried delivery from
-        Plain gets the first outcome again); a call after a `ActionFailed` outcome is a new attempt.
-        A service built before actions existed answers `UNIMPLEMENTED`, which the gateway reports
-        as an action that is not available.
+        """Runs one action this service declared in `DescribeResponse.actions`. Once the gateway has
+        recorded an outcome (`ActionSucceeded`, `ActionRefused`) for an `idempotency_key`, Plain's
+        retries of that delivery get it again within the idempotency window and do not call this.
+        Any attempt whose outcome the gateway did not record is retried by Plain and may call this
+        again with the same key, although the first call may have done the work: an
+        `ActionFailed` outcome, a call past its deadline, a service unavailable mid-call, a
+        gateway restart. Deduplicate on `idempotency_key` when running an action twice matters.
+        Without Redis the gateway's record is per replica. `INVALID_ARGUMENT` and
+        `FAILED_PRECONDITION` are a refusal, like `ActionRefused`. A service built before actions
+        existed answers `UNIMPLEMENTED`, which the gateway reports as an action that is not
+        available.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
