@@ -23,9 +23,11 @@ pub struct ActionContext {
     /// The same body exactly as Plain sent it (UTF-8).
     pub body_json: String,
     /// The same for every delivery of one request (Plain's retries carry the same key). The
-    /// gateway runs the action once per key within its idempotency window, but a delivery
-    /// after that window, or after a [`crate::ActionOutcome::Failed`], runs it again: make
-    /// the effect idempotent with this key in your own system too.
+    /// gateway keeps each delivery's outcome (succeeded or refused) for its idempotency
+    /// window, but an attempt whose outcome it did not keep (after a
+    /// [`crate::ActionOutcome::Failed`], a deadline or a broken call the service may have
+    /// finished, a gateway restart, or after the window) reaches the service again: make the
+    /// effect idempotent with this key in your own system.
     pub idempotency_key: String,
     /// True when the action runs from the gateway's preview page against a test customer, not
     /// from Plain: change no real data.

@@ -144,9 +144,11 @@ class ActionContext:
       thread, when the workflow sent a thread id;
     - ``body``: the workflow's JSON body, parsed (``None`` when the gateway sent none), and
       ``body_json``, the same exactly as Plain sent it. Neither shows in ``repr()``;
-    - ``idempotency_key``: the same for every delivery of one request. The gateway runs the
-      action once per key within its idempotency window, but a delivery after that window, or
-      after a failure, runs it again: make the effect idempotent with it in your own system too;
+    - ``idempotency_key``: the same for every delivery of one request. The gateway keeps each
+      delivery's outcome (succeeded or refused) for its idempotency window, but an attempt
+      whose outcome it did not keep (after a failure, a deadline or a broken call the service
+      may have finished, a gateway restart, or after the window) reaches the service again:
+      make the effect idempotent with it in your own system;
     - ``preview``: true when the action runs from the gateway's preview page against a test
       customer, not from Plain: change no real data;
     - ``trace_id``: the call's trace id (the gateway's, when it sent ``traceparent``).
