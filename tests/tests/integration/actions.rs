@@ -56,6 +56,16 @@ impl Setup {
         post_action(self.gw.client(), &self.gw.url(&format!("/actions/{action}")), body, Some(SECRET)).await
     }
 
+    /// Delivers `body` to the `HELD` action in the background, and returns once the service
+    /// holds the call: the delivery's answer comes when the test lets the service go.
+    async fn held_delivery(&self, body: &str) -> tokio::task::JoinHandle<ActionAnswer> {
+        let (client, url, body) = (self.gw.client().clone(), self.gw.url(&format!("/actions/{HELD}")), body.to_owned());
+        let first = tokio::spawn(async move { post_action(&client, &url, &body, Some(SECRET)).await });
+        let service = &self.service;
+        wait_until("the first delivery reached the service", DEADLINE, || async { service.calls_of(HELD) == 1 }).await;
+        first
+    }
+
     /// The subscription card as Plain's next card request gets it.
     async fn card_text(&self) -> String {
         let body = PlainBody::new(&[CARD]).customer(CUSTOMER, EMAIL, Some(EXTERNAL_ID)).thread(Some(THREAD)).build();
@@ -168,12 +178,7 @@ async fn a_retry_that_reaches_another_replica_does_not_run_the_action_again() {
 async fn a_delivery_that_is_still_running_is_503_with_retry_after_and_the_retry_gets_its_outcome() {
     let setup = Setup::start(Store::Memory).await;
     let body = workflow_body(THREAD, EMAIL);
-    let first = {
-        let (client, url, body) = (setup.gw.client().clone(), setup.gw.url(&format!("/actions/{HELD}")), body.clone());
-        tokio::spawn(async move { post_action(&client, &url, &body, Some(SECRET)).await })
-    };
-    let service = &setup.service;
-    wait_until("the first delivery reached the service", DEADLINE, || async { service.calls_of(HELD) == 1 }).await;
+    let first = setup.held_delivery(&body).await;
     let during = setup.post(HELD, &body).await;
     assert_eq!((during.status, during.code()), (503, "action_in_progress"), "{}", during.json);
     assert_eq!(during.retry_after.as_deref(), Some("18"), "Retry-After: the running marker's TTL");
@@ -455,12 +460,7 @@ async fn the_ledger_keeps_one_record_per_delivery_under_the_caches_namespace() {
 async fn a_connection_closed_mid_action_still_keeps_its_outcome_for_the_retry() {
     let setup = Setup::start(Store::Memory).await;
     let body = workflow_body(THREAD, EMAIL);
-    let first = {
-        let (client, url, body) = (setup.gw.client().clone(), setup.gw.url(&format!("/actions/{HELD}")), body.clone());
-        tokio::spawn(async move { post_action(&client, &url, &body, Some(SECRET)).await })
-    };
-    let service = &setup.service;
-    wait_until("the first delivery reached the service", DEADLINE, || async { service.calls_of(HELD) == 1 }).await;
+    let first = setup.held_delivery(&body).await;
     // The client drops the request: its connection closes with the call in flight.
     first.abort();
     assert!(first.await.expect_err("aborted").is_cancelled());
