@@ -9,11 +9,7 @@ use cardmesh_gateway::config::{Config, Secret, SigningSecrets};
 use cardmesh_tests::action_service::*;
 use cardmesh_tests::plain_graphql::{PlainGraphQl, PLAIN_API_KEY};
 use cardmesh_tests::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// How long a test waits for the gateway to act: generous, a busy machine is slow.
-const DEADLINE: Duration = Duration::from_secs(15);
 
 /// A gateway in front of an [`ActionService`], Plain's API on (the stand-in knows Ada by her
 /// thread), with `adjust` applied to its config.
@@ -126,19 +122,7 @@ async fn a_stalled_body_is_408_the_connection_closed_and_nothing_runs() {
         "POST /actions/{EXTEND_TRIAL} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
          Plain-Workspace-Id: w_test\r\nContent-Length: 200\r\n\r\n{{\"threadId\":"
     );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut received = Vec::new();
-    let read = async {
-        let mut buf = [0u8; 4096];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => received.extend_from_slice(&buf[..n]),
-            }
-        }
-    };
-    tokio::time::timeout(DEADLINE, read).await.expect("the gateway closed the connection");
-    let answer = String::from_utf8_lossy(&received);
+    let answer = super::edges::send_and_wait_for_close(&mut stream, head.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("\"request_timeout\""), "{answer}");
     assert!(service.calls().is_empty());

@@ -55,7 +55,7 @@ async fn until_closed<S: AsyncRead + Unpin>(stream: &mut S) -> Option<String> {
 
 /// Sends `bytes` and returns what comes back until the connection closes; fails the test when
 /// it stays open past the deadline.
-async fn send_and_wait_for_close<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8]) -> String {
+pub(super) async fn send_and_wait_for_close<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8]) -> String {
     stream.write_all(bytes).await.expect("send");
     stream.flush().await.expect("flush");
     until_closed(stream).await.unwrap_or_else(|| panic!("the gateway kept the connection open after {DEADLINE:?}"))
