@@ -285,7 +285,11 @@ impl CardProvider for DatedCards {
     }
     fn cards(&self) -> Vec<CardSpec> {
         use cardmesh_kit::Scope;
-        vec![CardSpec::new("profile", "Profile"), CardSpec::new("notes", "Notes").scope(Scope::Thread)]
+        vec![
+            CardSpec::new("profile", "Profile"),
+            CardSpec::new("plan", "Plan"),
+            CardSpec::new("notes", "Notes").scope(Scope::Thread),
+        ]
     }
     async fn card(&self, key: &str, _ctx: &CardContext) -> Card {
         *self.calls.lock().unwrap().entry(key.to_owned()).or_default() += 1;

@@ -39,7 +39,8 @@ const MAX_MEMBERS: usize = 10_000;
 /// A bounded in-process store for a single gateway (the default without Redis).
 pub struct MemoryStore {
     entries: Cache<String, Entry>,
-    /// Held while counters change, so concurrent increments and creations are not lost.
+    /// Held while counters and appended ledger entries change, so concurrent increments,
+    /// creations and appends are not lost.
     counters: std::sync::Mutex<()>,
     /// The sorted sets of [`WriteKind::Member`]: key → member → when it was recorded.
     members: std::sync::Mutex<HashMap<String, HashMap<String, Instant>>>,
@@ -71,6 +72,15 @@ impl CacheStore for MemoryStore {
             let entry = Entry { value: w.value.clone(), ttl: w.ttl };
             match w.kind {
                 WriteKind::Entry | WriteKind::Ledger => self.entries.insert(w.key.clone(), entry),
+                WriteKind::LedgerAppend => {
+                    let _guard = self.lock_counters();
+                    let entry = match self.entries.get(&w.key) {
+                        // Kept as long as the longer of the two: never shortened.
+                        Some(old) => Entry { value: old.value + &w.value, ttl: old.ttl.max(w.ttl) },
+                        None => entry,
+                    };
+                    self.entries.insert(w.key.clone(), entry);
+                }
                 WriteKind::NewCounter => {
                     let _guard = self.lock_counters();
                     if !self.entries.contains_key(&w.key) {

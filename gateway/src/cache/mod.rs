@@ -55,7 +55,7 @@ pub use namespace::NamespacedStore;
 pub use records::SharedRecords;
 pub use near::NearStore;
 pub use seal::{EntrySeal, KeySource, Rejection, SealedStore};
-pub use served::{record, Asked, Served, ServedContext};
+pub use served::{record, Asked, LedgerRead, Served, ServedContext};
 #[cfg(feature = "test-util")]
 pub use served::asked;
 pub use stats::{CacheStats, StatsSnapshot};
@@ -251,25 +251,35 @@ impl CardCache {
     /// Reads the fresh copies of `cards` (all of one customer), and with `ledger` (the
     /// request's served-ledger key, see [`RequestKeys::served`]) what was last answered in
     /// the request's context, in one round trip; a card Plain reloads has no fresh copy
-    /// ([`Slot::asked`]). Returns one slot per card and the context's ledger entry. A store
+    /// ([`Slot::asked`]). Returns one slot per card and the context's ledger entry. A request
+    /// for several cards is never a manual reload: when the near cache holds all of them, the
+    /// entry is not read ([`LedgerRead::Skipped`]) and the lookup makes no round trip. A store
     /// error counts as a miss for every card, with nothing served.
-    pub async fn lookup(&self, cards: &[&CardCacheKeys], ledger: Option<&str>) -> (Vec<Slot>, Option<ServedContext>) {
-        let Some(first) = cards.first() else { return (Vec::new(), None) };
+    pub async fn lookup(&self, cards: &[&CardCacheKeys], ledger: Option<&str>) -> (Vec<Slot>, LedgerRead) {
+        let Some(first) = cards.first() else { return (Vec::new(), LedgerRead::Entry(None)) };
         let n = cards.len();
         let mut keys = Vec::with_capacity(2 + 2 * n);
         keys.push(first.customer_generation.clone());
         keys.extend(cards.iter().map(|c| c.card_generation.clone()));
         keys.extend(cards.iter().map(|c| c.fresh.clone()));
         keys.extend(ledger.map(str::to_owned));
-        let values = match self.store.get_many(&keys).await {
-            Ok(values) if values.len() == keys.len() => values,
+        let read = match ledger {
+            Some(_) if n > 1 => self.store.get_many_but_maybe_last(&keys).await,
+            _ => self.store.get_many(&keys).await.map(|values| (values, true)),
+        };
+        let (values, ledger_read) = match read {
+            Ok((values, ledger_read)) if values.len() == keys.len() => (values, ledger_read),
             Ok(_) | Err(_) => {
                 self.stats.record_error();
                 self.stats.record_misses(n);
-                return (vec![Slot::empty(); n], None);
+                return (vec![Slot::empty(); n], LedgerRead::Entry(None));
             }
         };
-        let context = ledger.and_then(|_| values[1 + 2 * n].as_deref()).and_then(ServedContext::decode);
+        let context = match ledger {
+            Some(_) if !ledger_read => LedgerRead::Skipped,
+            Some(_) => LedgerRead::Entry(values[1 + 2 * n].as_deref().and_then(ServedContext::decode)),
+            None => LedgerRead::Entry(None),
+        };
         let now_ms = self.clock.now_ms();
         // An absent counter gets a new random value (one for all the cards, for the
         // customer's), created when a card is stored under it: see `entry`.
@@ -289,10 +299,10 @@ impl CardCache {
                     (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card, now_ms),
                     _ => None,
                 };
-                let served = context.as_ref().and_then(|context| context.get(cards[i].card_key()));
-                let asked = match ledger {
-                    None => Asked::First,
-                    Some(_) => served::asked(served, now_ms, self.settings.duplicate_window),
+                let served = context.entry().and_then(|context| context.get(cards[i].card_key()));
+                let asked = match (ledger, &context) {
+                    (None, _) | (_, LedgerRead::Skipped) => Asked::First,
+                    (Some(_), LedgerRead::Entry(_)) => served::asked(served, now_ms, self.settings.duplicate_window),
                 };
                 let fresh = fresh.filter(|_| asked != Asked::Reload);
                 if fresh.is_some() {
@@ -356,6 +366,17 @@ impl CardCache {
             return;
         }
         self.writer.push(Write { key, value: context.encode(), ttl, kind: WriteKind::Ledger });
+    }
+
+    /// Appends `answers` to the served-ledger entry at `key` without reading it (after a
+    /// lookup that left it unread, [`LedgerRead::Skipped`]): kept at least until the last of
+    /// them expires in Plain. Returns at once; a full queue drops it.
+    pub fn append_served(&self, key: String, answers: &ServedContext) {
+        let ttl = Duration::from_millis(answers.expires_ms().saturating_sub(self.clock.now_ms()));
+        if ttl.is_zero() {
+            return;
+        }
+        self.writer.push(Write { key, value: answers.appended(), ttl, kind: WriteKind::LedgerAppend });
     }
 
     /// Records `workspace_id` as active now in the store's list of workspaces (see

@@ -10,8 +10,9 @@
 //!   seen after at most `near_ttl` (the price of skipping the round trip; 0 turns it off);
 //! - store errors are passed through untouched and never remembered;
 //! - a read missing only served-ledger entries (a thread Plain opens for a customer held
-//!   here) reads just those; any other missing key reads every key again, so counters and
-//!   cards always come from one moment.
+//!   here) reads just those, or none when the caller can do without
+//!   ([`CacheStore::get_many_but_maybe_last`]); any other missing key reads every key again,
+//!   so counters and cards always come from one moment.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -89,10 +90,37 @@ impl CacheStore for NearStore {
         Ok(values)
     }
 
+    async fn get_many_but_maybe_last(&self, keys: &[String]) -> Result<(Vec<Option<String>>, bool), StoreError> {
+        let Some((last, others)) = keys.split_last() else { return Ok((Vec::new(), true)) };
+        let now = Instant::now();
+        let remembered = |key: &String| self.entries.get(key.as_str()).filter(|e| e.expires > now);
+        if remembered(last).is_none() {
+            // Every other key held here: answered from memory, the last key left unread.
+            let others: Option<Vec<Option<String>>> =
+                others.iter().map(|key| remembered(key).map(|e| e.value.as_deref().map(str::to_owned))).collect();
+            if let Some(mut values) = others {
+                values.push(None);
+                return Ok((values, false));
+            }
+        }
+        Ok((self.get_many(keys).await?, true))
+    }
+
     async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError> {
         let result = self.inner.set_many(writes).await;
         for w in writes {
             match (w.kind, &result) {
+                // Appended to what is remembered, as the store appends it; what is not
+                // remembered stays so (the store's value is read when it is needed).
+                (WriteKind::LedgerAppend, Ok(())) => {
+                    if let Some(NearEntry { value, expires }) = self.entries.get(w.key.as_str()) {
+                        let value = format!("{}{}", value.as_deref().unwrap_or_default(), w.value);
+                        self.entries.insert(w.key.clone(), NearEntry { value: Some(Arc::from(value)), expires });
+                    }
+                }
+                (WriteKind::LedgerAppend, Err(_)) => {
+                    self.entries.remove(w.key.as_str());
+                }
                 // This replica's own answers are seen at once; another replica's, after at most
                 // the near TTL (a ledger entry read here as absent is remembered that long).
                 (WriteKind::Entry | WriteKind::Ledger, Ok(())) => {
@@ -270,6 +298,55 @@ mod tests {
         // Remembered now: the same context again costs no read.
         near.get_many(&[gen, card, thread("th_2")]).await.unwrap();
         assert_eq!(inner.reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_last_key_alone_not_remembered_is_left_unread_when_the_caller_can_do_without_it() {
+        let inner = Counted::new();
+        let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
+        let (gen, card) = ("cardmesh:v3:{w:w:c:c}:gen".to_owned(), "cardmesh:v3:{w:w:c:c}:card:usage:h".to_owned());
+        let thread = |t: &str| format!("cardmesh:v3:{{w:w:c:c}}:served:={t}:");
+        inner.store.set_many(&[write(&gen, "1"), write(&card, "v"), write(&thread("th_2"), "s")]).await.unwrap();
+
+        // Nothing remembered yet: every key is read, the last one included.
+        let (values, read) = near.get_many_but_maybe_last(&[gen.clone(), card.clone(), thread("th_1")]).await.unwrap();
+        assert_eq!((values, read), (vec![Some("1".to_owned()), Some("v".to_owned()), None], true));
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 1);
+
+        // Everything but the last key remembered: no read, and the last key reported unread.
+        let (values, read) = near.get_many_but_maybe_last(&[gen.clone(), card.clone(), thread("th_2")]).await.unwrap();
+        assert_eq!((values, read), (vec![Some("1".to_owned()), Some("v".to_owned()), None], false));
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 1, "no round trip");
+
+        // Another key not remembered: read together, from one moment, the last one included.
+        let other = "cardmesh:v3:{w:w:c:c}:card:plan:h".to_owned();
+        let (values, read) = near.get_many_but_maybe_last(&[gen, other, thread("th_2")]).await.unwrap();
+        assert_eq!((values, read), (vec![Some("1".to_owned()), None, Some("s".to_owned())], true));
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_append_extends_what_is_remembered_and_leaves_what_is_not_to_the_store() {
+        let inner = Counted::new();
+        let near = NearStore::new(inner.clone(), Duration::from_secs(60), 100);
+        let append = |key: &str, value: &str| Write { kind: WriteKind::LedgerAppend, ..write(key, value) };
+        inner.store.set_many(&[write("held", "a=1:2")]).await.unwrap();
+        near.get_many(&keys(&["held", "absent"])).await.unwrap();
+
+        near.set_many(&[append("held", ",b=3:4"), append("absent", ",c=5:6"), append("unread", ",d=7:8")]).await.unwrap();
+        let reads = inner.reads.load(Ordering::SeqCst);
+        let remembered = near.get_many(&keys(&["held", "absent"])).await.unwrap();
+        assert_eq!(remembered, vec![Some("a=1:2,b=3:4".to_owned()), Some(",c=5:6".to_owned())]);
+        assert_eq!(inner.reads.load(Ordering::SeqCst), reads, "both from memory, as the store appended them");
+        assert_eq!(near.get_many(&keys(&["unread"])).await.unwrap(), vec![Some(",d=7:8".to_owned())]);
+        assert_eq!(inner.reads.load(Ordering::SeqCst), reads + 1, "not remembered: read from the store");
+
+        // A failed append may or may not have reached the store: forgotten.
+        inner.failing.store(true, Ordering::SeqCst);
+        assert!(near.set_many(&[append("held", ",e=9:10")]).await.is_err());
+        inner.failing.store(false, Ordering::SeqCst);
+        near.get_many(&keys(&["held"])).await.unwrap();
+        assert_eq!(inner.reads.load(Ordering::SeqCst), reads + 2);
     }
 
     #[tokio::test]

@@ -205,6 +205,62 @@ impl RedisStore {
     }
 }
 
+impl RedisStore {
+    /// Appends served-ledger answers ([`WriteKind::LedgerAppend`]) without reading the
+    /// entries. Most are new (a thread Plain just opened): one `SET … NX GET PX` per entry
+    /// starts them, in one pipeline per slot. An entry that existed (the `GET` returned it) then
+    /// gets the answers appended and its life extended to theirs, never shortened
+    /// (`APPEND`, `PEXPIRE … GT`), in one more round trip for those alone.
+    async fn append_ledger(&self, appends: &[&Write]) -> Result<(), StoreError> {
+        if appends.is_empty() {
+            return Ok(());
+        }
+        let groups = slots::by_slot(appends, |w| &w.key, self.connector.is_cluster());
+        let starts: Vec<redis::Pipeline> = groups
+            .iter()
+            .map(|group| {
+                let mut pipe = redis::pipe();
+                for w in group {
+                    pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("NX").arg("GET").arg("PX").arg(millis(w.ttl));
+                }
+                pipe
+            })
+            .collect();
+        let replies: Vec<Vec<Option<String>>> = self
+            .run(self.write_timeout, |conn| {
+                try_join_all(starts.iter().map(move |pipe| {
+                    let mut conn = conn.clone();
+                    async move { pipe.query_async::<Vec<Option<String>>>(&mut conn).await }
+                }))
+            })
+            .await?;
+        let existed: Vec<&Write> = groups
+            .iter()
+            .zip(&replies)
+            .flat_map(|(group, replies)| group.iter().zip(replies))
+            .filter(|(_, before)| before.is_some())
+            .map(|(w, _)| **w)
+            .collect();
+        let pipes: Vec<redis::Pipeline> = slots::by_slot(&existed, |w| &w.key, self.connector.is_cluster())
+            .into_iter()
+            .map(|group| {
+                let mut pipe = redis::pipe();
+                for w in group {
+                    // `NX` too: had the entry expired since, `APPEND` would start one without a TTL.
+                    pipe.cmd("APPEND").arg(&w.key).arg(&w.value).ignore();
+                    pipe.cmd("PEXPIRE").arg(&w.key).arg(millis(w.ttl)).arg("NX").ignore();
+                    pipe.cmd("PEXPIRE").arg(&w.key).arg(millis(w.ttl)).arg("GT").ignore();
+                }
+                pipe
+            })
+            .collect();
+        if pipes.is_empty() {
+            return Ok(());
+        }
+        self.pipelines(&pipes).await
+    }
+}
+
 /// How one attempt failed.
 enum Attempt {
     /// The connection was already open and turned out closed: worth one more on a new one.
@@ -233,7 +289,12 @@ impl CacheStore for RedisStore {
     }
 
     async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError> {
-        let pipes: Vec<redis::Pipeline> = slots::by_slot(writes, |w| &w.key, self.connector.is_cluster())
+        let appends: Vec<&Write> = writes.iter().filter(|w| w.kind == WriteKind::LedgerAppend).collect();
+        let others = writes.iter().filter(|w| w.kind != WriteKind::LedgerAppend);
+        if appends.len() == writes.len() {
+            return self.append_ledger(&appends).await;
+        }
+        let pipes: Vec<redis::Pipeline> = slots::by_slot(&others.collect::<Vec<_>>(), |w| &w.key, self.connector.is_cluster())
             .into_iter()
             .map(|group| {
                 let mut pipe = redis::pipe();
@@ -242,6 +303,8 @@ impl CacheStore for RedisStore {
                         WriteKind::Entry | WriteKind::Ledger => {
                             pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(millis(w.ttl)).ignore();
                         }
+                        // Sent on their own, after these: see `append_ledger`.
+                        WriteKind::LedgerAppend => {}
                         WriteKind::NewCounter => {
                             pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("NX").arg("PX").arg(millis(w.ttl)).ignore();
                         }
@@ -253,10 +316,10 @@ impl CacheStore for RedisStore {
                 pipe
             })
             .collect();
-        if pipes.is_empty() {
-            return Ok(());
+        if !pipes.is_empty() {
+            self.pipelines(&pipes).await?;
         }
-        self.pipelines(&pipes).await
+        self.append_ledger(&appends).await
     }
 
     async fn increment(&self, keys: &[String], ttl: Duration) -> Result<(), StoreError> {

@@ -254,7 +254,7 @@ impl CacheStore for SealedStore {
             .iter()
             .map(|w| match w.kind {
                 WriteKind::Entry => Write { value: self.seal.seal(&w.key, &w.value), ..w.clone() },
-                WriteKind::NewCounter | WriteKind::Member | WriteKind::Ledger => w.clone(),
+                WriteKind::NewCounter | WriteKind::Member | WriteKind::Ledger | WriteKind::LedgerAppend => w.clone(),
             })
             .collect();
         self.inner.set_many(&sealed).await

@@ -21,6 +21,15 @@
 //! does not send) would keep only the later one's cards, and the other's would count as first
 //! asks once more.
 //!
+//! A request for several cards is never a manual reload (Plain reloads one card at a time),
+//! so when this replica's near cache holds every one of its cards the entry is not read at
+//! all: the request costs no round trip, its cards count as first asks, and its answers are
+//! *appended* to the entry in the store ([`ServedContext::appended`]), which needs no read
+//! either. A later answer for a card outranks an earlier one in the same value, and the next
+//! entry written whole compacts it. What this gives up: a card `reloadCustomerCardInstance`
+//! discarded, asked for together with others and held by the near cache, is served from the
+//! cache (with the lifetime it has left) instead of drawn.
+//!
 //! In Redis the entries are checked for their form when read, not sealed: a forged entry could
 //! only make the gateway draw a card once more, or answer a reload with a copy that is still
 //! within its TTL, and only someone who can already write to Redis could forge one.
@@ -103,6 +112,26 @@ pub fn record(last: Option<Served>, asked: Asked, now_ms: u64, ttl_seconds: u32)
     }
 }
 
+/// A context's ledger entry as a lookup found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerRead {
+    /// Read from the store: the entry, or `None` when there is none.
+    Entry(Option<ServedContext>),
+    /// Not read: a request for several cards, every one held by the near cache. Its cards
+    /// count as first asks, and its answers are appended ([`ServedContext::appended`]).
+    Skipped,
+}
+
+impl LedgerRead {
+    /// The entry, when one was read.
+    pub fn entry(&self) -> Option<&ServedContext> {
+        match self {
+            Self::Entry(entry) => entry.as_ref(),
+            Self::Skipped => None,
+        }
+    }
+}
+
 /// Most cards one ledger entry keeps: more than any gateway routes for one request. A value
 /// holding more is not an entry of this gateway's.
 const MAX_CARDS: usize = 256;
@@ -139,18 +168,34 @@ impl ServedContext {
     }
 
     /// Reads an entry; `None` for anything but one or more `<card key>=<entry>` with card keys
-    /// of `[A-Za-z0-9_-]`, each once, and entries [`Served::decode`] reads, at most 256.
+    /// of `[A-Za-z0-9_-]` and entries [`Served::decode`] reads, at most 256, comma-separated
+    /// (empty parts, left by [`Self::appended`], are skipped). A card that appears twice keeps
+    /// its later answer, in the place of its first.
     pub fn decode(value: &str) -> Option<Self> {
-        let mut cards = Vec::with_capacity(4);
-        for part in value.split(',') {
+        let mut cards: Vec<(String, Served)> = Vec::with_capacity(4);
+        for (i, part) in value.split(',').filter(|part| !part.is_empty()).enumerate() {
             let (key, served) = part.split_once('=')?;
             let valid_key = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-            if !valid_key || cards.len() == MAX_CARDS || cards.iter().any(|(k, _)| k == key) {
+            if !valid_key || i == MAX_CARDS {
                 return None;
             }
-            cards.push((key.to_owned(), Served::decode(served)?));
+            let served = Served::decode(served)?;
+            match cards.iter_mut().find(|(k, _)| k == key) {
+                Some(earlier) => earlier.1 = served,
+                None => cards.push((key.to_owned(), served)),
+            }
         }
-        Some(Self { cards })
+        (!cards.is_empty()).then_some(Self { cards })
+    }
+
+    /// The text to append to the context's stored entry (or to start it with) so that it also
+    /// holds these answers: `,<card key>=<entry>…`. What [`Self::decode`] reads from the
+    /// result is the entry with these answers in place of the same cards' earlier ones.
+    pub fn appended(&self) -> String {
+        let mut value = String::with_capacity(1 + self.cards.len() * 48);
+        value.push(',');
+        value.push_str(&self.encode());
+        value
     }
 
     /// The entry to write after answering, at `now_ms`, the cards of `answers` (card key and
@@ -249,7 +294,7 @@ mod tests {
         assert_eq!(entry.get("csat"), None);
         assert_eq!(entry.expires_ms(), T + 60_000);
         let many = (0..=MAX_CARDS).map(|i| format!("k{i}=1:2")).collect::<Vec<_>>().join(",");
-        for bad in ["", "usage", "=1:2", "usage=", "usage=2:1", "us age=1:2", "a:b=1:2", "k=1:2,", "k=1:2,k=3:4", many.as_str()] {
+        for bad in ["", ",", "usage", "=1:2", "usage=", "usage=2:1", "us age=1:2", "a:b=1:2", many.as_str()] {
             assert_eq!(ServedContext::decode(bad), None, "{bad:?}");
         }
     }
@@ -268,5 +313,29 @@ mod tests {
         // A first answer in a context.
         let new = ServedContext::updated(None, T, vec![("a".into(), Served::answered(T, 60))]);
         assert_eq!(new, Some(context(&[("a", Served::answered(T, 60))])));
+    }
+
+    #[test]
+    fn answers_appended_to_an_entry_read_as_the_entry_with_those_answers_in_place() {
+        let first = context(&[("a", Served::answered(T, 60)), ("b", Served::answered(T, 60))]);
+        let later = context(&[("b", Served::answered(T + 5_000, 30)), ("c", Served::answered(T + 5_000, 30))]);
+        assert_eq!(later.appended(), format!(",{}", later.encode()));
+        // Appended to a stored entry: `a` stays, `b` is the later answer, `c` is new.
+        let stored = format!("{}{}", first.encode(), later.appended());
+        assert_eq!(
+            ServedContext::decode(&stored),
+            Some(context(&[
+                ("a", Served::answered(T, 60)),
+                ("b", Served::answered(T + 5_000, 30)),
+                ("c", Served::answered(T + 5_000, 30)),
+            ]))
+        );
+        // Starting a key that did not exist: the leading comma is skipped.
+        assert_eq!(ServedContext::decode(&later.appended()), Some(later.clone()));
+        // Appended again and again, the value stays readable up to 256 answers, then is no
+        // entry (and the next entry written whole replaces it).
+        let one = context(&[("a", Served::answered(T, 60))]).appended();
+        assert!(ServedContext::decode(&one.repeat(MAX_CARDS)).is_some());
+        assert_eq!(ServedContext::decode(&one.repeat(MAX_CARDS + 1)), None);
     }
 }

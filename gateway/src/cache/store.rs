@@ -28,6 +28,11 @@ pub enum WriteKind {
     /// Stores a served-ledger entry ([`super::served`]) as it is (not sealed: checked for
     /// its form when read), replacing any value.
     Ledger,
+    /// Appends answers to a served-ledger entry, or starts it
+    /// ([`super::served::ServedContext::appended`]), without reading it first (in Redis,
+    /// `SET … NX GET`, then `APPEND` for an entry that existed), the key kept at least `ttl`
+    /// (never shortened).
+    LedgerAppend,
 }
 
 /// One write: key, value, time to live, and what kind of write it is.
@@ -52,6 +57,12 @@ pub trait CacheStore: Send + Sync + 'static {
     /// Reads many keys in one round trip; `None` for a missing key (or, in Redis, for a
     /// value that failed its check: see [`super::seal`]).
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError>;
+    /// Reads `keys` as [`Self::get_many`] does, except that the last one may be left unread
+    /// (`false`, and `None` in its place) when it alone would cost a round trip: in a near
+    /// cache that holds every other key. By default every key is read (`true`).
+    async fn get_many_but_maybe_last(&self, keys: &[String]) -> Result<(Vec<Option<String>>, bool), StoreError> {
+        Ok((self.get_many(keys).await?, true))
+    }
     /// Writes many entries in one round trip, in order.
     async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError>;
     /// Increments counters and keeps them for at least `ttl`. An absent counter is first

@@ -31,7 +31,7 @@ async fn a_hit_carries_the_lifetime_it_has_left_and_the_ledger_tells_a_reload_fr
 
     let (mut slots, context) = cache.lookup(&[&card_keys], ledger).await;
     let miss = slots.remove(0);
-    assert_eq!(context, None);
+    assert_eq!(context, LedgerRead::Entry(None));
     assert_eq!((miss.fresh.clone(), miss.served), (None, None));
     assert_eq!((served::asked(miss.served, cache.now_ms(), WINDOW), miss.asked), (Asked::First, Asked::First));
     let card = CardJson::new("k", Some(60), None);
@@ -44,7 +44,7 @@ async fn a_hit_carries_the_lifetime_it_has_left_and_the_ledger_tells_a_reload_fr
     clock.advance(Duration::from_millis(1_000));
     let (mut slots, context) = cache.lookup(&[&card_keys], ledger).await;
     let retry = slots.remove(0);
-    assert_eq!(context, Some(answered));
+    assert_eq!(context, LedgerRead::Entry(Some(answered)));
     assert_eq!(served::asked(retry.served, cache.now_ms(), WINDOW), Asked::Duplicate);
     assert_eq!(retry.asked, Asked::Duplicate);
     assert_eq!(retry.fresh.as_ref().and_then(CardJson::ttl_seconds), Some(59));

@@ -5,7 +5,7 @@
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use crate::cache::{CardCache, ServedContext};
+use crate::cache::{CardCache, LedgerRead, ServedContext};
 use crate::plain::CardJson;
 use crate::request::assemble::CardProvenance;
 use crate::request::plan::LedgerNotes;
@@ -56,7 +56,16 @@ pub fn record_served(cache: &CardCache, ledger: LedgerNotes, cards: &[CardJson])
             Some((note.card_key, served))
         })
         .collect();
-    if let Some(context) = ServedContext::updated(ledger.last.as_ref(), now_ms, answers) {
-        cache.record_served(ledger.key, &context);
+    match &ledger.last {
+        LedgerRead::Entry(last) => {
+            if let Some(context) = ServedContext::updated(last.as_ref(), now_ms, answers) {
+                cache.record_served(ledger.key, &context);
+            }
+        }
+        LedgerRead::Skipped => {
+            if let Some(answers) = ServedContext::updated(None, now_ms, answers) {
+                cache.append_served(ledger.key, &answers);
+            }
+        }
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! On Plain's path the cache lookup also reads the served ledger (`crate::cache::served`):
 //! a card Plain still holds an answer for, asked for again after the duplicate window, is a
-//! reload, and is drawn from its service whatever the cache holds.
+//! reload, and is drawn from its service whatever the cache holds. A request for several
+//! cards the near cache holds skips it (Plain reloads one card at a time).
 //!
 //! Planning never waits on a card service. What it decides is carried out by
 //! [`crate::request::fetch`] (the cards this request leads) and [`crate::request::assemble`] (waiting, stale
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use crate::cache::{self, Asked, CardCache, CardCacheKeys, Generations, RequestKeys, Served, ServedContext};
+use crate::cache::{self, Asked, CardCache, CardCacheKeys, Generations, LedgerRead, RequestKeys, Served};
 use crate::discovery::{CardInfo, Lookup, RoutingTable};
 use crate::plain::{CardJson, CardRequest};
 use crate::request::single_flight::{Flights, Join, Leader, Waiter};
@@ -88,8 +89,9 @@ pub struct Plan<'t> {
 pub struct LedgerNotes {
     /// The context's served-ledger key.
     pub key: String,
-    /// Its entry as read (what was last answered in the context, for every card).
-    pub last: Option<ServedContext>,
+    /// Its entry as read (what was last answered in the context, for every card), or that it
+    /// was not read (then the answers are appended to it).
+    pub last: LedgerRead,
     /// One per routed card of the request.
     pub cards: Vec<LedgerNote>,
 }
@@ -186,9 +188,9 @@ impl<'a> Planner<'a> {
 
     /// The cache's slots of `routed`, and the context's served-ledger entry when `ledger` is
     /// its key: one round trip, in a `cache_lookup` span while tracing.
-    async fn lookup(&self, routed: &[CardCacheKeys], ledger: Option<&str>) -> (Vec<cache::Slot>, Option<ServedContext>) {
+    async fn lookup(&self, routed: &[CardCacheKeys], ledger: Option<&str>) -> (Vec<cache::Slot>, LedgerRead) {
         let Some(cache) = self.cache else {
-            return (vec![cache::Slot::empty(); routed.len()], None);
+            return (vec![cache::Slot::empty(); routed.len()], LedgerRead::Entry(None));
         };
         let span = cardmesh_telemetry::span_if_tracing(|| {
             tracing::info_span!("cache_lookup", cards = routed.len(), hits = Empty, misses = Empty)

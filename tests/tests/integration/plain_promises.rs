@@ -22,7 +22,7 @@ const FALLBACK_TTL: u32 = 2;
 
 /// Two gateway replicas over one Redis, one card service, and Plain in front.
 struct Stack {
-    _redis: RedisServer,
+    redis: RedisServer,
     cards: DatedCards,
     service: RunningService,
     gateways: [RunningGateway; 2],
@@ -31,10 +31,16 @@ struct Stack {
 
 impl Stack {
     async fn start(cards: DatedCards) -> Self {
+        Self::start_with(cards, |_| {}).await
+    }
+
+    /// The stack with `adjust` applied to both replicas' config.
+    async fn start_with(cards: DatedCards, adjust: impl Fn(&mut cardmesh_gateway::config::Config)) -> Self {
         let redis = RedisServer::start().await;
         let service = RunningService::start(cards.clone()).await;
         let config = || {
             let mut config = gateway_config(&[service.endpoint()]);
+            adjust(&mut config);
             config.cache.redis_url = Some(Secret::new(redis.url()));
             config.admin.service_token = Some(Secret::new(ADMIN_TOKEN));
             config.fallback.ttl_seconds = FALLBACK_TTL;
@@ -45,7 +51,7 @@ impl Stack {
         };
         let gateways = [RunningGateway::start_ready(config()).await, RunningGateway::start_ready(config()).await];
         let plain = PlainSim::new(gateways.iter().map(|g| g.url("/")).collect(), SECRET, "w_test");
-        Self { _redis: redis, cards, service, gateways, plain }
+        Self { redis, cards, service, gateways, plain }
     }
 
     /// Every replica's queued cache and ledger writes reached Redis.
@@ -53,6 +59,22 @@ impl Stack {
         for gateway in &self.gateways {
             gateway.flush_cache().await;
         }
+    }
+
+    /// How many `command`s (lowercase) Redis has run so far.
+    async fn redis_calls(&self, command: &str) -> u64 {
+        let stats = self.redis.cli(&["INFO", "commandstats"]).await;
+        let prefix = format!("cmdstat_{command}:calls=");
+        stats
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(',').next())
+            .map_or(0, |calls| calls.parse().unwrap())
+    }
+
+    /// The milliseconds `key` has left in Redis (`PTTL`).
+    async fn pttl(&self, key: &str) -> i64 {
+        self.redis.cli(&["PTTL", key]).await.trim().parse().unwrap()
     }
 
     /// The sum of a metric over both replicas.
@@ -169,6 +191,68 @@ async fn a_new_thread_gets_a_customer_card_from_the_cache_without_calling_the_se
 }
 
 #[tokio::test]
+async fn several_cards_held_by_the_near_cache_cost_no_round_trip_and_a_reload_of_one_is_still_recognised() {
+    let stack = Stack::start_with(DatedCards::new(Duration::from_secs(60)), |config| {
+        // Long enough that the near cache still holds the customer when the third thread opens.
+        config.cache.near_ttl = Duration::from_secs(30);
+    })
+    .await;
+    let (plain, cards) = (&stack.plain, &stack.cards);
+    let agent = Context::new("c_near", "th_1");
+    let both = ["profile", "plan"];
+
+    // Drawn in a first thread, then read back (counters included) in a second, on replica 0.
+    plain.view_via(Some(0), &agent, &both).await;
+    stack.flush().await;
+    plain.view_via(Some(0), &agent.in_thread("th_2"), &both).await;
+    assert_eq!(plain.sent().last().unwrap().cache, "hits=2, misses=0, stale=0");
+    stack.flush().await;
+
+    // A third thread on replica 0: a request for several cards is never a manual reload, and
+    // the near cache holds both, so the served ledger is not read: no round trip at all. The
+    // answers start the thread's ledger entry without reading it.
+    let (mgets, sets) = (stack.redis_calls("mget").await, stack.redis_calls("set").await);
+    let third = agent.in_thread("th_3");
+    let shown = plain.view_via(Some(0), &third, &both).await;
+    assert_eq!(plain.sent().last().unwrap().cache, "hits=2, misses=0, stale=0");
+    assert_eq!(stack.redis_calls("mget").await, mgets, "answered from the near cache alone");
+    stack.flush().await;
+    assert_eq!(stack.redis_calls("set").await, sets + 1, "one entry started (`SET … NX GET`), for the context");
+
+    // A new entry lives as long as Plain keeps the answers (`NX`).
+    let left = stack.pttl(&ledger_key(&third)).await;
+    assert!((1..=60_000).contains(&left), "the entry's TTL follows the answers': {left} ms");
+
+    // An entry already there (another replica's, with a card Plain keeps 30 s more) keeps its
+    // card, gets the new answers beside it, and lives as long as the longest of them (`GT`).
+    let fourth = agent.in_thread("th_4");
+    let now = unix_ms();
+    let notes = format!("notes={now}:{}", now + 30_000);
+    stack.redis.cli(&["SET", &ledger_key(&fourth), &notes, "PX", "30000"]).await;
+    let appends = stack.redis_calls("append").await;
+    plain.view_via(Some(0), &fourth, &both).await;
+    stack.flush().await;
+    assert_eq!(stack.redis_calls("append").await, appends + 1, "appended to the entry there");
+    let left = stack.pttl(&ledger_key(&fourth)).await;
+    assert!((30_001..=60_000).contains(&left), "the life is extended to the answers': {left} ms");
+    let entry = stack.redis.cli(&["GET", &ledger_key(&fourth)]).await;
+    let entry = cardmesh_gateway::cache::ServedContext::decode(entry.trim()).expect("a ledger entry");
+    assert_eq!(entry.get("notes").map(|s| s.expires_ms), Some(now + 30_000), "{entry:?}");
+    assert!(entry.get("profile").is_some() && entry.get("plan").is_some(), "{entry:?}");
+
+    // The plan changes; the agent presses reload on it in the third thread, on the other
+    // replica: the appended entry says Plain holds it, so it is drawn.
+    cards.set_version(2);
+    agent_waits_until(shown[0].received_ms + AFTER_DUPLICATE_WINDOW).await;
+    let calls = cards.calls("plan");
+    let reloaded = plain.reload(Some(1), &third, "plan").await;
+    assert_eq!(version(&reloaded), 2, "the reload shows the new data");
+    assert_eq!(cards.calls("plan"), calls + 1);
+    assert_eq!(stack.metric("cardmesh_plain_reloads_recognised_total").await, 1.0);
+    assert!(plain.integration_errors().is_empty(), "{:?}", plain.integration_errors());
+}
+
+#[tokio::test]
 async fn in_a_scripted_day_no_agent_sees_a_card_older_than_its_ttl_but_a_stale_copy_in_an_outage() {
     let ttl = Duration::from_secs(3);
     let mut stack = Stack::start(DatedCards::new(ttl)).await;
@@ -263,6 +347,16 @@ fn text_of(card: &serde_json::Value) -> &str {
     card["components"][0]["componentText"]["text"].as_str().unwrap_or_default()
 }
 
+/// The served-ledger entry (README, Caching) of `context`, in `w_test`.
+fn ledger_key(context: &Context) -> String {
+    let body = PlainBody::new(&[])
+        .customer(&context.customer_id, &context.email, None)
+        .thread(context.thread_id.as_deref())
+        .build();
+    let request: cardmesh_gateway::plain::CardRequest = serde_json::from_str(&body).unwrap();
+    cardmesh_gateway::cache::RequestKeys::new("w_test", &request).served()
+}
+
 /// The draw mark (README, Caching) of a customer-scoped card of `context`, in `w_test`.
 fn drawing_key(context: &Context, card_key: &str) -> String {
     let body = PlainBody::new(&[card_key]).customer(&context.customer_id, &context.email, None).build();
@@ -276,7 +370,7 @@ async fn a_replica_that_died_mid_draw_leaves_a_mark_that_expires_and_the_card_is
     let stack = Stack::start(DatedCards::new(Duration::from_secs(60))).await;
     let agent = Context::new("c_died", "th_1");
     // A replica claimed the draw and died: its mark expires on its own.
-    let mut conn = stack._redis.client().await;
+    let mut conn = stack.redis.client().await;
     let mark = drawing_key(&agent, "profile");
     let _: () = ::redis::cmd("SET")
         .arg(&mark)
