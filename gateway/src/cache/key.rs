@@ -176,7 +176,6 @@ pub struct RequestKeys<'r> {
     customer_generation: String,
     /// The scope hashes computed so far, by [`Scope`].
     hashes: [Option<String>; 3],
-
 }
 
 impl<'r> RequestKeys<'r> {

@@ -299,11 +299,9 @@ impl CardCache {
                     (Some(customer), Some(card), Some(v)) => entry::decode(v, customer, card, now_ms),
                     _ => None,
                 };
+                // Nothing served when the ledger was not read: a first ask.
                 let served = context.entry().and_then(|context| context.get(cards[i].card_key()));
-                let asked = match (ledger, &context) {
-                    (None, _) | (_, LedgerRead::Skipped) => Asked::First,
-                    (Some(_), LedgerRead::Entry(_)) => served::asked(served, now_ms, self.settings.duplicate_window),
-                };
+                let asked = served::asked(served, now_ms, self.settings.duplicate_window);
                 let fresh = fresh.filter(|_| asked != Asked::Reload);
                 if fresh.is_some() {
                     self.stats.record_hits(1);
@@ -358,25 +356,20 @@ impl CardCache {
     }
 
     /// Records in the served ledger, at `key` (see [`RequestKeys::served`]), what was answered
-    /// to Plain in one context: kept until the last of its cards expires in Plain. Returns at
-    /// once; a full queue drops it.
-    pub fn record_served(&self, key: String, context: &ServedContext) {
+    /// to Plain in one context, kept until the last of its cards expires in Plain: the whole
+    /// entry after a lookup that read it (`read` is [`LedgerRead::Entry`]), else appended to
+    /// the stored entry without reading it ([`LedgerRead::Skipped`]). Returns at once; a full
+    /// queue drops it.
+    pub fn record_served(&self, key: String, context: &ServedContext, read: &LedgerRead) {
         let ttl = Duration::from_millis(context.expires_ms().saturating_sub(self.clock.now_ms()));
         if ttl.is_zero() {
             return;
         }
-        self.writer.push(Write { key, value: context.encode(), ttl, kind: WriteKind::Ledger });
-    }
-
-    /// Appends `answers` to the served-ledger entry at `key` without reading it (after a
-    /// lookup that left it unread, [`LedgerRead::Skipped`]): kept at least until the last of
-    /// them expires in Plain. Returns at once; a full queue drops it.
-    pub fn append_served(&self, key: String, answers: &ServedContext) {
-        let ttl = Duration::from_millis(answers.expires_ms().saturating_sub(self.clock.now_ms()));
-        if ttl.is_zero() {
-            return;
-        }
-        self.writer.push(Write { key, value: answers.appended(), ttl, kind: WriteKind::LedgerAppend });
+        let (value, kind) = match read {
+            LedgerRead::Entry(_) => (context.encode(), WriteKind::Ledger),
+            LedgerRead::Skipped => (context.appended(), WriteKind::LedgerAppend),
+        };
+        self.writer.push(Write { key, value, ttl, kind });
     }
 
     /// Records `workspace_id` as active now in the store's list of workspaces (see

@@ -191,21 +191,18 @@ impl RedisStore {
         }
     }
 
-    /// Sends each of `pipes` (one per slot in cluster mode), all at once, as one operation.
-    async fn pipelines(&self, pipes: &[redis::Pipeline]) -> Result<(), StoreError> {
-        self.run(self.write_timeout, |conn| async move {
-            try_join_all(pipes.iter().map(|pipe| {
+    /// Sends each of `pipes` (one per slot in cluster mode), all at once, as one operation:
+    /// each pipeline's replies, in order (`()` for pipelines whose commands are all ignored).
+    async fn pipelines<T: redis::FromRedisValue>(&self, pipes: &[redis::Pipeline]) -> Result<Vec<T>, StoreError> {
+        self.run(self.write_timeout, |conn| {
+            try_join_all(pipes.iter().map(move |pipe| {
                 let mut conn = conn.clone();
-                async move { pipe.query_async::<()>(&mut conn).await }
+                async move { pipe.query_async::<T>(&mut conn).await }
             }))
-            .await
-            .map(|_| ())
         })
         .await
     }
-}
 
-impl RedisStore {
     /// Appends served-ledger answers ([`WriteKind::LedgerAppend`]) without reading the
     /// entries. Most are new (a thread Plain just opened): one `SET … NX GET PX` per entry
     /// starts them, in one pipeline per slot. An entry that existed (the `GET` returned it) then
@@ -226,38 +223,28 @@ impl RedisStore {
                 pipe
             })
             .collect();
-        let replies: Vec<Vec<Option<String>>> = self
-            .run(self.write_timeout, |conn| {
-                try_join_all(starts.iter().map(move |pipe| {
-                    let mut conn = conn.clone();
-                    async move { pipe.query_async::<Vec<Option<String>>>(&mut conn).await }
-                }))
-            })
-            .await?;
-        let existed: Vec<&Write> = groups
+        let replies: Vec<Vec<Option<String>>> = self.pipelines(&starts).await?;
+        // The entries that existed, per slot as the starts were: appended to.
+        let pipes: Vec<redis::Pipeline> = groups
             .iter()
             .zip(&replies)
-            .flat_map(|(group, replies)| group.iter().zip(replies))
-            .filter(|(_, before)| before.is_some())
-            .map(|(w, _)| **w)
-            .collect();
-        let pipes: Vec<redis::Pipeline> = slots::by_slot(&existed, |w| &w.key, self.connector.is_cluster())
-            .into_iter()
-            .map(|group| {
+            .filter_map(|(group, replies)| {
+                let mut existed = group.iter().zip(replies).filter(|(_, before)| before.is_some()).peekable();
+                existed.peek()?;
                 let mut pipe = redis::pipe();
-                for w in group {
+                for (w, _) in existed {
                     // `NX` too: had the entry expired since, `APPEND` would start one without a TTL.
                     pipe.cmd("APPEND").arg(&w.key).arg(&w.value).ignore();
                     pipe.cmd("PEXPIRE").arg(&w.key).arg(millis(w.ttl)).arg("NX").ignore();
                     pipe.cmd("PEXPIRE").arg(&w.key).arg(millis(w.ttl)).arg("GT").ignore();
                 }
-                pipe
+                Some(pipe)
             })
             .collect();
         if pipes.is_empty() {
             return Ok(());
         }
-        self.pipelines(&pipes).await
+        self.pipelines::<()>(&pipes).await.map(|_| ())
     }
 }
 
@@ -289,12 +276,9 @@ impl CacheStore for RedisStore {
     }
 
     async fn set_many(&self, writes: &[Write]) -> Result<(), StoreError> {
-        let appends: Vec<&Write> = writes.iter().filter(|w| w.kind == WriteKind::LedgerAppend).collect();
-        let others = writes.iter().filter(|w| w.kind != WriteKind::LedgerAppend);
-        if appends.len() == writes.len() {
-            return self.append_ledger(&appends).await;
-        }
-        let pipes: Vec<redis::Pipeline> = slots::by_slot(&others.collect::<Vec<_>>(), |w| &w.key, self.connector.is_cluster())
+        let (appends, others): (Vec<&Write>, Vec<&Write>) =
+            writes.iter().partition(|w| w.kind == WriteKind::LedgerAppend);
+        let pipes: Vec<redis::Pipeline> = slots::by_slot(&others, |w| &w.key, self.connector.is_cluster())
             .into_iter()
             .map(|group| {
                 let mut pipe = redis::pipe();
@@ -303,7 +287,7 @@ impl CacheStore for RedisStore {
                         WriteKind::Entry | WriteKind::Ledger => {
                             pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("PX").arg(millis(w.ttl)).ignore();
                         }
-                        // Sent on their own, after these: see `append_ledger`.
+                        // Partitioned out above, sent after these: see `append_ledger`.
                         WriteKind::LedgerAppend => {}
                         WriteKind::NewCounter => {
                             pipe.cmd("SET").arg(&w.key).arg(&w.value).arg("NX").arg("PX").arg(millis(w.ttl)).ignore();
@@ -317,7 +301,7 @@ impl CacheStore for RedisStore {
             })
             .collect();
         if !pipes.is_empty() {
-            self.pipelines(&pipes).await?;
+            self.pipelines::<()>(&pipes).await?;
         }
         self.append_ledger(&appends).await
     }
@@ -345,7 +329,7 @@ impl CacheStore for RedisStore {
         if pipes.is_empty() {
             return Ok(());
         }
-        self.pipelines(&pipes).await
+        self.pipelines::<()>(&pipes).await.map(|_| ())
     }
 
     async fn recent_members(&self, key: &str, max_age: Duration) -> Result<Vec<String>, StoreError> {

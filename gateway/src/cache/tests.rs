@@ -37,7 +37,7 @@ async fn a_hit_carries_the_lifetime_it_has_left_and_the_ledger_tells_a_reload_fr
     let card = CardJson::new("k", Some(60), None);
     cache.store(&card_keys, "w", miss.generations, &card, Duration::from_secs(60), T);
     let answered = ServedContext::updated(None, T, vec![("k".into(), Served::answered(T, 60))]).unwrap();
-    cache.record_served(keys.served(), &answered);
+    cache.record_served(keys.served(), &answered, &LedgerRead::Entry(None));
     cache.flush().await;
 
     // Plain's retry a second later: a duplicate, served the copy just drawn.
@@ -86,10 +86,10 @@ async fn a_ledger_entry_lives_as_long_as_plain_keeps_the_answer_and_no_ledger_en
     let key = RequestKeys::new("w", &th_1).served();
     let answered = |at: u64| ServedContext::updated(None, at, vec![("k".into(), Served::answered(at, 60))]).unwrap();
     // An answer that expired already (the clock moved on meanwhile) is not written.
-    cache.record_served(key.clone(), &answered(T - 61_000));
+    cache.record_served(key.clone(), &answered(T - 61_000), &LedgerRead::Entry(None));
     cache.flush().await;
     assert_eq!(cache.store.get_many(std::slice::from_ref(&key)).await.unwrap(), vec![None]);
-    cache.record_served(key.clone(), &answered(T));
+    cache.record_served(key.clone(), &answered(T), &LedgerRead::Entry(None));
     cache.flush().await;
     let stored = cache.store.get_many(std::slice::from_ref(&key)).await.unwrap().remove(0);
     assert_eq!(stored.as_deref().and_then(ServedContext::decode), Some(answered(T)));

@@ -5,7 +5,7 @@
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use crate::cache::{CardCache, LedgerRead, ServedContext};
+use crate::cache::{CardCache, ServedContext};
 use crate::plain::CardJson;
 use crate::request::assemble::CardProvenance;
 use crate::request::plan::LedgerNotes;
@@ -56,16 +56,8 @@ pub fn record_served(cache: &CardCache, ledger: LedgerNotes, cards: &[CardJson])
             Some((note.card_key, served))
         })
         .collect();
-    match &ledger.last {
-        LedgerRead::Entry(last) => {
-            if let Some(context) = ServedContext::updated(last.as_ref(), now_ms, answers) {
-                cache.record_served(ledger.key, &context);
-            }
-        }
-        LedgerRead::Skipped => {
-            if let Some(answers) = ServedContext::updated(None, now_ms, answers) {
-                cache.append_served(ledger.key, &answers);
-            }
-        }
+    // After a lookup that did not read the entry, only this request's answers, appended.
+    if let Some(context) = ServedContext::updated(ledger.last.entry(), now_ms, answers) {
+        cache.record_served(ledger.key, &context, &ledger.last);
     }
 }
