@@ -26,8 +26,8 @@ use super::error::ActionError;
 use crate::verify::BodyTimestamp;
 
 /// Longest identifier read from the body (threadId, customerEmail, customerExternalId,
-/// threadExternalId, workspaceId), in characters: Plain's ids are about 30 characters.
-pub const MAX_IDENTIFIER_CHARS: usize = 256;
+/// threadExternalId, workspaceId), in characters: the gateway's cap on identifiers.
+pub use crate::http::MAX_IDENTIFIER_CHARS;
 
 /// The fields of the body the gateway reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

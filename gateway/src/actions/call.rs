@@ -15,22 +15,16 @@ use cardmesh_telemetry::scrub::service_text;
 use tonic::Code;
 
 use super::error::ActionError;
+use super::ledger::Record;
 use crate::fanout::Backend;
 
-/// What the service answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServiceOutcome {
-    Succeeded { message: String },
-    Refused { reason: String },
-}
-
-/// Calls `RunAction` on `backend`; the service's failures and every call failure are the
-/// error.
+/// Calls `RunAction` on `backend`: what the service answered, as the ledger keeps it; the
+/// service's failures and every call failure are the error.
 pub async fn run_action(
     backend: &Backend,
     request: RunActionRequest,
     deadline: Duration,
-) -> Result<ServiceOutcome, ActionError> {
+) -> Result<Record, ActionError> {
     if deadline.is_zero() {
         // The lookup used the whole budget: the service is not called at all.
         return Err(ActionError::ServiceUnavailable { cause: "no time left of the action's budget".into() });
@@ -55,10 +49,10 @@ pub async fn run_action(
 }
 
 /// The service's outcome; text is cleaned of anything that is not for an agent's eyes.
-pub fn from_outcome(outcome: Option<Outcome>) -> Result<ServiceOutcome, ActionError> {
+pub fn from_outcome(outcome: Option<Outcome>) -> Result<Record, ActionError> {
     match outcome {
-        Some(Outcome::Succeeded(s)) => Ok(ServiceOutcome::Succeeded { message: service_text(&s.message) }),
-        Some(Outcome::Refused(r)) => Ok(ServiceOutcome::Refused { reason: service_text(&r.reason) }),
+        Some(Outcome::Succeeded(s)) => Ok(Record::Succeeded { message: service_text(&s.message) }),
+        Some(Outcome::Refused(r)) => Ok(Record::Refused { reason: service_text(&r.reason) }),
         Some(Outcome::Failed(f)) => Err(ActionError::Failed { reason: service_text(&f.reason) }),
         None => Err(ActionError::Failed { reason: "the card service answered without an outcome".into() }),
     }
@@ -69,12 +63,12 @@ pub fn from_outcome(outcome: Option<Outcome>) -> Result<ServiceOutcome, ActionEr
 /// `FAILED_PRECONDITION` are the service's refusal, an outcome like `ActionRefused` (kept
 /// for the delivery's retries, and the cards reloaded); anything else (unreachable,
 /// deadline, internal) may pass.
-pub fn from_status(status: &tonic::Status) -> Result<ServiceOutcome, ActionError> {
+pub fn from_status(status: &tonic::Status) -> Result<Record, ActionError> {
     let message = service_text(status.message());
     Err(match status.code() {
         Code::Unimplemented => ActionError::NotImplemented,
         Code::NotFound => ActionError::UnknownAction,
-        Code::InvalidArgument | Code::FailedPrecondition => return Ok(ServiceOutcome::Refused { reason: message }),
+        Code::InvalidArgument | Code::FailedPrecondition => return Ok(Record::Refused { reason: message }),
         code => ActionError::ServiceUnavailable { cause: format!("gRPC {code:?}: {message}") },
     })
 }
@@ -88,16 +82,16 @@ mod tests {
     #[test]
     fn outcomes_and_statuses_map_to_what_plain_should_do() {
         let ok = from_outcome(Some(Outcome::Succeeded(ActionSucceeded { message: "Trial extended".into() })));
-        assert_eq!(ok, Ok(ServiceOutcome::Succeeded { message: "Trial extended".into() }));
+        assert_eq!(ok, Ok(Record::Succeeded { message: "Trial extended".into() }));
         let refused = from_outcome(Some(Outcome::Refused(ActionRefused { reason: "no trial".into() })));
-        assert_eq!(refused, Ok(ServiceOutcome::Refused { reason: "no trial".into() }));
+        assert_eq!(refused, Ok(Record::Refused { reason: "no trial".into() }));
         let failed = from_outcome(Some(Outcome::Failed(ActionFailed { reason: "billing down".into() })));
         assert_eq!(failed, Err(ActionError::Failed { reason: "billing down".into() }));
         assert!(matches!(from_outcome(None), Err(ActionError::Failed { .. })));
         assert_eq!(from_status(&tonic::Status::unimplemented("x")), Err(ActionError::NotImplemented));
         assert_eq!(from_status(&tonic::Status::not_found("x")), Err(ActionError::UnknownAction));
         // A refusal by status is an outcome, kept and followed by the reload like ActionRefused.
-        let refused = Ok(ServiceOutcome::Refused { reason: "no trial".into() });
+        let refused = Ok(Record::Refused { reason: "no trial".into() });
         assert_eq!(from_status(&tonic::Status::invalid_argument("no trial")), refused);
         assert_eq!(from_status(&tonic::Status::failed_precondition("no trial")), refused);
         assert!(matches!(from_status(&tonic::Status::unavailable("x")), Err(ActionError::ServiceUnavailable { .. })));

@@ -40,7 +40,8 @@ pub use ledger::{delivery_key, ActionLedger, Begin, Record};
 use crate::cache::CardCache;
 pub use crate::config::ACTION_BUDGET;
 use crate::config::ActionSettings;
-use crate::discovery::CardRouter;
+use crate::discovery::{ActionInfo, CardRouter, RoutingTable};
+use crate::fanout::{Backend, Backends};
 use crate::plain_client::PlainClient;
 use crate::telemetry::GatewayMetrics;
 
@@ -69,6 +70,32 @@ pub struct Succeeded {
     pub message: String,
     /// True when this is the first outcome of the same delivery, given again.
     pub replayed: bool,
+}
+
+impl Record {
+    /// The answer of action `name` that ended so; `replayed` when it is a kept outcome given
+    /// again.
+    fn answer(self, name: &str, replayed: bool) -> Result<Succeeded, ActionError> {
+        match self {
+            Record::Succeeded { message } => Ok(Succeeded { action: name.to_owned(), message, replayed }),
+            Record::Refused { reason } => Err(ActionError::Refused { reason, replayed }),
+        }
+    }
+}
+
+/// The action `name` in `table`, and the backend of the service that declares it. An unknown
+/// name is [`ActionError::UnknownAction`], and the names known go to the log only.
+pub(crate) fn route<'t, 'b>(
+    table: &'t RoutingTable,
+    backends: &'b Backends,
+    name: &str,
+) -> Result<(&'t ActionInfo, &'b Backend), ActionError> {
+    let Some(info) = table.action(name) else {
+        let known: Vec<&str> = table.actions().iter().map(|a| a.name.as_str()).collect();
+        tracing::info!(?known, "no card service declares this action");
+        return Err(ActionError::UnknownAction);
+    };
+    Ok((info, backends.get(info.service).ok_or(ActionError::UnknownAction)?))
 }
 
 /// One admitted action request.
@@ -132,11 +159,7 @@ impl Actions {
     /// Runs the action of `request`, in the current span (the request's `plain_action`).
     pub async fn run(&self, request: ActionRequest<'_>) -> Result<Succeeded, ActionError> {
         let table = self.router.table();
-        let Some(info) = table.action(request.name) else {
-            let known: Vec<&str> = table.actions().iter().map(|a| a.name.as_str()).collect();
-            tracing::info!(?known, "no card service declares this action");
-            return Err(ActionError::UnknownAction);
-        };
+        let (info, backend) = route(&table, self.router.backends(), request.name)?;
         let workspace_id = request.workspace()?;
         let name = info.name.as_str();
         let digest = delivery_key(workspace_id, name, request.raw);
@@ -150,10 +173,7 @@ impl Actions {
                 self.metrics.action_duplicate(name);
                 Span::current().record("replayed", true);
                 tracing::info!(outcome = record.outcome(), "a delivery that ran already: its first outcome again");
-                return match record {
-                    Record::Succeeded { message } => Ok(Succeeded { action: name.to_owned(), message, replayed: true }),
-                    Record::Refused { reason } => Err(ActionError::Refused { reason, replayed: true }),
-                };
+                return record.answer(name, true);
             }
             Ok(Begin::Started(marker)) => marker,
         };
@@ -167,10 +187,6 @@ impl Actions {
             }
         };
         Span::current().record("matched_by", resolved.matched_by);
-        let Some(backend) = self.router.backends().get(info.service) else {
-            self.abandon(marker).await;
-            return Err(ActionError::UnknownAction);
-        };
         let call = RunActionRequest {
             action: name.to_owned(),
             workspace_id: workspace_id.to_owned(),
@@ -188,8 +204,7 @@ impl Actions {
         let deadline = call_deadline(self.settings.deadline, budget_ends);
         let outcome = call::run_action(backend, call, deadline).instrument(call_span).await;
         let record = match outcome {
-            Ok(call::ServiceOutcome::Succeeded { message }) => Record::Succeeded { message },
-            Ok(call::ServiceOutcome::Refused { reason }) => Record::Refused { reason },
+            Ok(record) => record,
             Err(error) => {
                 self.abandon(marker).await;
                 if let Some(cause) = error.cause() {
@@ -216,10 +231,7 @@ impl Actions {
             arrived: request.arrived,
         };
         reload.spawn(info, workspace_id, &resolved);
-        match record {
-            Record::Succeeded { message } => Ok(Succeeded { action: name.to_owned(), message, replayed: false }),
-            Record::Refused { reason } => Err(ActionError::Refused { reason, replayed: false }),
-        }
+        record.answer(name, false)
     }
 
     /// Counts `error` as the outcome of routed action `name`.

@@ -62,22 +62,15 @@ pub(super) fn validate(settings: &ActionSettings, errors: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Config, EnvOverrides};
+    use super::super::test_support::load_unsigned_local as load;
     use super::*;
 
     #[test]
     fn defaults_and_environment() {
-        let base = [("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_LISTEN", "127.0.0.1:8080")];
-        let config = Config::load(None, &EnvOverrides::from_pairs(base)).unwrap();
+        let config = load(&[]).unwrap();
         assert_eq!(config.actions.deadline, Duration::from_secs(10));
         assert_eq!(config.actions.idempotency_window, Duration::from_secs(86_400));
-        let env = EnvOverrides::from_pairs([
-            base[0],
-            base[1],
-            ("CARDMESH_ACTION_DEADLINE", "4s"),
-            ("CARDMESH_ACTION_IDEMPOTENCY_WINDOW", "2h"),
-        ]);
-        let config = Config::load(None, &env).unwrap();
+        let config = load(&[("CARDMESH_ACTION_DEADLINE", "4s"), ("CARDMESH_ACTION_IDEMPOTENCY_WINDOW", "2h")]).unwrap();
         assert_eq!(config.actions.deadline, Duration::from_secs(4));
         assert_eq!(config.actions.idempotency_window, Duration::from_secs(7200));
     }

@@ -103,22 +103,19 @@ pub fn is_loopback(url: &url::Url) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Config, EnvOverrides};
+    use super::super::test_support::{load_signed, load_unsigned_local as load};
     use super::*;
 
     #[test]
     fn off_by_default_on_with_a_key_that_never_prints() {
-        let base = [("CARDMESH_ALLOW_UNSIGNED", "true"), ("CARDMESH_LISTEN", "127.0.0.1:8080")];
-        let config = Config::load(None, &EnvOverrides::from_pairs(base)).unwrap();
+        let config = load(&[]).unwrap();
         assert!(!config.plain_api.enabled());
         assert_eq!(config.plain_api.api_url, PLAIN_API_URL);
-        let env = EnvOverrides::from_pairs([
-            base[0],
-            base[1],
+        let config = load(&[
             ("CARDMESH_PLAIN_API_KEY", "plainApiKey_hunter2"),
             ("CARDMESH_PLAIN_API_URL", "http://127.0.0.1:4000/graphql"),
-        ]);
-        let config = Config::load(None, &env).unwrap();
+        ])
+        .unwrap();
         assert!(config.plain_api.enabled());
         assert_eq!(config.plain_api.api_url, "http://127.0.0.1:4000/graphql");
         assert!(!format!("{config:?}").contains("hunter2"));
@@ -140,12 +137,9 @@ mod tests {
         assert_eq!(check("http://plain-stand-in:4000/graphql", true), "");
         assert!(check("ftp://plain.com/", true).contains("not an https:// URL"));
         // The variable turns it on.
-        let env = EnvOverrides::from_pairs([
-            ("CARDMESH_SIGNING_SECRETS", "s"),
-            ("CARDMESH_PLAIN_API_URL", "http://10.0.0.9:4000/graphql"),
-            ("CARDMESH_PLAIN_API_ALLOW_HTTP", "true"),
-        ]);
-        assert!(Config::load(None, &env).unwrap().plain_api.allow_http);
+        let env =
+            [("CARDMESH_PLAIN_API_URL", "http://10.0.0.9:4000/graphql"), ("CARDMESH_PLAIN_API_ALLOW_HTTP", "true")];
+        assert!(load_signed(&env).unwrap().plain_api.allow_http);
     }
 
     #[test]

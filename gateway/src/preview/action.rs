@@ -21,13 +21,11 @@ use serde_json::{json, Value};
 
 use super::api::check_workspace;
 use super::auth::require_operator;
-use crate::actions::call::{run_action, ServiceOutcome};
-use crate::actions::ActionError;
+use crate::actions::call::run_action;
+use crate::actions::Record;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
-
-/// Most characters of the customer's and the thread's identifiers.
-const MAX_ID_CHARS: usize = 256;
+use crate::http::MAX_IDENTIFIER_CHARS;
 
 /// The body of `POST /admin/preview/action`.
 #[derive(Debug, Deserialize)]
@@ -89,12 +87,7 @@ pub(super) async fn run(
         None => None,
     };
     let table = gateway.router().table();
-    let Some(info) = table.action(&request.action) else {
-        let known: Vec<&str> = table.actions().iter().map(|a| a.name.as_str()).collect();
-        tracing::info!(?known, "preview: no card service declares this action");
-        return Err(ActionError::UnknownAction.into());
-    };
-    let backend = gateway.router().backends().get(info.service).ok_or(ActionError::UnknownAction)?;
+    let (info, backend) = crate::actions::route(&table, gateway.router().backends(), &request.action)?;
     let run = RUNS.fetch_add(1, Ordering::Relaxed) + 1;
     let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let call = RunActionRequest {
@@ -109,10 +102,10 @@ pub(super) async fn run(
     let outcome = run_action(backend, call, gateway.config().actions.deadline).await?;
     tracing::info!(action = %info.name, service = %info.service_name, "preview: action ran");
     let answer = match outcome {
-        ServiceOutcome::Succeeded { message } => {
+        Record::Succeeded { message } => {
             json!({ "action": info.name, "outcome": "succeeded", "message": message, "preview": true })
         }
-        ServiceOutcome::Refused { reason } => {
+        Record::Refused { reason } => {
             json!({ "action": info.name, "outcome": "refused", "reason": reason, "preview": true })
         }
     };
@@ -140,12 +133,12 @@ fn customer(customer: &PreviewCustomer) -> Result<Customer, GatewayError> {
     Ok(customer)
 }
 
-/// `value` when it is at most [`MAX_ID_CHARS`] characters (and not empty when `required`).
+/// `value` when it is at most [`MAX_IDENTIFIER_CHARS`] characters (and not empty when `required`).
 fn id(field: &str, value: &str, required: bool) -> Result<String, GatewayError> {
-    if (required && value.trim().is_empty()) || value.chars().count() > MAX_ID_CHARS {
+    if (required && value.trim().is_empty()) || value.chars().count() > MAX_IDENTIFIER_CHARS {
         return Err(GatewayError::InvalidAdminField {
             field: field.into(),
-            message: format!("must be 1 to {MAX_ID_CHARS} characters"),
+            message: format!("must be 1 to {MAX_IDENTIFIER_CHARS} characters"),
         });
     }
     Ok(value.to_owned())
