@@ -1,4 +1,5 @@
-//! Plain's card-key rule and the limits around keys and TTLs, read from the catalogue.
+//! Plain's card-key rule and the limits around keys and TTLs, read from the catalogue; and
+//! cardmesh's own action-name rule, which the gateway and the Rust kit share.
 
 use crate::catalogue::CATALOGUE;
 
@@ -23,6 +24,21 @@ pub fn is_valid_card_key(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The pattern of an action name (the `{name}` of the gateway's `/actions/{name}`).
+pub const ACTION_NAME_PATTERN: &str = "[a-z0-9][a-z0-9-]*";
+/// The longest action name, in bytes.
+pub const MAX_ACTION_NAME_BYTES: usize = 64;
+
+/// True when `name` is a valid action name: [`ACTION_NAME_PATTERN`], at most
+/// [`MAX_ACTION_NAME_BYTES`] bytes, so that it fits a URL path segment as it is.
+pub fn is_valid_action_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_ACTION_NAME_BYTES
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +54,15 @@ mod tests {
         }
         assert_eq!(MAX_KEYS_PER_REQUEST, 25);
         assert_eq!((TTL_MIN_SECONDS, TTL_MAX_SECONDS), (15, 31_536_000));
+    }
+
+    #[test]
+    fn action_names_are_lowercase_words_with_dashes_of_at_most_64_bytes() {
+        for ok in ["extend-trial", "a", "0", "0-reset", "reset-rate-limit-2", &"a".repeat(64)] {
+            assert!(is_valid_action_name(ok), "{ok}");
+        }
+        for bad in ["", "-x", "-lead", "Extend", "extend_trial", "a b", "a/b", "é", &"a".repeat(65)] {
+            assert!(!is_valid_action_name(bad), "{bad}");
+        }
     }
 }

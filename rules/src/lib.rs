@@ -29,7 +29,9 @@ pub mod validate;
 
 pub use catalogue::{ComponentKind, FieldSpec, FieldType, Level, CATALOGUE};
 pub use finding::{Report, Rule, Violation, Warning};
-pub use key::{is_valid_card_key, MAX_KEYS_PER_REQUEST};
+pub use key::{
+    is_valid_action_name, is_valid_card_key, ACTION_NAME_PATTERN, MAX_ACTION_NAME_BYTES, MAX_KEYS_PER_REQUEST,
+};
 pub use validate::{
     check_card, check_components, check_response, validate_card, validate_components, validate_response,
     validate_response_for,

@@ -18,6 +18,4 @@ pub use names::service_names;
 pub use router::CardRouter;
 pub use table::{ActionInfo, CardInfo, Lookup, RoutingTable, Scope};
 #[cfg(feature = "test-util")]
-pub use table::{is_valid_action_name, MAX_ACTION_NAME_BYTES};
-#[cfg(feature = "test-util")]
 pub use table::Conflict;

@@ -22,6 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use cardmesh_proto::{ActionDefinition, CardDefinition, CardScope};
+use cardmesh_rules::is_valid_action_name;
 use serde::Serialize;
 
 /// What a card's data depends on (from `Describe`); decides what its cache key contains.
@@ -81,19 +82,6 @@ pub struct ActionInfo {
     pub service: usize,
     /// The service's configured name ([`super::service_names`]).
     pub service_name: Arc<str>,
-}
-
-/// Longest action name, in bytes.
-pub const MAX_ACTION_NAME_BYTES: usize = 64;
-
-/// `[a-z0-9][a-z0-9-]*`, at most [`MAX_ACTION_NAME_BYTES`] bytes: the name fits a URL path
-/// segment as it is.
-pub fn is_valid_action_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= MAX_ACTION_NAME_BYTES
-        && bytes[0] != b'-'
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
 }
 
 /// A key that one service owns and another claims too.
@@ -380,16 +368,6 @@ mod tests {
         // Settled now: `a` keeps `x` from here on.
         let (again, _) = RoutingTable::build(&names(2), &[claims(&["x"]), claims(&["x", "own-b"])], &up);
         assert_eq!(owner(&again, "x"), 0);
-    }
-
-    #[test]
-    fn action_names_are_lowercase_words_with_dashes_of_at_most_64_bytes() {
-        for ok in ["extend-trial", "a", "0", "reset-rate-limit-2", &"a".repeat(64)] {
-            assert!(is_valid_action_name(ok), "{ok}");
-        }
-        for bad in ["", "-x", "Extend", "extend_trial", "a b", "a/b", "é", &"a".repeat(65)] {
-            assert!(!is_valid_action_name(bad), "{bad}");
-        }
     }
 
     #[test]

@@ -9,10 +9,7 @@ use std::collections::HashSet;
 
 use crate::proto;
 
-/// The pattern of an action name (the `{name}` of the gateway's `/actions/{name}`).
-pub const ACTION_NAME_PATTERN: &str = "[a-z0-9][a-z0-9-]*";
-/// The longest action name, in bytes.
-pub const MAX_ACTION_NAME_BYTES: usize = 64;
+pub use cardmesh_rules::{is_valid_action_name, ACTION_NAME_PATTERN, MAX_ACTION_NAME_BYTES};
 
 /// One action a provider runs, as announced to the gateway by `Describe`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,16 +43,6 @@ impl ActionSpec {
             changes_cards: self.changes_cards.clone(),
         }
     }
-}
-
-/// True when `name` is a valid action name: [`ACTION_NAME_PATTERN`], at most
-/// [`MAX_ACTION_NAME_BYTES`] bytes.
-pub fn is_valid_action_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= MAX_ACTION_NAME_BYTES
-        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
 }
 
 /// Checks a provider's actions against its cards, before it serves: a name outside
@@ -202,16 +189,6 @@ mod tests {
         assert_eq!(def.name, "extend-trial");
         assert_eq!(def.description, "Extends the trial by 14 days");
         assert_eq!(def.changes_cards, ["subscription-status"]);
-    }
-
-    #[test]
-    fn action_names() {
-        for good in ["extend-trial", "a", "0-reset", &"a".repeat(64)] {
-            assert!(is_valid_action_name(good), "{good}");
-        }
-        for bad in ["", "-lead", "Extend", "extend_trial", "a b", "é", &"a".repeat(65)] {
-            assert!(!is_valid_action_name(bad), "{bad}");
-        }
     }
 
     #[test]

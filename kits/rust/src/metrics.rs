@@ -173,14 +173,19 @@ impl ServiceMetrics {
     /// One `RunAction` of `action` answered after `elapsed` with `outcome`; a declared action
     /// without a handler counts as an `UNIMPLEMENTED` answer, not as an outcome.
     pub(crate) fn run_action(&self, action: &str, elapsed: Duration, outcome: &ActionOutcome) {
-        if *outcome == ActionOutcome::NotImplemented {
-            self.run_action_unimplemented.inc();
-            return;
-        }
+        // The index in `ACTION_OUTCOMES`.
+        let index = match outcome {
+            ActionOutcome::Succeeded(_) => 0,
+            ActionOutcome::Refused(_) => 1,
+            ActionOutcome::Failed(_) => 2,
+            ActionOutcome::NotImplemented => {
+                self.run_action_unimplemented.inc();
+                return;
+            }
+        };
         self.run_action_ok.inc();
         self.run_action_duration.observe(elapsed.as_secs_f64());
         let counters = self.actions.get(action).unwrap_or(&self.other_action);
-        let index = ACTION_OUTCOMES.iter().position(|kind| *kind == outcome.kind()).unwrap_or(2);
         counters[index].inc();
     }
 
