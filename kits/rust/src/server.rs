@@ -183,7 +183,7 @@ impl<P: CardProvider> CardService for CardServer<P> {
         request: Request<proto::RunActionRequest>,
     ) -> Result<Response<proto::RunActionResponse>, Status> {
         let started = Instant::now();
-        let trace_id = cardmesh_telemetry::caller_trace_id(&request.metadata().clone().into_headers()).to_string();
+        let trace_id = cardmesh_telemetry::caller_trace_id(request.metadata().as_ref()).to_string();
         let request = request.into_inner();
         if cardmesh_telemetry::tracing_enabled() {
             tracing::Span::current().record("action", cardmesh_telemetry::scrub::label(&request.action));
