@@ -219,8 +219,7 @@ fn metric_sum(agent: &ureq::Agent, ports: &[u16], name: &str) -> i64 {
 }
 
 fn run(root: &Path, s: &Settings, stack: &mut Stack) -> anyhow::Result<i32> {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let bin = root.join(target).join("release");
+    let bin = crate::service::rust::target_dir(root)?.join("release");
     if !s.no_build {
         println!("==> building (cargo build --release --bins, the examples static_answer, redis_lookup, fanout, render_cost)");
         crate::process::run(crate::process::cargo(root).args(["build", "--quiet", "--release", "--bins"]))?;
@@ -379,16 +378,15 @@ fn run(root: &Path, s: &Settings, stack: &mut Stack) -> anyhow::Result<i32> {
         s.threads, s.connections, s.duration, s.warmup, s.rounds
     );
     let wrk = Wrk { root, script: &script, tmp: &tmp, threads: s.threads, connections: s.connections };
-    let warmup_s = settings::seconds_of(&s.warmup)?;
     let tick_us = measure::tick_us();
     let (draws_before, reloads_before, hits_before) = (draws(), reloads(), redis_hits());
     let mut runs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for round in 1..=s.rounds {
         for name in &scenarios {
             let (port, pids) = &server_side[name];
-            println!("    round {round}: {}...", SCENARIOS.iter().find(|(n, _)| n == name).map_or("", |(_, l)| l));
+            println!("    round {round}: {}...", report::label(name));
             if round == 1 {
-                wrk.run(&format!("{name}-warmup"), *port, &s.warmup, warmup_s)?;
+                wrk.run(&format!("{name}-warmup"), *port, &s.warmup, s.warmup_s)?;
             }
             let sample = || -> anyhow::Result<Sample> {
                 let (busy, total) = measure::machine_ticks()?;

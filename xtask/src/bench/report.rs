@@ -47,7 +47,8 @@ pub struct Report<'a> {
     pub render: &'a str,
 }
 
-fn label(name: &str) -> &'static str {
+/// The scenario's label in the report.
+pub(super) fn label(name: &str) -> &'static str {
     SCENARIOS.iter().find(|(n, _)| *n == name).map_or("", |(_, l)| l)
 }
 

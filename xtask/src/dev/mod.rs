@@ -274,9 +274,9 @@ fn wait_ready(children: &mut Children, pid: u32, port: u16, timeout: Duration) -
     loop {
         children.check()?;
         let ready = || agent.get(&url).call().is_ok_and(|answer| answer.status() == 200);
-        if ports::listens_on(pid, port, true) && ready() {
+        if ports::listens_on(pid, port) && ready() {
             children.check()?;
-            if ports::listens_on(pid, port, true) {
+            if ports::listens_on(pid, port) {
                 return Ok(());
             }
         }

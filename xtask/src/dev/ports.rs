@@ -48,10 +48,10 @@ pub fn listening_inodes(table: &str, port: u16) -> Vec<String> {
         .collect()
 }
 
-/// Whether the socket listening on 127.0.0.1:`port` belongs to process `pid`. Without `/proc`,
-/// the process being alive is all that can be checked (`alive`).
-pub fn listens_on(pid: u32, port: u16, alive: bool) -> bool {
-    let Ok(v4) = std::fs::read_to_string("/proc/net/tcp") else { return alive };
+/// Whether the socket listening on 127.0.0.1:`port` belongs to process `pid`. Without `/proc`
+/// this cannot be checked, and the caller's own check of the process stands (`true`).
+pub fn listens_on(pid: u32, port: u16) -> bool {
+    let Ok(v4) = std::fs::read_to_string("/proc/net/tcp") else { return true };
     let v6 = std::fs::read_to_string("/proc/net/tcp6").unwrap_or_default();
     let inodes: Vec<String> = [v4, v6].iter().flat_map(|table| listening_inodes(table, port)).collect();
     let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
@@ -82,9 +82,9 @@ mod tests {
     fn the_listening_socket_is_found_in_this_process() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        assert!(listens_on(std::process::id(), port, true));
+        assert!(listens_on(std::process::id(), port));
         drop(listener);
-        assert!(!listens_on(std::process::id(), port, true));
+        assert!(!listens_on(std::process::id(), port));
     }
 
     #[test]

@@ -159,8 +159,10 @@ impl Children {
     }
 
     /// Stops every process: SIGTERM to the group, then SIGKILL to what is left after `grace`.
+    /// Only the first call does anything: the group's id is not signalled again once its
+    /// processes are reaped (the id may be another group's by then).
     pub fn stop(&mut self, grace: Duration) {
-        let Some(group) = self.group else { return };
+        let Some(group) = self.group.take() else { return };
         // SAFETY: kill has no memory effects; the group is the one our children are in.
         unsafe { libc::kill(-group, libc::SIGTERM) };
         let deadline = Instant::now() + grace;
