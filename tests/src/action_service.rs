@@ -17,12 +17,15 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use cardmesh_gateway::config::{Config, Secret};
 use cardmesh_proto as proto;
 use cardmesh_proto::card_service_server::{CardService, CardServiceServer};
 use cardmesh_proto::run_action_response::Outcome;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::watch;
+
+use crate::plain_graphql::{PlainGraphQl, PLAIN_API_KEY};
+use crate::{gateway_config, RunningGateway, RunningService};
 
 pub const EXTEND_TRIAL: &str = "extend-trial";
 pub const REFUSE: &str = "refuse-me";
@@ -53,28 +56,24 @@ pub struct ActionService {
     pub endpoint: String,
     state: Arc<State>,
     hold: watch::Sender<bool>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    running: RunningService,
 }
 
 impl ActionService {
     /// Serves on 127.0.0.1:0; [`HELD`] waits until [`Self::release`].
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         let state = Arc::new(State::default());
         let (hold, held) = watch::channel(true);
-        let (tx, rx) = oneshot::channel::<()>();
         let service = Service { state: state.clone(), held };
-        let task = tokio::spawn(async move {
-            let _ = tonic::transport::Server::builder()
+        let running = RunningService::start_with(listener, |listener, shutdown| async move {
+            tonic::transport::Server::builder()
                 .add_service(CardServiceServer::new(service))
-                .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), async {
-                    let _ = rx.await;
-                })
-                .await;
+                .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown)
+                .await
+                .map_err(anyhow::Error::from)
         });
-        Self { endpoint, state, hold, shutdown: Some(tx), task }
+        Self { endpoint: running.endpoint(), state, hold, running }
     }
 
     /// Every `RunAction` request received, in order.
@@ -99,16 +98,7 @@ impl ActionService {
 
     /// Stops serving: the endpoint refuses connections afterwards.
     pub async fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for ActionService {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.running.stop().await;
     }
 }
 
@@ -199,6 +189,39 @@ impl CardService for Service {
             _ => return Err(tonic::Status::unimplemented("this service runs no actions")),
         };
         Ok(tonic::Response::new(proto::RunActionResponse { outcome: Some(outcome) }))
+    }
+}
+
+/// Plain's customer of the action tests, as the stand-in for Plain's API knows her: by
+/// thread, by email and by external id.
+pub const CUSTOMER: &str = "c_ada";
+pub const EMAIL: &str = "ada@example.com";
+pub const EXTERNAL_ID: &str = "cus_ada";
+pub const THREAD: &str = "th_ada";
+/// The card config id of [`CARD`] in the stand-in.
+pub const CONFIG_ID: &str = "ccc_sub";
+
+/// A gateway in front of one [`ActionService`], with Plain's API on: the stand-in, which
+/// knows the customer [`CUSTOMER`] and her thread [`THREAD`].
+pub struct ActionStack {
+    pub service: ActionService,
+    pub plain: PlainGraphQl,
+    pub gw: RunningGateway,
+}
+
+impl ActionStack {
+    /// Starts the three, with `adjust` applied last to the gateway's config.
+    pub async fn start(adjust: impl FnOnce(&mut Config)) -> Self {
+        let service = ActionService::start().await;
+        let plain = PlainGraphQl::start(&[(CARD, CONFIG_ID)]).await;
+        plain.add_customer_record(CUSTOMER, Some(EMAIL), Some(EXTERNAL_ID));
+        plain.add_thread(THREAD, None, CUSTOMER);
+        let mut config = gateway_config(std::slice::from_ref(&service.endpoint));
+        config.plain_api.api_key = Some(Secret::new(PLAIN_API_KEY));
+        config.plain_api.api_url = plain.url();
+        adjust(&mut config);
+        let gw = RunningGateway::start_ready(config).await;
+        Self { service, plain, gw }
     }
 }
 

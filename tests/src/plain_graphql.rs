@@ -10,7 +10,7 @@
 //! | any other | `200`, `customerCardInstance` loading |
 //!
 //! `customerByExternalId` finds the customers given to [`PlainGraphQl::add_customer`] and
-//! [`PlainGraphQl::add_customer_record`]; `customerByEmail` the latter; `thread(threadId:)`
+//! [`PlainGraphQl::add_customer_record`]; `customerByEmail` those given an email; `thread(threadId:)`
 //! the threads given to [`PlainGraphQl::add_thread`], with their customer. A thread or
 //! customer it does not know is `null`, as in Plain. A request without
 //! `Authorization: Bearer <the key>` gets `401`.
@@ -64,8 +64,6 @@ impl Recorded {
 struct Shared {
     requests: Arc<Mutex<Vec<Recorded>>>,
     configs: Arc<Mutex<Vec<(String, String)>>>,
-    /// External id to Plain customer id.
-    customers: Arc<Mutex<Vec<(String, String)>>>,
     /// Customers with their email and external id.
     records: Arc<Mutex<Vec<CustomerRecord>>>,
     threads: Arc<Mutex<Vec<ThreadRecord>>>,
@@ -108,7 +106,6 @@ impl PlainGraphQl {
         let shared = Shared {
             requests: Arc::default(),
             configs: Arc::new(Mutex::new(configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())),
-            customers: Arc::default(),
             records: Arc::default(),
             threads: Arc::default(),
             failures: Arc::default(),
@@ -152,9 +149,10 @@ impl PlainGraphQl {
             configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     }
 
-    /// Makes `customerByExternalId(external_id)` answer the customer `id`.
+    /// Makes `customerByExternalId(external_id)` answer the customer `id` (a record without
+    /// an email).
     pub fn add_customer(&self, external_id: &str, id: &str) {
-        self.shared.customers.lock().unwrap().push((external_id.to_owned(), id.to_owned()));
+        self.add_customer_record(id, None, Some(external_id));
     }
 
     /// A customer `id` with `email` and `external_id`, found by email and by external id.
@@ -247,10 +245,7 @@ async fn answer(
         "CustomerByExternalId" => {
             let wanted = recorded.variables()["externalId"].as_str().unwrap_or_default();
             let records = shared.records.lock().unwrap();
-            let record = records.iter().find(|r| r.external_id.as_deref() == Some(wanted)).map(CustomerRecord::json);
-            let customers = shared.customers.lock().unwrap();
-            let found = customers.iter().find(|(external, _)| external == wanted);
-            let customer = record.or_else(|| found.map(|(external, id)| json!({ "id": id, "externalId": external })));
+            let customer = records.iter().find(|r| r.external_id.as_deref() == Some(wanted)).map(CustomerRecord::json);
             (StatusCode::OK, Json(json!({ "data": { "customerByExternalId": customer } })))
         }
         "CustomerByEmail" => {

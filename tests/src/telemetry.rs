@@ -67,6 +67,13 @@ fn parse_sample(line: &str) -> Option<Sample> {
 }
 
 impl RunningGateway {
+    /// The value of the metric line `series` (name and labels, as rendered) in this process's
+    /// gateway metrics, 0 when absent.
+    pub fn metric_line(&self, series: &str) -> f64 {
+        let text = self.gateway.render_metrics();
+        text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok()).unwrap_or(0.0)
+    }
+
     /// The admin listener's `/metrics`, which must answer 200 in the Prometheus text format.
     pub async fn metrics(&self) -> Metrics {
         let response = self

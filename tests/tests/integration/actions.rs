@@ -10,17 +10,10 @@ use cardmesh_telemetry::{LogFormat, TelemetryEnv};
 use cardmesh_tests::action_service::*;
 use cardmesh_tests::capture::CapturedLogs;
 use cardmesh_tests::otlp::OtlpReceiver;
-use cardmesh_tests::plain_graphql::{PlainGraphQl, PLAIN_API_KEY};
+use cardmesh_tests::plain_graphql::PlainGraphQl;
 use cardmesh_tests::store::Store;
 use cardmesh_tests::*;
 
-/// Plain's customer of the tests: found by thread, by email and by external id.
-const CUSTOMER: &str = "c_ada";
-const EMAIL: &str = "ada@example.com";
-const EXTERNAL_ID: &str = "cus_ada";
-const THREAD: &str = "th_ada";
-/// The card config id of [`CARD`] in the stand-in.
-const CONFIG_ID: &str = "ccc_sub";
 /// Long enough for a busy machine; the assertions wait on conditions, not on it.
 const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -38,17 +31,12 @@ impl Setup {
     }
 
     async fn start_with(store: Store, adjust: impl FnOnce(&mut Config)) -> Self {
-        let service = ActionService::start().await;
-        let plain = PlainGraphQl::start(&[(CARD, CONFIG_ID)]).await;
-        plain.add_customer_record(CUSTOMER, Some(EMAIL), Some(EXTERNAL_ID));
-        plain.add_thread(THREAD, None, CUSTOMER);
-        let mut config = gateway_config(std::slice::from_ref(&service.endpoint));
-        config.plain_api.api_key = Some(Secret::new(PLAIN_API_KEY));
-        config.plain_api.api_url = plain.url();
-        config.cache.redis_url = store.redis_url().map(Secret::new);
-        config.actions.deadline = Duration::from_secs(5);
-        adjust(&mut config);
-        let gw = RunningGateway::start_ready(config).await;
+        let ActionStack { service, plain, gw } = ActionStack::start(|config| {
+            config.cache.redis_url = store.redis_url().map(Secret::new);
+            config.actions.deadline = Duration::from_secs(5);
+            adjust(config);
+        })
+        .await;
         Self { service, plain, gw, _store: store }
     }
 
@@ -92,8 +80,7 @@ impl Setup {
     }
 
     fn metric(&self, series: &str) -> f64 {
-        let text = self.gw.gateway.render_metrics();
-        text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok()).unwrap_or(0.0)
+        self.gw.metric_line(series)
     }
 }
 

@@ -202,30 +202,17 @@ mod actions {
     //! reload in Plain).
 
     use cardmesh_tests::action_service::{
-        post_action, workflow_body, ActionService, CARD, EXTEND_TRIAL, FAIL_ONCE, REFUSE,
+        post_action, workflow_body, ActionStack, CARD, EMAIL, EXTEND_TRIAL, FAIL_ONCE, REFUSE, THREAD,
     };
-    use cardmesh_tests::plain_graphql::{PlainGraphQl, PLAIN_API_KEY};
 
     use super::*;
 
-    struct Setup {
-        service: ActionService,
-        plain: PlainGraphQl,
-        gw: RunningGateway,
-    }
-
-    async fn start() -> Setup {
-        let service = ActionService::start().await;
-        let plain = PlainGraphQl::start(&[(CARD, "ccc_sub")]).await;
-        plain.add_customer_record("c_ada", Some("ada@example.com"), Some("cus_ada"));
-        plain.add_thread("th_ada", None, "c_ada");
-        let mut config = gateway_config(std::slice::from_ref(&service.endpoint));
-        config.admin.operator_token = Some(Secret::new(TOKEN));
-        config.admin.service_token = Some(Secret::new(SERVICE_TOKEN));
-        config.plain_api.api_key = Some(Secret::new(PLAIN_API_KEY));
-        config.plain_api.api_url = plain.url();
-        let gw = RunningGateway::start_ready(config).await;
-        Setup { service, plain, gw }
+    async fn start() -> ActionStack {
+        ActionStack::start(|config| {
+            config.admin.operator_token = Some(Secret::new(TOKEN));
+            config.admin.service_token = Some(Secret::new(SERVICE_TOKEN));
+        })
+        .await
     }
 
     fn run_body(action: &str) -> String {
@@ -286,7 +273,7 @@ mod actions {
         // Plain's own delivery afterwards runs (the previews left no record) and is the only
         // one that makes Plain reload the card.
         let url = format!("http://{}/actions/{EXTEND_TRIAL}", s.gw.addr);
-        let real = post_action(s.gw.client(), &url, &workflow_body("th_ada", "ada@example.com"), Some(SECRET)).await;
+        let real = post_action(s.gw.client(), &url, &workflow_body(THREAD, EMAIL), Some(SECRET)).await;
         assert_eq!(real.status, 200, "{}", real.json);
         assert!(!real.replayed);
         let plain = &s.plain;

@@ -7,22 +7,14 @@ use std::time::{Duration, SystemTime};
 
 use cardmesh_gateway::config::{Config, Secret, SigningSecrets};
 use cardmesh_tests::action_service::*;
-use cardmesh_tests::plain_graphql::{PlainGraphQl, PLAIN_API_KEY};
+use cardmesh_tests::plain_graphql::PlainGraphQl;
 use cardmesh_tests::*;
 use tokio::net::TcpStream;
 
 /// A gateway in front of an [`ActionService`], Plain's API on (the stand-in knows Ada by her
 /// thread), with `adjust` applied to its config.
 async fn setup(adjust: impl FnOnce(&mut Config)) -> (ActionService, PlainGraphQl, RunningGateway) {
-    let service = ActionService::start().await;
-    let plain = PlainGraphQl::start(&[(CARD, "ccc_sub")]).await;
-    plain.add_customer_record("c_ada", Some("ada@example.com"), None);
-    plain.add_thread("th_ada", None, "c_ada");
-    let mut config = gateway_config(std::slice::from_ref(&service.endpoint));
-    config.plain_api.api_key = Some(Secret::new(PLAIN_API_KEY));
-    config.plain_api.api_url = plain.url();
-    adjust(&mut config);
-    let gw = RunningGateway::start_ready(config).await;
+    let ActionStack { service, plain, gw } = ActionStack::start(adjust).await;
     (service, plain, gw)
 }
 
@@ -31,7 +23,7 @@ fn url(gw: &RunningGateway) -> String {
 }
 
 fn body() -> String {
-    workflow_body("th_ada", "ada@example.com")
+    workflow_body(THREAD, EMAIL)
 }
 
 /// The guide's body with a `timestamp` `age` old, as the replay window reads it.

@@ -61,16 +61,9 @@ pub(super) async fn send_and_wait_for_close<S: AsyncRead + AsyncWrite + Unpin>(s
     until_closed(stream).await.unwrap_or_else(|| panic!("the gateway kept the connection open after {DEADLINE:?}"))
 }
 
-/// The value of the metric line `series` (name and labels) in the gateway's metrics, 0 when
-/// absent.
-fn metric(gw: &RunningGateway, series: &str) -> f64 {
-    let text = gw.gateway.render_metrics();
-    text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok()).unwrap_or(0.0)
-}
-
 /// Waits until the metric line `series` reaches `at_least`.
 async fn wait_for_metric(gw: &RunningGateway, series: &str, at_least: f64) {
-    wait_until(series, DEADLINE, || async move { metric(gw, series) >= at_least }).await;
+    wait_until(series, DEADLINE, || async move { gw.metric_line(series) >= at_least }).await;
 }
 
 /// The JSON error envelope's code in an HTTP/1.1 answer.
@@ -167,19 +160,19 @@ async fn the_connection_cap_holds_and_the_next_connection_waits_for_a_free_slot(
         .try_until(|| {
             // Whether an answer is there now, without waiting for one.
             let arrived = third.peek(&mut [0u8; 1]).now_or_never().is_some_and(|peeked| peeked.is_ok_and(|n| n > 0));
-            let beyond = metric(&gw, open) > 2.0;
+            let beyond = gw.metric_line(open) > 2.0;
             async move { arrived || beyond }
         })
         .await;
     assert!(answered.is_err(), "a third connection was served beyond max_connections = 2");
     let accepted = r#"cardmesh_connections_accepted_total{listener="plain"}"#;
-    assert_eq!((metric(&gw, open), metric(&gw, accepted)), (2.0, 2.0));
+    assert_eq!((gw.metric_line(open), gw.metric_line(accepted)), (2.0, 2.0));
 
     // One closes: the third is accepted and answered.
     drop(first);
     let answer = until_closed(&mut third).await.expect("answered once a slot is free");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert_eq!(metric(&gw, accepted), 3.0);
+    assert_eq!(gw.metric_line(accepted), 3.0);
     gw.stop().await;
 }
 
