@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from cardmesh.v1 import card_service_pb2 as pb
 
-from .context import Customer, Thread, _optional
+from .context import Customer, Thread, _customer, _thread
 from .scrub import service_text
 
 #: The pattern of an action name (the ``{name}`` of the gateway's ``/actions/{name}``).
@@ -188,14 +188,11 @@ def action_context_from_request(request: pb.RunActionRequest, trace_id: str) -> 
             raise InvalidActionRequestError(
                 f"RunActionRequest.body_json is not JSON: {error.msg} at line {error.lineno} "
                 f"column {error.colno}") from None
-    customer = request.customer
-    thread = request.thread if request.HasField("thread") else None
     return ActionContext(
         action=request.action,
         workspace_id=request.workspace_id,
-        customer=Customer(id=customer.id, email=_optional(customer, "email"),
-                          external_id=_optional(customer, "external_id")),
-        thread=Thread(thread.id, _optional(thread, "external_id")) if thread is not None else None,
+        customer=_customer(request.customer),
+        thread=_thread(request),
         body=body,
         body_json=request.body_json,
         idempotency_key=request.idempotency_key,
