@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from cardmesh.v1 import card_service_pb2 as pb
 
+from .card import _is_card_key
 from .context import Customer, Thread, _customer, _thread
 from .scrub import service_text
 
@@ -25,7 +26,6 @@ ACTION_NAME_PATTERN = "[a-z0-9][a-z0-9-]*"
 MAX_ACTION_NAME_BYTES = 64
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_KEY = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def check_actions(actions: Sequence[ActionSpec], own_cards: Iterable[str]) -> li
             raise ValueError(f"action {action.name!r} is declared twice")
         seen.add(action.name)
         for key in action.changes_cards:
-            if not _KEY.match(key):
+            if not _is_card_key(key):
                 raise ValueError(f"action {action.name!r} changes card {key!r}, which does not match "
                                  "[a-zA-Z0-9_-]+")
             if key not in own:
