@@ -8,7 +8,7 @@
  * `RunAction` on the service that declared the name.
  */
 import type { ActionDefinition, RunActionRequest, RunActionResponse } from "./generated/cardmesh/v1/card_service.js";
-import type { Customer, PlainRef } from "./context.js";
+import { type Customer, type PlainRef, customerFrom, refFrom } from "./context.js";
 import { scrubServiceText } from "./scrub.js";
 
 /** The pattern of an action name (the `{name}` of the gateway's `/actions/{name}`). */
@@ -191,23 +191,17 @@ export function actionContextFrom(request: RunActionRequest, traceId: string): A
   const ctx: ActionContext = {
     action: request.action,
     workspaceId: request.workspaceId,
-    customer: { id: customer.id },
+    customer: customerFrom(customer),
     body,
     bodyJson: request.bodyJson,
     idempotencyKey: request.idempotencyKey,
     preview: request.preview,
     traceId,
   };
-  // Not enumerable: `JSON.stringify(ctx)` and `console.log(ctx)` show neither the email nor the body.
-  if (customer.email !== undefined && customer.email !== "") {
-    Object.defineProperty(ctx.customer, "email", { value: customer.email, enumerable: false });
-  }
+  // Not enumerable: `JSON.stringify(ctx)` and `console.log(ctx)` show neither the email
+  // (customerFrom hides it) nor the body.
   Object.defineProperty(ctx, "body", { value: body, enumerable: false });
   Object.defineProperty(ctx, "bodyJson", { value: request.bodyJson, enumerable: false });
-  if (customer.externalId !== undefined && customer.externalId !== "") ctx.customer.externalId = customer.externalId;
-  if (request.thread !== undefined) {
-    const { id, externalId } = request.thread;
-    ctx.thread = externalId !== undefined && externalId !== "" ? { id, externalId } : { id };
-  }
+  if (request.thread !== undefined) ctx.thread = refFrom(request.thread);
   return ctx;
 }

@@ -1,5 +1,5 @@
 /** Who a card is drawn for: {@link CardContext}, converted from a `GetCardsRequest`. */
-import type { GetCardsRequest } from "./generated/cardmesh/v1/card_service.js";
+import type { Customer as CustomerMessage, GetCardsRequest } from "./generated/cardmesh/v1/card_service.js";
 
 /** The Plain customer a card is drawn for. */
 export interface Customer {
@@ -35,18 +35,28 @@ export interface CardContext {
 export function contextFrom(request: GetCardsRequest, traceId: string): CardContext | undefined {
   const customer = request.customer;
   if (customer === undefined) return undefined;
-  const ctx: CardContext = { workspaceId: request.workspaceId, customer: { id: customer.id }, traceId };
-  if (nonEmpty(customer.email)) {
-    // Not enumerable: `JSON.stringify(ctx)` and `console.log(ctx)` never show the email.
-    Object.defineProperty(ctx.customer, "email", { value: customer.email, enumerable: false });
-  }
-  if (nonEmpty(customer.externalId)) ctx.customer.externalId = customer.externalId;
-  if (request.thread !== undefined) ctx.thread = ref(request.thread);
-  if (request.tenant !== undefined) ctx.tenant = ref(request.tenant);
+  const ctx: CardContext = { workspaceId: request.workspaceId, customer: customerFrom(customer), traceId };
+  if (request.thread !== undefined) ctx.thread = refFrom(request.thread);
+  if (request.tenant !== undefined) ctx.tenant = refFrom(request.tenant);
   return ctx;
 }
 
-function ref(value: { id: string; externalId?: string | undefined }): PlainRef {
+/** The {@link Customer} of a request's `customer` (a `GetCardsRequest`'s or a
+ * `RunActionRequest`'s). Empty strings count as absent for the email and the external id.
+ * The email is not enumerable: `JSON.stringify` and `console.log` of the customer, or of a
+ * context holding it, never show it. Its properties are defined in the order `id`, `email`,
+ * `externalId`. */
+export function customerFrom(customer: CustomerMessage): Customer {
+  const converted: Customer = { id: customer.id };
+  if (nonEmpty(customer.email)) {
+    Object.defineProperty(converted, "email", { value: customer.email, enumerable: false });
+  }
+  if (nonEmpty(customer.externalId)) converted.externalId = customer.externalId;
+  return converted;
+}
+
+/** The {@link PlainRef} of a request's thread or tenant: an empty external id counts as absent. */
+export function refFrom(value: { id: string; externalId?: string | undefined }): PlainRef {
   return nonEmpty(value.externalId) ? { id: value.id, externalId: value.externalId } : { id: value.id };
 }
 

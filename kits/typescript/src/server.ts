@@ -5,7 +5,7 @@
  * `INVALID_ARGUMENT` for a request without action, customer or idempotency key or with a body
  * that is not JSON; a thrown error is answered as a failed action).
  */
-import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
+import { type Metadata, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 
 import { Action, ActionRequestError, type ActionOutcome, actionContextFrom, toActionDefinition, toOutcome, toResponse } from "./actions.js";
 import { type CardAnswer, toDefinition } from "./cards.js";
@@ -49,20 +49,28 @@ export function cardService(provider: CardProvider, parts: ServerParts): CardSer
       callback(null, { serviceName: provider.name, cards: provider.cards.map(toDefinition), actions: (provider.actions ?? []).map(toActionDefinition) });
     },
     getCards(call: ServerUnaryCall<GetCardsRequest, GetCardsResponse>, callback: sendUnaryData<GetCardsResponse>) {
-      getCards(provider, parts, call).then(
-        (response) => callback(null, response),
-        (error: GrpcError | Error) =>
-          callback("code" in error ? error : { code: status.INTERNAL, details: scrubServiceText(`card service failed: ${error.message}`) }),
-      );
+      reply(getCards(provider, parts, call), callback);
     },
     runAction(call: ServerUnaryCall<RunActionRequest, RunActionResponse>, callback: sendUnaryData<RunActionResponse>) {
-      runAction(provider, parts, call).then(
-        (response) => callback(null, response),
-        (error: GrpcError | Error) =>
-          callback("code" in error ? error : { code: status.INTERNAL, details: scrubServiceText(`card service failed: ${error.message}`) }),
-      );
+      reply(runAction(provider, parts, call), callback);
     },
   };
+}
+
+/** Answers the call with what `answer` resolves to. A rejection with a {@link GrpcError} is
+ * sent as it is; any other error becomes `INTERNAL` with its message scrubbed. */
+function reply<Response>(answer: Promise<Response>, callback: sendUnaryData<Response>): void {
+  answer.then(
+    (response) => callback(null, response),
+    (error: GrpcError | Error) =>
+      callback("code" in error ? error : { code: status.INTERNAL, details: scrubServiceText(`card service failed: ${error.message}`) }),
+  );
+}
+
+/** The call's `traceparent` metadata (the gateway's trace context), when it holds one as text. */
+function callerTraceparent(call: { metadata: Metadata }): string | undefined {
+  const traceparent = call.metadata.get("traceparent")[0];
+  return typeof traceparent === "string" ? traceparent : undefined;
 }
 
 async function runAction(
@@ -72,8 +80,7 @@ async function runAction(
 ): Promise<RunActionResponse> {
   const started = performance.now();
   const request = call.request;
-  const traceparent = call.metadata.get("traceparent")[0];
-  const span = tracing.startRunAction(typeof traceparent === "string" ? traceparent : undefined, provider.name, request.action);
+  const span = tracing.startRunAction(callerTraceparent(call), provider.name, request.action);
   const refuse = (code: number, label: "invalid_argument" | "not_found" | "unimplemented", details: string): never => {
     metrics.refusedRunAction(label);
     span.end(code);
@@ -126,8 +133,7 @@ async function getCards(
 ): Promise<GetCardsResponse> {
   const started = performance.now();
   const request = call.request;
-  const traceparent = call.metadata.get("traceparent")[0];
-  const span = tracing.startGetCards(typeof traceparent === "string" ? traceparent : undefined, provider.name, request.cardKeys.length);
+  const span = tracing.startGetCards(callerTraceparent(call), provider.name, request.cardKeys.length);
   const ctx = contextFrom(request, span.traceId);
   if (ctx === undefined) {
     metrics.invalidGetCards();

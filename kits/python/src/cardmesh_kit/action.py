@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from cardmesh.v1 import card_service_pb2 as pb
 
-from .context import Customer, Thread, _optional
+from .card import _is_card_key
+from .context import Customer, Thread, _customer, _thread
 from .scrub import service_text
 
 #: The pattern of an action name (the ``{name}`` of the gateway's ``/actions/{name}``).
@@ -25,7 +26,6 @@ ACTION_NAME_PATTERN = "[a-z0-9][a-z0-9-]*"
 MAX_ACTION_NAME_BYTES = 64
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_KEY = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def check_actions(actions: Sequence[ActionSpec], own_cards: Iterable[str]) -> li
             raise ValueError(f"action {action.name!r} is declared twice")
         seen.add(action.name)
         for key in action.changes_cards:
-            if not _KEY.match(key):
+            if not _is_card_key(key):
                 raise ValueError(f"action {action.name!r} changes card {key!r}, which does not match "
                                  "[a-zA-Z0-9_-]+")
             if key not in own:
@@ -188,14 +188,11 @@ def action_context_from_request(request: pb.RunActionRequest, trace_id: str) -> 
             raise InvalidActionRequestError(
                 f"RunActionRequest.body_json is not JSON: {error.msg} at line {error.lineno} "
                 f"column {error.colno}") from None
-    customer = request.customer
-    thread = request.thread if request.HasField("thread") else None
     return ActionContext(
         action=request.action,
         workspace_id=request.workspace_id,
-        customer=Customer(id=customer.id, email=_optional(customer, "email"),
-                          external_id=_optional(customer, "external_id")),
-        thread=Thread(thread.id, _optional(thread, "external_id")) if thread is not None else None,
+        customer=_customer(request.customer),
+        thread=_thread(request),
         body=body,
         body_json=request.body_json,
         idempotency_key=request.idempotency_key,

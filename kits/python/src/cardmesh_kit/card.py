@@ -30,6 +30,12 @@ class Scope(enum.Enum):
     TENANT = pb.CARD_SCOPE_TENANT
 
 
+def _is_card_key(key: str) -> bool:
+    """Whether ``key`` is a Plain card key (``[a-zA-Z0-9_-]+``): the rule for a declared card
+    and for a card an action changes."""
+    return bool(_KEY.match(key))
+
+
 def _whole_seconds(ttl: timedelta) -> int:
     """``ttl`` in whole seconds, clamped to the ``uint32`` range."""
     return max(0, min(int(ttl.total_seconds()), 2**32 - 1))
@@ -62,7 +68,7 @@ def check_specs(specs: Sequence[CardSpec]) -> None:
     limits = catalogue().raw["timeToLiveSeconds"]
     seen: set[str] = set()
     for spec in specs:
-        if not _KEY.match(spec.key):
+        if not _is_card_key(spec.key):
             raise ValueError(f"card key {spec.key!r} does not match [a-zA-Z0-9_-]+")
         if not limits["min"] <= _whole_seconds(spec.ttl) <= limits["max"]:
             raise ValueError(f"card {spec.key!r}: a TTL of {spec.ttl} is outside the "

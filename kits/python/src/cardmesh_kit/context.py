@@ -66,20 +66,32 @@ def _optional(message, name: str) -> str | None:
     return None
 
 
+def _customer(customer: pb.Customer) -> Customer:
+    """The :class:`Customer` of a request's ``customer`` (a ``GetCardsRequest``'s or a
+    ``RunActionRequest``'s); an empty email or external id counts as absent."""
+    return Customer(
+        id=customer.id,
+        email=_optional(customer, "email"),
+        external_id=_optional(customer, "external_id"),
+    )
+
+
+def _thread(request: pb.GetCardsRequest | pb.RunActionRequest) -> Thread | None:
+    """The :class:`Thread` of ``request``, or ``None`` when it names none; an empty external id
+    counts as absent."""
+    if not request.HasField("thread"):
+        return None
+    return Thread(request.thread.id, _optional(request.thread, "external_id"))
+
+
 def context_from_request(request: pb.GetCardsRequest) -> CardContext:
     """The context of ``request``; raises :class:`MissingCustomerError` without a customer."""
     if not request.HasField("customer"):
         raise MissingCustomerError()
-    customer = request.customer
-    thread = request.thread if request.HasField("thread") else None
     tenant = request.tenant if request.HasField("tenant") else None
     return CardContext(
         workspace_id=request.workspace_id,
-        customer=Customer(
-            id=customer.id,
-            email=_optional(customer, "email"),
-            external_id=_optional(customer, "external_id"),
-        ),
-        thread=Thread(thread.id, _optional(thread, "external_id")) if thread is not None else None,
+        customer=_customer(request.customer),
+        thread=_thread(request),
         tenant=Tenant(tenant.id, _optional(tenant, "external_id")) if tenant is not None else None,
     )
