@@ -27,7 +27,7 @@ use crate::verify::BodyTimestamp;
 
 /// Longest identifier read from the body (threadId, customerEmail, customerExternalId,
 /// threadExternalId, workspaceId), in characters: the gateway's cap on identifiers.
-pub use crate::http::MAX_IDENTIFIER_CHARS;
+pub use crate::plain::MAX_IDENTIFIER_CHARS;
 
 /// The fields of the body the gateway reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -103,6 +103,12 @@ pub const MAX_EXTERNAL_ID_BYTES: usize = 512;
 /// The longest `customer.email` accepted, in bytes: a 64-byte local part, `@` and a 255-byte
 /// domain (RFC 3696, section 3).
 pub const MAX_EMAIL_BYTES: usize = 320;
+/// Most characters of an identifier the gateway's own endpoints read (256): `customerId`,
+/// `externalId`, `threadId` and card keys of `POST /admin/invalidate`, the workflow body of
+/// `POST /actions/{name}`, the preview's. Plain's ids are about 30 characters and external ids
+/// are other systems' ids, so this is generous, while a 60 KB id never reaches the cache's
+/// keys or Plain's API.
+pub const MAX_IDENTIFIER_CHARS: usize = 256;
 /// The longest card key accepted, in bytes. Keys are names typed into Plain's card settings
 /// (`usage`, `subscription-status`).
 pub const MAX_CARD_KEY_BYTES: usize = 256;

@@ -25,7 +25,7 @@ use crate::actions::call::run_action;
 use crate::actions::Record;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
-use crate::http::MAX_IDENTIFIER_CHARS;
+use crate::plain::MAX_IDENTIFIER_CHARS;
 
 /// The body of `POST /admin/preview/action`.
 #[derive(Debug, Deserialize)]

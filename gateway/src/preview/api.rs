@@ -47,7 +47,7 @@ pub(super) async fn keys(State(gateway): State<Arc<Gateway>>, headers: HeaderMap
 }
 
 /// Most characters of a preview's `workspaceId` (Plain's ids are about 30): the cap of the
-/// identifiers of `POST /admin/invalidate` (`crate::http::MAX_IDENTIFIER_CHARS`).
+/// identifiers of `POST /admin/invalidate` (`crate::plain::MAX_IDENTIFIER_CHARS`).
 const MAX_WORKSPACE_ID_CHARS: usize = 256;
 
 /// The preview draws only for a workspace the gateway serves. With per-workspace secrets

@@ -19,10 +19,8 @@ use crate::plain::is_valid_key;
 /// (25), so one call can name every card there is.
 pub const MAX_INVALIDATE_KEYS: usize = cardmesh_rules::MAX_KEYS_PER_REQUEST;
 
-/// Most characters of `customerId`, `externalId`, `threadId` and of each card key (256):
-/// Plain's ids are about 30 characters and external ids are other systems' ids, so this is
-/// generous, while a 60 KB id never reaches the cache's keys or Plain's API.
-pub const MAX_IDENTIFIER_CHARS: usize = 256;
+/// Most characters of `customerId`, `externalId`, `threadId` and of each card key.
+pub use crate::plain::MAX_IDENTIFIER_CHARS;
 
 /// The invalidation request.
 #[derive(Debug, Deserialize)]
